@@ -1,0 +1,259 @@
+//! Facts of the committed `api-spec/bot-api.json` (Bot API 10.3) that the import rules must
+//! have established. Counts are those of the official documentation of that release.
+
+use codegen::spec::{Discriminator, Spec, TypeExpr, TypeKind};
+
+fn spec() -> Spec {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../api-spec/bot-api.json");
+    let text = std::fs::read_to_string(path).expect("api-spec/bot-api.json is committed");
+    codegen::spec_from_json(&text).unwrap_or_else(|e| panic!("invalid spec: {e:#?}"))
+}
+
+/// Every field and parameter, as (`Owner.name`, type).
+fn all_fields(spec: &Spec) -> Vec<(String, &TypeExpr, bool)> {
+    let params = spec.methods.iter().flat_map(|m| {
+        m.params
+            .iter()
+            .map(move |p| (format!("{}.{}", m.name, p.name), &p.ty, true))
+    });
+    let fields = spec.types.iter().flat_map(|t| {
+        t.fields()
+            .iter()
+            .map(move |f| (format!("{}.{}", t.name, f.name), &f.ty, false))
+    });
+    params.chain(fields).collect()
+}
+
+#[test]
+fn release_and_counts() {
+    let spec = spec();
+    assert_eq!(spec.api.version, "10.3");
+    assert_eq!(spec.api.release_date, "2026-08-24");
+    assert_eq!(spec.methods.len(), 185);
+    assert_eq!(spec.types.len(), 400);
+}
+
+#[test]
+fn all_unions_are_resolved_with_documented_tags() {
+    let spec = spec();
+    let unions: Vec<_> = spec
+        .types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Union {
+                discriminator,
+                members,
+            } => Some((t.name.as_str(), discriminator, members)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(unions.len(), 26);
+    for (name, d, members) in &unions {
+        for m in members.iter() {
+            let resolved = match d {
+                Discriminator::Field { .. } => m.tag.is_some(),
+                Discriminator::JsonKind { .. } => {
+                    m.tag.is_some() || matches!(m.ty, TypeExpr::String | TypeExpr::Array { .. })
+                }
+                Discriminator::ZeroField { .. } | Discriminator::Shape => true,
+            };
+            assert!(resolved, "{name}: member {:?} is unresolved", m.ty);
+        }
+    }
+    let tag = |union: &str, member: &str| -> String {
+        let (_, _, members) = unions.iter().find(|(n, _, _)| *n == union).unwrap();
+        members
+            .iter()
+            .find(|m| m.ty == TypeExpr::reference(member))
+            .and_then(|m| m.tag.clone())
+            .unwrap()
+    };
+    assert_eq!(tag("ChatMember", "ChatMemberOwner"), "creator");
+    assert_eq!(tag("ChatMember", "ChatMemberBanned"), "kicked");
+    assert_eq!(tag("RichBlock", "RichBlockSectionHeading"), "heading");
+    assert_eq!(
+        tag("ChatBoostSource", "ChatBoostSourceGiftCode"),
+        "gift_code"
+    );
+    assert_eq!(
+        tag("BotCommandScope", "BotCommandScopeAllPrivateChats"),
+        "all_private_chats"
+    );
+    let strategy = |union: &str| {
+        unions
+            .iter()
+            .find(|(n, _, _)| *n == union)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(
+        strategy("MaybeInaccessibleMessage"),
+        Discriminator::ZeroField {
+            field: "date".into(),
+            zero_member: "InaccessibleMessage".into()
+        }
+    );
+    assert_eq!(strategy("InputMessageContent"), Discriminator::Shape);
+    assert_eq!(
+        strategy("RichText"),
+        Discriminator::JsonKind {
+            field: "type".into()
+        }
+    );
+    assert_eq!(
+        strategy("ChatMember"),
+        Discriminator::Field {
+            field: "status".into()
+        }
+    );
+}
+
+#[test]
+fn chat_ids_uploads_and_markup() {
+    let spec = spec();
+    let fields = all_fields(&spec);
+    let chat_id_params: Vec<_> = fields
+        .iter()
+        .filter(|(k, _, is_param)| {
+            *is_param && (k.ends_with(".chat_id") || k.ends_with(".from_chat_id"))
+        })
+        .filter(|(_, ty, _)| **ty != TypeExpr::Integer)
+        .collect();
+    assert_eq!(chat_id_params.len(), 96);
+    assert!(
+        chat_id_params
+            .iter()
+            .all(|(_, ty, _)| **ty == TypeExpr::ChatId)
+    );
+
+    let files: Vec<_> = fields
+        .iter()
+        .filter(|(_, ty, _)| matches!(ty, TypeExpr::InputFile | TypeExpr::InputFileOrString))
+        .collect();
+    assert_eq!(files.len(), 20);
+    assert!(files.iter().all(|(_, _, is_param)| *is_param));
+    assert_eq!(
+        files
+            .iter()
+            .filter(|(_, ty, _)| **ty == TypeExpr::InputFile)
+            .count(),
+        3
+    );
+
+    let attachable: Vec<_> = fields
+        .iter()
+        .filter(|(_, ty, _)| **ty == TypeExpr::Attachable)
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    assert_eq!(attachable.len(), 25);
+    for k in [
+        "InputMediaPhoto.media",
+        "InputMediaVideo.cover",
+        "InputMediaVideo.thumbnail",
+        "InputSticker.sticker",
+        "InputPaidMediaVideo.media",
+        "InputProfilePhotoStatic.photo",
+        "InputStoryContentVideo.video",
+    ] {
+        assert!(attachable.contains(&k), "{k} is not an upload");
+    }
+
+    let markup = fields
+        .iter()
+        .filter(|(k, _, _)| k.ends_with(".reply_markup"))
+        .filter(|(_, ty, _)| **ty == TypeExpr::ReplyMarkup)
+        .count();
+    assert_eq!(markup, 18);
+    assert!(matches!(
+        &spec.method("sendMediaGroup").unwrap().params.iter().find(|p| p.name == "media").unwrap().ty,
+        TypeExpr::MediaGroup { members } if members.len() == 5
+    ));
+}
+
+#[test]
+fn results_literals_and_parse_modes() {
+    let spec = spec();
+    let message_or_true: Vec<_> = spec
+        .methods
+        .iter()
+        .filter(|m| m.returns == TypeExpr::MessageOrTrue)
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(message_or_true.len(), 7);
+    assert!(message_or_true.contains(&"setGameScore"));
+    assert!(message_or_true.contains(&"editMessageText"));
+    assert_eq!(
+        spec.method("sendMessage").unwrap().returns,
+        TypeExpr::reference("Message")
+    );
+
+    let fields = all_fields(&spec);
+    for (k, ty, _) in fields.iter().filter(|(k, _, _)| k.ends_with("parse_mode")) {
+        assert_eq!(**ty, TypeExpr::ParseMode, "{k}");
+    }
+    let truths: Vec<_> = fields
+        .iter()
+        .filter(|(_, ty, _)| **ty == TypeExpr::True)
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        truths,
+        [
+            "ReplyKeyboardRemove.remove_keyboard",
+            "ForceReply.force_reply"
+        ]
+    );
+}
+
+#[test]
+fn string_enumerations() {
+    let spec = spec();
+    let values = |name: &str| -> Vec<String> {
+        spec.enum_def(name)
+            .unwrap_or_else(|| panic!("no enum {name}"))
+            .values
+            .iter()
+            .map(|v| v.value.clone())
+            .collect()
+    };
+    assert_eq!(
+        values("ChatType"),
+        ["private", "group", "supergroup", "channel"]
+    );
+    assert_eq!(values("ParseMode"), ["HTML", "MarkdownV2", "Markdown"]);
+    assert!(values("MessageEntityType").contains(&"text_mention".to_string()));
+    assert_eq!(values("ChatAction").len(), 11);
+    let updates = values("UpdateType");
+    assert_eq!(updates[0], "message");
+    assert!(updates.contains(&"callback_query".to_string()));
+    assert!(!updates.contains(&"update_id".to_string()));
+    let field_type = |ty: &str, f: &str| {
+        spec.type_def(ty)
+            .unwrap()
+            .fields()
+            .iter()
+            .find(|x| x.name == f)
+            .unwrap()
+            .ty
+            .clone()
+    };
+    assert_eq!(
+        field_type("Chat", "type"),
+        TypeExpr::Enum {
+            name: "ChatType".into()
+        }
+    );
+    assert_eq!(
+        field_type("Sticker", "type"),
+        TypeExpr::Enum {
+            name: "StickerType".into()
+        }
+    );
+    assert_eq!(
+        field_type("Poll", "type"),
+        TypeExpr::Enum {
+            name: "PollType".into()
+        }
+    );
+}
