@@ -88,9 +88,9 @@ pub fn parse_community_json(text: &str) -> Result<RawApi, String> {
             Ok(RawMethod {
                 name: m.name,
                 href: m.href,
-                description: m.description,
+                description: m.description.iter().map(|l| escape_markdown(l)).collect(),
                 returns: m.returns,
-                fields: m.fields,
+                fields: m.fields.into_iter().map(escape_field).collect(),
             })
         })
         .collect::<Result<_, String>>()?;
@@ -103,8 +103,8 @@ pub fn parse_community_json(text: &str) -> Result<RawApi, String> {
             Ok(RawType {
                 name: t.name,
                 href: t.href,
-                description: t.description,
-                fields: t.fields,
+                description: t.description.iter().map(|l| escape_markdown(l)).collect(),
+                fields: t.fields.into_iter().map(escape_field).collect(),
                 subtypes: t.subtypes,
             })
         })
@@ -116,6 +116,31 @@ pub fn parse_community_json(text: &str) -> Result<RawApi, String> {
         methods,
         types,
     })
+}
+
+/// The scrape's descriptions are plain text; descriptions in a [`RawApi`] are Markdown.
+fn escape_field(f: RawField) -> RawField {
+    RawField {
+        description: escape_markdown(&f.description),
+        ..f
+    }
+}
+
+/// Plain text as Markdown that shows it unchanged: the characters Markdown (and rustdoc) would
+/// read as markup are backslash-escaped. A leading `- ` list marker is kept.
+pub fn escape_markdown(text: &str) -> String {
+    let (marker, body) = match text.strip_prefix("- ") {
+        Some(rest) => ("- ", rest),
+        None => ("", text),
+    };
+    let mut out = String::from(marker);
+    for c in body.chars() {
+        if matches!(c, '\\' | '`' | '*' | '[' | ']' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn check_key(what: &str, key: &str, name: &str) -> Result<(), String> {
@@ -214,6 +239,15 @@ mod tests {
         assert_eq!(api.methods[0].name, "zeta");
         assert_eq!(api.methods[1].name, "alpha");
         assert_eq!(api.methods[1].fields[0].types, ["Integer"]);
+    }
+
+    #[test]
+    fn plain_text_becomes_markdown() {
+        assert_eq!(
+            escape_markdown("Pass \"attach://<name>\", 6 * 3600 [sic]"),
+            "Pass \"attach://\\<name\\>\", 6 \\* 3600 \\[sic\\]"
+        );
+        assert_eq!(escape_markdown("- ChatMemberOwner"), "- ChatMemberOwner");
     }
 
     #[test]
