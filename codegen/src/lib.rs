@@ -5,6 +5,7 @@
 
 pub mod complete;
 pub mod diff;
+pub mod html;
 pub mod lower;
 pub mod overrides;
 pub mod raw;
@@ -30,6 +31,44 @@ pub fn import_community(
         location: location.to_string(),
     };
     lower::lower(&raw, source, &overrides)
+}
+
+/// Imports the official Bot API documentation page (the HTML of
+/// [`html::OFFICIAL_URL`]) with the given overrides.
+///
+/// `location` is recorded as the source: a file name or URL, never a machine-specific path.
+pub fn import_html(text: &str, location: &str, overrides: &str) -> Result<Imported, Vec<String>> {
+    let raw = html::parse_html(text)?;
+    let overrides = Overrides::parse(overrides).map_err(|e| vec![e])?;
+    let source = spec::Source {
+        format: spec::SourceFormat::OfficialHtml,
+        location: location.to_string(),
+    };
+    lower::lower(&raw, source, &overrides)
+}
+
+/// Tells the two description formats apart by content: the official HTML page or the
+/// community JSON scrape.
+pub fn detect_format(text: &str) -> Result<spec::SourceFormat, String> {
+    if html::looks_like_html(text) {
+        Ok(spec::SourceFormat::OfficialHtml)
+    } else if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
+        Ok(spec::SourceFormat::CommunityJson)
+    } else {
+        Err("neither the official Bot API HTML page nor a community JSON file".into())
+    }
+}
+
+/// Imports a description in either format ([`detect_format`]).
+pub fn import_any(text: &str, location: &str, overrides: &str) -> Result<Imported, Vec<String>> {
+    match detect_format(text).map_err(|e| vec![e])? {
+        spec::SourceFormat::OfficialHtml => import_html(text, location, overrides),
+        spec::SourceFormat::CommunityJson => import_community(text, location, overrides),
+    }
 }
 
 /// Renders a spec as the committed file: pretty-printed JSON with a final newline.
@@ -72,5 +111,21 @@ pub fn compare_with_community(text: &str, spec: &Spec, overrides: &str) -> Vec<S
     match (raw::parse_community_json(text), Overrides::parse(overrides)) {
         (Ok(raw), Ok(o)) => complete::compare_with_source(&raw, spec, &o),
         (Err(e), _) | (_, Err(e)) => vec![e],
+    }
+}
+
+/// Like [`compare_with_community`], for a description in either format ([`detect_format`]).
+pub fn compare_with_any(text: &str, spec: &Spec, overrides: &str) -> Vec<String> {
+    let raw = match detect_format(text) {
+        Ok(spec::SourceFormat::OfficialHtml) => html::parse_html(text),
+        Ok(spec::SourceFormat::CommunityJson) => {
+            raw::parse_community_json(text).map_err(|e| vec![e])
+        }
+        Err(e) => Err(vec![e]),
+    };
+    match (raw, Overrides::parse(overrides)) {
+        (Ok(raw), Ok(o)) => complete::compare_with_source(&raw, spec, &o),
+        (Err(e), _) => e,
+        (_, Err(e)) => vec![e],
     }
 }

@@ -209,7 +209,8 @@ impl<'a> Lowering<'a> {
         if first.types != ["String"] || !first.required {
             return None;
         }
-        let caps = TAG.captures(&first.description)?;
+        let description = plain_text(&first.description);
+        let caps = TAG.captures(&description)?;
         let value = caps.get(1).or_else(|| caps.get(2))?.as_str().to_string();
         Some((first.name.clone(), value))
     }
@@ -619,7 +620,9 @@ impl<'a> Lowering<'a> {
             }
             ["InputFile", "String"] => Ok(TypeExpr::InputFileOrString),
             ["InputFile"] => Ok(TypeExpr::InputFile),
-            ["String"] if f.description.contains("attach://") => Ok(TypeExpr::Attachable),
+            ["String"] if plain_text(&f.description).contains("attach://") => {
+                Ok(TypeExpr::Attachable)
+            }
             [single] => self.type_name(single),
             many if many == REPLY_MARKUP_MEMBERS => Ok(TypeExpr::ReplyMarkup),
             many => self.alternatives(many),
@@ -709,14 +712,16 @@ fn is_string_or_strings(f: &RawField) -> bool {
 fn one_optional(description: &[String]) -> bool {
     description
         .iter()
-        .any(|l| l.contains("At most one of the optional"))
+        .any(|l| plain_text(l).contains("At most one of the optional"))
 }
 
 /// The values a description enumerates: two or more quoted strings in one sentence that either
 /// introduces them (the first quote right after "can be", "one of", "either", "must be" or
 /// "pass") or joins them with "or". Sentences that only give examples ("For example",
-/// "other than") enumerate nothing.
+/// "other than") enumerate nothing. Markdown markup is read as the text it shows.
 pub fn enumerated_values(description: &str) -> Vec<String> {
+    let description = plain_text(description);
+    let description = description.as_str();
     static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""([^"]+)""#).unwrap());
     static INTRO: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(can be|one of|either|must be|pass)(\s+(either|one of))?\s*$").unwrap()
@@ -771,6 +776,205 @@ fn sentences(text: &str) -> Vec<&str> {
     }
     out.push(&text[start..]);
     out
+}
+
+/// The text a Markdown description shows, for the rules that read prose: link targets, code
+/// span and emphasis markers and backslash escapes are dropped, and line breaks become spaces.
+///
+/// Plain text passes through unchanged unless it holds Markdown: a `*` is dropped only where it
+/// pairs up as an emphasis marker (`*x*`, `**x**`), never between spaces (`6 * 3600`), and only
+/// `[text](target)` reads as a link. Underscores are always text (the HTML importer writes
+/// emphasis with `*` and escapes a literal `_` that could read as a marker).
+pub fn plain_text(markdown: &str) -> String {
+    enum Piece {
+        Text(String),
+        Delim {
+            len: usize,
+            open: bool,
+            close: bool,
+            marker: bool,
+        },
+    }
+    let chars: Vec<char> = markdown.chars().collect();
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if chars.get(i + 1).is_some_and(char::is_ascii_punctuation) => {
+                text.push(chars[i + 1]);
+                i += 2;
+            }
+            '`' => {
+                let run = run_length(&chars, i, '`');
+                match find_run(&chars, i + run, '`', run) {
+                    Some(end) => {
+                        let code: String = chars[i + run..end].iter().collect();
+                        let trimmed = code
+                            .strip_prefix(' ')
+                            .and_then(|c| c.strip_suffix(' '))
+                            .filter(|c| !c.trim().is_empty());
+                        text.push_str(trimmed.unwrap_or(&code));
+                        i = end + run;
+                    }
+                    None => {
+                        text.extend(&chars[i..i + run]);
+                        i += run;
+                    }
+                }
+            }
+            '[' => match link_end(&chars, i) {
+                Some((text_end, end)) => {
+                    let inner: String = chars[i + 1..text_end].iter().collect();
+                    text.push_str(&plain_text(&inner));
+                    i = end + 1;
+                }
+                None => {
+                    text.push('[');
+                    i += 1;
+                }
+            },
+            '*' => {
+                let len = run_length(&chars, i, c);
+                let (open, close) = flanking(
+                    i.checked_sub(1).map(|b| chars[b]),
+                    chars.get(i + len).copied(),
+                );
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                pieces.push(Piece::Delim {
+                    len,
+                    open,
+                    close,
+                    marker: false,
+                });
+                i += len;
+            }
+            c if c.is_whitespace() => {
+                let len = chars[i..].iter().take_while(|c| c.is_whitespace()).count();
+                if chars[i..i + len].contains(&'\n') {
+                    text.push(' ');
+                } else {
+                    text.extend(&chars[i..i + len]);
+                }
+                i += len;
+            }
+            _ => {
+                text.push(c);
+                i += 1;
+            }
+        }
+    }
+    pieces.push(Piece::Text(text));
+    // Pair each closer with the nearest openers, as CommonMark does: `***` closes `**` and `*`.
+    let mut openers: Vec<(usize, usize)> = Vec::new();
+    for k in 0..pieces.len() {
+        let Piece::Delim {
+            len, open, close, ..
+        } = pieces[k]
+        else {
+            continue;
+        };
+        if close && !openers.is_empty() {
+            let mut left = len;
+            while left > 0
+                && let Some((j, opened)) = openers.pop()
+            {
+                left = left.saturating_sub(opened);
+                for m in [j, k] {
+                    if let Piece::Delim { marker, .. } = &mut pieces[m] {
+                        *marker = true;
+                    }
+                }
+            }
+        } else if open {
+            openers.push((k, len));
+        }
+    }
+    let mut out = String::with_capacity(markdown.len());
+    for p in pieces {
+        match p {
+            Piece::Text(t) => out.push_str(&t),
+            Piece::Delim { len, marker, .. } => {
+                if !marker {
+                    out.extend(std::iter::repeat_n('*', len));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a run of `*` between `before` and `after` can open and can close emphasis
+/// (CommonMark's left- and right-flanking rules).
+fn flanking(before: Option<char>, after: Option<char>) -> (bool, bool) {
+    let space = |ch: Option<char>| ch.is_none_or(char::is_whitespace);
+    let punct =
+        |ch: Option<char>| ch.is_some_and(|ch| !ch.is_alphanumeric() && !ch.is_whitespace());
+    let left = !space(after) && (!punct(after) || space(before) || punct(before));
+    let right = !space(before) && (!punct(before) || space(after) || punct(after));
+    (left, right)
+}
+
+fn run_length(chars: &[char], start: usize, c: char) -> usize {
+    chars[start..].iter().take_while(|&&x| x == c).count()
+}
+
+/// The start of the next run of exactly `len` `c` characters from `from`.
+fn find_run(chars: &[char], from: usize, c: char, len: usize) -> Option<usize> {
+    let mut i = from;
+    while i < chars.len() {
+        if chars[i] == c {
+            let run = run_length(chars, i, c);
+            if run == len {
+                return Some(i);
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// For `[text](target)` starting at `start`: the index of the `]` and of the closing `)`.
+fn link_end(chars: &[char], start: usize) -> Option<(usize, usize)> {
+    let mut depth = 0;
+    let mut i = start;
+    let text_end = loop {
+        match chars.get(i)? {
+            '\\' => i += 1,
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    break i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    };
+    if chars.get(text_end + 1) != Some(&'(') {
+        return None;
+    }
+    let mut depth = 0;
+    let mut i = text_end + 1;
+    loop {
+        match chars.get(i)? {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((text_end, i));
+                }
+            }
+            c if c.is_whitespace() => return None,
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 fn strip_optional(description: &str) -> &str {

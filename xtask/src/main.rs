@@ -11,8 +11,12 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  spec import <file> [--out PATH]   import a Bot API description (community JSON) into
-                                    api-spec/bot-api.json (or PATH)
+  spec import <file> [--out PATH]   import a Bot API description into api-spec/bot-api.json
+                                    (or PATH): a saved official HTML page or a community JSON
+                                    file, told apart by content
+  spec fetch [--url URL] [--out PATH]
+                                    download the official page (default
+                                    https://core.telegram.org/bots/api) and import it
   spec schema                       write api-spec/schema.json, the JSON Schema of the format
   spec check [--source FILE]        check api-spec/bot-api.json against the model and that
                                     api-spec/schema.json is current; with --source, also that

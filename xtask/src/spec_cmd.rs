@@ -1,6 +1,7 @@
-//! `cargo xtask spec ...`: import, schema, check, diff.
+//! `cargo xtask spec ...`: import, fetch, schema, check, diff.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::{read, root, take_flag, take_option, write};
 
@@ -14,6 +15,15 @@ pub fn run(args: &[&str]) -> Result<(), String> {
                 return Err("usage: cargo xtask spec import <file> [--out PATH]".into());
             };
             import(Path::new(file), out)
+        }
+        Some("fetch") => {
+            args.remove(0);
+            let url = take_option(&mut args, "--url")?.unwrap_or(codegen::html::OFFICIAL_URL);
+            let out = take_option(&mut args, "--out")?.map(PathBuf::from);
+            if !args.is_empty() {
+                return Err("usage: cargo xtask spec fetch [--url URL] [--out PATH]".into());
+            }
+            fetch(url, out)
         }
         Some("schema") if args.len() == 1 => {
             let path = root().join("api-spec/schema.json");
@@ -40,7 +50,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
             print!("{}", codegen::diff::diff(&old, &new, api_only));
             Ok(())
         }
-        _ => Err("usage: cargo xtask spec <import|schema|check|diff> ...".into()),
+        _ => Err("usage: cargo xtask spec <import|fetch|schema|check|diff> ...".into()),
     }
 }
 
@@ -49,22 +59,23 @@ pub fn spec_path() -> PathBuf {
     root().join("api-spec/bot-api.json")
 }
 
-/// Imports a description file with the committed overrides.
+/// Imports a description file (community JSON or the official HTML page, told apart by
+/// content) with the committed overrides.
 fn import_file(file: &Path) -> Result<codegen::Imported, String> {
     let text = read(file)?;
-    let overrides = read(&overrides_path())?;
     // Record where the description came from without any machine-specific directory.
     let location = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
-    codegen::import_community(&text, &location, &overrides).map_err(|errors| {
-        format!(
-            "import of {} failed:\n  {}",
-            file.display(),
-            errors.join("\n  ")
-        )
-    })
+    import_text(&text, &location, &file.display().to_string())
+}
+
+/// Imports a description with the committed overrides; `shown` names it in errors.
+fn import_text(text: &str, location: &str, shown: &str) -> Result<codegen::Imported, String> {
+    let overrides = read(&overrides_path())?;
+    codegen::import_any(text, location, &overrides)
+        .map_err(|errors| format!("import of {shown} failed:\n  {}", errors.join("\n  ")))
 }
 
 fn overrides_path() -> PathBuf {
@@ -72,7 +83,37 @@ fn overrides_path() -> PathBuf {
 }
 
 fn import(file: &Path, out: Option<PathBuf>) -> Result<(), String> {
-    let imported = import_file(file)?;
+    write_import(import_file(file)?, out)
+}
+
+/// Downloads the official page (or `url`) and imports it.
+fn fetch(url: &str, out: Option<PathBuf>) -> Result<(), String> {
+    let page = download(url).map_err(|reason| {
+        format!(
+            "could not download {url}: {reason}; check the network or pass a saved page to \
+             `cargo xtask spec import`"
+        )
+    })?;
+    eprintln!("downloaded {url} ({} bytes)", page.len());
+    write_import(import_text(&page, url, url)?, out)
+}
+
+/// The body of `url` as text. Errors are the reason alone, for the caller to word.
+fn download(url: &str) -> Result<String, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(32 * 1024 * 1024)
+        .read_to_string()
+        .map_err(|e| e.to_string())
+}
+
+fn write_import(imported: codegen::Imported, out: Option<PathBuf>) -> Result<(), String> {
     for w in &imported.warnings {
         eprintln!("note: {w}");
     }
@@ -111,8 +152,7 @@ fn check(source: Option<&Path>) -> Result<(), String> {
                 source.display()
             ));
         }
-        let problems =
-            codegen::compare_with_community(&read(source)?, &spec, &read(&overrides_path())?);
+        let problems = codegen::compare_with_any(&read(source)?, &spec, &read(&overrides_path())?);
         if !problems.is_empty() {
             return Err(format!(
                 "api-spec/bot-api.json does not state all of {}:\n  {}",

@@ -812,3 +812,137 @@ fn dates() {
     assert!(iso_date("24 August 2026").is_err());
     assert!(iso_date("Smarch 1, 2026").is_err());
 }
+
+#[test]
+fn plain_text_reads_markdown_as_it_shows() {
+    let cases: &[(&str, &str)] = &[
+        // Plain prose passes through.
+        ("Text of the message", "Text of the message"),
+        (
+            "must be one of 6 * 3600, 12 * 3600, 86400, or 2 * 86400",
+            "must be one of 6 * 3600, 12 * 3600, 86400, or 2 * 86400",
+        ),
+        ("file_id, _by_<bot_username>", "file_id, _by_<bot_username>"),
+        (
+            "specify [\"message\", \"poll\"] to",
+            "specify [\"message\", \"poll\"] to",
+        ),
+        ("2*3 stars", "2*3 stars"),
+        // Markdown shows its text.
+        ("Type, must be *photo*", "Type, must be photo"),
+        (
+            "At most **one** of the optional",
+            "At most one of the optional",
+        ),
+        ("**only *one***.", "only one."),
+        (
+            "*Optional*. See [docs](https://x.org/a_(b)#c) now",
+            "Optional. See docs now",
+        ),
+        ("Pass `[\"a\"]` or ``a`b``", "Pass [\"a\"] or a`b"),
+        (
+            "\"attach://\\<name>\", 6 \\* 3600, \\_x\\_",
+            "\"attach://<name>\", 6 * 3600, _x_",
+        ),
+        ("First.\n\n**NOTE:** second", "First. NOTE: second"),
+        ("unclosed [link and `tick", "unclosed [link and `tick"),
+    ];
+    for (markdown, plain) in cases {
+        assert_eq!(plain_text(markdown), *plain, "{markdown}");
+    }
+}
+
+#[test]
+fn enumerated_values_through_markdown() {
+    assert_eq!(
+        enumerated_values(
+            "Type of the chat, can be either \"*private*\", \"group\" or \"channel\""
+        ),
+        ["private", "group", "channel"]
+    );
+    assert_eq!(
+        enumerated_values(
+            "Currently, can be \"mention\" (`@username`), \"url\" ([link](https://telegram.org))."
+        ),
+        ["mention", "url"]
+    );
+    assert!(enumerated_values("*For example*, \"a\" or \"b\"").is_empty());
+}
+
+#[test]
+fn rules_read_markdown_descriptions() {
+    let mut update = object(
+        "Update",
+        vec![
+            field("update_id", &["Integer"], true, "Id"),
+            field("message", &["Message"], false, "*Optional*. New message"),
+        ],
+    );
+    update.description.push(
+        "At most **one** of the optional parameters can be present in any given update.".into(),
+    );
+    let raw = api(
+        vec![
+            update,
+            object(
+                "Message",
+                vec![field("message_id", &["Integer"], true, "Id")],
+            ),
+            union("InputMedia", &["InputMediaPhoto", "InputMediaVideo"]),
+            object(
+                "InputMediaPhoto",
+                vec![
+                    field(
+                        "type",
+                        &["String"],
+                        true,
+                        "Type of the result, must be *photo*",
+                    ),
+                    field(
+                        "media",
+                        &["String"],
+                        true,
+                        "Pass \"attach://\\<file\\_attach\\_name>\" to upload",
+                    ),
+                ],
+            ),
+            object(
+                "InputMediaVideo",
+                vec![field(
+                    "type",
+                    &["String"],
+                    true,
+                    "Type of the result, always \"*video*\".",
+                )],
+            ),
+        ],
+        vec![
+            method("getUpdates", &["Array of Update"], vec![]),
+            method(
+                "send",
+                &["Boolean"],
+                vec![field("media", &["InputMedia"], true, "Media")],
+            ),
+        ],
+    );
+    let spec = import(&raw);
+    let TypeKind::Object { one_optional, .. } = spec.type_def("Update").unwrap().kind else {
+        panic!()
+    };
+    assert!(one_optional);
+    let TypeKind::Union { members, .. } = &spec.type_def("InputMedia").unwrap().kind else {
+        panic!()
+    };
+    let tags: Vec<Option<&str>> = members.iter().map(|m| m.tag.as_deref()).collect();
+    assert_eq!(tags, [Some("photo"), Some("video")]);
+    assert_eq!(
+        type_field(&spec, "InputMediaPhoto", "media").ty,
+        TypeExpr::Attachable
+    );
+    assert_eq!(
+        type_field(&spec, "InputMediaPhoto", "type").ty,
+        TypeExpr::Literal {
+            value: "photo".into()
+        }
+    );
+}
