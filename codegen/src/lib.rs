@@ -5,6 +5,7 @@
 
 pub mod complete;
 pub mod diff;
+pub mod emit;
 pub mod html;
 pub mod lower;
 pub mod overrides;

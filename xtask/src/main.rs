@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod codegen_cmd;
 mod spec_cmd;
 
 const USAGE: &str = "\
@@ -23,6 +24,8 @@ commands:
                                     it is a complete, current import of FILE
   spec diff <old> <new> [--api-only]
                                     print the API changes between two spec files
+  codegen [--check]                 render api-spec/bot-api.json into telegram-api/src/generated;
+                                    with --check, fail naming stale, missing or orphaned files
   help                              print this text
 ";
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["spec", rest @ ..] => spec_cmd::run(rest),
+        ["codegen", rest @ ..] => codegen_cmd::run(rest),
         ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");
             Ok(())

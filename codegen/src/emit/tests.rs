@@ -1,0 +1,418 @@
+//! Rendering of small spec fragments, compared with the Rust they must produce.
+
+use super::*;
+
+const USER: &str = r#"{"name": "User", "doc_url": "https://core.telegram.org/bots/api#user",
+    "description": "A Telegram user.", "direction": "received", "kind": "object", "fields": [
+    {"name": "id", "type": {"kind": "integer"}, "required": true, "description": "Identifier"}]}"#;
+
+fn spec(methods: &str, types: &str, enums: &str) -> Spec {
+    let text = format!(
+        r#"{{"format": 1, "api": {{"version": "9.9", "release_date": "2026-01-01"}},
+            "source": {{"format": "community_json", "location": "test.json"}},
+            "methods": [{methods}], "types": [{types}], "enums": [{enums}]}}"#
+    );
+    crate::spec_from_json(&text).unwrap_or_else(|e| panic!("{e:#?}"))
+}
+
+fn method_returning(name: &str) -> String {
+    format!(
+        r#"{{"name": "get{name}", "doc_url": "u", "description": "Gets.", "params": [],
+            "returns": {{"kind": "ref", "name": "{name}"}}}}"#
+    )
+}
+
+fn file(files: &[File], path: &str) -> String {
+    files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no {path}"))
+        .contents
+        .clone()
+}
+
+fn types_rs(spec: &Spec) -> String {
+    file(
+        &generate(spec).unwrap_or_else(|e| panic!("{e:#?}")),
+        "types.rs",
+    )
+}
+
+/// Asserts that the lines of `expected` appear, consecutively, among the lines of `text`
+/// (indentation aside: the snippets come from different nesting depths).
+#[track_caller]
+fn assert_renders(text: &str, expected: &str) {
+    let want: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .collect();
+    let want: Vec<&str> = {
+        let mut w = want;
+        while w.last().is_some_and(|l| l.is_empty()) {
+            w.pop();
+        }
+        w
+    };
+    let have: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(
+        have.windows(want.len()).any(|w| w == want.as_slice()),
+        "expected:\n{}\n\nin:\n{text}",
+        want.join("\n")
+    );
+}
+
+#[test]
+fn files_have_the_header_and_the_version() {
+    let files = generate(&spec(&method_returning("User"), USER, "")).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["mod.rs", "types.rs", "enums.rs", "registry.rs"]);
+    for f in &files {
+        assert!(f.contents.starts_with(HEADER), "{}", f.path);
+    }
+    assert_renders(
+        &file(&files, "mod.rs"),
+        r#"
+        /// The Bot API version this crate implements (9.9, released 2026-01-01).
+        pub const BOT_API_VERSION: &str = "9.9";
+        "#,
+    );
+}
+
+#[test]
+fn received_object() {
+    let message = r#"{"name": "Message", "doc_url": "https://core.telegram.org/bots/api#message",
+        "description": "A message from User.", "direction": "received", "kind": "object", "fields": [
+        {"name": "message_id", "type": {"kind": "integer"}, "required": true, "description": "Id"},
+        {"name": "from", "type": {"kind": "ref", "name": "User"}, "required": false, "description": "Sender"},
+        {"name": "type", "type": {"kind": "string"}, "required": false, "description": "Kind"},
+        {"name": "photo", "type": {"kind": "array", "items": {"kind": "ref", "name": "User"}}, "required": false, "description": "Photos"}]}"#;
+    let text = types_rs(&spec(
+        &method_returning("Message"),
+        &format!("{USER},{message}"),
+        "",
+    ));
+    assert_renders(
+        &text,
+        r#"
+        /// A message from [`User`](crate::User).
+        ///
+        /// <https://core.telegram.org/bots/api#message>
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Message {
+            /// Id
+            ///
+            /// <https://core.telegram.org/bots/api#message>
+            pub message_id: i64,
+            /// Sender
+            ///
+            /// <https://core.telegram.org/bots/api#message>
+            pub from: Option<Box<User>>,
+            /// Kind
+            ///
+            /// <https://core.telegram.org/bots/api#message>
+            pub r#type: Option<String>,
+            /// Photos
+            ///
+            /// <https://core.telegram.org/bots/api#message>
+            pub photo: Option<Vec<User>>,
+            /// Fields this version of the crate does not know, kept so that re-encoding the value
+            /// gives back what Telegram sent.
+            pub extra: crate::Extra,
+        }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+            fn field_index(name: &str) -> Option<u16> {
+                match name.len() {
+                    4 => {
+                        match name {
+                            "from" => Some(1),
+                            "type" => Some(2),
+                            _ => None,
+                        }
+                    }
+                    5 => {
+                        match name {
+                            "photo" => Some(3),
+                            _ => None,
+                        }
+                    }
+                    10 => {
+                        match name {
+                            "message_id" => Some(0),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+                Ok(Self {
+                    message_id: crate::de::required(__f_message_id, "message_id")?,
+                    from: __f_from,
+                    r#type: __f_type,
+                    photo: __f_photo,
+                    extra: __extra,
+                })
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+                __map.serialize_entry("message_id", &self.message_id)?;
+                if let Some(__v) = &self.from {
+                    __map.serialize_entry("from", __v)?;
+                }
+        "#,
+    );
+    assert!(
+        !text.contains("pub fn new("),
+        "received-only types have no constructor"
+    );
+    assert!(text.contains("crate::display_as_json!(User, Message);"));
+}
+
+#[test]
+fn sent_object_has_constructor_and_setters() {
+    let button = r#"{"name": "Button", "doc_url": "https://core.telegram.org/bots/api#button",
+        "description": "A button.", "direction": "sent", "kind": "object", "fields": [
+        {"name": "text", "type": {"kind": "string"}, "required": true, "description": "Label"},
+        {"name": "chat", "type": {"kind": "chat_id"}, "required": true, "description": "Chat"},
+        {"name": "url", "type": {"kind": "string"}, "required": false, "description": "Link"}]}"#;
+    let send = r#"{"name": "press", "doc_url": "u", "description": "Presses.", "params": [
+        {"name": "button", "type": {"kind": "ref", "name": "Button"}, "required": true, "description": "b"}],
+        "returns": {"kind": "true"}}"#;
+    let text = types_rs(&spec(send, button, ""));
+    assert_renders(
+        &text,
+        r#"
+        impl Button {
+            /// A new [`Button`] from its required fields; optional ones are set with the methods below.
+            pub fn new(text: impl Into<String>, chat: impl Into<crate::ChatId>) -> Self {
+                Self {
+                    text: text.into(),
+                    chat: chat.into(),
+                    url: None,
+                    extra: crate::Extra::new(),
+                }
+            }
+            /// Link
+            ///
+            /// <https://core.telegram.org/bots/api#button>
+            pub fn url(mut self, url: impl Into<String>) -> Self {
+                self.url = Some(url.into());
+                self
+            }
+        }
+        "#,
+    );
+    assert!(
+        !text.contains("FromMap for Button"),
+        "sent-only types are not decoded"
+    );
+}
+
+fn chat_member_spec() -> Spec {
+    let owner = r#"{"name": "ChatMemberOwner", "doc_url": "https://core.telegram.org/bots/api#chatmemberowner",
+        "description": "An owner.\n\nMore.", "direction": "received", "kind": "object", "fields": [
+        {"name": "status", "type": {"kind": "literal", "value": "creator"}, "required": true, "description": "always \"creator\""},
+        {"name": "user", "type": {"kind": "ref", "name": "User"}, "required": true, "description": "User"}]}"#;
+    let left = r#"{"name": "ChatMemberLeft", "doc_url": "https://core.telegram.org/bots/api#chatmemberleft",
+        "description": "Left.", "direction": "received", "kind": "object", "fields": [
+        {"name": "status", "type": {"kind": "literal", "value": "left"}, "required": true, "description": "always \"left\""}]}"#;
+    let union = r#"{"name": "ChatMember", "doc_url": "https://core.telegram.org/bots/api#chatmember",
+        "description": "A member.", "direction": "received", "kind": "union",
+        "discriminator": {"by": "field", "field": "status"}, "members": [
+        {"type": {"kind": "ref", "name": "ChatMemberOwner"}, "tag": "creator"},
+        {"type": {"kind": "ref", "name": "ChatMemberLeft"}, "tag": "left"}]}"#;
+    spec(
+        &method_returning("ChatMember"),
+        &format!("{USER},{union},{owner},{left}"),
+        "",
+    )
+}
+
+#[test]
+fn tagged_union() {
+    let text = types_rs(&chat_member_spec());
+    assert_renders(
+        &text,
+        r#"
+        /// A member.
+        ///
+        /// <https://core.telegram.org/bots/api#chatmember>
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum ChatMember {
+            /// An owner.
+            ///
+            /// <https://core.telegram.org/bots/api#chatmemberowner>
+            Owner(ChatMemberOwner),
+            /// Left.
+            ///
+            /// <https://core.telegram.org/bots/api#chatmemberleft>
+            Left(ChatMemberLeft),
+            /// A kind this version of the crate does not know, as received.
+            Unknown(serde_json::Value),
+        }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+            const TAG: &'static str = "status";
+            fn member(tag: &str) -> Option<u16> {
+                match tag {
+                    "creator" => Some(0),
+                    "left" => Some(1),
+                    _ => None,
+                }
+            }
+        "#,
+    );
+    // The member writes its constant and checks it when read on its own.
+    assert_renders(&text, r#"__map.serialize_entry("status", "creator")?;"#);
+    assert_renders(
+        &text,
+        r#"crate::de::Key::Known(0) => crate::de::literal(&mut __map, "creator")?,"#,
+    );
+    assert_renders(
+        &text,
+        r#"
+        pub struct ChatMemberOwner {
+            /// [`User`](crate::User)
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+        /// An owner.
+        ///
+        /// More.
+        ///
+        /// On the wire, `status` is always `"creator"`; it is written and checked, not stored.
+        "#,
+    );
+}
+
+#[test]
+fn string_enum() {
+    let chat = r#"{"name": "Chat", "doc_url": "https://core.telegram.org/bots/api#chat",
+        "description": "A chat.", "direction": "received", "kind": "object", "fields": [
+        {"name": "type", "type": {"kind": "enum", "name": "ChatType"}, "required": true, "description": "Type"}]}"#;
+    let e = r#"{"name": "ChatType", "values": [{"value": "private"}, {"value": "super_group"}],
+        "used_by": ["Chat.type"]}"#;
+    let files = generate(&spec(&method_returning("Chat"), chat, e)).unwrap();
+    let text = file(&files, "enums.rs");
+    assert_renders(
+        &text,
+        r#"
+        /// The values of `Chat.type`.
+        ///
+        /// A value this version of the crate does not know decodes as [`ChatType::Unknown`] and encodes back unchanged.
+        ///
+        /// <https://core.telegram.org/bots/api#chat>
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ChatType {
+            /// `private`
+            Private,
+            /// `super_group`
+            SuperGroup,
+            /// A value this version of the crate does not know, as received.
+            Unknown(String),
+        }
+        "#,
+    );
+    assert!(file(&files, "types.rs").contains("pub r#type: ChatType,"));
+}
+
+#[test]
+fn update_like_objects_get_a_kind_enum() {
+    let update = r#"{"name": "Update", "doc_url": "https://core.telegram.org/bots/api#update",
+        "description": "An update.", "direction": "received", "kind": "object", "one_optional": true, "fields": [
+        {"name": "update_id", "type": {"kind": "integer"}, "required": true, "description": "Id"},
+        {"name": "message", "type": {"kind": "ref", "name": "User"}, "required": false, "description": "New message"},
+        {"name": "edited_message", "type": {"kind": "ref", "name": "User"}, "required": false, "description": "Edited"}]}"#;
+    let text = types_rs(&spec(
+        &method_returning("Update"),
+        &format!("{USER},{update}"),
+        "",
+    ));
+    assert_renders(
+        &text,
+        r#"
+        pub struct Update {
+            /// Id
+            ///
+            /// <https://core.telegram.org/bots/api#update>
+            pub update_id: i64,
+            /// Which of the optional fields is present: at most one of them is, in any [`Update`].
+            pub kind: UpdateKind,
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+        pub enum UpdateKind {
+            /// New message
+            ///
+            /// <https://core.telegram.org/bots/api#update>
+            Message(Box<User>),
+            /// Edited
+            ///
+            /// <https://core.telegram.org/bots/api#update>
+            EditedMessage(Box<User>),
+            /// A field this version of the crate does not know, with its value.
+            Unknown(Box<crate::UnknownKind>),
+            /// None of the optional fields is present.
+            Empty,
+        }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+            /// The `message` field, when it is the one present.
+            pub fn message(&self) -> Option<&User> {
+                match &self.kind {
+                    UpdateKind::Message(__v) => Some(&**__v),
+                    _ => None,
+                }
+            }
+        "#,
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = generate(&chat_member_spec()).unwrap();
+    let b = generate(&chat_member_spec()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn recursive_sent_types_box_only_the_cycle() {
+    let node = r#"{"name": "Node", "doc_url": "u", "description": "A node.", "direction": "sent",
+        "kind": "object", "fields": [
+        {"name": "next", "type": {"kind": "ref", "name": "Node"}, "required": false, "description": "Next"},
+        {"name": "leaf", "type": {"kind": "ref", "name": "Leaf"}, "required": false, "description": "Leaf"},
+        {"name": "children", "type": {"kind": "array", "items": {"kind": "ref", "name": "Node"}}, "required": false, "description": "Kids"}]}"#;
+    let leaf = r#"{"name": "Leaf", "doc_url": "u", "description": "A leaf.", "direction": "sent",
+        "kind": "object", "fields": [
+        {"name": "x", "type": {"kind": "integer"}, "required": true, "description": "X"}]}"#;
+    let send = r#"{"name": "send", "doc_url": "u", "description": "Sends.", "params": [
+        {"name": "node", "type": {"kind": "ref", "name": "Node"}, "required": true, "description": "n"}],
+        "returns": {"kind": "true"}}"#;
+    let text = types_rs(&spec(send, &format!("{node},{leaf}"), ""));
+    assert!(text.contains("pub next: Option<Box<Node>>,"), "{text}");
+    assert!(text.contains("pub leaf: Option<Leaf>,"), "{text}");
+    assert!(text.contains("pub children: Option<Vec<Node>>,"), "{text}");
+}

@@ -1,0 +1,865 @@
+//! Objects as structs and unions as enums, with their serde implementations.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs::{self, doc_attrs, summary};
+use super::names::{camel, member_variants, snake_ident, type_ident};
+use super::{AdHocUnion, Boxing, Context, Held, local, schema};
+use crate::spec::{Discriminator, Field, TypeDef, TypeExpr, UnionMember};
+
+/// Field names the generated structs use for themselves.
+const RESERVED: &[&str] = &["extra"];
+
+/// How a struct holds a documented field.
+enum Storage {
+    /// A Rust field of this type (wrapped in `Option` when the field is optional).
+    Value(Held),
+    /// Not stored: the field always holds this string.
+    Literal(String),
+    /// Not stored: the field is always `true`.
+    True,
+}
+
+struct FieldPlan<'a> {
+    field: &'a Field,
+    ident: Ident,
+    storage: Storage,
+}
+
+impl FieldPlan<'_> {
+    fn name(&self) -> &str {
+        &self.field.name
+    }
+}
+
+fn plan<'a>(
+    cx: &Context,
+    owner: &TypeDef,
+    fields: &'a [Field],
+) -> Result<Vec<FieldPlan<'a>>, String> {
+    let boxing = cx.boxing_of(owner);
+    fields
+        .iter()
+        .map(|f| {
+            if RESERVED.contains(&f.name.as_str()) {
+                return Err(format!(
+                    "{}.{} collides with a generated field",
+                    owner.name, f.name
+                ));
+            }
+            let storage = match &f.ty {
+                TypeExpr::Literal { value } => Storage::Literal(value.clone()),
+                TypeExpr::True if f.required => Storage::True,
+                ty => Storage::Value(cx.held_type(ty, &owner.name, boxing)),
+            };
+            Ok(FieldPlan {
+                field: f,
+                ident: snake_ident(&f.name)
+                    .map_err(|e| format!("{}.{}: {e}", owner.name, f.name))?,
+                storage,
+            })
+        })
+        .collect()
+}
+
+/// The declared type of a stored field.
+fn declared(p: &FieldPlan) -> Option<TokenStream> {
+    match &p.storage {
+        Storage::Value(held) if p.field.required => Some(held.tokens()),
+        Storage::Value(held) => {
+            let ty = held.tokens();
+            Some(quote!(Option<#ty>))
+        }
+        _ => None,
+    }
+}
+
+/// A parameter that takes a field's value, and the expression that stores it.
+pub(crate) fn conversion(
+    cx: &Context,
+    ty: &TypeExpr,
+    held: &Held,
+    ident: &Ident,
+) -> (TokenStream, TokenStream) {
+    let inner = &held.inner;
+    let into = matches!(
+        ty,
+        TypeExpr::String
+            | TypeExpr::ChatId
+            | TypeExpr::InputFile
+            | TypeExpr::InputFileOrString
+            | TypeExpr::Attachable
+            | TypeExpr::ReplyMarkup
+            | TypeExpr::Enum { .. }
+            | TypeExpr::ParseMode
+    ) || cx.is_union(ty);
+    let (param, value) = if into {
+        (quote!(impl Into<#inner>), quote!(#ident.into()))
+    } else {
+        (quote!(#inner), quote!(#ident))
+    };
+    if held.boxed {
+        (param, quote!(Box::new(#value)))
+    } else {
+        (param, value)
+    }
+}
+
+fn literal_note(plans: &[FieldPlan]) -> Vec<String> {
+    plans
+        .iter()
+        .filter_map(|p| match &p.storage {
+            Storage::Literal(v) => Some(format!(
+                "On the wire, `{}` is always `\"{v}\"`; it is written and checked, not stored.",
+                p.name()
+            )),
+            Storage::True => Some(format!(
+                "On the wire, `{}` is always `true`; it is written, not stored.",
+                p.name()
+            )),
+            Storage::Value(_) => None,
+        })
+        .collect()
+}
+
+fn type_docs(cx: &Context, t: &TypeDef, notes: Vec<String>) -> TokenStream {
+    let mut paragraphs = vec![cx.linker.render(&t.description)];
+    paragraphs.extend(notes);
+    doc_attrs(&paragraphs, Some(&t.doc_url))
+}
+
+fn extra_field() -> TokenStream {
+    quote! {
+        /// Fields this version of the crate does not know, kept so that re-encoding the value
+        /// gives back what Telegram sent.
+        pub extra: crate::Extra,
+    }
+}
+
+/// A struct for an object type (or an empty object).
+pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<TokenStream, String> {
+    let name = type_ident(&t.name);
+    let plans = plan(cx, t, fields)?;
+    let docs = type_docs(cx, t, literal_note(&plans));
+    let stored: Vec<_> = plans.iter().filter(|p| declared(p).is_some()).collect();
+    let decls = stored.iter().map(|p| {
+        let ident = &p.ident;
+        let ty = declared(p).unwrap();
+        let d = cx.field_docs(p.field, &t.doc_url);
+        quote!(#d pub #ident: #ty,)
+    });
+    let all_optional = stored.iter().all(|p| !p.field.required);
+    let default = if all_optional {
+        quote!(, Default)
+    } else {
+        quote!()
+    };
+    let extra = extra_field();
+    let mut out = quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq #default)]
+        pub struct #name {
+            #(#decls)*
+            #extra
+        }
+    };
+    if cx.is_built(t) {
+        out.extend(builder(cx, t, &name, &plans, None));
+    }
+    out.extend(serialize_object(&name, &plans, None));
+    if cx.is_read(t) {
+        out.extend(from_map(&t.name, &plans, None));
+        out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
+    }
+    out.extend(schema::object(
+        cx,
+        &name,
+        &t.name,
+        &t.description,
+        fields,
+        &[],
+    ));
+    Ok(out)
+}
+
+/// `new` with the required fields and a setter for each optional one.
+fn builder(
+    cx: &Context,
+    t: &TypeDef,
+    name: &Ident,
+    plans: &[FieldPlan],
+    kind: Option<&Ident>,
+) -> TokenStream {
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for p in plans {
+        let Storage::Value(held) = &p.storage else {
+            continue;
+        };
+        let ident = &p.ident;
+        let (param, expr) = conversion(cx, &p.field.ty, held, ident);
+        if p.field.required {
+            params.push(quote!(#ident: #param));
+            if *ident == expr.to_string() {
+                inits.push(quote!(#ident));
+            } else {
+                inits.push(quote!(#ident: #expr));
+            }
+        } else {
+            inits.push(quote!(#ident: None));
+            let d = cx.field_docs(p.field, &t.doc_url);
+            setters.push(quote! {
+                #d
+                pub fn #ident(mut self, #ident: #param) -> Self {
+                    self.#ident = Some(#expr);
+                    self
+                }
+            });
+        }
+    }
+    if let Some(kind) = kind {
+        params.push(quote!(kind: #kind));
+        inits.push(quote!(kind));
+    }
+    let new_doc = format!(
+        " A new [`{}`] from its required fields; optional ones are set with the methods below.",
+        t.name
+    );
+    quote! {
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new(#(#params),*) -> Self {
+                Self {
+                    #(#inits,)*
+                    extra: crate::Extra::new(),
+                }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+/// Serialize: every field in documentation order, constants included, then unknown fields.
+fn serialize_object(name: &Ident, plans: &[FieldPlan], kind: Option<TokenStream>) -> TokenStream {
+    let entries = plans.iter().map(|p| {
+        let key = p.name();
+        let ident = &p.ident;
+        match &p.storage {
+            Storage::Literal(v) => quote!(__map.serialize_entry(#key, #v)?;),
+            Storage::True => quote!(__map.serialize_entry(#key, &true)?;),
+            Storage::Value(_) if p.field.required => {
+                quote!(__map.serialize_entry(#key, &self.#ident)?;)
+            }
+            Storage::Value(_) => quote! {
+                if let Some(__v) = &self.#ident {
+                    __map.serialize_entry(#key, __v)?;
+                }
+            },
+        }
+    });
+    quote! {
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut __map = __s.serialize_map(None)?;
+                #(#entries)*
+                #kind
+                self.extra.serialize_into(&mut __map)?;
+                __map.end()
+            }
+        }
+    }
+}
+
+fn deserialize_via(name: &Ident, body: TokenStream) -> TokenStream {
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
+                #body
+            }
+        }
+    }
+}
+
+/// `field_index`: a name lookup that compares lengths first.
+fn field_index(names: &[&str]) -> TokenStream {
+    let mut by_len: std::collections::BTreeMap<usize, Vec<(usize, &str)>> = Default::default();
+    for (i, n) in names.iter().enumerate() {
+        by_len.entry(n.len()).or_default().push((i, n));
+    }
+    let arms = by_len.iter().map(|(len, entries)| {
+        let inner = entries.iter().map(|(i, n)| {
+            let i = Literal::u16_unsuffixed(*i as u16);
+            quote!(#n => Some(#i),)
+        });
+        let len = Literal::usize_unsuffixed(*len);
+        quote!(#len => match name { #(#inner)* _ => None },)
+    });
+    if names.is_empty() {
+        quote! {
+            fn field_index(_name: &str) -> Option<u16> {
+                None
+            }
+        }
+    } else {
+        quote! {
+            fn field_index(name: &str) -> Option<u16> {
+                match name.len() {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// The streaming decoder of an object: one local per field, unknown fields kept.
+/// `kind` carries, for an object whose optional fields exclude each other, the name of the
+/// kind enum and the optional fields that select it.
+fn from_map(
+    type_name: &str,
+    plans: &[FieldPlan],
+    kind: Option<(&Ident, &[FieldPlan])>,
+) -> TokenStream {
+    let name = type_ident(type_name);
+    let kind_plans: &[FieldPlan] = kind.map(|(_, k)| k).unwrap_or(&[]);
+    let all: Vec<&FieldPlan> = plans.iter().chain(kind_plans.iter()).collect();
+    let names: Vec<&str> = all.iter().map(|p| p.name()).collect();
+    let index_fn = field_index(&names);
+    let mut locals = Vec::new();
+    let mut arms = Vec::new();
+    let mut inits = Vec::new();
+    for (i, p) in plans.iter().enumerate() {
+        let i = Literal::u16_unsuffixed(i as u16);
+        let key = p.name();
+        let ident = &p.ident;
+        let var = local(key);
+        match &p.storage {
+            Storage::Literal(v) => {
+                arms.push(quote!(crate::de::Key::Known(#i) => crate::de::literal(&mut __map, #v)?,))
+            }
+            Storage::True => {
+                arms.push(quote!(crate::de::Key::Known(#i) => crate::de::skip(&mut __map)?,))
+            }
+            Storage::Value(_) => {
+                locals.push(quote!(let mut #var = None;));
+                if p.field.required {
+                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::field(&mut __map, &mut #var, #key)?,));
+                    inits.push(quote!(#ident: crate::de::required(#var, #key)?,));
+                } else {
+                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut #var, #key)?,));
+                    inits.push(quote!(#ident: #var,));
+                }
+            }
+        }
+    }
+    let mut finish_kind = quote!();
+    if let Some((kind_name, kind_plans)) = kind {
+        locals.push(quote!(let mut __kind: Option<#kind_name> = None;));
+        for (j, p) in kind_plans.iter().enumerate() {
+            let i = Literal::u16_unsuffixed((plans.len() + j) as u16);
+            let key = p.name();
+            let variant = format_ident!("{}", camel(key));
+            arms.push(quote! {
+                crate::de::Key::Known(#i) => {
+                    if __kind.is_none() {
+                        __kind = Some(#kind_name::#variant(serde::de::MapAccess::next_value(&mut __map)?));
+                    } else {
+                        // Only one is documented to appear; keep any other as it came.
+                        crate::de::keep(&mut __map, &mut __extra, #key.to_owned())?;
+                    }
+                }
+            });
+        }
+        finish_kind = quote! {
+            let kind = match __kind {
+                Some(k) => k,
+                None => match __extra.pop_first() {
+                    Some((name, value)) => #kind_name::Unknown(Box::new(crate::UnknownKind { name, value })),
+                    None => #kind_name::Empty,
+                },
+            };
+        };
+        inits.push(quote!(kind,));
+    }
+    quote! {
+        impl crate::de::FromMap for #name {
+            const NAME: &'static str = #type_name;
+            #index_fn
+            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+                #(#locals)*
+                let mut __extra = crate::Extra::new();
+                while let Some(__key) = serde::de::MapAccess::next_key_seed(
+                    &mut __map,
+                    crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+                )? {
+                    match __key {
+                        #(#arms)*
+                        crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                        crate::de::Key::Unknown(__name) => crate::de::keep(&mut __map, &mut __extra, __name)?,
+                    }
+                }
+                #finish_kind
+                Ok(Self {
+                    #(#inits)*
+                    extra: __extra,
+                })
+            }
+        }
+    }
+}
+
+/// An object whose optional fields exclude each other (`Update`): the required fields, and a
+/// `kind` enum saying which optional field is present.
+pub(super) fn one_optional(
+    cx: &Context,
+    t: &TypeDef,
+    fields: &[Field],
+) -> Result<TokenStream, String> {
+    let name = type_ident(&t.name);
+    let kind_name = format_ident!("{}Kind", t.name);
+    if cx.types.contains_key(kind_name.to_string().as_str()) {
+        return Err(format!("{kind_name} would collide with a type"));
+    }
+    let (required, optional): (Vec<Field>, Vec<Field>) =
+        fields.iter().cloned().partition(|f| f.required);
+    if fields.iter().any(|f| f.name == "kind") {
+        return Err(format!(
+            "{}.kind collides with the generated kind field",
+            t.name
+        ));
+    }
+    let plans = plan(cx, t, &required)?;
+    let kind_plans = plan(cx, t, &optional)?;
+    let docs = type_docs(cx, t, literal_note(&plans));
+    let decls = plans.iter().filter_map(|p| {
+        let ident = &p.ident;
+        let ty = declared(p)?;
+        let d = cx.field_docs(p.field, &t.doc_url);
+        Some(quote!(#d pub #ident: #ty,))
+    });
+    let kind_doc = format!(
+        " Which of the optional fields is present: at most one of them is, in any [`{}`].",
+        t.name
+    );
+    let extra = extra_field();
+
+    let mut variants = Vec::new();
+    let mut ser_arms = Vec::new();
+    let mut name_arms = Vec::new();
+    let mut accessors = Vec::new();
+    for p in &kind_plans {
+        let Storage::Value(held) = &p.storage else {
+            return Err(format!("{}.{} cannot select a kind", t.name, p.name()));
+        };
+        let ty = held.tokens();
+        let variant = format_ident!("{}", camel(p.name()));
+        let d = cx.field_docs(p.field, &t.doc_url);
+        let key = p.name();
+        variants.push(quote!(#d #variant(#ty),));
+        ser_arms.push(quote!(#kind_name::#variant(__v) => __map.serialize_entry(#key, __v)?,));
+        name_arms.push(quote!(#kind_name::#variant(_) => Some(#key),));
+        let ident = &p.ident;
+        let inner = &held.inner;
+        let (ret, expr) = match &p.field.ty {
+            TypeExpr::Array { items } => {
+                let item = cx.rust_type(items, &t.name, Boxing::Never);
+                (quote!(&[#item]), quote!(__v.as_slice()))
+            }
+            _ if held.boxed => (quote!(&#inner), quote!(&**__v)),
+            _ => (quote!(&#inner), quote!(__v)),
+        };
+        let acc_doc = format!(" The `{key}` field, when it is the one present.");
+        accessors.push(quote! {
+            #[doc = #acc_doc]
+            pub fn #ident(&self) -> Option<#ret> {
+                match &self.kind {
+                    #kind_name::#variant(__v) => Some(#expr),
+                    _ => None,
+                }
+            }
+        });
+    }
+    let kind_enum_doc = docs::lines_to_attrs(&format!(
+        "The optional field present in a [`{}`]: the payload of the value.\n\n<{}>",
+        t.name, t.doc_url
+    ));
+    let mut out = quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct #name {
+            #(#decls)*
+            #[doc = #kind_doc]
+            pub kind: #kind_name,
+            #extra
+        }
+
+        #kind_enum_doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #kind_name {
+            #(#variants)*
+            /// A field this version of the crate does not know, with its value.
+            Unknown(Box<crate::UnknownKind>),
+            /// None of the optional fields is present.
+            Empty,
+        }
+
+        impl #kind_name {
+            /// The name of the field present, as Telegram writes it.
+            pub fn name(&self) -> Option<&str> {
+                match self {
+                    #(#name_arms)*
+                    #kind_name::Unknown(__u) => Some(&__u.name),
+                    #kind_name::Empty => None,
+                }
+            }
+        }
+
+        impl #name {
+            #(#accessors)*
+        }
+    };
+    if cx.is_built(t) {
+        out.extend(builder(cx, t, &name, &plans, Some(&kind_name)));
+    }
+    let kind_ser = quote! {
+        match &self.kind {
+            #(#ser_arms)*
+            #kind_name::Unknown(__u) => __map.serialize_entry(&__u.name, &__u.value)?,
+            #kind_name::Empty => {}
+        }
+    };
+    out.extend(serialize_object(&name, &plans, Some(kind_ser)));
+    if cx.is_read(t) {
+        out.extend(from_map(&t.name, &plans, Some((&kind_name, &kind_plans))));
+        out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
+    }
+    out.extend(schema::object(
+        cx,
+        &name,
+        &t.name,
+        &t.description,
+        &required,
+        &optional,
+    ));
+    Ok(out)
+}
+
+/// A member of a union as the enum sees it.
+struct Variant {
+    ident: Ident,
+    payload: TokenStream,
+    /// The member's type name, for object members.
+    object: Option<String>,
+    tag: Option<String>,
+    docs: TokenStream,
+    /// `String` or array member.
+    json_kind: Option<&'static str>,
+}
+
+fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Variant>, String> {
+    let object_names: Vec<&str> = members
+        .iter()
+        .filter_map(|m| match &m.ty {
+            TypeExpr::Ref { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let names = member_variants(&object_names);
+    let mut out = Vec::new();
+    let mut objects = object_names.iter().zip(names);
+    for m in members {
+        match &m.ty {
+            TypeExpr::Ref { name } => {
+                let (_, variant) = objects.next().expect("one name per object member");
+                let def = cx
+                    .types
+                    .get(name.as_str())
+                    .ok_or_else(|| format!("{union}: member {name} is not a type"))?;
+                let id = type_ident(name);
+                let text = cx.linker.render(summary(&def.description));
+                out.push(Variant {
+                    ident: format_ident!("{}", variant),
+                    payload: quote!(#id),
+                    object: Some(name.clone()),
+                    tag: m.tag.clone(),
+                    docs: doc_attrs(&[text], Some(&def.doc_url)),
+                    json_kind: None,
+                });
+            }
+            TypeExpr::String => out.push(Variant {
+                ident: format_ident!("Plain"),
+                payload: quote!(String),
+                object: None,
+                tag: None,
+                docs: docs::lines_to_attrs("Plain text."),
+                json_kind: Some("string"),
+            }),
+            TypeExpr::Array { items } => {
+                let inner = cx.rust_type(items, union, Boxing::Never);
+                out.push(Variant {
+                    ident: format_ident!("Concat"),
+                    payload: quote!(Vec<#inner>),
+                    object: None,
+                    tag: None,
+                    docs: docs::lines_to_attrs("The concatenation of several values."),
+                    json_kind: Some("array"),
+                });
+            }
+            other => {
+                return Err(format!(
+                    "{union}: member {} is not supported",
+                    other.display()
+                ));
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for v in &out {
+        let n = v.ident.to_string();
+        if n == "Unknown" || !seen.insert(n.clone()) {
+            return Err(format!("{union}: two variants or a variant named {n}"));
+        }
+    }
+    Ok(out)
+}
+
+/// An enum for a union.
+pub(super) fn union(
+    cx: &Context,
+    t: &TypeDef,
+    discriminator: &Discriminator,
+    members: &[UnionMember],
+) -> Result<TokenStream, String> {
+    let vs = variants(cx, &t.name, members)?;
+    let docs = type_docs(cx, t, vec![]);
+    union_enum(
+        cx,
+        &t.name,
+        &t.description,
+        docs,
+        &vs,
+        discriminator,
+        cx.is_read(t),
+    )
+}
+
+/// An enum for a field that accepts one of several tagged types without naming them.
+pub(super) fn ad_hoc_union(cx: &Context, u: &AdHocUnion) -> Result<TokenStream, String> {
+    let members: Vec<UnionMember> = u
+        .members
+        .iter()
+        .map(|m| {
+            let tag = cx
+                .types
+                .get(m.as_str())
+                .and_then(|t| crate::validate::constant_field(t))
+                .map(|(_, v)| v.to_string());
+            UnionMember {
+                ty: TypeExpr::reference(m.as_str()),
+                tag,
+            }
+        })
+        .collect();
+    let field = cx
+        .types
+        .get(u.members[0].as_str())
+        .and_then(|t| crate::validate::constant_field(t))
+        .map(|(f, _)| f.to_string())
+        .ok_or_else(|| format!("{}: members carry no constant field", u.name))?;
+    let vs = variants(cx, &u.name, &members)?;
+    let text = format!(
+        "One of the types the `{}` field of [`{}`](crate::{}) accepts.",
+        u.field, u.owner, u.owner
+    );
+    let docs = doc_attrs(std::slice::from_ref(&text), Some(&u.doc_url));
+    union_enum(
+        cx,
+        &u.name,
+        &text,
+        docs,
+        &vs,
+        &Discriminator::Field { field },
+        u.received,
+    )
+}
+
+fn union_enum(
+    _cx: &Context,
+    name: &str,
+    description: &str,
+    docs: TokenStream,
+    vs: &[Variant],
+    discriminator: &Discriminator,
+    read: bool,
+) -> Result<TokenStream, String> {
+    let ident = type_ident(name);
+    let has_unknown = read && !matches!(discriminator, Discriminator::ZeroField { .. });
+    let decls = vs.iter().map(|v| {
+        let (i, p, d) = (&v.ident, &v.payload, &v.docs);
+        quote!(#d #i(#p),)
+    });
+    let unknown_decl = if has_unknown {
+        quote! {
+            /// A kind this version of the crate does not know, as received.
+            Unknown(serde_json::Value),
+        }
+    } else {
+        quote!()
+    };
+    let ser_arms = vs.iter().map(|v| {
+        let i = &v.ident;
+        quote!(#ident::#i(__v) => serde::Serialize::serialize(__v, __s),)
+    });
+    let unknown_ser = if has_unknown {
+        quote!(#ident::Unknown(__v) => serde::Serialize::serialize(__v, __s),)
+    } else {
+        quote!()
+    };
+    let froms = vs.iter().map(|v| {
+        let (i, p) = (&v.ident, &v.payload);
+        let doc = format!(" Wraps a value as a [`{name}`].");
+        let extra = if v.json_kind == Some("string") {
+            quote! {
+                impl From<&str> for #ident {
+                    #[doc = #doc]
+                    fn from(v: &str) -> Self {
+                        #ident::#i(v.to_owned())
+                    }
+                }
+            }
+        } else {
+            quote!()
+        };
+        quote! {
+            impl From<#p> for #ident {
+                #[doc = #doc]
+                fn from(v: #p) -> Self {
+                    #ident::#i(v)
+                }
+            }
+            #extra
+        }
+    });
+    let mut out = quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #ident {
+            #(#decls)*
+            #unknown_decl
+        }
+
+        impl serde::Serialize for #ident {
+            fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                    #unknown_ser
+                }
+            }
+        }
+
+        #(#froms)*
+    };
+    let payloads: Vec<TokenStream> = vs.iter().map(|v| v.payload.clone()).collect();
+    let tags: std::collections::BTreeSet<_> = vs.iter().filter_map(|v| v.tag.as_deref()).collect();
+    let exclusive = matches!(
+        discriminator,
+        Discriminator::Field { .. } | Discriminator::JsonKind { .. }
+    ) && tags.len() == vs.iter().filter(|v| v.tag.is_some()).count();
+    out.extend(schema::union(
+        &ident,
+        name,
+        description,
+        &payloads,
+        exclusive,
+    ));
+    if !read {
+        return Ok(out);
+    }
+    match discriminator {
+        Discriminator::Field { field } | Discriminator::JsonKind { field } => {
+            let tagged: Vec<&Variant> = vs.iter().filter(|v| v.object.is_some()).collect();
+            let member_arms = tagged.iter().enumerate().map(|(i, v)| {
+                let i = Literal::u16_unsuffixed(i as u16);
+                let tag = v.tag.as_deref().unwrap_or_default();
+                quote!(#tag => Some(#i),)
+            });
+            let from_arms = tagged.iter().enumerate().map(|(i, v)| {
+                let i = Literal::u16_unsuffixed(i as u16);
+                let var = &v.ident;
+                quote!(#i => #ident::#var(crate::de::FromMap::from_map(__map)?),)
+            });
+            out.extend(quote! {
+                impl crate::de::Tagged for #ident {
+                    const NAME: &'static str = #name;
+                    const TAG: &'static str = #field;
+                    fn member(tag: &str) -> Option<u16> {
+                        match tag {
+                            #(#member_arms)*
+                            _ => None,
+                        }
+                    }
+                    fn from_member<'de, A: serde::de::MapAccess<'de>>(index: u16, __map: A) -> Result<Self, A::Error> {
+                        Ok(match index {
+                            #(#from_arms)*
+                            _ => return Err(serde::de::Error::custom("no such member")),
+                        })
+                    }
+                    fn unknown(value: serde_json::Value) -> Self {
+                        #ident::Unknown(value)
+                    }
+                }
+            });
+            let body = if matches!(discriminator, Discriminator::JsonKind { .. }) {
+                let string = vs
+                    .iter()
+                    .find(|v| v.json_kind == Some("string"))
+                    .map(|v| &v.ident)
+                    .ok_or_else(|| format!("{name}: no string member"))?;
+                let array = vs
+                    .iter()
+                    .find(|v| v.json_kind == Some("array"))
+                    .map(|v| &v.ident)
+                    .ok_or_else(|| format!("{name}: no array member"))?;
+                quote!(crate::de::json_kind(__d, #ident::#string, #ident::#array))
+            } else {
+                quote!(crate::de::tagged(__d))
+            };
+            out.extend(deserialize_via(&ident, body));
+        }
+        Discriminator::ZeroField { field, zero_member } => {
+            let zero = vs
+                .iter()
+                .find(|v| v.object.as_deref() == Some(zero_member.as_str()))
+                .ok_or_else(|| format!("{name}: {zero_member} is not a member"))?;
+            let other = vs
+                .iter()
+                .find(|v| v.object.as_deref() != Some(zero_member.as_str()))
+                .ok_or_else(|| format!("{name}: needs a second member"))?;
+            let (zi, oi, op) = (&zero.ident, &other.ident, &other.payload);
+            let f = snake_ident(field)?;
+            out.extend(deserialize_via(
+                &ident,
+                quote! {
+                    // Read as the richer member; a zero `#field` marks the other one.
+                    let __v: #op = crate::de::object(__d)?;
+                    if __v.#f == 0 {
+                        crate::de::convert(&__v).map(#ident::#zi)
+                    } else {
+                        Ok(#ident::#oi(__v))
+                    }
+                },
+            ));
+        }
+        Discriminator::Shape => {
+            return Err(format!(
+                "{name} is received but can only be told apart by shape"
+            ));
+        }
+    }
+    Ok(out)
+}
