@@ -257,3 +257,111 @@ fn string_enumerations() {
         }
     );
 }
+
+/// Every type, field and enumeration value of the spec is in the generated crate: parsed back
+/// from the rendered files (which `cargo xtask codegen --check` proves are the committed ones).
+#[test]
+fn generated_crate_has_every_type_field_and_value() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let spec = spec();
+    let files = codegen::emit::generate(&spec).unwrap();
+    let mut structs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut enums: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    let mut docs_of_struct: BTreeMap<String, String> = BTreeMap::new();
+    for f in &files {
+        let file: syn::File = syn::parse_str(&f.contents).unwrap();
+        for item in file.items {
+            match item {
+                syn::Item::Struct(s) => {
+                    let fields = s
+                        .fields
+                        .iter()
+                        .filter_map(|f| f.ident.as_ref())
+                        .map(|i| i.to_string().trim_start_matches("r#").to_string())
+                        .collect();
+                    let docs: String = s.attrs.iter().filter_map(doc_text).collect();
+                    docs_of_struct.insert(s.ident.to_string(), docs);
+                    structs.insert(s.ident.to_string(), fields);
+                }
+                syn::Item::Enum(e) => {
+                    let variants = e
+                        .variants
+                        .iter()
+                        .map(|v| {
+                            let doc = v.attrs.iter().find_map(doc_text);
+                            (v.ident.to_string(), doc)
+                        })
+                        .collect();
+                    enums.insert(e.ident.to_string(), variants);
+                }
+                _ => {}
+            }
+        }
+    }
+    for t in &spec.types {
+        match &t.kind {
+            TypeKind::Object {
+                fields,
+                one_optional,
+            } => {
+                let have = structs
+                    .get(&t.name)
+                    .unwrap_or_else(|| panic!("no struct {}", t.name));
+                let kind = enums.get(&format!("{}Kind", t.name));
+                for f in fields {
+                    let present = match &f.ty {
+                        // Constants are written and checked, not stored: the docs say so.
+                        TypeExpr::Literal { .. } | TypeExpr::True => {
+                            docs_of_struct[&t.name].contains(&format!("`{}` is always", f.name))
+                        }
+                        _ if *one_optional && !f.required => kind.is_some_and(|k| {
+                            let variant =
+                                heck::ToUpperCamelCase::to_upper_camel_case(f.name.as_str());
+                            k.iter().any(|(v, _)| *v == variant)
+                        }),
+                        _ => have.contains(&f.name),
+                    };
+                    assert!(present, "{}.{} is missing", t.name, f.name);
+                }
+            }
+            TypeKind::Empty => assert!(structs.contains_key(&t.name), "no struct {}", t.name),
+            TypeKind::Union { members, .. } => {
+                let variants = enums
+                    .get(&t.name)
+                    .unwrap_or_else(|| panic!("no enum {}", t.name));
+                assert!(variants.len() >= members.len(), "{} lacks members", t.name);
+            }
+            TypeKind::InputFile => {}
+        }
+    }
+    for e in &spec.enums {
+        let variants = enums
+            .get(&e.name)
+            .unwrap_or_else(|| panic!("no enum {}", e.name));
+        for v in &e.values {
+            let doc = format!("`{}`", v.value);
+            assert!(
+                variants
+                    .iter()
+                    .any(|(_, d)| d.as_deref().is_some_and(|d| d.contains(&doc))),
+                "{}: value {} has no variant",
+                e.name,
+                v.value
+            );
+        }
+    }
+}
+
+/// The text of a `#[doc = "..."]` attribute.
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
