@@ -365,3 +365,63 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
         _ => None,
     }
 }
+
+/// Every method is on `Bot` twice: in snake_case and under its exact official name, the
+/// latter calling the former; and has a request type whose `NAME` is the official name.
+#[test]
+fn bot_has_every_method_under_both_names() {
+    let spec = spec();
+    let files = codegen::emit::generate(&spec).unwrap();
+    let text = &files.iter().find(|f| f.path == "bot.rs").unwrap().contents;
+    let file: syn::File = syn::parse_str(text).unwrap();
+    let mut fns: std::collections::BTreeMap<String, String> = Default::default();
+    for item in file.items {
+        if let syn::Item::Impl(imp) = item
+            && {
+                let ty = &imp.self_ty;
+                quote::quote!(#ty).to_string() == "crate :: Bot"
+            }
+        {
+            for it in imp.items {
+                if let syn::ImplItem::Fn(f) = it {
+                    let block = &f.block;
+                    let body = quote::quote!(#block).to_string();
+                    fns.insert(f.sig.ident.to_string(), body);
+                }
+            }
+        }
+    }
+    let methods = &files
+        .iter()
+        .find(|f| f.path == "methods.rs")
+        .unwrap()
+        .contents;
+    for m in &spec.methods {
+        let snake = heck::ToSnakeCase::to_snake_case(m.name.as_str());
+        assert!(fns.contains_key(&snake), "no Bot::{snake}");
+        let alias = fns
+            .get(&m.name)
+            .unwrap_or_else(|| panic!("no Bot::{}", m.name));
+        if snake != m.name {
+            assert!(
+                alias.contains(&format!("self . {snake} (")),
+                "{} does not call {snake}",
+                m.name
+            );
+        }
+        assert!(
+            methods.contains(&format!("const NAME: &'static str = \"{}\";", m.name)),
+            "no request type named {}",
+            m.name
+        );
+    }
+    assert_eq!(
+        fns.len(),
+        2 * spec.methods.len()
+            - spec
+                .methods
+                .iter()
+                .filter(|m| heck::ToSnakeCase::to_snake_case(m.name.as_str()) == m.name)
+                .count()
+    );
+}

@@ -443,3 +443,33 @@ pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Err
     }
     d.deserialize_str(V(PhantomData))
 }
+
+/// An object whose optional fields exclude each other (`Update`) that can be kept, with its
+/// required fields, when its payload does not decode.
+pub trait Salvage: Sized {
+    /// The object with the payload that failed kept as an unknown kind, carrying `error`;
+    /// `None` when even the required fields are unusable.
+    fn salvage(object: serde_json::Map<String, Value>, error: String) -> Option<Self>;
+}
+
+/// Decodes an array item by item: an item that does not decode is salvaged (kept with its
+/// required fields and raw payload) instead of failing the whole array.
+pub fn decode_each<T>(json: &str) -> Result<Vec<T>, serde_json::Error>
+where
+    T: serde::de::DeserializeOwned + Salvage,
+{
+    if let Ok(all) = serde_json::from_str::<Vec<T>>(json) {
+        return Ok(all);
+    }
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(json)?;
+    items
+        .into_iter()
+        .map(|raw| match serde_json::from_str::<T>(raw.get()) {
+            Ok(item) => Ok(item),
+            Err(e) => {
+                let object: serde_json::Map<String, Value> = serde_json::from_str(raw.get())?;
+                T::salvage(object, e.to_string()).ok_or(e)
+            }
+        })
+        .collect()
+}

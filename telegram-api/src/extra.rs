@@ -99,4 +99,7 @@ pub struct UnknownKind {
     pub name: String,
     /// The field's value.
     pub value: Value,
+    /// Why the value could not be decoded, when the field is one this version knows (a
+    /// malformed value is kept here rather than failing a whole batch of updates).
+    pub error: Option<String>,
 }

@@ -99,7 +99,6 @@ impl InputFile {
     }
 
     /// Opens an upload for reading: the reader and, when known, its length in bytes.
-    #[allow(dead_code)] // Used by the request encoder.
     pub(crate) fn open(&self) -> std::io::Result<(Box<dyn Read + Send>, Option<u64>)> {
         match &self.0 {
             Source::Remote(_) => Err(std::io::Error::other("not an upload")),
@@ -133,7 +132,6 @@ impl InputFile {
     }
 }
 
-#[allow(dead_code)] // Used by the request encoder.
 struct SharedBytes(Arc<[u8]>);
 
 impl AsRef<[u8]> for SharedBytes {
@@ -240,7 +238,6 @@ pub(crate) mod uploads {
     }
 
     /// Runs `f` (which serializes a request) and returns the uploads it met, in order.
-    #[allow(dead_code)] // Used by the request encoder.
     pub(crate) fn collect<T>(f: impl FnOnce() -> T) -> (T, Vec<InputFile>) {
         struct Restore(Option<Vec<InputFile>>);
         impl Drop for Restore {

@@ -19,23 +19,32 @@
 mod macros;
 
 mod chat_id;
+mod client;
 #[doc(hidden)]
 pub mod de;
+mod encode;
+mod error;
 mod extra;
 #[rustfmt::skip]
 mod generated;
 mod input_file;
+mod method;
 mod reply_markup;
+mod resolver;
 #[cfg(feature = "schemars")]
 mod schema;
 #[cfg(test)]
 mod spec_tests;
 
 pub use chat_id::ChatId;
+pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
+pub use error::{ApiError, ApiErrorKind, Error};
 pub use extra::{Extra, UnknownKind};
 pub use generated::BOT_API_VERSION;
+pub use generated::methods;
 pub use input_file::InputFile;
 pub(crate) use macros::display_as_json;
+pub use method::{Call, Method};
 pub use reply_markup::{MessageOrTrue, ReplyMarkup};
 pub use types::*;
 

@@ -12,6 +12,7 @@ use crate::spec::{Discriminator, Field, Spec, TypeDef, TypeExpr, TypeKind};
 
 pub mod docs;
 mod enums;
+mod methods;
 pub mod names;
 mod schema;
 mod types;
@@ -50,6 +51,8 @@ pub fn generate(spec: &Spec) -> Result<Vec<File>, Vec<String>> {
     render("mod.rs", Ok(cx.module()));
     render("types.rs", cx.types_file());
     render("enums.rs", cx.enums_file());
+    render("methods.rs", methods::methods_file(&cx));
+    render("bot.rs", methods::bot_file(&cx));
     render("registry.rs", Ok(cx.registry_file()));
     if errors.is_empty() {
         Ok(files)
@@ -132,6 +135,12 @@ impl<'a> Context<'a> {
         linker
             .types
             .insert("InputFile".into(), "crate::InputFile".into());
+        for m in &spec.methods {
+            linker.methods.insert(
+                m.name.clone(),
+                format!("crate::Bot::{}", names::method_snake(&m.name)),
+            );
+        }
         let mut cx = Context {
             spec,
             types,
@@ -335,7 +344,9 @@ impl<'a> Context<'a> {
         quote! {
             #[doc = #doc]
             pub const BOT_API_VERSION: &str = #version;
+            mod bot;
             pub mod enums;
+            pub mod methods;
             pub mod types;
             #[cfg(test)]
             pub(crate) mod registry;
@@ -419,6 +430,10 @@ impl<'a> Context<'a> {
                 }
             }
         });
+        let method_names = self.spec.methods.iter().map(|m| {
+            let id = methods::request_ident(m);
+            quote!(<super::methods::#id as crate::Method>::NAME)
+        });
         quote! {
             //! Every type decoded from JSON and every enumeration, by name, for the tests.
             use serde_json::Value;
@@ -439,6 +454,9 @@ impl<'a> Context<'a> {
                     _ => return None,
                 })
             }
+
+            /// The official name of every method, as its request type states it.
+            pub(crate) const METHODS: &[&str] = &[#(#method_names),*];
 
             /// The wire string of `value` read as enumeration `name`, and whether it is known.
             pub(crate) fn enum_value(name: &str, value: &str) -> Option<(String, bool)> {

@@ -66,7 +66,17 @@ fn assert_renders(text: &str, expected: &str) {
 fn files_have_the_header_and_the_version() {
     let files = generate(&spec(&method_returning("User"), USER, "")).unwrap();
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["mod.rs", "types.rs", "enums.rs", "registry.rs"]);
+    assert_eq!(
+        paths,
+        [
+            "mod.rs",
+            "types.rs",
+            "enums.rs",
+            "methods.rs",
+            "bot.rs",
+            "registry.rs"
+        ]
+    );
     for f in &files {
         assert!(f.contents.starts_with(HEADER), "{}", f.path);
     }

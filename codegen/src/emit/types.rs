@@ -377,7 +377,7 @@ fn from_map(
             let kind = match __kind {
                 Some(k) => k,
                 None => match __extra.pop_first() {
-                    Some((name, value)) => #kind_name::Unknown(Box::new(crate::UnknownKind { name, value })),
+                    Some((name, value)) => #kind_name::Unknown(Box::new(crate::UnknownKind { name, value, error: None })),
                     None => #kind_name::Empty,
                 },
             };
@@ -536,6 +536,9 @@ pub(super) fn one_optional(
     if cx.is_read(t) {
         out.extend(from_map(&t.name, &plans, Some((&kind_name, &kind_plans))));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
+    }
+    if cx.is_read(t) {
+        out.extend(salvage(&name, &kind_name, &plans, &kind_plans));
     }
     out.extend(schema::object(
         cx,
@@ -862,4 +865,66 @@ fn union_enum(
         }
     }
     Ok(out)
+}
+
+/// Keeps an object whose payload does not decode: its required fields, and the payload as an
+/// unknown kind with the error.
+fn salvage(
+    name: &Ident,
+    kind_name: &Ident,
+    plans: &[FieldPlan],
+    kind_plans: &[FieldPlan],
+) -> TokenStream {
+    let mut locals = Vec::new();
+    let mut inits = Vec::new();
+    for p in plans {
+        if let Storage::Value(_) = p.storage {
+            let (ident, key) = (&p.ident, p.name());
+            let var = local(key);
+            if p.field.required {
+                locals
+                    .push(quote!(let #var = serde_json::from_value(__object.remove(#key)?).ok()?;));
+            } else {
+                locals.push(quote! {
+                    let #var = match __object.remove(#key) {
+                        Some(v) => serde_json::from_value(v).ok()?,
+                        None => None,
+                    };
+                });
+            }
+            inits.push(quote!(#ident: #var,));
+        } else {
+            let key = p.name();
+            locals.push(quote!(__object.remove(#key);));
+        }
+    }
+    let kinds = kind_plans.iter().map(|p| p.name());
+    quote! {
+        impl crate::de::Salvage for #name {
+            fn salvage(mut __object: serde_json::Map<String, serde_json::Value>, __error: String) -> Option<Self> {
+                #(#locals)*
+                let __name = [#(#kinds),*]
+                    .iter()
+                    .find(|n| __object.contains_key(**n))
+                    .map(|n| n.to_string())
+                    .or_else(|| __object.keys().next().cloned());
+                let kind = match __name {
+                    Some(name) => {
+                        let value = __object.remove(&name)?;
+                        #kind_name::Unknown(Box::new(crate::UnknownKind { name, value, error: Some(__error) }))
+                    }
+                    None => #kind_name::Empty,
+                };
+                let mut extra = crate::Extra::new();
+                for (k, v) in __object {
+                    extra.insert(k, v);
+                }
+                Some(Self {
+                    #(#inits)*
+                    kind,
+                    extra,
+                })
+            }
+        }
+    }
 }

@@ -63,7 +63,7 @@ pub enum UpdateKind {
     ///
     /// <https://core.telegram.org/bots/api#update>
     DeletedBusinessMessages(Box<BusinessMessagesDeleted>),
-    /// New guest message. The bot can use the field Message.guest_query_id and the method answerGuestQuery to send a message in response.
+    /// New guest message. The bot can use the field Message.guest_query_id and the method [`answerGuestQuery`](crate::Bot::answer_guest_query) to send a message in response.
     ///
     /// <https://core.telegram.org/bots/api#update>
     GuestMessage(Box<Message>),
@@ -987,7 +987,13 @@ impl crate::de::FromMap for Update {
             None => {
                 match __extra.pop_first() {
                     Some((name, value)) => {
-                        UpdateKind::Unknown(Box::new(crate::UnknownKind { name, value }))
+                        UpdateKind::Unknown(
+                            Box::new(crate::UnknownKind {
+                                name,
+                                value,
+                                error: None,
+                            }),
+                        )
                     }
                     None => UpdateKind::Empty,
                 }
@@ -1003,6 +1009,69 @@ impl crate::de::FromMap for Update {
 impl<'de> serde::Deserialize<'de> for Update {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
         crate::de::object(__d)
+    }
+}
+impl crate::de::Salvage for Update {
+    fn salvage(
+        mut __object: serde_json::Map<String, serde_json::Value>,
+        __error: String,
+    ) -> Option<Self> {
+        let __f_update_id = serde_json::from_value(__object.remove("update_id")?).ok()?;
+        let __name = [
+            "message",
+            "edited_message",
+            "channel_post",
+            "edited_channel_post",
+            "business_connection",
+            "business_message",
+            "edited_business_message",
+            "deleted_business_messages",
+            "guest_message",
+            "message_reaction",
+            "message_reaction_count",
+            "inline_query",
+            "chosen_inline_result",
+            "callback_query",
+            "shipping_query",
+            "pre_checkout_query",
+            "purchased_paid_media",
+            "poll",
+            "poll_answer",
+            "my_chat_member",
+            "chat_member",
+            "chat_join_request",
+            "chat_boost",
+            "removed_chat_boost",
+            "managed_bot",
+            "subscription",
+            "stopped_message_generation",
+        ]
+            .iter()
+            .find(|n| __object.contains_key(**n))
+            .map(|n| n.to_string())
+            .or_else(|| __object.keys().next().cloned());
+        let kind = match __name {
+            Some(name) => {
+                let value = __object.remove(&name)?;
+                UpdateKind::Unknown(
+                    Box::new(crate::UnknownKind {
+                        name,
+                        value,
+                        error: Some(__error),
+                    }),
+                )
+            }
+            None => UpdateKind::Empty,
+        };
+        let mut extra = crate::Extra::new();
+        for (k, v) in __object {
+            extra.insert(k, v);
+        }
+        Some(Self {
+            update_id: __f_update_id,
+            kind,
+            extra,
+        })
     }
 }
 #[cfg(feature = "schemars")]
@@ -1472,43 +1541,43 @@ pub struct User {
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub added_to_attachment_menu: Option<bool>,
-    /// True, if the bot can be invited to groups. Returned only in getMe.
+    /// True, if the bot can be invited to groups. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub can_join_groups: Option<bool>,
-    /// True, if privacy mode is disabled for the bot. Returned only in getMe.
+    /// True, if privacy mode is disabled for the bot. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub can_read_all_group_messages: Option<bool>,
-    /// True, if the bot supports guest queries from chats it is not a member of. Returned only in getMe.
+    /// True, if the bot supports guest queries from chats it is not a member of. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub supports_guest_queries: Option<bool>,
-    /// True, if the bot supports inline queries. Returned only in getMe.
+    /// True, if the bot supports inline queries. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub supports_inline_queries: Option<bool>,
-    /// True, if the bot can be connected to a user account to manage it. Returned only in getMe.
+    /// True, if the bot can be connected to a user account to manage it. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub can_connect_to_business: Option<bool>,
-    /// True, if the bot has a main Web App. Returned only in getMe.
+    /// True, if the bot has a main Web App. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub has_main_web_app: Option<bool>,
-    /// True, if the bot has forum topic mode enabled in private chats. Returned only in getMe.
+    /// True, if the bot has forum topic mode enabled in private chats. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub has_topics_enabled: Option<bool>,
-    /// True, if the bot allows users to create and delete topics in private chats. Returned only in getMe.
+    /// True, if the bot allows users to create and delete topics in private chats. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub allows_users_to_create_topics: Option<bool>,
-    /// True, if other bots can be created to be controlled by the bot. Returned only in getMe.
+    /// True, if other bots can be created to be controlled by the bot. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub can_manage_bots: Option<bool>,
-    /// True, if the bot supports join request queries and can be assigned to process them. Returned only in getMe.
+    /// True, if the bot supports join request queries and can be assigned to process them. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub supports_join_request_queries: Option<bool>,
@@ -1576,14 +1645,14 @@ impl User {
         self.added_to_attachment_menu = Some(added_to_attachment_menu);
         self
     }
-    /// True, if the bot can be invited to groups. Returned only in getMe.
+    /// True, if the bot can be invited to groups. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn can_join_groups(mut self, can_join_groups: bool) -> Self {
         self.can_join_groups = Some(can_join_groups);
         self
     }
-    /// True, if privacy mode is disabled for the bot. Returned only in getMe.
+    /// True, if privacy mode is disabled for the bot. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn can_read_all_group_messages(
@@ -1593,42 +1662,42 @@ impl User {
         self.can_read_all_group_messages = Some(can_read_all_group_messages);
         self
     }
-    /// True, if the bot supports guest queries from chats it is not a member of. Returned only in getMe.
+    /// True, if the bot supports guest queries from chats it is not a member of. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn supports_guest_queries(mut self, supports_guest_queries: bool) -> Self {
         self.supports_guest_queries = Some(supports_guest_queries);
         self
     }
-    /// True, if the bot supports inline queries. Returned only in getMe.
+    /// True, if the bot supports inline queries. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn supports_inline_queries(mut self, supports_inline_queries: bool) -> Self {
         self.supports_inline_queries = Some(supports_inline_queries);
         self
     }
-    /// True, if the bot can be connected to a user account to manage it. Returned only in getMe.
+    /// True, if the bot can be connected to a user account to manage it. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn can_connect_to_business(mut self, can_connect_to_business: bool) -> Self {
         self.can_connect_to_business = Some(can_connect_to_business);
         self
     }
-    /// True, if the bot has a main Web App. Returned only in getMe.
+    /// True, if the bot has a main Web App. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn has_main_web_app(mut self, has_main_web_app: bool) -> Self {
         self.has_main_web_app = Some(has_main_web_app);
         self
     }
-    /// True, if the bot has forum topic mode enabled in private chats. Returned only in getMe.
+    /// True, if the bot has forum topic mode enabled in private chats. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn has_topics_enabled(mut self, has_topics_enabled: bool) -> Self {
         self.has_topics_enabled = Some(has_topics_enabled);
         self
     }
-    /// True, if the bot allows users to create and delete topics in private chats. Returned only in getMe.
+    /// True, if the bot allows users to create and delete topics in private chats. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn allows_users_to_create_topics(
@@ -1638,14 +1707,14 @@ impl User {
         self.allows_users_to_create_topics = Some(allows_users_to_create_topics);
         self
     }
-    /// True, if other bots can be created to be controlled by the bot. Returned only in getMe.
+    /// True, if other bots can be created to be controlled by the bot. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn can_manage_bots(mut self, can_manage_bots: bool) -> Self {
         self.can_manage_bots = Some(can_manage_bots);
         self
     }
-    /// True, if the bot supports join request queries and can be assigned to process them. Returned only in getMe.
+    /// True, if the bot supports join request queries and can be assigned to process them. Returned only in [`getMe`](crate::Bot::get_me).
     ///
     /// <https://core.telegram.org/bots/api#user>
     pub fn supports_join_request_queries(
@@ -3620,7 +3689,7 @@ pub struct Message {
     ///
     /// <https://core.telegram.org/bots/api#message>
     pub date: i64,
-    /// The unique identifier for the guest query. Use this identifier with the method answerGuestQuery to send a response message. If non-empty, the message belongs to the chat where the guest bot was summoned, which may not coincide with other existing bot chats sharing the same identifier.
+    /// The unique identifier for the guest query. Use this identifier with the method [`answerGuestQuery`](crate::Bot::answer_guest_query) to send a response message. If non-empty, the message belongs to the chat where the guest bot was summoned, which may not coincide with other existing bot chats sharing the same identifier.
     ///
     /// <https://core.telegram.org/bots/api#message>
     pub guest_query_id: Option<String>,
@@ -6484,7 +6553,7 @@ pub struct MessageEntity {
     ///
     /// <https://core.telegram.org/bots/api#messageentity>
     pub language: Option<String>,
-    /// For "custom_emoji" only, unique identifier of the custom emoji. Use getCustomEmojiStickers to get full information about the sticker.
+    /// For "custom_emoji" only, unique identifier of the custom emoji. Use [`getCustomEmojiStickers`](crate::Bot::get_custom_emoji_stickers) to get full information about the sticker.
     ///
     /// <https://core.telegram.org/bots/api#messageentity>
     pub custom_emoji_id: Option<String>,
@@ -6537,7 +6606,7 @@ impl MessageEntity {
         self.language = Some(language.into());
         self
     }
-    /// For "custom_emoji" only, unique identifier of the custom emoji. Use getCustomEmojiStickers to get full information about the sticker.
+    /// For "custom_emoji" only, unique identifier of the custom emoji. Use [`getCustomEmojiStickers`](crate::Bot::get_custom_emoji_stickers) to get full information about the sticker.
     ///
     /// <https://core.telegram.org/bots/api#messageentity>
     pub fn custom_emoji_id(mut self, custom_emoji_id: impl Into<String>) -> Self {
@@ -11683,7 +11752,11 @@ impl crate::de::FromMap for PollMedia {
                 match __extra.pop_first() {
                     Some((name, value)) => {
                         PollMediaKind::Unknown(
-                            Box::new(crate::UnknownKind { name, value }),
+                            Box::new(crate::UnknownKind {
+                                name,
+                                value,
+                                error: None,
+                            }),
                         )
                     }
                     None => PollMediaKind::Empty,
@@ -11696,6 +11769,47 @@ impl crate::de::FromMap for PollMedia {
 impl<'de> serde::Deserialize<'de> for PollMedia {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
         crate::de::object(__d)
+    }
+}
+impl crate::de::Salvage for PollMedia {
+    fn salvage(
+        mut __object: serde_json::Map<String, serde_json::Value>,
+        __error: String,
+    ) -> Option<Self> {
+        let __name = [
+            "animation",
+            "audio",
+            "document",
+            "link",
+            "live_photo",
+            "location",
+            "photo",
+            "sticker",
+            "venue",
+            "video",
+        ]
+            .iter()
+            .find(|n| __object.contains_key(**n))
+            .map(|n| n.to_string())
+            .or_else(|| __object.keys().next().cloned());
+        let kind = match __name {
+            Some(name) => {
+                let value = __object.remove(&name)?;
+                PollMediaKind::Unknown(
+                    Box::new(crate::UnknownKind {
+                        name,
+                        value,
+                        error: Some(__error),
+                    }),
+                )
+            }
+            None => PollMediaKind::Empty,
+        };
+        let mut extra = crate::Extra::new();
+        for (k, v) in __object {
+            extra.insert(k, v);
+        }
+        Some(Self { kind, extra })
     }
 }
 #[cfg(feature = "schemars")]
@@ -14438,7 +14552,7 @@ impl schemars::JsonSchema for MessageAutoDeleteTimerChanged {
 /// <https://core.telegram.org/bots/api#managedbotcreated>
 #[derive(Clone, Debug, PartialEq)]
 pub struct ManagedBotCreated {
-    /// Information about the bot. The bot's token can be fetched using the method getManagedBotToken.
+    /// Information about the bot. The bot's token can be fetched using the method [`getManagedBotToken`](crate::Bot::get_managed_bot_token).
     ///
     /// <https://core.telegram.org/bots/api#managedbotcreated>
     pub bot: Box<User>,
@@ -14520,7 +14634,7 @@ pub struct ManagedBotUpdated {
     ///
     /// <https://core.telegram.org/bots/api#managedbotupdated>
     pub user: Box<User>,
-    /// Information about the bot. Token of the bot can be fetched using the method getManagedBotToken.
+    /// Information about the bot. Token of the bot can be fetched using the method [`getManagedBotToken`](crate::Bot::get_managed_bot_token).
     ///
     /// <https://core.telegram.org/bots/api#managedbotupdated>
     pub bot: Box<User>,
@@ -20864,7 +20978,7 @@ impl schemars::JsonSchema for UserProfileAudios {
         )
     }
 }
-/// This object represents a file ready to be downloaded. The file can be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile.
+/// This object represents a file ready to be downloaded. The file can be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling [`getFile`](crate::Bot::get_file).
 ///
 /// <https://core.telegram.org/bots/api#file>
 #[derive(Clone, Debug, PartialEq)]
@@ -22285,7 +22399,7 @@ pub struct InlineKeyboardButton {
     ///
     /// <https://core.telegram.org/bots/api#inlinekeyboardbutton>
     pub callback_data: Option<String>,
-    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method answerWebAppQuery. Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
     ///
     /// <https://core.telegram.org/bots/api#inlinekeyboardbutton>
     pub web_app: Option<Box<WebAppInfo>>,
@@ -22377,7 +22491,7 @@ impl InlineKeyboardButton {
         self.callback_data = Some(callback_data.into());
         self
     }
-    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method answerWebAppQuery. Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
     ///
     /// <https://core.telegram.org/bots/api#inlinekeyboardbutton>
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
@@ -24280,7 +24394,7 @@ pub struct ChatAdministratorRights {
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub can_pin_messages: Option<bool>,
-    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub can_manage_topics: Option<bool>,
@@ -24359,7 +24473,7 @@ impl ChatAdministratorRights {
         self.can_pin_messages = Some(can_pin_messages);
         self
     }
-    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub fn can_manage_topics(mut self, can_manage_topics: bool) -> Self {
@@ -25407,7 +25521,7 @@ pub struct ChatMemberAdministrator {
     ///
     /// <https://core.telegram.org/bots/api#chatmemberadministrator>
     pub can_pin_messages: Option<bool>,
-    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatmemberadministrator>
     pub can_manage_topics: Option<bool>,
@@ -26852,7 +26966,7 @@ pub struct ChatJoinRequest {
     ///
     /// <https://core.telegram.org/bots/api#chatjoinrequest>
     pub invite_link: Option<Box<ChatInviteLink>>,
-    /// Identifier of the join request query; for bots assigned to process join requests only. If present, then the bot must call sendChatJoinRequestWebApp or directly call answerChatJoinRequestQuery within 10 seconds.
+    /// Identifier of the join request query; for bots assigned to process join requests only. If present, then the bot must call [`sendChatJoinRequestWebApp`](crate::Bot::send_chat_join_request_web_app) or directly call [`answerChatJoinRequestQuery`](crate::Bot::answer_chat_join_request_query) within 10 seconds.
     ///
     /// <https://core.telegram.org/bots/api#chatjoinrequest>
     pub query_id: Option<String>,
@@ -34711,7 +34825,7 @@ pub struct MenuButtonWebApp {
     ///
     /// <https://core.telegram.org/bots/api#menubuttonwebapp>
     pub text: String,
-    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method answerWebAppQuery. Alternatively, a t.me link to a Web App of the bot can be specified in the object instead of the Web App's URL, in which case the Web App will be opened as if the user pressed the link.
+    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Alternatively, a t.me link to a Web App of the bot can be specified in the object instead of the Web App's URL, in which case the Web App will be opened as if the user pressed the link.
     ///
     /// <https://core.telegram.org/bots/api#menubuttonwebapp>
     pub web_app: Box<WebAppInfo>,
@@ -40851,7 +40965,7 @@ pub struct RichMessageButton {
     ///
     /// <https://core.telegram.org/bots/api#richmessagebutton>
     pub callback_data: Option<String>,
-    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method answerWebAppQuery. Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
     ///
     /// <https://core.telegram.org/bots/api#richmessagebutton>
     pub web_app: Option<Box<WebAppInfo>>,
@@ -40922,7 +41036,7 @@ impl RichMessageButton {
         self.callback_data = Some(callback_data.into());
         self
     }
-    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method answerWebAppQuery. Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
     ///
     /// <https://core.telegram.org/bots/api#richmessagebutton>
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
@@ -42852,7 +42966,7 @@ impl schemars::JsonSchema for RichTextCode {
 /// <https://core.telegram.org/bots/api#richtextcustomemoji>
 #[derive(Clone, Debug, PartialEq)]
 pub struct RichTextCustomEmoji {
-    /// Unique identifier of the custom emoji. Use getCustomEmojiStickers to get full information about the sticker.
+    /// Unique identifier of the custom emoji. Use [`getCustomEmojiStickers`](crate::Bot::get_custom_emoji_stickers) to get full information about the sticker.
     ///
     /// <https://core.telegram.org/bots/api#richtextcustomemoji>
     pub custom_emoji_id: String,
@@ -45248,7 +45362,7 @@ pub enum RichBlock {
     ///
     /// <https://core.telegram.org/bots/api#richblockvoicenote>
     VoiceNote(RichBlockVoiceNote),
-    /// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in sendRichMessageDraft, therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
+    /// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in [`sendRichMessageDraft`](crate::Bot::send_rich_message_draft), therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
     ///
     /// <https://core.telegram.org/bots/api#richblockthinking>
     Thinking(RichBlockThinking),
@@ -48215,7 +48329,7 @@ impl schemars::JsonSchema for RichBlockVoiceNote {
         )
     }
 }
-/// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in sendRichMessageDraft, therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
+/// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in [`sendRichMessageDraft`](crate::Bot::send_rich_message_draft), therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
 ///
 /// On the wire, `type` is always `"thinking"`; it is written and checked, not stored.
 ///
@@ -48550,7 +48664,7 @@ pub enum InputRichBlock {
     ///
     /// <https://core.telegram.org/bots/api#inputrichblockvoicenote>
     VoiceNote(InputRichBlockVoiceNote),
-    /// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in sendRichMessageDraft, therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
+    /// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in [`sendRichMessageDraft`](crate::Bot::send_rich_message_draft), therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
     ///
     /// <https://core.telegram.org/bots/api#inputrichblockthinking>
     Thinking(InputRichBlockThinking),
@@ -50413,7 +50527,7 @@ impl schemars::JsonSchema for InputRichBlockVoiceNote {
         )
     }
 }
-/// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in sendRichMessageDraft, therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
+/// A block with a "Thinking..." placeholder, corresponding to the custom HTML tag \<tg-thinking\>. The block may be used only in [`sendRichMessageDraft`](crate::Bot::send_rich_message_draft), therefore it can't be received in messages. See <https://t.me/addemoji/AIActions> for examples of custom emoji that are recommended for usage in the block.
 ///
 /// On the wire, `type` is always `"thinking"`; it is written and checked, not stored.
 ///
@@ -61486,7 +61600,7 @@ pub struct Game {
     ///
     /// <https://core.telegram.org/bots/api#game>
     pub photo: Vec<PhotoSize>,
-    /// Brief description of the game or high scores included in the game message. Can be automatically edited to include current high scores for the game when the bot calls setGameScore, or manually edited using editMessageText. 0-4096 characters.
+    /// Brief description of the game or high scores included in the game message. Can be automatically edited to include current high scores for the game when the bot calls [`setGameScore`](crate::Bot::set_game_score), or manually edited using [`editMessageText`](crate::Bot::edit_message_text). 0-4096 characters.
     ///
     /// <https://core.telegram.org/bots/api#game>
     pub text: Option<String>,

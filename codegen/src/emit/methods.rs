@@ -1,0 +1,332 @@
+//! Request types (`methods.rs`) and the methods of `Bot` (`bot.rs`).
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs::doc_attrs;
+use super::names::{camel, method_snake, snake_ident, type_ident};
+use super::types::conversion;
+use super::{Boxing, Context};
+use crate::spec::{Method, TypeExpr, TypeKind};
+
+/// The Rust type of a method's result.
+fn response_type(cx: &Context, ty: &TypeExpr, method: &str) -> TokenStream {
+    match ty {
+        TypeExpr::True => quote!(bool),
+        other => cx.rust_type(other, method, Boxing::Never),
+    }
+}
+
+/// The request type's name: the official name in UpperCamelCase (`SendMessage`).
+pub(crate) fn request_ident(m: &Method) -> Ident {
+    format_ident!("{}", camel(&m.name))
+}
+
+struct Param<'a> {
+    field: &'a crate::spec::Field,
+    ident: Ident,
+    /// The parameter type and the expression storing an argument.
+    arg: TokenStream,
+    store: TokenStream,
+    /// The declared field type.
+    ty: TokenStream,
+}
+
+fn params<'a>(cx: &Context, m: &'a Method) -> Result<Vec<Param<'a>>, String> {
+    m.params
+        .iter()
+        .map(|p| {
+            let ident = snake_ident(&p.name).map_err(|e| format!("{}.{}: {e}", m.name, p.name))?;
+            let held = cx.held_type(&p.ty, &m.name, Boxing::Never);
+            let (arg, store) = conversion(cx, &p.ty, &held, &ident);
+            let ty = held.tokens();
+            let ty = if p.required { ty } else { quote!(Option<#ty>) };
+            Ok(Param {
+                field: p,
+                ident,
+                arg,
+                store,
+                ty,
+            })
+        })
+        .collect()
+}
+
+/// Whether a result is an array of objects whose optional fields exclude each other (updates):
+/// decoded item by item, so that one bad item does not lose the others.
+fn decodes_each(cx: &Context, ty: &TypeExpr) -> Option<Ident> {
+    let TypeExpr::Array { items } = ty else {
+        return None;
+    };
+    let TypeExpr::Ref { name } = items.as_ref() else {
+        return None;
+    };
+    let t = cx.types.get(name.as_str())?;
+    matches!(
+        t.kind,
+        TypeKind::Object {
+            one_optional: true,
+            ..
+        }
+    )
+    .then(|| type_ident(name))
+}
+
+/// The request type of a method.
+fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
+    let name = request_ident(m);
+    let official = &m.name;
+    if cx.types.contains_key(name.to_string().as_str()) {
+        // Request types live in their own module, but a clash would confuse readers.
+        return Err(format!("request type {name} has the name of a type"));
+    }
+    let ps = params(cx, m)?;
+    let docs = doc_attrs(
+        &[
+            cx.linker.render(&m.description),
+            format!(
+                "Send it with [`Bot::{}`](crate::Bot::{}) or [`Bot::execute`](crate::Bot::execute).",
+                method_snake(official),
+                method_snake(official)
+            ),
+        ],
+        Some(&m.doc_url),
+    );
+    let decls = ps.iter().map(|p| {
+        let (ident, ty) = (&p.ident, &p.ty);
+        let d = cx.field_docs(p.field, &m.doc_url);
+        quote!(#d pub #ident: #ty,)
+    });
+    let new_args = ps.iter().filter(|p| p.field.required).map(|p| {
+        let (ident, arg) = (&p.ident, &p.arg);
+        quote!(#ident: #arg)
+    });
+    let inits = ps.iter().map(|p| {
+        let ident = &p.ident;
+        if !p.field.required {
+            quote!(#ident: None)
+        } else if *ident == p.store.to_string() {
+            quote!(#ident)
+        } else {
+            let store = &p.store;
+            quote!(#ident: #store)
+        }
+    });
+    let setters = ps.iter().filter(|p| !p.field.required).map(|p| {
+        let (ident, arg, store) = (&p.ident, &p.arg, &p.store);
+        let d = cx.field_docs(p.field, &m.doc_url);
+        quote! {
+            #d
+            pub fn #ident(mut self, #ident: #arg) -> Self {
+                self.#ident = Some(#store);
+                self
+            }
+        }
+    });
+    let entries = ps.iter().map(|p| {
+        let (ident, key) = (&p.ident, &p.field.name);
+        if p.field.required {
+            quote!(__map.serialize_entry(#key, &self.#ident)?;)
+        } else {
+            quote! {
+                if let Some(__v) = &self.#ident {
+                    __map.serialize_entry(#key, __v)?;
+                }
+            }
+        }
+    });
+    let response = response_type(cx, &m.returns, &m.name);
+    let long_poll = ps
+        .iter()
+        .find(|p| p.field.name == "timeout" && p.field.ty == TypeExpr::Integer && !p.field.required)
+        .map(|_| {
+            quote! {
+                fn long_poll(&self) -> Option<std::time::Duration> {
+                    self.timeout.map(|t| std::time::Duration::from_secs(t.max(0) as u64))
+                }
+            }
+        });
+    let decode = decodes_each(cx, &m.returns).map(|item| {
+        quote! {
+            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+                crate::de::decode_each::<#item>(result)
+            }
+        }
+    });
+    let derive_default = if ps.iter().all(|p| !p.field.required) {
+        quote!(, Default)
+    } else {
+        quote!()
+    };
+    let new_doc = format!(
+        " A `{official}` request from its required parameters; optional ones are set with the methods below."
+    );
+    Ok(quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq #derive_default)]
+        pub struct #name {
+            #(#decls)*
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new(#(#new_args),*) -> Self {
+                Self {
+                    #(#inits,)*
+                }
+            }
+            #(#setters)*
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut __map = __s.serialize_map(None)?;
+                #(#entries)*
+                __map.end()
+            }
+        }
+
+        impl crate::Method for #name {
+            const NAME: &'static str = #official;
+            type Response = #response;
+            #long_poll
+            #decode
+        }
+
+        impl std::fmt::Display for #name {
+            /// Writes the parameters as the compact JSON sent to Telegram.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::macros::write_json(self, f)
+            }
+        }
+    })
+}
+
+/// `methods.rs`: one request type per method.
+pub(super) fn methods_file(cx: &Context) -> Result<TokenStream, String> {
+    let items = cx
+        .spec
+        .methods
+        .iter()
+        .map(|m| request(cx, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let uses = if cx.spec.enums.is_empty() {
+        quote!(
+            use super::types::*;
+        )
+    } else {
+        quote!(
+            use super::enums::*;
+            use super::types::*;
+        )
+    };
+    Ok(quote! {
+        //! A request type for every Bot API method, named after it (`SendMessage` for
+        //! `sendMessage`), implementing [`Method`](crate::Method).
+        #![allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::should_implement_trait, clippy::new_without_default)]
+        #![allow(unused_imports)]
+        #uses
+        #(#items)*
+    })
+}
+
+/// `bot.rs`: every method on `Bot`, in snake_case and under its official name, and the
+/// optional parameters as methods of the bound [`Call`](crate::Call).
+pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
+    let mut bot_methods = Vec::new();
+    let mut call_impls = Vec::new();
+    for m in &cx.spec.methods {
+        let request = request_ident(m);
+        let ps = params(cx, m)?;
+        let snake = snake_ident(&method_snake(&m.name))?;
+        let official = format_ident!("{}", m.name);
+        let args: Vec<TokenStream> = ps
+            .iter()
+            .filter(|p| p.field.required)
+            .map(|p| {
+                let (ident, arg) = (&p.ident, &p.arg);
+                quote!(#ident: #arg)
+            })
+            .collect();
+        let names: Vec<&Ident> = ps
+            .iter()
+            .filter(|p| p.field.required)
+            .map(|p| &p.ident)
+            .collect();
+        let docs = doc_attrs(
+            &[
+                cx.linker.render(&m.description),
+                format!(
+                    "Optional parameters are set on the returned [`Call`](crate::Call); \
+                     see [`{request}`](crate::methods::{request}). Also available as \
+                     [`{}`](Self::{}), the official name.",
+                    m.name, m.name
+                ),
+            ],
+            Some(&m.doc_url),
+        );
+        let alias_doc = format!(
+            " `{}`: the official name of [`{}`](Self::{}).",
+            m.name,
+            method_snake(&m.name),
+            method_snake(&m.name)
+        );
+        if snake == official {
+            // A one-word name is already snake_case: one method serves both.
+            bot_methods.push(quote! {
+                #docs
+                pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                    crate::Call::new(self, crate::methods::#request::new(#(#names),*))
+                }
+            });
+        } else {
+            bot_methods.push(quote! {
+                #docs
+                pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                    crate::Call::new(self, crate::methods::#request::new(#(#names),*))
+                }
+
+                #[doc = #alias_doc]
+                #[allow(non_snake_case)]
+                pub fn #official(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                    self.#snake(#(#names),*)
+                }
+            });
+        }
+        let setters: Vec<TokenStream> = ps
+            .iter()
+            .filter(|p| !p.field.required)
+            .map(|p| {
+                let (ident, arg) = (&p.ident, &p.arg);
+                let d = cx.field_docs(p.field, &m.doc_url);
+                quote! {
+                    #d
+                    pub fn #ident(self, #ident: #arg) -> Self {
+                        self.map(|r| r.#ident(#ident))
+                    }
+                }
+            })
+            .collect();
+        if !setters.is_empty() {
+            call_impls.push(quote! {
+                impl crate::Call<'_, crate::methods::#request> {
+                    #(#setters)*
+                }
+            });
+        }
+    }
+    Ok(quote! {
+        //! Every Bot API method on [`Bot`](crate::Bot).
+        #![allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::should_implement_trait)]
+        #![allow(unused_imports)]
+        use super::enums::*;
+        use super::types::*;
+
+        impl crate::Bot {
+            #(#bot_methods)*
+        }
+
+        #(#call_impls)*
+    })
+}

@@ -1,0 +1,238 @@
+//! Request bodies: `application/json` without uploads, streamed `multipart/form-data` with them.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+
+use crate::input_file::uploads;
+use crate::{Error, InputFile, Method};
+
+/// An encoded request body.
+pub(crate) enum Body {
+    /// `application/json`.
+    Json(Vec<u8>),
+    /// `multipart/form-data`, read part by part as it is sent.
+    Multipart(Multipart),
+}
+
+/// A multipart body: the content type (with its boundary), the reader producing it, and its
+/// length when every upload's length is known.
+pub(crate) struct Multipart {
+    pub content_type: String,
+    pub reader: Parts,
+    pub len: Option<u64>,
+}
+
+/// Encodes a request: as JSON when it carries no upload, as multipart when it does.
+pub(crate) fn encode<M: Method>(request: &M) -> Result<Body, Error> {
+    let (json, files) = uploads::collect(|| serde_json::to_vec(request));
+    let json =
+        json.map_err(|e| Error::Config(format!("{}: cannot encode the request: {e}", M::NAME)))?;
+    if files.is_empty() {
+        return Ok(Body::Json(json));
+    }
+    let fields: Map<String, Value> = serde_json::from_slice(&json)
+        .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
+    multipart(fields, files).map(Body::Multipart)
+}
+
+/// Builds the parts: each parameter as a field (objects and arrays as JSON text), an upload
+/// passed directly as a parameter under the parameter's name, and every nested upload under the
+/// name its `attach://` reference gives.
+pub(crate) fn multipart(
+    fields: Map<String, Value>,
+    files: Vec<InputFile>,
+) -> Result<Multipart, Error> {
+    let boundary = boundary();
+    let mut files: Vec<Option<InputFile>> = files.into_iter().map(Some).collect();
+    let mut parts = Parts::default();
+    let mut len = Some(0u64);
+    let add_file = |parts: &mut Parts,
+                    len: &mut Option<u64>,
+                    name: &str,
+                    file: &InputFile|
+     -> Result<(), Error> {
+        let file_name = file.file_name().unwrap_or_default();
+        let (reader, size) = file.open().map_err(|source| Error::Io {
+            context: format!("cannot read the upload {file_name:?}"),
+            source,
+        })?;
+        parts.push_bytes(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            quote(name),
+            quote(&file_name)
+        ));
+        parts.push_reader(reader);
+        parts.push_bytes("\r\n".to_owned());
+        *len = match (*len, size) {
+            (Some(l), Some(s)) => Some(l + s),
+            _ => None,
+        };
+        Ok(())
+    };
+    for (name, value) in fields {
+        // An upload passed as the parameter itself goes under the parameter's name.
+        if let Value::String(s) = &value
+            && let Some(index) = attached_index(s)
+            && let Some(file) = files.get_mut(index).and_then(Option::take)
+        {
+            add_file(&mut parts, &mut len, &name, &file)?;
+            continue;
+        }
+        let text = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        parts.push_bytes(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{text}\r\n",
+            quote(&name)
+        ));
+    }
+    for (index, file) in files.into_iter().enumerate() {
+        if let Some(file) = file {
+            add_file(&mut parts, &mut len, &uploads::part_name(index), &file)?;
+        }
+    }
+    parts.push_bytes(format!("--{boundary}--\r\n"));
+    let len = len.map(|l| l + parts.bytes_len);
+    Ok(Multipart {
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+        reader: parts,
+        len,
+    })
+}
+
+/// The index of an upload reference written by the serializer (`attach://file3` is 3).
+fn attached_index(s: &str) -> Option<usize> {
+    let index = s.strip_prefix("attach://")?.strip_prefix("file")?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let i: usize = index.parse().ok()?;
+    (uploads::part_name(i) == s["attach://".len()..]).then_some(i)
+}
+
+/// A form-data name or file name as a quoted-string: quotes and line breaks escaped.
+fn quote(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A boundary that does not occur in the body: random, from the standard library's hasher
+/// keys and a counter.
+fn boundary() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let a = h.finish();
+    h.write_u64(a);
+    format!("telegram-api-{a:016x}{:016x}", h.finish())
+}
+
+/// The parts of a multipart body, read one after the other.
+#[derive(Default)]
+pub(crate) struct Parts {
+    segments: std::collections::VecDeque<Box<dyn Read + Send>>,
+    bytes_len: u64,
+}
+
+impl Parts {
+    fn push_bytes(&mut self, text: String) {
+        self.bytes_len += text.len() as u64;
+        self.segments
+            .push_back(Box::new(Cursor::new(text.into_bytes())));
+    }
+
+    fn push_reader(&mut self, reader: Box<dyn Read + Send>) {
+        self.segments.push_back(reader);
+    }
+}
+
+impl Read for Parts {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(front) = self.segments.front_mut() {
+            let n = front.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            self.segments.pop_front();
+        }
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(m: Multipart) -> String {
+        let mut reader = m.reader;
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(m.len, Some(out.len() as u64), "declared length");
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn direct_and_nested_uploads() {
+        let fields: Map<String, Value> = serde_json::from_str(
+            r#"{"chat_id": 42, "photo": "attach://file0", "caption": "a \"cat\"",
+                "media": [{"type": "photo", "media": "attach://file1"}]}"#,
+        )
+        .unwrap();
+        let files = vec![
+            InputFile::bytes("cat.jpg", b"JPEGDATA".to_vec()),
+            InputFile::bytes("dog\".png", b"PNG".to_vec()),
+        ];
+        let m = multipart(fields, files).unwrap();
+        let boundary = m.content_type.split("boundary=").nth(1).unwrap().to_owned();
+        let text = body(m);
+        let b = format!("--{boundary}");
+        assert!(text.contains(&format!(
+            "{b}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"cat.jpg\"\r\nContent-Type: application/octet-stream\r\n\r\nJPEGDATA\r\n"
+        )));
+        assert!(text.contains(&format!(
+            "{b}\r\nContent-Disposition: form-data; name=\"file1\"; filename=\"dog%22.png\"\r\nContent-Type: application/octet-stream\r\n\r\nPNG\r\n"
+        )));
+        assert!(text.contains("name=\"chat_id\"\r\n\r\n42\r\n"));
+        assert!(text.contains("name=\"caption\"\r\n\r\na \"cat\"\r\n"));
+        assert!(
+            text.contains(
+                r#"name="media"
+
+[{"media":"attach://file1","type":"photo"}]"#
+                    .replace('\n', "\r\n")
+                    .as_str()
+            )
+        );
+        assert!(text.ends_with(&format!("{b}--\r\n")));
+        assert!(
+            !text.contains("name=\"file0\""),
+            "the direct upload is not repeated"
+        );
+    }
+
+    #[test]
+    fn unknown_length_for_readers() {
+        let fields = Map::new();
+        let m = multipart(
+            fields,
+            vec![InputFile::reader("a.bin", Cursor::new(vec![1u8; 10]))],
+        )
+        .unwrap();
+        assert_eq!(m.len, None);
+    }
+
+    #[test]
+    fn only_serializer_references_are_uploads() {
+        assert_eq!(attached_index("attach://file12"), Some(12));
+        assert_eq!(attached_index("attach://file012"), None);
+        assert_eq!(attached_index("attach://photo"), None);
+        assert_eq!(attached_index("file0"), None);
+    }
+}

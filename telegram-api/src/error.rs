@@ -1,0 +1,350 @@
+//! [`Error`]: everything that can go wrong calling the Bot API.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::ResponseParameters;
+
+/// An error from a Bot API call.
+///
+/// Telegram's own refusals are [`Error::Api`], with the code, description and parameters
+/// Telegram sent; the helpers ([`is_too_many_requests`](Error::is_too_many_requests),
+/// [`retry_after`](Error::retry_after), ...) classify any error without matching on it.
+/// No variant ever contains the bot token: errors from the HTTP client are reduced to messages
+/// with the token removed.
+///
+/// ```
+/// # fn demo(bot: &telegram_api::Bot) {
+/// match bot.send_message(1234567890, "Hi!").call() {
+///     Ok(message) => println!("sent {}", message.message_id),
+///     Err(e) if e.is_forbidden() => println!("the user blocked the bot"),
+///     Err(e) => match e.retry_after() {
+///         Some(wait) => println!("flood control: retry in {wait:?}"),
+///         None => eprintln!("{e}"),
+///     },
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Telegram refused the request (`"ok": false`).
+    Api(ApiError),
+    /// The connection failed: refused, reset or closed before the response was complete, the
+    /// host not found, TLS.
+    Transport {
+        /// The method called (or `"download"`).
+        method: &'static str,
+        /// What went wrong.
+        message: String,
+        /// The I/O error kind, where the failure was an I/O error.
+        kind: Option<std::io::ErrorKind>,
+    },
+    /// No answer within the timeout.
+    Timeout {
+        /// The method called (or `"download"`).
+        method: &'static str,
+        /// The phase that timed out (connect, send, receive).
+        phase: String,
+    },
+    /// The body is not a Bot API response: an HTML error page from a proxy, a truncated or
+    /// empty body.
+    InvalidResponse {
+        /// The method called (or `"download"`).
+        method: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// Why the body was rejected.
+        reason: String,
+        /// The start of the body, for diagnosis.
+        excerpt: String,
+    },
+    /// The response's `result` does not decode as the method's result type.
+    Decode {
+        /// The method called.
+        method: &'static str,
+        /// Where in the response decoding failed, such as `result.chat.id`.
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
+    /// A file could not be read for upload, or a download could not be written.
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The client is not usable as configured (no token in the environment, an invalid URL,
+    /// a request that cannot be encoded).
+    Config(String),
+}
+
+/// Telegram's refusal of a request: the body of an `"ok": false` response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The method called.
+    pub method: &'static str,
+    /// The error code (usually the HTTP status): 400, 401, 403, 404, 409, 429, 5xx.
+    pub error_code: i64,
+    /// Telegram's description, such as `Bad Request: chat not found`.
+    pub description: String,
+    /// What can be done about it: when to retry, or the chat's new identifier.
+    pub parameters: Option<ResponseParameters>,
+}
+
+/// The classes of Bot API errors, by code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400: the request is wrong (chat not found, message too long, ...).
+    BadRequest,
+    /// 401: the token is invalid.
+    Unauthorized,
+    /// 403: the bot may not do this (blocked by the user, kicked from the chat).
+    Forbidden,
+    /// 404: no such method.
+    NotFound,
+    /// 409: another instance is polling or a webhook is set.
+    Conflict,
+    /// 429: flood control; see [`ApiError::retry_after`].
+    TooManyRequests,
+    /// 5xx: Telegram's side failed.
+    ServerError,
+    /// Any other code.
+    Other,
+}
+
+impl ApiError {
+    /// The class of this error.
+    pub fn kind(&self) -> ApiErrorKind {
+        match self.error_code {
+            400 => ApiErrorKind::BadRequest,
+            401 => ApiErrorKind::Unauthorized,
+            403 => ApiErrorKind::Forbidden,
+            404 => ApiErrorKind::NotFound,
+            409 => ApiErrorKind::Conflict,
+            429 => ApiErrorKind::TooManyRequests,
+            500..=599 => ApiErrorKind::ServerError,
+            _ => ApiErrorKind::Other,
+        }
+    }
+
+    /// How long to wait before repeating the request (flood control).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let secs = self.parameters.as_ref()?.retry_after?;
+        Some(Duration::from_secs(secs.max(0) as u64))
+    }
+
+    /// The new identifier of a group that became a supergroup.
+    pub fn migrate_to_chat_id(&self) -> Option<i64> {
+        self.parameters.as_ref()?.migrate_to_chat_id
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: telegram error {}: {}",
+            self.method, self.error_code, self.description
+        )?;
+        if let Some(wait) = self.retry_after() {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        if let Some(chat) = self.migrate_to_chat_id() {
+            write!(f, " (migrated to chat {chat})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl Error {
+    /// Telegram's refusal, when this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The class of Telegram's refusal, when this is one.
+    pub fn api_kind(&self) -> Option<ApiErrorKind> {
+        self.api().map(ApiError::kind)
+    }
+
+    /// Telegram's error code, when this is a refusal.
+    pub fn error_code(&self) -> Option<i64> {
+        self.api().map(|e| e.error_code)
+    }
+
+    /// 400: the request is wrong.
+    pub fn is_bad_request(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::BadRequest)
+    }
+
+    /// 401: the token is invalid.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::Unauthorized)
+    }
+
+    /// 403: the bot may not do this.
+    pub fn is_forbidden(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::Forbidden)
+    }
+
+    /// 404: no such method.
+    pub fn is_not_found(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::NotFound)
+    }
+
+    /// 409: another getUpdates request or a webhook is in the way.
+    pub fn is_conflict(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::Conflict)
+    }
+
+    /// 429: flood control.
+    pub fn is_too_many_requests(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::TooManyRequests)
+    }
+
+    /// A 5xx answer, from Telegram or from the proxy in front of it.
+    pub fn is_server_error(&self) -> bool {
+        match self {
+            Error::Api(e) => e.kind() == ApiErrorKind::ServerError,
+            Error::InvalidResponse { status, .. } => (500..600).contains(status),
+            _ => false,
+        }
+    }
+
+    /// Whether no answer came within the timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether the connection failed or timed out.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport { .. } | Error::Timeout { .. })
+    }
+
+    /// Whether repeating the request later may succeed: connection failures, timeouts, server
+    /// errors and proxy error pages, and flood control.
+    pub fn is_transient(&self) -> bool {
+        self.is_transport()
+            || self.is_server_error()
+            || self.is_too_many_requests()
+            || matches!(self, Error::InvalidResponse { .. })
+    }
+
+    /// How long Telegram asks to wait before repeating the request (flood control).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api()?.retry_after()
+    }
+
+    /// The new identifier of a group that became a supergroup.
+    pub fn migrate_to_chat_id(&self) -> Option<i64> {
+        self.api()?.migrate_to_chat_id()
+    }
+
+    /// The method whose call failed.
+    pub fn method(&self) -> Option<&'static str> {
+        match self {
+            Error::Api(e) => Some(e.method),
+            Error::Transport { method, .. }
+            | Error::Timeout { method, .. }
+            | Error::InvalidResponse { method, .. }
+            | Error::Decode { method, .. } => Some(method),
+            Error::Io { .. } | Error::Config(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::Transport {
+                method, message, ..
+            } => write!(f, "{method}: connection failed: {message}"),
+            Error::Timeout { method, phase } => write!(f, "{method}: timed out ({phase})"),
+            Error::InvalidResponse {
+                method,
+                status,
+                reason,
+                excerpt,
+            } => write!(
+                f,
+                "{method}: HTTP {status} without a Bot API response ({reason}): {excerpt:?}"
+            ),
+            Error::Decode {
+                method,
+                path,
+                message,
+            } => write!(f, "{method}: cannot decode {path}: {message}"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Config(message) => write!(f, "configuration: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Api(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// The first characters of a body, for error messages.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}...", &collapsed[..i]),
+        None => collapsed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_code() {
+        let e = |code: i64| {
+            Error::Api(ApiError {
+                method: "sendMessage",
+                error_code: code,
+                description: "x".into(),
+                parameters: None,
+            })
+        };
+        assert!(e(400).is_bad_request());
+        assert!(e(401).is_unauthorized());
+        assert!(e(403).is_forbidden());
+        assert!(e(404).is_not_found());
+        assert!(e(409).is_conflict());
+        assert!(e(429).is_too_many_requests() && e(429).is_transient());
+        assert!(e(502).is_server_error() && e(502).is_transient());
+        assert!(!e(400).is_transient());
+        assert_eq!(e(418).api_kind(), Some(ApiErrorKind::Other));
+        assert_eq!(e(400).method(), Some("sendMessage"));
+    }
+
+    #[test]
+    fn excerpts_are_short_and_on_one_line() {
+        let page = format!(
+            "<html>\n<head><title>502 Bad Gateway</title></head>\n{}",
+            "x".repeat(1000)
+        );
+        let short = excerpt(page.as_bytes());
+        assert!(short.starts_with("<html> <head><title>502 Bad Gateway</title></head>"));
+        assert!(short.chars().count() <= 203);
+        assert_eq!(excerpt("é".repeat(300).as_bytes()).chars().count(), 203);
+    }
+}
