@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use crate::encode::{self, Body};
 use crate::error::{ApiError, excerpt};
 use crate::resolver::CachingResolver;
-use crate::{Error, File, Method, ResponseParameters};
+use crate::{Error, File, Method, ResponseParameters, Retry};
 
 /// The official Bot API server.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -60,6 +60,8 @@ struct Inner {
     test_environment: bool,
     agent: ureq::Agent,
     timeout: Duration,
+    long_poll_margin: Duration,
+    retry: Retry,
 }
 
 impl Bot {
@@ -72,6 +74,8 @@ impl Bot {
             test_environment: false,
             agent: default_agent(DEFAULT_TIMEOUT),
             timeout: DEFAULT_TIMEOUT,
+            long_poll_margin: LONG_POLL_MARGIN,
+            retry: Retry::none(),
         }))
     }
 
@@ -110,6 +114,20 @@ impl Bot {
         let inner = self.inner_mut();
         inner.timeout = timeout;
         inner.agent = default_agent(timeout);
+        self
+    }
+
+    /// How much longer than its `timeout` a long poll may take before it is abandoned
+    /// ([`LONG_POLL_MARGIN`] by default).
+    pub fn with_long_poll_margin(mut self, margin: Duration) -> Bot {
+        self.inner_mut().long_poll_margin = margin;
+        self
+    }
+
+    /// Repeats failed requests as `retry` says (never, by default). A [`Call`](crate::Call)
+    /// can set its own.
+    pub fn with_retry(mut self, retry: Retry) -> Bot {
+        self.inner_mut().retry = retry;
         self
     }
 
@@ -155,10 +173,36 @@ impl Bot {
     /// # }
     /// ```
     pub fn execute<M: Method>(&self, request: &M) -> Result<M::Response, Error> {
+        self.execute_with(request, &self.0.retry)
+    }
+
+    /// Sends a request, repeating it as `retry` says.
+    pub(crate) fn execute_with<M: Method>(
+        &self,
+        request: &M,
+        retry: &Retry,
+    ) -> Result<M::Response, Error> {
+        let mut retries = 0;
+        loop {
+            match self.send(request) {
+                Err(e) => {
+                    retries += 1;
+                    match retry.wait(&e, retries) {
+                        Some(wait) => std::thread::sleep(wait),
+                        None => return Err(e),
+                    }
+                }
+                ok => return ok,
+            }
+        }
+    }
+
+    /// Sends a request once.
+    fn send<M: Method>(&self, request: &M) -> Result<M::Response, Error> {
         let method = M::NAME;
         let body = encode::encode(request)?;
         let read_timeout = match request.long_poll() {
-            Some(poll) => poll + LONG_POLL_MARGIN,
+            Some(poll) => poll + self.0.long_poll_margin,
             None => self.0.timeout,
         };
         let url = self.method_url(method);

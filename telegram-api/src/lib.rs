@@ -29,12 +29,15 @@ mod extra;
 mod generated;
 mod input_file;
 mod method;
+mod polling;
 mod reply_markup;
 mod resolver;
+mod retry;
 #[cfg(feature = "schemars")]
 mod schema;
 #[cfg(test)]
 mod spec_tests;
+pub mod webhook;
 
 pub use chat_id::ChatId;
 pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
@@ -45,7 +48,9 @@ pub use generated::methods;
 pub use input_file::InputFile;
 pub(crate) use macros::display_as_json;
 pub use method::{Call, Method};
+pub use polling::{Poller, StopHandle};
 pub use reply_markup::{MessageOrTrue, ReplyMarkup};
+pub use retry::Retry;
 pub use types::*;
 
 /// Every Bot API type, under its official name, and the string enumerations of its fields.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Bot, Error};
+use crate::{Bot, Error, Retry};
 
 /// A Bot API request: its parameters (serialized as the request body), the official method
 /// name, and the type of its result.
@@ -51,17 +51,32 @@ pub trait Method: Serialize {
 pub struct Call<'a, M> {
     bot: &'a Bot,
     request: M,
+    retry: Option<Retry>,
 }
 
 impl<'a, M: Method> Call<'a, M> {
     /// Binds `request` to `bot`.
     pub fn new(bot: &'a Bot, request: M) -> Self {
-        Call { bot, request }
+        Call {
+            bot,
+            request,
+            retry: None,
+        }
     }
 
     /// Sends the request and returns its result.
     pub fn call(self) -> Result<M::Response, Error> {
-        self.bot.execute(&self.request)
+        match &self.retry {
+            Some(retry) => self.bot.execute_with(&self.request, retry),
+            None => self.bot.execute(&self.request),
+        }
+    }
+
+    /// Repeats this request on failure as `retry` says, instead of as the bot's
+    /// [`with_retry`](Bot::with_retry) says.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
     }
 
     /// The request as built so far.
@@ -79,6 +94,7 @@ impl<'a, M: Method> Call<'a, M> {
         Call {
             bot: self.bot,
             request: f(self.request),
+            retry: self.retry,
         }
     }
 }
@@ -88,6 +104,7 @@ impl<M: fmt::Debug> fmt::Debug for Call<'_, M> {
         f.debug_struct("Call")
             .field("bot", self.bot)
             .field("request", &self.request)
+            .field("retry", &self.retry)
             .finish()
     }
 }

@@ -1,0 +1,119 @@
+//! Receiving updates by webhook, with any HTTP server: check the secret token, decode the body.
+//!
+//! Telegram POSTs each update as JSON to the URL given to `setWebhook`. When the webhook was set
+//! with a `secret_token`, every such request carries it in the `X-Telegram-Bot-Api-Secret-Token`
+//! header; anything else is not from Telegram.
+//!
+//! ```
+//! use telegram_api::webhook;
+//! // In the handler of your HTTP server:
+//! let header = Some("s3cr3t-from-setWebhook");
+//! let body = br#"{"update_id": 1, "message": {"message_id": 2, "date": 1700000000,
+//!     "chat": {"id": 42, "type": "private"}, "text": "hi"}}"#;
+//! match webhook::receive("s3cr3t-from-setWebhook", header, body) {
+//!     Ok(update) => assert_eq!(update.message().unwrap().text.as_deref(), Some("hi")),
+//!     Err(e) => eprintln!("rejected: {e}"), // answer 403 (or 400 for a bad body)
+//! }
+//! ```
+
+use std::fmt;
+
+use crate::Update;
+
+/// The header carrying the secret token.
+pub const SECRET_TOKEN_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
+
+/// Why a webhook request was rejected.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The secret token header is missing or wrong: the request is not from Telegram
+    /// (answer 403).
+    Unauthorized,
+    /// The body is not an update (answer 400).
+    InvalidBody(serde_json::Error),
+}
+
+impl fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebhookError::Unauthorized => write!(f, "missing or wrong {SECRET_TOKEN_HEADER}"),
+            WebhookError::InvalidBody(e) => write!(f, "the body is not an update: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WebhookError::InvalidBody(e) => Some(e),
+            WebhookError::Unauthorized => None,
+        }
+    }
+}
+
+/// Whether the secret token header holds `expected`, compared in constant time (the time taken
+/// does not reveal how much of a guess was right).
+pub fn verify_secret_token(expected: &str, header: Option<&str>) -> bool {
+    let Some(given) = header else {
+        return false;
+    };
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    // Every byte is compared whatever the lengths; only the length itself is not secret.
+    let mut diff = u8::from(a.len() != b.len());
+    for i in 0..a.len().max(b.len()) {
+        diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xFF);
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// Decodes the body of a webhook request.
+pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
+    serde_json::from_slice(body).map_err(WebhookError::InvalidBody)
+}
+
+/// Checks the secret token, then decodes the body.
+pub fn receive(
+    secret_token: &str,
+    header: Option<&str>,
+    body: &[u8],
+) -> Result<Update, WebhookError> {
+    if !verify_secret_token(secret_token, header) {
+        return Err(WebhookError::Unauthorized);
+    }
+    parse_update(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_tokens() {
+        assert!(verify_secret_token("abc", Some("abc")));
+        assert!(!verify_secret_token("abc", Some("abd")));
+        assert!(!verify_secret_token("abc", Some("ab")));
+        assert!(!verify_secret_token("abc", Some("abcd")));
+        assert!(!verify_secret_token("abc", Some("")));
+        assert!(!verify_secret_token("abc", None));
+        // A byte of 0xFF against a missing byte still differs.
+        assert!(!verify_secret_token("ab\u{FF}", Some("ab")));
+    }
+
+    #[test]
+    fn bodies() {
+        let e = receive("s", Some("s"), b"<html>").unwrap_err();
+        assert!(matches!(e, WebhookError::InvalidBody(_)));
+        assert!(matches!(
+            receive("s", Some("t"), b"{}").unwrap_err(),
+            WebhookError::Unauthorized
+        ));
+        let update = receive(
+            "s",
+            Some("s"),
+            br#"{"update_id": 9, "callback_query": {"id": "1", "from": {"id": 2, "is_bot": false, "first_name": "A"}, "chat_instance": "3", "data": "yes"}}"#,
+        )
+        .unwrap();
+        assert_eq!(update.update_id, 9);
+    }
+}
