@@ -1,7 +1,64 @@
-//! Telegram Bot API bindings, generated from the API's description.
+//! Telegram Bot API bindings for Rust: every method and every type of Bot API 10.3, generated
+//! from the API's description, on a blocking HTTP client (ureq). No async runtime needed.
 //!
-//! Every Bot API type is here under its official name ([`Message`], [`User`], [`Update`], ...),
-//! in [`types`] and at the crate root. Values print as the JSON Telegram sends:
+//! # Quick start
+//!
+//! ```no_run
+//! use telegram_api::Bot;
+//!
+//! fn main() -> Result<(), telegram_api::Error> {
+//!     let bot = Bot::new("123456789:AAE..."); // or Bot::from_env() for TELEGRAM_BOT_TOKEN
+//!     let me = bot.get_me().call()?;
+//!     println!("{me}"); // {"id":123456789,"is_bot":true,"first_name":"Hello Bot",...}
+//!
+//!     for update in bot.updates() {
+//!         let update = update?;
+//!         if let Some(message) = update.message() {
+//!             let name = message.from.as_ref().map_or("there", |u| u.first_name.as_str());
+//!             bot.send_message(message.chat.id, format!("Hi {name}!")).call()?;
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Methods
+//!
+//! Every Bot API method is a method of [`Bot`], in snake_case ([`Bot::send_message`]) and under
+//! its exact official name (`bot.sendMessage(...)`). Required parameters are arguments, in the
+//! order the documentation lists them; chat ids, strings, files and reply markups take anything
+//! that converts (`1234567890`, `"@channel"`, `String`, [`InputFile::path`], an
+//! [`InlineKeyboardMarkup`], ...). Optional parameters are set on the returned [`Call`], and
+//! [`Call::call`] sends it:
+//!
+//! ```no_run
+//! # fn demo(bot: &telegram_api::Bot) -> Result<(), telegram_api::Error> {
+//! use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+//! let keyboard = InlineKeyboardMarkup::new(vec![vec![
+//!     InlineKeyboardButton::new("Yes").callback_data("yes"),
+//!     InlineKeyboardButton::new("No").callback_data("no"),
+//! ]]);
+//! let sent = bot
+//!     .sendMessage("@channel", "<b>Deploy?</b>")
+//!     .parse_mode(ParseMode::Html)
+//!     .reply_markup(keyboard)
+//!     .call()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each method also has a request type in [`methods`] (`methods::SendMessage`) that can be
+//! built on its own and sent with [`Bot::execute`].
+//!
+//! # Types
+//!
+//! Every Bot API type has its official name ([`Message`], [`User`], [`Update`], ...), in
+//! [`types`] and at the crate root. Objects are structs with the documented snake_case fields
+//! (`type` is `r#type`); unions are enums ([`ChatMember::Owner`], [`MessageOrigin::User`]);
+//! fields that take documented values are enums ([`ChatType`], [`ParseMode`],
+//! [`MessageEntityType`], ...). An [`Update`] says what it carries through its
+//! [`kind`](Update::kind) or accessors such as [`Update::message`]. Values print as the JSON
+//! Telegram sends:
 //!
 //! ```
 //! let me: telegram_api::User =
@@ -10,8 +67,58 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 //!
-//! Decoding is lossless and forward compatible: fields, union members and enumeration values
-//! added by a newer Bot API are kept (see [`Extra`]) rather than rejected or dropped.
+//! Decoding is lossless and forward compatible: fields, union members, update kinds and
+//! enumeration values added by a newer Bot API are kept ([`Extra`], the `Unknown` variants) and
+//! written back on encoding, never rejected or dropped.
+//!
+//! # Errors
+//!
+//! One [`Error`] type. Telegram's refusals keep their code, description and parameters
+//! ([`Error::retry_after`], [`Error::migrate_to_chat_id`]) and are classified
+//! ([`Error::is_forbidden`], [`Error::is_too_many_requests`], ...); transport failures, timeouts,
+//! non-JSON bodies (a proxy's HTML error page) and decode errors (with the JSON path) have their
+//! own variants. No error, and no `Debug` output, contains the bot token.
+//!
+//! # Files
+//!
+//! [`InputFile`] is a file to send: a `file_id` or URL, or an upload from a path, bytes or a
+//! reader. Requests with uploads go as `multipart/form-data`, streamed from their source; files
+//! inside media groups and other objects are attached as `attach://` parts automatically.
+//! [`Bot::download_file`] fetches what [`Bot::get_file`] describes.
+//!
+//! ```no_run
+//! # fn demo(bot: &telegram_api::Bot) -> Result<(), telegram_api::Error> {
+//! use telegram_api::{InputFile, InputMediaPhoto};
+//! bot.send_photo(1234567890, InputFile::path("cat.jpg")).caption("A cat").call()?;
+//! bot.send_media_group(
+//!     1234567890,
+//!     vec![
+//!         InputMediaPhoto::new(InputFile::path("a.jpg")).into(),
+//!         InputMediaPhoto::new(InputFile::path("b.jpg")).into(),
+//!     ],
+//! )
+//! .call()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Receiving updates
+//!
+//! [`Bot::updates`] long-polls: an update is confirmed only after it was handed to you, and
+//! network errors, proxy error pages and flood control are retried without losing or repeating
+//! updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
+//! with whatever HTTP server you use.
+//!
+//! # Configuration
+//!
+//! [`Bot::with_api_url`] points at a local Bot API server (`http://127.0.0.1:8081`);
+//! [`Bot::with_test_environment`], [`Bot::with_timeout`], [`Bot::with_retry`] (off by default)
+//! and [`Bot::with_agent`] (a proxy, custom TLS) adjust the rest. A `Bot` is cheap to clone and
+//! shareable across threads.
+//!
+//! # Features
+//!
+//! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
