@@ -36,15 +36,16 @@ pub(crate) fn encode<M: Method>(request: &M) -> Result<Body, Error> {
     }
     let fields: Map<String, Value> = serde_json::from_slice(&json)
         .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
-    multipart(fields, files).map(Body::Multipart)
+    multipart(fields, files, M::FILE_PARAMS).map(Body::Multipart)
 }
 
 /// Builds the parts: each parameter as a field (objects and arrays as JSON text), an upload
-/// passed directly as a parameter under the parameter's name, and every nested upload under the
-/// name its `attach://` reference gives.
+/// passed directly as one of the `file_params` under the parameter's name, and every nested
+/// upload under the name its `attach://` reference gives.
 pub(crate) fn multipart(
     fields: Map<String, Value>,
     files: Vec<InputFile>,
+    file_params: &[&str],
 ) -> Result<Multipart, Error> {
     let boundary = boundary();
     let mut files: Vec<Option<InputFile>> = files.into_iter().map(Some).collect();
@@ -74,8 +75,10 @@ pub(crate) fn multipart(
         Ok(())
     };
     for (name, value) in fields {
-        // An upload passed as the parameter itself goes under the parameter's name.
+        // An upload passed as a file parameter itself goes under the parameter's name; any
+        // other text, whatever it reads, is text.
         if let Value::String(s) = &value
+            && file_params.contains(&name.as_str())
             && let Some(index) = attached_index(s)
             && let Some(file) = files.get_mut(index).and_then(Option::take)
         {
@@ -189,7 +192,7 @@ mod tests {
             InputFile::bytes("cat.jpg", b"JPEGDATA".to_vec()),
             InputFile::bytes("dog\".png", b"PNG".to_vec()),
         ];
-        let m = multipart(fields, files).unwrap();
+        let m = multipart(fields, files, &["photo"]).unwrap();
         let boundary = m.content_type.split("boundary=").nth(1).unwrap().to_owned();
         let text = body(m);
         let b = format!("--{boundary}");
@@ -223,9 +226,26 @@ mod tests {
         let m = multipart(
             fields,
             vec![InputFile::reader("a.bin", Cursor::new(vec![1u8; 10]))],
+            &[],
         )
         .unwrap();
         assert_eq!(m.len, None);
+    }
+
+    #[test]
+    fn text_that_reads_like_a_reference_stays_text() {
+        let fields: Map<String, Value> =
+            serde_json::from_str(r#"{"photo": "attach://file0", "caption": "attach://file0"}"#)
+                .unwrap();
+        let m = multipart(
+            fields,
+            vec![InputFile::bytes("a.jpg", b"JPEG".to_vec())],
+            &["photo"],
+        )
+        .unwrap();
+        let text = body(m);
+        assert!(text.contains("name=\"photo\"; filename=\"a.jpg\""));
+        assert!(text.contains("name=\"caption\"\r\n\r\nattach://file0\r\n"));
     }
 
     #[test]

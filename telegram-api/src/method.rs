@@ -20,6 +20,11 @@ pub trait Method: Serialize {
     /// What a successful call returns.
     type Response: DeserializeOwned;
 
+    /// The parameters that take a file (`photo` of `sendPhoto`): an upload passed there is sent
+    /// as a part under the parameter's name.
+    #[doc(hidden)]
+    const FILE_PARAMS: &'static [&'static str] = &[];
+
     /// How long Telegram may hold this request open (the `timeout` of `getUpdates`). The read
     /// timeout of the request is this plus a margin instead of the client's default.
     fn long_poll(&self) -> Option<Duration> {

@@ -153,6 +153,16 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
             }
         }
     });
+    let file_params: Vec<&str> = ps
+        .iter()
+        .filter(|p| matches!(p.field.ty, TypeExpr::InputFile | TypeExpr::InputFileOrString))
+        .map(|p| p.field.name.as_str())
+        .collect();
+    let file_params = if file_params.is_empty() {
+        quote!()
+    } else {
+        quote!(const FILE_PARAMS: &'static [&'static str] = &[#(#file_params),*];)
+    };
     let derive_default = if ps.iter().all(|p| !p.field.required) {
         quote!(, Default)
     } else {
@@ -190,6 +200,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
         impl crate::Method for #name {
             const NAME: &'static str = #official;
             type Response = #response;
+            #file_params
             #long_poll
             #decode
         }

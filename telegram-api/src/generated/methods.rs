@@ -231,6 +231,7 @@ impl serde::Serialize for SetWebhook {
 impl crate::Method for SetWebhook {
     const NAME: &'static str = "setWebhook";
     type Response = bool;
+    const FILE_PARAMS: &'static [&'static str] = &["certificate"];
 }
 impl std::fmt::Display for SetWebhook {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1630,6 +1631,7 @@ impl serde::Serialize for SendPhoto {
 impl crate::Method for SendPhoto {
     const NAME: &'static str = "sendPhoto";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["photo"];
 }
 impl std::fmt::Display for SendPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1933,6 +1935,7 @@ impl serde::Serialize for SendLivePhoto {
 impl crate::Method for SendLivePhoto {
     const NAME: &'static str = "sendLivePhoto";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["live_photo", "photo"];
 }
 impl std::fmt::Display for SendLivePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2261,6 +2264,7 @@ impl serde::Serialize for SendAudio {
 impl crate::Method for SendAudio {
     const NAME: &'static str = "sendAudio";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["audio", "thumbnail"];
 }
 impl std::fmt::Display for SendAudio {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2560,6 +2564,7 @@ impl serde::Serialize for SendDocument {
 impl crate::Method for SendDocument {
     const NAME: &'static str = "sendDocument";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["document", "thumbnail"];
 }
 impl std::fmt::Display for SendDocument {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2961,6 +2966,7 @@ impl serde::Serialize for SendVideo {
 impl crate::Method for SendVideo {
     const NAME: &'static str = "sendVideo";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["video", "thumbnail", "cover"];
 }
 impl std::fmt::Display for SendVideo {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3317,6 +3323,7 @@ impl serde::Serialize for SendAnimation {
 impl crate::Method for SendAnimation {
     const NAME: &'static str = "sendAnimation";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["animation", "thumbnail"];
 }
 impl std::fmt::Display for SendAnimation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3598,6 +3605,7 @@ impl serde::Serialize for SendVoice {
 impl crate::Method for SendVoice {
     const NAME: &'static str = "sendVoice";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["voice"];
 }
 impl std::fmt::Display for SendVoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3864,6 +3872,7 @@ impl serde::Serialize for SendVideoNote {
 impl crate::Method for SendVideoNote {
     const NAME: &'static str = "sendVideoNote";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["video_note", "thumbnail"];
 }
 impl std::fmt::Display for SendVideoNote {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -8021,6 +8030,7 @@ impl serde::Serialize for SetChatPhoto {
 impl crate::Method for SetChatPhoto {
     const NAME: &'static str = "setChatPhoto";
     type Response = bool;
+    const FILE_PARAMS: &'static [&'static str] = &["photo"];
 }
 impl std::fmt::Display for SetChatPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -14819,6 +14829,7 @@ impl serde::Serialize for SendSticker {
 impl crate::Method for SendSticker {
     const NAME: &'static str = "sendSticker";
     type Response = Message;
+    const FILE_PARAMS: &'static [&'static str] = &["sticker"];
 }
 impl std::fmt::Display for SendSticker {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -14945,6 +14956,7 @@ impl serde::Serialize for UploadStickerFile {
 impl crate::Method for UploadStickerFile {
     const NAME: &'static str = "uploadStickerFile";
     type Response = File;
+    const FILE_PARAMS: &'static [&'static str] = &["sticker"];
 }
 impl std::fmt::Display for UploadStickerFile {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -15490,6 +15502,7 @@ impl serde::Serialize for SetStickerSetThumbnail {
 impl crate::Method for SetStickerSetThumbnail {
     const NAME: &'static str = "setStickerSetThumbnail";
     type Response = bool;
+    const FILE_PARAMS: &'static [&'static str] = &["thumbnail"];
 }
 impl std::fmt::Display for SetStickerSetThumbnail {
     /// Writes the parameters as the compact JSON sent to Telegram.
