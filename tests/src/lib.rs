@@ -1,1 +1,8 @@
 //! End-to-end tests of `telegram-api` against recorded exchanges.
+//!
+//! [`replay`] serves the recorded exchanges of `tests/fixtures/` on a loopback server and checks
+//! every request against its recording; with `TELEGRAM_RECORD=1` it records them from the real
+//! Bot API instead (see `tests/fixtures/README.md`).
+
+pub mod http;
+pub mod replay;

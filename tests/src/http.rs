@@ -1,0 +1,428 @@
+//! A scripted HTTP/1.1 server on `127.0.0.1:0` for end-to-end tests: it records every request
+//! and answers as a handler says, including the failures a real network produces (a reset, a
+//! connection closed mid-response, a server that never answers).
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// A request as the server received it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// The HTTP method.
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// The headers, names in lower case, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked.
+    pub body: Vec<u8>,
+    /// Which connection (in accept order) carried the request.
+    pub connection: usize,
+}
+
+impl Request {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of the body, without parameters (`multipart/form-data`).
+    pub fn media_type(&self) -> Option<&str> {
+        self.header("content-type")
+            .map(|v| v.split(';').next().unwrap_or(v).trim())
+    }
+
+    /// The last path segment: the Bot API method (`sendMessage`).
+    pub fn api_method(&self) -> &str {
+        let path = self.path.split('?').next().unwrap_or(&self.path);
+        path.rsplit('/').next().unwrap_or(path)
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+
+    /// The parts of a `multipart/form-data` body.
+    pub fn multipart(&self) -> Vec<Part> {
+        let content_type = self.header("content-type").expect("a content type");
+        let boundary = content_type
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("boundary="))
+            .next()
+            .expect("a multipart boundary")
+            .trim_matches('"');
+        parse_multipart(&self.body, boundary)
+    }
+}
+
+/// A part of a `multipart/form-data` body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// The form field name.
+    pub name: String,
+    /// The file name, for a file part.
+    pub filename: Option<String>,
+    /// The part's content type, when given.
+    pub content_type: Option<String>,
+    /// The part's bytes.
+    pub body: Vec<u8>,
+}
+
+impl Part {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Splits a multipart body into parts.
+pub fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = body;
+    let Some(start) = find(rest, delimiter.as_bytes()) else {
+        return parts;
+    };
+    rest = &rest[start + delimiter.len()..];
+    loop {
+        if rest.starts_with(b"--") {
+            break;
+        }
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+        let Some(header_end) = find(rest, b"\r\n\r\n") else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&rest[..header_end]).into_owned();
+        rest = &rest[header_end + 4..];
+        let next = format!("\r\n--{boundary}");
+        let Some(end) = find(rest, next.as_bytes()) else {
+            break;
+        };
+        let content = rest[..end].to_vec();
+        rest = &rest[end + next.len()..];
+        let mut part = Part {
+            name: String::new(),
+            filename: None,
+            content_type: None,
+            body: content,
+        };
+        for line in head.split("\r\n") {
+            let (name, value) = line.split_once(':').unwrap_or((line, ""));
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-disposition" => {
+                    for param in value.split(';').skip(1) {
+                        let (k, v) = param.split_once('=').unwrap_or((param, ""));
+                        let v = v.trim().trim_matches('"').to_owned();
+                        match k.trim() {
+                            "name" => part.name = v,
+                            "filename" => part.filename = Some(v),
+                            _ => {}
+                        }
+                    }
+                }
+                "content-type" => part.content_type = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        parts.push(part);
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// How the server answers a request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A complete response.
+    Respond {
+        /// The status code.
+        status: u16,
+        /// The headers (content-length is added).
+        headers: Vec<(String, String)>,
+        /// The body.
+        body: Vec<u8>,
+    },
+    /// Headers announcing `declared` body bytes, then only `body`, then the connection closes.
+    Truncated {
+        /// The status code.
+        status: u16,
+        /// The bytes sent of the body.
+        body: Vec<u8>,
+        /// The content-length announced.
+        declared: usize,
+    },
+    /// The connection is closed without an answer.
+    Close,
+    /// Nothing is sent for this long; then the connection is closed.
+    Stall(Duration),
+}
+
+impl Reply {
+    /// A JSON response with the given status.
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply::Respond {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+
+    /// A successful Bot API response carrying `result` (JSON text).
+    pub fn ok(result: &str) -> Reply {
+        Reply::json(200, format!(r#"{{"ok":true,"result":{result}}}"#))
+    }
+}
+
+/// The handler deciding each reply.
+pub type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
+
+/// A running server; it stops when dropped.
+pub struct Server {
+    addr: std::net::SocketAddr,
+    requests: Arc<Mutex<Vec<Request>>>,
+    record: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server answering every request with `handler`.
+    pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("a local address");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let record = Arc::new(AtomicBool::new(true));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let accept = {
+            let (requests, stop, record) = (requests.clone(), stop.clone(), record.clone());
+            let connections = AtomicUsize::new(0);
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let id = connections.fetch_add(1, Ordering::SeqCst);
+                    let (requests, handler, stop, record) = (
+                        requests.clone(),
+                        handler.clone(),
+                        stop.clone(),
+                        record.clone(),
+                    );
+                    thread::spawn(move || {
+                        let _ = serve(stream, id, &requests, &*handler, &stop, &record);
+                    });
+                }
+            })
+        };
+        Server {
+            addr,
+            requests,
+            record,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// Stops (or resumes) keeping requests, for benchmarks that send many.
+    pub fn set_recording(&self, on: bool) {
+        self.record.store(on, Ordering::SeqCst);
+    }
+
+    /// The server's root URL, such as `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Serves the requests of one connection, keeping it alive between them.
+fn serve(
+    stream: TcpStream,
+    connection: usize,
+    requests: &Mutex<Vec<Request>>,
+    handler: &Handler,
+    stop: &AtomicBool,
+    record: &AtomicBool,
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    loop {
+        let Some(mut request) = read_request(&mut reader)? else {
+            return Ok(());
+        };
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        request.connection = connection;
+        if record.load(Ordering::Relaxed) {
+            requests.lock().unwrap().push(request.clone());
+        }
+        match handler(&request) {
+            Reply::Respond {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                for (n, v) in &headers {
+                    head.push_str(&format!("{n}: {v}\r\n"));
+                }
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                writer.write_all(head.as_bytes())?;
+                writer.write_all(&body)?;
+                writer.flush()?;
+            }
+            Reply::Truncated {
+                status,
+                body,
+                declared,
+            } => {
+                let head = format!(
+                    "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n",
+                    reason(status)
+                );
+                writer.write_all(head.as_bytes())?;
+                writer.write_all(&body)?;
+                writer.flush()?;
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Reply::Close => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Reply::Stall(d) => {
+                thread::sleep(d);
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// Reads one request; `None` at the end of the connection.
+fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut words = line.split_whitespace();
+    let method = words.next().unwrap_or_default().to_owned();
+    let path = words.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            return Ok(None);
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            if size == 0 {
+                let mut end = String::new();
+                reader.read_line(&mut end)?;
+                break;
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            reader.read_exact(&mut body[start..])?;
+            let mut crlf = [0u8; 2];
+            reader.read_exact(&mut crlf)?;
+        }
+    } else if let Some(len) = get("content-length") {
+        let len: usize = len
+            .parse()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        body.resize(len, 0);
+        reader.read_exact(&mut body)?;
+    }
+    Ok(Some(Request {
+        method,
+        path,
+        headers,
+        body,
+        connection: 0,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_multipart_bodies() {
+        let body = b"--B\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n--B\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x00\x01\r\n\r\n--B--\r\n";
+        let parts = parse_multipart(body, "B");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].text().as_str()),
+            ("chat_id", "42")
+        );
+        assert_eq!(parts[1].filename.as_deref(), Some("a.jpg"));
+        assert_eq!(parts[1].body, b"\x00\x01\r\n");
+    }
+}
