@@ -155,7 +155,12 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     });
     let file_params: Vec<&str> = ps
         .iter()
-        .filter(|p| matches!(p.field.ty, TypeExpr::InputFile | TypeExpr::InputFileOrString))
+        .filter(|p| {
+            matches!(
+                p.field.ty,
+                TypeExpr::InputFile | TypeExpr::InputFileOrString
+            )
+        })
         .map(|p| p.field.name.as_str())
         .collect();
     let file_params = if file_params.is_empty() {
