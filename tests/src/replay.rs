@@ -16,10 +16,9 @@
 //! let me = bot.get_me().call()?;
 //! assert!(me.is_bot);
 //! let updates = bot.get_updates().timeout(30).call()?;
-//! let message = updates[0].message().expect("a message");
-//! bot.send_message(message.chat.id, "Hello, John!")
-//!     .reply_parameters(telegram_api::ReplyParameters::new().message_id(message.message_id))
-//!     .call()?;
+//! let user = updates[0].message().and_then(|m| m.from.as_ref()).expect("a message");
+//! bot.send_message(user.id, "Hi John!").call()?;
+//! bot.get_updates().offset(updates[0].update_id + 1).limit(1).timeout(0).call()?;
 //! replay.finish(); // panics with a diff if anything differed
 //! # Ok::<(), telegram_api::Error>(())
 //! ```
