@@ -270,18 +270,24 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
             .filter(|p| p.field.required)
             .map(|p| &p.ident)
             .collect();
-        let docs = doc_attrs(
-            &[
-                cx.linker.render(&m.description),
-                format!(
-                    "Optional parameters are set on the returned [`Call`](crate::Call); \
-                     see [`{request}`](crate::methods::{request}). Also available as \
-                     [`{}`](Self::{}), the official name.",
-                    m.name, m.name
-                ),
-            ],
-            Some(&m.doc_url),
-        );
+        let mut notes = Vec::new();
+        if ps.iter().any(|p| !p.field.required) {
+            notes.push(format!(
+                "Optional parameters are set on the returned [`Call`](crate::Call); see \
+                 [`{request}`](crate::methods::{request})."
+            ));
+        }
+        if snake != official {
+            notes.push(format!(
+                "Also available as [`{}`](Self::{}), the official name.",
+                m.name, m.name
+            ));
+        }
+        let mut paragraphs = vec![cx.linker.render(&m.description)];
+        if !notes.is_empty() {
+            paragraphs.push(notes.join(" "));
+        }
+        let docs = doc_attrs(&paragraphs, Some(&m.doc_url));
         let alias_doc = format!(
             " `{}`: the official name of [`{}`](Self::{}).",
             m.name,

@@ -58,7 +58,7 @@ impl crate::Bot {
     }
     /// Use this method to get current webhook status. Requires no parameters. On success, returns a [`WebhookInfo`](crate::WebhookInfo) object. If the bot is using [`getUpdates`](crate::Bot::get_updates), will return an object with the url field empty.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetWebhookInfo`](crate::methods::GetWebhookInfo). Also available as [`getWebhookInfo`](Self::getWebhookInfo), the official name.
+    /// Also available as [`getWebhookInfo`](Self::getWebhookInfo), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getwebhookinfo>
     pub fn get_webhook_info(&self) -> crate::Call<'_, crate::methods::GetWebhookInfo> {
@@ -71,7 +71,7 @@ impl crate::Bot {
     }
     /// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a [`User`](crate::User) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetMe`](crate::methods::GetMe). Also available as [`getMe`](Self::getMe), the official name.
+    /// Also available as [`getMe`](Self::getMe), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getme>
     pub fn get_me(&self) -> crate::Call<'_, crate::methods::GetMe> {
@@ -84,7 +84,7 @@ impl crate::Bot {
     }
     /// Use this method to log out from the cloud Bot API server before launching the bot locally. You must log out the bot before running it locally, otherwise there is no guarantee that the bot will receive updates. After a successful call, you can immediately log in on a local server, but will not be able to log in back to the cloud Bot API server for 10 minutes. Returns True on success. Requires no parameters.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`LogOut`](crate::methods::LogOut). Also available as [`logOut`](Self::logOut), the official name.
+    /// Also available as [`logOut`](Self::logOut), the official name.
     ///
     /// <https://core.telegram.org/bots/api#logout>
     pub fn log_out(&self) -> crate::Call<'_, crate::methods::LogOut> {
@@ -95,9 +95,7 @@ impl crate::Bot {
     pub fn logOut(&self) -> crate::Call<'_, crate::methods::LogOut> {
         self.log_out()
     }
-    /// Use this method to [`close`](crate::Bot::close) the bot instance before moving it from one local server to another. You need to delete the webhook before calling this method to ensure that the bot isn't launched again after server restart. The method will return error 429 in the first 10 minutes after the bot is launched. Returns True on success. Requires no parameters.
-    ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`Close`](crate::methods::Close). Also available as [`close`](Self::close), the official name.
+    /// Use this method to close the bot instance before moving it from one local server to another. You need to delete the webhook before calling this method to ensure that the bot isn't launched again after server restart. The method will return error 429 in the first 10 minutes after the bot is launched. Returns True on success. Requires no parameters.
     ///
     /// <https://core.telegram.org/bots/api#close>
     pub fn close(&self) -> crate::Call<'_, crate::methods::Close> {
@@ -733,7 +731,7 @@ impl crate::Bot {
     ///
     /// Note: This function may not preserve the original file name and MIME type. You should save the file's MIME type and name (if available) when the [`File`](crate::File) object is received.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetFile`](crate::methods::GetFile). Also available as [`getFile`](Self::getFile), the official name.
+    /// Also available as [`getFile`](Self::getFile), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getfile>
     pub fn get_file(
@@ -841,7 +839,7 @@ impl crate::Bot {
     }
     /// Use this method to set a custom title for an administrator in a supergroup promoted by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetChatAdministratorCustomTitle`](crate::methods::SetChatAdministratorCustomTitle). Also available as [`setChatAdministratorCustomTitle`](Self::setChatAdministratorCustomTitle), the official name.
+    /// Also available as [`setChatAdministratorCustomTitle`](Self::setChatAdministratorCustomTitle), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setchatadministratorcustomtitle>
     pub fn set_chat_administrator_custom_title(
@@ -892,7 +890,7 @@ impl crate::Bot {
     }
     /// Use this method to ban a channel chat in a supergroup or a channel. Until the chat is unbanned, the owner of the banned chat won't be able to send messages on behalf of any of their channels. The bot must be an administrator in the supergroup or channel for this to work and must have the appropriate administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`BanChatSenderChat`](crate::methods::BanChatSenderChat). Also available as [`banChatSenderChat`](Self::banChatSenderChat), the official name.
+    /// Also available as [`banChatSenderChat`](Self::banChatSenderChat), the official name.
     ///
     /// <https://core.telegram.org/bots/api#banchatsenderchat>
     pub fn ban_chat_sender_chat(
@@ -916,7 +914,7 @@ impl crate::Bot {
     }
     /// Use this method to unban a previously banned channel chat in a supergroup or channel. The bot must be an administrator for this to work and must have the appropriate administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UnbanChatSenderChat`](crate::methods::UnbanChatSenderChat). Also available as [`unbanChatSenderChat`](Self::unbanChatSenderChat), the official name.
+    /// Also available as [`unbanChatSenderChat`](Self::unbanChatSenderChat), the official name.
     ///
     /// <https://core.telegram.org/bots/api#unbanchatsenderchat>
     pub fn unban_chat_sender_chat(
@@ -964,7 +962,7 @@ impl crate::Bot {
     }
     /// Use this method to generate a new primary invite link for a chat; any previously generated primary link is revoked. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns the new invite link as String on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ExportChatInviteLink`](crate::methods::ExportChatInviteLink). Also available as [`exportChatInviteLink`](Self::exportChatInviteLink), the official name.
+    /// Also available as [`exportChatInviteLink`](Self::exportChatInviteLink), the official name.
     ///
     /// <https://core.telegram.org/bots/api#exportchatinvitelink>
     pub fn export_chat_invite_link(
@@ -1084,7 +1082,7 @@ impl crate::Bot {
     }
     /// Use this method to revoke an invite link created by the bot. If the primary link is revoked, a new link is automatically generated. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns the revoked invite link as [`ChatInviteLink`](crate::ChatInviteLink) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RevokeChatInviteLink`](crate::methods::RevokeChatInviteLink). Also available as [`revokeChatInviteLink`](Self::revokeChatInviteLink), the official name.
+    /// Also available as [`revokeChatInviteLink`](Self::revokeChatInviteLink), the official name.
     ///
     /// <https://core.telegram.org/bots/api#revokechatinvitelink>
     pub fn revoke_chat_invite_link(
@@ -1108,7 +1106,7 @@ impl crate::Bot {
     }
     /// Use this method to approve a chat join request. The bot must be an administrator in the chat for this to work and must have the can_invite_users administrator right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ApproveChatJoinRequest`](crate::methods::ApproveChatJoinRequest). Also available as [`approveChatJoinRequest`](Self::approveChatJoinRequest), the official name.
+    /// Also available as [`approveChatJoinRequest`](Self::approveChatJoinRequest), the official name.
     ///
     /// <https://core.telegram.org/bots/api#approvechatjoinrequest>
     pub fn approve_chat_join_request(
@@ -1132,7 +1130,7 @@ impl crate::Bot {
     }
     /// Use this method to decline a chat join request. The bot must be an administrator in the chat for this to work and must have the can_invite_users administrator right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeclineChatJoinRequest`](crate::methods::DeclineChatJoinRequest). Also available as [`declineChatJoinRequest`](Self::declineChatJoinRequest), the official name.
+    /// Also available as [`declineChatJoinRequest`](Self::declineChatJoinRequest), the official name.
     ///
     /// <https://core.telegram.org/bots/api#declinechatjoinrequest>
     pub fn decline_chat_join_request(
@@ -1156,7 +1154,7 @@ impl crate::Bot {
     }
     /// Use this method to process a received chat join request query. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`AnswerChatJoinRequestQuery`](crate::methods::AnswerChatJoinRequestQuery). Also available as [`answerChatJoinRequestQuery`](Self::answerChatJoinRequestQuery), the official name.
+    /// Also available as [`answerChatJoinRequestQuery`](Self::answerChatJoinRequestQuery), the official name.
     ///
     /// <https://core.telegram.org/bots/api#answerchatjoinrequestquery>
     pub fn answer_chat_join_request_query(
@@ -1183,7 +1181,7 @@ impl crate::Bot {
     }
     /// Use this method to process a received chat join request query by showing a Mini App to the user before deciding the outcome. Call [`answerChatJoinRequestQuery`](crate::Bot::answer_chat_join_request_query) to resolve the join request query based on the user interaction with the Mini App. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendChatJoinRequestWebApp`](crate::methods::SendChatJoinRequestWebApp). Also available as [`sendChatJoinRequestWebApp`](Self::sendChatJoinRequestWebApp), the official name.
+    /// Also available as [`sendChatJoinRequestWebApp`](Self::sendChatJoinRequestWebApp), the official name.
     ///
     /// <https://core.telegram.org/bots/api#sendchatjoinrequestwebapp>
     pub fn send_chat_join_request_web_app(
@@ -1210,7 +1208,7 @@ impl crate::Bot {
     }
     /// Use this method to set a new profile photo for the chat. Photos can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetChatPhoto`](crate::methods::SetChatPhoto). Also available as [`setChatPhoto`](Self::setChatPhoto), the official name.
+    /// Also available as [`setChatPhoto`](Self::setChatPhoto), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setchatphoto>
     pub fn set_chat_photo(
@@ -1231,7 +1229,7 @@ impl crate::Bot {
     }
     /// Use this method to delete a chat photo. Photos can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteChatPhoto`](crate::methods::DeleteChatPhoto). Also available as [`deleteChatPhoto`](Self::deleteChatPhoto), the official name.
+    /// Also available as [`deleteChatPhoto`](Self::deleteChatPhoto), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletechatphoto>
     pub fn delete_chat_photo(
@@ -1250,7 +1248,7 @@ impl crate::Bot {
     }
     /// Use this method to change the title of a chat. Titles can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetChatTitle`](crate::methods::SetChatTitle). Also available as [`setChatTitle`](Self::setChatTitle), the official name.
+    /// Also available as [`setChatTitle`](Self::setChatTitle), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setchattitle>
     pub fn set_chat_title(
@@ -1330,7 +1328,7 @@ impl crate::Bot {
     }
     /// Use this method to clear the list of pinned messages in a chat. In private chats and channel direct messages chats, no additional rights are required to unpin all pinned messages. Conversely, the bot must be an administrator with the 'can_pin_messages' right or the 'can_edit_messages' right to unpin all pinned messages in groups and channels respectively. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UnpinAllChatMessages`](crate::methods::UnpinAllChatMessages). Also available as [`unpinAllChatMessages`](Self::unpinAllChatMessages), the official name.
+    /// Also available as [`unpinAllChatMessages`](Self::unpinAllChatMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#unpinallchatmessages>
     pub fn unpin_all_chat_messages(
@@ -1349,7 +1347,7 @@ impl crate::Bot {
     }
     /// Use this method for your bot to leave a group, supergroup or channel. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`LeaveChat`](crate::methods::LeaveChat). Also available as [`leaveChat`](Self::leaveChat), the official name.
+    /// Also available as [`leaveChat`](Self::leaveChat), the official name.
     ///
     /// <https://core.telegram.org/bots/api#leavechat>
     pub fn leave_chat(
@@ -1368,7 +1366,7 @@ impl crate::Bot {
     }
     /// Use this method to get up-to-date information about the chat. Returns a [`ChatFullInfo`](crate::ChatFullInfo) object on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetChat`](crate::methods::GetChat). Also available as [`getChat`](Self::getChat), the official name.
+    /// Also available as [`getChat`](Self::getChat), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getchat>
     pub fn get_chat(
@@ -1406,7 +1404,7 @@ impl crate::Bot {
     }
     /// Use this method to get the number of members in a chat. Returns Integer on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetChatMemberCount`](crate::methods::GetChatMemberCount). Also available as [`getChatMemberCount`](Self::getChatMemberCount), the official name.
+    /// Also available as [`getChatMemberCount`](Self::getChatMemberCount), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getchatmembercount>
     pub fn get_chat_member_count(
@@ -1425,7 +1423,7 @@ impl crate::Bot {
     }
     /// Use this method to get information about a member of a chat. The method is only guaranteed to work for other users if the bot is an administrator in the chat. Returns a [`ChatMember`](crate::ChatMember) object on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetChatMember`](crate::methods::GetChatMember). Also available as [`getChatMember`](Self::getChatMember), the official name.
+    /// Also available as [`getChatMember`](Self::getChatMember), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getchatmember>
     pub fn get_chat_member(
@@ -1446,7 +1444,7 @@ impl crate::Bot {
     }
     /// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetUserPersonalChatMessages`](crate::methods::GetUserPersonalChatMessages). Also available as [`getUserPersonalChatMessages`](Self::getUserPersonalChatMessages), the official name.
+    /// Also available as [`getUserPersonalChatMessages`](Self::getUserPersonalChatMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getuserpersonalchatmessages>
     pub fn get_user_personal_chat_messages(
@@ -1470,7 +1468,7 @@ impl crate::Bot {
     }
     /// Use this method to set a new group sticker set for a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetChatStickerSet`](crate::methods::SetChatStickerSet). Also available as [`setChatStickerSet`](Self::setChatStickerSet), the official name.
+    /// Also available as [`setChatStickerSet`](Self::setChatStickerSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setchatstickerset>
     pub fn set_chat_sticker_set(
@@ -1494,7 +1492,7 @@ impl crate::Bot {
     }
     /// Use this method to delete a group sticker set from a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteChatStickerSet`](crate::methods::DeleteChatStickerSet). Also available as [`deleteChatStickerSet`](Self::deleteChatStickerSet), the official name.
+    /// Also available as [`deleteChatStickerSet`](Self::deleteChatStickerSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletechatstickerset>
     pub fn delete_chat_sticker_set(
@@ -1513,7 +1511,7 @@ impl crate::Bot {
     }
     /// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetForumTopicIconStickers`](crate::methods::GetForumTopicIconStickers). Also available as [`getForumTopicIconStickers`](Self::getForumTopicIconStickers), the official name.
+    /// Also available as [`getForumTopicIconStickers`](Self::getForumTopicIconStickers), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getforumtopiciconstickers>
     pub fn get_forum_topic_icon_stickers(
@@ -1573,9 +1571,9 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditForumTopic> {
         self.edit_forum_topic(chat_id, message_thread_id)
     }
-    /// Use this method to [`close`](crate::Bot::close) an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
+    /// Use this method to close an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`CloseForumTopic`](crate::methods::CloseForumTopic). Also available as [`closeForumTopic`](Self::closeForumTopic), the official name.
+    /// Also available as [`closeForumTopic`](Self::closeForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#closeforumtopic>
     pub fn close_forum_topic(
@@ -1599,7 +1597,7 @@ impl crate::Bot {
     }
     /// Use this method to reopen a closed topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ReopenForumTopic`](crate::methods::ReopenForumTopic). Also available as [`reopenForumTopic`](Self::reopenForumTopic), the official name.
+    /// Also available as [`reopenForumTopic`](Self::reopenForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#reopenforumtopic>
     pub fn reopen_forum_topic(
@@ -1623,7 +1621,7 @@ impl crate::Bot {
     }
     /// Use this method to delete a forum topic along with all its messages in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_delete_messages administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteForumTopic`](crate::methods::DeleteForumTopic). Also available as [`deleteForumTopic`](Self::deleteForumTopic), the official name.
+    /// Also available as [`deleteForumTopic`](Self::deleteForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deleteforumtopic>
     pub fn delete_forum_topic(
@@ -1647,7 +1645,7 @@ impl crate::Bot {
     }
     /// Use this method to clear the list of pinned messages in a forum topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UnpinAllForumTopicMessages`](crate::methods::UnpinAllForumTopicMessages). Also available as [`unpinAllForumTopicMessages`](Self::unpinAllForumTopicMessages), the official name.
+    /// Also available as [`unpinAllForumTopicMessages`](Self::unpinAllForumTopicMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#unpinallforumtopicmessages>
     pub fn unpin_all_forum_topic_messages(
@@ -1671,7 +1669,7 @@ impl crate::Bot {
     }
     /// Use this method to edit the name of the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditGeneralForumTopic`](crate::methods::EditGeneralForumTopic). Also available as [`editGeneralForumTopic`](Self::editGeneralForumTopic), the official name.
+    /// Also available as [`editGeneralForumTopic`](Self::editGeneralForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#editgeneralforumtopic>
     pub fn edit_general_forum_topic(
@@ -1690,9 +1688,9 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditGeneralForumTopic> {
         self.edit_general_forum_topic(chat_id, name)
     }
-    /// Use this method to [`close`](crate::Bot::close) an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
+    /// Use this method to close an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`CloseGeneralForumTopic`](crate::methods::CloseGeneralForumTopic). Also available as [`closeGeneralForumTopic`](Self::closeGeneralForumTopic), the official name.
+    /// Also available as [`closeGeneralForumTopic`](Self::closeGeneralForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#closegeneralforumtopic>
     pub fn close_general_forum_topic(
@@ -1711,7 +1709,7 @@ impl crate::Bot {
     }
     /// Use this method to reopen a closed 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically unhidden if it was hidden. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ReopenGeneralForumTopic`](crate::methods::ReopenGeneralForumTopic). Also available as [`reopenGeneralForumTopic`](Self::reopenGeneralForumTopic), the official name.
+    /// Also available as [`reopenGeneralForumTopic`](Self::reopenGeneralForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#reopengeneralforumtopic>
     pub fn reopen_general_forum_topic(
@@ -1730,7 +1728,7 @@ impl crate::Bot {
     }
     /// Use this method to hide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically closed if it was open. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`HideGeneralForumTopic`](crate::methods::HideGeneralForumTopic). Also available as [`hideGeneralForumTopic`](Self::hideGeneralForumTopic), the official name.
+    /// Also available as [`hideGeneralForumTopic`](Self::hideGeneralForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#hidegeneralforumtopic>
     pub fn hide_general_forum_topic(
@@ -1749,7 +1747,7 @@ impl crate::Bot {
     }
     /// Use this method to unhide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UnhideGeneralForumTopic`](crate::methods::UnhideGeneralForumTopic). Also available as [`unhideGeneralForumTopic`](Self::unhideGeneralForumTopic), the official name.
+    /// Also available as [`unhideGeneralForumTopic`](Self::unhideGeneralForumTopic), the official name.
     ///
     /// <https://core.telegram.org/bots/api#unhidegeneralforumtopic>
     pub fn unhide_general_forum_topic(
@@ -1768,7 +1766,7 @@ impl crate::Bot {
     }
     /// Use this method to clear the list of pinned messages in a General forum topic. The bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UnpinAllGeneralForumTopicMessages`](crate::methods::UnpinAllGeneralForumTopicMessages). Also available as [`unpinAllGeneralForumTopicMessages`](Self::unpinAllGeneralForumTopicMessages), the official name.
+    /// Also available as [`unpinAllGeneralForumTopicMessages`](Self::unpinAllGeneralForumTopicMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#unpinallgeneralforumtopicmessages>
     pub fn unpin_all_general_forum_topic_messages(
@@ -1812,7 +1810,7 @@ impl crate::Bot {
     }
     /// Use this method to reply to a received guest message. On success, a [`SentGuestMessage`](crate::SentGuestMessage) object is returned.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`AnswerGuestQuery`](crate::methods::AnswerGuestQuery). Also available as [`answerGuestQuery`](Self::answerGuestQuery), the official name.
+    /// Also available as [`answerGuestQuery`](Self::answerGuestQuery), the official name.
     ///
     /// <https://core.telegram.org/bots/api#answerguestquery>
     pub fn answer_guest_query(
@@ -1836,7 +1834,7 @@ impl crate::Bot {
     }
     /// Use this method to get the list of boosts added to a chat by a user. Requires administrator rights in the chat. Returns a [`UserChatBoosts`](crate::UserChatBoosts) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetUserChatBoosts`](crate::methods::GetUserChatBoosts). Also available as [`getUserChatBoosts`](Self::getUserChatBoosts), the official name.
+    /// Also available as [`getUserChatBoosts`](Self::getUserChatBoosts), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getuserchatboosts>
     pub fn get_user_chat_boosts(
@@ -1857,7 +1855,7 @@ impl crate::Bot {
     }
     /// Use this method to get information about the connection of the bot with a business account. Returns a [`BusinessConnection`](crate::BusinessConnection) object on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetBusinessConnection`](crate::methods::GetBusinessConnection). Also available as [`getBusinessConnection`](Self::getBusinessConnection), the official name.
+    /// Also available as [`getBusinessConnection`](Self::getBusinessConnection), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getbusinessconnection>
     pub fn get_business_connection(
@@ -1879,7 +1877,7 @@ impl crate::Bot {
     }
     /// Use this method to get the token of a managed bot. Returns the token as String on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetManagedBotToken`](crate::methods::GetManagedBotToken). Also available as [`getManagedBotToken`](Self::getManagedBotToken), the official name.
+    /// Also available as [`getManagedBotToken`](Self::getManagedBotToken), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getmanagedbottoken>
     pub fn get_managed_bot_token(
@@ -1898,7 +1896,7 @@ impl crate::Bot {
     }
     /// Use this method to revoke the current token of a managed bot and generate a new one. Returns the new token as String on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ReplaceManagedBotToken`](crate::methods::ReplaceManagedBotToken). Also available as [`replaceManagedBotToken`](Self::replaceManagedBotToken), the official name.
+    /// Also available as [`replaceManagedBotToken`](Self::replaceManagedBotToken), the official name.
     ///
     /// <https://core.telegram.org/bots/api#replacemanagedbottoken>
     pub fn replace_managed_bot_token(
@@ -1917,7 +1915,7 @@ impl crate::Bot {
     }
     /// Use this method to get the access settings of a managed bot. Returns a [`BotAccessSettings`](crate::BotAccessSettings) object on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetManagedBotAccessSettings`](crate::methods::GetManagedBotAccessSettings). Also available as [`getManagedBotAccessSettings`](Self::getManagedBotAccessSettings), the official name.
+    /// Also available as [`getManagedBotAccessSettings`](Self::getManagedBotAccessSettings), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getmanagedbotaccesssettings>
     pub fn get_managed_bot_access_settings(
@@ -2100,7 +2098,7 @@ impl crate::Bot {
     }
     /// Changes the profile photo of the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetMyProfilePhoto`](crate::methods::SetMyProfilePhoto). Also available as [`setMyProfilePhoto`](Self::setMyProfilePhoto), the official name.
+    /// Also available as [`setMyProfilePhoto`](Self::setMyProfilePhoto), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setmyprofilephoto>
     pub fn set_my_profile_photo(
@@ -2119,7 +2117,7 @@ impl crate::Bot {
     }
     /// Removes the profile photo of the bot. Requires no parameters. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RemoveMyProfilePhoto`](crate::methods::RemoveMyProfilePhoto). Also available as [`removeMyProfilePhoto`](Self::removeMyProfilePhoto), the official name.
+    /// Also available as [`removeMyProfilePhoto`](Self::removeMyProfilePhoto), the official name.
     ///
     /// <https://core.telegram.org/bots/api#removemyprofilephoto>
     pub fn remove_my_profile_photo(
@@ -2204,7 +2202,7 @@ impl crate::Bot {
     }
     /// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a [`Gifts`](crate::Gifts) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetAvailableGifts`](crate::methods::GetAvailableGifts). Also available as [`getAvailableGifts`](Self::getAvailableGifts), the official name.
+    /// Also available as [`getAvailableGifts`](Self::getAvailableGifts), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getavailablegifts>
     pub fn get_available_gifts(
@@ -2308,7 +2306,7 @@ impl crate::Bot {
     }
     /// Removes verification from a user who is currently verified on behalf of the organization represented by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RemoveUserVerification`](crate::methods::RemoveUserVerification). Also available as [`removeUserVerification`](Self::removeUserVerification), the official name.
+    /// Also available as [`removeUserVerification`](Self::removeUserVerification), the official name.
     ///
     /// <https://core.telegram.org/bots/api#removeuserverification>
     pub fn remove_user_verification(
@@ -2327,7 +2325,7 @@ impl crate::Bot {
     }
     /// Removes verification from a chat that is currently verified on behalf of the organization represented by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RemoveChatVerification`](crate::methods::RemoveChatVerification). Also available as [`removeChatVerification`](Self::removeChatVerification), the official name.
+    /// Also available as [`removeChatVerification`](Self::removeChatVerification), the official name.
     ///
     /// <https://core.telegram.org/bots/api#removechatverification>
     pub fn remove_chat_verification(
@@ -2346,7 +2344,7 @@ impl crate::Bot {
     }
     /// Marks incoming message as read on behalf of a business account. Requires the can_read_messages business bot right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ReadBusinessMessage`](crate::methods::ReadBusinessMessage). Also available as [`readBusinessMessage`](Self::readBusinessMessage), the official name.
+    /// Also available as [`readBusinessMessage`](Self::readBusinessMessage), the official name.
     ///
     /// <https://core.telegram.org/bots/api#readbusinessmessage>
     pub fn read_business_message(
@@ -2376,7 +2374,7 @@ impl crate::Bot {
     }
     /// Delete messages on behalf of a business account. Requires the can_delete_sent_messages business bot right to delete messages sent by the bot itself, or the can_delete_all_messages business bot right to delete any message. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteBusinessMessages`](crate::methods::DeleteBusinessMessages). Also available as [`deleteBusinessMessages`](Self::deleteBusinessMessages), the official name.
+    /// Also available as [`deleteBusinessMessages`](Self::deleteBusinessMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletebusinessmessages>
     pub fn delete_business_messages(
@@ -2525,7 +2523,7 @@ impl crate::Bot {
     }
     /// Changes the privacy settings pertaining to incoming gifts in a managed business account. Requires the can_change_gift_settings business bot right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetBusinessAccountGiftSettings`](crate::methods::SetBusinessAccountGiftSettings). Also available as [`setBusinessAccountGiftSettings`](Self::setBusinessAccountGiftSettings), the official name.
+    /// Also available as [`setBusinessAccountGiftSettings`](Self::setBusinessAccountGiftSettings), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setbusinessaccountgiftsettings>
     pub fn set_business_account_gift_settings(
@@ -2559,7 +2557,7 @@ impl crate::Bot {
     }
     /// Returns the amount of Telegram Stars owned by a managed business account. Requires the can_view_gifts_and_stars business bot right. Returns [`StarAmount`](crate::StarAmount) on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetBusinessAccountStarBalance`](crate::methods::GetBusinessAccountStarBalance). Also available as [`getBusinessAccountStarBalance`](Self::getBusinessAccountStarBalance), the official name.
+    /// Also available as [`getBusinessAccountStarBalance`](Self::getBusinessAccountStarBalance), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getbusinessaccountstarbalance>
     pub fn get_business_account_star_balance(
@@ -2581,7 +2579,7 @@ impl crate::Bot {
     }
     /// Transfers Telegram Stars from the business account balance to the bot's balance. Requires the can_transfer_stars business bot right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`TransferBusinessAccountStars`](crate::methods::TransferBusinessAccountStars). Also available as [`transferBusinessAccountStars`](Self::transferBusinessAccountStars), the official name.
+    /// Also available as [`transferBusinessAccountStars`](Self::transferBusinessAccountStars), the official name.
     ///
     /// <https://core.telegram.org/bots/api#transferbusinessaccountstars>
     pub fn transfer_business_account_stars(
@@ -2668,7 +2666,7 @@ impl crate::Bot {
     }
     /// Converts a given regular gift to Telegram Stars. Requires the can_convert_gifts_to_stars business bot right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ConvertGiftToStars`](crate::methods::ConvertGiftToStars). Also available as [`convertGiftToStars`](Self::convertGiftToStars), the official name.
+    /// Also available as [`convertGiftToStars`](Self::convertGiftToStars), the official name.
     ///
     /// <https://core.telegram.org/bots/api#convertgifttostars>
     pub fn convert_gift_to_stars(
@@ -2843,7 +2841,7 @@ impl crate::Bot {
     }
     /// Deletes a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteStory`](crate::methods::DeleteStory). Also available as [`deleteStory`](Self::deleteStory), the official name.
+    /// Also available as [`deleteStory`](Self::deleteStory), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletestory>
     pub fn delete_story(
@@ -2867,7 +2865,7 @@ impl crate::Bot {
     }
     /// Use this method to set the result of an interaction with a Web App and send a corresponding message on behalf of the user to the chat from which the query originated. On success, a [`SentWebAppMessage`](crate::SentWebAppMessage) object is returned.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`AnswerWebAppQuery`](crate::methods::AnswerWebAppQuery). Also available as [`answerWebAppQuery`](Self::answerWebAppQuery), the official name.
+    /// Also available as [`answerWebAppQuery`](Self::answerWebAppQuery), the official name.
     ///
     /// <https://core.telegram.org/bots/api#answerwebappquery>
     pub fn answer_web_app_query(
@@ -2915,7 +2913,7 @@ impl crate::Bot {
     }
     /// Stores a keyboard button that can be used by a user within a Mini App. Returns a [`PreparedKeyboardButton`](crate::PreparedKeyboardButton) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SavePreparedKeyboardButton`](crate::methods::SavePreparedKeyboardButton). Also available as [`savePreparedKeyboardButton`](Self::savePreparedKeyboardButton), the official name.
+    /// Also available as [`savePreparedKeyboardButton`](Self::savePreparedKeyboardButton), the official name.
     ///
     /// <https://core.telegram.org/bots/api#savepreparedkeyboardbutton>
     pub fn save_prepared_keyboard_button(
@@ -3301,7 +3299,7 @@ impl crate::Bot {
     ///
     /// Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteMessage`](crate::methods::DeleteMessage). Also available as [`deleteMessage`](Self::deleteMessage), the official name.
+    /// Also available as [`deleteMessage`](Self::deleteMessage), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletemessage>
     pub fn delete_message(
@@ -3322,7 +3320,7 @@ impl crate::Bot {
     }
     /// Use this method to delete multiple messages simultaneously. If some of the specified messages can't be found, they are skipped. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteMessages`](crate::methods::DeleteMessages). Also available as [`deleteMessages`](Self::deleteMessages), the official name.
+    /// Also available as [`deleteMessages`](Self::deleteMessages), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletemessages>
     pub fn delete_messages(
@@ -3343,7 +3341,7 @@ impl crate::Bot {
     }
     /// Use this method to delete an ephemeral message. Note that it is not guaranteed that the user will receive the message deletion event, especially if they are offline. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteEphemeralMessage`](crate::methods::DeleteEphemeralMessage). Also available as [`deleteEphemeralMessage`](Self::deleteEphemeralMessage), the official name.
+    /// Also available as [`deleteEphemeralMessage`](Self::deleteEphemeralMessage), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deleteephemeralmessage>
     pub fn delete_ephemeral_message(
@@ -3437,7 +3435,7 @@ impl crate::Bot {
     }
     /// Use this method to get a sticker set. On success, a [`StickerSet`](crate::StickerSet) object is returned.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetStickerSet`](crate::methods::GetStickerSet). Also available as [`getStickerSet`](Self::getStickerSet), the official name.
+    /// Also available as [`getStickerSet`](Self::getStickerSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getstickerset>
     pub fn get_sticker_set(
@@ -3456,7 +3454,7 @@ impl crate::Bot {
     }
     /// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of [`Sticker`](crate::Sticker) objects.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetCustomEmojiStickers`](crate::methods::GetCustomEmojiStickers). Also available as [`getCustomEmojiStickers`](Self::getCustomEmojiStickers), the official name.
+    /// Also available as [`getCustomEmojiStickers`](Self::getCustomEmojiStickers), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getcustomemojistickers>
     pub fn get_custom_emoji_stickers(
@@ -3478,7 +3476,7 @@ impl crate::Bot {
     }
     /// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded [`File`](crate::File) on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`UploadStickerFile`](crate::methods::UploadStickerFile). Also available as [`uploadStickerFile`](Self::uploadStickerFile), the official name.
+    /// Also available as [`uploadStickerFile`](Self::uploadStickerFile), the official name.
     ///
     /// <https://core.telegram.org/bots/api#uploadstickerfile>
     pub fn upload_sticker_file(
@@ -3532,7 +3530,7 @@ impl crate::Bot {
     }
     /// Use this method to add a new sticker to a set created by the bot. Emoji sticker sets can have up to 200 stickers. Other sticker sets can have up to 120 stickers. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`AddStickerToSet`](crate::methods::AddStickerToSet). Also available as [`addStickerToSet`](Self::addStickerToSet), the official name.
+    /// Also available as [`addStickerToSet`](Self::addStickerToSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#addstickertoset>
     pub fn add_sticker_to_set(
@@ -3558,7 +3556,7 @@ impl crate::Bot {
     }
     /// Use this method to move a sticker in a set created by the bot to a specific position. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetStickerPositionInSet`](crate::methods::SetStickerPositionInSet). Also available as [`setStickerPositionInSet`](Self::setStickerPositionInSet), the official name.
+    /// Also available as [`setStickerPositionInSet`](Self::setStickerPositionInSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setstickerpositioninset>
     pub fn set_sticker_position_in_set(
@@ -3582,7 +3580,7 @@ impl crate::Bot {
     }
     /// Use this method to delete a sticker from a set created by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteStickerFromSet`](crate::methods::DeleteStickerFromSet). Also available as [`deleteStickerFromSet`](Self::deleteStickerFromSet), the official name.
+    /// Also available as [`deleteStickerFromSet`](Self::deleteStickerFromSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletestickerfromset>
     pub fn delete_sticker_from_set(
@@ -3601,7 +3599,7 @@ impl crate::Bot {
     }
     /// Use this method to replace an existing sticker in a sticker set with a new one. The method is equivalent to calling [`deleteStickerFromSet`](crate::Bot::delete_sticker_from_set), then [`addStickerToSet`](crate::Bot::add_sticker_to_set), then [`setStickerPositionInSet`](crate::Bot::set_sticker_position_in_set). Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ReplaceStickerInSet`](crate::methods::ReplaceStickerInSet). Also available as [`replaceStickerInSet`](Self::replaceStickerInSet), the official name.
+    /// Also available as [`replaceStickerInSet`](Self::replaceStickerInSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#replacestickerinset>
     pub fn replace_sticker_in_set(
@@ -3629,7 +3627,7 @@ impl crate::Bot {
     }
     /// Use this method to change the list of emoji assigned to a regular or custom emoji sticker. The sticker must belong to a sticker set created by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetStickerEmojiList`](crate::methods::SetStickerEmojiList). Also available as [`setStickerEmojiList`](Self::setStickerEmojiList), the official name.
+    /// Also available as [`setStickerEmojiList`](Self::setStickerEmojiList), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setstickeremojilist>
     pub fn set_sticker_emoji_list(
@@ -3691,7 +3689,7 @@ impl crate::Bot {
     }
     /// Use this method to set the title of a created sticker set. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetStickerSetTitle`](crate::methods::SetStickerSetTitle). Also available as [`setStickerSetTitle`](Self::setStickerSetTitle), the official name.
+    /// Also available as [`setStickerSetTitle`](Self::setStickerSetTitle), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setstickersettitle>
     pub fn set_sticker_set_title(
@@ -3760,7 +3758,7 @@ impl crate::Bot {
     }
     /// Use this method to delete a sticker set that was created by the bot. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`DeleteStickerSet`](crate::methods::DeleteStickerSet). Also available as [`deleteStickerSet`](Self::deleteStickerSet), the official name.
+    /// Also available as [`deleteStickerSet`](Self::deleteStickerSet), the official name.
     ///
     /// <https://core.telegram.org/bots/api#deletestickerset>
     pub fn delete_sticker_set(
@@ -3978,7 +3976,7 @@ impl crate::Bot {
     }
     /// A method to get the current Telegram Stars balance of the bot. Requires no parameters. On success, returns a [`StarAmount`](crate::StarAmount) object.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetMyStarBalance`](crate::methods::GetMyStarBalance). Also available as [`getMyStarBalance`](Self::getMyStarBalance), the official name.
+    /// Also available as [`getMyStarBalance`](Self::getMyStarBalance), the official name.
     ///
     /// <https://core.telegram.org/bots/api#getmystarbalance>
     pub fn get_my_star_balance(
@@ -4010,7 +4008,7 @@ impl crate::Bot {
     }
     /// Refunds a successful payment in Telegram Stars. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RefundStarPayment`](crate::methods::RefundStarPayment). Also available as [`refundStarPayment`](Self::refundStarPayment), the official name.
+    /// Also available as [`refundStarPayment`](Self::refundStarPayment), the official name.
     ///
     /// <https://core.telegram.org/bots/api#refundstarpayment>
     pub fn refund_star_payment(
@@ -4034,7 +4032,7 @@ impl crate::Bot {
     }
     /// Allows the bot to cancel or re-enable extension of a subscription paid in Telegram Stars. Returns True on success.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditUserStarSubscription`](crate::methods::EditUserStarSubscription). Also available as [`editUserStarSubscription`](Self::editUserStarSubscription), the official name.
+    /// Also available as [`editUserStarSubscription`](Self::editUserStarSubscription), the official name.
     ///
     /// <https://core.telegram.org/bots/api#edituserstarsubscription>
     pub fn edit_user_star_subscription(
@@ -4070,7 +4068,7 @@ impl crate::Bot {
     ///
     /// Use this if the data submitted by the user doesn't satisfy the standards your service requires for any reason. For example, if a birthday date seems invalid, a submitted document is blurry, a scan shows evidence of tampering, etc. Supply some details in the error message to make sure the user knows how to correct the issues.
     ///
-    /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetPassportDataErrors`](crate::methods::SetPassportDataErrors). Also available as [`setPassportDataErrors`](Self::setPassportDataErrors), the official name.
+    /// Also available as [`setPassportDataErrors`](Self::setPassportDataErrors), the official name.
     ///
     /// <https://core.telegram.org/bots/api#setpassportdataerrors>
     pub fn set_passport_data_errors(
@@ -6419,7 +6417,7 @@ impl crate::Call<'_, crate::methods::PromoteChatMember> {
     pub fn can_pin_messages(self, can_pin_messages: bool) -> Self {
         self.map(|r| r.can_pin_messages(can_pin_messages))
     }
-    /// Pass True if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// Pass True if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#promotechatmember>
     pub fn can_manage_topics(self, can_manage_topics: bool) -> Self {

@@ -374,7 +374,7 @@ impl std::fmt::Display for LogOut {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to [`close`](crate::Bot::close) the bot instance before moving it from one local server to another. You need to delete the webhook before calling this method to ensure that the bot isn't launched again after server restart. The method will return error 429 in the first 10 minutes after the bot is launched. Returns True on success. Requires no parameters.
+/// Use this method to close the bot instance before moving it from one local server to another. You need to delete the webhook before calling this method to ensure that the bot isn't launched again after server restart. The method will return error 429 in the first 10 minutes after the bot is launched. Returns True on success. Requires no parameters.
 ///
 /// Send it with [`Bot::close`](crate::Bot::close) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -6872,7 +6872,7 @@ pub struct PromoteChatMember {
     ///
     /// <https://core.telegram.org/bots/api#promotechatmember>
     pub can_pin_messages: Option<bool>,
-    /// Pass True if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// Pass True if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#promotechatmember>
     pub can_manage_topics: Option<bool>,
@@ -7013,7 +7013,7 @@ impl PromoteChatMember {
         self.can_pin_messages = Some(can_pin_messages);
         self
     }
-    /// Pass True if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// Pass True if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#promotechatmember>
     pub fn can_manage_topics(mut self, can_manage_topics: bool) -> Self {
@@ -8868,7 +8868,7 @@ impl std::fmt::Display for EditForumTopic {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to [`close`](crate::Bot::close) an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
+/// Use this method to close an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
 ///
 /// Send it with [`Bot::close_forum_topic`](crate::Bot::close_forum_topic) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -9088,7 +9088,7 @@ impl std::fmt::Display for EditGeneralForumTopic {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to [`close`](crate::Bot::close) an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
+/// Use this method to close an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
 ///
 /// Send it with [`Bot::close_general_forum_topic`](crate::Bot::close_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
 ///

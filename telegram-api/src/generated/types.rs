@@ -24394,7 +24394,7 @@ pub struct ChatAdministratorRights {
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub can_pin_messages: Option<bool>,
-    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub can_manage_topics: Option<bool>,
@@ -24473,7 +24473,7 @@ impl ChatAdministratorRights {
         self.can_pin_messages = Some(can_pin_messages);
         self
     }
-    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatadministratorrights>
     pub fn can_manage_topics(mut self, can_manage_topics: bool) -> Self {
@@ -25521,7 +25521,7 @@ pub struct ChatMemberAdministrator {
     ///
     /// <https://core.telegram.org/bots/api#chatmemberadministrator>
     pub can_pin_messages: Option<bool>,
-    /// True, if the user is allowed to create, rename, [`close`](crate::Bot::close), and reopen forum topics; for supergroups only
+    /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
     ///
     /// <https://core.telegram.org/bots/api#chatmemberadministrator>
     pub can_manage_topics: Option<bool>,
