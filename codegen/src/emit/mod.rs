@@ -136,7 +136,11 @@ impl<'a> Context<'a> {
             .types
             .insert("InputFile".into(), "crate::InputFile".into());
         // A one-word method name (`close`) is also an English word: only camelCase names link.
-        for m in spec.methods.iter().filter(|m| m.name.contains(char::is_uppercase)) {
+        for m in spec
+            .methods
+            .iter()
+            .filter(|m| m.name.contains(char::is_uppercase))
+        {
             linker.methods.insert(
                 m.name.clone(),
                 format!("crate::Bot::{}", names::method_snake(&m.name)),
