@@ -433,7 +433,8 @@ pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::
             let result = envelope
                 .result
                 .ok_or_else(|| invalid("\"ok\": true without a result".into()))?;
-            M::decode_result(result.get()).map_err(|e| decode_error::<M>(result.get(), e))
+            M::decode_result(result.get().as_bytes())
+                .map_err(|e| decode_error::<M>(result.get(), e))
         }
         Some(false) => Err(Error::Api(ApiError {
             method,
@@ -448,7 +449,10 @@ pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::
 /// A decode error with the JSON path where it happened.
 fn decode_error<M: Method>(result: &str, e: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_str(result);
-    let (path, message) = match serde_path_to_error::deserialize::<_, M::Response>(&mut de) {
+    let traced = crate::de::keys_as_text(|| {
+        serde_path_to_error::deserialize::<_, M::Response>(&mut de).map(drop)
+    });
+    let (path, message) = match traced {
         Err(traced) => (traced.path().to_string(), traced.inner().to_string()),
         Ok(_) => (String::from("."), e.to_string()),
     };

@@ -24,7 +24,7 @@ pub trait FromMap: Sized {
     /// The Bot API name, for error messages.
     const NAME: &'static str;
     /// The index of a known field, by name.
-    fn field_index(name: &str) -> Option<u16>;
+    fn field_index(name: &[u8]) -> Option<u16>;
     /// Decodes the object from the entries of a JSON object.
     fn from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
 }
@@ -53,12 +53,36 @@ pub enum Key {
 
 /// Reads a field name, resolving it with the type's lookup function without allocating for
 /// known names.
-pub struct KeySeed(pub fn(&str) -> Option<u16>);
+pub struct KeySeed(pub fn(&[u8]) -> Option<u16>);
+
+thread_local! {
+    static KEYS_AS_TEXT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with field names read as text rather than bytes (for `serde_path_to_error`, which
+/// only tracks text names).
+pub fn keys_as_text<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            KEYS_AS_TEXT.with(|k| k.set(self.0));
+        }
+    }
+    let _restore = Restore(KEYS_AS_TEXT.with(|k| k.replace(true)));
+    f()
+}
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(self)
+        // serde_json hands a name to `deserialize_bytes` without checking that it is UTF-8:
+        // a known name is ASCII by construction, so only unknown names need the check.
+        if KEYS_AS_TEXT.with(Cell::get) {
+            d.deserialize_str(self)
+        } else {
+            d.deserialize_bytes(self)
+        }
     }
 }
 
@@ -67,14 +91,25 @@ impl<'de> Visitor<'de> for KeySeed {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
+    #[inline]
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Key, E> {
+        match (self.0)(v) {
+            Some(i) => Ok(Key::Known(i)),
+            None => match std::str::from_utf8(v) {
+                Ok(s) => Ok(Key::Unknown(s.to_owned())),
+                Err(_) => Err(E::invalid_value(Unexpected::Bytes(v), &self)),
+            },
+        }
+    }
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(match (self.0)(v) {
+        Ok(match (self.0)(v.as_bytes()) {
             Some(i) => Key::Known(i),
             None => Key::Unknown(v.to_owned()),
         })
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(match (self.0)(&v) {
+        Ok(match (self.0)(v.as_bytes()) {
             Some(i) => Key::Known(i),
             None => Key::Unknown(v),
         })
@@ -245,8 +280,45 @@ pub fn object<'de, T: FromMap, D: Deserializer<'de>>(d: D) -> Result<T, D::Error
     d.deserialize_map(ObjectVisitor::<T>::new())
 }
 
-fn tag_index<T: Tagged>(key: &str) -> Option<u16> {
-    (key == T::TAG).then_some(0)
+/// Decodes an object type straight into a box (the payload of an update: saves moving a
+/// large value into its box).
+pub struct Boxed<T>(PhantomData<T>);
+
+impl<T> Boxed<T> {
+    /// A seed for `Box<T>`.
+    #[inline]
+    pub fn new() -> Self {
+        Boxed(PhantomData)
+    }
+}
+
+impl<T> Default for Boxed<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'de, T: FromMap> DeserializeSeed<'de> for Boxed<T> {
+    type Value = Box<T>;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Box<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: FromMap> Visitor<'de> for Boxed<T> {
+    type Value = Box<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a {} object", T::NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Box<T>, A::Error> {
+        let _depth = DepthGuard::enter()?;
+        Ok(Box::new(T::from_map(map)?))
+    }
+}
+
+fn tag_index<T: Tagged>(key: &[u8]) -> Option<u16> {
+    (key == T::TAG.as_bytes()).then_some(0)
 }
 
 /// Visits a JSON object as the union `T`, dispatching on its discriminator field.
@@ -416,13 +488,14 @@ where
 pub trait StrEnum: Sized {
     /// The Bot API name, for error messages.
     const NAME: &'static str;
-    /// The known value for a wire string.
-    fn known(value: &str) -> Option<Self>;
+    /// The known value for a wire string (its UTF-8 bytes).
+    fn known(value: &[u8]) -> Option<Self>;
     /// The fallback for an unknown wire string.
     fn unknown(value: String) -> Self;
 }
 
-/// Decodes a string enumeration.
+/// Decodes a string enumeration. Values are matched as bytes: a known value needs no UTF-8
+/// check, only an unknown one (which is kept as a string).
 #[inline]
 pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(PhantomData<T>);
@@ -431,17 +504,26 @@ pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Err
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             write!(f, "a {} string", T::NAME)
         }
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
+            match T::known(v) {
+                Some(k) => Ok(k),
+                None => match std::str::from_utf8(v) {
+                    Ok(s) => Ok(T::unknown(s.to_owned())),
+                    Err(_) => Err(E::invalid_value(Unexpected::Bytes(v), &self)),
+                },
+            }
+        }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok(T::known(v).unwrap_or_else(|| T::unknown(v.to_owned())))
+            Ok(T::known(v.as_bytes()).unwrap_or_else(|| T::unknown(v.to_owned())))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
-            Ok(match T::known(&v) {
+            Ok(match T::known(v.as_bytes()) {
                 Some(k) => k,
                 None => T::unknown(v),
             })
         }
     }
-    d.deserialize_str(V(PhantomData))
+    d.deserialize_bytes(V(PhantomData))
 }
 
 /// An object whose optional fields exclude each other (`Update`) that can be kept, with its
@@ -454,14 +536,14 @@ pub trait Salvage: Sized {
 
 /// Decodes an array item by item: an item that does not decode is salvaged (kept with its
 /// required fields and raw payload) instead of failing the whole array.
-pub fn decode_each<T>(json: &str) -> Result<Vec<T>, serde_json::Error>
+pub fn decode_each<T>(json: &[u8]) -> Result<Vec<T>, serde_json::Error>
 where
     T: serde::de::DeserializeOwned + Salvage,
 {
-    if let Ok(all) = serde_json::from_str::<Vec<T>>(json) {
+    if let Ok(all) = serde_json::from_slice::<Vec<T>>(json) {
         return Ok(all);
     }
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(json)?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(json)?;
     items
         .into_iter()
         .map(|raw| match serde_json::from_str::<T>(raw.get()) {
@@ -472,4 +554,35 @@ where
             }
         })
         .collect()
+}
+
+/// Reads a union's discriminator value: the member index, or the unknown value itself.
+pub fn tag_value<'de, T: Tagged, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Result<u16, String>, A::Error> {
+    map.next_value_seed(TagSeed(T::member))
+}
+
+/// Keeps a field read for another member of a union among the unknown fields.
+pub fn keep_value<T: serde::Serialize, E: de::Error>(
+    extra: &mut Extra,
+    name: &str,
+    value: Option<T>,
+) -> Result<(), E> {
+    if let Some(v) = value {
+        extra.insert(name.to_owned(), serde_json::to_value(v).map_err(E::custom)?);
+    }
+    Ok(())
+}
+
+/// Adds a field to an object being rebuilt for an unknown member.
+pub fn put_value<T: serde::Serialize, E: de::Error>(
+    object: &mut serde_json::Map<String, Value>,
+    name: &str,
+    value: Option<T>,
+) -> Result<(), E> {
+    if let Some(v) = value {
+        object.insert(name.to_owned(), serde_json::to_value(v).map_err(E::custom)?);
+    }
+    Ok(())
 }

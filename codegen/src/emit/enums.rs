@@ -50,9 +50,10 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
     let as_str = variants
         .iter()
         .map(|(v, value)| quote!(#name::#v => #value,));
-    let known = variants
-        .iter()
-        .map(|(v, value)| quote!(#value => Some(#name::#v),));
+    let known = variants.iter().map(|(v, value)| {
+        let bytes = proc_macro2::Literal::byte_string(value.as_bytes());
+        quote!(#bytes => Some(#name::#v),)
+    });
     Ok(quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +76,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
 
         impl crate::de::StrEnum for #name {
             const NAME: &'static str = #type_name;
-            fn known(value: &str) -> Option<Self> {
+            fn known(value: &[u8]) -> Option<Self> {
                 match value {
                     #(#known)*
                     _ => None,
@@ -89,7 +90,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
         impl From<&str> for #name {
             /// The variant for a value as Telegram writes it.
             fn from(value: &str) -> Self {
-                <Self as crate::de::StrEnum>::known(value)
+                <Self as crate::de::StrEnum>::known(value.as_bytes())
                     .unwrap_or_else(|| #name::Unknown(value.to_owned()))
             }
         }

@@ -135,24 +135,24 @@ fn received_object() {
     assert_renders(
         &text,
         r#"
-            fn field_index(name: &str) -> Option<u16> {
+            fn field_index(name: &[u8]) -> Option<u16> {
                 match name.len() {
                     4 => {
                         match name {
-                            "from" => Some(1),
-                            "type" => Some(2),
+                            b"from" => Some(1),
+                            b"type" => Some(2),
                             _ => None,
                         }
                     }
                     5 => {
                         match name {
-                            "photo" => Some(3),
+                            b"photo" => Some(3),
                             _ => None,
                         }
                     }
                     10 => {
                         match name {
-                            "message_id" => Some(0),
+                            b"message_id" => Some(0),
                             _ => None,
                         }
                     }
@@ -285,6 +285,30 @@ fn tagged_union() {
                     _ => None,
                 }
             }
+        "#,
+    );
+    // Members agree on their fields' types: decoded through the merged fields, streaming.
+    assert_renders(
+        &text,
+        r#"
+        struct ChatMemberFields {
+            tag: Option<Result<u16, String>>,
+            f_user: Option<Box<User>>,
+            extra: crate::Extra,
+        }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"crate::de::object::<ChatMemberFields, D>(__d)?.into_member()"#,
+    );
+    // Fields of another member are kept among the unknown ones.
+    assert_renders(
+        &text,
+        r#"
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                Ok(ChatMember::Left(ChatMemberLeft { extra }))
         "#,
     );
     // The member writes its constant and checks it when read on its own.
@@ -425,4 +449,27 @@ fn recursive_sent_types_box_only_the_cycle() {
     assert!(text.contains("pub next: Option<Box<Node>>,"), "{text}");
     assert!(text.contains("pub leaf: Option<Leaf>,"), "{text}");
     assert!(text.contains("pub children: Option<Vec<Node>>,"), "{text}");
+}
+
+#[test]
+fn unions_whose_members_disagree_are_read_through_the_buffering_decoder() {
+    let a = r#"{"name": "ShapeA", "doc_url": "u", "description": "A.", "direction": "received",
+        "kind": "object", "fields": [
+        {"name": "type", "type": {"kind": "literal", "value": "a"}, "required": true, "description": "a"},
+        {"name": "size", "type": {"kind": "integer"}, "required": true, "description": "Size"}]}"#;
+    let b = r#"{"name": "ShapeB", "doc_url": "u", "description": "B.", "direction": "received",
+        "kind": "object", "fields": [
+        {"name": "type", "type": {"kind": "literal", "value": "b"}, "required": true, "description": "b"},
+        {"name": "size", "type": {"kind": "string"}, "required": true, "description": "Size"}]}"#;
+    let union = r#"{"name": "Shape", "doc_url": "u", "description": "A shape.", "direction": "received",
+        "kind": "union", "discriminator": {"by": "field", "field": "type"}, "members": [
+        {"type": {"kind": "ref", "name": "ShapeA"}, "tag": "a"},
+        {"type": {"kind": "ref", "name": "ShapeB"}, "tag": "b"}]}"#;
+    let text = types_rs(&spec(
+        &method_returning("Shape"),
+        &format!("{union},{a},{b}"),
+        "",
+    ));
+    assert!(!text.contains("struct ShapeFields"), "{text}");
+    assert_renders(&text, "crate::de::tagged(__d)");
 }

@@ -169,7 +169,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     }
     out.extend(serialize_object(&name, &plans, None));
     if cx.is_read(t) {
-        out.extend(from_map(&t.name, &plans, None));
+        out.extend(from_map(&t.name, &plans, None, None));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
     }
     out.extend(schema::object(
@@ -292,20 +292,21 @@ fn field_index(names: &[&str]) -> TokenStream {
     let arms = by_len.iter().map(|(len, entries)| {
         let inner = entries.iter().map(|(i, n)| {
             let i = Literal::u16_unsuffixed(*i as u16);
-            quote!(#n => Some(#i),)
+            let name = Literal::byte_string(n.as_bytes());
+            quote!(#name => Some(#i),)
         });
         let len = Literal::usize_unsuffixed(*len);
         quote!(#len => match name { #(#inner)* _ => None },)
     });
     if names.is_empty() {
         quote! {
-            fn field_index(_name: &str) -> Option<u16> {
+            fn field_index(_name: &[u8]) -> Option<u16> {
                 None
             }
         }
     } else {
         quote! {
-            fn field_index(name: &str) -> Option<u16> {
+            fn field_index(name: &[u8]) -> Option<u16> {
                 match name.len() {
                     #(#arms)*
                     _ => None,
@@ -322,6 +323,7 @@ fn from_map(
     type_name: &str,
     plans: &[FieldPlan],
     kind: Option<(&Ident, &[FieldPlan])>,
+    boxed_object: Option<&dyn Fn(&TypeExpr) -> bool>,
 ) -> TokenStream {
     let name = type_ident(type_name);
     let kind_plans: &[FieldPlan] = kind.map(|(_, k)| k).unwrap_or(&[]);
@@ -362,10 +364,18 @@ fn from_map(
             let i = Literal::u16_unsuffixed((plans.len() + j) as u16);
             let key = p.name();
             let variant = format_ident!("{}", camel(key));
+            // A boxed object is decoded straight into its box.
+            let value = match (&p.storage, boxed_object) {
+                (Storage::Value(held), Some(is_object)) if held.boxed && is_object(&p.field.ty) => {
+                    let inner = &held.inner;
+                    quote!(serde::de::MapAccess::next_value_seed(&mut __map, crate::de::Boxed::<#inner>::new())?)
+                }
+                _ => quote!(serde::de::MapAccess::next_value(&mut __map)?),
+            };
             arms.push(quote! {
                 crate::de::Key::Known(#i) => {
                     if __kind.is_none() {
-                        __kind = Some(#kind_name::#variant(serde::de::MapAccess::next_value(&mut __map)?));
+                        __kind = Some(#kind_name::#variant(#value));
                     } else {
                         // Only one is documented to appear; keep any other as it came.
                         crate::de::keep(&mut __map, &mut __extra, #key.to_owned())?;
@@ -534,7 +544,21 @@ pub(super) fn one_optional(
     };
     out.extend(serialize_object(&name, &plans, Some(kind_ser)));
     if cx.is_read(t) {
-        out.extend(from_map(&t.name, &plans, Some((&kind_name, &kind_plans))));
+        let is_object = |ty: &TypeExpr| match ty {
+            TypeExpr::Ref { name } => cx.types.get(name.as_str()).is_some_and(|t| {
+                matches!(
+                    t.kind,
+                    crate::spec::TypeKind::Object { .. } | crate::spec::TypeKind::Empty
+                )
+            }),
+            _ => false,
+        };
+        out.extend(from_map(
+            &t.name,
+            &plans,
+            Some((&kind_name, &kind_plans)),
+            Some(&is_object),
+        ));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
     }
     if cx.is_read(t) {
@@ -691,7 +715,7 @@ pub(super) fn ad_hoc_union(cx: &Context, u: &AdHocUnion) -> Result<TokenStream, 
 }
 
 fn union_enum(
-    _cx: &Context,
+    cx: &Context,
     name: &str,
     description: &str,
     docs: TokenStream,
@@ -829,6 +853,9 @@ fn union_enum(
                     .map(|v| &v.ident)
                     .ok_or_else(|| format!("{name}: no array member"))?;
                 quote!(crate::de::json_kind(__d, #ident::#string, #ident::#array))
+            } else if let Some((fields, body)) = merged_decoder(cx, name, &ident, field, vs)? {
+                out.extend(fields);
+                body
             } else {
                 quote!(crate::de::tagged(__d))
             };
@@ -927,4 +954,149 @@ fn salvage(
             }
         }
     }
+}
+
+/// For a union whose members agree on the type of every field they share: a decoder that reads
+/// every field of every member as it streams by, then builds the member the discriminator names
+/// (fields of other members go to its unknown fields). Unlike the generic tagged decoder, fields
+/// before the discriminator are not buffered as JSON values. `None` when the members disagree.
+fn merged_decoder(
+    cx: &Context,
+    name: &str,
+    ident: &Ident,
+    tag_field: &str,
+    vs: &[Variant],
+) -> Result<Option<(TokenStream, TokenStream)>, String> {
+    // The members' stored fields, and the merged list (first appearance order).
+    let mut members = Vec::new();
+    let mut merged: Vec<(String, Held)> = Vec::new();
+    for v in vs.iter().filter(|v| v.object.is_some()) {
+        let def = cx.types[v.object.as_deref().unwrap_or_default()];
+        let plans = plan(cx, def, def.fields())?;
+        let mut stored = Vec::new();
+        for p in plans {
+            let Storage::Value(held) = &p.storage else {
+                continue;
+            };
+            if p.name() == tag_field {
+                return Ok(None);
+            }
+            match merged.iter().find(|(n, _)| n == p.name()) {
+                Some((_, h)) if h.tokens().to_string() != held.tokens().to_string() => {
+                    return Ok(None);
+                }
+                Some(_) => {}
+                None => merged.push((p.name().to_owned(), held.clone())),
+            }
+            stored.push((p.name().to_owned(), p.ident.clone(), p.field.required));
+        }
+        members.push((v, stored));
+    }
+    let fields_name = format_ident!("{}Fields", name);
+    if cx.types.contains_key(fields_name.to_string().as_str()) {
+        return Ok(None);
+    }
+    let slot = |n: &str| format_ident!("f_{}", n);
+    let decls = merged.iter().map(|(n, h)| {
+        let (f, ty) = (slot(n), h.tokens());
+        quote!(#f: Option<#ty>,)
+    });
+    let names: Vec<&str> = std::iter::once(tag_field)
+        .chain(merged.iter().map(|(n, _)| n.as_str()))
+        .collect();
+    let index_fn = field_index(&names);
+    let arms = merged.iter().enumerate().map(|(i, (n, _))| {
+        let i = Literal::u16_unsuffixed(i as u16 + 1);
+        let f = slot(n);
+        quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut __out.#f, #n)?,)
+    });
+    let member_arms = members.iter().enumerate().map(|(i, (v, stored))| {
+        let i = Literal::u16_unsuffixed(i as u16);
+        let variant = &v.ident;
+        let member = type_ident(v.object.as_deref().unwrap_or_default());
+        let inits = stored.iter().map(|(n, id, required)| {
+            let f = slot(n);
+            if *required {
+                quote!(#id: crate::de::required(#f, #n)?,)
+            } else {
+                quote!(#id: #f,)
+            }
+        });
+        let others = merged
+            .iter()
+            .filter(|(n, _)| !stored.iter().any(|(s, _, _)| s == n))
+            .map(|(n, _)| {
+                let f = slot(n);
+                quote!(crate::de::keep_value(&mut extra, #n, #f)?;)
+            });
+        quote! {
+            Some(Ok(#i)) => {
+                #(#others)*
+                Ok(#ident::#variant(#member {
+                    #(#inits)*
+                    extra,
+                }))
+            }
+        }
+    });
+    let all_slots: Vec<Ident> = merged.iter().map(|(n, _)| slot(n)).collect();
+    let all_names: Vec<&str> = merged.iter().map(|(n, _)| n.as_str()).collect();
+    let doc = format!(" Every field of every [`{name}`] member, read before the member is known.");
+    let fields = quote! {
+        #[doc = #doc]
+        #[derive(Default)]
+        struct #fields_name {
+            tag: Option<Result<u16, String>>,
+            #(#decls)*
+            extra: crate::Extra,
+        }
+
+        impl crate::de::FromMap for #fields_name {
+            const NAME: &'static str = #name;
+            #index_fn
+            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+                let mut __out = Self::default();
+                while let Some(__key) = serde::de::MapAccess::next_key_seed(
+                    &mut __map,
+                    crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+                )? {
+                    match __key {
+                        crate::de::Key::Known(0) => {
+                            if __out.tag.is_some() {
+                                return Err(serde::de::Error::duplicate_field(#tag_field));
+                            }
+                            __out.tag = Some(crate::de::tag_value::<#ident, A>(&mut __map)?);
+                        }
+                        #(#arms)*
+                        crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                        crate::de::Key::Unknown(__name) => crate::de::keep(&mut __map, &mut __out.extra, __name)?,
+                    }
+                }
+                Ok(__out)
+            }
+        }
+
+        impl #fields_name {
+            /// The member the discriminator names, or the whole object as an unknown member.
+            fn into_member<E: serde::de::Error>(self) -> Result<#ident, E> {
+                let Self { tag, #(#all_slots,)* mut extra } = self;
+                match tag {
+                    #(#member_arms)*
+                    other => {
+                        let mut object = serde_json::Map::new();
+                        if let Some(Err(tag)) = other {
+                            object.insert(#tag_field.to_owned(), serde_json::Value::String(tag));
+                        }
+                        #(crate::de::put_value(&mut object, #all_names, #all_slots)?;)*
+                        for (k, v) in extra.iter() {
+                            object.insert(k.clone(), v.clone());
+                        }
+                        Ok(#ident::Unknown(serde_json::Value::Object(object)))
+                    }
+                }
+            }
+        }
+    };
+    let body = quote!(crate::de::object::<#fields_name, D>(__d)?.into_member());
+    Ok(Some((fields, body)))
 }

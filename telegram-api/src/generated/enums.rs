@@ -30,11 +30,11 @@ impl ButtonStyle {
 }
 impl crate::de::StrEnum for ButtonStyle {
     const NAME: &'static str = "ButtonStyle";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "danger" => Some(ButtonStyle::Danger),
-            "success" => Some(ButtonStyle::Success),
-            "primary" => Some(ButtonStyle::Primary),
+            b"danger" => Some(ButtonStyle::Danger),
+            b"success" => Some(ButtonStyle::Success),
+            b"primary" => Some(ButtonStyle::Primary),
             _ => None,
         }
     }
@@ -45,7 +45,7 @@ impl crate::de::StrEnum for ButtonStyle {
 impl From<&str> for ButtonStyle {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ButtonStyle::Unknown(value.to_owned()))
     }
 }
@@ -132,19 +132,19 @@ impl ChatAction {
 }
 impl crate::de::StrEnum for ChatAction {
     const NAME: &'static str = "ChatAction";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "typing" => Some(ChatAction::Typing),
-            "upload_photo" => Some(ChatAction::UploadPhoto),
-            "record_video" => Some(ChatAction::RecordVideo),
-            "upload_video" => Some(ChatAction::UploadVideo),
-            "record_voice" => Some(ChatAction::RecordVoice),
-            "upload_voice" => Some(ChatAction::UploadVoice),
-            "upload_document" => Some(ChatAction::UploadDocument),
-            "choose_sticker" => Some(ChatAction::ChooseSticker),
-            "find_location" => Some(ChatAction::FindLocation),
-            "record_video_note" => Some(ChatAction::RecordVideoNote),
-            "upload_video_note" => Some(ChatAction::UploadVideoNote),
+            b"typing" => Some(ChatAction::Typing),
+            b"upload_photo" => Some(ChatAction::UploadPhoto),
+            b"record_video" => Some(ChatAction::RecordVideo),
+            b"upload_video" => Some(ChatAction::UploadVideo),
+            b"record_voice" => Some(ChatAction::RecordVoice),
+            b"upload_voice" => Some(ChatAction::UploadVoice),
+            b"upload_document" => Some(ChatAction::UploadDocument),
+            b"choose_sticker" => Some(ChatAction::ChooseSticker),
+            b"find_location" => Some(ChatAction::FindLocation),
+            b"record_video_note" => Some(ChatAction::RecordVideoNote),
+            b"upload_video_note" => Some(ChatAction::UploadVideoNote),
             _ => None,
         }
     }
@@ -155,7 +155,7 @@ impl crate::de::StrEnum for ChatAction {
 impl From<&str> for ChatAction {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ChatAction::Unknown(value.to_owned()))
     }
 }
@@ -233,12 +233,12 @@ impl ChatType {
 }
 impl crate::de::StrEnum for ChatType {
     const NAME: &'static str = "ChatType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "private" => Some(ChatType::Private),
-            "group" => Some(ChatType::Group),
-            "supergroup" => Some(ChatType::Supergroup),
-            "channel" => Some(ChatType::Channel),
+            b"private" => Some(ChatType::Private),
+            b"group" => Some(ChatType::Group),
+            b"supergroup" => Some(ChatType::Supergroup),
+            b"channel" => Some(ChatType::Channel),
             _ => None,
         }
     }
@@ -249,7 +249,7 @@ impl crate::de::StrEnum for ChatType {
 impl From<&str> for ChatType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ChatType::Unknown(value.to_owned()))
     }
 }
@@ -321,14 +321,14 @@ impl DiceEmoji {
 }
 impl crate::de::StrEnum for DiceEmoji {
     const NAME: &'static str = "DiceEmoji";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "🎲" => Some(DiceEmoji::GameDie),
-            "🎯" => Some(DiceEmoji::DirectHit),
-            "🏀" => Some(DiceEmoji::BasketballAndHoop),
-            "⚽" => Some(DiceEmoji::SoccerBall),
-            "🎳" => Some(DiceEmoji::Bowling),
-            "🎰" => Some(DiceEmoji::SlotMachine),
+            b"\xF0\x9F\x8E\xB2" => Some(DiceEmoji::GameDie),
+            b"\xF0\x9F\x8E\xAF" => Some(DiceEmoji::DirectHit),
+            b"\xF0\x9F\x8F\x80" => Some(DiceEmoji::BasketballAndHoop),
+            b"\xE2\x9A\xBD" => Some(DiceEmoji::SoccerBall),
+            b"\xF0\x9F\x8E\xB3" => Some(DiceEmoji::Bowling),
+            b"\xF0\x9F\x8E\xB0" => Some(DiceEmoji::SlotMachine),
             _ => None,
         }
     }
@@ -339,7 +339,7 @@ impl crate::de::StrEnum for DiceEmoji {
 impl From<&str> for DiceEmoji {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| DiceEmoji::Unknown(value.to_owned()))
     }
 }
@@ -399,10 +399,10 @@ impl DocumentMimeType {
 }
 impl crate::de::StrEnum for DocumentMimeType {
     const NAME: &'static str = "DocumentMimeType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "application/pdf" => Some(DocumentMimeType::ApplicationPdf),
-            "application/zip" => Some(DocumentMimeType::ApplicationZip),
+            b"application/pdf" => Some(DocumentMimeType::ApplicationPdf),
+            b"application/zip" => Some(DocumentMimeType::ApplicationZip),
             _ => None,
         }
     }
@@ -413,7 +413,7 @@ impl crate::de::StrEnum for DocumentMimeType {
 impl From<&str> for DocumentMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| DocumentMimeType::Unknown(value.to_owned()))
     }
 }
@@ -479,12 +479,12 @@ impl GiftRarity {
 }
 impl crate::de::StrEnum for GiftRarity {
     const NAME: &'static str = "GiftRarity";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "uncommon" => Some(GiftRarity::Uncommon),
-            "rare" => Some(GiftRarity::Rare),
-            "epic" => Some(GiftRarity::Epic),
-            "legendary" => Some(GiftRarity::Legendary),
+            b"uncommon" => Some(GiftRarity::Uncommon),
+            b"rare" => Some(GiftRarity::Rare),
+            b"epic" => Some(GiftRarity::Epic),
+            b"legendary" => Some(GiftRarity::Legendary),
             _ => None,
         }
     }
@@ -495,7 +495,7 @@ impl crate::de::StrEnum for GiftRarity {
 impl From<&str> for GiftRarity {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| GiftRarity::Unknown(value.to_owned()))
     }
 }
@@ -558,11 +558,11 @@ impl HorizontalAlignment {
 }
 impl crate::de::StrEnum for HorizontalAlignment {
     const NAME: &'static str = "HorizontalAlignment";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "left" => Some(HorizontalAlignment::Left),
-            "center" => Some(HorizontalAlignment::Center),
-            "right" => Some(HorizontalAlignment::Right),
+            b"left" => Some(HorizontalAlignment::Left),
+            b"center" => Some(HorizontalAlignment::Center),
+            b"right" => Some(HorizontalAlignment::Right),
             _ => None,
         }
     }
@@ -573,7 +573,7 @@ impl crate::de::StrEnum for HorizontalAlignment {
 impl From<&str> for HorizontalAlignment {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| HorizontalAlignment::Unknown(value.to_owned()))
     }
 }
@@ -642,13 +642,13 @@ impl InlineQueryChatType {
 }
 impl crate::de::StrEnum for InlineQueryChatType {
     const NAME: &'static str = "InlineQueryChatType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "sender" => Some(InlineQueryChatType::Sender),
-            "private" => Some(InlineQueryChatType::Private),
-            "group" => Some(InlineQueryChatType::Group),
-            "supergroup" => Some(InlineQueryChatType::Supergroup),
-            "channel" => Some(InlineQueryChatType::Channel),
+            b"sender" => Some(InlineQueryChatType::Sender),
+            b"private" => Some(InlineQueryChatType::Private),
+            b"group" => Some(InlineQueryChatType::Group),
+            b"supergroup" => Some(InlineQueryChatType::Supergroup),
+            b"channel" => Some(InlineQueryChatType::Channel),
             _ => None,
         }
     }
@@ -659,7 +659,7 @@ impl crate::de::StrEnum for InlineQueryChatType {
 impl From<&str> for InlineQueryChatType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| InlineQueryChatType::Unknown(value.to_owned()))
     }
 }
@@ -722,11 +722,11 @@ impl JoinRequestDecision {
 }
 impl crate::de::StrEnum for JoinRequestDecision {
     const NAME: &'static str = "JoinRequestDecision";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "approve" => Some(JoinRequestDecision::Approve),
-            "decline" => Some(JoinRequestDecision::Decline),
-            "queue" => Some(JoinRequestDecision::Queue),
+            b"approve" => Some(JoinRequestDecision::Approve),
+            b"decline" => Some(JoinRequestDecision::Decline),
+            b"queue" => Some(JoinRequestDecision::Queue),
             _ => None,
         }
     }
@@ -737,7 +737,7 @@ impl crate::de::StrEnum for JoinRequestDecision {
 impl From<&str> for JoinRequestDecision {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| JoinRequestDecision::Unknown(value.to_owned()))
     }
 }
@@ -806,13 +806,13 @@ impl ListLabelType {
 }
 impl crate::de::StrEnum for ListLabelType {
     const NAME: &'static str = "ListLabelType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "a" => Some(ListLabelType::LowercaseLetters),
-            "A" => Some(ListLabelType::UppercaseLetters),
-            "i" => Some(ListLabelType::LowercaseRoman),
-            "I" => Some(ListLabelType::UppercaseRoman),
-            "1" => Some(ListLabelType::Decimal),
+            b"a" => Some(ListLabelType::LowercaseLetters),
+            b"A" => Some(ListLabelType::UppercaseLetters),
+            b"i" => Some(ListLabelType::LowercaseRoman),
+            b"I" => Some(ListLabelType::UppercaseRoman),
+            b"1" => Some(ListLabelType::Decimal),
             _ => None,
         }
     }
@@ -823,7 +823,7 @@ impl crate::de::StrEnum for ListLabelType {
 impl From<&str> for ListLabelType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ListLabelType::Unknown(value.to_owned()))
     }
 }
@@ -889,12 +889,12 @@ impl MaskPositionPoint {
 }
 impl crate::de::StrEnum for MaskPositionPoint {
     const NAME: &'static str = "MaskPositionPoint";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "forehead" => Some(MaskPositionPoint::Forehead),
-            "eyes" => Some(MaskPositionPoint::Eyes),
-            "mouth" => Some(MaskPositionPoint::Mouth),
-            "chin" => Some(MaskPositionPoint::Chin),
+            b"forehead" => Some(MaskPositionPoint::Forehead),
+            b"eyes" => Some(MaskPositionPoint::Eyes),
+            b"mouth" => Some(MaskPositionPoint::Mouth),
+            b"chin" => Some(MaskPositionPoint::Chin),
             _ => None,
         }
     }
@@ -905,7 +905,7 @@ impl crate::de::StrEnum for MaskPositionPoint {
 impl From<&str> for MaskPositionPoint {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| MaskPositionPoint::Unknown(value.to_owned()))
     }
 }
@@ -1019,28 +1019,28 @@ impl MessageEntityType {
 }
 impl crate::de::StrEnum for MessageEntityType {
     const NAME: &'static str = "MessageEntityType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "mention" => Some(MessageEntityType::Mention),
-            "hashtag" => Some(MessageEntityType::Hashtag),
-            "cashtag" => Some(MessageEntityType::Cashtag),
-            "bot_command" => Some(MessageEntityType::BotCommand),
-            "url" => Some(MessageEntityType::Url),
-            "email" => Some(MessageEntityType::Email),
-            "phone_number" => Some(MessageEntityType::PhoneNumber),
-            "bold" => Some(MessageEntityType::Bold),
-            "italic" => Some(MessageEntityType::Italic),
-            "underline" => Some(MessageEntityType::Underline),
-            "strikethrough" => Some(MessageEntityType::Strikethrough),
-            "spoiler" => Some(MessageEntityType::Spoiler),
-            "blockquote" => Some(MessageEntityType::Blockquote),
-            "expandable_blockquote" => Some(MessageEntityType::ExpandableBlockquote),
-            "code" => Some(MessageEntityType::Code),
-            "pre" => Some(MessageEntityType::Pre),
-            "text_link" => Some(MessageEntityType::TextLink),
-            "text_mention" => Some(MessageEntityType::TextMention),
-            "custom_emoji" => Some(MessageEntityType::CustomEmoji),
-            "date_time" => Some(MessageEntityType::DateTime),
+            b"mention" => Some(MessageEntityType::Mention),
+            b"hashtag" => Some(MessageEntityType::Hashtag),
+            b"cashtag" => Some(MessageEntityType::Cashtag),
+            b"bot_command" => Some(MessageEntityType::BotCommand),
+            b"url" => Some(MessageEntityType::Url),
+            b"email" => Some(MessageEntityType::Email),
+            b"phone_number" => Some(MessageEntityType::PhoneNumber),
+            b"bold" => Some(MessageEntityType::Bold),
+            b"italic" => Some(MessageEntityType::Italic),
+            b"underline" => Some(MessageEntityType::Underline),
+            b"strikethrough" => Some(MessageEntityType::Strikethrough),
+            b"spoiler" => Some(MessageEntityType::Spoiler),
+            b"blockquote" => Some(MessageEntityType::Blockquote),
+            b"expandable_blockquote" => Some(MessageEntityType::ExpandableBlockquote),
+            b"code" => Some(MessageEntityType::Code),
+            b"pre" => Some(MessageEntityType::Pre),
+            b"text_link" => Some(MessageEntityType::TextLink),
+            b"text_mention" => Some(MessageEntityType::TextMention),
+            b"custom_emoji" => Some(MessageEntityType::CustomEmoji),
+            b"date_time" => Some(MessageEntityType::DateTime),
             _ => None,
         }
     }
@@ -1051,7 +1051,7 @@ impl crate::de::StrEnum for MessageEntityType {
 impl From<&str> for MessageEntityType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| MessageEntityType::Unknown(value.to_owned()))
     }
 }
@@ -1135,11 +1135,11 @@ impl ParseMode {
 }
 impl crate::de::StrEnum for ParseMode {
     const NAME: &'static str = "ParseMode";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "HTML" => Some(ParseMode::Html),
-            "MarkdownV2" => Some(ParseMode::MarkdownV2),
-            "Markdown" => Some(ParseMode::Markdown),
+            b"HTML" => Some(ParseMode::Html),
+            b"MarkdownV2" => Some(ParseMode::MarkdownV2),
+            b"Markdown" => Some(ParseMode::Markdown),
             _ => None,
         }
     }
@@ -1150,7 +1150,7 @@ impl crate::de::StrEnum for ParseMode {
 impl From<&str> for ParseMode {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ParseMode::Unknown(value.to_owned()))
     }
 }
@@ -1243,21 +1243,21 @@ impl PassportElementType {
 }
 impl crate::de::StrEnum for PassportElementType {
     const NAME: &'static str = "PassportElementType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "personal_details" => Some(PassportElementType::PersonalDetails),
-            "passport" => Some(PassportElementType::Passport),
-            "driver_license" => Some(PassportElementType::DriverLicense),
-            "identity_card" => Some(PassportElementType::IdentityCard),
-            "internal_passport" => Some(PassportElementType::InternalPassport),
-            "address" => Some(PassportElementType::Address),
-            "utility_bill" => Some(PassportElementType::UtilityBill),
-            "bank_statement" => Some(PassportElementType::BankStatement),
-            "rental_agreement" => Some(PassportElementType::RentalAgreement),
-            "passport_registration" => Some(PassportElementType::PassportRegistration),
-            "temporary_registration" => Some(PassportElementType::TemporaryRegistration),
-            "phone_number" => Some(PassportElementType::PhoneNumber),
-            "email" => Some(PassportElementType::Email),
+            b"personal_details" => Some(PassportElementType::PersonalDetails),
+            b"passport" => Some(PassportElementType::Passport),
+            b"driver_license" => Some(PassportElementType::DriverLicense),
+            b"identity_card" => Some(PassportElementType::IdentityCard),
+            b"internal_passport" => Some(PassportElementType::InternalPassport),
+            b"address" => Some(PassportElementType::Address),
+            b"utility_bill" => Some(PassportElementType::UtilityBill),
+            b"bank_statement" => Some(PassportElementType::BankStatement),
+            b"rental_agreement" => Some(PassportElementType::RentalAgreement),
+            b"passport_registration" => Some(PassportElementType::PassportRegistration),
+            b"temporary_registration" => Some(PassportElementType::TemporaryRegistration),
+            b"phone_number" => Some(PassportElementType::PhoneNumber),
+            b"email" => Some(PassportElementType::Email),
             _ => None,
         }
     }
@@ -1268,7 +1268,7 @@ impl crate::de::StrEnum for PassportElementType {
 impl From<&str> for PassportElementType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| PassportElementType::Unknown(value.to_owned()))
     }
 }
@@ -1342,10 +1342,10 @@ impl PollType {
 }
 impl crate::de::StrEnum for PollType {
     const NAME: &'static str = "PollType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "regular" => Some(PollType::Regular),
-            "quiz" => Some(PollType::Quiz),
+            b"regular" => Some(PollType::Regular),
+            b"quiz" => Some(PollType::Quiz),
             _ => None,
         }
     }
@@ -1356,7 +1356,7 @@ impl crate::de::StrEnum for PollType {
 impl From<&str> for PollType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| PollType::Unknown(value.to_owned()))
     }
 }
@@ -1629,81 +1629,97 @@ impl ReactionEmoji {
 }
 impl crate::de::StrEnum for ReactionEmoji {
     const NAME: &'static str = "ReactionEmoji";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "❤" => Some(ReactionEmoji::HeavyBlackHeart),
-            "👍" => Some(ReactionEmoji::ThumbsUpSign),
-            "👎" => Some(ReactionEmoji::ThumbsDownSign),
-            "🔥" => Some(ReactionEmoji::Fire),
-            "🥰" => Some(ReactionEmoji::SmilingFaceWithSmilingEyesAndThreeHearts),
-            "👏" => Some(ReactionEmoji::ClappingHandsSign),
-            "😁" => Some(ReactionEmoji::GrinningFaceWithSmilingEyes),
-            "🤔" => Some(ReactionEmoji::ThinkingFace),
-            "🤯" => Some(ReactionEmoji::ShockedFaceWithExplodingHead),
-            "😱" => Some(ReactionEmoji::FaceScreamingInFear),
-            "🤬" => Some(ReactionEmoji::SeriousFaceWithSymbolsCoveringMouth),
-            "😢" => Some(ReactionEmoji::CryingFace),
-            "🎉" => Some(ReactionEmoji::PartyPopper),
-            "🤩" => Some(ReactionEmoji::GrinningFaceWithStarEyes),
-            "🤮" => Some(ReactionEmoji::FaceWithOpenMouthVomiting),
-            "💩" => Some(ReactionEmoji::PileOfPoo),
-            "🙏" => Some(ReactionEmoji::PersonWithFoldedHands),
-            "👌" => Some(ReactionEmoji::OkHandSign),
-            "🕊" => Some(ReactionEmoji::DoveOfPeace),
-            "🤡" => Some(ReactionEmoji::ClownFace),
-            "🥱" => Some(ReactionEmoji::YawningFace),
-            "🥴" => Some(ReactionEmoji::FaceWithUnevenEyesAndWavyMouth),
-            "😍" => Some(ReactionEmoji::SmilingFaceWithHeartShapedEyes),
-            "🐳" => Some(ReactionEmoji::SpoutingWhale),
-            "❤\u{200d}🔥" => Some(ReactionEmoji::HeavyBlackHeartFire),
-            "🌚" => Some(ReactionEmoji::NewMoonWithFace),
-            "🌭" => Some(ReactionEmoji::HotDog),
-            "💯" => Some(ReactionEmoji::HundredPointsSymbol),
-            "🤣" => Some(ReactionEmoji::RollingOnTheFloorLaughing),
-            "⚡" => Some(ReactionEmoji::HighVoltageSign),
-            "🍌" => Some(ReactionEmoji::Banana),
-            "🏆" => Some(ReactionEmoji::Trophy),
-            "💔" => Some(ReactionEmoji::BrokenHeart),
-            "🤨" => Some(ReactionEmoji::FaceWithOneEyebrowRaised),
-            "😐" => Some(ReactionEmoji::NeutralFace),
-            "🍓" => Some(ReactionEmoji::Strawberry),
-            "🍾" => Some(ReactionEmoji::BottleWithPoppingCork),
-            "💋" => Some(ReactionEmoji::KissMark),
-            "🖕" => Some(ReactionEmoji::ReversedHandWithMiddleFingerExtended),
-            "😈" => Some(ReactionEmoji::SmilingFaceWithHorns),
-            "😴" => Some(ReactionEmoji::SleepingFace),
-            "😭" => Some(ReactionEmoji::LoudlyCryingFace),
-            "🤓" => Some(ReactionEmoji::NerdFace),
-            "👻" => Some(ReactionEmoji::Ghost),
-            "👨\u{200d}💻" => Some(ReactionEmoji::ManPersonalComputer),
-            "👀" => Some(ReactionEmoji::Eyes),
-            "🎃" => Some(ReactionEmoji::JackOLantern),
-            "🙈" => Some(ReactionEmoji::SeeNoEvilMonkey),
-            "😇" => Some(ReactionEmoji::SmilingFaceWithHalo),
-            "😨" => Some(ReactionEmoji::FearfulFace),
-            "🤝" => Some(ReactionEmoji::Handshake),
-            "✍" => Some(ReactionEmoji::WritingHand),
-            "🤗" => Some(ReactionEmoji::HuggingFace),
-            "🫡" => Some(ReactionEmoji::SalutingFace),
-            "🎅" => Some(ReactionEmoji::FatherChristmas),
-            "🎄" => Some(ReactionEmoji::ChristmasTree),
-            "☃" => Some(ReactionEmoji::Snowman),
-            "💅" => Some(ReactionEmoji::NailPolish),
-            "🤪" => Some(ReactionEmoji::GrinningFaceWithOneLargeAndOneSmallEye),
-            "🗿" => Some(ReactionEmoji::Moyai),
-            "🆒" => Some(ReactionEmoji::SquaredCool),
-            "💘" => Some(ReactionEmoji::HeartWithArrow),
-            "🙉" => Some(ReactionEmoji::HearNoEvilMonkey),
-            "🦄" => Some(ReactionEmoji::UnicornFace),
-            "😘" => Some(ReactionEmoji::FaceThrowingAKiss),
-            "💊" => Some(ReactionEmoji::Pill),
-            "🙊" => Some(ReactionEmoji::SpeakNoEvilMonkey),
-            "😎" => Some(ReactionEmoji::SmilingFaceWithSunglasses),
-            "👾" => Some(ReactionEmoji::AlienMonster),
-            "🤷\u{200d}♂" => Some(ReactionEmoji::ShrugMaleSign),
-            "🤷" => Some(ReactionEmoji::Shrug),
-            "🤷\u{200d}♀" => Some(ReactionEmoji::ShrugFemaleSign),
-            "😡" => Some(ReactionEmoji::PoutingFace),
+            b"\xE2\x9D\xA4" => Some(ReactionEmoji::HeavyBlackHeart),
+            b"\xF0\x9F\x91\x8D" => Some(ReactionEmoji::ThumbsUpSign),
+            b"\xF0\x9F\x91\x8E" => Some(ReactionEmoji::ThumbsDownSign),
+            b"\xF0\x9F\x94\xA5" => Some(ReactionEmoji::Fire),
+            b"\xF0\x9F\xA5\xB0" => {
+                Some(ReactionEmoji::SmilingFaceWithSmilingEyesAndThreeHearts)
+            }
+            b"\xF0\x9F\x91\x8F" => Some(ReactionEmoji::ClappingHandsSign),
+            b"\xF0\x9F\x98\x81" => Some(ReactionEmoji::GrinningFaceWithSmilingEyes),
+            b"\xF0\x9F\xA4\x94" => Some(ReactionEmoji::ThinkingFace),
+            b"\xF0\x9F\xA4\xAF" => Some(ReactionEmoji::ShockedFaceWithExplodingHead),
+            b"\xF0\x9F\x98\xB1" => Some(ReactionEmoji::FaceScreamingInFear),
+            b"\xF0\x9F\xA4\xAC" => {
+                Some(ReactionEmoji::SeriousFaceWithSymbolsCoveringMouth)
+            }
+            b"\xF0\x9F\x98\xA2" => Some(ReactionEmoji::CryingFace),
+            b"\xF0\x9F\x8E\x89" => Some(ReactionEmoji::PartyPopper),
+            b"\xF0\x9F\xA4\xA9" => Some(ReactionEmoji::GrinningFaceWithStarEyes),
+            b"\xF0\x9F\xA4\xAE" => Some(ReactionEmoji::FaceWithOpenMouthVomiting),
+            b"\xF0\x9F\x92\xA9" => Some(ReactionEmoji::PileOfPoo),
+            b"\xF0\x9F\x99\x8F" => Some(ReactionEmoji::PersonWithFoldedHands),
+            b"\xF0\x9F\x91\x8C" => Some(ReactionEmoji::OkHandSign),
+            b"\xF0\x9F\x95\x8A" => Some(ReactionEmoji::DoveOfPeace),
+            b"\xF0\x9F\xA4\xA1" => Some(ReactionEmoji::ClownFace),
+            b"\xF0\x9F\xA5\xB1" => Some(ReactionEmoji::YawningFace),
+            b"\xF0\x9F\xA5\xB4" => Some(ReactionEmoji::FaceWithUnevenEyesAndWavyMouth),
+            b"\xF0\x9F\x98\x8D" => Some(ReactionEmoji::SmilingFaceWithHeartShapedEyes),
+            b"\xF0\x9F\x90\xB3" => Some(ReactionEmoji::SpoutingWhale),
+            b"\xE2\x9D\xA4\xE2\x80\x8D\xF0\x9F\x94\xA5" => {
+                Some(ReactionEmoji::HeavyBlackHeartFire)
+            }
+            b"\xF0\x9F\x8C\x9A" => Some(ReactionEmoji::NewMoonWithFace),
+            b"\xF0\x9F\x8C\xAD" => Some(ReactionEmoji::HotDog),
+            b"\xF0\x9F\x92\xAF" => Some(ReactionEmoji::HundredPointsSymbol),
+            b"\xF0\x9F\xA4\xA3" => Some(ReactionEmoji::RollingOnTheFloorLaughing),
+            b"\xE2\x9A\xA1" => Some(ReactionEmoji::HighVoltageSign),
+            b"\xF0\x9F\x8D\x8C" => Some(ReactionEmoji::Banana),
+            b"\xF0\x9F\x8F\x86" => Some(ReactionEmoji::Trophy),
+            b"\xF0\x9F\x92\x94" => Some(ReactionEmoji::BrokenHeart),
+            b"\xF0\x9F\xA4\xA8" => Some(ReactionEmoji::FaceWithOneEyebrowRaised),
+            b"\xF0\x9F\x98\x90" => Some(ReactionEmoji::NeutralFace),
+            b"\xF0\x9F\x8D\x93" => Some(ReactionEmoji::Strawberry),
+            b"\xF0\x9F\x8D\xBE" => Some(ReactionEmoji::BottleWithPoppingCork),
+            b"\xF0\x9F\x92\x8B" => Some(ReactionEmoji::KissMark),
+            b"\xF0\x9F\x96\x95" => {
+                Some(ReactionEmoji::ReversedHandWithMiddleFingerExtended)
+            }
+            b"\xF0\x9F\x98\x88" => Some(ReactionEmoji::SmilingFaceWithHorns),
+            b"\xF0\x9F\x98\xB4" => Some(ReactionEmoji::SleepingFace),
+            b"\xF0\x9F\x98\xAD" => Some(ReactionEmoji::LoudlyCryingFace),
+            b"\xF0\x9F\xA4\x93" => Some(ReactionEmoji::NerdFace),
+            b"\xF0\x9F\x91\xBB" => Some(ReactionEmoji::Ghost),
+            b"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x92\xBB" => {
+                Some(ReactionEmoji::ManPersonalComputer)
+            }
+            b"\xF0\x9F\x91\x80" => Some(ReactionEmoji::Eyes),
+            b"\xF0\x9F\x8E\x83" => Some(ReactionEmoji::JackOLantern),
+            b"\xF0\x9F\x99\x88" => Some(ReactionEmoji::SeeNoEvilMonkey),
+            b"\xF0\x9F\x98\x87" => Some(ReactionEmoji::SmilingFaceWithHalo),
+            b"\xF0\x9F\x98\xA8" => Some(ReactionEmoji::FearfulFace),
+            b"\xF0\x9F\xA4\x9D" => Some(ReactionEmoji::Handshake),
+            b"\xE2\x9C\x8D" => Some(ReactionEmoji::WritingHand),
+            b"\xF0\x9F\xA4\x97" => Some(ReactionEmoji::HuggingFace),
+            b"\xF0\x9F\xAB\xA1" => Some(ReactionEmoji::SalutingFace),
+            b"\xF0\x9F\x8E\x85" => Some(ReactionEmoji::FatherChristmas),
+            b"\xF0\x9F\x8E\x84" => Some(ReactionEmoji::ChristmasTree),
+            b"\xE2\x98\x83" => Some(ReactionEmoji::Snowman),
+            b"\xF0\x9F\x92\x85" => Some(ReactionEmoji::NailPolish),
+            b"\xF0\x9F\xA4\xAA" => {
+                Some(ReactionEmoji::GrinningFaceWithOneLargeAndOneSmallEye)
+            }
+            b"\xF0\x9F\x97\xBF" => Some(ReactionEmoji::Moyai),
+            b"\xF0\x9F\x86\x92" => Some(ReactionEmoji::SquaredCool),
+            b"\xF0\x9F\x92\x98" => Some(ReactionEmoji::HeartWithArrow),
+            b"\xF0\x9F\x99\x89" => Some(ReactionEmoji::HearNoEvilMonkey),
+            b"\xF0\x9F\xA6\x84" => Some(ReactionEmoji::UnicornFace),
+            b"\xF0\x9F\x98\x98" => Some(ReactionEmoji::FaceThrowingAKiss),
+            b"\xF0\x9F\x92\x8A" => Some(ReactionEmoji::Pill),
+            b"\xF0\x9F\x99\x8A" => Some(ReactionEmoji::SpeakNoEvilMonkey),
+            b"\xF0\x9F\x98\x8E" => Some(ReactionEmoji::SmilingFaceWithSunglasses),
+            b"\xF0\x9F\x91\xBE" => Some(ReactionEmoji::AlienMonster),
+            b"\xF0\x9F\xA4\xB7\xE2\x80\x8D\xE2\x99\x82" => {
+                Some(ReactionEmoji::ShrugMaleSign)
+            }
+            b"\xF0\x9F\xA4\xB7" => Some(ReactionEmoji::Shrug),
+            b"\xF0\x9F\xA4\xB7\xE2\x80\x8D\xE2\x99\x80" => {
+                Some(ReactionEmoji::ShrugFemaleSign)
+            }
+            b"\xF0\x9F\x98\xA1" => Some(ReactionEmoji::PoutingFace),
             _ => None,
         }
     }
@@ -1714,7 +1730,7 @@ impl crate::de::StrEnum for ReactionEmoji {
 impl From<&str> for ReactionEmoji {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ReactionEmoji::Unknown(value.to_owned()))
     }
 }
@@ -1854,12 +1870,12 @@ impl RichMessageButtonStyle {
 }
 impl crate::de::StrEnum for RichMessageButtonStyle {
     const NAME: &'static str = "RichMessageButtonStyle";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "danger" => Some(RichMessageButtonStyle::Danger),
-            "success" => Some(RichMessageButtonStyle::Success),
-            "primary" => Some(RichMessageButtonStyle::Primary),
-            "link" => Some(RichMessageButtonStyle::Link),
+            b"danger" => Some(RichMessageButtonStyle::Danger),
+            b"success" => Some(RichMessageButtonStyle::Success),
+            b"primary" => Some(RichMessageButtonStyle::Primary),
+            b"link" => Some(RichMessageButtonStyle::Link),
             _ => None,
         }
     }
@@ -1870,7 +1886,7 @@ impl crate::de::StrEnum for RichMessageButtonStyle {
 impl From<&str> for RichMessageButtonStyle {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| RichMessageButtonStyle::Unknown(value.to_owned()))
     }
 }
@@ -1933,11 +1949,11 @@ impl StickerFormat {
 }
 impl crate::de::StrEnum for StickerFormat {
     const NAME: &'static str = "StickerFormat";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "static" => Some(StickerFormat::Static),
-            "animated" => Some(StickerFormat::Animated),
-            "video" => Some(StickerFormat::Video),
+            b"static" => Some(StickerFormat::Static),
+            b"animated" => Some(StickerFormat::Animated),
+            b"video" => Some(StickerFormat::Video),
             _ => None,
         }
     }
@@ -1948,7 +1964,7 @@ impl crate::de::StrEnum for StickerFormat {
 impl From<&str> for StickerFormat {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| StickerFormat::Unknown(value.to_owned()))
     }
 }
@@ -2011,11 +2027,11 @@ impl StickerType {
 }
 impl crate::de::StrEnum for StickerType {
     const NAME: &'static str = "StickerType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "regular" => Some(StickerType::Regular),
-            "mask" => Some(StickerType::Mask),
-            "custom_emoji" => Some(StickerType::CustomEmoji),
+            b"regular" => Some(StickerType::Regular),
+            b"mask" => Some(StickerType::Mask),
+            b"custom_emoji" => Some(StickerType::CustomEmoji),
             _ => None,
         }
     }
@@ -2026,7 +2042,7 @@ impl crate::de::StrEnum for StickerType {
 impl From<&str> for StickerType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| StickerType::Unknown(value.to_owned()))
     }
 }
@@ -2089,11 +2105,11 @@ impl SubscriptionState {
 }
 impl crate::de::StrEnum for SubscriptionState {
     const NAME: &'static str = "SubscriptionState";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "canceled" => Some(SubscriptionState::Canceled),
-            "active" => Some(SubscriptionState::Active),
-            "failed" => Some(SubscriptionState::Failed),
+            b"canceled" => Some(SubscriptionState::Canceled),
+            b"active" => Some(SubscriptionState::Active),
+            b"failed" => Some(SubscriptionState::Failed),
             _ => None,
         }
     }
@@ -2104,7 +2120,7 @@ impl crate::de::StrEnum for SubscriptionState {
 impl From<&str> for SubscriptionState {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SubscriptionState::Unknown(value.to_owned()))
     }
 }
@@ -2164,10 +2180,10 @@ impl SuggestedPostRefundReason {
 }
 impl crate::de::StrEnum for SuggestedPostRefundReason {
     const NAME: &'static str = "SuggestedPostRefundReason";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "post_deleted" => Some(SuggestedPostRefundReason::PostDeleted),
-            "payment_refunded" => Some(SuggestedPostRefundReason::PaymentRefunded),
+            b"post_deleted" => Some(SuggestedPostRefundReason::PostDeleted),
+            b"payment_refunded" => Some(SuggestedPostRefundReason::PaymentRefunded),
             _ => None,
         }
     }
@@ -2178,7 +2194,7 @@ impl crate::de::StrEnum for SuggestedPostRefundReason {
 impl From<&str> for SuggestedPostRefundReason {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SuggestedPostRefundReason::Unknown(value.to_owned()))
     }
 }
@@ -2241,11 +2257,11 @@ impl SuggestedPostState {
 }
 impl crate::de::StrEnum for SuggestedPostState {
     const NAME: &'static str = "SuggestedPostState";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "pending" => Some(SuggestedPostState::Pending),
-            "approved" => Some(SuggestedPostState::Approved),
-            "declined" => Some(SuggestedPostState::Declined),
+            b"pending" => Some(SuggestedPostState::Pending),
+            b"approved" => Some(SuggestedPostState::Approved),
+            b"declined" => Some(SuggestedPostState::Declined),
             _ => None,
         }
     }
@@ -2256,7 +2272,7 @@ impl crate::de::StrEnum for SuggestedPostState {
 impl From<&str> for SuggestedPostState {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SuggestedPostState::Unknown(value.to_owned()))
     }
 }
@@ -2316,10 +2332,10 @@ impl TelegramCurrency {
 }
 impl crate::de::StrEnum for TelegramCurrency {
     const NAME: &'static str = "TelegramCurrency";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "XTR" => Some(TelegramCurrency::Xtr),
-            "TON" => Some(TelegramCurrency::Ton),
+            b"XTR" => Some(TelegramCurrency::Xtr),
+            b"TON" => Some(TelegramCurrency::Ton),
             _ => None,
         }
     }
@@ -2330,7 +2346,7 @@ impl crate::de::StrEnum for TelegramCurrency {
 impl From<&str> for TelegramCurrency {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| TelegramCurrency::Unknown(value.to_owned()))
     }
 }
@@ -2393,11 +2409,11 @@ impl ThumbnailMimeType {
 }
 impl crate::de::StrEnum for ThumbnailMimeType {
     const NAME: &'static str = "ThumbnailMimeType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "image/jpeg" => Some(ThumbnailMimeType::ImageJpeg),
-            "image/gif" => Some(ThumbnailMimeType::ImageGif),
-            "video/mp4" => Some(ThumbnailMimeType::VideoMp4),
+            b"image/jpeg" => Some(ThumbnailMimeType::ImageJpeg),
+            b"image/gif" => Some(ThumbnailMimeType::ImageGif),
+            b"video/mp4" => Some(ThumbnailMimeType::VideoMp4),
             _ => None,
         }
     }
@@ -2408,7 +2424,7 @@ impl crate::de::StrEnum for ThumbnailMimeType {
 impl From<&str> for ThumbnailMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ThumbnailMimeType::Unknown(value.to_owned()))
     }
 }
@@ -2477,13 +2493,15 @@ impl TransactionType {
 }
 impl crate::de::StrEnum for TransactionType {
     const NAME: &'static str = "TransactionType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "invoice_payment" => Some(TransactionType::InvoicePayment),
-            "paid_media_payment" => Some(TransactionType::PaidMediaPayment),
-            "gift_purchase" => Some(TransactionType::GiftPurchase),
-            "premium_purchase" => Some(TransactionType::PremiumPurchase),
-            "business_account_transfer" => Some(TransactionType::BusinessAccountTransfer),
+            b"invoice_payment" => Some(TransactionType::InvoicePayment),
+            b"paid_media_payment" => Some(TransactionType::PaidMediaPayment),
+            b"gift_purchase" => Some(TransactionType::GiftPurchase),
+            b"premium_purchase" => Some(TransactionType::PremiumPurchase),
+            b"business_account_transfer" => {
+                Some(TransactionType::BusinessAccountTransfer)
+            }
             _ => None,
         }
     }
@@ -2494,7 +2512,7 @@ impl crate::de::StrEnum for TransactionType {
 impl From<&str> for TransactionType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| TransactionType::Unknown(value.to_owned()))
     }
 }
@@ -2569,13 +2587,13 @@ impl UniqueGiftOrigin {
 }
 impl crate::de::StrEnum for UniqueGiftOrigin {
     const NAME: &'static str = "UniqueGiftOrigin";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "upgrade" => Some(UniqueGiftOrigin::Upgrade),
-            "transfer" => Some(UniqueGiftOrigin::Transfer),
-            "resale" => Some(UniqueGiftOrigin::Resale),
-            "gifted_upgrade" => Some(UniqueGiftOrigin::GiftedUpgrade),
-            "offer" => Some(UniqueGiftOrigin::Offer),
+            b"upgrade" => Some(UniqueGiftOrigin::Upgrade),
+            b"transfer" => Some(UniqueGiftOrigin::Transfer),
+            b"resale" => Some(UniqueGiftOrigin::Resale),
+            b"gifted_upgrade" => Some(UniqueGiftOrigin::GiftedUpgrade),
+            b"offer" => Some(UniqueGiftOrigin::Offer),
             _ => None,
         }
     }
@@ -2586,7 +2604,7 @@ impl crate::de::StrEnum for UniqueGiftOrigin {
 impl From<&str> for UniqueGiftOrigin {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| UniqueGiftOrigin::Unknown(value.to_owned()))
     }
 }
@@ -2721,35 +2739,35 @@ impl UpdateType {
 }
 impl crate::de::StrEnum for UpdateType {
     const NAME: &'static str = "UpdateType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "message" => Some(UpdateType::Message),
-            "edited_message" => Some(UpdateType::EditedMessage),
-            "channel_post" => Some(UpdateType::ChannelPost),
-            "edited_channel_post" => Some(UpdateType::EditedChannelPost),
-            "business_connection" => Some(UpdateType::BusinessConnection),
-            "business_message" => Some(UpdateType::BusinessMessage),
-            "edited_business_message" => Some(UpdateType::EditedBusinessMessage),
-            "deleted_business_messages" => Some(UpdateType::DeletedBusinessMessages),
-            "guest_message" => Some(UpdateType::GuestMessage),
-            "message_reaction" => Some(UpdateType::MessageReaction),
-            "message_reaction_count" => Some(UpdateType::MessageReactionCount),
-            "inline_query" => Some(UpdateType::InlineQuery),
-            "chosen_inline_result" => Some(UpdateType::ChosenInlineResult),
-            "callback_query" => Some(UpdateType::CallbackQuery),
-            "shipping_query" => Some(UpdateType::ShippingQuery),
-            "pre_checkout_query" => Some(UpdateType::PreCheckoutQuery),
-            "purchased_paid_media" => Some(UpdateType::PurchasedPaidMedia),
-            "poll" => Some(UpdateType::Poll),
-            "poll_answer" => Some(UpdateType::PollAnswer),
-            "my_chat_member" => Some(UpdateType::MyChatMember),
-            "chat_member" => Some(UpdateType::ChatMember),
-            "chat_join_request" => Some(UpdateType::ChatJoinRequest),
-            "chat_boost" => Some(UpdateType::ChatBoost),
-            "removed_chat_boost" => Some(UpdateType::RemovedChatBoost),
-            "managed_bot" => Some(UpdateType::ManagedBot),
-            "subscription" => Some(UpdateType::Subscription),
-            "stopped_message_generation" => Some(UpdateType::StoppedMessageGeneration),
+            b"message" => Some(UpdateType::Message),
+            b"edited_message" => Some(UpdateType::EditedMessage),
+            b"channel_post" => Some(UpdateType::ChannelPost),
+            b"edited_channel_post" => Some(UpdateType::EditedChannelPost),
+            b"business_connection" => Some(UpdateType::BusinessConnection),
+            b"business_message" => Some(UpdateType::BusinessMessage),
+            b"edited_business_message" => Some(UpdateType::EditedBusinessMessage),
+            b"deleted_business_messages" => Some(UpdateType::DeletedBusinessMessages),
+            b"guest_message" => Some(UpdateType::GuestMessage),
+            b"message_reaction" => Some(UpdateType::MessageReaction),
+            b"message_reaction_count" => Some(UpdateType::MessageReactionCount),
+            b"inline_query" => Some(UpdateType::InlineQuery),
+            b"chosen_inline_result" => Some(UpdateType::ChosenInlineResult),
+            b"callback_query" => Some(UpdateType::CallbackQuery),
+            b"shipping_query" => Some(UpdateType::ShippingQuery),
+            b"pre_checkout_query" => Some(UpdateType::PreCheckoutQuery),
+            b"purchased_paid_media" => Some(UpdateType::PurchasedPaidMedia),
+            b"poll" => Some(UpdateType::Poll),
+            b"poll_answer" => Some(UpdateType::PollAnswer),
+            b"my_chat_member" => Some(UpdateType::MyChatMember),
+            b"chat_member" => Some(UpdateType::ChatMember),
+            b"chat_join_request" => Some(UpdateType::ChatJoinRequest),
+            b"chat_boost" => Some(UpdateType::ChatBoost),
+            b"removed_chat_boost" => Some(UpdateType::RemovedChatBoost),
+            b"managed_bot" => Some(UpdateType::ManagedBot),
+            b"subscription" => Some(UpdateType::Subscription),
+            b"stopped_message_generation" => Some(UpdateType::StoppedMessageGeneration),
             _ => None,
         }
     }
@@ -2760,7 +2778,7 @@ impl crate::de::StrEnum for UpdateType {
 impl From<&str> for UpdateType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| UpdateType::Unknown(value.to_owned()))
     }
 }
@@ -2851,11 +2869,11 @@ impl VerticalAlignment {
 }
 impl crate::de::StrEnum for VerticalAlignment {
     const NAME: &'static str = "VerticalAlignment";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "top" => Some(VerticalAlignment::Top),
-            "middle" => Some(VerticalAlignment::Middle),
-            "bottom" => Some(VerticalAlignment::Bottom),
+            b"top" => Some(VerticalAlignment::Top),
+            b"middle" => Some(VerticalAlignment::Middle),
+            b"bottom" => Some(VerticalAlignment::Bottom),
             _ => None,
         }
     }
@@ -2866,7 +2884,7 @@ impl crate::de::StrEnum for VerticalAlignment {
 impl From<&str> for VerticalAlignment {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| VerticalAlignment::Unknown(value.to_owned()))
     }
 }
@@ -2926,10 +2944,10 @@ impl VideoMimeType {
 }
 impl crate::de::StrEnum for VideoMimeType {
     const NAME: &'static str = "VideoMimeType";
-    fn known(value: &str) -> Option<Self> {
+    fn known(value: &[u8]) -> Option<Self> {
         match value {
-            "text/html" => Some(VideoMimeType::TextHtml),
-            "video/mp4" => Some(VideoMimeType::VideoMp4),
+            b"text/html" => Some(VideoMimeType::TextHtml),
+            b"video/mp4" => Some(VideoMimeType::VideoMp4),
             _ => None,
         }
     }
@@ -2940,7 +2958,7 @@ impl crate::de::StrEnum for VideoMimeType {
 impl From<&str> for VideoMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value)
+        <Self as crate::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| VideoMimeType::Unknown(value.to_owned()))
     }
 }

@@ -447,118 +447,118 @@ impl serde::Serialize for Update {
 }
 impl crate::de::FromMap for Update {
     const NAME: &'static str = "Update";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "poll" => Some(18),
+                    b"poll" => Some(18),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "message" => Some(1),
+                    b"message" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "update_id" => Some(0),
+                    b"update_id" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "chat_boost" => Some(23),
+                    b"chat_boost" => Some(23),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "poll_answer" => Some(19),
-                    "chat_member" => Some(21),
-                    "managed_bot" => Some(25),
+                    b"poll_answer" => Some(19),
+                    b"chat_member" => Some(21),
+                    b"managed_bot" => Some(25),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "channel_post" => Some(3),
-                    "inline_query" => Some(12),
-                    "subscription" => Some(26),
+                    b"channel_post" => Some(3),
+                    b"inline_query" => Some(12),
+                    b"subscription" => Some(26),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "guest_message" => Some(9),
+                    b"guest_message" => Some(9),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "edited_message" => Some(2),
-                    "callback_query" => Some(14),
-                    "shipping_query" => Some(15),
-                    "my_chat_member" => Some(20),
+                    b"edited_message" => Some(2),
+                    b"callback_query" => Some(14),
+                    b"shipping_query" => Some(15),
+                    b"my_chat_member" => Some(20),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "business_message" => Some(6),
-                    "message_reaction" => Some(10),
+                    b"business_message" => Some(6),
+                    b"message_reaction" => Some(10),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "chat_join_request" => Some(22),
+                    b"chat_join_request" => Some(22),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "pre_checkout_query" => Some(16),
-                    "removed_chat_boost" => Some(24),
+                    b"pre_checkout_query" => Some(16),
+                    b"removed_chat_boost" => Some(24),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "edited_channel_post" => Some(4),
-                    "business_connection" => Some(5),
+                    b"edited_channel_post" => Some(4),
+                    b"business_connection" => Some(5),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "chosen_inline_result" => Some(13),
-                    "purchased_paid_media" => Some(17),
+                    b"chosen_inline_result" => Some(13),
+                    b"purchased_paid_media" => Some(17),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "message_reaction_count" => Some(11),
+                    b"message_reaction_count" => Some(11),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "edited_business_message" => Some(7),
+                    b"edited_business_message" => Some(7),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "deleted_business_messages" => Some(8),
+                    b"deleted_business_messages" => Some(8),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "stopped_message_generation" => Some(27),
+                    b"stopped_message_generation" => Some(27),
                     _ => None,
                 }
             }
@@ -583,7 +583,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::Message(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -594,7 +597,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::EditedMessage(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -609,7 +615,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ChannelPost(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -624,7 +633,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::EditedChannelPost(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -639,7 +651,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::BusinessConnection(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<BusinessConnection>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -654,7 +669,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::BusinessMessage(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -669,7 +687,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::EditedBusinessMessage(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -684,7 +705,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::DeletedBusinessMessages(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<BusinessMessagesDeleted>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -699,7 +723,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::GuestMessage(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Message>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -714,7 +741,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::MessageReaction(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<MessageReactionUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -729,7 +759,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::MessageReactionCount(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<MessageReactionCountUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -744,7 +777,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::InlineQuery(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<InlineQuery>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -759,7 +795,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ChosenInlineResult(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChosenInlineResult>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -774,7 +813,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::CallbackQuery(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<CallbackQuery>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -789,7 +831,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ShippingQuery(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ShippingQuery>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -804,7 +849,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::PreCheckoutQuery(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<PreCheckoutQuery>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -819,7 +867,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::PurchasedPaidMedia(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<PaidMediaPurchased>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -834,7 +885,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::Poll(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Poll>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -845,7 +899,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::PollAnswer(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<PollAnswer>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -860,7 +917,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::MyChatMember(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChatMemberUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -875,7 +935,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ChatMember(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChatMemberUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -890,7 +953,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ChatJoinRequest(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChatJoinRequest>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -905,7 +971,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ChatBoost(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChatBoostUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -920,7 +989,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::RemovedChatBoost(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ChatBoostRemoved>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -935,7 +1007,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::ManagedBot(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<ManagedBotUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -950,7 +1025,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::Subscription(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<BotSubscriptionUpdated>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -965,7 +1043,10 @@ impl crate::de::FromMap for Update {
                     if __kind.is_none() {
                         __kind = Some(
                             UpdateKind::StoppedMessageGeneration(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<MessageGenerationStopped>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -1296,49 +1377,49 @@ impl serde::Serialize for WebhookInfo {
 }
 impl crate::de::FromMap for WebhookInfo {
     const NAME: &'static str = "WebhookInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(0),
+                    b"url" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "ip_address" => Some(3),
+                    b"ip_address" => Some(3),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "last_error_date" => Some(4),
-                    "max_connections" => Some(7),
-                    "allowed_updates" => Some(8),
+                    b"last_error_date" => Some(4),
+                    b"max_connections" => Some(7),
+                    b"allowed_updates" => Some(8),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "last_error_message" => Some(5),
+                    b"last_error_message" => Some(5),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "pending_update_count" => Some(2),
+                    b"pending_update_count" => Some(2),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "has_custom_certificate" => Some(1),
+                    b"has_custom_certificate" => Some(1),
                     _ => None,
                 }
             }
             31 => {
                 match name {
-                    "last_synchronization_error_date" => Some(6),
+                    b"last_synchronization_error_date" => Some(6),
                     _ => None,
                 }
             }
@@ -1783,93 +1864,93 @@ impl serde::Serialize for User {
 }
 impl crate::de::FromMap for User {
     const NAME: &'static str = "User";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "is_bot" => Some(1),
+                    b"is_bot" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(4),
+                    b"username" => Some(4),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "last_name" => Some(3),
+                    b"last_name" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "first_name" => Some(2),
-                    "is_premium" => Some(6),
+                    b"first_name" => Some(2),
+                    b"is_premium" => Some(6),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "language_code" => Some(5),
+                    b"language_code" => Some(5),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_join_groups" => Some(8),
-                    "can_manage_bots" => Some(16),
+                    b"can_join_groups" => Some(8),
+                    b"can_manage_bots" => Some(16),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "has_main_web_app" => Some(13),
+                    b"has_main_web_app" => Some(13),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "has_topics_enabled" => Some(14),
+                    b"has_topics_enabled" => Some(14),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "supports_guest_queries" => Some(10),
+                    b"supports_guest_queries" => Some(10),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "supports_inline_queries" => Some(11),
-                    "can_connect_to_business" => Some(12),
+                    b"supports_inline_queries" => Some(11),
+                    b"can_connect_to_business" => Some(12),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "added_to_attachment_menu" => Some(7),
+                    b"added_to_attachment_menu" => Some(7),
                     _ => None,
                 }
             }
             27 => {
                 match name {
-                    "can_read_all_group_messages" => Some(9),
+                    b"can_read_all_group_messages" => Some(9),
                     _ => None,
                 }
             }
             29 => {
                 match name {
-                    "allows_users_to_create_topics" => Some(15),
-                    "supports_join_request_queries" => Some(17),
+                    b"allows_users_to_create_topics" => Some(15),
+                    b"supports_join_request_queries" => Some(17),
                     _ => None,
                 }
             }
@@ -2206,48 +2287,48 @@ impl serde::Serialize for Chat {
 }
 impl crate::de::FromMap for Chat {
     const NAME: &'static str = "Chat";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(1),
+                    b"type" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "title" => Some(2),
+                    b"title" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(3),
-                    "is_forum" => Some(6),
+                    b"username" => Some(3),
+                    b"is_forum" => Some(6),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "last_name" => Some(5),
+                    b"last_name" => Some(5),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "first_name" => Some(4),
+                    b"first_name" => Some(4),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "is_direct_messages" => Some(7),
+                    b"is_direct_messages" => Some(7),
                     _ => None,
                 }
             }
@@ -2745,193 +2826,193 @@ impl serde::Serialize for ChatFullInfo {
 }
 impl crate::de::FromMap for ChatFullInfo {
     const NAME: &'static str = "ChatFullInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             3 => {
                 match name {
-                    "bio" => Some(24),
+                    b"bio" => Some(24),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(1),
+                    b"type" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "title" => Some(2),
-                    "photo" => Some(10),
+                    b"title" => Some(2),
+                    b"photo" => Some(10),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "rating" => Some(47),
+                    b"rating" => Some(47),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(3),
-                    "is_forum" => Some(6),
-                    "location" => Some(46),
+                    b"username" => Some(3),
+                    b"is_forum" => Some(6),
+                    b"location" => Some(46),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "last_name" => Some(5),
-                    "birthdate" => Some(12),
-                    "guard_bot" => Some(51),
-                    "community" => Some(52),
+                    b"last_name" => Some(5),
+                    b"birthdate" => Some(12),
+                    b"guard_bot" => Some(51),
+                    b"community" => Some(52),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "first_name" => Some(4),
+                    b"first_name" => Some(4),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "parent_chat" => Some(17),
-                    "description" => Some(29),
-                    "invite_link" => Some(30),
-                    "permissions" => Some(32),
+                    b"parent_chat" => Some(17),
+                    b"description" => Some(29),
+                    b"invite_link" => Some(30),
+                    b"permissions" => Some(32),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "personal_chat" => Some(16),
+                    b"personal_chat" => Some(16),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "business_intro" => Some(13),
-                    "pinned_message" => Some(31),
-                    "linked_chat_id" => Some(45),
+                    b"business_intro" => Some(13),
+                    b"pinned_message" => Some(31),
+                    b"linked_chat_id" => Some(45),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "accent_color_id" => Some(8),
-                    "join_by_request" => Some(28),
-                    "slow_mode_delay" => Some(35),
+                    b"accent_color_id" => Some(8),
+                    b"join_by_request" => Some(28),
+                    b"slow_mode_delay" => Some(35),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "active_usernames" => Some(11),
-                    "sticker_set_name" => Some(42),
+                    b"active_usernames" => Some(11),
+                    b"sticker_set_name" => Some(42),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "business_location" => Some(14),
+                    b"business_location" => Some(14),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "is_direct_messages" => Some(7),
-                    "max_reaction_count" => Some(9),
-                    "has_hidden_members" => Some(39),
-                    "unique_gift_colors" => Some(49),
+                    b"is_direct_messages" => Some(7),
+                    b"max_reaction_count" => Some(9),
+                    b"has_hidden_members" => Some(39),
+                    b"unique_gift_colors" => Some(49),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "available_reactions" => Some(18),
-                    "accepted_gift_types" => Some(33),
-                    "can_send_paid_media" => Some(34),
-                    "has_visible_history" => Some(41),
-                    "can_set_sticker_set" => Some(43),
-                    "first_profile_audio" => Some(48),
+                    b"available_reactions" => Some(18),
+                    b"accepted_gift_types" => Some(33),
+                    b"can_send_paid_media" => Some(34),
+                    b"has_visible_history" => Some(41),
+                    b"can_set_sticker_set" => Some(43),
+                    b"first_profile_audio" => Some(48),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "has_private_forwards" => Some(25),
+                    b"has_private_forwards" => Some(25),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "join_to_send_messages" => Some(27),
-                    "has_protected_content" => Some(40),
+                    b"join_to_send_messages" => Some(27),
+                    b"has_protected_content" => Some(40),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "business_opening_hours" => Some(15),
-                    "unrestrict_boost_count" => Some(36),
+                    b"business_opening_hours" => Some(15),
+                    b"unrestrict_boost_count" => Some(36),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "profile_accent_color_id" => Some(20),
-                    "paid_message_star_count" => Some(50),
+                    b"profile_accent_color_id" => Some(20),
+                    b"paid_message_star_count" => Some(50),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "message_auto_delete_time" => Some(37),
+                    b"message_auto_delete_time" => Some(37),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "background_custom_emoji_id" => Some(19),
+                    b"background_custom_emoji_id" => Some(19),
                     _ => None,
                 }
             }
             28 => {
                 match name {
-                    "emoji_status_custom_emoji_id" => Some(22),
-                    "emoji_status_expiration_date" => Some(23),
+                    b"emoji_status_custom_emoji_id" => Some(22),
+                    b"emoji_status_expiration_date" => Some(23),
                     _ => None,
                 }
             }
             29 => {
                 match name {
-                    "custom_emoji_sticker_set_name" => Some(44),
+                    b"custom_emoji_sticker_set_name" => Some(44),
                     _ => None,
                 }
             }
             32 => {
                 match name {
-                    "has_aggressive_anti_spam_enabled" => Some(38),
+                    b"has_aggressive_anti_spam_enabled" => Some(38),
                     _ => None,
                 }
             }
             34 => {
                 match name {
-                    "profile_background_custom_emoji_id" => Some(21),
+                    b"profile_background_custom_emoji_id" => Some(21),
                     _ => None,
                 }
             }
             39 => {
                 match name {
-                    "has_restricted_voice_and_video_messages" => Some(26),
+                    b"has_restricted_voice_and_video_messages" => Some(26),
                     _ => None,
                 }
             }
@@ -4493,255 +4574,255 @@ impl serde::Serialize for Message {
 }
 impl crate::de::FromMap for Message {
     const NAME: &'static str = "Message";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "from" => Some(3),
-                    "date" => Some(10),
-                    "chat" => Some(13),
-                    "text" => Some(33),
-                    "dice" => Some(56),
-                    "game" => Some(57),
-                    "poll" => Some(58),
-                    "gift" => Some(80),
+                    b"from" => Some(3),
+                    b"date" => Some(10),
+                    b"chat" => Some(13),
+                    b"text" => Some(33),
+                    b"dice" => Some(56),
+                    b"game" => Some(57),
+                    b"poll" => Some(58),
+                    b"gift" => Some(80),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "quote" => Some(19),
-                    "audio" => Some(40),
-                    "photo" => Some(44),
-                    "story" => Some(46),
-                    "video" => Some(47),
-                    "voice" => Some(49),
-                    "venue" => Some(59),
+                    b"quote" => Some(19),
+                    b"audio" => Some(40),
+                    b"photo" => Some(44),
+                    b"story" => Some(46),
+                    b"video" => Some(47),
+                    b"voice" => Some(49),
+                    b"venue" => Some(59),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "via_bot" => Some(23),
-                    "sticker" => Some(45),
-                    "caption" => Some(50),
-                    "contact" => Some(55),
-                    "invoice" => Some(75),
+                    b"via_bot" => Some(23),
+                    b"sticker" => Some(45),
+                    b"caption" => Some(50),
+                    b"contact" => Some(55),
+                    b"invoice" => Some(75),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "entities" => Some(34),
-                    "document" => Some(41),
-                    "location" => Some(60),
-                    "giveaway" => Some(102),
+                    b"entities" => Some(34),
+                    b"document" => Some(41),
+                    b"location" => Some(60),
+                    b"giveaway" => Some(102),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "edit_date" => Some(26),
-                    "effect_id" => Some(37),
-                    "animation" => Some(39),
-                    "checklist" => Some(54),
+                    b"edit_date" => Some(26),
+                    b"effect_id" => Some(37),
+                    b"animation" => Some(39),
+                    b"checklist" => Some(54),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(0),
-                    "sender_tag" => Some(7),
-                    "live_photo" => Some(42),
-                    "paid_media" => Some(43),
-                    "video_note" => Some(48),
+                    b"message_id" => Some(0),
+                    b"sender_tag" => Some(7),
+                    b"live_photo" => Some(42),
+                    b"paid_media" => Some(43),
+                    b"video_note" => Some(48),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "sender_chat" => Some(4),
-                    "chat_shared" => Some(79),
-                    "unique_gift" => Some(81),
-                    "boost_added" => Some(87),
+                    b"sender_chat" => Some(4),
+                    b"chat_shared" => Some(79),
+                    b"unique_gift" => Some(81),
+                    b"boost_added" => Some(87),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_paid_post" => Some(29),
-                    "rich_message" => Some(38),
-                    "users_shared" => Some(78),
-                    "web_app_data" => Some(118),
-                    "reply_markup" => Some(119),
+                    b"is_paid_post" => Some(29),
+                    b"rich_message" => Some(38),
+                    b"users_shared" => Some(78),
+                    b"web_app_data" => Some(118),
+                    b"reply_markup" => Some(119),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "receiver_user" => Some(8),
-                    "passport_data" => Some(85),
+                    b"receiver_user" => Some(8),
+                    b"passport_data" => Some(85),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "guest_query_id" => Some(11),
-                    "forward_origin" => Some(14),
-                    "external_reply" => Some(18),
-                    "reply_to_story" => Some(20),
-                    "media_group_id" => Some(30),
-                    "new_chat_title" => Some(65),
-                    "new_chat_photo" => Some(66),
-                    "pinned_message" => Some(74),
+                    b"guest_query_id" => Some(11),
+                    b"forward_origin" => Some(14),
+                    b"external_reply" => Some(18),
+                    b"reply_to_story" => Some(20),
+                    b"media_group_id" => Some(30),
+                    b"new_chat_title" => Some(65),
+                    b"new_chat_photo" => Some(66),
+                    b"pinned_message" => Some(74),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "is_from_offline" => Some(28),
-                    "paid_star_count" => Some(32),
-                    "chat_owner_left" => Some(63),
+                    b"is_from_offline" => Some(28),
+                    b"paid_star_count" => Some(32),
+                    b"chat_owner_left" => Some(63),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "is_topic_message" => Some(15),
-                    "reply_to_message" => Some(17),
-                    "author_signature" => Some(31),
-                    "caption_entities" => Some(51),
-                    "new_chat_members" => Some(61),
-                    "left_chat_member" => Some(62),
-                    "refunded_payment" => Some(77),
-                    "giveaway_created" => Some(101),
-                    "giveaway_winners" => Some(103),
-                    "video_chat_ended" => Some(116),
+                    b"is_topic_message" => Some(15),
+                    b"reply_to_message" => Some(17),
+                    b"author_signature" => Some(31),
+                    b"caption_entities" => Some(51),
+                    b"new_chat_members" => Some(61),
+                    b"left_chat_member" => Some(62),
+                    b"refunded_payment" => Some(77),
+                    b"giveaway_created" => Some(101),
+                    b"giveaway_winners" => Some(103),
+                    b"video_chat_ended" => Some(116),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "message_thread_id" => Some(1),
-                    "has_media_spoiler" => Some(53),
-                    "delete_chat_photo" => Some(67),
-                    "gift_upgrade_sent" => Some(82),
-                    "connected_website" => Some(83),
-                    "poll_option_added" => Some(107),
+                    b"message_thread_id" => Some(1),
+                    b"has_media_spoiler" => Some(53),
+                    b"delete_chat_photo" => Some(67),
+                    b"gift_upgrade_sent" => Some(82),
+                    b"connected_website" => Some(83),
+                    b"poll_option_added" => Some(107),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "sender_boost_count" => Some(5),
-                    "chat_owner_changed" => Some(64),
-                    "group_chat_created" => Some(68),
-                    "migrate_to_chat_id" => Some(72),
-                    "successful_payment" => Some(76),
-                    "forum_topic_edited" => Some(96),
-                    "forum_topic_closed" => Some(97),
-                    "giveaway_completed" => Some(104),
-                    "video_chat_started" => Some(115),
+                    b"sender_boost_count" => Some(5),
+                    b"chat_owner_changed" => Some(64),
+                    b"group_chat_created" => Some(68),
+                    b"migrate_to_chat_id" => Some(72),
+                    b"successful_payment" => Some(76),
+                    b"forum_topic_edited" => Some(96),
+                    b"forum_topic_closed" => Some(97),
+                    b"giveaway_completed" => Some(104),
+                    b"video_chat_started" => Some(115),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "sender_business_bot" => Some(6),
-                    "suggested_post_info" => Some(36),
-                    "chat_background_set" => Some(88),
-                    "forum_topic_created" => Some(95),
-                    "managed_bot_created" => Some(105),
-                    "poll_option_deleted" => Some(108),
-                    "suggested_post_paid" => Some(112),
+                    b"sender_business_bot" => Some(6),
+                    b"suggested_post_info" => Some(36),
+                    b"chat_background_set" => Some(88),
+                    b"forum_topic_created" => Some(95),
+                    b"managed_bot_created" => Some(105),
+                    b"poll_option_deleted" => Some(108),
+                    b"suggested_post_paid" => Some(112),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "ephemeral_message_id" => Some(9),
-                    "is_automatic_forward" => Some(16),
-                    "link_preview_options" => Some(35),
-                    "channel_chat_created" => Some(70),
-                    "migrate_from_chat_id" => Some(73),
-                    "write_access_allowed" => Some(84),
-                    "checklist_tasks_done" => Some(89),
-                    "community_chat_added" => Some(91),
-                    "forum_topic_reopened" => Some(98),
-                    "video_chat_scheduled" => Some(114),
+                    b"ephemeral_message_id" => Some(9),
+                    b"is_automatic_forward" => Some(16),
+                    b"link_preview_options" => Some(35),
+                    b"channel_chat_created" => Some(70),
+                    b"migrate_from_chat_id" => Some(73),
+                    b"write_access_allowed" => Some(84),
+                    b"checklist_tasks_done" => Some(89),
+                    b"community_chat_added" => Some(91),
+                    b"forum_topic_reopened" => Some(98),
+                    b"video_chat_scheduled" => Some(114),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "direct_messages_topic" => Some(2),
-                    "guest_bot_caller_user" => Some(24),
-                    "guest_bot_caller_chat" => Some(25),
-                    "has_protected_content" => Some(27),
-                    "checklist_tasks_added" => Some(90),
-                    "community_chat_joined" => Some(92),
+                    b"direct_messages_topic" => Some(2),
+                    b"guest_bot_caller_user" => Some(24),
+                    b"guest_bot_caller_chat" => Some(25),
+                    b"has_protected_content" => Some(27),
+                    b"checklist_tasks_added" => Some(90),
+                    b"community_chat_joined" => Some(92),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "business_connection_id" => Some(12),
-                    "community_chat_removed" => Some(93),
+                    b"business_connection_id" => Some(12),
+                    b"community_chat_removed" => Some(93),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "reply_to_poll_option_id" => Some(22),
-                    "supergroup_chat_created" => Some(69),
-                    "suggested_post_approved" => Some(109),
-                    "suggested_post_declined" => Some(111),
-                    "suggested_post_refunded" => Some(113),
+                    b"reply_to_poll_option_id" => Some(22),
+                    b"supergroup_chat_created" => Some(69),
+                    b"suggested_post_approved" => Some(109),
+                    b"suggested_post_declined" => Some(111),
+                    b"suggested_post_refunded" => Some(113),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "show_caption_above_media" => Some(52),
+                    b"show_caption_above_media" => Some(52),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "proximity_alert_triggered" => Some(86),
+                    b"proximity_alert_triggered" => Some(86),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "reply_to_checklist_task_id" => Some(21),
-                    "general_forum_topic_hidden" => Some(99),
-                    "paid_message_price_changed" => Some(106),
+                    b"reply_to_checklist_task_id" => Some(21),
+                    b"general_forum_topic_hidden" => Some(99),
+                    b"paid_message_price_changed" => Some(106),
                     _ => None,
                 }
             }
             28 => {
                 match name {
-                    "direct_message_price_changed" => Some(94),
-                    "general_forum_topic_unhidden" => Some(100),
+                    b"direct_message_price_changed" => Some(94),
+                    b"general_forum_topic_unhidden" => Some(100),
                     _ => None,
                 }
             }
             30 => {
                 match name {
-                    "suggested_post_approval_failed" => Some(110),
+                    b"suggested_post_approval_failed" => Some(110),
                     _ => None,
                 }
             }
             31 => {
                 match name {
-                    "video_chat_participants_invited" => Some(117),
+                    b"video_chat_participants_invited" => Some(117),
                     _ => None,
                 }
             }
             33 => {
                 match name {
-                    "message_auto_delete_timer_changed" => Some(71),
+                    b"message_auto_delete_timer_changed" => Some(71),
                     _ => None,
                 }
             }
@@ -6291,11 +6372,11 @@ impl serde::Serialize for MessageId {
 }
 impl crate::de::FromMap for MessageId {
     const NAME: &'static str = "MessageId";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             10 => {
                 match name {
-                    "message_id" => Some(0),
+                    b"message_id" => Some(0),
                     _ => None,
                 }
             }
@@ -6379,18 +6460,18 @@ impl serde::Serialize for InaccessibleMessage {
 }
 impl crate::de::FromMap for InaccessibleMessage {
     const NAME: &'static str = "InaccessibleMessage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
-                    "date" => Some(2),
+                    b"chat" => Some(0),
+                    b"date" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(1),
+                    b"message_id" => Some(1),
                     _ => None,
                 }
             }
@@ -6659,49 +6740,49 @@ impl serde::Serialize for MessageEntity {
 }
 impl crate::de::FromMap for MessageEntity {
     const NAME: &'static str = "MessageEntity";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(3),
+                    b"url" => Some(3),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "user" => Some(4),
+                    b"type" => Some(0),
+                    b"user" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "offset" => Some(1),
-                    "length" => Some(2),
+                    b"offset" => Some(1),
+                    b"length" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "language" => Some(5),
+                    b"language" => Some(5),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "unix_time" => Some(7),
+                    b"unix_time" => Some(7),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "custom_emoji_id" => Some(6),
+                    b"custom_emoji_id" => Some(6),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "date_time_format" => Some(8),
+                    b"date_time_format" => Some(8),
                     _ => None,
                 }
             }
@@ -6872,24 +6953,24 @@ impl serde::Serialize for TextQuote {
 }
 impl crate::de::FromMap for TextQuote {
     const NAME: &'static str = "TextQuote";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "entities" => Some(1),
-                    "position" => Some(2),
+                    b"entities" => Some(1),
+                    b"position" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "is_manual" => Some(3),
+                    b"is_manual" => Some(3),
                     _ => None,
                 }
             }
@@ -7166,81 +7247,81 @@ impl serde::Serialize for ExternalReplyInfo {
 }
 impl crate::de::FromMap for ExternalReplyInfo {
     const NAME: &'static str = "ExternalReplyInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(1),
-                    "dice" => Some(18),
-                    "game" => Some(19),
-                    "poll" => Some(24),
+                    b"chat" => Some(1),
+                    b"dice" => Some(18),
+                    b"game" => Some(19),
+                    b"poll" => Some(24),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "audio" => Some(5),
-                    "photo" => Some(9),
-                    "story" => Some(11),
-                    "video" => Some(12),
-                    "voice" => Some(14),
-                    "venue" => Some(25),
+                    b"audio" => Some(5),
+                    b"photo" => Some(9),
+                    b"story" => Some(11),
+                    b"video" => Some(12),
+                    b"voice" => Some(14),
+                    b"venue" => Some(25),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "origin" => Some(0),
+                    b"origin" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "sticker" => Some(10),
-                    "contact" => Some(17),
-                    "invoice" => Some(22),
+                    b"sticker" => Some(10),
+                    b"contact" => Some(17),
+                    b"invoice" => Some(22),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "document" => Some(6),
-                    "giveaway" => Some(20),
-                    "location" => Some(23),
+                    b"document" => Some(6),
+                    b"giveaway" => Some(20),
+                    b"location" => Some(23),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "animation" => Some(4),
-                    "checklist" => Some(16),
+                    b"animation" => Some(4),
+                    b"checklist" => Some(16),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(2),
-                    "live_photo" => Some(7),
-                    "paid_media" => Some(8),
-                    "video_note" => Some(13),
+                    b"message_id" => Some(2),
+                    b"live_photo" => Some(7),
+                    b"paid_media" => Some(8),
+                    b"video_note" => Some(13),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "giveaway_winners" => Some(21),
+                    b"giveaway_winners" => Some(21),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "has_media_spoiler" => Some(15),
+                    b"has_media_spoiler" => Some(15),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "link_preview_options" => Some(3),
+                    b"link_preview_options" => Some(3),
                     _ => None,
                 }
             }
@@ -7965,9 +8046,246 @@ impl crate::de::Tagged for MessageOrigin {
         MessageOrigin::Unknown(value)
     }
 }
+/// Every field of every [`MessageOrigin`] member, read before the member is known.
+#[derive(Default)]
+struct MessageOriginFields {
+    tag: Option<Result<u16, String>>,
+    f_date: Option<i64>,
+    f_sender_user: Option<Box<User>>,
+    f_sender_user_name: Option<String>,
+    f_sender_chat: Option<Box<Chat>>,
+    f_author_signature: Option<String>,
+    f_chat: Option<Box<Chat>>,
+    f_message_id: Option<i64>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for MessageOriginFields {
+    const NAME: &'static str = "MessageOrigin";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    b"date" => Some(1),
+                    b"chat" => Some(6),
+                    _ => None,
+                }
+            }
+            10 => {
+                match name {
+                    b"message_id" => Some(7),
+                    _ => None,
+                }
+            }
+            11 => {
+                match name {
+                    b"sender_user" => Some(2),
+                    b"sender_chat" => Some(4),
+                    _ => None,
+                }
+            }
+            16 => {
+                match name {
+                    b"sender_user_name" => Some(3),
+                    b"author_signature" => Some(5),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<MessageOrigin, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_date, "date")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_sender_user,
+                        "sender_user",
+                    )?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_sender_user_name,
+                        "sender_user_name",
+                    )?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_sender_chat,
+                        "sender_chat",
+                    )?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_author_signature,
+                        "author_signature",
+                    )?
+                }
+                crate::de::Key::Known(6) => {
+                    crate::de::optional(&mut __map, &mut __out.f_chat, "chat")?
+                }
+                crate::de::Key::Known(7) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_message_id,
+                        "message_id",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl MessageOriginFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<MessageOrigin, E> {
+        let Self {
+            tag,
+            f_date,
+            f_sender_user,
+            f_sender_user_name,
+            f_sender_chat,
+            f_author_signature,
+            f_chat,
+            f_message_id,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "sender_user_name",
+                    f_sender_user_name,
+                )?;
+                crate::de::keep_value(&mut extra, "sender_chat", f_sender_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "author_signature",
+                    f_author_signature,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "message_id", f_message_id)?;
+                Ok(
+                    MessageOrigin::User(MessageOriginUser {
+                        date: crate::de::required(f_date, "date")?,
+                        sender_user: crate::de::required(f_sender_user, "sender_user")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "sender_user", f_sender_user)?;
+                crate::de::keep_value(&mut extra, "sender_chat", f_sender_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "author_signature",
+                    f_author_signature,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "message_id", f_message_id)?;
+                Ok(
+                    MessageOrigin::HiddenUser(MessageOriginHiddenUser {
+                        date: crate::de::required(f_date, "date")?,
+                        sender_user_name: crate::de::required(
+                            f_sender_user_name,
+                            "sender_user_name",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "sender_user", f_sender_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "sender_user_name",
+                    f_sender_user_name,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "message_id", f_message_id)?;
+                Ok(
+                    MessageOrigin::Chat(MessageOriginChat {
+                        date: crate::de::required(f_date, "date")?,
+                        sender_chat: crate::de::required(f_sender_chat, "sender_chat")?,
+                        author_signature: f_author_signature,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(3)) => {
+                crate::de::keep_value(&mut extra, "sender_user", f_sender_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "sender_user_name",
+                    f_sender_user_name,
+                )?;
+                crate::de::keep_value(&mut extra, "sender_chat", f_sender_chat)?;
+                Ok(
+                    MessageOrigin::Channel(MessageOriginChannel {
+                        date: crate::de::required(f_date, "date")?,
+                        chat: crate::de::required(f_chat, "chat")?,
+                        message_id: crate::de::required(f_message_id, "message_id")?,
+                        author_signature: f_author_signature,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "date", f_date)?;
+                crate::de::put_value(&mut object, "sender_user", f_sender_user)?;
+                crate::de::put_value(
+                    &mut object,
+                    "sender_user_name",
+                    f_sender_user_name,
+                )?;
+                crate::de::put_value(&mut object, "sender_chat", f_sender_chat)?;
+                crate::de::put_value(
+                    &mut object,
+                    "author_signature",
+                    f_author_signature,
+                )?;
+                crate::de::put_value(&mut object, "chat", f_chat)?;
+                crate::de::put_value(&mut object, "message_id", f_message_id)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(MessageOrigin::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for MessageOrigin {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<MessageOriginFields, D>(__d)?.into_member()
     }
 }
 /// The message was originally sent by a known user.
@@ -8002,18 +8320,18 @@ impl serde::Serialize for MessageOriginUser {
 }
 impl crate::de::FromMap for MessageOriginUser {
     const NAME: &'static str = "MessageOriginUser";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "date" => Some(1),
+                    b"type" => Some(0),
+                    b"date" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "sender_user" => Some(2),
+                    b"sender_user" => Some(2),
                     _ => None,
                 }
             }
@@ -8109,18 +8427,18 @@ impl serde::Serialize for MessageOriginHiddenUser {
 }
 impl crate::de::FromMap for MessageOriginHiddenUser {
     const NAME: &'static str = "MessageOriginHiddenUser";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "date" => Some(1),
+                    b"type" => Some(0),
+                    b"date" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "sender_user_name" => Some(2),
+                    b"sender_user_name" => Some(2),
                     _ => None,
                 }
             }
@@ -8232,24 +8550,24 @@ impl serde::Serialize for MessageOriginChat {
 }
 impl crate::de::FromMap for MessageOriginChat {
     const NAME: &'static str = "MessageOriginChat";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "date" => Some(1),
+                    b"type" => Some(0),
+                    b"date" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "sender_chat" => Some(2),
+                    b"sender_chat" => Some(2),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "author_signature" => Some(3),
+                    b"author_signature" => Some(3),
                     _ => None,
                 }
             }
@@ -8371,25 +8689,25 @@ impl serde::Serialize for MessageOriginChannel {
 }
 impl crate::de::FromMap for MessageOriginChannel {
     const NAME: &'static str = "MessageOriginChannel";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "date" => Some(1),
-                    "chat" => Some(2),
+                    b"type" => Some(0),
+                    b"date" => Some(1),
+                    b"chat" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(3),
+                    b"message_id" => Some(3),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "author_signature" => Some(4),
+                    b"author_signature" => Some(4),
                     _ => None,
                 }
             }
@@ -8519,35 +8837,35 @@ impl serde::Serialize for PhotoSize {
 }
 impl crate::de::FromMap for PhotoSize {
     const NAME: &'static str = "PhotoSize";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "width" => Some(2),
+                    b"width" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(3),
+                    b"height" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "file_size" => Some(4),
+                    b"file_size" => Some(4),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -8707,44 +9025,44 @@ impl serde::Serialize for Animation {
 }
 impl crate::de::FromMap for Animation {
     const NAME: &'static str = "Animation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "width" => Some(2),
+                    b"width" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(3),
+                    b"height" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(4),
+                    b"duration" => Some(4),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(5),
-                    "file_name" => Some(6),
-                    "mime_type" => Some(7),
-                    "file_size" => Some(8),
+                    b"thumbnail" => Some(5),
+                    b"file_name" => Some(6),
+                    b"mime_type" => Some(7),
+                    b"file_size" => Some(8),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -8944,39 +9262,39 @@ impl serde::Serialize for Audio {
 }
 impl crate::de::FromMap for Audio {
     const NAME: &'static str = "Audio";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(4),
+                    b"title" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(2),
+                    b"duration" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "performer" => Some(3),
-                    "file_name" => Some(5),
-                    "mime_type" => Some(6),
-                    "file_size" => Some(7),
-                    "thumbnail" => Some(8),
+                    b"performer" => Some(3),
+                    b"file_name" => Some(5),
+                    b"mime_type" => Some(6),
+                    b"file_size" => Some(7),
+                    b"thumbnail" => Some(8),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -9165,26 +9483,26 @@ impl serde::Serialize for Document {
 }
 impl crate::de::FromMap for Document {
     const NAME: &'static str = "Document";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(2),
-                    "file_name" => Some(3),
-                    "mime_type" => Some(4),
-                    "file_size" => Some(5),
+                    b"thumbnail" => Some(2),
+                    b"file_name" => Some(3),
+                    b"mime_type" => Some(4),
+                    b"file_size" => Some(5),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -9355,43 +9673,43 @@ impl serde::Serialize for LivePhoto {
 }
 impl crate::de::FromMap for LivePhoto {
     const NAME: &'static str = "LivePhoto";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "photo" => Some(0),
-                    "width" => Some(3),
+                    b"photo" => Some(0),
+                    b"width" => Some(3),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(4),
+                    b"height" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(1),
+                    b"file_id" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(5),
+                    b"duration" => Some(5),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "mime_type" => Some(6),
-                    "file_size" => Some(7),
+                    b"mime_type" => Some(6),
+                    b"file_size" => Some(7),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(2),
+                    b"file_unique_id" => Some(2),
                     _ => None,
                 }
             }
@@ -9534,17 +9852,17 @@ impl serde::Serialize for Story {
 }
 impl crate::de::FromMap for Story {
     const NAME: &'static str = "Story";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(1),
+                    b"id" => Some(1),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "chat" => Some(0),
+                    b"chat" => Some(0),
                     _ => None,
                 }
             }
@@ -9653,36 +9971,36 @@ impl serde::Serialize for VideoQuality {
 }
 impl crate::de::FromMap for VideoQuality {
     const NAME: &'static str = "VideoQuality";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "width" => Some(2),
-                    "codec" => Some(4),
+                    b"width" => Some(2),
+                    b"codec" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(3),
+                    b"height" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "file_size" => Some(5),
+                    b"file_size" => Some(5),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -9869,52 +10187,52 @@ impl serde::Serialize for Video {
 }
 impl crate::de::FromMap for Video {
     const NAME: &'static str = "Video";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "width" => Some(2),
-                    "cover" => Some(6),
+                    b"width" => Some(2),
+                    b"cover" => Some(6),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(3),
+                    b"height" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(4),
+                    b"duration" => Some(4),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(5),
-                    "qualities" => Some(8),
-                    "file_name" => Some(9),
-                    "mime_type" => Some(10),
-                    "file_size" => Some(11),
+                    b"thumbnail" => Some(5),
+                    b"qualities" => Some(8),
+                    b"file_name" => Some(9),
+                    b"mime_type" => Some(10),
+                    b"file_size" => Some(11),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "start_timestamp" => Some(7),
+                    b"start_timestamp" => Some(7),
                     _ => None,
                 }
             }
@@ -10125,36 +10443,36 @@ impl serde::Serialize for VideoNote {
 }
 impl crate::de::FromMap for VideoNote {
     const NAME: &'static str = "VideoNote";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "length" => Some(2),
+                    b"length" => Some(2),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(3),
+                    b"duration" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(4),
-                    "file_size" => Some(5),
+                    b"thumbnail" => Some(4),
+                    b"file_size" => Some(5),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -10300,30 +10618,30 @@ impl serde::Serialize for Voice {
 }
 impl crate::de::FromMap for Voice {
     const NAME: &'static str = "Voice";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(2),
+                    b"duration" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "mime_type" => Some(3),
-                    "file_size" => Some(4),
+                    b"mime_type" => Some(3),
+                    b"file_size" => Some(4),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -10444,12 +10762,12 @@ impl serde::Serialize for PaidMediaInfo {
 }
 impl crate::de::FromMap for PaidMediaInfo {
     const NAME: &'static str = "PaidMediaInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             10 => {
                 match name {
-                    "star_count" => Some(0),
-                    "paid_media" => Some(1),
+                    b"star_count" => Some(0),
+                    b"paid_media" => Some(1),
                     _ => None,
                 }
             }
@@ -10629,9 +10947,191 @@ impl crate::de::Tagged for PaidMedia {
         PaidMedia::Unknown(value)
     }
 }
+/// Every field of every [`PaidMedia`] member, read before the member is known.
+#[derive(Default)]
+struct PaidMediaFields {
+    tag: Option<Result<u16, String>>,
+    f_live_photo: Option<Box<LivePhoto>>,
+    f_photo: Option<Vec<PhotoSize>>,
+    f_width: Option<i64>,
+    f_height: Option<i64>,
+    f_duration: Option<i64>,
+    f_video: Option<Box<Video>>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for PaidMediaFields {
+    const NAME: &'static str = "PaidMedia";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    _ => None,
+                }
+            }
+            5 => {
+                match name {
+                    b"photo" => Some(2),
+                    b"width" => Some(3),
+                    b"video" => Some(6),
+                    _ => None,
+                }
+            }
+            6 => {
+                match name {
+                    b"height" => Some(4),
+                    _ => None,
+                }
+            }
+            8 => {
+                match name {
+                    b"duration" => Some(5),
+                    _ => None,
+                }
+            }
+            10 => {
+                match name {
+                    b"live_photo" => Some(1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(crate::de::tag_value::<PaidMedia, A>(&mut __map)?);
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_live_photo,
+                        "live_photo",
+                    )?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(&mut __map, &mut __out.f_photo, "photo")?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(&mut __map, &mut __out.f_width, "width")?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(&mut __map, &mut __out.f_height, "height")?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(&mut __map, &mut __out.f_duration, "duration")?
+                }
+                crate::de::Key::Known(6) => {
+                    crate::de::optional(&mut __map, &mut __out.f_video, "video")?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl PaidMediaFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<PaidMedia, E> {
+        let Self {
+            tag,
+            f_live_photo,
+            f_photo,
+            f_width,
+            f_height,
+            f_duration,
+            f_video,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "photo", f_photo)?;
+                crate::de::keep_value(&mut extra, "width", f_width)?;
+                crate::de::keep_value(&mut extra, "height", f_height)?;
+                crate::de::keep_value(&mut extra, "duration", f_duration)?;
+                crate::de::keep_value(&mut extra, "video", f_video)?;
+                Ok(
+                    PaidMedia::LivePhoto(PaidMediaLivePhoto {
+                        live_photo: crate::de::required(f_live_photo, "live_photo")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "live_photo", f_live_photo)?;
+                crate::de::keep_value(&mut extra, "width", f_width)?;
+                crate::de::keep_value(&mut extra, "height", f_height)?;
+                crate::de::keep_value(&mut extra, "duration", f_duration)?;
+                crate::de::keep_value(&mut extra, "video", f_video)?;
+                Ok(
+                    PaidMedia::Photo(PaidMediaPhoto {
+                        photo: crate::de::required(f_photo, "photo")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "live_photo", f_live_photo)?;
+                crate::de::keep_value(&mut extra, "photo", f_photo)?;
+                crate::de::keep_value(&mut extra, "video", f_video)?;
+                Ok(
+                    PaidMedia::Preview(PaidMediaPreview {
+                        width: f_width,
+                        height: f_height,
+                        duration: f_duration,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(3)) => {
+                crate::de::keep_value(&mut extra, "live_photo", f_live_photo)?;
+                crate::de::keep_value(&mut extra, "photo", f_photo)?;
+                crate::de::keep_value(&mut extra, "width", f_width)?;
+                crate::de::keep_value(&mut extra, "height", f_height)?;
+                crate::de::keep_value(&mut extra, "duration", f_duration)?;
+                Ok(
+                    PaidMedia::Video(PaidMediaVideo {
+                        video: crate::de::required(f_video, "video")?,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "live_photo", f_live_photo)?;
+                crate::de::put_value(&mut object, "photo", f_photo)?;
+                crate::de::put_value(&mut object, "width", f_width)?;
+                crate::de::put_value(&mut object, "height", f_height)?;
+                crate::de::put_value(&mut object, "duration", f_duration)?;
+                crate::de::put_value(&mut object, "video", f_video)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(PaidMedia::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for PaidMedia {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<PaidMediaFields, D>(__d)?.into_member()
     }
 }
 /// The paid media is a live photo.
@@ -10661,17 +11161,17 @@ impl serde::Serialize for PaidMediaLivePhoto {
 }
 impl crate::de::FromMap for PaidMediaLivePhoto {
     const NAME: &'static str = "PaidMediaLivePhoto";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "live_photo" => Some(1),
+                    b"live_photo" => Some(1),
                     _ => None,
                 }
             }
@@ -10756,17 +11256,17 @@ impl serde::Serialize for PaidMediaPhoto {
 }
 impl crate::de::FromMap for PaidMediaPhoto {
     const NAME: &'static str = "PaidMediaPhoto";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "photo" => Some(1),
+                    b"photo" => Some(1),
                     _ => None,
                 }
             }
@@ -10867,29 +11367,29 @@ impl serde::Serialize for PaidMediaPreview {
 }
 impl crate::de::FromMap for PaidMediaPreview {
     const NAME: &'static str = "PaidMediaPreview";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "width" => Some(1),
+                    b"width" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(2),
+                    b"height" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "duration" => Some(3),
+                    b"duration" => Some(3),
                     _ => None,
                 }
             }
@@ -10982,17 +11482,17 @@ impl serde::Serialize for PaidMediaVideo {
 }
 impl crate::de::FromMap for PaidMediaVideo {
     const NAME: &'static str = "PaidMediaVideo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "video" => Some(1),
+                    b"video" => Some(1),
                     _ => None,
                 }
             }
@@ -11096,35 +11596,35 @@ impl serde::Serialize for Contact {
 }
 impl crate::de::FromMap for Contact {
     const NAME: &'static str = "Contact";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "vcard" => Some(4),
+                    b"vcard" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "user_id" => Some(3),
+                    b"user_id" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "last_name" => Some(2),
+                    b"last_name" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "first_name" => Some(1),
+                    b"first_name" => Some(1),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "phone_number" => Some(0),
+                    b"phone_number" => Some(0),
                     _ => None,
                 }
             }
@@ -11241,12 +11741,12 @@ impl serde::Serialize for Dice {
 }
 impl crate::de::FromMap for Dice {
     const NAME: &'static str = "Dice";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "emoji" => Some(0),
-                    "value" => Some(1),
+                    b"emoji" => Some(0),
+                    b"value" => Some(1),
                     _ => None,
                 }
             }
@@ -11328,11 +11828,11 @@ impl serde::Serialize for Link {
 }
 impl crate::de::FromMap for Link {
     const NAME: &'static str = "Link";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(0),
+                    b"url" => Some(0),
                     _ => None,
                 }
             }
@@ -11559,45 +12059,45 @@ impl serde::Serialize for PollMedia {
 }
 impl crate::de::FromMap for PollMedia {
     const NAME: &'static str = "PollMedia";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "link" => Some(3),
+                    b"link" => Some(3),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "audio" => Some(1),
-                    "photo" => Some(6),
-                    "venue" => Some(8),
-                    "video" => Some(9),
+                    b"audio" => Some(1),
+                    b"photo" => Some(6),
+                    b"venue" => Some(8),
+                    b"video" => Some(9),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "sticker" => Some(7),
+                    b"sticker" => Some(7),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "document" => Some(2),
-                    "location" => Some(5),
+                    b"document" => Some(2),
+                    b"location" => Some(5),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "animation" => Some(0),
+                    b"animation" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "live_photo" => Some(4),
+                    b"live_photo" => Some(4),
                     _ => None,
                 }
             }
@@ -11618,7 +12118,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Animation(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Animation>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11633,7 +12136,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Audio(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Audio>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11644,7 +12150,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Document(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Document>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11659,7 +12168,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Link(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Link>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11670,7 +12182,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::LivePhoto(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<LivePhoto>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11685,7 +12200,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Location(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Location>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11711,7 +12229,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Sticker(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Sticker>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11722,7 +12243,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Venue(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Venue>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -11733,7 +12257,10 @@ impl crate::de::FromMap for PollMedia {
                     if __kind.is_none() {
                         __kind = Some(
                             PollMediaKind::Video(
-                                serde::de::MapAccess::next_value(&mut __map)?,
+                                serde::de::MapAccess::next_value_seed(
+                                    &mut __map,
+                                    crate::de::Boxed::<Video>::new(),
+                                )?,
                             ),
                         );
                     } else {
@@ -12195,33 +12722,33 @@ impl serde::Serialize for PollOption {
 }
 impl crate::de::FromMap for PollOption {
     const NAME: &'static str = "PollOption";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(1),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "media" => Some(3),
+                    b"media" => Some(3),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "voter_count" => Some(4),
+                    b"voter_count" => Some(4),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "persistent_id" => Some(0),
-                    "text_entities" => Some(2),
-                    "added_by_user" => Some(5),
-                    "added_by_chat" => Some(6),
-                    "addition_date" => Some(7),
+                    b"persistent_id" => Some(0),
+                    b"text_entities" => Some(2),
+                    b"added_by_user" => Some(5),
+                    b"added_by_chat" => Some(6),
+                    b"addition_date" => Some(7),
                     _ => None,
                 }
             }
@@ -12517,30 +13044,30 @@ impl serde::Serialize for PollAnswer {
 }
 impl crate::de::FromMap for PollAnswer {
     const NAME: &'static str = "PollAnswer";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(2),
+                    b"user" => Some(2),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "poll_id" => Some(0),
+                    b"poll_id" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "voter_chat" => Some(1),
-                    "option_ids" => Some(3),
+                    b"voter_chat" => Some(1),
+                    b"option_ids" => Some(3),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "option_persistent_ids" => Some(4),
+                    b"option_persistent_ids" => Some(4),
                     _ => None,
                 }
             }
@@ -12785,101 +13312,101 @@ impl serde::Serialize for Poll {
 }
 impl crate::de::FromMap for Poll {
     const NAME: &'static str = "Poll";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(7),
+                    b"type" => Some(7),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "media" => Some(20),
+                    b"media" => Some(20),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "options" => Some(3),
+                    b"options" => Some(3),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "question" => Some(1),
+                    b"question" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "is_closed" => Some(5),
+                    b"is_closed" => Some(5),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "close_date" => Some(17),
+                    b"close_date" => Some(17),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "explanation" => Some(13),
-                    "open_period" => Some(16),
-                    "description" => Some(18),
+                    b"explanation" => Some(13),
+                    b"open_period" => Some(16),
+                    b"description" => Some(18),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_anonymous" => Some(6),
-                    "members_only" => Some(10),
+                    b"is_anonymous" => Some(6),
+                    b"members_only" => Some(10),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "country_codes" => Some(11),
+                    b"country_codes" => Some(11),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "allows_revoting" => Some(9),
+                    b"allows_revoting" => Some(9),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "question_entities" => Some(2),
-                    "total_voter_count" => Some(4),
-                    "explanation_media" => Some(15),
+                    b"question_entities" => Some(2),
+                    b"total_voter_count" => Some(4),
+                    b"explanation_media" => Some(15),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "correct_option_ids" => Some(12),
+                    b"correct_option_ids" => Some(12),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "explanation_entities" => Some(14),
-                    "description_entities" => Some(19),
+                    b"explanation_entities" => Some(14),
+                    b"description_entities" => Some(19),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "allows_multiple_answers" => Some(8),
+                    b"allows_multiple_answers" => Some(8),
                     _ => None,
                 }
             }
@@ -13229,36 +13756,36 @@ impl serde::Serialize for ChecklistTask {
 }
 impl crate::de::FromMap for ChecklistTask {
     const NAME: &'static str = "ChecklistTask";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "text" => Some(1),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "text_entities" => Some(2),
+                    b"text_entities" => Some(2),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "completion_date" => Some(5),
+                    b"completion_date" => Some(5),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "completed_by_user" => Some(3),
-                    "completed_by_chat" => Some(4),
+                    b"completed_by_user" => Some(3),
+                    b"completed_by_chat" => Some(4),
                     _ => None,
                 }
             }
@@ -13422,30 +13949,30 @@ impl serde::Serialize for Checklist {
 }
 impl crate::de::FromMap for Checklist {
     const NAME: &'static str = "Checklist";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(0),
-                    "tasks" => Some(2),
+                    b"title" => Some(0),
+                    b"tasks" => Some(2),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "title_entities" => Some(1),
+                    b"title_entities" => Some(1),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "others_can_add_tasks" => Some(3),
+                    b"others_can_add_tasks" => Some(3),
                     _ => None,
                 }
             }
             29 => {
                 match name {
-                    "others_can_mark_tasks_as_done" => Some(4),
+                    b"others_can_mark_tasks_as_done" => Some(4),
                     _ => None,
                 }
             }
@@ -13881,41 +14408,41 @@ impl serde::Serialize for Location {
 }
 impl crate::de::FromMap for Location {
     const NAME: &'static str = "Location";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "heading" => Some(4),
+                    b"heading" => Some(4),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "latitude" => Some(0),
+                    b"latitude" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "longitude" => Some(1),
+                    b"longitude" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "live_period" => Some(3),
+                    b"live_period" => Some(3),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "horizontal_accuracy" => Some(2),
+                    b"horizontal_accuracy" => Some(2),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "proximity_alert_radius" => Some(5),
+                    b"proximity_alert_radius" => Some(5),
                     _ => None,
                 }
             }
@@ -14079,42 +14606,42 @@ impl serde::Serialize for Venue {
 }
 impl crate::de::FromMap for Venue {
     const NAME: &'static str = "Venue";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(1),
+                    b"title" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "address" => Some(2),
+                    b"address" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(0),
+                    b"location" => Some(0),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "foursquare_id" => Some(3),
+                    b"foursquare_id" => Some(3),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "foursquare_type" => Some(4),
-                    "google_place_id" => Some(5),
+                    b"foursquare_type" => Some(4),
+                    b"google_place_id" => Some(5),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "google_place_type" => Some(6),
+                    b"google_place_type" => Some(6),
                     _ => None,
                 }
             }
@@ -14271,17 +14798,17 @@ impl serde::Serialize for WebAppData {
 }
 impl crate::de::FromMap for WebAppData {
     const NAME: &'static str = "WebAppData";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "data" => Some(0),
+                    b"data" => Some(0),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "button_text" => Some(1),
+                    b"button_text" => Some(1),
                     _ => None,
                 }
             }
@@ -14377,18 +14904,18 @@ impl serde::Serialize for ProximityAlertTriggered {
 }
 impl crate::de::FromMap for ProximityAlertTriggered {
     const NAME: &'static str = "ProximityAlertTriggered";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "watcher" => Some(1),
+                    b"watcher" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "traveler" => Some(0),
-                    "distance" => Some(2),
+                    b"traveler" => Some(0),
+                    b"distance" => Some(2),
                     _ => None,
                 }
             }
@@ -14480,11 +15007,11 @@ impl serde::Serialize for MessageAutoDeleteTimerChanged {
 }
 impl crate::de::FromMap for MessageAutoDeleteTimerChanged {
     const NAME: &'static str = "MessageAutoDeleteTimerChanged";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             24 => {
                 match name {
-                    "message_auto_delete_time" => Some(0),
+                    b"message_auto_delete_time" => Some(0),
                     _ => None,
                 }
             }
@@ -14571,11 +15098,11 @@ impl serde::Serialize for ManagedBotCreated {
 }
 impl crate::de::FromMap for ManagedBotCreated {
     const NAME: &'static str = "ManagedBotCreated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "bot" => Some(0),
+                    b"bot" => Some(0),
                     _ => None,
                 }
             }
@@ -14654,17 +15181,17 @@ impl serde::Serialize for ManagedBotUpdated {
 }
 impl crate::de::FromMap for ManagedBotUpdated {
     const NAME: &'static str = "ManagedBotUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "bot" => Some(1),
+                    b"bot" => Some(1),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "user" => Some(0),
+                    b"user" => Some(0),
                     _ => None,
                 }
             }
@@ -14756,23 +15283,23 @@ impl serde::Serialize for BotSubscriptionUpdated {
 }
 impl crate::de::FromMap for BotSubscriptionUpdated {
     const NAME: &'static str = "BotSubscriptionUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(0),
+                    b"user" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "state" => Some(2),
+                    b"state" => Some(2),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(1),
+                    b"invoice_payload" => Some(1),
                     _ => None,
                 }
             }
@@ -14887,23 +15414,23 @@ impl serde::Serialize for MessageGenerationStopped {
 }
 impl crate::de::FromMap for MessageGenerationStopped {
     const NAME: &'static str = "MessageGenerationStopped";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
+                    b"chat" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "draft_id" => Some(2),
+                    b"draft_id" => Some(2),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "message_thread_id" => Some(1),
+                    b"message_thread_id" => Some(1),
                     _ => None,
                 }
             }
@@ -15018,24 +15545,24 @@ impl serde::Serialize for PollOptionAdded {
 }
 impl crate::de::FromMap for PollOptionAdded {
     const NAME: &'static str = "PollOptionAdded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "option_text" => Some(2),
+                    b"option_text" => Some(2),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "poll_message" => Some(0),
+                    b"poll_message" => Some(0),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "option_persistent_id" => Some(1),
-                    "option_text_entities" => Some(3),
+                    b"option_persistent_id" => Some(1),
+                    b"option_text_entities" => Some(3),
                     _ => None,
                 }
             }
@@ -15179,24 +15706,24 @@ impl serde::Serialize for PollOptionDeleted {
 }
 impl crate::de::FromMap for PollOptionDeleted {
     const NAME: &'static str = "PollOptionDeleted";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "option_text" => Some(2),
+                    b"option_text" => Some(2),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "poll_message" => Some(0),
+                    b"poll_message" => Some(0),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "option_persistent_id" => Some(1),
-                    "option_text_entities" => Some(3),
+                    b"option_persistent_id" => Some(1),
+                    b"option_text_entities" => Some(3),
                     _ => None,
                 }
             }
@@ -15321,11 +15848,11 @@ impl serde::Serialize for ChatBoostAdded {
 }
 impl crate::de::FromMap for ChatBoostAdded {
     const NAME: &'static str = "ChatBoostAdded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "boost_count" => Some(0),
+                    b"boost_count" => Some(0),
                     _ => None,
                 }
             }
@@ -15480,9 +16007,185 @@ impl crate::de::Tagged for BackgroundFill {
         BackgroundFill::Unknown(value)
     }
 }
+/// Every field of every [`BackgroundFill`] member, read before the member is known.
+#[derive(Default)]
+struct BackgroundFillFields {
+    tag: Option<Result<u16, String>>,
+    f_color: Option<i64>,
+    f_top_color: Option<i64>,
+    f_bottom_color: Option<i64>,
+    f_rotation_angle: Option<i64>,
+    f_colors: Option<Vec<i64>>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for BackgroundFillFields {
+    const NAME: &'static str = "BackgroundFill";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    _ => None,
+                }
+            }
+            5 => {
+                match name {
+                    b"color" => Some(1),
+                    _ => None,
+                }
+            }
+            6 => {
+                match name {
+                    b"colors" => Some(5),
+                    _ => None,
+                }
+            }
+            9 => {
+                match name {
+                    b"top_color" => Some(2),
+                    _ => None,
+                }
+            }
+            12 => {
+                match name {
+                    b"bottom_color" => Some(3),
+                    _ => None,
+                }
+            }
+            14 => {
+                match name {
+                    b"rotation_angle" => Some(4),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<BackgroundFill, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_color, "color")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(&mut __map, &mut __out.f_top_color, "top_color")?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_bottom_color,
+                        "bottom_color",
+                    )?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_rotation_angle,
+                        "rotation_angle",
+                    )?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(&mut __map, &mut __out.f_colors, "colors")?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl BackgroundFillFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<BackgroundFill, E> {
+        let Self {
+            tag,
+            f_color,
+            f_top_color,
+            f_bottom_color,
+            f_rotation_angle,
+            f_colors,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "top_color", f_top_color)?;
+                crate::de::keep_value(&mut extra, "bottom_color", f_bottom_color)?;
+                crate::de::keep_value(&mut extra, "rotation_angle", f_rotation_angle)?;
+                crate::de::keep_value(&mut extra, "colors", f_colors)?;
+                Ok(
+                    BackgroundFill::Solid(BackgroundFillSolid {
+                        color: crate::de::required(f_color, "color")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "color", f_color)?;
+                crate::de::keep_value(&mut extra, "colors", f_colors)?;
+                Ok(
+                    BackgroundFill::Gradient(BackgroundFillGradient {
+                        top_color: crate::de::required(f_top_color, "top_color")?,
+                        bottom_color: crate::de::required(
+                            f_bottom_color,
+                            "bottom_color",
+                        )?,
+                        rotation_angle: crate::de::required(
+                            f_rotation_angle,
+                            "rotation_angle",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "color", f_color)?;
+                crate::de::keep_value(&mut extra, "top_color", f_top_color)?;
+                crate::de::keep_value(&mut extra, "bottom_color", f_bottom_color)?;
+                crate::de::keep_value(&mut extra, "rotation_angle", f_rotation_angle)?;
+                Ok(
+                    BackgroundFill::FreeformGradient(BackgroundFillFreeformGradient {
+                        colors: crate::de::required(f_colors, "colors")?,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "color", f_color)?;
+                crate::de::put_value(&mut object, "top_color", f_top_color)?;
+                crate::de::put_value(&mut object, "bottom_color", f_bottom_color)?;
+                crate::de::put_value(&mut object, "rotation_angle", f_rotation_angle)?;
+                crate::de::put_value(&mut object, "colors", f_colors)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(BackgroundFill::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for BackgroundFill {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<BackgroundFillFields, D>(__d)?.into_member()
     }
 }
 /// The background is filled using the selected color.
@@ -15512,17 +16215,17 @@ impl serde::Serialize for BackgroundFillSolid {
 }
 impl crate::de::FromMap for BackgroundFillSolid {
     const NAME: &'static str = "BackgroundFillSolid";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "color" => Some(1),
+                    b"color" => Some(1),
                     _ => None,
                 }
             }
@@ -15613,29 +16316,29 @@ impl serde::Serialize for BackgroundFillGradient {
 }
 impl crate::de::FromMap for BackgroundFillGradient {
     const NAME: &'static str = "BackgroundFillGradient";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "top_color" => Some(1),
+                    b"top_color" => Some(1),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "bottom_color" => Some(2),
+                    b"bottom_color" => Some(2),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "rotation_angle" => Some(3),
+                    b"rotation_angle" => Some(3),
                     _ => None,
                 }
             }
@@ -15740,17 +16443,17 @@ impl serde::Serialize for BackgroundFillFreeformGradient {
 }
 impl crate::de::FromMap for BackgroundFillFreeformGradient {
     const NAME: &'static str = "BackgroundFillFreeformGradient";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "colors" => Some(1),
+                    b"colors" => Some(1),
                     _ => None,
                 }
             }
@@ -15924,9 +16627,250 @@ impl crate::de::Tagged for BackgroundType {
         BackgroundType::Unknown(value)
     }
 }
+/// Every field of every [`BackgroundType`] member, read before the member is known.
+#[derive(Default)]
+struct BackgroundTypeFields {
+    tag: Option<Result<u16, String>>,
+    f_fill: Option<Box<BackgroundFill>>,
+    f_dark_theme_dimming: Option<i64>,
+    f_document: Option<Box<Document>>,
+    f_is_blurred: Option<bool>,
+    f_is_moving: Option<bool>,
+    f_intensity: Option<i64>,
+    f_is_inverted: Option<bool>,
+    f_theme_name: Option<String>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for BackgroundTypeFields {
+    const NAME: &'static str = "BackgroundType";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    b"fill" => Some(1),
+                    _ => None,
+                }
+            }
+            8 => {
+                match name {
+                    b"document" => Some(3),
+                    _ => None,
+                }
+            }
+            9 => {
+                match name {
+                    b"is_moving" => Some(5),
+                    b"intensity" => Some(6),
+                    _ => None,
+                }
+            }
+            10 => {
+                match name {
+                    b"is_blurred" => Some(4),
+                    b"theme_name" => Some(8),
+                    _ => None,
+                }
+            }
+            11 => {
+                match name {
+                    b"is_inverted" => Some(7),
+                    _ => None,
+                }
+            }
+            18 => {
+                match name {
+                    b"dark_theme_dimming" => Some(2),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<BackgroundType, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_fill, "fill")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_dark_theme_dimming,
+                        "dark_theme_dimming",
+                    )?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(&mut __map, &mut __out.f_document, "document")?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_is_blurred,
+                        "is_blurred",
+                    )?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(&mut __map, &mut __out.f_is_moving, "is_moving")?
+                }
+                crate::de::Key::Known(6) => {
+                    crate::de::optional(&mut __map, &mut __out.f_intensity, "intensity")?
+                }
+                crate::de::Key::Known(7) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_is_inverted,
+                        "is_inverted",
+                    )?
+                }
+                crate::de::Key::Known(8) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_theme_name,
+                        "theme_name",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl BackgroundTypeFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<BackgroundType, E> {
+        let Self {
+            tag,
+            f_fill,
+            f_dark_theme_dimming,
+            f_document,
+            f_is_blurred,
+            f_is_moving,
+            f_intensity,
+            f_is_inverted,
+            f_theme_name,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "document", f_document)?;
+                crate::de::keep_value(&mut extra, "is_blurred", f_is_blurred)?;
+                crate::de::keep_value(&mut extra, "is_moving", f_is_moving)?;
+                crate::de::keep_value(&mut extra, "intensity", f_intensity)?;
+                crate::de::keep_value(&mut extra, "is_inverted", f_is_inverted)?;
+                crate::de::keep_value(&mut extra, "theme_name", f_theme_name)?;
+                Ok(
+                    BackgroundType::Fill(BackgroundTypeFill {
+                        fill: crate::de::required(f_fill, "fill")?,
+                        dark_theme_dimming: crate::de::required(
+                            f_dark_theme_dimming,
+                            "dark_theme_dimming",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "fill", f_fill)?;
+                crate::de::keep_value(&mut extra, "intensity", f_intensity)?;
+                crate::de::keep_value(&mut extra, "is_inverted", f_is_inverted)?;
+                crate::de::keep_value(&mut extra, "theme_name", f_theme_name)?;
+                Ok(
+                    BackgroundType::Wallpaper(BackgroundTypeWallpaper {
+                        document: crate::de::required(f_document, "document")?,
+                        dark_theme_dimming: crate::de::required(
+                            f_dark_theme_dimming,
+                            "dark_theme_dimming",
+                        )?,
+                        is_blurred: f_is_blurred,
+                        is_moving: f_is_moving,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "dark_theme_dimming",
+                    f_dark_theme_dimming,
+                )?;
+                crate::de::keep_value(&mut extra, "is_blurred", f_is_blurred)?;
+                crate::de::keep_value(&mut extra, "theme_name", f_theme_name)?;
+                Ok(
+                    BackgroundType::Pattern(BackgroundTypePattern {
+                        document: crate::de::required(f_document, "document")?,
+                        fill: crate::de::required(f_fill, "fill")?,
+                        intensity: crate::de::required(f_intensity, "intensity")?,
+                        is_inverted: f_is_inverted,
+                        is_moving: f_is_moving,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(3)) => {
+                crate::de::keep_value(&mut extra, "fill", f_fill)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "dark_theme_dimming",
+                    f_dark_theme_dimming,
+                )?;
+                crate::de::keep_value(&mut extra, "document", f_document)?;
+                crate::de::keep_value(&mut extra, "is_blurred", f_is_blurred)?;
+                crate::de::keep_value(&mut extra, "is_moving", f_is_moving)?;
+                crate::de::keep_value(&mut extra, "intensity", f_intensity)?;
+                crate::de::keep_value(&mut extra, "is_inverted", f_is_inverted)?;
+                Ok(
+                    BackgroundType::ChatTheme(BackgroundTypeChatTheme {
+                        theme_name: crate::de::required(f_theme_name, "theme_name")?,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "fill", f_fill)?;
+                crate::de::put_value(
+                    &mut object,
+                    "dark_theme_dimming",
+                    f_dark_theme_dimming,
+                )?;
+                crate::de::put_value(&mut object, "document", f_document)?;
+                crate::de::put_value(&mut object, "is_blurred", f_is_blurred)?;
+                crate::de::put_value(&mut object, "is_moving", f_is_moving)?;
+                crate::de::put_value(&mut object, "intensity", f_intensity)?;
+                crate::de::put_value(&mut object, "is_inverted", f_is_inverted)?;
+                crate::de::put_value(&mut object, "theme_name", f_theme_name)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(BackgroundType::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for BackgroundType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<BackgroundTypeFields, D>(__d)?.into_member()
     }
 }
 /// The background is automatically filled based on the selected colors.
@@ -15961,18 +16905,18 @@ impl serde::Serialize for BackgroundTypeFill {
 }
 impl crate::de::FromMap for BackgroundTypeFill {
     const NAME: &'static str = "BackgroundTypeFill";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "fill" => Some(1),
+                    b"type" => Some(0),
+                    b"fill" => Some(1),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "dark_theme_dimming" => Some(2),
+                    b"dark_theme_dimming" => Some(2),
                     _ => None,
                 }
             }
@@ -16093,35 +17037,35 @@ impl serde::Serialize for BackgroundTypeWallpaper {
 }
 impl crate::de::FromMap for BackgroundTypeWallpaper {
     const NAME: &'static str = "BackgroundTypeWallpaper";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "document" => Some(1),
+                    b"document" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "is_moving" => Some(4),
+                    b"is_moving" => Some(4),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_blurred" => Some(3),
+                    b"is_blurred" => Some(3),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "dark_theme_dimming" => Some(2),
+                    b"dark_theme_dimming" => Some(2),
                     _ => None,
                 }
             }
@@ -16267,31 +17211,31 @@ impl serde::Serialize for BackgroundTypePattern {
 }
 impl crate::de::FromMap for BackgroundTypePattern {
     const NAME: &'static str = "BackgroundTypePattern";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "fill" => Some(2),
+                    b"type" => Some(0),
+                    b"fill" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "document" => Some(1),
+                    b"document" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "intensity" => Some(3),
-                    "is_moving" => Some(5),
+                    b"intensity" => Some(3),
+                    b"is_moving" => Some(5),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "is_inverted" => Some(4),
+                    b"is_inverted" => Some(4),
                     _ => None,
                 }
             }
@@ -16412,17 +17356,17 @@ impl serde::Serialize for BackgroundTypeChatTheme {
 }
 impl crate::de::FromMap for BackgroundTypeChatTheme {
     const NAME: &'static str = "BackgroundTypeChatTheme";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "theme_name" => Some(1),
+                    b"theme_name" => Some(1),
                     _ => None,
                 }
             }
@@ -16504,11 +17448,11 @@ impl serde::Serialize for ChatBackground {
 }
 impl crate::de::FromMap for ChatBackground {
     const NAME: &'static str = "ChatBackground";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -16604,23 +17548,23 @@ impl serde::Serialize for ChecklistTasksDone {
 }
 impl crate::de::FromMap for ChecklistTasksDone {
     const NAME: &'static str = "ChecklistTasksDone";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             17 => {
                 match name {
-                    "checklist_message" => Some(0),
+                    b"checklist_message" => Some(0),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "marked_as_done_task_ids" => Some(1),
+                    b"marked_as_done_task_ids" => Some(1),
                     _ => None,
                 }
             }
             27 => {
                 match name {
-                    "marked_as_not_done_task_ids" => Some(2),
+                    b"marked_as_not_done_task_ids" => Some(2),
                     _ => None,
                 }
             }
@@ -16739,17 +17683,17 @@ impl serde::Serialize for ChecklistTasksAdded {
 }
 impl crate::de::FromMap for ChecklistTasksAdded {
     const NAME: &'static str = "ChecklistTasksAdded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "tasks" => Some(1),
+                    b"tasks" => Some(1),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "checklist_message" => Some(0),
+                    b"checklist_message" => Some(0),
                     _ => None,
                 }
             }
@@ -16843,11 +17787,11 @@ impl serde::Serialize for CommunityChatAdded {
 }
 impl crate::de::FromMap for CommunityChatAdded {
     const NAME: &'static str = "CommunityChatAdded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             9 => {
                 match name {
-                    "community" => Some(0),
+                    b"community" => Some(0),
                     _ => None,
                 }
             }
@@ -16927,11 +17871,11 @@ impl serde::Serialize for CommunityChatJoined {
 }
 impl crate::de::FromMap for CommunityChatJoined {
     const NAME: &'static str = "CommunityChatJoined";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             9 => {
                 match name {
-                    "community" => Some(0),
+                    b"community" => Some(0),
                     _ => None,
                 }
             }
@@ -17006,7 +17950,7 @@ impl serde::Serialize for CommunityChatRemoved {
 }
 impl crate::de::FromMap for CommunityChatRemoved {
     const NAME: &'static str = "CommunityChatRemoved";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -17088,29 +18032,29 @@ impl serde::Serialize for ForumTopicCreated {
 }
 impl crate::de::FromMap for ForumTopicCreated {
     const NAME: &'static str = "ForumTopicCreated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "icon_color" => Some(1),
+                    b"icon_color" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "is_name_implicit" => Some(3),
+                    b"is_name_implicit" => Some(3),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "icon_custom_emoji_id" => Some(2),
+                    b"icon_custom_emoji_id" => Some(2),
                     _ => None,
                 }
             }
@@ -17219,7 +18163,7 @@ impl serde::Serialize for ForumTopicClosed {
 }
 impl crate::de::FromMap for ForumTopicClosed {
     const NAME: &'static str = "ForumTopicClosed";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -17291,17 +18235,17 @@ impl serde::Serialize for ForumTopicEdited {
 }
 impl crate::de::FromMap for ForumTopicEdited {
     const NAME: &'static str = "ForumTopicEdited";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "icon_custom_emoji_id" => Some(1),
+                    b"icon_custom_emoji_id" => Some(1),
                     _ => None,
                 }
             }
@@ -17386,7 +18330,7 @@ impl serde::Serialize for ForumTopicReopened {
 }
 impl crate::de::FromMap for ForumTopicReopened {
     const NAME: &'static str = "ForumTopicReopened";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -17444,7 +18388,7 @@ impl serde::Serialize for GeneralForumTopicHidden {
 }
 impl crate::de::FromMap for GeneralForumTopicHidden {
     const NAME: &'static str = "GeneralForumTopicHidden";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -17502,7 +18446,7 @@ impl serde::Serialize for GeneralForumTopicUnhidden {
 }
 impl crate::de::FromMap for GeneralForumTopicUnhidden {
     const NAME: &'static str = "GeneralForumTopicUnhidden";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -17593,35 +18537,35 @@ impl serde::Serialize for SharedUser {
 }
 impl crate::de::FromMap for SharedUser {
     const NAME: &'static str = "SharedUser";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "photo" => Some(4),
+                    b"photo" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "user_id" => Some(0),
+                    b"user_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(3),
+                    b"username" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "last_name" => Some(2),
+                    b"last_name" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "first_name" => Some(1),
+                    b"first_name" => Some(1),
                     _ => None,
                 }
             }
@@ -17742,17 +18686,17 @@ impl serde::Serialize for UsersShared {
 }
 impl crate::de::FromMap for UsersShared {
     const NAME: &'static str = "UsersShared";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "users" => Some(1),
+                    b"users" => Some(1),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "request_id" => Some(0),
+                    b"request_id" => Some(0),
                     _ => None,
                 }
             }
@@ -17868,30 +18812,30 @@ impl serde::Serialize for ChatShared {
 }
 impl crate::de::FromMap for ChatShared {
     const NAME: &'static str = "ChatShared";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(2),
-                    "photo" => Some(4),
+                    b"title" => Some(2),
+                    b"photo" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "chat_id" => Some(1),
+                    b"chat_id" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(3),
+                    b"username" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "request_id" => Some(0),
+                    b"request_id" => Some(0),
                     _ => None,
                 }
             }
@@ -18019,18 +18963,18 @@ impl serde::Serialize for WriteAccessAllowed {
 }
 impl crate::de::FromMap for WriteAccessAllowed {
     const NAME: &'static str = "WriteAccessAllowed";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "from_request" => Some(0),
-                    "web_app_name" => Some(1),
+                    b"from_request" => Some(0),
+                    b"web_app_name" => Some(1),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "from_attachment_menu" => Some(2),
+                    b"from_attachment_menu" => Some(2),
                     _ => None,
                 }
             }
@@ -18142,11 +19086,11 @@ impl serde::Serialize for VideoChatScheduled {
 }
 impl crate::de::FromMap for VideoChatScheduled {
     const NAME: &'static str = "VideoChatScheduled";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             10 => {
                 match name {
-                    "start_date" => Some(0),
+                    b"start_date" => Some(0),
                     _ => None,
                 }
             }
@@ -18215,7 +19159,7 @@ impl serde::Serialize for VideoChatStarted {
 }
 impl crate::de::FromMap for VideoChatStarted {
     const NAME: &'static str = "VideoChatStarted";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -18278,11 +19222,11 @@ impl serde::Serialize for VideoChatEnded {
 }
 impl crate::de::FromMap for VideoChatEnded {
     const NAME: &'static str = "VideoChatEnded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             8 => {
                 match name {
-                    "duration" => Some(0),
+                    b"duration" => Some(0),
                     _ => None,
                 }
             }
@@ -18356,11 +19300,11 @@ impl serde::Serialize for VideoChatParticipantsInvited {
 }
 impl crate::de::FromMap for VideoChatParticipantsInvited {
     const NAME: &'static str = "VideoChatParticipantsInvited";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "users" => Some(0),
+                    b"users" => Some(0),
                     _ => None,
                 }
             }
@@ -18434,11 +19378,11 @@ impl serde::Serialize for PaidMessagePriceChanged {
 }
 impl crate::de::FromMap for PaidMessagePriceChanged {
     const NAME: &'static str = "PaidMessagePriceChanged";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             23 => {
                 match name {
-                    "paid_message_star_count" => Some(0),
+                    b"paid_message_star_count" => Some(0),
                     _ => None,
                 }
             }
@@ -18536,17 +19480,17 @@ impl serde::Serialize for DirectMessagePriceChanged {
 }
 impl crate::de::FromMap for DirectMessagePriceChanged {
     const NAME: &'static str = "DirectMessagePriceChanged";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             25 => {
                 match name {
-                    "direct_message_star_count" => Some(1),
+                    b"direct_message_star_count" => Some(1),
                     _ => None,
                 }
             }
             27 => {
                 match name {
-                    "are_direct_messages_enabled" => Some(0),
+                    b"are_direct_messages_enabled" => Some(0),
                     _ => None,
                 }
             }
@@ -18661,23 +19605,23 @@ impl serde::Serialize for SuggestedPostApproved {
 }
 impl crate::de::FromMap for SuggestedPostApproved {
     const NAME: &'static str = "SuggestedPostApproved";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "price" => Some(1),
+                    b"price" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "send_date" => Some(2),
+                    b"send_date" => Some(2),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "suggested_post_message" => Some(0),
+                    b"suggested_post_message" => Some(0),
                     _ => None,
                 }
             }
@@ -18784,17 +19728,17 @@ impl serde::Serialize for SuggestedPostApprovalFailed {
 }
 impl crate::de::FromMap for SuggestedPostApprovalFailed {
     const NAME: &'static str = "SuggestedPostApprovalFailed";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "price" => Some(1),
+                    b"price" => Some(1),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "suggested_post_message" => Some(0),
+                    b"suggested_post_message" => Some(0),
                     _ => None,
                 }
             }
@@ -18897,17 +19841,17 @@ impl serde::Serialize for SuggestedPostDeclined {
 }
 impl crate::de::FromMap for SuggestedPostDeclined {
     const NAME: &'static str = "SuggestedPostDeclined";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "comment" => Some(1),
+                    b"comment" => Some(1),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "suggested_post_message" => Some(0),
+                    b"suggested_post_message" => Some(0),
                     _ => None,
                 }
             }
@@ -19022,29 +19966,29 @@ impl serde::Serialize for SuggestedPostPaid {
 }
 impl crate::de::FromMap for SuggestedPostPaid {
     const NAME: &'static str = "SuggestedPostPaid";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "amount" => Some(2),
+                    b"amount" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "currency" => Some(1),
+                    b"currency" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "star_amount" => Some(3),
+                    b"star_amount" => Some(3),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "suggested_post_message" => Some(0),
+                    b"suggested_post_message" => Some(0),
                     _ => None,
                 }
             }
@@ -19161,17 +20105,17 @@ impl serde::Serialize for SuggestedPostRefunded {
 }
 impl crate::de::FromMap for SuggestedPostRefunded {
     const NAME: &'static str = "SuggestedPostRefunded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "reason" => Some(1),
+                    b"reason" => Some(1),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "suggested_post_message" => Some(0),
+                    b"suggested_post_message" => Some(0),
                     _ => None,
                 }
             }
@@ -19267,11 +20211,11 @@ impl serde::Serialize for GiveawayCreated {
 }
 impl crate::de::FromMap for GiveawayCreated {
     const NAME: &'static str = "GiveawayCreated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             16 => {
                 match name {
-                    "prize_star_count" => Some(0),
+                    b"prize_star_count" => Some(0),
                     _ => None,
                 }
             }
@@ -19407,54 +20351,54 @@ impl serde::Serialize for Giveaway {
 }
 impl crate::de::FromMap for Giveaway {
     const NAME: &'static str = "Giveaway";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "chats" => Some(0),
+                    b"chats" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "winner_count" => Some(2),
+                    b"winner_count" => Some(2),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "country_codes" => Some(6),
+                    b"country_codes" => Some(6),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "only_new_members" => Some(3),
-                    "prize_star_count" => Some(7),
+                    b"only_new_members" => Some(3),
+                    b"prize_star_count" => Some(7),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "prize_description" => Some(5),
+                    b"prize_description" => Some(5),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "has_public_winners" => Some(4),
+                    b"has_public_winners" => Some(4),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "winners_selection_date" => Some(1),
+                    b"winners_selection_date" => Some(1),
                     _ => None,
                 }
             }
             32 => {
                 match name {
-                    "premium_subscription_month_count" => Some(8),
+                    b"premium_subscription_month_count" => Some(8),
                     _ => None,
                 }
             }
@@ -19714,62 +20658,62 @@ impl serde::Serialize for GiveawayWinners {
 }
 impl crate::de::FromMap for GiveawayWinners {
     const NAME: &'static str = "GiveawayWinners";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
+                    b"chat" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "winners" => Some(4),
+                    b"winners" => Some(4),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "winner_count" => Some(3),
-                    "was_refunded" => Some(10),
+                    b"winner_count" => Some(3),
+                    b"was_refunded" => Some(10),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "prize_star_count" => Some(6),
-                    "only_new_members" => Some(9),
+                    b"prize_star_count" => Some(6),
+                    b"only_new_members" => Some(9),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "prize_description" => Some(11),
+                    b"prize_description" => Some(11),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "giveaway_message_id" => Some(1),
+                    b"giveaway_message_id" => Some(1),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "additional_chat_count" => Some(5),
-                    "unclaimed_prize_count" => Some(8),
+                    b"additional_chat_count" => Some(5),
+                    b"unclaimed_prize_count" => Some(8),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "winners_selection_date" => Some(2),
+                    b"winners_selection_date" => Some(2),
                     _ => None,
                 }
             }
             32 => {
                 match name {
-                    "premium_subscription_month_count" => Some(7),
+                    b"premium_subscription_month_count" => Some(7),
                     _ => None,
                 }
             }
@@ -20018,24 +20962,24 @@ impl serde::Serialize for GiveawayCompleted {
 }
 impl crate::de::FromMap for GiveawayCompleted {
     const NAME: &'static str = "GiveawayCompleted";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "winner_count" => Some(0),
+                    b"winner_count" => Some(0),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "giveaway_message" => Some(2),
-                    "is_star_giveaway" => Some(3),
+                    b"giveaway_message" => Some(2),
+                    b"is_star_giveaway" => Some(3),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "unclaimed_prize_count" => Some(1),
+                    b"unclaimed_prize_count" => Some(1),
                     _ => None,
                 }
             }
@@ -20235,30 +21179,30 @@ impl serde::Serialize for LinkPreviewOptions {
 }
 impl crate::de::FromMap for LinkPreviewOptions {
     const NAME: &'static str = "LinkPreviewOptions";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(1),
+                    b"url" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "is_disabled" => Some(0),
+                    b"is_disabled" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "show_above_text" => Some(4),
+                    b"show_above_text" => Some(4),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "prefer_small_media" => Some(2),
-                    "prefer_large_media" => Some(3),
+                    b"prefer_small_media" => Some(2),
+                    b"prefer_large_media" => Some(3),
                     _ => None,
                 }
             }
@@ -20401,17 +21345,17 @@ impl serde::Serialize for SuggestedPostPrice {
 }
 impl crate::de::FromMap for SuggestedPostPrice {
     const NAME: &'static str = "SuggestedPostPrice";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "amount" => Some(1),
+                    b"amount" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "currency" => Some(0),
+                    b"currency" => Some(0),
                     _ => None,
                 }
             }
@@ -20511,18 +21455,18 @@ impl serde::Serialize for SuggestedPostInfo {
 }
 impl crate::de::FromMap for SuggestedPostInfo {
     const NAME: &'static str = "SuggestedPostInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "state" => Some(0),
-                    "price" => Some(1),
+                    b"state" => Some(0),
+                    b"price" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "send_date" => Some(2),
+                    b"send_date" => Some(2),
                     _ => None,
                 }
             }
@@ -20700,17 +21644,17 @@ impl serde::Serialize for DirectMessagesTopic {
 }
 impl crate::de::FromMap for DirectMessagesTopic {
     const NAME: &'static str = "DirectMessagesTopic";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "topic_id" => Some(0),
+                    b"topic_id" => Some(0),
                     _ => None,
                 }
             }
@@ -20797,17 +21741,17 @@ impl serde::Serialize for UserProfilePhotos {
 }
 impl crate::de::FromMap for UserProfilePhotos {
     const NAME: &'static str = "UserProfilePhotos";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "photos" => Some(1),
+                    b"photos" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "total_count" => Some(0),
+                    b"total_count" => Some(0),
                     _ => None,
                 }
             }
@@ -20902,17 +21846,17 @@ impl serde::Serialize for UserProfileAudios {
 }
 impl crate::de::FromMap for UserProfileAudios {
     const NAME: &'static str = "UserProfileAudios";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "audios" => Some(1),
+                    b"audios" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "total_count" => Some(0),
+                    b"total_count" => Some(0),
                     _ => None,
                 }
             }
@@ -21021,24 +21965,24 @@ impl serde::Serialize for File {
 }
 impl crate::de::FromMap for File {
     const NAME: &'static str = "File";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "file_size" => Some(2),
-                    "file_path" => Some(3),
+                    b"file_size" => Some(2),
+                    b"file_path" => Some(3),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -21161,11 +22105,11 @@ impl serde::Serialize for WebAppInfo {
 }
 impl crate::de::FromMap for WebAppInfo {
     const NAME: &'static str = "WebAppInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(0),
+                    b"url" => Some(0),
                     _ => None,
                 }
             }
@@ -22291,17 +23235,17 @@ impl serde::Serialize for InlineKeyboardMarkup {
 }
 impl crate::de::FromMap for InlineKeyboardMarkup {
     const NAME: &'static str = "InlineKeyboardMarkup";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "force_reply" => Some(1),
+                    b"force_reply" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "inline_keyboard" => Some(0),
+                    b"inline_keyboard" => Some(0),
                     _ => None,
                 }
             }
@@ -22618,74 +23562,74 @@ impl serde::Serialize for InlineKeyboardButton {
 }
 impl crate::de::FromMap for InlineKeyboardButton {
     const NAME: &'static str = "InlineKeyboardButton";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(3),
-                    "pay" => Some(12),
+                    b"url" => Some(3),
+                    b"pay" => Some(12),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "style" => Some(2),
+                    b"style" => Some(2),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "web_app" => Some(5),
+                    b"web_app" => Some(5),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "disabled" => Some(13),
+                    b"disabled" => Some(13),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "login_url" => Some(6),
-                    "copy_text" => Some(10),
+                    b"login_url" => Some(6),
+                    b"copy_text" => Some(10),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "callback_data" => Some(4),
-                    "callback_game" => Some(11),
+                    b"callback_data" => Some(4),
+                    b"callback_game" => Some(11),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "switch_inline_query" => Some(7),
+                    b"switch_inline_query" => Some(7),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "icon_custom_emoji_id" => Some(1),
+                    b"icon_custom_emoji_id" => Some(1),
                     _ => None,
                 }
             }
             31 => {
                 match name {
-                    "switch_inline_query_chosen_chat" => Some(9),
+                    b"switch_inline_query_chosen_chat" => Some(9),
                     _ => None,
                 }
             }
             32 => {
                 match name {
-                    "switch_inline_query_current_chat" => Some(8),
+                    b"switch_inline_query_current_chat" => Some(8),
                     _ => None,
                 }
             }
@@ -22961,24 +23905,24 @@ impl serde::Serialize for LoginUrl {
 }
 impl crate::de::FromMap for LoginUrl {
     const NAME: &'static str = "LoginUrl";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(0),
+                    b"url" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "forward_text" => Some(1),
-                    "bot_username" => Some(2),
+                    b"forward_text" => Some(1),
+                    b"bot_username" => Some(2),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "request_write_access" => Some(3),
+                    b"request_write_access" => Some(3),
                     _ => None,
                 }
             }
@@ -23174,35 +24118,35 @@ impl serde::Serialize for SwitchInlineQueryChosenChat {
 }
 impl crate::de::FromMap for SwitchInlineQueryChosenChat {
     const NAME: &'static str = "SwitchInlineQueryChosenChat";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "query" => Some(0),
+                    b"query" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "allow_bot_chats" => Some(2),
+                    b"allow_bot_chats" => Some(2),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "allow_user_chats" => Some(1),
+                    b"allow_user_chats" => Some(1),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "allow_group_chats" => Some(3),
+                    b"allow_group_chats" => Some(3),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "allow_channel_chats" => Some(4),
+                    b"allow_channel_chats" => Some(4),
                     _ => None,
                 }
             }
@@ -23343,11 +24287,11 @@ impl serde::Serialize for CopyTextButton {
 }
 impl crate::de::FromMap for CopyTextButton {
     const NAME: &'static str = "CopyTextButton";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
@@ -23422,7 +24366,7 @@ impl serde::Serialize for DisabledButton {
 }
 impl crate::de::FromMap for DisabledButton {
     const NAME: &'static str = "DisabledButton";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -23523,42 +24467,42 @@ impl serde::Serialize for CallbackQuery {
 }
 impl crate::de::FromMap for CallbackQuery {
     const NAME: &'static str = "CallbackQuery";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "from" => Some(1),
-                    "data" => Some(5),
+                    b"from" => Some(1),
+                    b"data" => Some(5),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "message" => Some(2),
+                    b"message" => Some(2),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "chat_instance" => Some(4),
+                    b"chat_instance" => Some(4),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "game_short_name" => Some(6),
+                    b"game_short_name" => Some(6),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "inline_message_id" => Some(3),
+                    b"inline_message_id" => Some(3),
                     _ => None,
                 }
             }
@@ -23789,17 +24733,17 @@ impl serde::Serialize for Community {
 }
 impl crate::de::FromMap for Community {
     const NAME: &'static str = "Community";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "name" => Some(1),
+                    b"name" => Some(1),
                     _ => None,
                 }
             }
@@ -23896,29 +24840,29 @@ impl serde::Serialize for ChatPhoto {
 }
 impl crate::de::FromMap for ChatPhoto {
     const NAME: &'static str = "ChatPhoto";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "big_file_id" => Some(2),
+                    b"big_file_id" => Some(2),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "small_file_id" => Some(0),
+                    b"small_file_id" => Some(0),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "big_file_unique_id" => Some(3),
+                    b"big_file_unique_id" => Some(3),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "small_file_unique_id" => Some(1),
+                    b"small_file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -24108,61 +25052,61 @@ impl serde::Serialize for ChatInviteLink {
 }
 impl crate::de::FromMap for ChatInviteLink {
     const NAME: &'static str = "ChatInviteLink";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(5),
+                    b"name" => Some(5),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "creator" => Some(1),
+                    b"creator" => Some(1),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_primary" => Some(3),
-                    "is_revoked" => Some(4),
+                    b"is_primary" => Some(3),
+                    b"is_revoked" => Some(4),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "invite_link" => Some(0),
-                    "expire_date" => Some(6),
+                    b"invite_link" => Some(0),
+                    b"expire_date" => Some(6),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "member_limit" => Some(7),
+                    b"member_limit" => Some(7),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "subscription_price" => Some(10),
+                    b"subscription_price" => Some(10),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "subscription_period" => Some(9),
+                    b"subscription_period" => Some(9),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "creates_join_request" => Some(2),
+                    b"creates_join_request" => Some(2),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "pending_join_request_count" => Some(8),
+                    b"pending_join_request_count" => Some(8),
                     _ => None,
                 }
             }
@@ -24542,73 +25486,73 @@ impl serde::Serialize for ChatAdministratorRights {
 }
 impl crate::de::FromMap for ChatAdministratorRights {
     const NAME: &'static str = "ChatAdministratorRights";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "is_anonymous" => Some(0),
+                    b"is_anonymous" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_manage_chat" => Some(1),
-                    "can_change_info" => Some(6),
-                    "can_manage_tags" => Some(16),
+                    b"can_manage_chat" => Some(1),
+                    b"can_change_info" => Some(6),
+                    b"can_manage_tags" => Some(16),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "can_invite_users" => Some(7),
-                    "can_post_stories" => Some(8),
-                    "can_edit_stories" => Some(9),
-                    "can_pin_messages" => Some(13),
+                    b"can_invite_users" => Some(7),
+                    b"can_post_stories" => Some(8),
+                    b"can_edit_stories" => Some(9),
+                    b"can_pin_messages" => Some(13),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "can_post_messages" => Some(11),
-                    "can_edit_messages" => Some(12),
-                    "can_manage_topics" => Some(14),
+                    b"can_post_messages" => Some(11),
+                    b"can_edit_messages" => Some(12),
+                    b"can_manage_topics" => Some(14),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_delete_stories" => Some(10),
+                    b"can_delete_stories" => Some(10),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "can_delete_messages" => Some(2),
-                    "can_promote_members" => Some(5),
+                    b"can_delete_messages" => Some(2),
+                    b"can_promote_members" => Some(5),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "can_restrict_members" => Some(4),
+                    b"can_restrict_members" => Some(4),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "can_manage_video_chats" => Some(3),
+                    b"can_manage_video_chats" => Some(3),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "can_send_welcome_messages" => Some(17),
+                    b"can_send_welcome_messages" => Some(17),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "can_manage_direct_messages" => Some(15),
+                    b"can_manage_direct_messages" => Some(15),
                     _ => None,
                 }
             }
@@ -25000,38 +25944,38 @@ impl serde::Serialize for ChatMemberUpdated {
 }
 impl crate::de::FromMap for ChatMemberUpdated {
     const NAME: &'static str = "ChatMemberUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
-                    "from" => Some(1),
-                    "date" => Some(2),
+                    b"chat" => Some(0),
+                    b"from" => Some(1),
+                    b"date" => Some(2),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "invite_link" => Some(5),
+                    b"invite_link" => Some(5),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "old_chat_member" => Some(3),
-                    "new_chat_member" => Some(4),
+                    b"old_chat_member" => Some(3),
+                    b"new_chat_member" => Some(4),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "via_join_request" => Some(6),
+                    b"via_join_request" => Some(6),
                     _ => None,
                 }
             }
             27 => {
                 match name {
-                    "via_chat_folder_invite_link" => Some(7),
+                    b"via_chat_folder_invite_link" => Some(7),
                     _ => None,
                 }
             }
@@ -25311,9 +26255,1387 @@ impl crate::de::Tagged for ChatMember {
         ChatMember::Unknown(value)
     }
 }
+/// Every field of every [`ChatMember`] member, read before the member is known.
+#[derive(Default)]
+struct ChatMemberFields {
+    tag: Option<Result<u16, String>>,
+    f_user: Option<Box<User>>,
+    f_is_anonymous: Option<bool>,
+    f_custom_title: Option<String>,
+    f_can_be_edited: Option<bool>,
+    f_can_manage_chat: Option<bool>,
+    f_can_delete_messages: Option<bool>,
+    f_can_manage_video_chats: Option<bool>,
+    f_can_restrict_members: Option<bool>,
+    f_can_promote_members: Option<bool>,
+    f_can_change_info: Option<bool>,
+    f_can_invite_users: Option<bool>,
+    f_can_post_stories: Option<bool>,
+    f_can_edit_stories: Option<bool>,
+    f_can_delete_stories: Option<bool>,
+    f_can_post_messages: Option<bool>,
+    f_can_edit_messages: Option<bool>,
+    f_can_pin_messages: Option<bool>,
+    f_can_manage_topics: Option<bool>,
+    f_can_manage_direct_messages: Option<bool>,
+    f_can_manage_tags: Option<bool>,
+    f_can_send_welcome_messages: Option<bool>,
+    f_tag: Option<String>,
+    f_until_date: Option<i64>,
+    f_is_member: Option<bool>,
+    f_can_send_messages: Option<bool>,
+    f_can_send_audios: Option<bool>,
+    f_can_send_documents: Option<bool>,
+    f_can_send_photos: Option<bool>,
+    f_can_send_videos: Option<bool>,
+    f_can_send_video_notes: Option<bool>,
+    f_can_send_voice_notes: Option<bool>,
+    f_can_send_polls: Option<bool>,
+    f_can_send_other_messages: Option<bool>,
+    f_can_add_web_page_previews: Option<bool>,
+    f_can_react_to_messages: Option<bool>,
+    f_can_edit_tag: Option<bool>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for ChatMemberFields {
+    const NAME: &'static str = "ChatMember";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            3 => {
+                match name {
+                    b"tag" => Some(22),
+                    _ => None,
+                }
+            }
+            4 => {
+                match name {
+                    b"user" => Some(1),
+                    _ => None,
+                }
+            }
+            6 => {
+                match name {
+                    b"status" => Some(0),
+                    _ => None,
+                }
+            }
+            9 => {
+                match name {
+                    b"is_member" => Some(24),
+                    _ => None,
+                }
+            }
+            10 => {
+                match name {
+                    b"until_date" => Some(23),
+                    _ => None,
+                }
+            }
+            12 => {
+                match name {
+                    b"is_anonymous" => Some(2),
+                    b"custom_title" => Some(3),
+                    b"can_edit_tag" => Some(36),
+                    _ => None,
+                }
+            }
+            13 => {
+                match name {
+                    b"can_be_edited" => Some(4),
+                    _ => None,
+                }
+            }
+            14 => {
+                match name {
+                    b"can_send_polls" => Some(32),
+                    _ => None,
+                }
+            }
+            15 => {
+                match name {
+                    b"can_manage_chat" => Some(5),
+                    b"can_change_info" => Some(10),
+                    b"can_manage_tags" => Some(20),
+                    b"can_send_audios" => Some(26),
+                    b"can_send_photos" => Some(28),
+                    b"can_send_videos" => Some(29),
+                    _ => None,
+                }
+            }
+            16 => {
+                match name {
+                    b"can_invite_users" => Some(11),
+                    b"can_post_stories" => Some(12),
+                    b"can_edit_stories" => Some(13),
+                    b"can_pin_messages" => Some(17),
+                    _ => None,
+                }
+            }
+            17 => {
+                match name {
+                    b"can_post_messages" => Some(15),
+                    b"can_edit_messages" => Some(16),
+                    b"can_manage_topics" => Some(18),
+                    b"can_send_messages" => Some(25),
+                    _ => None,
+                }
+            }
+            18 => {
+                match name {
+                    b"can_delete_stories" => Some(14),
+                    b"can_send_documents" => Some(27),
+                    _ => None,
+                }
+            }
+            19 => {
+                match name {
+                    b"can_delete_messages" => Some(6),
+                    b"can_promote_members" => Some(9),
+                    _ => None,
+                }
+            }
+            20 => {
+                match name {
+                    b"can_restrict_members" => Some(8),
+                    b"can_send_video_notes" => Some(30),
+                    b"can_send_voice_notes" => Some(31),
+                    _ => None,
+                }
+            }
+            21 => {
+                match name {
+                    b"can_react_to_messages" => Some(35),
+                    _ => None,
+                }
+            }
+            22 => {
+                match name {
+                    b"can_manage_video_chats" => Some(7),
+                    _ => None,
+                }
+            }
+            23 => {
+                match name {
+                    b"can_send_other_messages" => Some(33),
+                    _ => None,
+                }
+            }
+            25 => {
+                match name {
+                    b"can_send_welcome_messages" => Some(21),
+                    b"can_add_web_page_previews" => Some(34),
+                    _ => None,
+                }
+            }
+            26 => {
+                match name {
+                    b"can_manage_direct_messages" => Some(19),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("status"));
+                    }
+                    __out.tag = Some(crate::de::tag_value::<ChatMember, A>(&mut __map)?);
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_user, "user")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_is_anonymous,
+                        "is_anonymous",
+                    )?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_custom_title,
+                        "custom_title",
+                    )?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_be_edited,
+                        "can_be_edited",
+                    )?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_manage_chat,
+                        "can_manage_chat",
+                    )?
+                }
+                crate::de::Key::Known(6) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_delete_messages,
+                        "can_delete_messages",
+                    )?
+                }
+                crate::de::Key::Known(7) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_manage_video_chats,
+                        "can_manage_video_chats",
+                    )?
+                }
+                crate::de::Key::Known(8) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_restrict_members,
+                        "can_restrict_members",
+                    )?
+                }
+                crate::de::Key::Known(9) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_promote_members,
+                        "can_promote_members",
+                    )?
+                }
+                crate::de::Key::Known(10) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_change_info,
+                        "can_change_info",
+                    )?
+                }
+                crate::de::Key::Known(11) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_invite_users,
+                        "can_invite_users",
+                    )?
+                }
+                crate::de::Key::Known(12) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_post_stories,
+                        "can_post_stories",
+                    )?
+                }
+                crate::de::Key::Known(13) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_edit_stories,
+                        "can_edit_stories",
+                    )?
+                }
+                crate::de::Key::Known(14) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_delete_stories,
+                        "can_delete_stories",
+                    )?
+                }
+                crate::de::Key::Known(15) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_post_messages,
+                        "can_post_messages",
+                    )?
+                }
+                crate::de::Key::Known(16) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_edit_messages,
+                        "can_edit_messages",
+                    )?
+                }
+                crate::de::Key::Known(17) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_pin_messages,
+                        "can_pin_messages",
+                    )?
+                }
+                crate::de::Key::Known(18) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_manage_topics,
+                        "can_manage_topics",
+                    )?
+                }
+                crate::de::Key::Known(19) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_manage_direct_messages,
+                        "can_manage_direct_messages",
+                    )?
+                }
+                crate::de::Key::Known(20) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_manage_tags,
+                        "can_manage_tags",
+                    )?
+                }
+                crate::de::Key::Known(21) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_welcome_messages,
+                        "can_send_welcome_messages",
+                    )?
+                }
+                crate::de::Key::Known(22) => {
+                    crate::de::optional(&mut __map, &mut __out.f_tag, "tag")?
+                }
+                crate::de::Key::Known(23) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_until_date,
+                        "until_date",
+                    )?
+                }
+                crate::de::Key::Known(24) => {
+                    crate::de::optional(&mut __map, &mut __out.f_is_member, "is_member")?
+                }
+                crate::de::Key::Known(25) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_messages,
+                        "can_send_messages",
+                    )?
+                }
+                crate::de::Key::Known(26) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_audios,
+                        "can_send_audios",
+                    )?
+                }
+                crate::de::Key::Known(27) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_documents,
+                        "can_send_documents",
+                    )?
+                }
+                crate::de::Key::Known(28) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_photos,
+                        "can_send_photos",
+                    )?
+                }
+                crate::de::Key::Known(29) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_videos,
+                        "can_send_videos",
+                    )?
+                }
+                crate::de::Key::Known(30) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_video_notes,
+                        "can_send_video_notes",
+                    )?
+                }
+                crate::de::Key::Known(31) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_voice_notes,
+                        "can_send_voice_notes",
+                    )?
+                }
+                crate::de::Key::Known(32) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_polls,
+                        "can_send_polls",
+                    )?
+                }
+                crate::de::Key::Known(33) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_send_other_messages,
+                        "can_send_other_messages",
+                    )?
+                }
+                crate::de::Key::Known(34) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_add_web_page_previews,
+                        "can_add_web_page_previews",
+                    )?
+                }
+                crate::de::Key::Known(35) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_react_to_messages,
+                        "can_react_to_messages",
+                    )?
+                }
+                crate::de::Key::Known(36) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_can_edit_tag,
+                        "can_edit_tag",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl ChatMemberFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<ChatMember, E> {
+        let Self {
+            tag,
+            f_user,
+            f_is_anonymous,
+            f_custom_title,
+            f_can_be_edited,
+            f_can_manage_chat,
+            f_can_delete_messages,
+            f_can_manage_video_chats,
+            f_can_restrict_members,
+            f_can_promote_members,
+            f_can_change_info,
+            f_can_invite_users,
+            f_can_post_stories,
+            f_can_edit_stories,
+            f_can_delete_stories,
+            f_can_post_messages,
+            f_can_edit_messages,
+            f_can_pin_messages,
+            f_can_manage_topics,
+            f_can_manage_direct_messages,
+            f_can_manage_tags,
+            f_can_send_welcome_messages,
+            f_tag,
+            f_until_date,
+            f_is_member,
+            f_can_send_messages,
+            f_can_send_audios,
+            f_can_send_documents,
+            f_can_send_photos,
+            f_can_send_videos,
+            f_can_send_video_notes,
+            f_can_send_voice_notes,
+            f_can_send_polls,
+            f_can_send_other_messages,
+            f_can_add_web_page_previews,
+            f_can_react_to_messages,
+            f_can_edit_tag,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "can_be_edited", f_can_be_edited)?;
+                crate::de::keep_value(&mut extra, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::keep_value(&mut extra, "can_change_info", f_can_change_info)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_invite_users",
+                    f_can_invite_users,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_pin_messages",
+                    f_can_pin_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_topics",
+                    f_can_manage_topics,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "tag", f_tag)?;
+                crate::de::keep_value(&mut extra, "until_date", f_until_date)?;
+                crate::de::keep_value(&mut extra, "is_member", f_is_member)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_audios", f_can_send_audios)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_photos", f_can_send_photos)?;
+                crate::de::keep_value(&mut extra, "can_send_videos", f_can_send_videos)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_polls", f_can_send_polls)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                Ok(
+                    ChatMember::Owner(ChatMemberOwner {
+                        user: crate::de::required(f_user, "user")?,
+                        is_anonymous: crate::de::required(
+                            f_is_anonymous,
+                            "is_anonymous",
+                        )?,
+                        custom_title: f_custom_title,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "tag", f_tag)?;
+                crate::de::keep_value(&mut extra, "until_date", f_until_date)?;
+                crate::de::keep_value(&mut extra, "is_member", f_is_member)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_audios", f_can_send_audios)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_photos", f_can_send_photos)?;
+                crate::de::keep_value(&mut extra, "can_send_videos", f_can_send_videos)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_polls", f_can_send_polls)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                Ok(
+                    ChatMember::Administrator(ChatMemberAdministrator {
+                        user: crate::de::required(f_user, "user")?,
+                        can_be_edited: crate::de::required(
+                            f_can_be_edited,
+                            "can_be_edited",
+                        )?,
+                        is_anonymous: crate::de::required(
+                            f_is_anonymous,
+                            "is_anonymous",
+                        )?,
+                        can_manage_chat: crate::de::required(
+                            f_can_manage_chat,
+                            "can_manage_chat",
+                        )?,
+                        can_delete_messages: crate::de::required(
+                            f_can_delete_messages,
+                            "can_delete_messages",
+                        )?,
+                        can_manage_video_chats: crate::de::required(
+                            f_can_manage_video_chats,
+                            "can_manage_video_chats",
+                        )?,
+                        can_restrict_members: crate::de::required(
+                            f_can_restrict_members,
+                            "can_restrict_members",
+                        )?,
+                        can_promote_members: crate::de::required(
+                            f_can_promote_members,
+                            "can_promote_members",
+                        )?,
+                        can_change_info: crate::de::required(
+                            f_can_change_info,
+                            "can_change_info",
+                        )?,
+                        can_invite_users: crate::de::required(
+                            f_can_invite_users,
+                            "can_invite_users",
+                        )?,
+                        can_post_stories: crate::de::required(
+                            f_can_post_stories,
+                            "can_post_stories",
+                        )?,
+                        can_edit_stories: crate::de::required(
+                            f_can_edit_stories,
+                            "can_edit_stories",
+                        )?,
+                        can_delete_stories: crate::de::required(
+                            f_can_delete_stories,
+                            "can_delete_stories",
+                        )?,
+                        can_post_messages: f_can_post_messages,
+                        can_edit_messages: f_can_edit_messages,
+                        can_pin_messages: f_can_pin_messages,
+                        can_manage_topics: f_can_manage_topics,
+                        can_manage_direct_messages: f_can_manage_direct_messages,
+                        can_manage_tags: f_can_manage_tags,
+                        can_send_welcome_messages: crate::de::required(
+                            f_can_send_welcome_messages,
+                            "can_send_welcome_messages",
+                        )?,
+                        custom_title: f_custom_title,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "is_anonymous", f_is_anonymous)?;
+                crate::de::keep_value(&mut extra, "custom_title", f_custom_title)?;
+                crate::de::keep_value(&mut extra, "can_be_edited", f_can_be_edited)?;
+                crate::de::keep_value(&mut extra, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::keep_value(&mut extra, "can_change_info", f_can_change_info)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_invite_users",
+                    f_can_invite_users,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_pin_messages",
+                    f_can_pin_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_topics",
+                    f_can_manage_topics,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "is_member", f_is_member)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_audios", f_can_send_audios)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_photos", f_can_send_photos)?;
+                crate::de::keep_value(&mut extra, "can_send_videos", f_can_send_videos)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_polls", f_can_send_polls)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                Ok(
+                    ChatMember::Member(ChatMemberMember {
+                        tag: f_tag,
+                        user: crate::de::required(f_user, "user")?,
+                        until_date: f_until_date,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(3)) => {
+                crate::de::keep_value(&mut extra, "is_anonymous", f_is_anonymous)?;
+                crate::de::keep_value(&mut extra, "custom_title", f_custom_title)?;
+                crate::de::keep_value(&mut extra, "can_be_edited", f_can_be_edited)?;
+                crate::de::keep_value(&mut extra, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                Ok(
+                    ChatMember::Restricted(ChatMemberRestricted {
+                        tag: f_tag,
+                        user: crate::de::required(f_user, "user")?,
+                        is_member: crate::de::required(f_is_member, "is_member")?,
+                        can_send_messages: crate::de::required(
+                            f_can_send_messages,
+                            "can_send_messages",
+                        )?,
+                        can_send_audios: crate::de::required(
+                            f_can_send_audios,
+                            "can_send_audios",
+                        )?,
+                        can_send_documents: crate::de::required(
+                            f_can_send_documents,
+                            "can_send_documents",
+                        )?,
+                        can_send_photos: crate::de::required(
+                            f_can_send_photos,
+                            "can_send_photos",
+                        )?,
+                        can_send_videos: crate::de::required(
+                            f_can_send_videos,
+                            "can_send_videos",
+                        )?,
+                        can_send_video_notes: crate::de::required(
+                            f_can_send_video_notes,
+                            "can_send_video_notes",
+                        )?,
+                        can_send_voice_notes: crate::de::required(
+                            f_can_send_voice_notes,
+                            "can_send_voice_notes",
+                        )?,
+                        can_send_polls: crate::de::required(
+                            f_can_send_polls,
+                            "can_send_polls",
+                        )?,
+                        can_send_other_messages: crate::de::required(
+                            f_can_send_other_messages,
+                            "can_send_other_messages",
+                        )?,
+                        can_add_web_page_previews: crate::de::required(
+                            f_can_add_web_page_previews,
+                            "can_add_web_page_previews",
+                        )?,
+                        can_react_to_messages: crate::de::required(
+                            f_can_react_to_messages,
+                            "can_react_to_messages",
+                        )?,
+                        can_edit_tag: crate::de::required(
+                            f_can_edit_tag,
+                            "can_edit_tag",
+                        )?,
+                        can_change_info: crate::de::required(
+                            f_can_change_info,
+                            "can_change_info",
+                        )?,
+                        can_invite_users: crate::de::required(
+                            f_can_invite_users,
+                            "can_invite_users",
+                        )?,
+                        can_pin_messages: crate::de::required(
+                            f_can_pin_messages,
+                            "can_pin_messages",
+                        )?,
+                        can_manage_topics: crate::de::required(
+                            f_can_manage_topics,
+                            "can_manage_topics",
+                        )?,
+                        until_date: crate::de::required(f_until_date, "until_date")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(4)) => {
+                crate::de::keep_value(&mut extra, "is_anonymous", f_is_anonymous)?;
+                crate::de::keep_value(&mut extra, "custom_title", f_custom_title)?;
+                crate::de::keep_value(&mut extra, "can_be_edited", f_can_be_edited)?;
+                crate::de::keep_value(&mut extra, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::keep_value(&mut extra, "can_change_info", f_can_change_info)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_invite_users",
+                    f_can_invite_users,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_pin_messages",
+                    f_can_pin_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_topics",
+                    f_can_manage_topics,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "tag", f_tag)?;
+                crate::de::keep_value(&mut extra, "until_date", f_until_date)?;
+                crate::de::keep_value(&mut extra, "is_member", f_is_member)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_audios", f_can_send_audios)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_photos", f_can_send_photos)?;
+                crate::de::keep_value(&mut extra, "can_send_videos", f_can_send_videos)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_polls", f_can_send_polls)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                Ok(
+                    ChatMember::Left(ChatMemberLeft {
+                        user: crate::de::required(f_user, "user")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(5)) => {
+                crate::de::keep_value(&mut extra, "is_anonymous", f_is_anonymous)?;
+                crate::de::keep_value(&mut extra, "custom_title", f_custom_title)?;
+                crate::de::keep_value(&mut extra, "can_be_edited", f_can_be_edited)?;
+                crate::de::keep_value(&mut extra, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::keep_value(&mut extra, "can_change_info", f_can_change_info)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_invite_users",
+                    f_can_invite_users,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_pin_messages",
+                    f_can_pin_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_topics",
+                    f_can_manage_topics,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "tag", f_tag)?;
+                crate::de::keep_value(&mut extra, "is_member", f_is_member)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_audios", f_can_send_audios)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_photos", f_can_send_photos)?;
+                crate::de::keep_value(&mut extra, "can_send_videos", f_can_send_videos)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::keep_value(&mut extra, "can_send_polls", f_can_send_polls)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                Ok(
+                    ChatMember::Banned(ChatMemberBanned {
+                        user: crate::de::required(f_user, "user")?,
+                        until_date: crate::de::required(f_until_date, "until_date")?,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("status".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "user", f_user)?;
+                crate::de::put_value(&mut object, "is_anonymous", f_is_anonymous)?;
+                crate::de::put_value(&mut object, "custom_title", f_custom_title)?;
+                crate::de::put_value(&mut object, "can_be_edited", f_can_be_edited)?;
+                crate::de::put_value(&mut object, "can_manage_chat", f_can_manage_chat)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_delete_messages",
+                    f_can_delete_messages,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_manage_video_chats",
+                    f_can_manage_video_chats,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_restrict_members",
+                    f_can_restrict_members,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_promote_members",
+                    f_can_promote_members,
+                )?;
+                crate::de::put_value(&mut object, "can_change_info", f_can_change_info)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_invite_users",
+                    f_can_invite_users,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_post_stories",
+                    f_can_post_stories,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_edit_stories",
+                    f_can_edit_stories,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_delete_stories",
+                    f_can_delete_stories,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_post_messages",
+                    f_can_post_messages,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_edit_messages",
+                    f_can_edit_messages,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_pin_messages",
+                    f_can_pin_messages,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_manage_topics",
+                    f_can_manage_topics,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_manage_direct_messages",
+                    f_can_manage_direct_messages,
+                )?;
+                crate::de::put_value(&mut object, "can_manage_tags", f_can_manage_tags)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_welcome_messages",
+                    f_can_send_welcome_messages,
+                )?;
+                crate::de::put_value(&mut object, "tag", f_tag)?;
+                crate::de::put_value(&mut object, "until_date", f_until_date)?;
+                crate::de::put_value(&mut object, "is_member", f_is_member)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_messages",
+                    f_can_send_messages,
+                )?;
+                crate::de::put_value(&mut object, "can_send_audios", f_can_send_audios)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_documents",
+                    f_can_send_documents,
+                )?;
+                crate::de::put_value(&mut object, "can_send_photos", f_can_send_photos)?;
+                crate::de::put_value(&mut object, "can_send_videos", f_can_send_videos)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_video_notes",
+                    f_can_send_video_notes,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_voice_notes",
+                    f_can_send_voice_notes,
+                )?;
+                crate::de::put_value(&mut object, "can_send_polls", f_can_send_polls)?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_send_other_messages",
+                    f_can_send_other_messages,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_add_web_page_previews",
+                    f_can_add_web_page_previews,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "can_react_to_messages",
+                    f_can_react_to_messages,
+                )?;
+                crate::de::put_value(&mut object, "can_edit_tag", f_can_edit_tag)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(ChatMember::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for ChatMember {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<ChatMemberFields, D>(__d)?.into_member()
     }
 }
 /// Represents a chat member that owns the chat and has all administrator privileges.
@@ -25355,24 +27677,24 @@ impl serde::Serialize for ChatMemberOwner {
 }
 impl crate::de::FromMap for ChatMemberOwner {
     const NAME: &'static str = "ChatMemberOwner";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_anonymous" => Some(2),
-                    "custom_title" => Some(3),
+                    b"is_anonymous" => Some(2),
+                    b"custom_title" => Some(3),
                     _ => None,
                 }
             }
@@ -25595,92 +27917,92 @@ impl serde::Serialize for ChatMemberAdministrator {
 }
 impl crate::de::FromMap for ChatMemberAdministrator {
     const NAME: &'static str = "ChatMemberAdministrator";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_anonymous" => Some(3),
-                    "custom_title" => Some(21),
+                    b"is_anonymous" => Some(3),
+                    b"custom_title" => Some(21),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "can_be_edited" => Some(2),
+                    b"can_be_edited" => Some(2),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_manage_chat" => Some(4),
-                    "can_change_info" => Some(9),
-                    "can_manage_tags" => Some(19),
+                    b"can_manage_chat" => Some(4),
+                    b"can_change_info" => Some(9),
+                    b"can_manage_tags" => Some(19),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "can_invite_users" => Some(10),
-                    "can_post_stories" => Some(11),
-                    "can_edit_stories" => Some(12),
-                    "can_pin_messages" => Some(16),
+                    b"can_invite_users" => Some(10),
+                    b"can_post_stories" => Some(11),
+                    b"can_edit_stories" => Some(12),
+                    b"can_pin_messages" => Some(16),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "can_post_messages" => Some(14),
-                    "can_edit_messages" => Some(15),
-                    "can_manage_topics" => Some(17),
+                    b"can_post_messages" => Some(14),
+                    b"can_edit_messages" => Some(15),
+                    b"can_manage_topics" => Some(17),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_delete_stories" => Some(13),
+                    b"can_delete_stories" => Some(13),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "can_delete_messages" => Some(5),
-                    "can_promote_members" => Some(8),
+                    b"can_delete_messages" => Some(5),
+                    b"can_promote_members" => Some(8),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "can_restrict_members" => Some(7),
+                    b"can_restrict_members" => Some(7),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "can_manage_video_chats" => Some(6),
+                    b"can_manage_video_chats" => Some(6),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "can_send_welcome_messages" => Some(20),
+                    b"can_send_welcome_messages" => Some(20),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "can_manage_direct_messages" => Some(18),
+                    b"can_manage_direct_messages" => Some(18),
                     _ => None,
                 }
             }
@@ -26086,29 +28408,29 @@ impl serde::Serialize for ChatMemberMember {
 }
 impl crate::de::FromMap for ChatMemberMember {
     const NAME: &'static str = "ChatMemberMember";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "tag" => Some(1),
+                    b"tag" => Some(1),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "user" => Some(2),
+                    b"user" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "until_date" => Some(3),
+                    b"until_date" => Some(3),
                     _ => None,
                 }
             }
@@ -26306,101 +28628,101 @@ impl serde::Serialize for ChatMemberRestricted {
 }
 impl crate::de::FromMap for ChatMemberRestricted {
     const NAME: &'static str = "ChatMemberRestricted";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "tag" => Some(1),
+                    b"tag" => Some(1),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "user" => Some(2),
+                    b"user" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "is_member" => Some(3),
+                    b"is_member" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "until_date" => Some(20),
+                    b"until_date" => Some(20),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "can_edit_tag" => Some(15),
+                    b"can_edit_tag" => Some(15),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "can_send_polls" => Some(11),
+                    b"can_send_polls" => Some(11),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_send_audios" => Some(5),
-                    "can_send_photos" => Some(7),
-                    "can_send_videos" => Some(8),
-                    "can_change_info" => Some(16),
+                    b"can_send_audios" => Some(5),
+                    b"can_send_photos" => Some(7),
+                    b"can_send_videos" => Some(8),
+                    b"can_change_info" => Some(16),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "can_invite_users" => Some(17),
-                    "can_pin_messages" => Some(18),
+                    b"can_invite_users" => Some(17),
+                    b"can_pin_messages" => Some(18),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "can_send_messages" => Some(4),
-                    "can_manage_topics" => Some(19),
+                    b"can_send_messages" => Some(4),
+                    b"can_manage_topics" => Some(19),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_send_documents" => Some(6),
+                    b"can_send_documents" => Some(6),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "can_send_video_notes" => Some(9),
-                    "can_send_voice_notes" => Some(10),
+                    b"can_send_video_notes" => Some(9),
+                    b"can_send_voice_notes" => Some(10),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "can_react_to_messages" => Some(14),
+                    b"can_react_to_messages" => Some(14),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "can_send_other_messages" => Some(12),
+                    b"can_send_other_messages" => Some(12),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "can_add_web_page_previews" => Some(13),
+                    b"can_add_web_page_previews" => Some(13),
                     _ => None,
                 }
             }
@@ -26765,17 +29087,17 @@ impl serde::Serialize for ChatMemberLeft {
 }
 impl crate::de::FromMap for ChatMemberLeft {
     const NAME: &'static str = "ChatMemberLeft";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
@@ -26861,23 +29183,23 @@ impl serde::Serialize for ChatMemberBanned {
 }
 impl crate::de::FromMap for ChatMemberBanned {
     const NAME: &'static str = "ChatMemberBanned";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "status" => Some(0),
+                    b"status" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "until_date" => Some(2),
+                    b"until_date" => Some(2),
                     _ => None,
                 }
             }
@@ -26997,37 +29319,37 @@ impl serde::Serialize for ChatJoinRequest {
 }
 impl crate::de::FromMap for ChatJoinRequest {
     const NAME: &'static str = "ChatJoinRequest";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "bio" => Some(4),
+                    b"bio" => Some(4),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "chat" => Some(0),
-                    "from" => Some(1),
-                    "date" => Some(3),
+                    b"chat" => Some(0),
+                    b"from" => Some(1),
+                    b"date" => Some(3),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "query_id" => Some(6),
+                    b"query_id" => Some(6),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "invite_link" => Some(5),
+                    b"invite_link" => Some(5),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "user_chat_id" => Some(2),
+                    b"user_chat_id" => Some(2),
                     _ => None,
                 }
             }
@@ -27394,71 +29716,71 @@ impl serde::Serialize for ChatPermissions {
 }
 impl crate::de::FromMap for ChatPermissions {
     const NAME: &'static str = "ChatPermissions";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "can_edit_tag" => Some(11),
+                    b"can_edit_tag" => Some(11),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "can_send_polls" => Some(7),
+                    b"can_send_polls" => Some(7),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_send_audios" => Some(1),
-                    "can_send_photos" => Some(3),
-                    "can_send_videos" => Some(4),
-                    "can_change_info" => Some(12),
+                    b"can_send_audios" => Some(1),
+                    b"can_send_photos" => Some(3),
+                    b"can_send_videos" => Some(4),
+                    b"can_change_info" => Some(12),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "can_invite_users" => Some(13),
-                    "can_pin_messages" => Some(14),
+                    b"can_invite_users" => Some(13),
+                    b"can_pin_messages" => Some(14),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "can_send_messages" => Some(0),
-                    "can_manage_topics" => Some(15),
+                    b"can_send_messages" => Some(0),
+                    b"can_manage_topics" => Some(15),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_send_documents" => Some(2),
+                    b"can_send_documents" => Some(2),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "can_send_video_notes" => Some(5),
-                    "can_send_voice_notes" => Some(6),
+                    b"can_send_video_notes" => Some(5),
+                    b"can_send_voice_notes" => Some(6),
                     _ => None,
                 }
             }
             21 => {
                 match name {
-                    "can_react_to_messages" => Some(10),
+                    b"can_react_to_messages" => Some(10),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "can_send_other_messages" => Some(8),
+                    b"can_send_other_messages" => Some(8),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "can_add_web_page_previews" => Some(9),
+                    b"can_add_web_page_previews" => Some(9),
                     _ => None,
                 }
             }
@@ -27764,23 +30086,23 @@ impl serde::Serialize for Birthdate {
 }
 impl crate::de::FromMap for Birthdate {
     const NAME: &'static str = "Birthdate";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "day" => Some(0),
+                    b"day" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "year" => Some(2),
+                    b"year" => Some(2),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "month" => Some(1),
+                    b"month" => Some(1),
                     _ => None,
                 }
             }
@@ -27884,18 +30206,18 @@ impl serde::Serialize for BusinessIntro {
 }
 impl crate::de::FromMap for BusinessIntro {
     const NAME: &'static str = "BusinessIntro";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(0),
+                    b"title" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "message" => Some(1),
-                    "sticker" => Some(2),
+                    b"message" => Some(1),
+                    b"sticker" => Some(2),
                     _ => None,
                 }
             }
@@ -27998,17 +30320,17 @@ impl serde::Serialize for BusinessLocation {
 }
 impl crate::de::FromMap for BusinessLocation {
     const NAME: &'static str = "BusinessLocation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "address" => Some(0),
+                    b"address" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(1),
+                    b"location" => Some(1),
                     _ => None,
                 }
             }
@@ -28103,12 +30425,12 @@ impl serde::Serialize for BusinessOpeningHoursInterval {
 }
 impl crate::de::FromMap for BusinessOpeningHoursInterval {
     const NAME: &'static str = "BusinessOpeningHoursInterval";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             14 => {
                 match name {
-                    "opening_minute" => Some(0),
-                    "closing_minute" => Some(1),
+                    b"opening_minute" => Some(0),
+                    b"closing_minute" => Some(1),
                     _ => None,
                 }
             }
@@ -28211,17 +30533,17 @@ impl serde::Serialize for BusinessOpeningHours {
 }
 impl crate::de::FromMap for BusinessOpeningHours {
     const NAME: &'static str = "BusinessOpeningHours";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             13 => {
                 match name {
-                    "opening_hours" => Some(1),
+                    b"opening_hours" => Some(1),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "time_zone_name" => Some(0),
+                    b"time_zone_name" => Some(0),
                     _ => None,
                 }
             }
@@ -28336,29 +30658,29 @@ impl serde::Serialize for UserRating {
 }
 impl crate::de::FromMap for UserRating {
     const NAME: &'static str = "UserRating";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "level" => Some(0),
+                    b"level" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "rating" => Some(1),
+                    b"rating" => Some(1),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "next_level_rating" => Some(3),
+                    b"next_level_rating" => Some(3),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "current_level_rating" => Some(2),
+                    b"current_level_rating" => Some(2),
                     _ => None,
                 }
             }
@@ -29190,17 +31512,17 @@ impl serde::Serialize for ChatLocation {
 }
 impl crate::de::FromMap for ChatLocation {
     const NAME: &'static str = "ChatLocation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "address" => Some(1),
+                    b"address" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(0),
+                    b"location" => Some(0),
                     _ => None,
                 }
             }
@@ -29361,9 +31683,124 @@ impl crate::de::Tagged for ReactionType {
         ReactionType::Unknown(value)
     }
 }
+/// Every field of every [`ReactionType`] member, read before the member is known.
+#[derive(Default)]
+struct ReactionTypeFields {
+    tag: Option<Result<u16, String>>,
+    f_emoji: Option<ReactionEmoji>,
+    f_custom_emoji_id: Option<String>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for ReactionTypeFields {
+    const NAME: &'static str = "ReactionType";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    _ => None,
+                }
+            }
+            5 => {
+                match name {
+                    b"emoji" => Some(1),
+                    _ => None,
+                }
+            }
+            15 => {
+                match name {
+                    b"custom_emoji_id" => Some(2),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<ReactionType, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_emoji, "emoji")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_custom_emoji_id,
+                        "custom_emoji_id",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl ReactionTypeFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<ReactionType, E> {
+        let Self { tag, f_emoji, f_custom_emoji_id, mut extra } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "custom_emoji_id", f_custom_emoji_id)?;
+                Ok(
+                    ReactionType::Emoji(ReactionTypeEmoji {
+                        emoji: crate::de::required(f_emoji, "emoji")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(&mut extra, "emoji", f_emoji)?;
+                Ok(
+                    ReactionType::CustomEmoji(ReactionTypeCustomEmoji {
+                        custom_emoji_id: crate::de::required(
+                            f_custom_emoji_id,
+                            "custom_emoji_id",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "emoji", f_emoji)?;
+                crate::de::keep_value(&mut extra, "custom_emoji_id", f_custom_emoji_id)?;
+                Ok(ReactionType::Paid(ReactionTypePaid { extra }))
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "emoji", f_emoji)?;
+                crate::de::put_value(&mut object, "custom_emoji_id", f_custom_emoji_id)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(ReactionType::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for ReactionType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<ReactionTypeFields, D>(__d)?.into_member()
     }
 }
 /// The reaction is based on an emoji.
@@ -29402,17 +31839,17 @@ impl serde::Serialize for ReactionTypeEmoji {
 }
 impl crate::de::FromMap for ReactionTypeEmoji {
     const NAME: &'static str = "ReactionTypeEmoji";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "emoji" => Some(1),
+                    b"emoji" => Some(1),
                     _ => None,
                 }
             }
@@ -29506,17 +31943,17 @@ impl serde::Serialize for ReactionTypeCustomEmoji {
 }
 impl crate::de::FromMap for ReactionTypeCustomEmoji {
     const NAME: &'static str = "ReactionTypeCustomEmoji";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "custom_emoji_id" => Some(1),
+                    b"custom_emoji_id" => Some(1),
                     _ => None,
                 }
             }
@@ -29611,11 +32048,11 @@ impl serde::Serialize for ReactionTypePaid {
 }
 impl crate::de::FromMap for ReactionTypePaid {
     const NAME: &'static str = "ReactionTypePaid";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -29688,17 +32125,17 @@ impl serde::Serialize for ReactionCount {
 }
 impl crate::de::FromMap for ReactionCount {
     const NAME: &'static str = "ReactionCount";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "total_count" => Some(1),
+                    b"total_count" => Some(1),
                     _ => None,
                 }
             }
@@ -29822,27 +32259,27 @@ impl serde::Serialize for MessageReactionUpdated {
 }
 impl crate::de::FromMap for MessageReactionUpdated {
     const NAME: &'static str = "MessageReactionUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
-                    "user" => Some(2),
-                    "date" => Some(4),
+                    b"chat" => Some(0),
+                    b"user" => Some(2),
+                    b"date" => Some(4),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(1),
-                    "actor_chat" => Some(3),
+                    b"message_id" => Some(1),
+                    b"actor_chat" => Some(3),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "old_reaction" => Some(5),
-                    "new_reaction" => Some(6),
+                    b"old_reaction" => Some(5),
+                    b"new_reaction" => Some(6),
                     _ => None,
                 }
             }
@@ -29985,24 +32422,24 @@ impl serde::Serialize for MessageReactionCountUpdated {
 }
 impl crate::de::FromMap for MessageReactionCountUpdated {
     const NAME: &'static str = "MessageReactionCountUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
-                    "date" => Some(2),
+                    b"chat" => Some(0),
+                    b"date" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "reactions" => Some(3),
+                    b"reactions" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "message_id" => Some(1),
+                    b"message_id" => Some(1),
                     _ => None,
                 }
             }
@@ -30128,35 +32565,35 @@ impl serde::Serialize for ForumTopic {
 }
 impl crate::de::FromMap for ForumTopic {
     const NAME: &'static str = "ForumTopic";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(1),
+                    b"name" => Some(1),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "icon_color" => Some(2),
+                    b"icon_color" => Some(2),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "is_name_implicit" => Some(4),
+                    b"is_name_implicit" => Some(4),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "message_thread_id" => Some(0),
+                    b"message_thread_id" => Some(0),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "icon_custom_emoji_id" => Some(3),
+                    b"icon_custom_emoji_id" => Some(3),
                     _ => None,
                 }
             }
@@ -30297,18 +32734,18 @@ impl serde::Serialize for GiftBackground {
 }
 impl crate::de::FromMap for GiftBackground {
     const NAME: &'static str = "GiftBackground";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             10 => {
                 match name {
-                    "edge_color" => Some(1),
-                    "text_color" => Some(2),
+                    b"edge_color" => Some(1),
+                    b"text_color" => Some(2),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "center_color" => Some(0),
+                    b"center_color" => Some(0),
                     _ => None,
                 }
             }
@@ -30484,68 +32921,68 @@ impl serde::Serialize for Gift {
 }
 impl crate::de::FromMap for Gift {
     const NAME: &'static str = "Gift";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "sticker" => Some(1),
+                    b"sticker" => Some(1),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "star_count" => Some(2),
-                    "is_premium" => Some(4),
-                    "has_colors" => Some(5),
-                    "background" => Some(10),
+                    b"star_count" => Some(2),
+                    b"is_premium" => Some(4),
+                    b"has_colors" => Some(5),
+                    b"background" => Some(10),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "total_count" => Some(6),
+                    b"total_count" => Some(6),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "publisher_chat" => Some(12),
+                    b"publisher_chat" => Some(12),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "remaining_count" => Some(7),
+                    b"remaining_count" => Some(7),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "upgrade_star_count" => Some(3),
+                    b"upgrade_star_count" => Some(3),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "personal_total_count" => Some(8),
+                    b"personal_total_count" => Some(8),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "personal_remaining_count" => Some(9),
+                    b"personal_remaining_count" => Some(9),
                     _ => None,
                 }
             }
             25 => {
                 match name {
-                    "unique_gift_variant_count" => Some(11),
+                    b"unique_gift_variant_count" => Some(11),
                     _ => None,
                 }
             }
@@ -30765,11 +33202,11 @@ impl serde::Serialize for Gifts {
 }
 impl crate::de::FromMap for Gifts {
     const NAME: &'static str = "Gifts";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "gifts" => Some(0),
+                    b"gifts" => Some(0),
                     _ => None,
                 }
             }
@@ -30860,29 +33297,29 @@ impl serde::Serialize for UniqueGiftModel {
 }
 impl crate::de::FromMap for UniqueGiftModel {
     const NAME: &'static str = "UniqueGiftModel";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "rarity" => Some(3),
+                    b"rarity" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "sticker" => Some(1),
+                    b"sticker" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "rarity_per_mille" => Some(2),
+                    b"rarity_per_mille" => Some(2),
                     _ => None,
                 }
             }
@@ -31005,23 +33442,23 @@ impl serde::Serialize for UniqueGiftSymbol {
 }
 impl crate::de::FromMap for UniqueGiftSymbol {
     const NAME: &'static str = "UniqueGiftSymbol";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "sticker" => Some(1),
+                    b"sticker" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "rarity_per_mille" => Some(2),
+                    b"rarity_per_mille" => Some(2),
                     _ => None,
                 }
             }
@@ -31139,19 +33576,19 @@ impl serde::Serialize for UniqueGiftBackdropColors {
 }
 impl crate::de::FromMap for UniqueGiftBackdropColors {
     const NAME: &'static str = "UniqueGiftBackdropColors";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             10 => {
                 match name {
-                    "edge_color" => Some(1),
-                    "text_color" => Some(3),
+                    b"edge_color" => Some(1),
+                    b"text_color" => Some(3),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "center_color" => Some(0),
-                    "symbol_color" => Some(2),
+                    b"center_color" => Some(0),
+                    b"symbol_color" => Some(2),
                     _ => None,
                 }
             }
@@ -31267,23 +33704,23 @@ impl serde::Serialize for UniqueGiftBackdrop {
 }
 impl crate::de::FromMap for UniqueGiftBackdrop {
     const NAME: &'static str = "UniqueGiftBackdrop";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "colors" => Some(1),
+                    b"colors" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "rarity_per_mille" => Some(2),
+                    b"rarity_per_mille" => Some(2),
                     _ => None,
                 }
             }
@@ -31415,31 +33852,31 @@ impl serde::Serialize for UniqueGiftColors {
 }
 impl crate::de::FromMap for UniqueGiftColors {
     const NAME: &'static str = "UniqueGiftColors";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             21 => {
                 match name {
-                    "model_custom_emoji_id" => Some(0),
-                    "dark_theme_main_color" => Some(4),
+                    b"model_custom_emoji_id" => Some(0),
+                    b"dark_theme_main_color" => Some(4),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "symbol_custom_emoji_id" => Some(1),
-                    "light_theme_main_color" => Some(2),
+                    b"symbol_custom_emoji_id" => Some(1),
+                    b"light_theme_main_color" => Some(2),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "dark_theme_other_colors" => Some(5),
+                    b"dark_theme_other_colors" => Some(5),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "light_theme_other_colors" => Some(3),
+                    b"light_theme_other_colors" => Some(3),
                     _ => None,
                 }
             }
@@ -31676,62 +34113,62 @@ impl serde::Serialize for UniqueGift {
 }
 impl crate::de::FromMap for UniqueGift {
     const NAME: &'static str = "UniqueGift";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(2),
+                    b"name" => Some(2),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "model" => Some(4),
+                    b"model" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "number" => Some(3),
-                    "symbol" => Some(5),
-                    "colors" => Some(10),
+                    b"number" => Some(3),
+                    b"symbol" => Some(5),
+                    b"colors" => Some(10),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "gift_id" => Some(0),
+                    b"gift_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "backdrop" => Some(6),
+                    b"backdrop" => Some(6),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "base_name" => Some(1),
-                    "is_burned" => Some(8),
+                    b"base_name" => Some(1),
+                    b"is_burned" => Some(8),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_premium" => Some(7),
+                    b"is_premium" => Some(7),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "publisher_chat" => Some(11),
+                    b"publisher_chat" => Some(11),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "is_from_blockchain" => Some(9),
+                    b"is_from_blockchain" => Some(9),
                     _ => None,
                 }
             }
@@ -31984,55 +34421,55 @@ impl serde::Serialize for GiftInfo {
 }
 impl crate::de::FromMap for GiftInfo {
     const NAME: &'static str = "GiftInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "gift" => Some(0),
-                    "text" => Some(6),
+                    b"gift" => Some(0),
+                    b"text" => Some(6),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "entities" => Some(7),
+                    b"entities" => Some(7),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_private" => Some(8),
+                    b"is_private" => Some(8),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "owned_gift_id" => Some(1),
+                    b"owned_gift_id" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_be_upgraded" => Some(5),
+                    b"can_be_upgraded" => Some(5),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "convert_star_count" => Some(2),
-                    "unique_gift_number" => Some(9),
+                    b"convert_star_count" => Some(2),
+                    b"unique_gift_number" => Some(9),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "is_upgrade_separate" => Some(4),
+                    b"is_upgrade_separate" => Some(4),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "prepaid_upgrade_star_count" => Some(3),
+                    b"prepaid_upgrade_star_count" => Some(3),
                     _ => None,
                 }
             }
@@ -32279,55 +34716,55 @@ impl serde::Serialize for UniqueGiftInfo {
 }
 impl crate::de::FromMap for UniqueGiftInfo {
     const NAME: &'static str = "UniqueGiftInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "gift" => Some(0),
-                    "text" => Some(2),
+                    b"gift" => Some(0),
+                    b"text" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "origin" => Some(1),
+                    b"origin" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "entities" => Some(3),
+                    b"entities" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_private" => Some(4),
+                    b"is_private" => Some(4),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "owned_gift_id" => Some(7),
+                    b"owned_gift_id" => Some(7),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "last_resale_amount" => Some(6),
-                    "next_transfer_date" => Some(9),
+                    b"last_resale_amount" => Some(6),
+                    b"next_transfer_date" => Some(9),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "transfer_star_count" => Some(8),
+                    b"transfer_star_count" => Some(8),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "last_resale_currency" => Some(5),
+                    b"last_resale_currency" => Some(5),
                     _ => None,
                 }
             }
@@ -32694,75 +35131,75 @@ impl serde::Serialize for OwnedGiftRegular {
 }
 impl crate::de::FromMap for OwnedGiftRegular {
     const NAME: &'static str = "OwnedGiftRegular";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "gift" => Some(1),
-                    "text" => Some(5),
+                    b"type" => Some(0),
+                    b"gift" => Some(1),
+                    b"text" => Some(5),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "entities" => Some(6),
-                    "is_saved" => Some(8),
+                    b"entities" => Some(6),
+                    b"is_saved" => Some(8),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "send_date" => Some(4),
+                    b"send_date" => Some(4),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_private" => Some(7),
+                    b"is_private" => Some(7),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "sender_user" => Some(3),
+                    b"sender_user" => Some(3),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "was_refunded" => Some(10),
+                    b"was_refunded" => Some(10),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "owned_gift_id" => Some(2),
+                    b"owned_gift_id" => Some(2),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "can_be_upgraded" => Some(9),
+                    b"can_be_upgraded" => Some(9),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "convert_star_count" => Some(11),
-                    "unique_gift_number" => Some(14),
+                    b"convert_star_count" => Some(11),
+                    b"unique_gift_number" => Some(14),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "is_upgrade_separate" => Some(13),
+                    b"is_upgrade_separate" => Some(13),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "prepaid_upgrade_star_count" => Some(12),
+                    b"prepaid_upgrade_star_count" => Some(12),
                     _ => None,
                 }
             }
@@ -33040,49 +35477,49 @@ impl serde::Serialize for OwnedGiftUnique {
 }
 impl crate::de::FromMap for OwnedGiftUnique {
     const NAME: &'static str = "OwnedGiftUnique";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "gift" => Some(1),
+                    b"type" => Some(0),
+                    b"gift" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "is_saved" => Some(5),
+                    b"is_saved" => Some(5),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "send_date" => Some(4),
+                    b"send_date" => Some(4),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "sender_user" => Some(3),
+                    b"sender_user" => Some(3),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "owned_gift_id" => Some(2),
+                    b"owned_gift_id" => Some(2),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_be_transferred" => Some(6),
-                    "next_transfer_date" => Some(8),
+                    b"can_be_transferred" => Some(6),
+                    b"next_transfer_date" => Some(8),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "transfer_star_count" => Some(7),
+                    b"transfer_star_count" => Some(7),
                     _ => None,
                 }
             }
@@ -33258,18 +35695,18 @@ impl serde::Serialize for OwnedGifts {
 }
 impl crate::de::FromMap for OwnedGifts {
     const NAME: &'static str = "OwnedGifts";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "gifts" => Some(1),
+                    b"gifts" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "total_count" => Some(0),
-                    "next_offset" => Some(2),
+                    b"total_count" => Some(0),
+                    b"next_offset" => Some(2),
                     _ => None,
                 }
             }
@@ -33376,17 +35813,17 @@ impl serde::Serialize for BotAccessSettings {
 }
 impl crate::de::FromMap for BotAccessSettings {
     const NAME: &'static str = "BotAccessSettings";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "added_users" => Some(1),
+                    b"added_users" => Some(1),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "is_access_restricted" => Some(0),
+                    b"is_access_restricted" => Some(0),
                     _ => None,
                 }
             }
@@ -33522,35 +35959,35 @@ impl serde::Serialize for AcceptedGiftTypes {
 }
 impl crate::de::FromMap for AcceptedGiftTypes {
     const NAME: &'static str = "AcceptedGiftTypes";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "unique_gifts" => Some(2),
+                    b"unique_gifts" => Some(2),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "limited_gifts" => Some(1),
+                    b"limited_gifts" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "unlimited_gifts" => Some(0),
+                    b"unlimited_gifts" => Some(0),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "gifts_from_channels" => Some(4),
+                    b"gifts_from_channels" => Some(4),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "premium_subscription" => Some(3),
+                    b"premium_subscription" => Some(3),
                     _ => None,
                 }
             }
@@ -33702,17 +36139,17 @@ impl serde::Serialize for StarAmount {
 }
 impl crate::de::FromMap for StarAmount {
     const NAME: &'static str = "StarAmount";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "amount" => Some(0),
+                    b"amount" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "nanostar_amount" => Some(1),
+                    b"nanostar_amount" => Some(1),
                     _ => None,
                 }
             }
@@ -33832,23 +36269,23 @@ impl serde::Serialize for BotCommand {
 }
 impl crate::de::FromMap for BotCommand {
     const NAME: &'static str = "BotCommand";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "command" => Some(0),
+                    b"command" => Some(0),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "description" => Some(1),
+                    b"description" => Some(1),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_ephemeral" => Some(2),
+                    b"is_ephemeral" => Some(2),
                     _ => None,
                 }
             }
@@ -34403,11 +36840,11 @@ impl serde::Serialize for BotName {
 }
 impl crate::de::FromMap for BotName {
     const NAME: &'static str = "BotName";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
@@ -34481,11 +36918,11 @@ impl serde::Serialize for BotDescription {
 }
 impl crate::de::FromMap for BotDescription {
     const NAME: &'static str = "BotDescription";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "description" => Some(0),
+                    b"description" => Some(0),
                     _ => None,
                 }
             }
@@ -34565,11 +37002,11 @@ impl serde::Serialize for BotShortDescription {
 }
 impl crate::de::FromMap for BotShortDescription {
     const NAME: &'static str = "BotShortDescription";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             17 => {
                 match name {
-                    "short_description" => Some(0),
+                    b"short_description" => Some(0),
                     _ => None,
                 }
             }
@@ -34733,9 +37170,106 @@ impl crate::de::Tagged for MenuButton {
         MenuButton::Unknown(value)
     }
 }
+/// Every field of every [`MenuButton`] member, read before the member is known.
+#[derive(Default)]
+struct MenuButtonFields {
+    tag: Option<Result<u16, String>>,
+    f_text: Option<String>,
+    f_web_app: Option<Box<WebAppInfo>>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for MenuButtonFields {
+    const NAME: &'static str = "MenuButton";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    b"text" => Some(1),
+                    _ => None,
+                }
+            }
+            7 => {
+                match name {
+                    b"web_app" => Some(2),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(crate::de::tag_value::<MenuButton, A>(&mut __map)?);
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_text, "text")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(&mut __map, &mut __out.f_web_app, "web_app")?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl MenuButtonFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<MenuButton, E> {
+        let Self { tag, f_text, f_web_app, mut extra } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "text", f_text)?;
+                crate::de::keep_value(&mut extra, "web_app", f_web_app)?;
+                Ok(MenuButton::Commands(MenuButtonCommands { extra }))
+            }
+            Some(Ok(1)) => {
+                Ok(
+                    MenuButton::WebApp(MenuButtonWebApp {
+                        text: crate::de::required(f_text, "text")?,
+                        web_app: crate::de::required(f_web_app, "web_app")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "text", f_text)?;
+                crate::de::keep_value(&mut extra, "web_app", f_web_app)?;
+                Ok(MenuButton::Default(MenuButtonDefault { extra }))
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "text", f_text)?;
+                crate::de::put_value(&mut object, "web_app", f_web_app)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(MenuButton::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for MenuButton {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<MenuButtonFields, D>(__d)?.into_member()
     }
 }
 /// Represents a menu button, which opens the bot's list of commands.
@@ -34766,11 +37300,11 @@ impl serde::Serialize for MenuButtonCommands {
 }
 impl crate::de::FromMap for MenuButtonCommands {
     const NAME: &'static str = "MenuButtonCommands";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -34856,18 +37390,18 @@ impl serde::Serialize for MenuButtonWebApp {
 }
 impl crate::de::FromMap for MenuButtonWebApp {
     const NAME: &'static str = "MenuButtonWebApp";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "web_app" => Some(2),
+                    b"web_app" => Some(2),
                     _ => None,
                 }
             }
@@ -34959,11 +37493,11 @@ impl serde::Serialize for MenuButtonDefault {
 }
 impl crate::de::FromMap for MenuButtonDefault {
     const NAME: &'static str = "MenuButtonDefault";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -35106,9 +37640,195 @@ impl crate::de::Tagged for ChatBoostSource {
         ChatBoostSource::Unknown(value)
     }
 }
+/// Every field of every [`ChatBoostSource`] member, read before the member is known.
+#[derive(Default)]
+struct ChatBoostSourceFields {
+    tag: Option<Result<u16, String>>,
+    f_user: Option<Box<User>>,
+    f_giveaway_message_id: Option<i64>,
+    f_prize_star_count: Option<i64>,
+    f_is_unclaimed: Option<bool>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for ChatBoostSourceFields {
+    const NAME: &'static str = "ChatBoostSource";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"user" => Some(1),
+                    _ => None,
+                }
+            }
+            6 => {
+                match name {
+                    b"source" => Some(0),
+                    _ => None,
+                }
+            }
+            12 => {
+                match name {
+                    b"is_unclaimed" => Some(4),
+                    _ => None,
+                }
+            }
+            16 => {
+                match name {
+                    b"prize_star_count" => Some(3),
+                    _ => None,
+                }
+            }
+            19 => {
+                match name {
+                    b"giveaway_message_id" => Some(2),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("source"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<ChatBoostSource, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_user, "user")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_giveaway_message_id,
+                        "giveaway_message_id",
+                    )?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_prize_star_count,
+                        "prize_star_count",
+                    )?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_is_unclaimed,
+                        "is_unclaimed",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl ChatBoostSourceFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<ChatBoostSource, E> {
+        let Self {
+            tag,
+            f_user,
+            f_giveaway_message_id,
+            f_prize_star_count,
+            f_is_unclaimed,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "giveaway_message_id",
+                    f_giveaway_message_id,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "prize_star_count",
+                    f_prize_star_count,
+                )?;
+                crate::de::keep_value(&mut extra, "is_unclaimed", f_is_unclaimed)?;
+                Ok(
+                    ChatBoostSource::Premium(ChatBoostSourcePremium {
+                        user: crate::de::required(f_user, "user")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "giveaway_message_id",
+                    f_giveaway_message_id,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "prize_star_count",
+                    f_prize_star_count,
+                )?;
+                crate::de::keep_value(&mut extra, "is_unclaimed", f_is_unclaimed)?;
+                Ok(
+                    ChatBoostSource::GiftCode(ChatBoostSourceGiftCode {
+                        user: crate::de::required(f_user, "user")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                Ok(
+                    ChatBoostSource::Giveaway(ChatBoostSourceGiveaway {
+                        giveaway_message_id: crate::de::required(
+                            f_giveaway_message_id,
+                            "giveaway_message_id",
+                        )?,
+                        user: f_user,
+                        prize_star_count: f_prize_star_count,
+                        is_unclaimed: f_is_unclaimed,
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("source".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "user", f_user)?;
+                crate::de::put_value(
+                    &mut object,
+                    "giveaway_message_id",
+                    f_giveaway_message_id,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "prize_star_count",
+                    f_prize_star_count,
+                )?;
+                crate::de::put_value(&mut object, "is_unclaimed", f_is_unclaimed)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(ChatBoostSource::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for ChatBoostSource {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<ChatBoostSourceFields, D>(__d)?.into_member()
     }
 }
 /// The boost was obtained by subscribing to Telegram Premium or by gifting a Telegram Premium subscription to another user.
@@ -35138,17 +37858,17 @@ impl serde::Serialize for ChatBoostSourcePremium {
 }
 impl crate::de::FromMap for ChatBoostSourcePremium {
     const NAME: &'static str = "ChatBoostSourcePremium";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "source" => Some(0),
+                    b"source" => Some(0),
                     _ => None,
                 }
             }
@@ -35229,17 +37949,17 @@ impl serde::Serialize for ChatBoostSourceGiftCode {
 }
 impl crate::de::FromMap for ChatBoostSourceGiftCode {
     const NAME: &'static str = "ChatBoostSourceGiftCode";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "source" => Some(0),
+                    b"source" => Some(0),
                     _ => None,
                 }
             }
@@ -35341,35 +38061,35 @@ impl serde::Serialize for ChatBoostSourceGiveaway {
 }
 impl crate::de::FromMap for ChatBoostSourceGiveaway {
     const NAME: &'static str = "ChatBoostSourceGiveaway";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(2),
+                    b"user" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "source" => Some(0),
+                    b"source" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "is_unclaimed" => Some(4),
+                    b"is_unclaimed" => Some(4),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "prize_star_count" => Some(3),
+                    b"prize_star_count" => Some(3),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "giveaway_message_id" => Some(1),
+                    b"giveaway_message_id" => Some(1),
                     _ => None,
                 }
             }
@@ -35507,24 +38227,24 @@ impl serde::Serialize for ChatBoost {
 }
 impl crate::de::FromMap for ChatBoost {
     const NAME: &'static str = "ChatBoost";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "source" => Some(3),
+                    b"source" => Some(3),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "boost_id" => Some(0),
-                    "add_date" => Some(1),
+                    b"boost_id" => Some(0),
+                    b"add_date" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "expiration_date" => Some(2),
+                    b"expiration_date" => Some(2),
                     _ => None,
                 }
             }
@@ -35642,17 +38362,17 @@ impl serde::Serialize for ChatBoostUpdated {
 }
 impl crate::de::FromMap for ChatBoostUpdated {
     const NAME: &'static str = "ChatBoostUpdated";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
+                    b"chat" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "boost" => Some(1),
+                    b"boost" => Some(1),
                     _ => None,
                 }
             }
@@ -35753,29 +38473,29 @@ impl serde::Serialize for ChatBoostRemoved {
 }
 impl crate::de::FromMap for ChatBoostRemoved {
     const NAME: &'static str = "ChatBoostRemoved";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(0),
+                    b"chat" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "source" => Some(3),
+                    b"source" => Some(3),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "boost_id" => Some(1),
+                    b"boost_id" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "remove_date" => Some(2),
+                    b"remove_date" => Some(2),
                     _ => None,
                 }
             }
@@ -35883,11 +38603,11 @@ impl serde::Serialize for ChatOwnerLeft {
 }
 impl crate::de::FromMap for ChatOwnerLeft {
     const NAME: &'static str = "ChatOwnerLeft";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             9 => {
                 match name {
-                    "new_owner" => Some(0),
+                    b"new_owner" => Some(0),
                     _ => None,
                 }
             }
@@ -35961,11 +38681,11 @@ impl serde::Serialize for ChatOwnerChanged {
 }
 impl crate::de::FromMap for ChatOwnerChanged {
     const NAME: &'static str = "ChatOwnerChanged";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             9 => {
                 match name {
-                    "new_owner" => Some(0),
+                    b"new_owner" => Some(0),
                     _ => None,
                 }
             }
@@ -36039,11 +38759,11 @@ impl serde::Serialize for UserChatBoosts {
 }
 impl crate::de::FromMap for UserChatBoosts {
     const NAME: &'static str = "UserChatBoosts";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "boosts" => Some(0),
+                    b"boosts" => Some(0),
                     _ => None,
                 }
             }
@@ -36216,69 +38936,69 @@ impl serde::Serialize for BusinessBotRights {
 }
 impl crate::de::FromMap for BusinessBotRights {
     const NAME: &'static str = "BusinessBotRights";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             9 => {
                 match name {
-                    "can_reply" => Some(0),
+                    b"can_reply" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "can_edit_bio" => Some(5),
+                    b"can_edit_bio" => Some(5),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "can_edit_name" => Some(4),
+                    b"can_edit_name" => Some(4),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "can_read_messages" => Some(1),
-                    "can_edit_username" => Some(7),
+                    b"can_read_messages" => Some(1),
+                    b"can_edit_username" => Some(7),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "can_transfer_stars" => Some(12),
-                    "can_manage_stories" => Some(13),
+                    b"can_transfer_stars" => Some(12),
+                    b"can_manage_stories" => Some(13),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "can_edit_profile_photo" => Some(6),
+                    b"can_edit_profile_photo" => Some(6),
                     _ => None,
                 }
             }
             23 => {
                 match name {
-                    "can_delete_all_messages" => Some(3),
+                    b"can_delete_all_messages" => Some(3),
                     _ => None,
                 }
             }
             24 => {
                 match name {
-                    "can_delete_sent_messages" => Some(2),
-                    "can_change_gift_settings" => Some(8),
-                    "can_view_gifts_and_stars" => Some(9),
+                    b"can_delete_sent_messages" => Some(2),
+                    b"can_change_gift_settings" => Some(8),
+                    b"can_view_gifts_and_stars" => Some(9),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "can_convert_gifts_to_stars" => Some(10),
+                    b"can_convert_gifts_to_stars" => Some(10),
                     _ => None,
                 }
             }
             30 => {
                 match name {
-                    "can_transfer_and_upgrade_gifts" => Some(11),
+                    b"can_transfer_and_upgrade_gifts" => Some(11),
                     _ => None,
                 }
             }
@@ -36567,36 +39287,36 @@ impl serde::Serialize for BusinessConnection {
 }
 impl crate::de::FromMap for BusinessConnection {
     const NAME: &'static str = "BusinessConnection";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "user" => Some(1),
-                    "date" => Some(3),
+                    b"user" => Some(1),
+                    b"date" => Some(3),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "rights" => Some(4),
+                    b"rights" => Some(4),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_enabled" => Some(5),
+                    b"is_enabled" => Some(5),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "user_chat_id" => Some(2),
+                    b"user_chat_id" => Some(2),
                     _ => None,
                 }
             }
@@ -36724,23 +39444,23 @@ impl serde::Serialize for BusinessMessagesDeleted {
 }
 impl crate::de::FromMap for BusinessMessagesDeleted {
     const NAME: &'static str = "BusinessMessagesDeleted";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "chat" => Some(1),
+                    b"chat" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "message_ids" => Some(2),
+                    b"message_ids" => Some(2),
                     _ => None,
                 }
             }
             22 => {
                 match name {
-                    "business_connection_id" => Some(0),
+                    b"business_connection_id" => Some(0),
                     _ => None,
                 }
             }
@@ -36845,11 +39565,11 @@ impl serde::Serialize for SentWebAppMessage {
 }
 impl crate::de::FromMap for SentWebAppMessage {
     const NAME: &'static str = "SentWebAppMessage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             17 => {
                 match name {
-                    "inline_message_id" => Some(0),
+                    b"inline_message_id" => Some(0),
                     _ => None,
                 }
             }
@@ -36933,11 +39653,11 @@ impl serde::Serialize for SentGuestMessage {
 }
 impl crate::de::FromMap for SentGuestMessage {
     const NAME: &'static str = "SentGuestMessage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             17 => {
                 match name {
-                    "inline_message_id" => Some(0),
+                    b"inline_message_id" => Some(0),
                     _ => None,
                 }
             }
@@ -37029,17 +39749,17 @@ impl serde::Serialize for PreparedInlineMessage {
 }
 impl crate::de::FromMap for PreparedInlineMessage {
     const NAME: &'static str = "PreparedInlineMessage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "expiration_date" => Some(1),
+                    b"expiration_date" => Some(1),
                     _ => None,
                 }
             }
@@ -37132,11 +39852,11 @@ impl serde::Serialize for PreparedKeyboardButton {
 }
 impl crate::de::FromMap for PreparedKeyboardButton {
     const NAME: &'static str = "PreparedKeyboardButton";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
@@ -37219,17 +39939,17 @@ impl serde::Serialize for ResponseParameters {
 }
 impl crate::de::FromMap for ResponseParameters {
     const NAME: &'static str = "ResponseParameters";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             11 => {
                 match name {
-                    "retry_after" => Some(1),
+                    b"retry_after" => Some(1),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "migrate_to_chat_id" => Some(0),
+                    b"migrate_to_chat_id" => Some(0),
                     _ => None,
                 }
             }
@@ -39946,80 +42666,80 @@ impl serde::Serialize for Sticker {
 }
 impl crate::de::FromMap for Sticker {
     const NAME: &'static str = "Sticker";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(2),
+                    b"type" => Some(2),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "width" => Some(3),
-                    "emoji" => Some(8),
+                    b"width" => Some(3),
+                    b"emoji" => Some(8),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(4),
+                    b"height" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "is_video" => Some(6),
-                    "set_name" => Some(9),
+                    b"is_video" => Some(6),
+                    b"set_name" => Some(9),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(7),
-                    "file_size" => Some(14),
+                    b"thumbnail" => Some(7),
+                    b"file_size" => Some(14),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "is_animated" => Some(5),
+                    b"is_animated" => Some(5),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "mask_position" => Some(11),
+                    b"mask_position" => Some(11),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "custom_emoji_id" => Some(12),
+                    b"custom_emoji_id" => Some(12),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "needs_repainting" => Some(13),
+                    b"needs_repainting" => Some(13),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "premium_animation" => Some(10),
+                    b"premium_animation" => Some(10),
                     _ => None,
                 }
             }
@@ -40261,35 +42981,35 @@ impl serde::Serialize for StickerSet {
 }
 impl crate::de::FromMap for StickerSet {
     const NAME: &'static str = "StickerSet";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "title" => Some(1),
+                    b"title" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "stickers" => Some(3),
+                    b"stickers" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "thumbnail" => Some(4),
+                    b"thumbnail" => Some(4),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "sticker_type" => Some(2),
+                    b"sticker_type" => Some(2),
                     _ => None,
                 }
             }
@@ -40433,19 +43153,19 @@ impl serde::Serialize for MaskPosition {
 }
 impl crate::de::FromMap for MaskPosition {
     const NAME: &'static str = "MaskPosition";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "point" => Some(0),
-                    "scale" => Some(3),
+                    b"point" => Some(0),
+                    b"scale" => Some(3),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "x_shift" => Some(1),
-                    "y_shift" => Some(2),
+                    b"x_shift" => Some(1),
+                    b"y_shift" => Some(2),
                     _ => None,
                 }
             }
@@ -40666,12 +43386,12 @@ impl serde::Serialize for RichMessage {
 }
 impl crate::de::FromMap for RichMessage {
     const NAME: &'static str = "RichMessage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "blocks" => Some(0),
-                    "is_rtl" => Some(1),
+                    b"blocks" => Some(0),
+                    b"is_rtl" => Some(1),
                     _ => None,
                 }
             }
@@ -41140,66 +43860,66 @@ impl serde::Serialize for RichMessageButton {
 }
 impl crate::de::FromMap for RichMessageButton {
     const NAME: &'static str = "RichMessageButton";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(2),
+                    b"url" => Some(2),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "style" => Some(1),
+                    b"style" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "web_app" => Some(4),
+                    b"web_app" => Some(4),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "disabled" => Some(10),
+                    b"disabled" => Some(10),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "login_url" => Some(5),
-                    "copy_text" => Some(9),
+                    b"login_url" => Some(5),
+                    b"copy_text" => Some(9),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "callback_data" => Some(3),
+                    b"callback_data" => Some(3),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "switch_inline_query" => Some(6),
+                    b"switch_inline_query" => Some(6),
                     _ => None,
                 }
             }
             31 => {
                 match name {
-                    "switch_inline_query_chosen_chat" => Some(8),
+                    b"switch_inline_query_chosen_chat" => Some(8),
                     _ => None,
                 }
             }
             32 => {
                 match name {
-                    "switch_inline_query_current_chat" => Some(7),
+                    b"switch_inline_query_current_chat" => Some(7),
                     _ => None,
                 }
             }
@@ -41880,12 +44600,12 @@ impl serde::Serialize for RichTextBold {
 }
 impl crate::de::FromMap for RichTextBold {
     const NAME: &'static str = "RichTextBold";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -41975,12 +44695,12 @@ impl serde::Serialize for RichTextItalic {
 }
 impl crate::de::FromMap for RichTextItalic {
     const NAME: &'static str = "RichTextItalic";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42070,12 +44790,12 @@ impl serde::Serialize for RichTextUnderline {
 }
 impl crate::de::FromMap for RichTextUnderline {
     const NAME: &'static str = "RichTextUnderline";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42165,12 +44885,12 @@ impl serde::Serialize for RichTextStrikethrough {
 }
 impl crate::de::FromMap for RichTextStrikethrough {
     const NAME: &'static str = "RichTextStrikethrough";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42262,12 +44982,12 @@ impl serde::Serialize for RichTextSpoiler {
 }
 impl crate::de::FromMap for RichTextSpoiler {
     const NAME: &'static str = "RichTextSpoiler";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42373,24 +45093,24 @@ impl serde::Serialize for RichTextDateTime {
 }
 impl crate::de::FromMap for RichTextDateTime {
     const NAME: &'static str = "RichTextDateTime";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "unix_time" => Some(2),
+                    b"unix_time" => Some(2),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "date_time_format" => Some(3),
+                    b"date_time_format" => Some(3),
                     _ => None,
                 }
             }
@@ -42509,13 +45229,13 @@ impl serde::Serialize for RichTextTextMention {
 }
 impl crate::de::FromMap for RichTextTextMention {
     const NAME: &'static str = "RichTextTextMention";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
-                    "user" => Some(2),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
+                    b"user" => Some(2),
                     _ => None,
                 }
             }
@@ -42613,12 +45333,12 @@ impl serde::Serialize for RichTextSubscript {
 }
 impl crate::de::FromMap for RichTextSubscript {
     const NAME: &'static str = "RichTextSubscript";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42708,12 +45428,12 @@ impl serde::Serialize for RichTextSuperscript {
 }
 impl crate::de::FromMap for RichTextSuperscript {
     const NAME: &'static str = "RichTextSuperscript";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42805,12 +45525,12 @@ impl serde::Serialize for RichTextMarked {
 }
 impl crate::de::FromMap for RichTextMarked {
     const NAME: &'static str = "RichTextMarked";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -42900,12 +45620,12 @@ impl serde::Serialize for RichTextCode {
 }
 impl crate::de::FromMap for RichTextCode {
     const NAME: &'static str = "RichTextCode";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -43004,23 +45724,23 @@ impl serde::Serialize for RichTextCustomEmoji {
 }
 impl crate::de::FromMap for RichTextCustomEmoji {
     const NAME: &'static str = "RichTextCustomEmoji";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "custom_emoji_id" => Some(1),
+                    b"custom_emoji_id" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "alternative_text" => Some(2),
+                    b"alternative_text" => Some(2),
                     _ => None,
                 }
             }
@@ -43140,17 +45860,17 @@ impl serde::Serialize for RichTextMathematicalExpression {
 }
 impl crate::de::FromMap for RichTextMathematicalExpression {
     const NAME: &'static str = "RichTextMathematicalExpression";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "expression" => Some(1),
+                    b"expression" => Some(1),
                     _ => None,
                 }
             }
@@ -43252,18 +45972,18 @@ impl serde::Serialize for RichTextUrl {
 }
 impl crate::de::FromMap for RichTextUrl {
     const NAME: &'static str = "RichTextUrl";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(2),
+                    b"url" => Some(2),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -43365,18 +46085,18 @@ impl serde::Serialize for RichTextEmailAddress {
 }
 impl crate::de::FromMap for RichTextEmailAddress {
     const NAME: &'static str = "RichTextEmailAddress";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "email_address" => Some(2),
+                    b"email_address" => Some(2),
                     _ => None,
                 }
             }
@@ -43488,18 +46208,18 @@ impl serde::Serialize for RichTextPhoneNumber {
 }
 impl crate::de::FromMap for RichTextPhoneNumber {
     const NAME: &'static str = "RichTextPhoneNumber";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "phone_number" => Some(2),
+                    b"phone_number" => Some(2),
                     _ => None,
                 }
             }
@@ -43607,18 +46327,18 @@ impl serde::Serialize for RichTextBankCardNumber {
 }
 impl crate::de::FromMap for RichTextBankCardNumber {
     const NAME: &'static str = "RichTextBankCardNumber";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "bank_card_number" => Some(2),
+                    b"bank_card_number" => Some(2),
                     _ => None,
                 }
             }
@@ -43733,18 +46453,18 @@ impl serde::Serialize for RichTextMention {
 }
 impl crate::de::FromMap for RichTextMention {
     const NAME: &'static str = "RichTextMention";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "username" => Some(2),
+                    b"username" => Some(2),
                     _ => None,
                 }
             }
@@ -43850,18 +46570,18 @@ impl serde::Serialize for RichTextHashtag {
 }
 impl crate::de::FromMap for RichTextHashtag {
     const NAME: &'static str = "RichTextHashtag";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "hashtag" => Some(2),
+                    b"hashtag" => Some(2),
                     _ => None,
                 }
             }
@@ -43963,18 +46683,18 @@ impl serde::Serialize for RichTextCashtag {
 }
 impl crate::de::FromMap for RichTextCashtag {
     const NAME: &'static str = "RichTextCashtag";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "cashtag" => Some(2),
+                    b"cashtag" => Some(2),
                     _ => None,
                 }
             }
@@ -44076,18 +46796,18 @@ impl serde::Serialize for RichTextBotCommand {
 }
 impl crate::de::FromMap for RichTextBotCommand {
     const NAME: &'static str = "RichTextBotCommand";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "bot_command" => Some(2),
+                    b"bot_command" => Some(2),
                     _ => None,
                 }
             }
@@ -44189,17 +46909,17 @@ impl serde::Serialize for RichTextButton {
 }
 impl crate::de::FromMap for RichTextButton {
     const NAME: &'static str = "RichTextButton";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "button" => Some(1),
+                    b"button" => Some(1),
                     _ => None,
                 }
             }
@@ -44293,12 +47013,12 @@ impl serde::Serialize for RichTextAnchor {
 }
 impl crate::de::FromMap for RichTextAnchor {
     const NAME: &'static str = "RichTextAnchor";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "name" => Some(1),
+                    b"type" => Some(0),
+                    b"name" => Some(1),
                     _ => None,
                 }
             }
@@ -44394,18 +47114,18 @@ impl serde::Serialize for RichTextAnchorLink {
 }
 impl crate::de::FromMap for RichTextAnchorLink {
     const NAME: &'static str = "RichTextAnchorLink";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "anchor_name" => Some(2),
+                    b"anchor_name" => Some(2),
                     _ => None,
                 }
             }
@@ -44513,13 +47233,13 @@ impl serde::Serialize for RichTextReference {
 }
 impl crate::de::FromMap for RichTextReference {
     const NAME: &'static str = "RichTextReference";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
-                    "name" => Some(2),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
+                    b"name" => Some(2),
                     _ => None,
                 }
             }
@@ -44621,18 +47341,18 @@ impl serde::Serialize for RichTextReferenceLink {
 }
 impl crate::de::FromMap for RichTextReferenceLink {
     const NAME: &'static str = "RichTextReferenceLink";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "reference_name" => Some(2),
+                    b"reference_name" => Some(2),
                     _ => None,
                 }
             }
@@ -44750,17 +47470,17 @@ impl serde::Serialize for RichBlockCaption {
 }
 impl crate::de::FromMap for RichBlockCaption {
     const NAME: &'static str = "RichBlockCaption";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "credit" => Some(1),
+                    b"credit" => Some(1),
                     _ => None,
                 }
             }
@@ -44924,36 +47644,36 @@ impl serde::Serialize for RichBlockTableCell {
 }
 impl crate::de::FromMap for RichBlockTableCell {
     const NAME: &'static str = "RichBlockTableCell";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(0),
+                    b"text" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "align" => Some(4),
+                    b"align" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "valign" => Some(5),
+                    b"valign" => Some(5),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "colspan" => Some(2),
-                    "rowspan" => Some(3),
+                    b"colspan" => Some(2),
+                    b"rowspan" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "is_header" => Some(1),
+                    b"is_header" => Some(1),
                     _ => None,
                 }
             }
@@ -45108,36 +47828,36 @@ impl serde::Serialize for RichBlockListItem {
 }
 impl crate::de::FromMap for RichBlockListItem {
     const NAME: &'static str = "RichBlockListItem";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(5),
+                    b"type" => Some(5),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "label" => Some(0),
-                    "value" => Some(4),
+                    b"label" => Some(0),
+                    b"value" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "blocks" => Some(1),
+                    b"blocks" => Some(1),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_checked" => Some(3),
+                    b"is_checked" => Some(3),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "has_checkbox" => Some(2),
+                    b"has_checkbox" => Some(2),
                     _ => None,
                 }
             }
@@ -45697,12 +48417,12 @@ impl serde::Serialize for RichBlockParagraph {
 }
 impl crate::de::FromMap for RichBlockParagraph {
     const NAME: &'static str = "RichBlockParagraph";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -45788,13 +48508,13 @@ impl serde::Serialize for RichBlockSectionHeading {
 }
 impl crate::de::FromMap for RichBlockSectionHeading {
     const NAME: &'static str = "RichBlockSectionHeading";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
-                    "size" => Some(2),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
+                    b"size" => Some(2),
                     _ => None,
                 }
             }
@@ -45888,18 +48608,18 @@ impl serde::Serialize for RichBlockPreformatted {
 }
 impl crate::de::FromMap for RichBlockPreformatted {
     const NAME: &'static str = "RichBlockPreformatted";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "language" => Some(2),
+                    b"language" => Some(2),
                     _ => None,
                 }
             }
@@ -45990,12 +48710,12 @@ impl serde::Serialize for RichBlockFooter {
 }
 impl crate::de::FromMap for RichBlockFooter {
     const NAME: &'static str = "RichBlockFooter";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -46071,11 +48791,11 @@ impl serde::Serialize for RichBlockDivider {
 }
 impl crate::de::FromMap for RichBlockDivider {
     const NAME: &'static str = "RichBlockDivider";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -46146,17 +48866,17 @@ impl serde::Serialize for RichBlockMathematicalExpression {
 }
 impl crate::de::FromMap for RichBlockMathematicalExpression {
     const NAME: &'static str = "RichBlockMathematicalExpression";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "expression" => Some(1),
+                    b"expression" => Some(1),
                     _ => None,
                 }
             }
@@ -46243,12 +48963,12 @@ impl serde::Serialize for RichBlockAnchor {
 }
 impl crate::de::FromMap for RichBlockAnchor {
     const NAME: &'static str = "RichBlockAnchor";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "name" => Some(1),
+                    b"type" => Some(0),
+                    b"name" => Some(1),
                     _ => None,
                 }
             }
@@ -46329,17 +49049,17 @@ impl serde::Serialize for RichBlockList {
 }
 impl crate::de::FromMap for RichBlockList {
     const NAME: &'static str = "RichBlockList";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "items" => Some(1),
+                    b"items" => Some(1),
                     _ => None,
                 }
             }
@@ -46431,18 +49151,18 @@ impl serde::Serialize for RichBlockBlockQuotation {
 }
 impl crate::de::FromMap for RichBlockBlockQuotation {
     const NAME: &'static str = "RichBlockBlockQuotation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "blocks" => Some(1),
-                    "credit" => Some(2),
+                    b"blocks" => Some(1),
+                    b"credit" => Some(2),
                     _ => None,
                 }
             }
@@ -46544,18 +49264,18 @@ impl serde::Serialize for RichBlockExpandableBlockQuotation {
 }
 impl crate::de::FromMap for RichBlockExpandableBlockQuotation {
     const NAME: &'static str = "RichBlockExpandableBlockQuotation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "credit" => Some(2),
+                    b"credit" => Some(2),
                     _ => None,
                 }
             }
@@ -46655,18 +49375,18 @@ impl serde::Serialize for RichBlockPullQuotation {
 }
 impl crate::de::FromMap for RichBlockPullQuotation {
     const NAME: &'static str = "RichBlockPullQuotation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "credit" => Some(2),
+                    b"credit" => Some(2),
                     _ => None,
                 }
             }
@@ -46764,23 +49484,23 @@ impl serde::Serialize for RichBlockCollage {
 }
 impl crate::de::FromMap for RichBlockCollage {
     const NAME: &'static str = "RichBlockCollage";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "blocks" => Some(1),
+                    b"blocks" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(2),
+                    b"caption" => Some(2),
                     _ => None,
                 }
             }
@@ -46882,23 +49602,23 @@ impl serde::Serialize for RichBlockSlideshow {
 }
 impl crate::de::FromMap for RichBlockSlideshow {
     const NAME: &'static str = "RichBlockSlideshow";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "blocks" => Some(1),
+                    b"blocks" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(2),
+                    b"caption" => Some(2),
                     _ => None,
                 }
             }
@@ -47021,36 +49741,36 @@ impl serde::Serialize for RichBlockTable {
 }
 impl crate::de::FromMap for RichBlockTable {
     const NAME: &'static str = "RichBlockTable";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "cells" => Some(1),
+                    b"cells" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(5),
+                    b"caption" => Some(5),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "is_striped" => Some(3),
-                    "is_compact" => Some(4),
+                    b"is_striped" => Some(3),
+                    b"is_compact" => Some(4),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "is_bordered" => Some(2),
+                    b"is_bordered" => Some(2),
                     _ => None,
                 }
             }
@@ -47187,24 +49907,24 @@ impl serde::Serialize for RichBlockDetails {
 }
 impl crate::de::FromMap for RichBlockDetails {
     const NAME: &'static str = "RichBlockDetails";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "blocks" => Some(2),
+                    b"blocks" => Some(2),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "summary" => Some(1),
-                    "is_open" => Some(3),
+                    b"summary" => Some(1),
+                    b"is_open" => Some(3),
                     _ => None,
                 }
             }
@@ -47327,36 +50047,36 @@ impl serde::Serialize for RichBlockMap {
 }
 impl crate::de::FromMap for RichBlockMap {
     const NAME: &'static str = "RichBlockMap";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "zoom" => Some(2),
+                    b"type" => Some(0),
+                    b"zoom" => Some(2),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "width" => Some(3),
+                    b"width" => Some(3),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "height" => Some(4),
+                    b"height" => Some(4),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(5),
+                    b"caption" => Some(5),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(1),
+                    b"location" => Some(1),
                     _ => None,
                 }
             }
@@ -47476,23 +50196,23 @@ impl serde::Serialize for RichBlockButtons {
 }
 impl crate::de::FromMap for RichBlockButtons {
     const NAME: &'static str = "RichBlockButtons";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "align" => Some(2),
+                    b"align" => Some(2),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "buttons" => Some(1),
+                    b"buttons" => Some(1),
                     _ => None,
                 }
             }
@@ -47601,29 +50321,29 @@ impl serde::Serialize for RichBlockAnimation {
 }
 impl crate::de::FromMap for RichBlockAnimation {
     const NAME: &'static str = "RichBlockAnimation";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(3),
+                    b"caption" => Some(3),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "animation" => Some(1),
+                    b"animation" => Some(1),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "has_spoiler" => Some(2),
+                    b"has_spoiler" => Some(2),
                     _ => None,
                 }
             }
@@ -47735,23 +50455,23 @@ impl serde::Serialize for RichBlockAudio {
 }
 impl crate::de::FromMap for RichBlockAudio {
     const NAME: &'static str = "RichBlockAudio";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "audio" => Some(1),
+                    b"audio" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(2),
+                    b"caption" => Some(2),
                     _ => None,
                 }
             }
@@ -47849,23 +50569,23 @@ impl serde::Serialize for RichBlockDocument {
 }
 impl crate::de::FromMap for RichBlockDocument {
     const NAME: &'static str = "RichBlockDocument";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(2),
+                    b"caption" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "document" => Some(1),
+                    b"document" => Some(1),
                     _ => None,
                 }
             }
@@ -47974,29 +50694,29 @@ impl serde::Serialize for RichBlockPhoto {
 }
 impl crate::de::FromMap for RichBlockPhoto {
     const NAME: &'static str = "RichBlockPhoto";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "photo" => Some(1),
+                    b"photo" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(3),
+                    b"caption" => Some(3),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "has_spoiler" => Some(2),
+                    b"has_spoiler" => Some(2),
                     _ => None,
                 }
             }
@@ -48115,29 +50835,29 @@ impl serde::Serialize for RichBlockVideo {
 }
 impl crate::de::FromMap for RichBlockVideo {
     const NAME: &'static str = "RichBlockVideo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "video" => Some(1),
+                    b"video" => Some(1),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(3),
+                    b"caption" => Some(3),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "has_spoiler" => Some(2),
+                    b"has_spoiler" => Some(2),
                     _ => None,
                 }
             }
@@ -48245,23 +50965,23 @@ impl serde::Serialize for RichBlockVoiceNote {
 }
 impl crate::de::FromMap for RichBlockVoiceNote {
     const NAME: &'static str = "RichBlockVoiceNote";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             7 => {
                 match name {
-                    "caption" => Some(2),
+                    b"caption" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "voice_note" => Some(1),
+                    b"voice_note" => Some(1),
                     _ => None,
                 }
             }
@@ -48356,12 +51076,12 @@ impl serde::Serialize for RichBlockThinking {
 }
 impl crate::de::FromMap for RichBlockThinking {
     const NAME: &'static str = "RichBlockThinking";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "text" => Some(1),
+                    b"type" => Some(0),
+                    b"text" => Some(1),
                     _ => None,
                 }
             }
@@ -50630,41 +53350,41 @@ impl serde::Serialize for InlineQuery {
 }
 impl crate::de::FromMap for InlineQuery {
     const NAME: &'static str = "InlineQuery";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "from" => Some(1),
+                    b"from" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "query" => Some(2),
+                    b"query" => Some(2),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "offset" => Some(3),
+                    b"offset" => Some(3),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(5),
+                    b"location" => Some(5),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "chat_type" => Some(4),
+                    b"chat_type" => Some(4),
                     _ => None,
                 }
             }
@@ -56568,35 +59288,35 @@ impl serde::Serialize for ChosenInlineResult {
 }
 impl crate::de::FromMap for ChosenInlineResult {
     const NAME: &'static str = "ChosenInlineResult";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "from" => Some(1),
+                    b"from" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "query" => Some(4),
+                    b"query" => Some(4),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "location" => Some(2),
+                    b"location" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "result_id" => Some(0),
+                    b"result_id" => Some(0),
                     _ => None,
                 }
             }
             17 => {
                 match name {
-                    "inline_message_id" => Some(3),
+                    b"inline_message_id" => Some(3),
                     _ => None,
                 }
             }
@@ -56785,35 +59505,35 @@ impl serde::Serialize for Invoice {
 }
 impl crate::de::FromMap for Invoice {
     const NAME: &'static str = "Invoice";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             5 => {
                 match name {
-                    "title" => Some(0),
+                    b"title" => Some(0),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "currency" => Some(3),
+                    b"currency" => Some(3),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "description" => Some(1),
+                    b"description" => Some(1),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "total_amount" => Some(4),
+                    b"total_amount" => Some(4),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "start_parameter" => Some(2),
+                    b"start_parameter" => Some(2),
                     _ => None,
                 }
             }
@@ -56961,31 +59681,31 @@ impl serde::Serialize for ShippingAddress {
 }
 impl crate::de::FromMap for ShippingAddress {
     const NAME: &'static str = "ShippingAddress";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "city" => Some(2),
+                    b"city" => Some(2),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "state" => Some(1),
+                    b"state" => Some(1),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "post_code" => Some(5),
+                    b"post_code" => Some(5),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "country_code" => Some(0),
-                    "street_line1" => Some(3),
-                    "street_line2" => Some(4),
+                    b"country_code" => Some(0),
+                    b"street_line1" => Some(3),
+                    b"street_line2" => Some(4),
                     _ => None,
                 }
             }
@@ -57130,29 +59850,29 @@ impl serde::Serialize for OrderInfo {
 }
 impl crate::de::FromMap for OrderInfo {
     const NAME: &'static str = "OrderInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "name" => Some(0),
+                    b"name" => Some(0),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "email" => Some(2),
+                    b"email" => Some(2),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "phone_number" => Some(1),
+                    b"phone_number" => Some(1),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "shipping_address" => Some(3),
+                    b"shipping_address" => Some(3),
                     _ => None,
                 }
             }
@@ -57393,50 +60113,50 @@ impl serde::Serialize for SuccessfulPayment {
 }
 impl crate::de::FromMap for SuccessfulPayment {
     const NAME: &'static str = "SuccessfulPayment";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             8 => {
                 match name {
-                    "currency" => Some(0),
+                    b"currency" => Some(0),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "order_info" => Some(7),
+                    b"order_info" => Some(7),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "total_amount" => Some(1),
-                    "is_recurring" => Some(4),
+                    b"total_amount" => Some(1),
+                    b"is_recurring" => Some(4),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(2),
+                    b"invoice_payload" => Some(2),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "is_first_recurring" => Some(5),
-                    "shipping_option_id" => Some(6),
+                    b"is_first_recurring" => Some(5),
+                    b"shipping_option_id" => Some(6),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "telegram_payment_charge_id" => Some(8),
-                    "provider_payment_charge_id" => Some(9),
+                    b"telegram_payment_charge_id" => Some(8),
+                    b"provider_payment_charge_id" => Some(9),
                     _ => None,
                 }
             }
             28 => {
                 match name {
-                    "subscription_expiration_date" => Some(3),
+                    b"subscription_expiration_date" => Some(3),
                     _ => None,
                 }
             }
@@ -57669,30 +60389,30 @@ impl serde::Serialize for RefundedPayment {
 }
 impl crate::de::FromMap for RefundedPayment {
     const NAME: &'static str = "RefundedPayment";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             8 => {
                 match name {
-                    "currency" => Some(0),
+                    b"currency" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "total_amount" => Some(1),
+                    b"total_amount" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(2),
+                    b"invoice_payload" => Some(2),
                     _ => None,
                 }
             }
             26 => {
                 match name {
-                    "telegram_payment_charge_id" => Some(3),
-                    "provider_payment_charge_id" => Some(4),
+                    b"telegram_payment_charge_id" => Some(3),
+                    b"provider_payment_charge_id" => Some(4),
                     _ => None,
                 }
             }
@@ -57845,29 +60565,29 @@ impl serde::Serialize for ShippingQuery {
 }
 impl crate::de::FromMap for ShippingQuery {
     const NAME: &'static str = "ShippingQuery";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "from" => Some(1),
+                    b"from" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(2),
+                    b"invoice_payload" => Some(2),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "shipping_address" => Some(3),
+                    b"shipping_address" => Some(3),
                     _ => None,
                 }
             }
@@ -58017,47 +60737,47 @@ impl serde::Serialize for PreCheckoutQuery {
 }
 impl crate::de::FromMap for PreCheckoutQuery {
     const NAME: &'static str = "PreCheckoutQuery";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "from" => Some(1),
+                    b"from" => Some(1),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "currency" => Some(2),
+                    b"currency" => Some(2),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "order_info" => Some(6),
+                    b"order_info" => Some(6),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "total_amount" => Some(3),
+                    b"total_amount" => Some(3),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(4),
+                    b"invoice_payload" => Some(4),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "shipping_option_id" => Some(5),
+                    b"shipping_option_id" => Some(5),
                     _ => None,
                 }
             }
@@ -58205,17 +60925,17 @@ impl serde::Serialize for PaidMediaPurchased {
 }
 impl crate::de::FromMap for PaidMediaPurchased {
     const NAME: &'static str = "PaidMediaPurchased";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "from" => Some(0),
+                    b"from" => Some(0),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "paid_media_payload" => Some(1),
+                    b"paid_media_payload" => Some(1),
                     _ => None,
                 }
             }
@@ -58391,9 +61111,116 @@ impl crate::de::Tagged for RevenueWithdrawalState {
         RevenueWithdrawalState::Unknown(value)
     }
 }
+/// Every field of every [`RevenueWithdrawalState`] member, read before the member is known.
+#[derive(Default)]
+struct RevenueWithdrawalStateFields {
+    tag: Option<Result<u16, String>>,
+    f_date: Option<i64>,
+    f_url: Option<String>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for RevenueWithdrawalStateFields {
+    const NAME: &'static str = "RevenueWithdrawalState";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            3 => {
+                match name {
+                    b"url" => Some(2),
+                    _ => None,
+                }
+            }
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    b"date" => Some(1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<RevenueWithdrawalState, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(&mut __map, &mut __out.f_date, "date")?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(&mut __map, &mut __out.f_url, "url")?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl RevenueWithdrawalStateFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<RevenueWithdrawalState, E> {
+        let Self { tag, f_date, f_url, mut extra } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "date", f_date)?;
+                crate::de::keep_value(&mut extra, "url", f_url)?;
+                Ok(
+                    RevenueWithdrawalState::Pending(RevenueWithdrawalStatePending {
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                Ok(
+                    RevenueWithdrawalState::Succeeded(RevenueWithdrawalStateSucceeded {
+                        date: crate::de::required(f_date, "date")?,
+                        url: crate::de::required(f_url, "url")?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(&mut extra, "date", f_date)?;
+                crate::de::keep_value(&mut extra, "url", f_url)?;
+                Ok(
+                    RevenueWithdrawalState::Failed(RevenueWithdrawalStateFailed {
+                        extra,
+                    }),
+                )
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(&mut object, "date", f_date)?;
+                crate::de::put_value(&mut object, "url", f_url)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(RevenueWithdrawalState::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for RevenueWithdrawalState {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<RevenueWithdrawalStateFields, D>(__d)?.into_member()
     }
 }
 /// The withdrawal is in progress.
@@ -58418,11 +61245,11 @@ impl serde::Serialize for RevenueWithdrawalStatePending {
 }
 impl crate::de::FromMap for RevenueWithdrawalStatePending {
     const NAME: &'static str = "RevenueWithdrawalStatePending";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -58498,18 +61325,18 @@ impl serde::Serialize for RevenueWithdrawalStateSucceeded {
 }
 impl crate::de::FromMap for RevenueWithdrawalStateSucceeded {
     const NAME: &'static str = "RevenueWithdrawalStateSucceeded";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             3 => {
                 match name {
-                    "url" => Some(2),
+                    b"url" => Some(2),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "date" => Some(1),
+                    b"type" => Some(0),
+                    b"date" => Some(1),
                     _ => None,
                 }
             }
@@ -58591,11 +61418,11 @@ impl serde::Serialize for RevenueWithdrawalStateFailed {
 }
 impl crate::de::FromMap for RevenueWithdrawalStateFailed {
     const NAME: &'static str = "RevenueWithdrawalStateFailed";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -58689,30 +61516,30 @@ impl serde::Serialize for AffiliateInfo {
 }
 impl crate::de::FromMap for AffiliateInfo {
     const NAME: &'static str = "AffiliateInfo";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             6 => {
                 match name {
-                    "amount" => Some(3),
+                    b"amount" => Some(3),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "affiliate_user" => Some(0),
-                    "affiliate_chat" => Some(1),
+                    b"affiliate_user" => Some(0),
+                    b"affiliate_chat" => Some(1),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "nanostar_amount" => Some(4),
+                    b"nanostar_amount" => Some(4),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "commission_per_mille" => Some(2),
+                    b"commission_per_mille" => Some(2),
                     _ => None,
                 }
             }
@@ -58992,9 +61819,583 @@ impl crate::de::Tagged for TransactionPartner {
         TransactionPartner::Unknown(value)
     }
 }
+/// Every field of every [`TransactionPartner`] member, read before the member is known.
+#[derive(Default)]
+struct TransactionPartnerFields {
+    tag: Option<Result<u16, String>>,
+    f_transaction_type: Option<TransactionType>,
+    f_user: Option<Box<User>>,
+    f_affiliate: Option<Box<AffiliateInfo>>,
+    f_invoice_payload: Option<String>,
+    f_subscription_period: Option<i64>,
+    f_paid_media: Option<Vec<PaidMedia>>,
+    f_paid_media_payload: Option<String>,
+    f_gift: Option<Box<Gift>>,
+    f_premium_subscription_duration: Option<i64>,
+    f_chat: Option<Box<Chat>>,
+    f_sponsor_user: Option<Box<User>>,
+    f_commission_per_mille: Option<i64>,
+    f_withdrawal_state: Option<Box<RevenueWithdrawalState>>,
+    f_request_count: Option<i64>,
+    extra: crate::Extra,
+}
+impl crate::de::FromMap for TransactionPartnerFields {
+    const NAME: &'static str = "TransactionPartner";
+    fn field_index(name: &[u8]) -> Option<u16> {
+        match name.len() {
+            4 => {
+                match name {
+                    b"type" => Some(0),
+                    b"user" => Some(2),
+                    b"gift" => Some(8),
+                    b"chat" => Some(10),
+                    _ => None,
+                }
+            }
+            9 => {
+                match name {
+                    b"affiliate" => Some(3),
+                    _ => None,
+                }
+            }
+            10 => {
+                match name {
+                    b"paid_media" => Some(6),
+                    _ => None,
+                }
+            }
+            12 => {
+                match name {
+                    b"sponsor_user" => Some(11),
+                    _ => None,
+                }
+            }
+            13 => {
+                match name {
+                    b"request_count" => Some(14),
+                    _ => None,
+                }
+            }
+            15 => {
+                match name {
+                    b"invoice_payload" => Some(4),
+                    _ => None,
+                }
+            }
+            16 => {
+                match name {
+                    b"transaction_type" => Some(1),
+                    b"withdrawal_state" => Some(13),
+                    _ => None,
+                }
+            }
+            18 => {
+                match name {
+                    b"paid_media_payload" => Some(7),
+                    _ => None,
+                }
+            }
+            19 => {
+                match name {
+                    b"subscription_period" => Some(5),
+                    _ => None,
+                }
+            }
+            20 => {
+                match name {
+                    b"commission_per_mille" => Some(12),
+                    _ => None,
+                }
+            }
+            29 => {
+                match name {
+                    b"premium_subscription_duration" => Some(9),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> Result<Self, A::Error> {
+        let mut __out = Self::default();
+        while let Some(__key) = serde::de::MapAccess::next_key_seed(
+            &mut __map,
+            crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+        )? {
+            match __key {
+                crate::de::Key::Known(0) => {
+                    if __out.tag.is_some() {
+                        return Err(serde::de::Error::duplicate_field("type"));
+                    }
+                    __out.tag = Some(
+                        crate::de::tag_value::<TransactionPartner, A>(&mut __map)?,
+                    );
+                }
+                crate::de::Key::Known(1) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_transaction_type,
+                        "transaction_type",
+                    )?
+                }
+                crate::de::Key::Known(2) => {
+                    crate::de::optional(&mut __map, &mut __out.f_user, "user")?
+                }
+                crate::de::Key::Known(3) => {
+                    crate::de::optional(&mut __map, &mut __out.f_affiliate, "affiliate")?
+                }
+                crate::de::Key::Known(4) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_invoice_payload,
+                        "invoice_payload",
+                    )?
+                }
+                crate::de::Key::Known(5) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_subscription_period,
+                        "subscription_period",
+                    )?
+                }
+                crate::de::Key::Known(6) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_paid_media,
+                        "paid_media",
+                    )?
+                }
+                crate::de::Key::Known(7) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_paid_media_payload,
+                        "paid_media_payload",
+                    )?
+                }
+                crate::de::Key::Known(8) => {
+                    crate::de::optional(&mut __map, &mut __out.f_gift, "gift")?
+                }
+                crate::de::Key::Known(9) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_premium_subscription_duration,
+                        "premium_subscription_duration",
+                    )?
+                }
+                crate::de::Key::Known(10) => {
+                    crate::de::optional(&mut __map, &mut __out.f_chat, "chat")?
+                }
+                crate::de::Key::Known(11) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_sponsor_user,
+                        "sponsor_user",
+                    )?
+                }
+                crate::de::Key::Known(12) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_commission_per_mille,
+                        "commission_per_mille",
+                    )?
+                }
+                crate::de::Key::Known(13) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_withdrawal_state,
+                        "withdrawal_state",
+                    )?
+                }
+                crate::de::Key::Known(14) => {
+                    crate::de::optional(
+                        &mut __map,
+                        &mut __out.f_request_count,
+                        "request_count",
+                    )?
+                }
+                crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
+                crate::de::Key::Unknown(__name) => {
+                    crate::de::keep(&mut __map, &mut __out.extra, __name)?
+                }
+            }
+        }
+        Ok(__out)
+    }
+}
+impl TransactionPartnerFields {
+    /// The member the discriminator names, or the whole object as an unknown member.
+    fn into_member<E: serde::de::Error>(self) -> Result<TransactionPartner, E> {
+        let Self {
+            tag,
+            f_transaction_type,
+            f_user,
+            f_affiliate,
+            f_invoice_payload,
+            f_subscription_period,
+            f_paid_media,
+            f_paid_media_payload,
+            f_gift,
+            f_premium_subscription_duration,
+            f_chat,
+            f_sponsor_user,
+            f_commission_per_mille,
+            f_withdrawal_state,
+            f_request_count,
+            mut extra,
+        } = self;
+        match tag {
+            Some(Ok(0)) => {
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(
+                    TransactionPartner::User(TransactionPartnerUser {
+                        transaction_type: crate::de::required(
+                            f_transaction_type,
+                            "transaction_type",
+                        )?,
+                        user: crate::de::required(f_user, "user")?,
+                        affiliate: f_affiliate,
+                        invoice_payload: f_invoice_payload,
+                        subscription_period: f_subscription_period,
+                        paid_media: f_paid_media,
+                        paid_media_payload: f_paid_media_payload,
+                        gift: f_gift,
+                        premium_subscription_duration: f_premium_subscription_duration,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(1)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(
+                    TransactionPartner::Chat(TransactionPartnerChat {
+                        chat: crate::de::required(f_chat, "chat")?,
+                        gift: f_gift,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(2)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(&mut extra, "gift", f_gift)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(
+                    TransactionPartner::AffiliateProgram(TransactionPartnerAffiliateProgram {
+                        sponsor_user: f_sponsor_user,
+                        commission_per_mille: crate::de::required(
+                            f_commission_per_mille,
+                            "commission_per_mille",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(3)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(&mut extra, "gift", f_gift)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(
+                    TransactionPartner::Fragment(TransactionPartnerFragment {
+                        withdrawal_state: f_withdrawal_state,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(4)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(&mut extra, "gift", f_gift)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(
+                    TransactionPartner::TelegramAds(TransactionPartnerTelegramAds {
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(5)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(&mut extra, "gift", f_gift)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                Ok(
+                    TransactionPartner::TelegramApi(TransactionPartnerTelegramApi {
+                        request_count: crate::de::required(
+                            f_request_count,
+                            "request_count",
+                        )?,
+                        extra,
+                    }),
+                )
+            }
+            Some(Ok(6)) => {
+                crate::de::keep_value(
+                    &mut extra,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::de::keep_value(&mut extra, "affiliate", f_affiliate)?;
+                crate::de::keep_value(&mut extra, "invoice_payload", f_invoice_payload)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::keep_value(&mut extra, "paid_media", f_paid_media)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::keep_value(&mut extra, "gift", f_gift)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::keep_value(&mut extra, "chat", f_chat)?;
+                crate::de::keep_value(&mut extra, "sponsor_user", f_sponsor_user)?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::keep_value(
+                    &mut extra,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::keep_value(&mut extra, "request_count", f_request_count)?;
+                Ok(TransactionPartner::Other(TransactionPartnerOther { extra }))
+            }
+            other => {
+                let mut object = serde_json::Map::new();
+                if let Some(Err(tag)) = other {
+                    object.insert("type".to_owned(), serde_json::Value::String(tag));
+                }
+                crate::de::put_value(
+                    &mut object,
+                    "transaction_type",
+                    f_transaction_type,
+                )?;
+                crate::de::put_value(&mut object, "user", f_user)?;
+                crate::de::put_value(&mut object, "affiliate", f_affiliate)?;
+                crate::de::put_value(&mut object, "invoice_payload", f_invoice_payload)?;
+                crate::de::put_value(
+                    &mut object,
+                    "subscription_period",
+                    f_subscription_period,
+                )?;
+                crate::de::put_value(&mut object, "paid_media", f_paid_media)?;
+                crate::de::put_value(
+                    &mut object,
+                    "paid_media_payload",
+                    f_paid_media_payload,
+                )?;
+                crate::de::put_value(&mut object, "gift", f_gift)?;
+                crate::de::put_value(
+                    &mut object,
+                    "premium_subscription_duration",
+                    f_premium_subscription_duration,
+                )?;
+                crate::de::put_value(&mut object, "chat", f_chat)?;
+                crate::de::put_value(&mut object, "sponsor_user", f_sponsor_user)?;
+                crate::de::put_value(
+                    &mut object,
+                    "commission_per_mille",
+                    f_commission_per_mille,
+                )?;
+                crate::de::put_value(
+                    &mut object,
+                    "withdrawal_state",
+                    f_withdrawal_state,
+                )?;
+                crate::de::put_value(&mut object, "request_count", f_request_count)?;
+                for (k, v) in extra.iter() {
+                    object.insert(k.clone(), v.clone());
+                }
+                Ok(TransactionPartner::Unknown(serde_json::Value::Object(object)))
+            }
+        }
+    }
+}
 impl<'de> serde::Deserialize<'de> for TransactionPartner {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::tagged(__d)
+        crate::de::object::<TransactionPartnerFields, D>(__d)?.into_member()
     }
 }
 /// Describes a transaction with a user.
@@ -59078,55 +62479,55 @@ impl serde::Serialize for TransactionPartnerUser {
 }
 impl crate::de::FromMap for TransactionPartnerUser {
     const NAME: &'static str = "TransactionPartnerUser";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "user" => Some(2),
-                    "gift" => Some(8),
+                    b"type" => Some(0),
+                    b"user" => Some(2),
+                    b"gift" => Some(8),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "affiliate" => Some(3),
+                    b"affiliate" => Some(3),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "paid_media" => Some(6),
+                    b"paid_media" => Some(6),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "invoice_payload" => Some(4),
+                    b"invoice_payload" => Some(4),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "transaction_type" => Some(1),
+                    b"transaction_type" => Some(1),
                     _ => None,
                 }
             }
             18 => {
                 match name {
-                    "paid_media_payload" => Some(7),
+                    b"paid_media_payload" => Some(7),
                     _ => None,
                 }
             }
             19 => {
                 match name {
-                    "subscription_period" => Some(5),
+                    b"subscription_period" => Some(5),
                     _ => None,
                 }
             }
             29 => {
                 match name {
-                    "premium_subscription_duration" => Some(9),
+                    b"premium_subscription_duration" => Some(9),
                     _ => None,
                 }
             }
@@ -59313,13 +62714,13 @@ impl serde::Serialize for TransactionPartnerChat {
 }
 impl crate::de::FromMap for TransactionPartnerChat {
     const NAME: &'static str = "TransactionPartnerChat";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "chat" => Some(1),
-                    "gift" => Some(2),
+                    b"type" => Some(0),
+                    b"chat" => Some(1),
+                    b"gift" => Some(2),
                     _ => None,
                 }
             }
@@ -59413,23 +62814,23 @@ impl serde::Serialize for TransactionPartnerAffiliateProgram {
 }
 impl crate::de::FromMap for TransactionPartnerAffiliateProgram {
     const NAME: &'static str = "TransactionPartnerAffiliateProgram";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "sponsor_user" => Some(1),
+                    b"sponsor_user" => Some(1),
                     _ => None,
                 }
             }
             20 => {
                 match name {
-                    "commission_per_mille" => Some(2),
+                    b"commission_per_mille" => Some(2),
                     _ => None,
                 }
             }
@@ -59539,17 +62940,17 @@ impl serde::Serialize for TransactionPartnerFragment {
 }
 impl crate::de::FromMap for TransactionPartnerFragment {
     const NAME: &'static str = "TransactionPartnerFragment";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             16 => {
                 match name {
-                    "withdrawal_state" => Some(1),
+                    b"withdrawal_state" => Some(1),
                     _ => None,
                 }
             }
@@ -59633,11 +63034,11 @@ impl serde::Serialize for TransactionPartnerTelegramAds {
 }
 impl crate::de::FromMap for TransactionPartnerTelegramAds {
     const NAME: &'static str = "TransactionPartnerTelegramAds";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -59710,17 +63111,17 @@ impl serde::Serialize for TransactionPartnerTelegramApi {
 }
 impl crate::de::FromMap for TransactionPartnerTelegramApi {
     const NAME: &'static str = "TransactionPartnerTelegramApi";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "request_count" => Some(1),
+                    b"request_count" => Some(1),
                     _ => None,
                 }
             }
@@ -59806,11 +63207,11 @@ impl serde::Serialize for TransactionPartnerOther {
 }
 impl crate::de::FromMap for TransactionPartnerOther {
     const NAME: &'static str = "TransactionPartnerOther";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
+                    b"type" => Some(0),
                     _ => None,
                 }
             }
@@ -59909,36 +63310,36 @@ impl serde::Serialize for StarTransaction {
 }
 impl crate::de::FromMap for StarTransaction {
     const NAME: &'static str = "StarTransaction";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             2 => {
                 match name {
-                    "id" => Some(0),
+                    b"id" => Some(0),
                     _ => None,
                 }
             }
             4 => {
                 match name {
-                    "date" => Some(3),
+                    b"date" => Some(3),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "amount" => Some(1),
-                    "source" => Some(4),
+                    b"amount" => Some(1),
+                    b"source" => Some(4),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "receiver" => Some(5),
+                    b"receiver" => Some(5),
                     _ => None,
                 }
             }
             15 => {
                 match name {
-                    "nanostar_amount" => Some(2),
+                    b"nanostar_amount" => Some(2),
                     _ => None,
                 }
             }
@@ -60060,11 +63461,11 @@ impl serde::Serialize for StarTransactions {
 }
 impl crate::de::FromMap for StarTransactions {
     const NAME: &'static str = "StarTransactions";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             12 => {
                 match name {
-                    "transactions" => Some(0),
+                    b"transactions" => Some(0),
                     _ => None,
                 }
             }
@@ -60149,17 +63550,17 @@ impl serde::Serialize for PassportData {
 }
 impl crate::de::FromMap for PassportData {
     const NAME: &'static str = "PassportData";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "data" => Some(0),
+                    b"data" => Some(0),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "credentials" => Some(1),
+                    b"credentials" => Some(1),
                     _ => None,
                 }
             }
@@ -60264,24 +63665,24 @@ impl serde::Serialize for PassportFile {
 }
 impl crate::de::FromMap for PassportFile {
     const NAME: &'static str = "PassportFile";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             7 => {
                 match name {
-                    "file_id" => Some(0),
+                    b"file_id" => Some(0),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "file_size" => Some(2),
-                    "file_date" => Some(3),
+                    b"file_size" => Some(2),
+                    b"file_date" => Some(3),
                     _ => None,
                 }
             }
             14 => {
                 match name {
-                    "file_unique_id" => Some(1),
+                    b"file_unique_id" => Some(1),
                     _ => None,
                 }
             }
@@ -60448,45 +63849,45 @@ impl serde::Serialize for EncryptedPassportElement {
 }
 impl crate::de::FromMap for EncryptedPassportElement {
     const NAME: &'static str = "EncryptedPassportElement";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "type" => Some(0),
-                    "data" => Some(1),
-                    "hash" => Some(9),
+                    b"type" => Some(0),
+                    b"data" => Some(1),
+                    b"hash" => Some(9),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "email" => Some(3),
-                    "files" => Some(4),
+                    b"email" => Some(3),
+                    b"files" => Some(4),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "selfie" => Some(7),
+                    b"selfie" => Some(7),
                     _ => None,
                 }
             }
             10 => {
                 match name {
-                    "front_side" => Some(5),
+                    b"front_side" => Some(5),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "translation" => Some(8),
+                    b"translation" => Some(8),
                     _ => None,
                 }
             }
             12 => {
                 match name {
-                    "phone_number" => Some(2),
-                    "reverse_side" => Some(6),
+                    b"phone_number" => Some(2),
+                    b"reverse_side" => Some(6),
                     _ => None,
                 }
             }
@@ -60662,18 +64063,18 @@ impl serde::Serialize for EncryptedCredentials {
 }
 impl crate::de::FromMap for EncryptedCredentials {
     const NAME: &'static str = "EncryptedCredentials";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "data" => Some(0),
-                    "hash" => Some(1),
+                    b"data" => Some(0),
+                    b"hash" => Some(1),
                     _ => None,
                 }
             }
             6 => {
                 match name {
-                    "secret" => Some(2),
+                    b"secret" => Some(2),
                     _ => None,
                 }
             }
@@ -61638,36 +65039,36 @@ impl serde::Serialize for Game {
 }
 impl crate::de::FromMap for Game {
     const NAME: &'static str = "Game";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "text" => Some(3),
+                    b"text" => Some(3),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "title" => Some(0),
-                    "photo" => Some(2),
+                    b"title" => Some(0),
+                    b"photo" => Some(2),
                     _ => None,
                 }
             }
             9 => {
                 match name {
-                    "animation" => Some(5),
+                    b"animation" => Some(5),
                     _ => None,
                 }
             }
             11 => {
                 match name {
-                    "description" => Some(1),
+                    b"description" => Some(1),
                     _ => None,
                 }
             }
             13 => {
                 match name {
-                    "text_entities" => Some(4),
+                    b"text_entities" => Some(4),
                     _ => None,
                 }
             }
@@ -61794,7 +65195,7 @@ impl serde::Serialize for CallbackGame {
 }
 impl crate::de::FromMap for CallbackGame {
     const NAME: &'static str = "CallbackGame";
-    fn field_index(_name: &str) -> Option<u16> {
+    fn field_index(_name: &[u8]) -> Option<u16> {
         None
     }
     fn from_map<'de, A: serde::de::MapAccess<'de>>(
@@ -61867,23 +65268,23 @@ impl serde::Serialize for GameHighScore {
 }
 impl crate::de::FromMap for GameHighScore {
     const NAME: &'static str = "GameHighScore";
-    fn field_index(name: &str) -> Option<u16> {
+    fn field_index(name: &[u8]) -> Option<u16> {
         match name.len() {
             4 => {
                 match name {
-                    "user" => Some(1),
+                    b"user" => Some(1),
                     _ => None,
                 }
             }
             5 => {
                 match name {
-                    "score" => Some(2),
+                    b"score" => Some(2),
                     _ => None,
                 }
             }
             8 => {
                 match name {
-                    "position" => Some(0),
+                    b"position" => Some(0),
                     _ => None,
                 }
             }
