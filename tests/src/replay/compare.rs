@@ -227,6 +227,27 @@ pub fn json_differences(expected: &Value, got: &Value) -> Vec<String> {
     out
 }
 
+/// Compares the member `segment` (an object key or array index) of two values, either of
+/// which may lack it.
+fn member(
+    segment: &str,
+    expected: Option<&Value>,
+    got: Option<&Value>,
+    pointer: &mut String,
+    out: &mut Vec<String>,
+) {
+    let len = pointer.len();
+    pointer.push('/');
+    pointer.push_str(segment);
+    match (expected, got) {
+        (Some(ev), Some(gv)) => diff(ev, gv, pointer, out),
+        (Some(ev), None) => out.push(format!("{pointer}: missing (expected {ev})")),
+        (None, Some(gv)) => out.push(format!("{pointer}: unexpected {gv}")),
+        (None, None) => {}
+    }
+    pointer.truncate(len);
+}
+
 fn diff(expected: &Value, got: &Value, pointer: &mut String, out: &mut Vec<String>) {
     let here = |p: &String| {
         if p.is_empty() {
@@ -239,29 +260,13 @@ fn diff(expected: &Value, got: &Value, pointer: &mut String, out: &mut Vec<Strin
         (Value::Object(e), Value::Object(g)) => {
             let keys: BTreeSet<&String> = e.keys().chain(g.keys()).collect();
             for key in keys {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                match (e.get(key), g.get(key)) {
-                    (Some(ev), Some(gv)) => diff(ev, gv, pointer, out),
-                    (Some(ev), None) => out.push(format!("{pointer}: missing (expected {ev})")),
-                    (None, Some(gv)) => out.push(format!("{pointer}: unexpected {gv}")),
-                    (None, None) => {}
-                }
-                pointer.truncate(len);
+                let segment = key.replace('~', "~0").replace('/', "~1");
+                member(&segment, e.get(key), g.get(key), pointer, out);
             }
         }
         (Value::Array(e), Value::Array(g)) => {
             for i in 0..e.len().max(g.len()) {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
-                match (e.get(i), g.get(i)) {
-                    (Some(ev), Some(gv)) => diff(ev, gv, pointer, out),
-                    (Some(ev), None) => out.push(format!("{pointer}: missing (expected {ev})")),
-                    (None, Some(gv)) => out.push(format!("{pointer}: unexpected {gv}")),
-                    (None, None) => {}
-                }
-                pointer.truncate(len);
+                member(&i.to_string(), e.get(i), g.get(i), pointer, out);
             }
         }
         (Value::Number(e), Value::Number(g)) => {
