@@ -18,32 +18,25 @@ pub fn observe(request: &Request) -> Result<RecordedRequest, String> {
         http_method: request.method.clone(),
         ..RecordedRequest::default()
     };
-    let after_token = |rest: &str| -> Result<String, String> {
+    // What follows the token, without the test environment's `test/` (which is noted).
+    let mut after_token = |rest: &str| -> Result<String, String> {
         let (token, rest) = rest.split_once('/').unwrap_or((rest, ""));
         if token.is_empty() || rest.is_empty() {
             return Err(format!("the path {path:?} is not /bot<token>/<method>"));
         }
-        Ok(rest.to_owned())
+        Ok(match rest.strip_prefix("test/") {
+            Some(r) => {
+                recorded.test_environment = true;
+                r.to_owned()
+            }
+            None => rest.to_owned(),
+        })
     };
     if let Some(rest) = path.strip_prefix("/file/bot") {
         let rest = after_token(rest)?;
-        let rest = match rest.strip_prefix("test/") {
-            Some(r) => {
-                recorded.test_environment = true;
-                r.to_owned()
-            }
-            None => rest,
-        };
         recorded.download = Some(rest);
     } else if let Some(rest) = path.strip_prefix("/bot") {
         let rest = after_token(rest)?;
-        let rest = match rest.strip_prefix("test/") {
-            Some(r) => {
-                recorded.test_environment = true;
-                r.to_owned()
-            }
-            None => rest,
-        };
         if rest.contains('/') {
             return Err(format!("the path {path:?} is not /bot<token>/<method>"));
         }
