@@ -421,7 +421,7 @@ pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::
         reason,
         excerpt: excerpt(body),
     };
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+    let envelope: Envelope = crate::json::from_slice(body).map_err(|e| {
         invalid(if body.is_empty() {
             "empty body".into()
         } else {
@@ -433,8 +433,7 @@ pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::
             let result = envelope
                 .result
                 .ok_or_else(|| invalid("\"ok\": true without a result".into()))?;
-            M::decode_result(result.get().as_bytes())
-                .map_err(|e| decode_error::<M>(result.get(), e))
+            M::decode_result(result.get()).map_err(|e| decode_error::<M>(result.get(), e))
         }
         Some(false) => Err(Error::Api(ApiError {
             method,
@@ -449,7 +448,7 @@ pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::
 /// A decode error with the JSON path where it happened.
 fn decode_error<M: Method>(result: &str, e: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_str(result);
-    let traced = crate::de::keys_as_text(|| {
+    let traced = crate::de::read_as_text(|| {
         serde_path_to_error::deserialize::<_, M::Response>(&mut de).map(drop)
     });
     let (path, message) = match traced {

@@ -56,19 +56,23 @@ pub enum Key {
 pub struct KeySeed(pub fn(&[u8]) -> Option<u16>);
 
 thread_local! {
-    static KEYS_AS_TEXT: Cell<bool> = const { Cell::new(false) };
+    static READ_AS_TEXT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `f` with field names read as text rather than bytes (for `serde_path_to_error`, which
-/// only tracks text names).
-pub fn keys_as_text<T>(f: impl FnOnce() -> T) -> T {
+/// Runs `f` with field names and enumeration values read as text rather than bytes.
+///
+/// Bytes are the faster way from a `&[u8]`: serde_json hands them over without checking that
+/// they are UTF-8 (a known name or value is ASCII by construction, so only unknown ones need the
+/// check). Text is the faster way from a `&str`, which serde_json does not check again, and the
+/// only way `serde_path_to_error` tracks names.
+pub fn read_as_text<T>(f: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            KEYS_AS_TEXT.with(|k| k.set(self.0));
+            READ_AS_TEXT.with(|k| k.set(self.0));
         }
     }
-    let _restore = Restore(KEYS_AS_TEXT.with(|k| k.replace(true)));
+    let _restore = Restore(READ_AS_TEXT.with(|k| k.replace(true)));
     f()
 }
 
@@ -76,9 +80,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        // serde_json hands a name to `deserialize_bytes` without checking that it is UTF-8:
-        // a known name is ASCII by construction, so only unknown names need the check.
-        if KEYS_AS_TEXT.with(Cell::get) {
+        if READ_AS_TEXT.with(Cell::get) {
             d.deserialize_str(self)
         } else {
             d.deserialize_bytes(self)
@@ -494,8 +496,9 @@ pub trait StrEnum: Sized {
     fn unknown(value: String) -> Self;
 }
 
-/// Decodes a string enumeration. Values are matched as bytes: a known value needs no UTF-8
-/// check, only an unknown one (which is kept as a string).
+/// Decodes a string enumeration. Values are read as bytes or as text (see [`read_as_text`]) and
+/// matched as bytes; read as bytes, a known value needs no UTF-8 check, only an unknown one (which
+/// is kept as a string).
 #[inline]
 pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(PhantomData<T>);
@@ -523,7 +526,11 @@ pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Err
             })
         }
     }
-    d.deserialize_bytes(V(PhantomData))
+    if READ_AS_TEXT.with(Cell::get) {
+        d.deserialize_str(V(PhantomData))
+    } else {
+        d.deserialize_bytes(V(PhantomData))
+    }
 }
 
 /// An object whose optional fields exclude each other (`Update`) that can be kept, with its
@@ -536,17 +543,17 @@ pub trait Salvage: Sized {
 
 /// Decodes an array item by item: an item that does not decode is salvaged (kept with its
 /// required fields and raw payload) instead of failing the whole array.
-pub fn decode_each<T>(json: &[u8]) -> Result<Vec<T>, serde_json::Error>
+pub fn decode_each<T>(json: &str) -> Result<Vec<T>, serde_json::Error>
 where
     T: serde::de::DeserializeOwned + Salvage,
 {
-    if let Ok(all) = serde_json::from_slice::<Vec<T>>(json) {
+    if let Ok(all) = crate::json::from_str::<Vec<T>>(json) {
         return Ok(all);
     }
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(json)?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(json)?;
     items
         .into_iter()
-        .map(|raw| match serde_json::from_str::<T>(raw.get()) {
+        .map(|raw| match crate::json::from_str::<T>(raw.get()) {
             Ok(item) => Ok(item),
             Err(e) => {
                 let object: serde_json::Map<String, Value> = serde_json::from_str(raw.get())?;

@@ -33,8 +33,8 @@ pub trait Method: Serialize {
 
     /// Decodes the `result` of a successful response.
     #[doc(hidden)]
-    fn decode_result(result: &[u8]) -> Result<Self::Response, serde_json::Error> {
-        serde_json::from_slice(result)
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
     }
 }
 

@@ -69,7 +69,7 @@ pub fn verify_secret_token(expected: &str, header: Option<&str>) -> bool {
 
 /// Decodes the body of a webhook request.
 pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
-    serde_json::from_slice(body).map_err(WebhookError::InvalidBody)
+    crate::json::from_slice(body).map_err(WebhookError::InvalidBody)
 }
 
 /// Checks the secret token, then decodes the body.

@@ -3,8 +3,31 @@
 use serde_json::{Value, json};
 use telegram_api::*;
 
-fn decode<T: serde::de::DeserializeOwned>(json: &str) -> T {
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
+/// Decodes `json` the four ways a value can be read, which must agree: from bytes and from text,
+/// with serde_json directly (field names and enumeration values read as bytes) and through
+/// `telegram_api::json` (read as text).
+fn decode<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(json: &str) -> T {
+    let from_str: T = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let from_slice: T = serde_json::from_slice(json.as_bytes()).unwrap();
+    let fast_slice: T = telegram_api::json::from_slice(json.as_bytes()).unwrap();
+    let fast_str: T = telegram_api::json::from_str(json).unwrap();
+    assert_eq!(from_slice, from_str, "{json}");
+    assert_eq!(fast_slice, from_str, "{json}");
+    assert_eq!(fast_str, from_str, "{json}");
+    from_str
+}
+
+/// The error decoding `json` as `T` gives, the same through serde_json and `telegram_api::json`.
+fn decode_error<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &[u8]) -> String {
+    let direct = serde_json::from_slice::<T>(json).expect_err("an error");
+    let fast = telegram_api::json::from_slice::<T>(json).expect_err("an error");
+    assert_eq!(fast.to_string(), direct.to_string());
+    assert_eq!(fast.classify(), direct.classify());
+    if let Ok(text) = std::str::from_utf8(json) {
+        let fast = telegram_api::json::from_str::<T>(text).expect_err("an error");
+        assert_eq!(fast.to_string(), direct.to_string());
+    }
+    direct.to_string()
 }
 
 fn same_json(a: &impl serde::Serialize, b: &str) {
@@ -150,6 +173,31 @@ fn unknown_enum_values_are_kept() {
 }
 
 #[test]
+fn escaped_names_and_values_read_as_written_plainly() {
+    // JSON may escape any character: names, enumeration values and union tags included.
+    let escaped: Update = decode(
+        r#"{"update_id": 3, "m\u0065ssage": {"message_id": 1, "d\u0061te": 1700000000,
+            "chat": {"id": 9, "typ\u0065": "sup\u0065rgroup", "title": "Caf\u00e9 \ud83e\udd80"},
+            "text": "a\"b\\c\n", "entities": [{"offset": 0, "length": 1, "type": "b\u006fld"}],
+            "forward_origin": {"t\u0079pe": "hidden_us\u0065r", "date": 1, "sender_user_name": "X"}}}"#,
+    );
+    let plain: Update = decode(
+        r#"{"update_id": 3, "message": {"message_id": 1, "date": 1700000000,
+            "chat": {"id": 9, "type": "supergroup", "title": "Café 🦀"},
+            "text": "a\"b\\c\n", "entities": [{"offset": 0, "length": 1, "type": "bold"}],
+            "forward_origin": {"type": "hidden_user", "date": 1, "sender_user_name": "X"}}}"#,
+    );
+    assert_eq!(escaped, plain);
+    let message = plain.message().unwrap();
+    assert_eq!(message.chat.r#type, ChatType::Supergroup);
+    assert_eq!(message.text.as_deref(), Some("a\"b\\c\n"));
+    assert!(matches!(
+        message.forward_origin.as_deref(),
+        Some(MessageOrigin::HiddenUser(_))
+    ));
+}
+
+#[test]
 fn message_origin_union() {
     let json = r#"{"type": "channel", "date": 1700000000, "message_id": 10,
         "chat": {"id": -1001, "type": "channel", "title": "News"}, "author_signature": "Ed"}"#;
@@ -261,17 +309,22 @@ fn decoding_errors_are_typed_not_panics() {
         ("<html>502 Bad Gateway</html>", "expected value"),
     ];
     for (json, expected) in cases {
-        let err = serde_json::from_str::<Update>(json)
-            .expect_err(json)
-            .to_string();
+        let err = decode_error::<Update>(json.as_bytes());
         assert!(err.contains(expected), "{json}: {err}");
     }
+    // Bytes that are not UTF-8, in a value or in a field name, with the position.
+    let err = decode_error::<Update>(b"{\"update_id\": 1, \"message\": {\"text\": \"\xff\"}}");
+    assert!(
+        err.contains("invalid unicode") && err.contains("line 1 column"),
+        "{err}"
+    );
+    let err = decode_error::<Update>(b"{\"update_id\": 1, \"\xc3\x28\": 2}");
+    assert!(err.contains("invalid"), "{err}");
     // A union member checks its constant when decoded on its own.
-    let err = serde_json::from_str::<ChatMemberOwner>(
-        r#"{"status": "member", "user": {"id": 1, "is_bot": false, "first_name": "A"}, "is_anonymous": false}"#,
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("creator"), "{err}");
+    let err = decode_error::<ChatMemberOwner>(
+        br#"{"status": "member", "user": {"id": 1, "is_bot": false, "first_name": "A"}, "is_anonymous": false}"#,
+    );
+    assert!(err.contains("creator"), "{err}");
 }
 
 fn reply_chain(depth: usize) -> String {
@@ -300,8 +353,8 @@ fn reply_chains_decode_and_deep_nesting_is_an_error() {
         assert_eq!(d, depth);
     }
     // A hostile document nested past any real payload is rejected, not a stack overflow.
-    let err = serde_json::from_str::<Message>(&reply_chain(100_000)).unwrap_err();
-    assert!(err.to_string().contains("nested"), "{err}");
+    let err = decode_error::<Message>(reply_chain(100_000).as_bytes());
+    assert!(err.contains("nested"), "{err}");
 }
 
 #[test]

@@ -148,7 +148,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
         });
     let decode = decodes_each(cx, &m.returns).map(|item| {
         quote! {
-            fn decode_result(result: &[u8]) -> Result<Self::Response, serde_json::Error> {
+            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
                 crate::de::decode_each::<#item>(result)
             }
         }

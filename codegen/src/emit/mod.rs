@@ -445,9 +445,12 @@ impl<'a> Context<'a> {
 
             fn round_trip_as<T>(json: &str) -> Result<(Value, String), serde_json::Error>
             where
-                T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+                T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
             {
-                let value: T = serde_json::from_str(json)?;
+                // Names and enumeration values are read as text one way and as bytes the other.
+                let value: T = crate::json::from_str(json)?;
+                let from_bytes: T = serde_json::from_slice(json.as_bytes())?;
+                assert_eq!(value, from_bytes, "decoding from text and from bytes disagree");
                 Ok((serde_json::to_value(&value)?, format!("{value:?}")))
             }
 

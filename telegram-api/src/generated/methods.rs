@@ -98,7 +98,7 @@ impl crate::Method for GetUpdates {
     fn long_poll(&self) -> Option<std::time::Duration> {
         self.timeout.map(|t| std::time::Duration::from_secs(t.max(0) as u64))
     }
-    fn decode_result(result: &[u8]) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
         crate::de::decode_each::<Update>(result)
     }
 }

@@ -3,9 +3,11 @@
 use serde_json::Value;
 fn round_trip_as<T>(json: &str) -> Result<(Value, String), serde_json::Error>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
 {
-    let value: T = serde_json::from_str(json)?;
+    let value: T = crate::json::from_str(json)?;
+    let from_bytes: T = serde_json::from_slice(json.as_bytes())?;
+    assert_eq!(value, from_bytes, "decoding from text and from bytes disagree");
     Ok((serde_json::to_value(&value)?, format!("{value:?}")))
 }
 /// Decodes `json` as the type called `name` and encodes it again: the JSON and the
