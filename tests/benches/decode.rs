@@ -160,41 +160,17 @@ fn run_case(case: &str, settings: &Settings, kind: Option<Kind>) {
     let updates = lines(&text);
     let input = updates.iter().map(|json| json.len()).sum();
     let passes = settings.passes;
+    // A decoding case reads the whole input in a pass.
+    let decoding = |run: &dyn Fn()| (input, time_passes(passes, run));
     let (bytes, times) = match case {
-        "decode-value" => (
-            input,
-            time_passes(passes, || decode(&updates, serde_json::from_slice::<Value>)),
-        ),
-        "decode-ignored" => (
-            input,
-            time_passes(passes, || {
-                decode(&updates, serde_json::from_slice::<IgnoredAny>)
-            }),
-        ),
-        "decode-update" => (
-            input,
-            time_passes(passes, || {
-                decode(&updates, telegram_api::json::from_slice::<Update>)
-            }),
-        ),
-        "decode-update-serde" => (
-            input,
-            time_passes(passes, || {
-                decode(&updates, serde_json::from_slice::<Update>)
-            }),
-        ),
-        "decode-value-str" => (
-            input,
-            time_passes(passes, || {
-                decode_str(&updates, serde_json::from_str::<Value>)
-            }),
-        ),
-        "decode-update-str" => (
-            input,
-            time_passes(passes, || {
-                decode_str(&updates, telegram_api::json::from_str::<Update>)
-            }),
-        ),
+        "decode-value" => decoding(&|| decode(&updates, serde_json::from_slice::<Value>)),
+        "decode-ignored" => decoding(&|| decode(&updates, serde_json::from_slice::<IgnoredAny>)),
+        "decode-update" => decoding(&|| decode(&updates, telegram_api::json::from_slice::<Update>)),
+        "decode-update-serde" => decoding(&|| decode(&updates, serde_json::from_slice::<Update>)),
+        "decode-value-str" => decoding(&|| decode_str(&updates, serde_json::from_str::<Value>)),
+        "decode-update-str" => {
+            decoding(&|| decode_str(&updates, telegram_api::json::from_str::<Update>))
+        }
         "encode-value" => {
             let values: Vec<Value> = decoded(&updates);
             let out = encoded_len(&values);
