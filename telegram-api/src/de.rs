@@ -76,15 +76,24 @@ pub fn read_as_text<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Reads a string as text or as bytes, as [`read_as_text`] decides; `visitor` takes either.
+#[inline]
+fn text_or_bytes<'de, D: Deserializer<'de>, V: Visitor<'de>>(
+    d: D,
+    visitor: V,
+) -> Result<V::Value, D::Error> {
+    if READ_AS_TEXT.with(Cell::get) {
+        d.deserialize_str(visitor)
+    } else {
+        d.deserialize_bytes(visitor)
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        if READ_AS_TEXT.with(Cell::get) {
-            d.deserialize_str(self)
-        } else {
-            d.deserialize_bytes(self)
-        }
+        text_or_bytes(d, self)
     }
 }
 
@@ -526,11 +535,7 @@ pub fn str_enum<'de, T: StrEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Err
             })
         }
     }
-    if READ_AS_TEXT.with(Cell::get) {
-        d.deserialize_str(V(PhantomData))
-    } else {
-        d.deserialize_bytes(V(PhantomData))
-    }
+    text_or_bytes(d, V(PhantomData))
 }
 
 /// An object whose optional fields exclude each other (`Update`) that can be kept, with its
