@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::encode::{self, Body};
-use crate::error::{ApiError, excerpt};
+use crate::error::{ApiError, Redactor, excerpt_redacted};
 use crate::resolver::CachingResolver;
 use crate::{Error, File, Method, ResponseParameters, Retry};
 
@@ -25,6 +25,9 @@ pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 
 /// The largest response body read (a getUpdates batch is far smaller).
 const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
+
+/// The size of the pieces a download is copied in (and so how often progress is reported).
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
 
 /// A Telegram bot: the token, where the Bot API server is, and a connection pool.
 ///
@@ -46,7 +49,12 @@ const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
 /// ```
 ///
 /// A `Bot` is cheap to clone and can be shared between threads; clones share the connection
-/// pool. Neither its `Debug` output nor any [`Error`] contains the token.
+/// pool. Neither its `Debug` output nor any [`Error`] contains the token: the token (and
+/// `bot<token>`) in anything kept from a server's answer (an error page echoing the requested
+/// URL, a description) is replaced by `<token>`.
+///
+/// The client never follows a redirect (the Bot API does not redirect): a 3xx answer is an
+/// [`Error::InvalidResponse`].
 ///
 /// [`Call`]: crate::Call
 /// [`Call::call`]: crate::Call::call
@@ -56,6 +64,8 @@ pub struct Bot(Arc<Inner>);
 #[derive(Clone)]
 struct Inner {
     token: String,
+    redactor: Redactor,
+    local_files: Option<PathBuf>,
     api_url: String,
     test_environment: bool,
     agent: ureq::Agent,
@@ -68,8 +78,11 @@ impl Bot {
     /// A bot with the token from @BotFather, talking to the official Bot API server.
     /// Nothing is sent until a request is made.
     pub fn new(token: impl Into<String>) -> Bot {
+        let token: String = token.into();
         Bot(Arc::new(Inner {
-            token: token.into(),
+            redactor: Redactor::new(&token),
+            token,
+            local_files: None,
             api_url: DEFAULT_API_URL.to_owned(),
             test_environment: false,
             agent: default_agent(DEFAULT_TIMEOUT),
@@ -101,6 +114,24 @@ impl Bot {
         self
     }
 
+    /// Reads files from the disk of a local Bot API server (one started with `--local`, which
+    /// gives an absolute `file_path` from [`getFile`](Bot::get_file)), but only those under
+    /// `dir`, the server's working directory (its `--dir`).
+    ///
+    /// Without this, a download whose `file_path` is absolute fails with [`Error::Config`] and
+    /// nothing on the disk is read: otherwise any server, or anyone in the middle of a plain
+    /// `http` connection, could make the bot read its files. A path that leads outside `dir`
+    /// (through `..` or a symbolic link) is refused the same way.
+    pub fn with_local_files(mut self, dir: impl Into<PathBuf>) -> Bot {
+        self.inner_mut().local_files = Some(dir.into());
+        self
+    }
+
+    /// The directory [`with_local_files`](Bot::with_local_files) allows reading from.
+    pub fn local_files(&self) -> Option<&Path> {
+        self.0.local_files.as_deref()
+    }
+
     /// Uses Telegram's test environment (`/bot<token>/test/<method>`).
     pub fn with_test_environment(mut self, test: bool) -> Bot {
         self.inner_mut().test_environment = test;
@@ -110,6 +141,10 @@ impl Bot {
     /// The timeout of requests that are not long polls (30 seconds by default): for connecting,
     /// sending the request, and each phase of receiving the response. Long polls wait for their
     /// `timeout` plus [`LONG_POLL_MARGIN`].
+    ///
+    /// Downloads and uploads of any length are not cut off by it: a download fails when no byte
+    /// arrives for this long (a deadline per read, not for the whole body), an upload when no
+    /// byte can be written for this long.
     pub fn with_timeout(mut self, timeout: Duration) -> Bot {
         let inner = self.inner_mut();
         inner.timeout = timeout;
@@ -125,7 +160,9 @@ impl Bot {
     }
 
     /// Repeats failed requests as `retry` says (never, by default). A [`Call`](crate::Call)
-    /// can set its own.
+    /// can set its own. A request uploading from an [`InputFile::reader`](crate::InputFile::reader)
+    /// is never repeated (the reader is used up by the first attempt): its first error is
+    /// returned.
     pub fn with_retry(mut self, retry: Retry) -> Bot {
         self.inner_mut().retry = retry;
         self
@@ -151,6 +188,11 @@ impl Bot {
     /// The timeout of requests that are not long polls.
     pub fn timeout(&self) -> Duration {
         self.0.timeout
+    }
+
+    /// `text` with the token replaced by a marker.
+    pub(crate) fn redact_text(&self, text: &str) -> String {
+        self.0.redactor.text(text)
     }
 
     fn inner_mut(&mut self) -> &mut Inner {
@@ -182,11 +224,13 @@ impl Bot {
         request: &M,
         retry: &Retry,
     ) -> Result<M::Response, Error> {
-        let mut retries = 0;
+        let mut retries: u32 = 0;
         loop {
-            match self.send(request) {
+            let (result, rebuildable) = self.send(request);
+            match result {
+                Err(e) if !rebuildable => return Err(e),
                 Err(e) => {
-                    retries += 1;
+                    retries = retries.saturating_add(1);
                     match retry.wait(&e, retries) {
                         Some(wait) => std::thread::sleep(wait),
                         None => return Err(e),
@@ -197,10 +241,21 @@ impl Bot {
         }
     }
 
-    /// Sends a request once.
-    fn send<M: Method>(&self, request: &M) -> Result<M::Response, Error> {
+    /// Sends a request once; says too whether its body can be built again for a retry.
+    fn send<M: Method>(&self, request: &M) -> (Result<M::Response, Error>, bool) {
+        let body = match encode::encode(request) {
+            Ok(body) => body,
+            Err(e) => return (Err(self.0.redactor.error(e)), true),
+        };
+        let rebuildable = body.rebuildable();
+        let result = self
+            .send_body(request, body)
+            .map_err(|e| self.0.redactor.error(e));
+        (result, rebuildable)
+    }
+
+    fn send_body<M: Method>(&self, request: &M, body: Body) -> Result<M::Response, Error> {
         let method = M::NAME;
-        let body = encode::encode(request)?;
         let read_timeout = match request.long_poll() {
             Some(poll) => poll + self.0.long_poll_margin,
             None => self.0.timeout,
@@ -212,8 +267,10 @@ impl Bot {
             .post(&url)
             .config()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_recv_response(Some(read_timeout))
             .timeout_recv_body(Some(read_timeout))
+            .timeout_per_write(Some(self.0.timeout))
             .build();
         let sent = match body {
             Body::Json(json) => builder
@@ -229,6 +286,9 @@ impl Bot {
             }
         };
         let mut response = sent.map_err(|e| self.transport_error(method, e))?;
+        if response.status().is_redirection() {
+            return Err(redirected(method, response.status().as_u16()));
+        }
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
@@ -236,7 +296,7 @@ impl Bot {
             .limit(MAX_RESPONSE)
             .read_to_vec()
             .map_err(|e| self.transport_error(method, e))?;
-        decode_response::<M>(status, &bytes)
+        decode_response_redacted::<M>(status, &bytes, Some(&self.0.redactor))
     }
 
     /// Downloads a file (from [`getFile`](Bot::get_file)) into memory.
@@ -247,20 +307,90 @@ impl Bot {
     }
 
     /// Downloads a file into `path`, returning the number of bytes written.
+    ///
+    /// The file is written beside `path` under a temporary name and renamed to `path` once it is
+    /// complete: a download that fails leaves nothing at `path` (and removes what it wrote).
     pub fn download_file_to_path(&self, file: &File, path: impl AsRef<Path>) -> Result<u64, Error> {
+        self.download_file_to_path_with_progress(file, path, |_, _| {})
+    }
+
+    /// [`download_file_to_path`](Bot::download_file_to_path), calling `progress` as
+    /// [`download_file_with_progress`](Bot::download_file_with_progress) does.
+    pub fn download_file_to_path_with_progress(
+        &self,
+        file: &File,
+        path: impl AsRef<Path>,
+        progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<u64, Error> {
         let path = path.as_ref();
-        let mut out = std::fs::File::create(path).map_err(|source| Error::Io {
-            context: format!("cannot create {}", path.display()),
-            source,
-        })?;
-        self.download_file_to(file, &mut out)
+        let (temp, mut out) = temporary_beside(path)?;
+        let result = self
+            .download_file_with_progress(file, &mut out, progress)
+            .and_then(|n| {
+                out.sync_all().map_err(|source| Error::Io {
+                    context: format!("cannot write {}", temp.display()),
+                    source,
+                })?;
+                drop(out);
+                std::fs::rename(&temp, path).map_err(|source| Error::Io {
+                    context: format!("cannot rename {} to {}", temp.display(), path.display()),
+                    source,
+                })?;
+                Ok(n)
+            });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
     }
 
     /// Downloads a file into a writer, streaming it, and returns the number of bytes written.
     ///
-    /// A local Bot API server gives an absolute `file_path` on its own disk; such a file is read
-    /// from there directly.
+    /// The download fails with [`Error::Timeout`] when no byte arrives for the bot's
+    /// [`timeout`](Bot::with_timeout); it may take as long as it needs while bytes keep coming.
+    ///
+    /// An absolute `file_path` (from a local Bot API server) is read from the disk only when
+    /// the bot was told where that server keeps its files ([`Bot::with_local_files`]), and only
+    /// under that directory; otherwise it is an [`Error::Config`].
     pub fn download_file_to(&self, file: &File, out: &mut dyn Write) -> Result<u64, Error> {
+        self.download_file_with_progress(file, out, |_, _| {})
+    }
+
+    /// [`download_file_to`](Bot::download_file_to), calling `progress(done, total)` after every
+    /// piece written (and once before the first): `done` is the number of bytes written so far,
+    /// `total` the size when known (the response's `Content-Length`, else the `file_size` of
+    /// `file`).
+    ///
+    /// ```no_run
+    /// # fn demo(bot: &telegram_api::Bot) -> Result<(), telegram_api::Error> {
+    /// let file = bot.get_file("BQACAgIAAxkBAAIB").call()?;
+    /// let mut out = std::fs::File::create("video.mp4").map_err(|e| telegram_api::Error::Io {
+    ///     context: "video.mp4".into(),
+    ///     source: e,
+    /// })?;
+    /// bot.download_file_with_progress(&file, &mut out, |done, total| match total {
+    ///     Some(total) => eprint!("\r{done} of {total} bytes"),
+    ///     None => eprint!("\r{done} bytes"),
+    /// })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn download_file_with_progress(
+        &self,
+        file: &File,
+        out: &mut dyn Write,
+        mut progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<u64, Error> {
+        self.download(file, out, &mut progress)
+            .map_err(|e| self.0.redactor.error(e))
+    }
+
+    fn download(
+        &self,
+        file: &File,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<u64, Error> {
         const METHOD: &str = "download";
         let path = file.file_path.as_deref().ok_or_else(|| {
             Error::Config(format!(
@@ -268,18 +398,21 @@ impl Bot {
                 file.file_id
             ))
         })?;
-        let copy = |reader: &mut dyn Read, out: &mut dyn Write| {
-            std::io::copy(reader, out).map_err(|source| Error::Io {
-                context: format!("cannot download {path}"),
-                source,
-            })
-        };
+        let known_size = file.file_size.and_then(|s| u64::try_from(s).ok());
         if Path::new(path).is_absolute() {
-            let mut local = std::fs::File::open(path).map_err(|source| Error::Io {
-                context: format!("cannot open {path} (a local Bot API server's file)"),
-                source,
-            })?;
-            return copy(&mut local, out);
+            let local = self.local_file(path)?;
+            let total = local.metadata().ok().map(|m| m.len()).or(known_size);
+            let mut local = local;
+            return copy_with_progress(&mut local, out, total, progress).map_err(|e| match e {
+                Copy::Read(source) => Error::Io {
+                    context: format!("cannot read {path} (a local Bot API server's file)"),
+                    source,
+                },
+                Copy::Write(source) => Error::Io {
+                    context: "cannot write the download".into(),
+                    source,
+                },
+            });
         }
         let test = if self.0.test_environment { "test/" } else { "" };
         let url = format!("{}/file/bot{}/{test}{path}", self.0.api_url, self.0.token);
@@ -289,11 +422,23 @@ impl Bot {
             .get(&url)
             .config()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_recv_response(Some(self.0.timeout))
+            .timeout_recv_body(None)
+            .timeout_per_read(Some(self.0.timeout))
             .build()
             .call()
             .map_err(|e| self.transport_error(METHOD, e))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Err(redirected(METHOD, status));
+        }
+        let total = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or(known_size);
         let mut body = response.into_body();
         if status != 200 {
             let bytes = body
@@ -301,21 +446,52 @@ impl Bot {
                 .limit(64 * 1024)
                 .read_to_vec()
                 .unwrap_or_default();
-            return Err(match decode_response::<Download>(status, &bytes) {
-                Err(e @ Error::Api(_)) => e,
-                _ => Error::InvalidResponse {
-                    method: METHOD,
-                    status,
-                    reason: "the file was not sent".into(),
-                    excerpt: excerpt(&bytes),
+            let redactor = Some(&self.0.redactor);
+            return Err(
+                match decode_response_redacted::<Download>(status, &bytes, redactor) {
+                    Err(e @ Error::Api(_)) => e,
+                    _ => Error::InvalidResponse {
+                        method: METHOD,
+                        status,
+                        reason: "the file was not sent".into(),
+                        excerpt: excerpt_redacted(&bytes, redactor),
+                    },
                 },
-            });
+            );
         }
-        let mut reader = body.as_reader();
-        copy(&mut reader, out).map_err(|e| match e {
-            Error::Io { source, .. } => self.io_to_transport(METHOD, source),
-            other => other,
+        let mut reader = body.with_config().limit(u64::MAX).reader();
+        copy_with_progress(&mut reader, out, total, progress).map_err(|e| match e {
+            Copy::Read(source) => self.io_to_transport(METHOD, source),
+            Copy::Write(source) => Error::Io {
+                context: "cannot write the download".into(),
+                source,
+            },
         })
+    }
+
+    /// Opens a local Bot API server's file, if the bot may read it.
+    fn local_file(&self, path: &str) -> Result<std::fs::File, Error> {
+        let Some(root) = &self.0.local_files else {
+            return Err(Error::Config(format!(
+                "the server gave an absolute file_path ({path}); files on this machine's disk are \
+                 read only under the directory given to Bot::with_local_files"
+            )));
+        };
+        let io = |context: String| move |source| Error::Io { context, source };
+        let root = std::fs::canonicalize(root)
+            .map_err(io(format!("cannot open the directory {}", root.display())))?;
+        let target = std::fs::canonicalize(path).map_err(io(format!(
+            "cannot open {path} (a local Bot API server's file)"
+        )))?;
+        if !target.starts_with(&root) {
+            return Err(Error::Config(format!(
+                "the server gave the file_path {path}, outside {} (Bot::with_local_files)",
+                root.display()
+            )));
+        }
+        std::fs::File::open(&target).map_err(io(format!(
+            "cannot open {path} (a local Bot API server's file)"
+        )))
     }
 
     /// Turns an HTTP client error into ours, without the URL (it holds the token).
@@ -334,13 +510,19 @@ impl Bot {
             },
             other => Error::Transport {
                 method,
-                message: self.redact(&other.to_string()),
+                message: self.0.redactor.text(&other.to_string()),
                 kind: None,
             },
         }
     }
 
     fn io_to_transport(&self, method: &'static str, e: std::io::Error) -> Error {
+        if encode::is_source_change(&e) {
+            return Error::Io {
+                context: format!("{method}: an upload's source changed while it was sent"),
+                source: e,
+            };
+        }
         if matches!(
             e.kind(),
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
@@ -352,17 +534,84 @@ impl Bot {
         }
         Error::Transport {
             method,
-            message: self.redact(&e.to_string()),
+            message: self.0.redactor.text(&e.to_string()),
             kind: Some(e.kind()),
         }
     }
+}
 
-    /// `text` with the token replaced.
-    fn redact(&self, text: &str) -> String {
-        if self.0.token.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.0.token, "<token>")
+/// The error for a redirect, which the Bot API never sends.
+fn redirected(method: &'static str, status: u16) -> Error {
+    Error::InvalidResponse {
+        method,
+        status,
+        reason: "a redirect (the Bot API does not redirect; it is not followed)".into(),
+        excerpt: String::new(),
+    }
+}
+
+/// Why a copy stopped.
+enum Copy {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// Copies `from` into `to` in pieces, reporting progress after each.
+fn copy_with_progress(
+    from: &mut dyn Read,
+    to: &mut dyn Write,
+    total: Option<u64>,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<u64, Copy> {
+    let mut buf = vec![0u8; DOWNLOAD_CHUNK];
+    let mut done = 0u64;
+    progress(0, total);
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Copy::Read(e)),
+        };
+        to.write_all(&buf[..n]).map_err(Copy::Write)?;
+        done = done.saturating_add(n as u64);
+        progress(done, total);
+    }
+    to.flush().map_err(Copy::Write)?;
+    Ok(done)
+}
+
+/// Creates a new file beside `path` to download into.
+fn temporary_beside(path: &Path) -> Result<(PathBuf, std::fs::File), Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut attempt = 0;
+    loop {
+        let temp = dir.join(format!(
+            ".{name}.{}-{}.part",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    context: format!("cannot create {}", temp.display()),
+                    source,
+                });
+            }
         }
     }
 }
@@ -374,6 +623,7 @@ impl fmt::Debug for Bot {
             .field("api_url", &self.0.api_url)
             .field("test_environment", &self.0.test_environment)
             .field("timeout", &self.0.timeout)
+            .field("local_files", &self.0.local_files)
             .finish()
     }
 }
@@ -388,6 +638,7 @@ fn default_agent(timeout: Duration) -> ureq::Agent {
         .timeout_recv_response(Some(timeout))
         .timeout_recv_body(Some(timeout))
         .timeout_per_write(Some(timeout))
+        .max_redirects(0)
         .user_agent(concat!("telegram-api/", env!("CARGO_PKG_VERSION")))
         .build();
     ureq::Agent::with_parts(
@@ -413,13 +664,18 @@ impl Method for Download {
 
 /// Reads a Bot API response body: the result, or Telegram's refusal, or why the body is not a
 /// Bot API response at all.
-pub(crate) fn decode_response<M: Method>(status: u16, body: &[u8]) -> Result<M::Response, Error> {
+/// The token is taken out of excerpts (before they are cut).
+pub(crate) fn decode_response_redacted<M: Method>(
+    status: u16,
+    body: &[u8],
+    redactor: Option<&Redactor>,
+) -> Result<M::Response, Error> {
     let method = M::NAME;
     let invalid = |reason: String| Error::InvalidResponse {
         method,
         status,
         reason,
-        excerpt: excerpt(body),
+        excerpt: excerpt_redacted(body, redactor),
     };
     let envelope: Envelope = crate::json::from_slice(body).map_err(|e| {
         invalid(if body.is_empty() {

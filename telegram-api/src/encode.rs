@@ -24,6 +24,19 @@ pub(crate) struct Multipart {
     pub content_type: String,
     pub reader: Parts,
     pub len: Option<u64>,
+    /// Whether every upload can be read again.
+    pub rebuildable: bool,
+}
+
+impl Body {
+    /// Whether encoding the request again gives the same body (false when an upload comes from
+    /// a reader, which the first attempt uses up).
+    pub(crate) fn rebuildable(&self) -> bool {
+        match self {
+            Body::Json(_) => true,
+            Body::Multipart(m) => m.rebuildable,
+        }
+    }
 }
 
 /// Encodes a request: as JSON when it carries no upload, as multipart when it does.
@@ -51,6 +64,7 @@ pub(crate) fn multipart(
     let mut files: Vec<Option<InputFile>> = files.into_iter().map(Some).collect();
     let mut parts = Parts::default();
     let mut len = Some(0u64);
+    let rebuildable = files.iter().flatten().all(InputFile::is_rebuildable);
     let add_file = |parts: &mut Parts,
                     len: &mut Option<u64>,
                     name: &str,
@@ -61,6 +75,12 @@ pub(crate) fn multipart(
             context: format!("cannot read the upload {file_name:?}"),
             source,
         })?;
+        // A source that ends before (or runs past) the length announced is an error, not a
+        // body shorter than its Content-Length, on which the send would wait forever.
+        let reader: Box<dyn Read + Send> = match size {
+            Some(size) => Box::new(Exact::new(reader, size)),
+            None => reader,
+        };
         parts.push_bytes(format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
             quote(name),
@@ -105,7 +125,71 @@ pub(crate) fn multipart(
         content_type: format!("multipart/form-data; boundary={boundary}"),
         reader: parts,
         len,
+        rebuildable,
     })
+}
+
+/// Why an upload's source failed: it changed size while it was sent.
+#[derive(Debug)]
+struct SourceChanged(&'static str);
+
+impl std::fmt::Display for SourceChanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for SourceChanged {}
+
+/// Whether `e` says an upload's source changed size while it was sent.
+pub(crate) fn is_source_change(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<SourceChanged>())
+}
+
+/// A reader that yields exactly `remaining` bytes of `inner`, or fails.
+struct Exact<R> {
+    inner: R,
+    remaining: u64,
+}
+
+impl<R: Read> Exact<R> {
+    fn new(inner: R, len: u64) -> Self {
+        Exact {
+            inner,
+            remaining: len,
+        }
+    }
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.remaining == 0 {
+            // One byte more than announced would be sent as the next part's start.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    SourceChanged("the upload's source grew while it was sent"),
+                )),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                SourceChanged("the upload's source ended early (it shrank while it was sent)"),
+            ));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
 }
 
 /// The index of an upload reference written by the serializer (`attach://file3` is 3).
@@ -246,6 +330,35 @@ mod tests {
         let text = body(m);
         assert!(text.contains("name=\"photo\"; filename=\"a.jpg\""));
         assert!(text.contains("name=\"caption\"\r\n\r\nattach://file0\r\n"));
+    }
+
+    #[test]
+    fn a_source_that_changes_size_is_an_error() {
+        let mut short = Exact::new(Cursor::new(vec![1u8; 5]), 8);
+        let mut out = Vec::new();
+        let e = short.read_to_end(&mut out).unwrap_err();
+        assert!(is_source_change(&e), "{e}");
+        assert_eq!(out.len(), 5);
+        let mut long = Exact::new(Cursor::new(vec![1u8; 9]), 8);
+        let mut out = Vec::new();
+        let e = long.read_to_end(&mut out).unwrap_err();
+        assert!(is_source_change(&e), "{e}");
+        let mut exact = Exact::new(Cursor::new(vec![1u8; 8]), 8);
+        let mut out = Vec::new();
+        assert_eq!(exact.read_to_end(&mut out).unwrap(), 8);
+    }
+
+    #[test]
+    fn reader_uploads_cannot_be_rebuilt() {
+        let reader = multipart(
+            Map::new(),
+            vec![InputFile::reader("a.bin", Cursor::new(vec![1u8; 3]))],
+            &[],
+        )
+        .unwrap();
+        assert!(!Body::Multipart(reader).rebuildable());
+        let bytes = multipart(Map::new(), vec![InputFile::bytes("a", vec![1u8])], &[]).unwrap();
+        assert!(Body::Multipart(bytes).rebuildable());
     }
 
     #[test]

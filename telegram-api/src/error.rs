@@ -299,10 +299,130 @@ impl std::error::Error for Error {
     }
 }
 
+/// What stands in for the bot token in anything kept from a server's answer.
+pub(crate) const TOKEN_MARKER: &str = "<token>";
+
+/// Removes a bot token from text that came from a server (an error page echoing the requested
+/// URL, a description): the token as written, and percent-encoded (`:` as `%3A`).
+#[derive(Clone)]
+pub(crate) struct Redactor {
+    forms: Vec<String>,
+}
+
+impl Redactor {
+    pub(crate) fn new(token: &str) -> Redactor {
+        let mut forms = Vec::new();
+        if !token.is_empty() {
+            forms.push(token.to_owned());
+            for colon in ["%3A", "%3a"] {
+                let encoded = token.replace(':', colon);
+                if encoded != token {
+                    forms.push(encoded);
+                }
+            }
+        }
+        Redactor { forms }
+    }
+
+    /// `text` with every form of the token replaced by [`TOKEN_MARKER`] (so `bot<token>` in
+    /// a URL reads `bot<token>` with the marker).
+    pub(crate) fn text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), TOKEN_MARKER);
+            }
+        }
+        out
+    }
+
+    fn in_place(&self, text: &mut String) {
+        if self.forms.iter().any(|f| text.contains(f.as_str())) {
+            *text = self.text(text);
+        }
+    }
+
+    fn value(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => self.in_place(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            serde_json::Value::Object(map) => {
+                let keys: Vec<String> = map.keys().cloned().collect();
+                for key in keys {
+                    let redacted = self.text(&key);
+                    if let Some(mut v) = map.remove(&key) {
+                        self.value(&mut v);
+                        map.insert(redacted, v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `error` with the token removed from every text it keeps.
+    pub(crate) fn error(&self, mut error: Error) -> Error {
+        if self.forms.is_empty() {
+            return error;
+        }
+        match &mut error {
+            Error::Api(e) => {
+                self.in_place(&mut e.description);
+                if let Some(parameters) = &mut e.parameters {
+                    let extra = std::mem::take(&mut parameters.extra);
+                    for (key, mut value) in extra.iter().map(|(k, v)| (k.clone(), v.clone())) {
+                        self.value(&mut value);
+                        parameters.extra.insert(self.text(&key), value);
+                    }
+                }
+            }
+            Error::Transport { message, .. } => self.in_place(message),
+            Error::Timeout { phase, .. } => self.in_place(phase),
+            Error::InvalidResponse {
+                reason, excerpt, ..
+            } => {
+                self.in_place(reason);
+                self.in_place(excerpt);
+            }
+            Error::Decode { path, message, .. } => {
+                self.in_place(path);
+                self.in_place(message);
+            }
+            Error::Io { context, source } => {
+                self.in_place(context);
+                let text = source.to_string();
+                if self.forms.iter().any(|f| text.contains(f.as_str())) {
+                    *source = std::io::Error::new(source.kind(), self.text(&text));
+                }
+            }
+            Error::Config(message) => self.in_place(message),
+        }
+        error
+    }
+}
+
 /// The first characters of a body, for error messages.
+#[cfg(test)]
 pub(crate) fn excerpt(body: &[u8]) -> String {
+    excerpt_redacted(body, None)
+}
+
+/// The first characters of a body with the token removed, for error messages. The whole body is
+/// redacted before it is cut, so a token straddling the cut cannot leave a piece behind.
+pub(crate) fn excerpt_redacted(body: &[u8], redactor: Option<&Redactor>) -> String {
     const MAX: usize = 200;
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
+    let lossy;
+    let text = match redactor {
+        Some(r) => {
+            lossy = r.text(&String::from_utf8_lossy(body));
+            let mut end = lossy.len().min(MAX * 4);
+            while !lossy.is_char_boundary(end) {
+                end -= 1;
+            }
+            lossy[..end].to_owned()
+        }
+        None => String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]).into_owned(),
+    };
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match collapsed.char_indices().nth(MAX) {
         Some((i, _)) => format!("{}...", &collapsed[..i]),

@@ -27,7 +27,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `attach://<name>`. Serialized outside a request (for instance by `Display`), an upload shows as
 /// `attach://<file name>`.
 #[derive(Clone)]
-pub struct InputFile(Source);
+pub struct InputFile(Source, Option<Progress>);
+
+/// Told how much of an upload was read into the request.
+type Progress = Arc<Mutex<dyn FnMut(u64, Option<u64>) + Send>>;
 
 #[derive(Clone)]
 enum Source {
@@ -40,33 +43,63 @@ enum Source {
 type SharedReader = Arc<Mutex<Option<Box<dyn Read + Send>>>>;
 
 impl InputFile {
+    fn of(source: Source) -> InputFile {
+        InputFile(source, None)
+    }
+
+    /// Calls `progress(done, total)` as the upload is read into the request: `done` bytes of
+    /// this file so far, of `total` when its size is known (a path, bytes; not a reader). For
+    /// a file that is not uploaded it is never called.
+    ///
+    /// ```
+    /// use telegram_api::InputFile;
+    /// let video = InputFile::path("video.mp4").with_progress(|done, total| {
+    ///     if let Some(total) = total {
+    ///         eprint!("\r{}%", done * 100 / total.max(1));
+    ///     }
+    /// });
+    /// ```
+    pub fn with_progress(
+        mut self,
+        progress: impl FnMut(u64, Option<u64>) + Send + 'static,
+    ) -> Self {
+        self.1 = Some(Arc::new(Mutex::new(progress)));
+        self
+    }
+
+    /// Whether the upload can be read again for a retry (not for a reader).
+    pub(crate) fn is_rebuildable(&self) -> bool {
+        !matches!(self.0, Source::Reader { .. })
+    }
+
     /// A file already on Telegram's servers, by its `file_id`.
     pub fn file_id(id: impl Into<String>) -> InputFile {
-        InputFile(Source::Remote(id.into()))
+        InputFile::of(Source::Remote(id.into()))
     }
 
     /// A file Telegram downloads from an HTTP URL.
     pub fn url(url: impl Into<String>) -> InputFile {
-        InputFile(Source::Remote(url.into()))
+        InputFile::of(Source::Remote(url.into()))
     }
 
     /// A file on disk, uploaded under its file name. It is opened when the request is sent.
     pub fn path(path: impl Into<PathBuf>) -> InputFile {
-        InputFile(Source::Path(path.into()))
+        InputFile::of(Source::Path(path.into()))
     }
 
     /// Bytes in memory, uploaded under `file_name`.
     pub fn bytes(file_name: impl Into<String>, data: impl Into<Vec<u8>>) -> InputFile {
-        InputFile(Source::Memory {
+        InputFile::of(Source::Memory {
             name: file_name.into(),
             data: data.into().into(),
         })
     }
 
     /// The contents of a reader, uploaded under `file_name`. A reader can be sent once; clones
-    /// of this value share it.
+    /// of this value share it. A request carrying it is therefore never retried
+    /// ([`Retry`](crate::Retry)): when the first attempt fails, its error is returned.
     pub fn reader(file_name: impl Into<String>, reader: impl Read + Send + 'static) -> InputFile {
-        InputFile(Source::Reader {
+        InputFile::of(Source::Reader {
             name: file_name.into(),
             reader: Arc::new(Mutex::new(Some(Box::new(reader)))),
         })
@@ -100,6 +133,22 @@ impl InputFile {
 
     /// Opens an upload for reading: the reader and, when known, its length in bytes.
     pub(crate) fn open(&self) -> std::io::Result<(Box<dyn Read + Send>, Option<u64>)> {
+        let (reader, len) = self.open_source()?;
+        match &self.1 {
+            Some(progress) => Ok((
+                Box::new(Counted {
+                    inner: reader,
+                    done: 0,
+                    total: len,
+                    progress: progress.clone(),
+                }),
+                len,
+            )),
+            None => Ok((reader, len)),
+        }
+    }
+
+    fn open_source(&self) -> std::io::Result<(Box<dyn Read + Send>, Option<u64>)> {
         match &self.0 {
             Source::Remote(_) => Err(std::io::Error::other("not an upload")),
             Source::Path(p) => {
@@ -129,6 +178,27 @@ impl InputFile {
                 }
             }
         }
+    }
+}
+
+/// A reader that reports how much was read from it.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    done: u64,
+    total: Option<u64>,
+    progress: Progress,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.done = self.done.saturating_add(n as u64);
+            if let Ok(mut progress) = self.progress.lock() {
+                progress(self.done, self.total);
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -178,14 +248,14 @@ impl PartialEq for InputFile {
 impl From<&str> for InputFile {
     /// A file_id or an HTTP URL.
     fn from(reference: &str) -> Self {
-        InputFile(Source::Remote(reference.to_owned()))
+        InputFile::of(Source::Remote(reference.to_owned()))
     }
 }
 
 impl From<String> for InputFile {
     /// A file_id or an HTTP URL.
     fn from(reference: String) -> Self {
-        InputFile(Source::Remote(reference))
+        InputFile::of(Source::Remote(reference))
     }
 }
 

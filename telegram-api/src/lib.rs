@@ -149,6 +149,7 @@ mod retry;
 mod schema;
 #[cfg(test)]
 mod spec_tests;
+mod update;
 pub mod webhook;
 
 pub use chat_id::ChatId;
@@ -160,9 +161,9 @@ pub use generated::methods;
 pub use input_file::InputFile;
 pub(crate) use macros::display_as_json;
 pub use method::{Call, Method};
-pub use polling::{Poller, StopHandle};
+pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle};
 pub use reply_markup::{MessageOrTrue, ReplyMarkup};
-pub use retry::Retry;
+pub use retry::{MIN_FLOOD_WAIT, Retry};
 pub use types::*;
 
 /// Every Bot API type, under its official name, and the string enumerations of its fields.

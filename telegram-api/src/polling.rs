@@ -6,8 +6,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::retry::backoff;
-use crate::{Bot, Error, Update, UpdateType};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::methods::GetUpdates;
+use crate::retry::{MIN_FLOOD_WAIT, backoff};
+use crate::{Bot, Error, Method, Update, UpdateType};
+
+/// The longest a [`Poller`] ever waits between two requests, whatever a server asks
+/// (`retry_after`) or the back-off settings say: 10 minutes.
+pub const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
+
+/// The first pause after a poll that came back empty sooner than its `timeout` asked (a server
+/// or proxy that does not hold the request open): 100 ms, doubled after each such poll up to
+/// [`IDLE_BACKOFF_MAX`], and reset by the first update.
+pub const IDLE_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The longest pause between empty polls that came back sooner than asked: 5 seconds.
+pub const IDLE_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The shortest pause between empty polls that came back sooner than asked, whatever
+/// [`Poller::idle_backoff`] sets: the poller never spins.
+const IDLE_FLOOR: Duration = Duration::from_millis(10);
 
 /// Receives updates by long polling: an iterator that calls `getUpdates` whenever it has
 /// handed out every update it holds.
@@ -26,14 +46,28 @@ use crate::{Bot, Error, Update, UpdateType};
 /// # }
 /// ```
 ///
-/// - **Confirmation.** An update is confirmed to Telegram (by the `offset` of the next
-///   `getUpdates`) only after it was handed to the caller. Updates fetched but not yet handed out
-///   when the poller is dropped are delivered again next time; [`Poller::confirm`] confirms the
-///   ones handed out without waiting for the next fetch.
+/// - **At least once.** An update is confirmed to Telegram (by the `offset` of the next
+///   `getUpdates`) only after it was handed to the caller, so none is lost; but an update handed
+///   out and not yet confirmed when the poller is dropped (or the process ends) is delivered
+///   again to the next poller. Call [`Poller::confirm`] after handling an update (or before
+///   exiting) for exactly-once hand-off: it confirms every update handed out so far.
+/// - **Order.** A batch is handed out in `update_id` order, whatever order the server sent it
+///   in, and the confirmed offset never moves past an update not yet handed out.
 /// - **Faults.** Connection failures, timeouts, 5xx answers and proxy error pages are retried
-///   with exponential backoff; flood control (429) waits as long as Telegram asks. No update is
-///   lost, repeated or reordered by a retry. Other errors (an invalid token, a conflicting
-///   webhook or poller) are returned once, and the iteration ends.
+///   with exponential backoff; flood control (429) waits as long as Telegram asks, but at least
+///   [`MIN_FLOOD_WAIT`](crate::MIN_FLOOD_WAIT). No wait is longer than [`MAX_POLL_WAIT`]. No
+///   update is lost, repeated or reordered by a retry. Other errors (an invalid token, a
+///   conflicting webhook or poller) are returned once, and the iteration ends.
+/// - **Never spinning.** A poll that comes back empty sooner than its `timeout` asked (a server
+///   that does not long-poll) is followed by a pause, [`IDLE_BACKOFF`] doubled after each such
+///   poll up to [`IDLE_BACKOFF_MAX`] ([`Poller::idle_backoff`] changes both).
+/// - **Undecodable updates.** An update whose payload does not decode is still handed out, as
+///   [`UpdateKind::Unknown`](crate::UpdateKind::Unknown) with the raw payload and the error
+///   ([`Update::undecoded`]), and a warning is logged through the [`log`] facade (target
+///   `telegram_api`; nothing is printed unless the program installs a logger). An item of a
+///   batch that has no readable `update_id` is not an update at all: it is skipped (the offset
+///   moves past the highest readable `update_id` of its batch once those are handed out),
+///   logged, and given to [`Poller::on_skipped`].
 /// - **Stopping.** [`StopHandle::stop`] (from another thread, a signal handler, ...) ends the
 ///   iteration after the current request returns (at most the long-poll timeout).
 pub struct Poller {
@@ -42,16 +76,24 @@ pub struct Poller {
     timeout: u32,
     limit: Option<u32>,
     allowed_updates: Option<Vec<UpdateType>>,
+    /// The highest update_id handed out.
+    last: Option<i64>,
     buffer: VecDeque<Update>,
     backoff: (Duration, Duration),
+    idle_backoff: (Duration, Duration),
     failures: u32,
+    idle: u32,
     stop: StopHandle,
     done: bool,
     on_retry: Option<RetryHook>,
+    on_skipped: Option<SkipHook>,
 }
 
 /// Called with each retried failure and the wait before the retry.
 type RetryHook = Box<dyn FnMut(&Error, Duration) + Send>;
+
+/// Called with each batch item skipped because it is not an update.
+type SkipHook = Box<dyn FnMut(&Error) + Send>;
 
 /// Stops a [`Poller`] from anywhere; clones stop the same poller.
 #[derive(Clone, Debug, Default)]
@@ -79,12 +121,16 @@ impl Bot {
             timeout: 30,
             limit: None,
             allowed_updates: None,
+            last: None,
             buffer: VecDeque::new(),
             backoff: (Duration::from_millis(250), Duration::from_secs(30)),
+            idle_backoff: (IDLE_BACKOFF, IDLE_BACKOFF_MAX),
             failures: 0,
+            idle: 0,
             stop: StopHandle::default(),
             done: false,
             on_retry: None,
+            on_skipped: None,
         }
     }
 }
@@ -113,6 +159,7 @@ impl Poller {
     /// first unconfirmed update.
     pub fn offset(mut self, offset: i64) -> Self {
         self.offset = Some(offset);
+        self.last = offset.checked_sub(1);
         self
     }
 
@@ -123,9 +170,25 @@ impl Poller {
         self
     }
 
+    /// The pause after a poll that came back empty sooner than its `timeout` asked: `first`,
+    /// doubled after each such poll up to `max` ([`IDLE_BACKOFF`] to [`IDLE_BACKOFF_MAX`] by
+    /// default; never less than 10 ms).
+    pub fn idle_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.idle_backoff = (first, max);
+        self
+    }
+
     /// Calls `f` with each failure that is retried and the wait before the retry (for logging).
     pub fn on_retry(mut self, f: impl FnMut(&Error, Duration) + Send + 'static) -> Self {
         self.on_retry = Some(Box::new(f));
+        self
+    }
+
+    /// Calls `f` with each item of a batch that was skipped because it is not an update (it
+    /// has no readable `update_id`): an [`Error::Decode`] whose path is the item's place in
+    /// the batch (`result[3]`) and whose message says what was wrong, with the item's start.
+    pub fn on_skipped(mut self, f: impl FnMut(&Error) + Send + 'static) -> Self {
+        self.on_skipped = Some(Box::new(f));
         self
     }
 
@@ -140,51 +203,158 @@ impl Poller {
     }
 
     /// Confirms every update handed out so far, without waiting for the next fetch (call it
-    /// before exiting). Updates fetched but not handed out stay unconfirmed.
+    /// after handling an update for exactly-once hand-off, or before exiting). Updates fetched
+    /// but not handed out stay unconfirmed.
     pub fn confirm(&mut self) -> Result<(), Error> {
         let Some(offset) = self.offset else {
             return Ok(());
         };
         // Telegram confirms everything below `offset`; the one update this may return is
         // not confirmed, and stays first in the buffer.
-        let fetched = self
-            .bot
-            .get_updates()
-            .offset(offset)
-            .limit(1)
-            .timeout(0)
-            .call()?;
+        let request = GetUpdates::new().offset(offset).limit(1).timeout(0);
+        let fetched = self.bot.execute(&Raw(request))?;
         if self.buffer.is_empty() {
-            self.buffer
-                .extend(fetched.into_iter().filter(|u| u.update_id >= offset));
+            let fresh = self.accept(fetched);
+            self.buffer.extend(fresh);
         }
         Ok(())
     }
 
-    fn fetch(&self) -> Result<Vec<Update>, Error> {
-        let mut call = self.bot.get_updates().timeout(i64::from(self.timeout));
+    fn fetch(&self) -> Result<Batch, Error> {
+        let mut request = GetUpdates::new().timeout(i64::from(self.timeout));
         if let Some(offset) = self.offset {
-            call = call.offset(offset);
+            request = request.offset(offset);
         }
         if let Some(limit) = self.limit {
-            call = call.limit(i64::from(limit));
+            request = request.limit(i64::from(limit));
         }
         if let Some(kinds) = &self.allowed_updates {
-            call = call.allowed_updates(kinds.clone());
+            request = request.allowed_updates(kinds.clone());
         }
-        call.call()
+        self.bot.execute(&Raw(request))
     }
 
-    /// Sleeps `wait`, waking early when stopped.
+    /// The updates of a batch not handed out yet, in `update_id` order; reports what was
+    /// salvaged or skipped.
+    fn accept(&mut self, batch: Batch) -> Vec<Update> {
+        for skipped in &batch.skipped {
+            log::warn!(target: "telegram_api", "{skipped}");
+            if let Some(f) = &mut self.on_skipped {
+                f(skipped);
+            }
+        }
+        let mut updates = batch.updates;
+        updates.sort_by_key(|u| u.update_id);
+        updates.dedup_by_key(|u| u.update_id);
+        let last = self.last;
+        updates.retain(|u| last.is_none_or(|l| u.update_id > l));
+        for update in &updates {
+            if let Some(unknown) = update.undecoded() {
+                log::warn!(
+                    target: "telegram_api",
+                    "update {}: its {} does not decode, handed out as UpdateKind::Unknown: {}",
+                    update.update_id,
+                    unknown.name,
+                    self.bot.redact_text(unknown.error.as_deref().unwrap_or_default())
+                );
+            }
+        }
+        updates
+    }
+
+    /// Sleeps `wait` (at most [`MAX_POLL_WAIT`]), waking early when stopped.
     fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let wait = wait.min(MAX_POLL_WAIT);
+        let start = Instant::now();
         while !self.stop.is_stopped() {
-            let now = Instant::now();
-            if now >= until {
+            let elapsed = start.elapsed();
+            if elapsed >= wait {
                 break;
             }
-            std::thread::sleep((until - now).min(Duration::from_millis(50)));
+            std::thread::sleep((wait - elapsed).min(Duration::from_millis(50)));
         }
+    }
+}
+
+/// `getUpdates`, with the batch decoded item by item when it does not decode whole.
+struct Raw(GetUpdates);
+
+impl serde::Serialize for Raw {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl Method for Raw {
+    const NAME: &'static str = GetUpdates::NAME;
+    type Response = Batch;
+
+    fn long_poll(&self) -> Option<Duration> {
+        self.0.long_poll()
+    }
+
+    fn decode_result(result: &str) -> Result<Batch, serde_json::Error> {
+        Batch::decode(result)
+    }
+}
+
+/// The updates of a `getUpdates` answer, and the items that are not updates.
+struct Batch {
+    updates: Vec<Update>,
+    skipped: Vec<Error>,
+}
+
+impl Batch {
+    fn decode(json: &str) -> Result<Batch, serde_json::Error> {
+        if let Ok(updates) = crate::json::from_str::<Vec<Update>>(json) {
+            return Ok(Batch {
+                updates,
+                skipped: Vec::new(),
+            });
+        }
+        let items: Vec<&RawValue> = serde_json::from_str(json)?;
+        let mut batch = Batch {
+            updates: Vec::with_capacity(items.len()),
+            skipped: Vec::new(),
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            match decode_item(item.get()) {
+                Ok(update) => batch.updates.push(update),
+                Err(why) => batch.skipped.push(Error::Decode {
+                    method: GetUpdates::NAME,
+                    path: format!("result[{i}]"),
+                    message: format!(
+                        "skipped, not an update ({why}): {}",
+                        crate::error::excerpt_redacted(item.get().as_bytes(), None)
+                    ),
+                }),
+            }
+        }
+        Ok(batch)
+    }
+}
+
+/// An item of a batch as an update, salvaged when only its payload does not decode.
+fn decode_item(item: &str) -> Result<Update, String> {
+    use crate::de::Salvage;
+    let error = match crate::json::from_str::<Update>(item) {
+        Ok(update) => return Ok(update),
+        Err(e) => e.to_string(),
+    };
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(item).map_err(|_| "not a JSON object".to_owned())?;
+    match object.get("update_id") {
+        None => return Err("no update_id".into()),
+        Some(id) if !id.is_i64() => return Err(format!("update_id is not an integer: {id}")),
+        Some(_) => {}
+    }
+    Update::salvage(object, error.clone()).ok_or(error)
+}
+
+impl<'de> Deserialize<'de> for Batch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Batch::decode(raw.get()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -197,30 +367,42 @@ impl Iterator for Poller {
                 return None;
             }
             if let Some(update) = self.buffer.pop_front() {
-                self.offset = Some(update.update_id + 1);
+                self.last = Some(update.update_id);
+                self.offset = Some(update.update_id.saturating_add(1));
                 return Some(Ok(update));
             }
             if self.stop.is_stopped() {
                 self.done = true;
                 return None;
             }
+            let started = Instant::now();
             match self.fetch() {
                 Ok(batch) => {
                     self.failures = 0;
-                    // Never hand out an update again, or out of order.
-                    let mut last = self.offset.map_or(i64::MIN, |o| o - 1);
-                    for update in batch {
-                        if update.update_id > last {
-                            last = update.update_id;
-                            self.buffer.push_back(update);
-                        }
+                    let all_skipped = batch.updates.is_empty() && !batch.skipped.is_empty();
+                    let fresh = self.accept(batch);
+                    let early = started.elapsed().as_secs_f64() < f64::from(self.timeout) * 0.9;
+                    if !fresh.is_empty() {
+                        self.idle = 0;
+                        self.buffer.extend(fresh);
+                    } else if early || self.timeout == 0 || all_skipped {
+                        // Nothing new, sooner than asked: the server does not long-poll (or
+                        // sends only items that are not updates). Never ask again at once.
+                        self.idle = self.idle.saturating_add(1);
+                        let (first, max) = self.idle_backoff;
+                        let wait = backoff(first.max(IDLE_FLOOR), max.max(IDLE_FLOOR), self.idle);
+                        self.pause(wait);
+                    } else {
+                        self.idle = 0;
                     }
                 }
                 Err(e) if e.is_transient() => {
-                    self.failures += 1;
-                    let wait = e
-                        .retry_after()
-                        .unwrap_or_else(|| backoff(self.backoff.0, self.backoff.1, self.failures));
+                    self.failures = self.failures.saturating_add(1);
+                    let wait = match e.retry_after() {
+                        Some(wait) => wait.max(MIN_FLOOD_WAIT),
+                        None => backoff(self.backoff.0, self.backoff.1, self.failures),
+                    }
+                    .min(MAX_POLL_WAIT);
                     if let Some(f) = &mut self.on_retry {
                         f(&e, wait);
                     }

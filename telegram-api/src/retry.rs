@@ -4,17 +4,26 @@ use std::time::Duration;
 
 use crate::Error;
 
+/// The shortest wait after flood control (429), whatever `retry_after` says: a server that
+/// answers `retry_after: 0` is not asked again at once, as fast as the round trip allows.
+pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
+
 /// When a failed request is sent again. Off by default: set it for a bot with
 /// [`Bot::with_retry`](crate::Bot::with_retry) or for one call with
 /// [`Call::retry`](crate::Call::retry).
 ///
 /// Two kinds of failure can be retried:
 /// - flood control (429): Telegram refused the request and says how long to wait
-///   (`retry_after`). Repeating it is safe: the first attempt did nothing.
+///   (`retry_after`, at least [`MIN_FLOOD_WAIT`]). Repeating it is safe: the first attempt did
+///   nothing.
 /// - transient failures ([`Retry::transient`]): connection failures, timeouts, 5xx answers and
 ///   proxy error pages. Here the first attempt may have reached Telegram before the connection
 ///   broke, so repeating a send can send the message twice. Allow it for idempotent requests
 ///   (reading, editing, answering a callback), or where a duplicate is acceptable.
+///
+/// A request uploading from an [`InputFile::reader`](crate::InputFile::reader) is never
+/// repeated, whatever the `Retry`: the reader was used up by the first attempt, and its error
+/// (the 429 or 5xx) is returned as it was.
 ///
 /// ```
 /// use std::time::Duration;
@@ -91,6 +100,7 @@ impl Retry {
             return None;
         }
         if let Some(wait) = error.retry_after() {
+            let wait = wait.max(MIN_FLOOD_WAIT);
             return (self.flood_control && wait <= self.max_flood_wait).then_some(wait);
         }
         if self.transient && error.is_transient() {
@@ -150,6 +160,13 @@ mod tests {
         assert_eq!(r.wait(&flood(5), 1), Some(Duration::from_secs(5)));
         assert_eq!(r.wait(&flood(5), 4), None, "at most 3 retries");
         assert_eq!(r.wait(&flood(3600), 1), None, "longer than max_flood_wait");
+        assert_eq!(
+            r.wait(&flood(i64::MAX), 1),
+            None,
+            "longer than max_flood_wait"
+        );
+        assert_eq!(r.wait(&flood(0), 1), Some(MIN_FLOOD_WAIT), "never at once");
+        assert_eq!(r.wait(&flood(-5), 1), Some(MIN_FLOOD_WAIT), "never at once");
         assert_eq!(
             r.wait(&reset(), 1),
             None,

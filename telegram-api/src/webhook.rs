@@ -68,8 +68,39 @@ pub fn verify_secret_token(expected: &str, header: Option<&str>) -> bool {
 }
 
 /// Decodes the body of a webhook request.
+///
+/// An update whose payload does not decode (a required field missing, a value of the wrong
+/// type) is not rejected: like an update of a `getUpdates` batch, it is kept as
+/// [`UpdateKind::Unknown`](crate::UpdateKind::Unknown) with its raw payload and the error
+/// ([`Update::undecoded`]), and a warning is logged (the [`log`] facade, target
+/// `telegram_api`). Answering such a request with an error would make Telegram deliver the
+/// same update again and again. Only a body that is not an update at all (not a JSON object,
+/// or without a readable `update_id`) is an [`WebhookError::InvalidBody`].
 pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
-    crate::json::from_slice(body).map_err(WebhookError::InvalidBody)
+    use crate::de::Salvage;
+    let error = match crate::json::from_slice::<Update>(body) {
+        Ok(update) => return Ok(update),
+        Err(e) => e,
+    };
+    let salvaged = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .ok()
+        .filter(|object| object.get("update_id").is_some_and(|id| id.is_i64()))
+        .and_then(|object| Update::salvage(object, error.to_string()));
+    match salvaged {
+        Some(update) => {
+            if let Some(unknown) = update.undecoded() {
+                log::warn!(
+                    target: "telegram_api",
+                    "webhook update {}: its {} does not decode, kept as UpdateKind::Unknown: {}",
+                    update.update_id,
+                    unknown.name,
+                    unknown.error.as_deref().unwrap_or_default()
+                );
+            }
+            Ok(update)
+        }
+        None => Err(WebhookError::InvalidBody(error)),
+    }
 }
 
 /// Checks the secret token, then decodes the body.
@@ -115,5 +146,44 @@ mod tests {
         )
         .unwrap();
         assert_eq!(update.update_id, 9);
+    }
+
+    #[test]
+    fn undecodable_payloads_are_salvaged() {
+        // `chat_instance` is required in a callback query; `from` must be an object.
+        let update = receive(
+            "s",
+            Some("s"),
+            br#"{"update_id": 10, "callback_query": {"id": "1", "from": {"id": 2, "is_bot": false, "first_name": "A"}, "data": "yes"}}"#,
+        )
+        .unwrap();
+        assert_eq!(update.update_id, 10);
+        let failed = update.undecoded().unwrap();
+        assert_eq!(failed.name, "callback_query");
+        assert_eq!(failed.value["data"], "yes");
+        assert!(update.decode_error().unwrap().contains("chat_instance"));
+        // Re-encoding gives back what was sent.
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            serde_json::json!({"update_id": 10, "callback_query": {"id": "1", "from": {"id": 2, "is_bot": false, "first_name": "A"}, "data": "yes"}})
+        );
+        let update = parse_update(br#"{"update_id": 11, "message": {"message_id": "x"}}"#).unwrap();
+        assert_eq!(update.undecoded().unwrap().name, "message");
+    }
+
+    #[test]
+    fn bodies_that_are_not_updates_are_rejected() {
+        for body in [
+            &br#"{"message": {"message_id": 1}}"#[..],
+            br#"{"update_id": "7", "message": {}}"#,
+            br#"[1, 2]"#,
+            br#"{"update_id": 1, "#,
+        ] {
+            assert!(
+                matches!(parse_update(body), Err(WebhookError::InvalidBody(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

@@ -419,7 +419,8 @@ fn downloads_remote_and_local_files() {
     assert!(e.is_not_found(), "{e:?}");
     assert_redacted(&e);
 
-    // A local Bot API server hands out absolute paths on its own disk.
+    // A local Bot API server hands out absolute paths on its own disk, read when allowed.
+    let bot = bot.with_local_files(std::env::temp_dir());
     let local = std::env::temp_dir().join(format!("telegram-api-local-{}.bin", std::process::id()));
     std::fs::write(&local, b"local bytes").unwrap();
     let mut on_disk = file.clone();
