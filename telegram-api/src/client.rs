@@ -523,6 +523,16 @@ impl Bot {
                 source: e,
             };
         }
+        // A body reader's error carries the HTTP client's own error (a timeout) inside.
+        if let Some(ureq::Error::Timeout(phase)) = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+        {
+            return Error::Timeout {
+                method,
+                phase: phase.to_string(),
+            };
+        }
         if matches!(
             e.kind(),
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock

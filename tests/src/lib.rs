@@ -9,4 +9,5 @@
 
 pub mod corpus;
 pub mod http;
+pub mod loopback;
 pub mod replay;
