@@ -257,7 +257,7 @@ impl Bot {
     fn send_body<M: Method>(&self, request: &M, body: Body) -> Result<M::Response, Error> {
         let method = M::NAME;
         let read_timeout = match request.long_poll() {
-            Some(poll) => poll + self.0.long_poll_margin,
+            Some(poll) => poll.saturating_add(self.0.long_poll_margin),
             None => self.0.timeout,
         };
         let url = self.method_url(method);

@@ -89,7 +89,7 @@ pub(crate) fn multipart(
         parts.push_reader(reader);
         parts.push_bytes("\r\n".to_owned());
         *len = match (*len, size) {
-            (Some(l), Some(s)) => Some(l + s),
+            (Some(l), Some(s)) => l.checked_add(s),
             _ => None,
         };
         Ok(())
@@ -120,7 +120,7 @@ pub(crate) fn multipart(
         }
     }
     parts.push_bytes(format!("--{boundary}--\r\n"));
-    let len = len.map(|l| l + parts.bytes_len);
+    let len = len.and_then(|l| l.checked_add(parts.bytes_len));
     Ok(Multipart {
         content_type: format!("multipart/form-data; boundary={boundary}"),
         reader: parts,
@@ -187,7 +187,7 @@ impl<R: Read> Read for Exact<R> {
                 SourceChanged("the upload's source ended early (it shrank while it was sent)"),
             ));
         }
-        self.remaining -= n as u64;
+        self.remaining = self.remaining.saturating_sub(n as u64);
         Ok(n)
     }
 }

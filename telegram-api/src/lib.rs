@@ -108,9 +108,10 @@
 //!
 //! # Receiving updates
 //!
-//! [`Bot::updates`] long-polls: an update is confirmed only after it was handed to you, and
-//! network errors, proxy error pages and flood control are retried without losing or repeating
-//! updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
+//! [`Bot::updates`] long-polls, at least once: an update is confirmed only after it was handed
+//! to you, so none is lost, and one handed out but not confirmed before the poller is dropped is
+//! delivered again; [`Poller::confirm`] gives exactly-once hand-off. Network errors, proxy error
+//! pages and flood control are retried without losing or reordering updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
 //! with whatever HTTP server you use.
 //!
 //! # Configuration
