@@ -195,6 +195,11 @@ impl Bot {
         self.0.redactor.text(text)
     }
 
+    /// `error` with the token replaced by a marker in every text it keeps.
+    pub(crate) fn redact_error(&self, error: Error) -> Error {
+        self.0.redactor.error(error)
+    }
+
     fn inner_mut(&mut self) -> &mut Inner {
         Arc::make_mut(&mut self.0)
     }

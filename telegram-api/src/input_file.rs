@@ -155,7 +155,12 @@ impl InputFile {
                 let file = std::fs::File::open(p).map_err(|e| {
                     std::io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
                 })?;
-                let len = file.metadata().ok().map(|m| m.len());
+                // The size of a regular file; a pipe or device has none worth announcing.
+                let len = file
+                    .metadata()
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len());
                 Ok((Box::new(file), len))
             }
             Source::Memory { data, .. } => {

@@ -237,10 +237,11 @@ impl Poller {
     /// The updates of a batch not handed out yet, in `update_id` order; reports what was
     /// salvaged or skipped.
     fn accept(&mut self, batch: Batch) -> Vec<Update> {
-        for skipped in &batch.skipped {
+        for skipped in batch.skipped {
+            let skipped = self.bot.redact_error(skipped);
             log::warn!(target: "telegram_api", "{skipped}");
             if let Some(f) = &mut self.on_skipped {
-                f(skipped);
+                f(&skipped);
             }
         }
         let mut updates = batch.updates;
