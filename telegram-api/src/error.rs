@@ -457,6 +457,37 @@ mod tests {
     }
 
     #[test]
+    fn the_token_is_taken_out_of_everything_kept() {
+        let token = "123:ABC";
+        let r = Redactor::new(token);
+        assert_eq!(
+            r.text("GET /bot123:ABC/getMe and /bot123%3AABC/x, 123%3aABC"),
+            "GET /bot<token>/getMe and /bot<token>/x, <token>"
+        );
+        let mut parameters: ResponseParameters =
+            serde_json::from_str(r#"{"retry_after": 3, "url": ["/bot123:ABC/x"], "123:ABC": 1}"#)
+                .unwrap();
+        parameters.migrate_to_chat_id = None;
+        let e = r.error(Error::Api(ApiError {
+            method: "getMe",
+            error_code: 400,
+            description: "no 123:ABC here".into(),
+            parameters: Some(parameters),
+        }));
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains(token), "{text}");
+        assert!(text.contains("no <token> here") && text.contains("/bot<token>/x"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        // Cut after redaction: no piece of a token at the end of an excerpt.
+        let body = format!("{}/bot123:ABC/getMe", "x".repeat(193));
+        let cut = excerpt_redacted(body.as_bytes(), Some(&r));
+        assert!(cut.ends_with("/bot<to..."), "{cut}");
+        assert!(excerpt(body.as_bytes()).ends_with("/bot123..."));
+        // Without a token nothing changes.
+        assert_eq!(Redactor::new("").text("a:b"), "a:b");
+    }
+
+    #[test]
     fn excerpts_are_short_and_on_one_line() {
         let page = format!(
             "<html>\n<head><title>502 Bad Gateway</title></head>\n{}",
