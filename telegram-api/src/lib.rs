@@ -113,6 +113,12 @@
 //! updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
 //! with whatever HTTP server you use.
 //!
+//! # Formatting text
+//!
+//! [`text`] escapes user input for the `MarkdownV2` and HTML parse modes, mentions users, makes
+//! deep links (`https://t.me/<bot>?start=<payload>`) and splits a long text with its entities
+//! at Telegram's limit, counted in UTF-16 code units as Telegram counts.
+//!
 //! # Configuration
 //!
 //! [`Bot::with_api_url`] points at a local Bot API server (`http://127.0.0.1:8081`);
@@ -149,6 +155,7 @@ mod retry;
 mod schema;
 #[cfg(test)]
 mod spec_tests;
+pub mod text;
 pub mod webhook;
 
 pub use chat_id::ChatId;
