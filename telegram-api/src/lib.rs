@@ -142,6 +142,7 @@ pub mod de;
 mod encode;
 mod error;
 mod extra;
+mod flood;
 #[rustfmt::skip]
 mod generated;
 mod input_file;
@@ -162,6 +163,7 @@ pub use chat_id::ChatId;
 pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
 pub use error::{ApiError, ApiErrorKind, Error};
 pub use extra::{Extra, UnknownKind};
+pub use flood::{FloodControl, Limit};
 pub use generated::BOT_API_VERSION;
 pub use generated::methods;
 pub use input_file::InputFile;
