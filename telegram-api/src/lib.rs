@@ -141,6 +141,8 @@ mod client;
 pub mod de;
 mod encode;
 mod error;
+#[cfg(feature = "ext")]
+pub mod ext;
 mod extra;
 mod flood;
 #[rustfmt::skip]

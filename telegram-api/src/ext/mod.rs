@@ -1,0 +1,3 @@
+//! The application layer: scheduling.
+
+pub mod schedule;
