@@ -1,3 +1,4 @@
-//! The application layer: scheduling.
+//! The application layer: scheduling and state.
 
 pub mod schedule;
+pub mod store;
