@@ -11,8 +11,9 @@ use serde_json::value::RawValue;
 
 use crate::encode::{self, Body};
 use crate::error::{ApiError, Redactor, excerpt_redacted};
+use crate::flood::Limiter;
 use crate::resolver::CachingResolver;
-use crate::{Error, File, Method, ResponseParameters, Retry};
+use crate::{Error, File, FloodControl, Method, ResponseParameters, Retry};
 
 /// The official Bot API server.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -72,6 +73,7 @@ struct Inner {
     timeout: Duration,
     long_poll_margin: Duration,
     retry: Retry,
+    flood: Option<Arc<Limiter>>,
 }
 
 impl Bot {
@@ -89,6 +91,7 @@ impl Bot {
             timeout: DEFAULT_TIMEOUT,
             long_poll_margin: LONG_POLL_MARGIN,
             retry: Retry::none(),
+            flood: None,
         }))
     }
 
@@ -168,6 +171,14 @@ impl Bot {
         self
     }
 
+    /// Waits for a free slot under Telegram's rate limits before each request, and waits out
+    /// 429 answers, as `flood_control` says (off by default). Clones of the bot made after this
+    /// share the limits. See [`FloodControl`].
+    pub fn with_flood_control(mut self, flood_control: FloodControl) -> Bot {
+        self.inner_mut().flood = Some(Arc::new(Limiter::new(flood_control)));
+        self
+    }
+
     /// Sends requests with this HTTP agent (for a proxy, custom TLS or pool settings). Its
     /// error-status setting does not matter: error bodies are always read.
     pub fn with_agent(mut self, agent: ureq::Agent) -> Bot {
@@ -230,10 +241,15 @@ impl Bot {
         retry: &Retry,
     ) -> Result<M::Response, Error> {
         let mut retries: u32 = 0;
+        let mut permit = self.0.flood.as_deref().map(|flood| flood.permit(request));
         loop {
-            let (result, rebuildable) = self.send(request);
+            let (result, rebuildable) = match &permit {
+                Some(permit) => permit.send(|| self.send(request)),
+                None => self.send(request),
+            };
             match result {
                 Err(e) if !rebuildable => return Err(e),
+                Err(e) if permit.as_mut().is_some_and(|p| p.retry_after_error(&e)) => {}
                 Err(e) => {
                     retries = retries.saturating_add(1);
                     match retry.wait(&e, retries) {

@@ -114,6 +114,12 @@
 //! pages and flood control are retried without losing or reordering updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
 //! with whatever HTTP server you use.
 //!
+//! # Formatting text
+//!
+//! [`text`] escapes user input for the `MarkdownV2` and HTML parse modes, mentions users, makes
+//! deep links (`https://t.me/<bot>?start=<payload>`) and splits a long text with its entities
+//! at Telegram's limit, counted in UTF-16 code units as Telegram counts.
+//!
 //! # Configuration
 //!
 //! [`Bot::with_api_url`] points at a local Bot API server (`http://127.0.0.1:8081`);
@@ -136,7 +142,10 @@ mod client;
 pub mod de;
 mod encode;
 mod error;
+#[cfg(feature = "ext")]
+pub mod ext;
 mod extra;
+mod flood;
 #[rustfmt::skip]
 mod generated;
 mod input_file;
@@ -150,6 +159,7 @@ mod retry;
 mod schema;
 #[cfg(test)]
 mod spec_tests;
+pub mod text;
 mod update;
 pub mod webhook;
 
@@ -157,6 +167,7 @@ pub use chat_id::ChatId;
 pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
 pub use error::{ApiError, ApiErrorKind, Error};
 pub use extra::{Extra, UnknownKind};
+pub use flood::{FloodControl, Limit};
 pub use generated::BOT_API_VERSION;
 pub use generated::methods;
 pub use input_file::InputFile;

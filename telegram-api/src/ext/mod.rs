@@ -1,0 +1,4 @@
+//! The application layer: scheduling and state.
+
+pub mod schedule;
+pub mod store;

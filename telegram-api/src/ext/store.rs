@@ -1,0 +1,697 @@
+//! [`Store`]: where a bot's state lives, and the record of which updates changed it.
+//!
+//! Handling an update may change state (a conversation moves on, a setting is saved). The
+//! changes made while handling one update are committed together with the record that this
+//! update was applied, in one transaction ([`Store::commit`]). Telegram delivers an update
+//! again when a bot stopped before confirming it; the record recognises such an update by its
+//! `update_id`, so its changes are never applied twice.
+//!
+//! Two stores come with the crate, behind this one trait:
+//! - [`MemoryStore`]: in memory, nothing written (state ends with the process);
+//! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
+//!   and a commit is on disk when it returns.
+//!
+//! Values are bytes to a store; [`Data`] reads and writes them as any serde type, as JSON, and
+//! a value that no longer decodes (its type changed) is an error naming the key and the type,
+//! with the stored value left as it is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Whose a value is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The whole bot.
+    Bot,
+    /// A chat, by identifier.
+    Chat(i64),
+    /// A user, by identifier.
+    User(i64),
+    /// A conversation, by its key.
+    Conversation(String),
+}
+
+/// The name of a stored value: a scope and a name within it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// Whose the value is.
+    pub scope: Scope,
+    /// Its name.
+    pub name: String,
+}
+
+impl Key {
+    /// A bot-wide value.
+    pub fn bot(name: impl Into<String>) -> Key {
+        Key {
+            scope: Scope::Bot,
+            name: name.into(),
+        }
+    }
+
+    /// A value of the chat `chat_id`.
+    pub fn chat(chat_id: i64, name: impl Into<String>) -> Key {
+        Key {
+            scope: Scope::Chat(chat_id),
+            name: name.into(),
+        }
+    }
+
+    /// A value of the user `user_id`.
+    pub fn user(user_id: i64, name: impl Into<String>) -> Key {
+        Key {
+            scope: Scope::User(user_id),
+            name: name.into(),
+        }
+    }
+
+    /// The state of the conversation `conversation`.
+    pub fn conversation(conversation: impl Into<String>, name: impl Into<String>) -> Key {
+        Key {
+            scope: Scope::Conversation(conversation.into()),
+            name: name.into(),
+        }
+    }
+
+    /// The key as stored: `bot/<name>`, `chat/<id>/<name>`, `user/<id>/<name>`,
+    /// `conversation/<key>/<name>`.
+    pub fn encode(&self) -> String {
+        match &self.scope {
+            Scope::Bot => format!("bot/{}", self.name),
+            Scope::Chat(id) => format!("chat/{id}/{}", self.name),
+            Scope::User(id) => format!("user/{id}/{}", self.name),
+            Scope::Conversation(c) => format!("conversation/{}/{}", escape_slashes(c), self.name),
+        }
+    }
+}
+
+/// A conversation key may hold `/`: it is escaped so that keys stay unambiguous.
+fn escape_slashes(s: &str) -> String {
+    s.replace('%', "%25").replace('/', "%2F")
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+/// A change to commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Sets the value of a key.
+    Put(Key, Vec<u8>),
+    /// Removes a key.
+    Delete(Key),
+}
+
+/// What a commit did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Commit {
+    /// The changes were written (and the update recorded).
+    Applied,
+    /// The update had been applied before: nothing was written.
+    AlreadyApplied,
+}
+
+/// A store failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store's file cannot be opened or is damaged.
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A read or a commit failed.
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Open { path, source } => {
+                write!(f, "cannot open the store {}: {source}", path.display())
+            }
+            StoreError::Backend(e) => write!(f, "store: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Open { source, .. } => Some(&**source),
+            StoreError::Backend(e) => Some(&**e),
+        }
+    }
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// Where state lives: values by [`Key`], and the set of updates whose changes were applied.
+///
+/// Implementations are shared between worker threads.
+pub trait Store: Send + Sync {
+    /// The value of `key`.
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Whether the changes of update `update_id` were committed.
+    fn is_applied(&self, update_id: i64) -> Result<bool, StoreError>;
+
+    /// Writes `changes` and, with `update_id`, records that update as applied, in one
+    /// transaction: either all of it is stored or none of it. When `update_id` was recorded
+    /// before, nothing is written and the answer is [`Commit::AlreadyApplied`].
+    fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError>;
+
+    /// Forgets the record of updates below `update_id`: once Telegram has been told they were
+    /// handled (the `getUpdates` offset passed them), it never delivers them again.
+    fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError>;
+}
+
+/// A store in memory: nothing is written, state ends with the process.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Memory>,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    values: BTreeMap<Key, Vec<u8>>,
+    applied: BTreeSet<i64>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
+        // Every change is made whole under the lock, so a panic elsewhere leaves it consistent.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock().values.get(key).cloned())
+    }
+
+    fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
+        Ok(self.lock().applied.contains(&update_id))
+    }
+
+    fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
+        let mut memory = self.lock();
+        if let Some(id) = update_id
+            && !memory.applied.insert(id)
+        {
+            return Ok(Commit::AlreadyApplied);
+        }
+        for change in changes {
+            match change {
+                Change::Put(key, value) => {
+                    memory.values.insert(key.clone(), value.clone());
+                }
+                Change::Delete(key) => {
+                    memory.values.remove(key);
+                }
+            }
+        }
+        Ok(Commit::Applied)
+    }
+
+    fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
+        let mut memory = self.lock();
+        memory.applied = memory.applied.split_off(&update_id);
+        Ok(())
+    }
+}
+
+const VALUES: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("values");
+const APPLIED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("applied_updates");
+
+/// A store in one file, an embedded transactional database (redb, pure Rust): no server to
+/// run. A commit is on disk (`fsync`ed) when it returns, so a crash, even `kill -9` or a power
+/// cut, keeps every committed change and loses no record of an applied update.
+pub struct FileStore {
+    db: redb::Database,
+    path: PathBuf,
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl FileStore {
+    /// Opens the store at `path`, creating it when there is none. A file that is not a store,
+    /// or is damaged beyond what the database repairs, is an error; the file is left as it is.
+    pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
+        let path = path.as_ref().to_owned();
+        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        // redb checks some damage (a truncated file) with assertions: a panic there is the
+        // damaged file's error, not the application's.
+        let opened = std::panic::catch_unwind(|| redb::Database::create(&path))
+            .map_err(|_| open_error("the file is damaged (truncated?)".into()))?;
+        let db = opened.map_err(|e| open_error(Box::new(e)))?;
+        // Create the tables once, so reads never meet a missing table.
+        let txn = db.begin_write().map_err(|e| open_error(Box::new(e)))?;
+        txn.open_table(VALUES)
+            .map_err(|e| open_error(Box::new(e)))?;
+        txn.open_table(APPLIED)
+            .map_err(|e| open_error(Box::new(e)))?;
+        txn.commit().map_err(|e| open_error(Box::new(e)))?;
+        Ok(FileStore { db, path })
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Store for FileStore {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(VALUES).map_err(backend)?;
+        let value = table.get(key.encode().as_str()).map_err(backend)?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(APPLIED).map_err(backend)?;
+        Ok(table.get(update_id).map_err(backend)?.is_some())
+    }
+
+    fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        {
+            if let Some(id) = update_id {
+                let mut applied = txn.open_table(APPLIED).map_err(backend)?;
+                if applied.insert(id, ()).map_err(backend)?.is_some() {
+                    drop(applied);
+                    txn.abort().map_err(backend)?;
+                    return Ok(Commit::AlreadyApplied);
+                }
+            }
+            let mut values = txn.open_table(VALUES).map_err(backend)?;
+            for change in changes {
+                match change {
+                    Change::Put(key, value) => {
+                        values
+                            .insert(key.encode().as_str(), value.as_slice())
+                            .map_err(backend)?;
+                    }
+                    Change::Delete(key) => {
+                        values.remove(key.encode().as_str()).map_err(backend)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(backend)?;
+        Ok(Commit::Applied)
+    }
+
+    fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        {
+            let mut applied = txn.open_table(APPLIED).map_err(backend)?;
+            applied
+                .retain_in(..update_id, |_, _| false)
+                .map_err(backend)?;
+        }
+        txn.commit().map_err(backend)
+    }
+}
+
+/// A stored value that no longer decodes as the type asked for (the type changed since it was
+/// written). The stored value is left as it is.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// The value's key.
+    pub key: Key,
+    /// The type it was read as.
+    pub type_name: &'static str,
+    /// The stored JSON, as text (lossy for bytes that are not UTF-8).
+    pub stored: String,
+    /// Why it does not decode.
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the stored value of {} does not decode as {}: {}",
+            self.key, self.type_name, self.source
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Reading or writing a typed value failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The store failed.
+    Store(StoreError),
+    /// The stored value does not decode as the type asked for.
+    Decode(DecodeError),
+    /// The value does not encode as JSON (a map with keys that are not strings, say).
+    Encode {
+        /// The value's key.
+        key: Key,
+        /// Why.
+        source: serde_json::Error,
+    },
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Store(e) => e.fmt(f),
+            DataError::Decode(e) => e.fmt(f),
+            DataError::Encode { key, source } => write!(f, "cannot encode {key}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DataError::Store(e) => Some(e),
+            DataError::Decode(e) => Some(e),
+            DataError::Encode { source, .. } => Some(source),
+        }
+    }
+}
+
+impl From<StoreError> for DataError {
+    fn from(e: StoreError) -> Self {
+        DataError::Store(e)
+    }
+}
+
+/// Typed values over a [`Store`], read as committed and written as changes to commit with an
+/// update: the changes made while handling one update, applied all together or not at all.
+///
+/// ```
+/// use telegram_api::ext::store::{Commit, Data, Key, MemoryStore};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Settings { language: String }
+///
+/// let store = MemoryStore::new();
+/// let mut data = Data::new(&store);
+/// let key = Key::user(1234567890, "settings");
+/// data.set(&key, &Settings { language: "en".into() })?;
+/// // Seen before the commit by the same handler, not by others.
+/// assert_eq!(data.get::<Settings>(&key)?.unwrap().language, "en");
+/// assert_eq!(data.commit(Some(815000001))?, Commit::Applied);
+/// // Delivered again: recognised, nothing applied twice.
+/// let mut again = Data::new(&store);
+/// again.set(&key, &Settings { language: "de".into() })?;
+/// assert_eq!(again.commit(Some(815000001))?, Commit::AlreadyApplied);
+/// assert_eq!(Data::new(&store).get::<Settings>(&key)?.unwrap().language, "en");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Data<'s> {
+    store: &'s dyn Store,
+    changes: BTreeMap<Key, Option<Vec<u8>>>,
+}
+
+impl fmt::Debug for Data<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Data")
+            .field("pending", &self.changes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> Data<'s> {
+    /// Values of `store`, with no pending change.
+    pub fn new(store: &'s dyn Store) -> Data<'s> {
+        Data {
+            store,
+            changes: BTreeMap::new(),
+        }
+    }
+
+    /// The value of `key` as a `T`: the pending change if there is one, else what is stored.
+    pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
+        let bytes = match self.changes.get(key) {
+            Some(pending) => pending.clone(),
+            None => self.store.get(key)?,
+        };
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|source| {
+            DataError::Decode(DecodeError {
+                key: key.clone(),
+                type_name: std::any::type_name::<T>(),
+                stored: String::from_utf8_lossy(&bytes).into_owned(),
+                source,
+            })
+        })
+    }
+
+    /// Sets `key` to `value` (at the commit).
+    pub fn set<T: Serialize + ?Sized>(&mut self, key: &Key, value: &T) -> Result<(), DataError> {
+        let bytes = serde_json::to_vec(value).map_err(|source| DataError::Encode {
+            key: key.clone(),
+            source,
+        })?;
+        self.changes.insert(key.clone(), Some(bytes));
+        Ok(())
+    }
+
+    /// Removes `key` (at the commit).
+    pub fn remove(&mut self, key: &Key) {
+        self.changes.insert(key.clone(), None);
+    }
+
+    /// Whether there are changes to commit.
+    pub fn is_changed(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// Commits the changes, recording `update_id` as applied (see [`Store::commit`]).
+    pub fn commit(self, update_id: Option<i64>) -> Result<Commit, StoreError> {
+        let changes: Vec<Change> = self
+            .changes
+            .into_iter()
+            .map(|(key, value)| match value {
+                Some(value) => Change::Put(key, value),
+                None => Change::Delete(key),
+            })
+            .collect();
+        self.store.commit(update_id, &changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_path(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("telegram-api-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        dir
+    }
+
+    /// What every store must do.
+    fn behaves(store: &dyn Store) {
+        let a = Key::chat(-100, "state");
+        let b = Key::user(7, "name");
+        assert_eq!(store.get(&a).unwrap(), None);
+        assert!(!store.is_applied(1).unwrap());
+        let changes = [
+            Change::Put(a.clone(), b"1".to_vec()),
+            Change::Put(b.clone(), b"2".to_vec()),
+        ];
+        assert_eq!(store.commit(Some(1), &changes).unwrap(), Commit::Applied);
+        assert!(store.is_applied(1).unwrap());
+        assert_eq!(store.get(&a).unwrap().as_deref(), Some(&b"1"[..]));
+        // The same update again: nothing written.
+        let again = [
+            Change::Put(a.clone(), b"9".to_vec()),
+            Change::Delete(b.clone()),
+        ];
+        assert_eq!(
+            store.commit(Some(1), &again).unwrap(),
+            Commit::AlreadyApplied
+        );
+        assert_eq!(store.get(&a).unwrap().as_deref(), Some(&b"1"[..]));
+        assert_eq!(store.get(&b).unwrap().as_deref(), Some(&b"2"[..]));
+        // Another update deletes; a commit without an update (a job, say) always applies.
+        assert_eq!(
+            store.commit(Some(2), &[Change::Delete(b.clone())]).unwrap(),
+            Commit::Applied
+        );
+        assert_eq!(store.get(&b).unwrap(), None);
+        assert_eq!(
+            store
+                .commit(None, &[Change::Put(b.clone(), vec![])])
+                .unwrap(),
+            Commit::Applied
+        );
+        assert_eq!(store.commit(None, &[]).unwrap(), Commit::Applied);
+        assert_eq!(store.get(&b).unwrap().as_deref(), Some(&b""[..]));
+        // Forgetting the record below an update.
+        store.commit(Some(5), &[]).unwrap();
+        store.forget_applied_below(5).unwrap();
+        assert!(!store.is_applied(1).unwrap() && !store.is_applied(2).unwrap());
+        assert!(store.is_applied(5).unwrap());
+    }
+
+    #[test]
+    fn memory_store() {
+        behaves(&MemoryStore::new());
+    }
+
+    #[test]
+    fn file_store_keeps_everything_across_reopening() {
+        let path = temp_path("reopen");
+        behaves(&FileStore::open(&path).unwrap());
+        let store = FileStore::open(&path).unwrap();
+        assert!(store.is_applied(5).unwrap());
+        assert_eq!(
+            store.get(&Key::chat(-100, "state")).unwrap().as_deref(),
+            Some(&b"1"[..])
+        );
+        assert_eq!(store.commit(Some(5), &[]).unwrap(), Commit::AlreadyApplied);
+        drop(store);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_not_a_panic() {
+        // Not a store at all.
+        let path = temp_path("garbage");
+        std::fs::write(&path, b"this is not a database").unwrap();
+        let e = FileStore::open(&path).unwrap_err();
+        assert!(matches!(e, StoreError::Open { .. }), "{e}");
+        assert!(e.to_string().contains(&*path.to_string_lossy()));
+        assert_eq!(std::fs::read(&path).unwrap(), b"this is not a database");
+        std::fs::remove_file(&path).unwrap();
+
+        // A real store, truncated.
+        let path = temp_path("truncated");
+        let store = FileStore::open(&path).unwrap();
+        for id in 0..50 {
+            let value = vec![b'x'; 1000];
+            store
+                .commit(Some(id), &[Change::Put(Key::chat(id, "v"), value)])
+                .unwrap();
+        }
+        drop(store);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(len / 3).unwrap();
+        drop(file);
+        // Either refused with an error, or repaired: never a panic, never wrong data.
+        match FileStore::open(&path) {
+            Err(e) => assert!(matches!(e, StoreError::Open { .. })),
+            Ok(store) => {
+                for id in 0..50 {
+                    if let Ok(Some(v)) = store.get(&Key::chat(id, "v")) {
+                        assert_eq!(v, vec![b'x'; 1000]);
+                    }
+                }
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(Key::bot("count").encode(), "bot/count");
+        assert_eq!(Key::chat(-100123, "s").encode(), "chat/-100123/s");
+        assert_eq!(Key::user(7, "s").to_string(), "user/7/s");
+        // Conversation keys cannot collide through a slash.
+        assert_ne!(
+            Key::conversation("a/b", "c").encode(),
+            Key::conversation("a", "b/c").encode()
+        );
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct V1 {
+        name: String,
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct V2 {
+        name: String,
+        age: u32,
+    }
+
+    #[test]
+    fn a_value_that_no_longer_decodes() {
+        let store = MemoryStore::new();
+        let key = Key::user(1, "profile");
+        let mut data = Data::new(&store);
+        data.set(&key, &V1 { name: "Ann".into() }).unwrap();
+        data.commit(Some(1)).unwrap();
+        let data = Data::new(&store);
+        let DataError::Decode(e) = data.get::<V2>(&key).unwrap_err() else {
+            panic!("a decode error");
+        };
+        assert_eq!(e.key, key);
+        assert!(e.type_name.ends_with("V2"));
+        assert_eq!(e.stored, r#"{"name":"Ann"}"#);
+        let message = DataError::Decode(e).to_string();
+        assert!(
+            message.contains("user/1/profile") && message.contains("V2"),
+            "{message}"
+        );
+        // The stored value is still there, readable as what it was.
+        assert_eq!(
+            data.get::<V1>(&key).unwrap(),
+            Some(V1 { name: "Ann".into() })
+        );
+    }
+
+    #[test]
+    fn pending_changes_are_seen_by_their_handler_only() {
+        let store = MemoryStore::new();
+        let key = Key::bot("n");
+        let mut data = Data::new(&store);
+        data.set(&key, &1).unwrap();
+        assert_eq!(data.get::<i32>(&key).unwrap(), Some(1));
+        assert_eq!(Data::new(&store).get::<i32>(&key).unwrap(), None);
+        data.remove(&key);
+        assert!(data.is_changed());
+        assert_eq!(data.get::<i32>(&key).unwrap(), None);
+        // Dropped without a commit: nothing applied.
+        drop(data);
+        assert!(!store.is_applied(1).unwrap());
+        let encode = Data::new(&store).set(&key, &std::collections::HashMap::from([((1, 2), 3)]));
+        assert!(matches!(encode, Err(DataError::Encode { .. })));
+    }
+}
