@@ -1,7 +1,7 @@
 //! Downloading what users send: `getFile`, then the file itself, saved to a folder.
 //!
 //! ```sh
-//! cargo run --example download                                  # offline, replaying a recording
+//! cargo run --example download                                  # offline, replaying a fixture
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example download # live: send your bot a file
 //! ```
 //!
@@ -36,12 +36,14 @@ fn main() -> Result<(), BoxError> {
             save_documents(&bot, &dir, None).map(|_| ())
         }
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             let dir =
                 std::env::temp_dir().join(format!("telegram-download-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             let replay = Replay::serve(Fixture::load("examples/download.json"));
-            // The recording holds two updates; stop after them instead of waiting for more.
+            // The fixture holds two updates; stop after them instead of waiting for more.
             let saved = save_documents(&replay.bot(), &dir, Some(2));
             // Leave no temporary files behind, whatever happened.
             let _ = std::fs::remove_dir_all(&dir);

@@ -1,7 +1,7 @@
 //! An echo bot: long polling, and every message sent back to where it came from.
 //!
 //! ```sh
-//! cargo run --example echo                                  # offline, replaying a recording
+//! cargo run --example echo                                  # offline, replaying a fixture
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example echo # live: write to your bot, Ctrl-C to stop
 //! ```
 //!
@@ -20,9 +20,11 @@ fn main() -> Result<(), Error> {
             echo(&bot, None).map(|_| ())
         }
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             let replay = Replay::serve(Fixture::load("examples/echo.json"));
-            // The recording holds four updates; stop after them instead of waiting for more.
+            // The fixture holds four updates; stop after them instead of waiting for more.
             echo(&replay.bot(), Some(4))?;
             replay.finish();
             Ok(())

@@ -1,7 +1,7 @@
 //! Hello, Telegram: the first steps of a bot.
 //!
 //! ```sh
-//! cargo run --example hello                                  # offline, replaying a recording
+//! cargo run --example hello                                  # offline, replaying a fixture
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example hello # live: then write to your bot
 //! ```
 //!
@@ -18,7 +18,9 @@ fn main() -> Result<(), Error> {
             hello(&bot)
         }
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             let replay = Replay::serve(Fixture::walkthrough());
             hello(&replay.bot())?;
             replay.finish();

@@ -1,7 +1,7 @@
 //! An inline keyboard: a question with buttons under it, and what happens when one is pressed.
 //!
 //! ```sh
-//! cargo run --example inline_keyboard            # offline, replaying a recording
+//! cargo run --example inline_keyboard            # offline, replaying a fixture
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF TELEGRAM_CHAT_ID=1234567890 \
 //!     cargo run --example inline_keyboard        # live: asks in that chat, waits for a press
 //! ```
@@ -30,7 +30,9 @@ fn main() -> Result<(), Error> {
             ask(&bot, chat).map(|_| ())
         }
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             let replay = Replay::serve(Fixture::load("examples/inline_keyboard.json"));
             ask(&replay.bot(), 1234567890)?;
             replay.finish();

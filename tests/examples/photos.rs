@@ -1,7 +1,7 @@
 //! Sending photos from disk: one with a caption, then an album (a media group).
 //!
 //! ```sh
-//! cargo run --example photos                     # offline, replaying a recording
+//! cargo run --example photos                     # offline, replaying a fixture
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF TELEGRAM_CHAT_ID=1234567890 \
 //!     cargo run --example photos                 # live: sends them to that chat
 //! ```
@@ -27,7 +27,9 @@ fn main() -> Result<(), Error> {
             send_photos(&bot, chat_from_env()?, &assets()).map(|_| ())
         }
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             let replay = Replay::serve(Fixture::load("examples/photos.json"));
             send_photos(&replay.bot(), 1234567890, &assets())?;
             replay.finish();

@@ -46,7 +46,9 @@ fn main() -> Result<(), BoxError> {
     match Bot::from_env() {
         Ok(bot) => live(&bot),
         Err(_) => {
-            println!("No TELEGRAM_BOT_TOKEN: replaying recorded exchanges with Telegram, offline.");
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+            );
             offline()
         }
     }

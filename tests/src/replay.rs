@@ -1,7 +1,9 @@
-//! Recorded Bot API exchanges and the loopback server that replays them.
+//! Bot API exchanges as fixtures, and the loopback server that replays them.
 //!
 //! A [`Fixture`] is a JSON file under `tests/fixtures/` holding one or more [`Exchange`]s: a
-//! request as the client sends it and the response the Bot API gave (or a network fault).
+//! request as the client must send it and the response the Bot API answers (or a network
+//! fault). The fixtures in this repository are written by hand from the Bot API's documented
+//! wire format; record mode can replace their responses with a real server's.
 //! [`Replay::start`] serves a fixture on `127.0.0.1:0`: each incoming request is checked against
 //! the next recorded one (JSON parameters compared as JSON values, `multipart/form-data` part by
 //! part, uploads by file name, size and SHA-256) and answered with the recorded response.
@@ -25,9 +27,11 @@
 //!
 //! The same tests can record their fixtures from the real Bot API instead (see [`Recorder`] and
 //! `tests/fixtures/README.md`): with `TELEGRAM_RECORD=1` and `TELEGRAM_BOT_TOKEN` set,
-//! [`Replay::start`] becomes a proxy in front of the real server that rewrites the fixture, with
-//! the token removed and people's ids and names replaced by the [`Anonymizer`]. Recording is off
-//! unless both variables are set.
+//! [`Replay::start`] becomes a proxy in front of the real server. Each request must still be the
+//! one the fixture states (checked as when replaying); the server's responses replace the
+//! fixture's, with the token removed and people's ids and names replaced by the
+//! [`Anonymizer`]. Only the response half is ever recorded. Recording is off unless both
+//! variables are set.
 
 mod anonymize;
 mod compare;
@@ -443,24 +447,39 @@ impl Replay {
         }
     }
 
-    /// Records `fixture` instead of replaying it: every request is forwarded to the recorder's
-    /// upstream Bot API server, and [`finish`](Self::finish) writes the exchanges, anonymized, to
-    /// the recorder's output file (the fixture's description and flags are kept).
+    /// Records the responses of `fixture` instead of replaying them: every request is checked
+    /// against the fixture's, as when replaying, then forwarded to the recorder's upstream Bot
+    /// API server, and [`finish`](Self::finish) writes the fixture with its own requests and the
+    /// upstream's responses, anonymized, to the recorder's output file (the fixture's
+    /// description and flags are kept). A request that differs from the fixture's fails the
+    /// test and leaves the fixture as it was.
     pub fn record(fixture: Fixture, recorder: Recorder) -> Replay {
         let fixture = Arc::new(fixture);
         let state = Arc::new(Mutex::new(State::default()));
         let recorder = Arc::new(recorder);
         let server = {
-            let (state, recorder) = (state.clone(), recorder.clone());
-            Server::start(move |request| match recorder.forward(request) {
-                Ok((exchange, reply)) => {
-                    state.lock().unwrap().recorded.push(exchange);
-                    reply
-                }
-                Err(e) => {
-                    let failure = format!("record mode: {e}");
-                    state.lock().unwrap().failures.push(failure.clone());
-                    mismatch_reply(&failure)
+            let (fixture, state, recorder) = (fixture.clone(), state.clone(), recorder.clone());
+            Server::start(move |request| {
+                // The request must be the one the fixture states, as when replaying: only the
+                // response is recorded, so the request side never becomes a copy of what the
+                // client happened to send.
+                let expected = match expect(&fixture, &state, request) {
+                    Ok(expected) => expected.request.clone(),
+                    Err(reply) => return reply,
+                };
+                match recorder.forward(request) {
+                    Ok((exchange, reply)) => {
+                        state.lock().unwrap().recorded.push(Exchange {
+                            request: expected,
+                            response: exchange.response,
+                        });
+                        reply
+                    }
+                    Err(e) => {
+                        let failure = format!("record mode: {e}");
+                        state.lock().unwrap().failures.push(failure.clone());
+                        mismatch_reply(&failure)
+                    }
                 }
             })
         };
@@ -503,10 +522,7 @@ impl Replay {
     pub fn check(&self) -> Result<(), String> {
         let state = self.state.lock().unwrap();
         let mut problems = state.failures.clone();
-        let unused = match self.recorder {
-            Some(_) => &[][..],
-            None => &self.fixture.exchanges[state.next.min(self.fixture.exchanges.len())..],
-        };
+        let unused = &self.fixture.exchanges[state.next.min(self.fixture.exchanges.len())..];
         for (i, e) in unused.iter().enumerate() {
             problems.push(format!(
                 "exchange {} of {} ({}): no matching request came",
@@ -578,6 +594,22 @@ impl Drop for Replay {
 
 /// Checks a request against the next recorded exchange and picks the reply.
 fn answer(fixture: &Fixture, state: &Mutex<State>, request: &Request) -> Reply {
+    match expect(fixture, state, request) {
+        Ok(expected) => expected
+            .response
+            .to_reply()
+            .expect("validated when the fixture was read"),
+        Err(reply) => reply,
+    }
+}
+
+/// Checks a request against the next exchange of the fixture: that exchange when they match
+/// (and the replay moves past it), or the reply that reports the mismatch.
+fn expect<'f>(
+    fixture: &'f Fixture,
+    state: &Mutex<State>,
+    request: &Request,
+) -> Result<&'f Exchange, Reply> {
     let mut state = state.lock().unwrap();
     let total = fixture.exchanges.len();
     let observed = observe(request);
@@ -595,7 +627,7 @@ fn answer(fixture: &Fixture, state: &Mutex<State>, request: &Request) -> Reply {
             state.next + state.failures.len() + 1
         );
         state.failures.push(failure.clone());
-        return mismatch_reply(&failure);
+        return Err(mismatch_reply(&failure));
     };
     let differences = match &observed {
         Ok(o) => compare::differences(&expected.request, o),
@@ -603,10 +635,7 @@ fn answer(fixture: &Fixture, state: &Mutex<State>, request: &Request) -> Reply {
     };
     if differences.is_empty() {
         state.next += 1;
-        return expected
-            .response
-            .to_reply()
-            .expect("validated when the fixture was read");
+        return Ok(expected);
     }
     let mut failure = format!(
         "exchange {} of {total} ({}): the request differs from the recording\n  {}",
@@ -625,7 +654,7 @@ fn answer(fixture: &Fixture, state: &Mutex<State>, request: &Request) -> Reply {
         ));
     }
     state.failures.push(failure.clone());
-    mismatch_reply(&failure)
+    Err(mismatch_reply(&failure))
 }
 
 /// The HTTP status of the answer to a request that differs from the recording: not one the Bot

@@ -435,10 +435,6 @@ impl<'a> Context<'a> {
                 }
             }
         });
-        let method_names = self.spec.methods.iter().map(|m| {
-            let id = methods::request_ident(m);
-            quote!(<super::methods::#id as crate::Method>::NAME)
-        });
         quote! {
             //! Every type decoded from JSON and every enumeration, by name, for the tests.
             use serde_json::Value;
@@ -462,9 +458,6 @@ impl<'a> Context<'a> {
                     _ => return None,
                 })
             }
-
-            /// The official name of every method, as its request type states it.
-            pub(crate) const METHODS: &[&str] = &[#(#method_names),*];
 
             /// The wire string of `value` read as enumeration `name`, and whether it is known.
             pub(crate) fn enum_value(name: &str, value: &str) -> Option<(String, bool)> {

@@ -81,7 +81,8 @@ impl RecordSettings {
 /// A request is forwarded with the real token in its path and the fixture values of its
 /// parameters replaced by real ones ([`Anonymizer::to_real`]); the response goes back to the
 /// client and into the fixture with the token removed and people replaced
-/// ([`Anonymizer::anonymize_body`]). The request is recorded as the client sent it.
+/// ([`Anonymizer::anonymize_body`]). [`Replay::record`](super::Replay::record) keeps the
+/// fixture's own request beside the recorded response.
 #[derive(Debug)]
 pub struct Recorder {
     upstream: String,
