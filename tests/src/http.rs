@@ -188,6 +188,73 @@ impl Reply {
 /// The handler deciding each reply.
 pub type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
 
+/// Panics of a test server's handler (a failed assertion on a request, say). The handler runs on
+/// the server's threads, where a panic would only drop the connection; it is caught, the
+/// connection is closed, and the owner of the server fails with it when dropped
+/// ([`HandlerPanics::fail_on_drop`]).
+#[derive(Clone, Debug, Default)]
+pub struct HandlerPanics(Arc<PanicState>);
+
+#[derive(Debug, Default)]
+struct PanicState {
+    messages: Mutex<Vec<String>>,
+    running: AtomicUsize,
+}
+
+/// How long a dropped server waits for handlers still running before it looks at their panics.
+const HANDLER_GRACE: Duration = Duration::from_secs(2);
+
+impl HandlerPanics {
+    /// Runs `f`, keeping its panic instead of unwinding the server's thread.
+    pub fn catch<T>(&self, f: impl FnOnce() -> T) -> Option<T> {
+        self.0.running.fetch_add(1, Ordering::SeqCst);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let value = match result {
+            Ok(value) => Some(value),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_owned());
+                self.lock().push(message);
+                None
+            }
+        };
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+        value
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0.messages.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The panics so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.lock().clone()
+    }
+
+    /// Panics with every handler panic, unless the thread is panicking already (the test has
+    /// failed, and the handler's panics were printed as they happened). Handlers still running
+    /// get [`HANDLER_GRACE`] to finish first.
+    pub fn fail_on_drop(&self) {
+        if thread::panicking() {
+            return;
+        }
+        let until = std::time::Instant::now() + HANDLER_GRACE;
+        while self.0.running.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let messages = self.messages();
+        if !messages.is_empty() {
+            panic!(
+                "the test server's handler panicked:\n  {}",
+                messages.join("\n  ")
+            );
+        }
+    }
+}
+
 /// A running server; it stops when dropped.
 pub struct Server {
     addr: std::net::SocketAddr,
@@ -195,6 +262,7 @@ pub struct Server {
     record: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
+    panics: HandlerPanics,
 }
 
 impl Server {
@@ -206,8 +274,10 @@ impl Server {
         let stop = Arc::new(AtomicBool::new(false));
         let record = Arc::new(AtomicBool::new(true));
         let handler: Arc<Handler> = Arc::new(handler);
+        let panics = HandlerPanics::default();
         let accept = {
             let (requests, stop, record) = (requests.clone(), stop.clone(), record.clone());
+            let panics = panics.clone();
             let connections = AtomicUsize::new(0);
             thread::spawn(move || {
                 for stream in listener.incoming() {
@@ -216,14 +286,15 @@ impl Server {
                     }
                     let Ok(stream) = stream else { continue };
                     let id = connections.fetch_add(1, Ordering::SeqCst);
-                    let (requests, handler, stop, record) = (
+                    let (requests, handler, stop, record, panics) = (
                         requests.clone(),
                         handler.clone(),
                         stop.clone(),
                         record.clone(),
+                        panics.clone(),
                     );
                     thread::spawn(move || {
-                        let _ = serve(stream, id, &requests, &*handler, &stop, &record);
+                        let _ = serve(stream, id, &requests, &*handler, &stop, &record, &panics);
                     });
                 }
             })
@@ -234,7 +305,13 @@ impl Server {
             record,
             stop,
             accept: Some(accept),
+            panics,
         }
+    }
+
+    /// The handler's panics so far (each also fails the test when the server is dropped).
+    pub fn handler_panics(&self) -> Vec<String> {
+        self.panics.messages()
     }
 
     /// Stops (or resumes) keeping requests, for benchmarks that send many.
@@ -261,6 +338,7 @@ impl Drop for Server {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+        self.panics.fail_on_drop();
     }
 }
 
@@ -272,6 +350,7 @@ fn serve(
     handler: &Handler,
     stop: &AtomicBool,
     record: &AtomicBool,
+    panics: &HandlerPanics,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -287,7 +366,11 @@ fn serve(
         if record.load(Ordering::Relaxed) {
             requests.lock().unwrap().push(request.clone());
         }
-        match handler(&request) {
+        let Some(reply) = panics.catch(|| handler(&request)) else {
+            let _ = writer.shutdown(Shutdown::Both);
+            return Ok(());
+        };
+        match reply {
             Reply::Respond {
                 status,
                 headers,

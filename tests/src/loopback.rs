@@ -5,6 +5,7 @@
 //!
 //! Each connection carries one request; every answer closes the connection.
 
+use crate::http::HandlerPanics;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,6 +141,7 @@ pub struct Loopback {
     heads: Arc<Mutex<Vec<Head>>>,
     stop: Arc<AtomicBool>,
     addr: std::net::SocketAddr,
+    panics: HandlerPanics,
 }
 
 impl Loopback {
@@ -152,17 +154,20 @@ impl Loopback {
         let heads = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Handler> = Arc::new(handler);
+        let panics = HandlerPanics::default();
         {
-            let (heads, stop) = (heads.clone(), stop.clone());
+            let (heads, stop, panics) = (heads.clone(), stop.clone(), panics.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (heads, handler) = (heads.clone(), handler.clone());
+                    let (heads, handler, panics) = (heads.clone(), handler.clone(), panics.clone());
                     thread::spawn(move || {
-                        let _ = serve(stream, &heads, &*handler);
+                        // A panic in the handler drops the connection and fails the test when
+                        // the server is dropped.
+                        let _ = panics.catch(|| serve(stream, &heads, &*handler));
                     });
                 }
             });
@@ -172,6 +177,7 @@ impl Loopback {
             heads,
             stop,
             addr,
+            panics,
         }
     }
 
@@ -196,6 +202,7 @@ impl Drop for Loopback {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accepting thread so it sees the flag.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        self.panics.fail_on_drop();
     }
 }
 

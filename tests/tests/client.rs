@@ -301,13 +301,11 @@ fn proxy_html_pages_and_broken_bodies() {
 
 #[test]
 fn refused_connections_and_unknown_hosts_are_transport_errors() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let bot = Bot::new(TOKEN).with_api_url(format!("http://127.0.0.1:{port}"));
+    // Nothing can listen on port 0: a connection there is refused, whatever else runs.
+    let bot = Bot::new(TOKEN).with_api_url("http://127.0.0.1:0");
     let e = bot.get_me().call().unwrap_err();
     assert!(e.is_transport(), "{e:?}");
+    assert!(format!("{e:?}").contains("ConnectionRefused"), "{e:?}");
     assert_redacted(&e);
     let bot = Bot::new(TOKEN).with_api_url("http://no-such-host.invalid");
     let e = bot.get_me().call().unwrap_err();
@@ -330,7 +328,9 @@ fn a_server_that_never_answers_times_out() {
 fn long_polls_wait_longer_than_the_default_timeout() {
     let server = Server::start(|r| {
         std::thread::sleep(Duration::from_millis(600));
-        assert_eq!(r.json()["timeout"], 1);
+        if r.api_method() == "getUpdates" {
+            assert_eq!(r.json()["timeout"], 1);
+        }
         Reply::ok("[]")
     });
     // The default timeout is shorter than the poll; the poll's timeout plus the margin is not.
