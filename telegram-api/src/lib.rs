@@ -131,8 +131,7 @@ mod macros;
 
 mod chat_id;
 mod client;
-#[doc(hidden)]
-pub mod de;
+mod de;
 mod encode;
 mod error;
 mod extra;
