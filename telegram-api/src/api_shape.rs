@@ -111,13 +111,9 @@
 //! a pattern that lists every field,
 //!
 //! ```compile_fail,E0638
-//! fn id(user: &telegram_api::User) -> i64 {
-//!     let telegram_api::User { id, is_bot, first_name, last_name, username, language_code,
-//!         is_premium, added_to_attachment_menu, can_join_groups, can_read_all_group_messages,
-//!         supports_guest_queries, supports_inline_queries, can_connect_to_business,
-//!         has_main_web_app, has_topics_enabled, allows_users_to_create_topics,
-//!         can_manage_bots, supports_join_request_queries, extra } = user;
-//!     *id
+//! fn name(command: &telegram_api::BotCommand) -> &str {
+//!     let telegram_api::BotCommand { command, description, extra } = command;
+//!     command
 //! }
 //! ```
 //!
