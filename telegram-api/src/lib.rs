@@ -76,7 +76,8 @@
 //! ([`BotCommand::new`], [`InputMediaVideo::new`]`(..).caption(..)`); a union converts from
 //! each of its members (`InputMediaPhoto::new(..).into()`). Read what Telegram sends through
 //! its public fields; patterns end with `..`, and matches on unions and enumerations have a
-//! `_` arm.
+//! `_` arm. Types only Telegram sends ([`Message`], [`Update`], ...) have no constructor: to
+//! make one in a test, decode its JSON with [`json::from_str`].
 //!
 //! Decoding is lossless and forward compatible: fields, union members, update kinds and
 //! enumeration values added by a newer Bot API are kept ([`Extra`], the `Unknown` variants) and
