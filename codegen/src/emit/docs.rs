@@ -7,8 +7,10 @@
 //! a type name ("File identifier", "Video width") stays a word. The community scrape has lost the
 //! page's links; from its plain text only names that cannot be English words are linked: type
 //! names of two or more words (`InlineKeyboardMarkup`) and camelCase method names
-//! (`sendMessage`). On the 9.2 page, 153 of the 157 such type names in prose are links, against
-//! 62 of 275 one-word names, which is why one-word names are never linked from plain text.
+//! (`sendMessage`), and in a method's description the types it returns ("the sent Message is
+//! returned"), which the page always links. On the 9.2 page, 153 of the 157 multi-word type
+//! names in prose are links, against 62 of 275 one-word names, which is why other one-word
+//! names are never linked from plain text.
 //! Nothing links to the item being documented.
 
 use std::collections::BTreeMap;
@@ -55,6 +57,12 @@ impl Linker {
     /// Converts a Markdown description to rustdoc Markdown, in the documentation of `this` (a
     /// type or method name; links to it are dropped).
     pub fn render(&self, text: &str, this: &str) -> String {
+        self.render_returning(text, this, &[])
+    }
+
+    /// [`render`](Self::render) for a method's description: from plain text, the names of the
+    /// types it returns link too.
+    pub fn render_returning(&self, text: &str, this: &str, returns: &[String]) -> String {
         let mut out = String::new();
         let mut rest = text;
         while !rest.is_empty() {
@@ -108,7 +116,8 @@ impl Linker {
                         .chars()
                         .nth(1)
                         .is_some_and(|c| !c.is_whitespace());
-                let path = (self.plain_text && !glued && self.links_bare(word))
+                let bare = self.links_bare(word) || returns.iter().any(|r| r == word);
+                let path = (self.plain_text && !glued && bare)
                     .then(|| self.path_of(word, this))
                     .flatten();
                 match path {
@@ -337,6 +346,21 @@ mod tests {
         assert_eq!(
             linker(true).render("InlineKeyboardMarkups and XInlineKeyboardMarkup", "Chat"),
             "InlineKeyboardMarkups and XInlineKeyboardMarkup"
+        );
+    }
+
+    #[test]
+    fn plain_text_links_what_a_method_returns() {
+        let text = "On success, the sent Message is returned. Message and File identifier.";
+        assert_eq!(
+            linker(true).render_returning(text, "sendMessage", &["Message".into()]),
+            "On success, the sent [`Message`](crate::Message) is returned. \
+             [`Message`](crate::Message) and File identifier."
+        );
+        assert_eq!(
+            linker(true).render(text, "sendMessage"),
+            text,
+            "without the return type, one-word names stay words"
         );
     }
 

@@ -17,6 +17,15 @@ fn response_type(cx: &Context, ty: &TypeExpr, method: &str) -> TokenStream {
     }
 }
 
+/// A method's description, with links to the types it returns.
+fn method_description(cx: &Context, m: &Method) -> String {
+    let mut returns = Vec::new();
+    m.returns
+        .for_each_type_name(&mut |n| returns.push(n.to_string()));
+    cx.linker
+        .render_returning(&m.description, &m.name, &returns)
+}
+
 /// The request type's name: the official name in UpperCamelCase (`SendMessage`).
 pub(crate) fn request_ident(m: &Method) -> Ident {
     format_ident!("{}", camel(&m.name))
@@ -83,7 +92,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let ps = params(cx, m)?;
     let docs = doc_attrs(
         &[
-            cx.linker.render(&m.description, &m.name),
+            method_description(cx, m),
             format!(
                 "Send it with [`Bot::{}`](crate::Bot::{}) or [`Bot::execute`](crate::Bot::execute).",
                 method_snake(official),
@@ -285,7 +294,7 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
                 m.name
             ));
         }
-        let mut paragraphs = vec![cx.linker.render(&m.description, &m.name)];
+        let mut paragraphs = vec![method_description(cx, m)];
         if !notes.is_empty() {
             paragraphs.push(notes.join(" "));
         }

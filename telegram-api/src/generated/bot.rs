@@ -3,7 +3,7 @@
 use super::enums::*;
 use super::types::*;
 impl crate::Bot {
-    /// Use this method to receive incoming updates using long polling (wiki). Returns an Array of Update objects.
+    /// Use this method to receive incoming updates using long polling (wiki). Returns an Array of [`Update`](crate::Update) objects.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`GetUpdates`](crate::methods::GetUpdates). Also callable under its official name, `getUpdates`.
     ///
@@ -71,7 +71,7 @@ impl crate::Bot {
     pub fn getWebhookInfo(&self) -> crate::Call<'_, crate::methods::GetWebhookInfo> {
         self.get_webhook_info()
     }
-    /// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a User object.
+    /// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a [`User`](crate::User) object.
     ///
     /// Also callable under its official name, `getMe`.
     ///
@@ -107,7 +107,7 @@ impl crate::Bot {
     pub fn close(&self) -> crate::Call<'_, crate::methods::Close> {
         crate::Call::new(self, crate::methods::Close::new())
     }
-    /// Use this method to send text messages. On success, the sent Message is returned.
+    /// Use this method to send text messages. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendMessage`](crate::methods::SendMessage). Also callable under its official name, `sendMessage`.
     ///
@@ -130,7 +130,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendMessage> {
         self.send_message(chat_id, text)
     }
-    /// Use this method to forward messages of any kind. Service messages and messages with protected content can't be forwarded. On success, the sent Message is returned.
+    /// Use this method to forward messages of any kind. Service messages and messages with protected content can't be forwarded. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`ForwardMessage`](crate::methods::ForwardMessage). Also callable under its official name, `forwardMessage`.
     ///
@@ -242,7 +242,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::CopyMessages> {
         self.copy_messages(chat_id, from_chat_id, message_ids)
     }
-    /// Use this method to send photos. On success, the sent Message is returned.
+    /// Use this method to send photos. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendPhoto`](crate::methods::SendPhoto). Also callable under its official name, `sendPhoto`.
     ///
@@ -265,7 +265,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendPhoto> {
         self.send_photo(chat_id, photo)
     }
-    /// Use this method to send live photos. On success, the sent Message is returned.
+    /// Use this method to send live photos. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendLivePhoto`](crate::methods::SendLivePhoto). Also callable under its official name, `sendLivePhoto`.
     ///
@@ -293,7 +293,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendLivePhoto> {
         self.send_live_photo(chat_id, live_photo, photo)
     }
-    /// Use this method to send audio files, if you want Telegram clients to display them in the music player. Your audio must be in the .MP3 or .M4A format. On success, the sent Message is returned. Bots can currently send audio files of up to 50 MB in size, this limit may be changed in the future.
+    /// Use this method to send audio files, if you want Telegram clients to display them in the music player. Your audio must be in the .MP3 or .M4A format. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send audio files of up to 50 MB in size, this limit may be changed in the future.
     ///
     /// For sending voice messages, use the [`sendVoice`](crate::Bot::send_voice) method instead.
     ///
@@ -318,7 +318,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendAudio> {
         self.send_audio(chat_id, audio)
     }
-    /// Use this method to send general files. On success, the sent Message is returned. Bots can currently send files of any type of up to 50 MB in size, this limit may be changed in the future.
+    /// Use this method to send general files. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send files of any type of up to 50 MB in size, this limit may be changed in the future.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendDocument`](crate::methods::SendDocument). Also callable under its official name, `sendDocument`.
     ///
@@ -341,7 +341,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendDocument> {
         self.send_document(chat_id, document)
     }
-    /// Use this method to send video files, Telegram clients support MPEG4 videos (other formats may be sent as Document). On success, the sent Message is returned. Bots can currently send video files of up to 50 MB in size, this limit may be changed in the future.
+    /// Use this method to send video files, Telegram clients support MPEG4 videos (other formats may be sent as Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send video files of up to 50 MB in size, this limit may be changed in the future.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendVideo`](crate::methods::SendVideo). Also callable under its official name, `sendVideo`.
     ///
@@ -364,7 +364,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendVideo> {
         self.send_video(chat_id, video)
     }
-    /// Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On success, the sent Message is returned. Bots can currently send animation files of up to 50 MB in size, this limit may be changed in the future.
+    /// Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send animation files of up to 50 MB in size, this limit may be changed in the future.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendAnimation`](crate::methods::SendAnimation). Also callable under its official name, `sendAnimation`.
     ///
@@ -387,7 +387,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendAnimation> {
         self.send_animation(chat_id, animation)
     }
-    /// Use this method to send audio files, if you want Telegram clients to display the file as a playable voice message. For this to work, your audio must be in an .OGG file encoded with OPUS, or in .MP3 format, or in .M4A format (other formats may be sent as Audio or Document). On success, the sent Message is returned. Bots can currently send voice messages of up to 50 MB in size, this limit may be changed in the future.
+    /// Use this method to send audio files, if you want Telegram clients to display the file as a playable voice message. For this to work, your audio must be in an .OGG file encoded with OPUS, or in .MP3 format, or in .M4A format (other formats may be sent as Audio or Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send voice messages of up to 50 MB in size, this limit may be changed in the future.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendVoice`](crate::methods::SendVoice). Also callable under its official name, `sendVoice`.
     ///
@@ -410,7 +410,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendVoice> {
         self.send_voice(chat_id, voice)
     }
-    /// Use this method to send a rounded square MPEG4 video of up to 1 minute long. On success, the sent Message is returned.
+    /// Use this method to send a rounded square MPEG4 video of up to 1 minute long. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendVideoNote`](crate::methods::SendVideoNote). Also callable under its official name, `sendVideoNote`.
     ///
@@ -433,7 +433,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendVideoNote> {
         self.send_video_note(chat_id, video_note)
     }
-    /// Use this method to send paid media. On success, the sent Message is returned.
+    /// Use this method to send paid media. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendPaidMedia`](crate::methods::SendPaidMedia). Also callable under its official name, `sendPaidMedia`.
     ///
@@ -461,7 +461,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendPaidMedia> {
         self.send_paid_media(chat_id, star_count, media)
     }
-    /// Use this method to send a group of photos, live photos, videos, documents or audios as an album. Documents and audio files can be only grouped in an album with messages of the same type. On success, an Array of Message objects that were sent is returned.
+    /// Use this method to send a group of photos, live photos, videos, documents or audios as an album. Documents and audio files can be only grouped in an album with messages of the same type. On success, an Array of [`Message`](crate::Message) objects that were sent is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendMediaGroup`](crate::methods::SendMediaGroup). Also callable under its official name, `sendMediaGroup`.
     ///
@@ -484,7 +484,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendMediaGroup> {
         self.send_media_group(chat_id, media)
     }
-    /// Use this method to send point on the map. On success, the sent Message is returned.
+    /// Use this method to send point on the map. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendLocation`](crate::methods::SendLocation). Also callable under its official name, `sendLocation`.
     ///
@@ -512,7 +512,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendLocation> {
         self.send_location(chat_id, latitude, longitude)
     }
-    /// Use this method to send information about a venue. On success, the sent Message is returned.
+    /// Use this method to send information about a venue. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendVenue`](crate::methods::SendVenue). Also callable under its official name, `sendVenue`.
     ///
@@ -544,7 +544,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendVenue> {
         self.send_venue(chat_id, latitude, longitude, title, address)
     }
-    /// Use this method to send phone contacts. On success, the sent Message is returned.
+    /// Use this method to send phone contacts. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendContact`](crate::methods::SendContact). Also callable under its official name, `sendContact`.
     ///
@@ -572,7 +572,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendContact> {
         self.send_contact(chat_id, phone_number, first_name)
     }
-    /// Use this method to send a native poll. On success, the sent Message is returned.
+    /// Use this method to send a native poll. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendPoll`](crate::methods::SendPoll). Also callable under its official name, `sendPoll`.
     ///
@@ -597,7 +597,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendPoll> {
         self.send_poll(chat_id, question, options)
     }
-    /// Use this method to send a checklist on behalf of a connected business account. On success, the sent Message is returned.
+    /// Use this method to send a checklist on behalf of a connected business account. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendChecklist`](crate::methods::SendChecklist). Also callable under its official name, `sendChecklist`.
     ///
@@ -629,7 +629,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendChecklist> {
         self.send_checklist(business_connection_id, chat_id, checklist)
     }
-    /// Use this method to send an animated emoji that will display a random value. On success, the sent Message is returned.
+    /// Use this method to send an animated emoji that will display a random value. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendDice`](crate::methods::SendDice). Also callable under its official name, `sendDice`.
     ///
@@ -787,9 +787,9 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SetUserEmojiStatus> {
         self.set_user_emoji_status(user_id)
     }
-    /// Use this method to get basic information about a file and prepare it for downloading. For the moment, bots can download files of up to 20MB in size. On success, a File object is returned. The file can then be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>, where \<file_path\> is taken from the response. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile again.
+    /// Use this method to get basic information about a file and prepare it for downloading. For the moment, bots can download files of up to 20MB in size. On success, a [`File`](crate::File) object is returned. The file can then be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>, where \<file_path\> is taken from the response. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile again.
     ///
-    /// Note: This function may not preserve the original file name and MIME type. You should save the file's MIME type and name (if available) when the File object is received.
+    /// Note: This function may not preserve the original file name and MIME type. You should save the file's MIME type and name (if available) when the [`File`](crate::File) object is received.
     ///
     /// Also callable under its official name, `getFile`.
     ///
@@ -1566,7 +1566,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::GetChatMember> {
         self.get_chat_member(chat_id, user_id)
     }
-    /// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of Message objects is returned.
+    /// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
     ///
     /// Also callable under its official name, `getUserPersonalChatMessages`.
     ///
@@ -1639,7 +1639,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::DeleteChatStickerSet> {
         self.delete_chat_sticker_set(chat_id)
     }
-    /// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of Sticker objects.
+    /// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
     ///
     /// Also callable under its official name, `getForumTopicIconStickers`.
     ///
@@ -2402,7 +2402,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::GetMyDefaultAdministratorRights> {
         self.get_my_default_administrator_rights()
     }
-    /// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a Gifts object.
+    /// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a [`Gifts`](crate::Gifts) object.
     ///
     /// Also callable under its official name, `getAvailableGifts`.
     ///
@@ -2993,7 +2993,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::TransferGift> {
         self.transfer_gift(business_connection_id, owned_gift_id, new_owner_chat_id)
     }
-    /// Posts a story on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns Story on success.
+    /// Posts a story on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`PostStory`](crate::methods::PostStory). Also callable under its official name, `postStory`.
     ///
@@ -3025,7 +3025,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::PostStory> {
         self.post_story(business_connection_id, content, active_period)
     }
-    /// Reposts a story on behalf of a business account from another business account. Both business accounts must be managed by the same bot, and the story on the source account must have been posted (or reposted) by the bot. Requires the can_manage_stories business bot right for both business accounts. Returns Story on success.
+    /// Reposts a story on behalf of a business account from another business account. Both business accounts must be managed by the same bot, and the story on the source account must have been posted (or reposted) by the bot. Requires the can_manage_stories business bot right for both business accounts. Returns [`Story`](crate::Story) on success.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`RepostStory`](crate::methods::RepostStory). Also callable under its official name, `repostStory`.
     ///
@@ -3065,7 +3065,7 @@ impl crate::Bot {
             active_period,
         )
     }
-    /// Edits a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns Story on success.
+    /// Edits a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditStory`](crate::methods::EditStory). Also callable under its official name, `editStory`.
     ///
@@ -3197,7 +3197,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SavePreparedKeyboardButton> {
         self.save_prepared_keyboard_button(user_id, button)
     }
-    /// Use this method to edit text, rich and game messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+    /// Use this method to edit text, rich and game messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageText`](crate::methods::EditMessageText). Also callable under its official name, `editMessageText`.
     ///
@@ -3212,7 +3212,7 @@ impl crate::Bot {
     pub fn editMessageText(&self) -> crate::Call<'_, crate::methods::EditMessageText> {
         self.edit_message_text()
     }
-    /// Use this method to edit captions of messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+    /// Use this method to edit captions of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageCaption`](crate::methods::EditMessageCaption). Also callable under its official name, `editMessageCaption`.
     ///
@@ -3231,7 +3231,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditMessageCaption> {
         self.edit_message_caption()
     }
-    /// Use this method to edit animation, audio, document, live photo, photo, or video messages, or to replace a text or a rich message with a media. If a message is part of a message album, then it can be edited only to an audio for audio albums, only to a document for document albums and to a photo, a live photo, or a video otherwise. When an inline message is edited, a new file can't be uploaded; use a previously uploaded file via its file_id or specify a URL. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+    /// Use this method to edit animation, audio, document, live photo, photo, or video messages, or to replace a text or a rich message with a media. If a message is part of a message album, then it can be edited only to an audio for audio albums, only to a document for document albums and to a photo, a live photo, or a video otherwise. When an inline message is edited, a new file can't be uploaded; use a previously uploaded file via its file_id or specify a URL. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageMedia`](crate::methods::EditMessageMedia). Also callable under its official name, `editMessageMedia`.
     ///
@@ -3252,7 +3252,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditMessageMedia> {
         self.edit_message_media(media)
     }
-    /// Use this method to edit live location messages. A location can be edited until its live_period expires or editing is explicitly disabled by a call to [`stopMessageLiveLocation`](crate::Bot::stop_message_live_location). On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned.
+    /// Use this method to edit live location messages. A location can be edited until its live_period expires or editing is explicitly disabled by a call to [`stopMessageLiveLocation`](crate::Bot::stop_message_live_location). On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageLiveLocation`](crate::methods::EditMessageLiveLocation). Also callable under its official name, `editMessageLiveLocation`.
     ///
@@ -3278,7 +3278,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditMessageLiveLocation> {
         self.edit_message_live_location(latitude, longitude)
     }
-    /// Use this method to stop updating a live location message before live_period expires. On success, if the message is not an inline message, the edited Message is returned, otherwise True is returned.
+    /// Use this method to stop updating a live location message before live_period expires. On success, if the message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`StopMessageLiveLocation`](crate::methods::StopMessageLiveLocation). Also callable under its official name, `stopMessageLiveLocation`.
     ///
@@ -3297,7 +3297,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::StopMessageLiveLocation> {
         self.stop_message_live_location()
     }
-    /// Use this method to edit a checklist on behalf of a connected business account. On success, the edited Message is returned.
+    /// Use this method to edit a checklist on behalf of a connected business account. On success, the edited [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageChecklist`](crate::methods::EditMessageChecklist). Also callable under its official name, `editMessageChecklist`.
     ///
@@ -3337,7 +3337,7 @@ impl crate::Bot {
             checklist,
         )
     }
-    /// Use this method to edit only the reply markup of messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+    /// Use this method to edit only the reply markup of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`EditMessageReplyMarkup`](crate::methods::EditMessageReplyMarkup). Also callable under its official name, `editMessageReplyMarkup`.
     ///
@@ -3356,7 +3356,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::EditMessageReplyMarkup> {
         self.edit_message_reply_markup()
     }
-    /// Use this method to stop a poll which was sent by the bot. On success, the stopped Poll is returned.
+    /// Use this method to stop a poll which was sent by the bot. On success, the stopped [`Poll`](crate::Poll) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`StopPoll`](crate::methods::StopPoll). Also callable under its official name, `stopPoll`.
     ///
@@ -3712,7 +3712,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::DeleteAllMessageReactions> {
         self.delete_all_message_reactions(chat_id)
     }
-    /// Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success, the sent Message is returned.
+    /// Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendSticker`](crate::methods::SendSticker). Also callable under its official name, `sendSticker`.
     ///
@@ -3756,7 +3756,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::GetStickerSet> {
         self.get_sticker_set(name)
     }
-    /// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of Sticker objects.
+    /// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of [`Sticker`](crate::Sticker) objects.
     ///
     /// Also callable under its official name, `getCustomEmojiStickers`.
     ///
@@ -3780,7 +3780,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::GetCustomEmojiStickers> {
         self.get_custom_emoji_stickers(custom_emoji_ids)
     }
-    /// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded File on success.
+    /// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded [`File`](crate::File) on success.
     ///
     /// Also callable under its official name, `uploadStickerFile`.
     ///
@@ -4107,7 +4107,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::DeleteStickerSet> {
         self.delete_sticker_set(name)
     }
-    /// Use this method to send rich messages. If the message contains a block with a media element, then the bot must have the right to send the media to the chat. On success, the sent Message is returned.
+    /// Use this method to send rich messages. If the message contains a block with a media element, then the bot must have the right to send the media to the chat. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendRichMessage`](crate::methods::SendRichMessage). Also callable under its official name, `sendRichMessage`.
     ///
@@ -4189,7 +4189,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::AnswerInlineQuery> {
         self.answer_inline_query(inline_query_id, results)
     }
-    /// Use this method to send invoices. On success, the sent Message is returned.
+    /// Use this method to send invoices. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendInvoice`](crate::methods::SendInvoice). Also callable under its official name, `sendInvoice`.
     ///
@@ -4446,7 +4446,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SetPassportDataErrors> {
         self.set_passport_data_errors(user_id, errors)
     }
-    /// Use this method to send a game. On success, the sent Message is returned.
+    /// Use this method to send a game. On success, the sent [`Message`](crate::Message) is returned.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendGame`](crate::methods::SendGame). Also callable under its official name, `sendGame`.
     ///
@@ -4469,7 +4469,7 @@ impl crate::Bot {
     ) -> crate::Call<'_, crate::methods::SendGame> {
         self.send_game(chat_id, game_short_name)
     }
-    /// Use this method to set the score of the specified user in a game message. On success, if the message is not an inline message, the Message is returned, otherwise True is returned. Returns an error, if the new score is not greater than the user's current score in the chat and force is False.
+    /// Use this method to set the score of the specified user in a game message. On success, if the message is not an inline message, the [`Message`](crate::Message) is returned, otherwise True is returned. Returns an error, if the new score is not greater than the user's current score in the chat and force is False.
     ///
     /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SetGameScore`](crate::methods::SetGameScore). Also callable under its official name, `setGameScore`.
     ///

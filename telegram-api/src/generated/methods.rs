@@ -3,7 +3,7 @@
 //! `sendMessage`), implementing [`Method`](crate::Method).
 use super::enums::*;
 use super::types::*;
-/// Use this method to receive incoming updates using long polling (wiki). Returns an Array of Update objects.
+/// Use this method to receive incoming updates using long polling (wiki). Returns an Array of [`Update`](crate::Update) objects.
 ///
 /// Send it with [`Bot::get_updates`](crate::Bot::get_updates) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -265,7 +265,7 @@ impl std::fmt::Display for GetWebhookInfo {
         crate::macros::write_json(self, f)
     }
 }
-/// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a User object.
+/// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a [`User`](crate::User) object.
 ///
 /// Send it with [`Bot::get_me`](crate::Bot::get_me) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -358,7 +358,7 @@ impl std::fmt::Display for Close {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send text messages. On success, the sent Message is returned.
+/// Use this method to send text messages. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_message`](crate::Bot::send_message) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -565,7 +565,7 @@ impl std::fmt::Display for SendMessage {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to forward messages of any kind. Service messages and messages with protected content can't be forwarded. On success, the sent Message is returned.
+/// Use this method to forward messages of any kind. Service messages and messages with protected content can't be forwarded. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::forward_message`](crate::Bot::forward_message) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -1097,7 +1097,7 @@ impl std::fmt::Display for CopyMessages {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send photos. On success, the sent Message is returned.
+/// Use this method to send photos. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_photo`](crate::Bot::send_photo) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -1327,7 +1327,7 @@ impl std::fmt::Display for SendPhoto {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send live photos. On success, the sent Message is returned.
+/// Use this method to send live photos. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_live_photo`](crate::Bot::send_live_photo) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -1562,7 +1562,7 @@ impl std::fmt::Display for SendLivePhoto {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send audio files, if you want Telegram clients to display them in the music player. Your audio must be in the .MP3 or .M4A format. On success, the sent Message is returned. Bots can currently send audio files of up to 50 MB in size, this limit may be changed in the future.
+/// Use this method to send audio files, if you want Telegram clients to display them in the music player. Your audio must be in the .MP3 or .M4A format. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send audio files of up to 50 MB in size, this limit may be changed in the future.
 ///
 /// For sending voice messages, use the [`sendVoice`](crate::Bot::send_voice) method instead.
 ///
@@ -1816,7 +1816,7 @@ impl std::fmt::Display for SendAudio {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send general files. On success, the sent Message is returned. Bots can currently send files of any type of up to 50 MB in size, this limit may be changed in the future.
+/// Use this method to send general files. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send files of any type of up to 50 MB in size, this limit may be changed in the future.
 ///
 /// Send it with [`Bot::send_document`](crate::Bot::send_document) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -2049,7 +2049,7 @@ impl std::fmt::Display for SendDocument {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send video files, Telegram clients support MPEG4 videos (other formats may be sent as Document). On success, the sent Message is returned. Bots can currently send video files of up to 50 MB in size, this limit may be changed in the future.
+/// Use this method to send video files, Telegram clients support MPEG4 videos (other formats may be sent as Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send video files of up to 50 MB in size, this limit may be changed in the future.
 ///
 /// Send it with [`Bot::send_video`](crate::Bot::send_video) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -2356,7 +2356,7 @@ impl std::fmt::Display for SendVideo {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On success, the sent Message is returned. Bots can currently send animation files of up to 50 MB in size, this limit may be changed in the future.
+/// Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send animation files of up to 50 MB in size, this limit may be changed in the future.
 ///
 /// Send it with [`Bot::send_animation`](crate::Bot::send_animation) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -2630,7 +2630,7 @@ impl std::fmt::Display for SendAnimation {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send audio files, if you want Telegram clients to display the file as a playable voice message. For this to work, your audio must be in an .OGG file encoded with OPUS, or in .MP3 format, or in .M4A format (other formats may be sent as Audio or Document). On success, the sent Message is returned. Bots can currently send voice messages of up to 50 MB in size, this limit may be changed in the future.
+/// Use this method to send audio files, if you want Telegram clients to display the file as a playable voice message. For this to work, your audio must be in an .OGG file encoded with OPUS, or in .MP3 format, or in .M4A format (other formats may be sent as Audio or Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send voice messages of up to 50 MB in size, this limit may be changed in the future.
 ///
 /// Send it with [`Bot::send_voice`](crate::Bot::send_voice) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -2849,7 +2849,7 @@ impl std::fmt::Display for SendVoice {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send a rounded square MPEG4 video of up to 1 minute long. On success, the sent Message is returned.
+/// Use this method to send a rounded square MPEG4 video of up to 1 minute long. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_video_note`](crate::Bot::send_video_note) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -3057,7 +3057,7 @@ impl std::fmt::Display for SendVideoNote {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send paid media. On success, the sent Message is returned.
+/// Use this method to send paid media. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_paid_media`](crate::Bot::send_paid_media) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -3266,7 +3266,7 @@ impl std::fmt::Display for SendPaidMedia {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send a group of photos, live photos, videos, documents or audios as an album. Documents and audio files can be only grouped in an album with messages of the same type. On success, an Array of Message objects that were sent is returned.
+/// Use this method to send a group of photos, live photos, videos, documents or audios as an album. Documents and audio files can be only grouped in an album with messages of the same type. On success, an Array of [`Message`](crate::Message) objects that were sent is returned.
 ///
 /// Send it with [`Bot::send_media_group`](crate::Bot::send_media_group) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -3398,7 +3398,7 @@ impl std::fmt::Display for SendMediaGroup {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send point on the map. On success, the sent Message is returned.
+/// Use this method to send point on the map. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_location`](crate::Bot::send_location) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -3621,7 +3621,7 @@ impl std::fmt::Display for SendLocation {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send information about a venue. On success, the sent Message is returned.
+/// Use this method to send information about a venue. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_venue`](crate::Bot::send_venue) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -3854,7 +3854,7 @@ impl std::fmt::Display for SendVenue {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send phone contacts. On success, the sent Message is returned.
+/// Use this method to send phone contacts. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_contact`](crate::Bot::send_contact) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -4055,7 +4055,7 @@ impl std::fmt::Display for SendContact {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send a native poll. On success, the sent Message is returned.
+/// Use this method to send a native poll. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_poll`](crate::Bot::send_poll) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -4466,7 +4466,7 @@ impl std::fmt::Display for SendPoll {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send a checklist on behalf of a connected business account. On success, the sent Message is returned.
+/// Use this method to send a checklist on behalf of a connected business account. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_checklist`](crate::Bot::send_checklist) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -4570,7 +4570,7 @@ impl std::fmt::Display for SendChecklist {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send an animated emoji that will display a random value. On success, the sent Message is returned.
+/// Use this method to send an animated emoji that will display a random value. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_dice`](crate::Bot::send_dice) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -5158,9 +5158,9 @@ impl std::fmt::Display for SetUserEmojiStatus {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to get basic information about a file and prepare it for downloading. For the moment, bots can download files of up to 20MB in size. On success, a File object is returned. The file can then be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>, where \<file_path\> is taken from the response. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile again.
+/// Use this method to get basic information about a file and prepare it for downloading. For the moment, bots can download files of up to 20MB in size. On success, a [`File`](crate::File) object is returned. The file can then be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>, where \<file_path\> is taken from the response. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile again.
 ///
-/// Note: This function may not preserve the original file name and MIME type. You should save the file's MIME type and name (if available) when the File object is received.
+/// Note: This function may not preserve the original file name and MIME type. You should save the file's MIME type and name (if available) when the [`File`](crate::File) object is received.
 ///
 /// Send it with [`Bot::get_file`](crate::Bot::get_file) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -6931,7 +6931,7 @@ impl std::fmt::Display for GetChatMember {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of Message objects is returned.
+/// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
 ///
 /// Send it with [`Bot::get_user_personal_chat_messages`](crate::Bot::get_user_personal_chat_messages) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -7048,7 +7048,7 @@ impl std::fmt::Display for DeleteChatStickerSet {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of Sticker objects.
+/// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
 ///
 /// Send it with [`Bot::get_forum_topic_icon_stickers`](crate::Bot::get_forum_topic_icon_stickers) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -8671,7 +8671,7 @@ impl std::fmt::Display for GetMyDefaultAdministratorRights {
         crate::macros::write_json(self, f)
     }
 }
-/// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a Gifts object.
+/// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a [`Gifts`](crate::Gifts) object.
 ///
 /// Send it with [`Bot::get_available_gifts`](crate::Bot::get_available_gifts) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10130,7 +10130,7 @@ impl std::fmt::Display for TransferGift {
         crate::macros::write_json(self, f)
     }
 }
-/// Posts a story on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns Story on success.
+/// Posts a story on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
 ///
 /// Send it with [`Bot::post_story`](crate::Bot::post_story) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10245,7 +10245,7 @@ impl std::fmt::Display for PostStory {
         crate::macros::write_json(self, f)
     }
 }
-/// Reposts a story on behalf of a business account from another business account. Both business accounts must be managed by the same bot, and the story on the source account must have been posted (or reposted) by the bot. Requires the can_manage_stories business bot right for both business accounts. Returns Story on success.
+/// Reposts a story on behalf of a business account from another business account. Both business accounts must be managed by the same bot, and the story on the source account must have been posted (or reposted) by the bot. Requires the can_manage_stories business bot right for both business accounts. Returns [`Story`](crate::Story) on success.
 ///
 /// Send it with [`Bot::repost_story`](crate::Bot::repost_story) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10321,7 +10321,7 @@ impl std::fmt::Display for RepostStory {
         crate::macros::write_json(self, f)
     }
 }
-/// Edits a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns Story on success.
+/// Edits a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
 ///
 /// Send it with [`Bot::edit_story`](crate::Bot::edit_story) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10622,7 +10622,7 @@ impl std::fmt::Display for SavePreparedKeyboardButton {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit text, rich and game messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+/// Use this method to edit text, rich and game messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
 ///
 /// Send it with [`Bot::edit_message_text`](crate::Bot::edit_message_text) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10771,7 +10771,7 @@ impl std::fmt::Display for EditMessageText {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit captions of messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+/// Use this method to edit captions of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
 ///
 /// Send it with [`Bot::edit_message_caption`](crate::Bot::edit_message_caption) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -10906,7 +10906,7 @@ impl std::fmt::Display for EditMessageCaption {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit animation, audio, document, live photo, photo, or video messages, or to replace a text or a rich message with a media. If a message is part of a message album, then it can be edited only to an audio for audio albums, only to a document for document albums and to a photo, a live photo, or a video otherwise. When an inline message is edited, a new file can't be uploaded; use a previously uploaded file via its file_id or specify a URL. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+/// Use this method to edit animation, audio, document, live photo, photo, or video messages, or to replace a text or a rich message with a media. If a message is part of a message album, then it can be edited only to an audio for audio albums, only to a document for document albums and to a photo, a live photo, or a video otherwise. When an inline message is edited, a new file can't be uploaded; use a previously uploaded file via its file_id or specify a URL. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
 ///
 /// Send it with [`Bot::edit_message_media`](crate::Bot::edit_message_media) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -11001,7 +11001,7 @@ impl std::fmt::Display for EditMessageMedia {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit live location messages. A location can be edited until its live_period expires or editing is explicitly disabled by a call to [`stopMessageLiveLocation`](crate::Bot::stop_message_live_location). On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned.
+/// Use this method to edit live location messages. A location can be edited until its live_period expires or editing is explicitly disabled by a call to [`stopMessageLiveLocation`](crate::Bot::stop_message_live_location). On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
 ///
 /// Send it with [`Bot::edit_message_live_location`](crate::Bot::edit_message_live_location) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -11144,7 +11144,7 @@ impl std::fmt::Display for EditMessageLiveLocation {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to stop updating a live location message before live_period expires. On success, if the message is not an inline message, the edited Message is returned, otherwise True is returned.
+/// Use this method to stop updating a live location message before live_period expires. On success, if the message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
 ///
 /// Send it with [`Bot::stop_message_live_location`](crate::Bot::stop_message_live_location) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -11235,7 +11235,7 @@ impl std::fmt::Display for StopMessageLiveLocation {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit a checklist on behalf of a connected business account. On success, the edited Message is returned.
+/// Use this method to edit a checklist on behalf of a connected business account. On success, the edited [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::edit_message_checklist`](crate::Bot::edit_message_checklist) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -11300,7 +11300,7 @@ impl std::fmt::Display for EditMessageChecklist {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to edit only the reply markup of messages. On success, if the edited message is not an inline message, the edited Message is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
+/// Use this method to edit only the reply markup of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
 ///
 /// Send it with [`Bot::edit_message_reply_markup`](crate::Bot::edit_message_reply_markup) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -11391,7 +11391,7 @@ impl std::fmt::Display for EditMessageReplyMarkup {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to stop a poll which was sent by the bot. On success, the stopped Poll is returned.
+/// Use this method to stop a poll which was sent by the bot. On success, the stopped [`Poll`](crate::Poll) is returned.
 ///
 /// Send it with [`Bot::stop_poll`](crate::Bot::stop_poll) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -12173,7 +12173,7 @@ impl std::fmt::Display for DeleteAllMessageReactions {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success, the sent Message is returned.
+/// Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_sticker`](crate::Bot::send_sticker) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -12394,7 +12394,7 @@ impl std::fmt::Display for GetStickerSet {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of Sticker objects.
+/// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of [`Sticker`](crate::Sticker) objects.
 ///
 /// Send it with [`Bot::get_custom_emoji_stickers`](crate::Bot::get_custom_emoji_stickers) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -12429,7 +12429,7 @@ impl std::fmt::Display for GetCustomEmojiStickers {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded File on success.
+/// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded [`File`](crate::File) on success.
 ///
 /// Send it with [`Bot::upload_sticker_file`](crate::Bot::upload_sticker_file) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -13052,7 +13052,7 @@ impl std::fmt::Display for DeleteStickerSet {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send rich messages. If the message contains a block with a media element, then the bot must have the right to send the media to the chat. On success, the sent Message is returned.
+/// Use this method to send rich messages. If the message contains a block with a media element, then the bot must have the right to send the media to the chat. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_rich_message`](crate::Bot::send_rich_message) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -13394,7 +13394,7 @@ impl std::fmt::Display for AnswerInlineQuery {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send invoices. On success, the sent Message is returned.
+/// Use this method to send invoices. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_invoice`](crate::Bot::send_invoice) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -14327,7 +14327,7 @@ impl std::fmt::Display for SetPassportDataErrors {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to send a game. On success, the sent Message is returned.
+/// Use this method to send a game. On success, the sent [`Message`](crate::Message) is returned.
 ///
 /// Send it with [`Bot::send_game`](crate::Bot::send_game) or [`Bot::execute`](crate::Bot::execute).
 ///
@@ -14462,7 +14462,7 @@ impl std::fmt::Display for SendGame {
         crate::macros::write_json(self, f)
     }
 }
-/// Use this method to set the score of the specified user in a game message. On success, if the message is not an inline message, the Message is returned, otherwise True is returned. Returns an error, if the new score is not greater than the user's current score in the chat and force is False.
+/// Use this method to set the score of the specified user in a game message. On success, if the message is not an inline message, the [`Message`](crate::Message) is returned, otherwise True is returned. Returns an error, if the new score is not greater than the user's current score in the chat and force is False.
 ///
 /// Send it with [`Bot::set_game_score`](crate::Bot::set_game_score) or [`Bot::execute`](crate::Bot::execute).
 ///

@@ -172,3 +172,22 @@ fn many_required_fields_allow_many_arguments_there_only() {
         );
     }
 }
+
+#[test]
+fn plain_text_links_the_returned_type_in_a_method_description() {
+    let get = r#"{"name": "getUser", "doc_url": "https://core.telegram.org/bots/api#getuser",
+        "description": "Returns the User. File identifier, see getUser and sendButtons.", "params": [],
+        "returns": {"kind": "ref", "name": "User"}}"#;
+    let files = generate(&spec(
+        &format!("{get},{}", send_buttons()),
+        &format!("{USER},{BUTTON}"),
+        "",
+    ))
+    .unwrap();
+    assert_renders(
+        &file(&files, "bot.rs"),
+        r#"
+        /// Returns the [`User`](crate::User). File identifier, see getUser and [`sendButtons`](crate::Bot::send_buttons).
+        "#,
+    );
+}
