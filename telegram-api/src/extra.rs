@@ -74,8 +74,7 @@ impl Extra {
     }
 
     /// Writes the unknown fields into an object being serialized.
-    #[doc(hidden)]
-    pub fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         for (k, v) in self.iter() {
             map.serialize_entry(k, v)?;
         }

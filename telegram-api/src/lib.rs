@@ -25,7 +25,9 @@
 //! # Methods
 //!
 //! Every Bot API method is a method of [`Bot`], in snake_case ([`Bot::send_message`]) and under
-//! its exact official name (`bot.sendMessage(...)`). Required parameters are arguments, in the
+//! its exact official name (`bot.sendMessage(...)`). The official names are aliases: they are
+//! left out of the documentation of `Bot`, so that its page lists each method once, and
+//! rustdoc's search finds a method under either name. Required parameters are arguments, in the
 //! order the documentation lists them; chat ids, strings, files and reply markups take anything
 //! that converts (`1234567890`, `"@channel"`, `String`, [`InputFile::path`], an
 //! [`InlineKeyboardMarkup`], ...). Optional parameters are set on the returned [`Call`], and
@@ -66,6 +68,16 @@
 //! assert_eq!(me.to_string(), r#"{"id":1234567890,"is_bot":true,"first_name":"Hello Bot"}"#);
 //! # Ok::<(), serde_json::Error>(())
 //! ```
+//!
+//! Each Bot API release adds fields, union members and enumeration values, so objects,
+//! request types, unions and enumerations are `#[non_exhaustive]`: code written against this
+//! version keeps compiling against the next. Build what you send with `new`, which takes the
+//! required fields in documentation order, and the setters of the optional ones
+//! ([`BotCommand::new`], [`InputMediaVideo::new`]`(..).caption(..)`); a union converts from
+//! each of its members (`InputMediaPhoto::new(..).into()`). Read what Telegram sends through
+//! its public fields; patterns end with `..`, and matches on unions and enumerations have a
+//! `_` arm. Types only Telegram sends ([`Message`], [`Update`], ...) have no constructor: to
+//! make one in a test, decode its JSON with [`json::from_str`].
 //!
 //! Decoding is lossless and forward compatible: fields, union members, update kinds and
 //! enumeration values added by a newer Bot API are kept ([`Extra`], the `Unknown` variants) and
@@ -136,10 +148,12 @@
 #[macro_use]
 mod macros;
 
+#[cfg(doctest)]
+mod api_shape;
+
 mod chat_id;
 mod client;
-#[doc(hidden)]
-pub mod de;
+mod de;
 mod encode;
 mod error;
 #[cfg(feature = "ext")]

@@ -17,6 +17,15 @@ fn response_type(cx: &Context, ty: &TypeExpr, method: &str) -> TokenStream {
     }
 }
 
+/// A method's description, with links to the types it returns.
+fn method_description(cx: &Context, m: &Method) -> String {
+    let mut returns = Vec::new();
+    m.returns
+        .for_each_type_name(&mut |n| returns.push(n.to_string()));
+    cx.linker
+        .render_returning(&m.description, &m.name, &returns)
+}
+
 /// The request type's name: the official name in UpperCamelCase (`SendMessage`).
 pub(crate) fn request_ident(m: &Method) -> Ident {
     format_ident!("{}", camel(&m.name))
@@ -83,7 +92,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let ps = params(cx, m)?;
     let docs = doc_attrs(
         &[
-            cx.linker.render(&m.description),
+            method_description(cx, m),
             format!(
                 "Send it with [`Bot::{}`](crate::Bot::{}) or [`Bot::execute`](crate::Bot::execute).",
                 method_snake(official),
@@ -94,9 +103,10 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     );
     let decls = ps.iter().map(|p| {
         let (ident, ty) = (&p.ident, &p.ty);
-        let d = cx.field_docs(p.field, &m.doc_url);
+        let d = cx.field_docs(p.field, &m.name);
         quote!(#d pub #ident: #ty,)
     });
+    let many = super::many_arguments(ps.iter().filter(|p| p.field.required).count());
     let new_args = ps.iter().filter(|p| p.field.required).map(|p| {
         let (ident, arg) = (&p.ident, &p.arg);
         quote!(#ident: #arg)
@@ -114,7 +124,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     });
     let setters = ps.iter().filter(|p| !p.field.required).map(|p| {
         let (ident, arg, store) = (&p.ident, &p.arg, &p.store);
-        let d = cx.field_docs(p.field, &m.doc_url);
+        let d = cx.field_docs(p.field, &m.name);
         quote! {
             #d
             pub fn #ident(mut self, #ident: #arg) -> Self {
@@ -179,12 +189,14 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     Ok(quote! {
         #docs
         #[derive(Clone, Debug, PartialEq #derive_default)]
+        #[non_exhaustive]
         pub struct #name {
             #(#decls)*
         }
 
         impl #name {
             #[doc = #new_doc]
+            #many
             pub fn new(#(#new_args),*) -> Self {
                 Self {
                     #(#inits,)*
@@ -240,9 +252,7 @@ pub(super) fn methods_file(cx: &Context) -> Result<TokenStream, String> {
     Ok(quote! {
         //! A request type for every Bot API method, named after it (`SendMessage` for
         //! `sendMessage`), implementing [`Method`](crate::Method).
-        #![allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::should_implement_trait, clippy::new_without_default)]
-        #![allow(unused_imports)]
-        #uses
+                        #uses
         #(#items)*
     })
 }
@@ -270,6 +280,7 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
             .filter(|p| p.field.required)
             .map(|p| &p.ident)
             .collect();
+        let many = super::many_arguments(args.len() + 1);
         let mut notes = Vec::new();
         if ps.iter().any(|p| !p.field.required) {
             notes.push(format!(
@@ -279,38 +290,46 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
         }
         if snake != official {
             notes.push(format!(
-                "Also available as [`{}`](Self::{}), the official name.",
-                m.name, m.name
+                "Also callable under its official name, `{}`.",
+                m.name
             ));
         }
-        let mut paragraphs = vec![cx.linker.render(&m.description)];
+        let mut paragraphs = vec![method_description(cx, m)];
         if !notes.is_empty() {
             paragraphs.push(notes.join(" "));
         }
         let docs = doc_attrs(&paragraphs, Some(&m.doc_url));
-        let alias_doc = format!(
-            " `{}`: the official name of [`{}`](Self::{}).",
-            m.name,
-            method_snake(&m.name),
-            method_snake(&m.name)
-        );
         if snake == official {
             // A one-word name is already snake_case: one method serves both.
             bot_methods.push(quote! {
                 #docs
+                #many
                 pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
                     crate::Call::new(self, crate::methods::#request::new(#(#names),*))
                 }
             });
         } else {
+            // The official name is an alias: callable, found by rustdoc's search through
+            // `doc(alias)`, but not listed beside its snake_case twin (see the crate docs).
+            let official_name = &m.name;
+            let alias_doc = format!(
+                " `{}`: the official name of [`{}`](Self::{}).",
+                m.name,
+                method_snake(&m.name),
+                method_snake(&m.name)
+            );
             bot_methods.push(quote! {
                 #docs
+                #[doc(alias = #official_name)]
+                #many
                 pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
                     crate::Call::new(self, crate::methods::#request::new(#(#names),*))
                 }
 
                 #[doc = #alias_doc]
+                #[doc(hidden)]
                 #[allow(non_snake_case)]
+                #many
                 pub fn #official(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
                     self.#snake(#(#names),*)
                 }
@@ -321,7 +340,7 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
             .filter(|p| !p.field.required)
             .map(|p| {
                 let (ident, arg) = (&p.ident, &p.arg);
-                let d = cx.field_docs(p.field, &m.doc_url);
+                let d = cx.field_docs(p.field, &m.name);
                 quote! {
                     #d
                     pub fn #ident(self, #ident: #arg) -> Self {
@@ -340,9 +359,7 @@ pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
     }
     Ok(quote! {
         //! Every Bot API method on [`Bot`](crate::Bot).
-        #![allow(clippy::too_many_arguments, clippy::wrong_self_convention, clippy::should_implement_trait)]
-        #![allow(unused_imports)]
-        use super::enums::*;
+                        use super::enums::*;
         use super::types::*;
 
         impl crate::Bot {

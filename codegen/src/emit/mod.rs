@@ -124,27 +124,27 @@ impl<'a> Context<'a> {
     pub fn new(spec: &'a Spec) -> Result<Self, String> {
         let types: BTreeMap<&str, &TypeDef> =
             spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
-        let mut linker = Linker::default();
+        let mut linker = Linker {
+            plain_text: spec.source.format == crate::spec::SourceFormat::CommunityJson,
+            ..Linker::default()
+        };
         for t in &spec.types {
-            if !matches!(t.kind, TypeKind::InputFile) {
-                linker
-                    .types
-                    .insert(t.name.clone(), format!("crate::{}", t.name));
-            }
+            let path = if matches!(t.kind, TypeKind::InputFile) {
+                "crate::InputFile".to_string()
+            } else {
+                format!("crate::{}", t.name)
+            };
+            linker.types.insert(t.name.clone(), path);
+            linker.sections.insert(t.doc_url.clone(), t.name.clone());
         }
-        linker
-            .types
-            .insert("InputFile".into(), "crate::InputFile".into());
-        // A one-word method name (`close`) is also an English word: only camelCase names link.
-        for m in spec
-            .methods
-            .iter()
-            .filter(|m| m.name.contains(char::is_uppercase))
-        {
+        for m in &spec.methods {
+            // A one-word method name (`close`) is also an English word: in plain text, only
+            // camelCase names link (see `docs`).
             linker.methods.insert(
                 m.name.clone(),
                 format!("crate::Bot::{}", names::method_snake(&m.name)),
             );
+            linker.sections.insert(m.doc_url.clone(), m.name.clone());
         }
         let mut cx = Context {
             spec,
@@ -335,9 +335,15 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Docs for a field or parameter.
-    pub fn field_docs(&self, f: &Field, url: &str) -> TokenStream {
-        docs::doc_attrs(&[self.linker.render(&f.description)], Some(url))
+    /// Docs for a field or parameter of `owner` (its type or method). The official URL is on
+    /// the owner only.
+    pub fn field_docs(&self, f: &Field, owner: &str) -> TokenStream {
+        let mut text = self.linker.render(&f.description, owner);
+        // A typed value is encoded by the crate; "JSON-serialized" is about text on the wire.
+        if !matches!(f.ty, TypeExpr::String | TypeExpr::Literal { .. }) {
+            text = docs::drop_json_serialized(&text);
+        }
+        docs::doc_attrs(&[text], None)
     }
 
     /// `mod.rs`: the generated modules and the API version.
@@ -393,14 +399,7 @@ impl<'a> Context<'a> {
         };
         Ok(quote! {
             //! Every Bot API type: objects as structs, unions as enums.
-            #![allow(
-                clippy::large_enum_variant,
-                clippy::too_many_arguments,
-                clippy::should_implement_trait,
-                clippy::wrong_self_convention,
-                clippy::new_without_default
-            )]
-            #uses
+                        #uses
             #(#items)*
             crate::display_as_json!(#(#display),*);
         })
@@ -494,6 +493,17 @@ impl<'a> Context<'a> {
                     .or_else(|| self.spec.method(owner).map(|m| m.doc_url.clone()))
             })
             .unwrap_or_else(|| "https://core.telegram.org/bots/api".into())
+    }
+}
+
+/// For a function with `inputs` arguments (`self` included) past clippy's default limit of 7:
+/// the lint allowed, because a constructor takes every required field and a `Bot` method every
+/// required parameter, as many as the Bot API defines.
+pub(crate) fn many_arguments(inputs: usize) -> TokenStream {
+    if inputs > 7 {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        quote!()
     }
 }
 

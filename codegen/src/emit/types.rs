@@ -106,6 +106,11 @@ pub(crate) fn conversion(
     }
 }
 
+/// "A" or "An".
+fn capitalized(article: &str) -> &'static str {
+    if article == "an" { "An" } else { "A" }
+}
+
 fn literal_note(plans: &[FieldPlan]) -> Vec<String> {
     plans
         .iter()
@@ -124,7 +129,7 @@ fn literal_note(plans: &[FieldPlan]) -> Vec<String> {
 }
 
 fn type_docs(cx: &Context, t: &TypeDef, notes: Vec<String>) -> TokenStream {
-    let mut paragraphs = vec![cx.linker.render(&t.description)];
+    let mut paragraphs = vec![cx.linker.render(&t.description, &t.name)];
     paragraphs.extend(notes);
     doc_attrs(&paragraphs, Some(&t.doc_url))
 }
@@ -146,7 +151,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     let decls = stored.iter().map(|p| {
         let ident = &p.ident;
         let ty = declared(p).unwrap();
-        let d = cx.field_docs(p.field, &t.doc_url);
+        let d = cx.field_docs(p.field, &t.name);
         quote!(#d pub #ident: #ty,)
     });
     let all_optional = stored.iter().all(|p| !p.field.required);
@@ -159,6 +164,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     let mut out = quote! {
         #docs
         #[derive(Clone, Debug, PartialEq #default)]
+        #[non_exhaustive]
         pub struct #name {
             #(#decls)*
             #extra
@@ -209,7 +215,7 @@ fn builder(
             }
         } else {
             inits.push(quote!(#ident: None));
-            let d = cx.field_docs(p.field, &t.doc_url);
+            let d = cx.field_docs(p.field, &t.name);
             setters.push(quote! {
                 #d
                 pub fn #ident(mut self, #ident: #param) -> Self {
@@ -224,12 +230,15 @@ fn builder(
         inits.push(quote!(kind));
     }
     let new_doc = format!(
-        " A new [`{}`] from its required fields; optional ones are set with the methods below.",
+        " {} `{}` from its required fields; optional ones are set with the methods below.",
+        capitalized(docs::article(&t.name)),
         t.name
     );
+    let many = super::many_arguments(params.len());
     quote! {
         impl #name {
             #[doc = #new_doc]
+            #many
             pub fn new(#(#params),*) -> Self {
                 Self {
                     #(#inits,)*
@@ -447,13 +456,10 @@ pub(super) fn one_optional(
     let decls = plans.iter().filter_map(|p| {
         let ident = &p.ident;
         let ty = declared(p)?;
-        let d = cx.field_docs(p.field, &t.doc_url);
+        let d = cx.field_docs(p.field, &t.name);
         Some(quote!(#d pub #ident: #ty,))
     });
-    let kind_doc = format!(
-        " Which of the optional fields is present: at most one of them is, in any [`{}`].",
-        t.name
-    );
+    let kind_doc = " Which of the optional fields is present: at most one of them is.";
     let extra = extra_field();
 
     let mut variants = Vec::new();
@@ -466,7 +472,7 @@ pub(super) fn one_optional(
         };
         let ty = held.tokens();
         let variant = format_ident!("{}", camel(p.name()));
-        let d = cx.field_docs(p.field, &t.doc_url);
+        let d = cx.field_docs(p.field, &t.name);
         let key = p.name();
         variants.push(quote!(#d #variant(#ty),));
         ser_arms.push(quote!(#kind_name::#variant(__v) => __map.serialize_entry(#key, __v)?,));
@@ -493,12 +499,15 @@ pub(super) fn one_optional(
         });
     }
     let kind_enum_doc = docs::lines_to_attrs(&format!(
-        "The optional field present in a [`{}`]: the payload of the value.\n\n<{}>",
-        t.name, t.doc_url
+        "The optional field present in {} [`{}`]: the payload of the value.\n\n<{}>",
+        docs::article(&t.name),
+        t.name,
+        t.doc_url
     ));
     let mut out = quote! {
         #docs
         #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
         pub struct #name {
             #(#decls)*
             #[doc = #kind_doc]
@@ -607,13 +616,13 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
                     .get(name.as_str())
                     .ok_or_else(|| format!("{union}: member {name} is not a type"))?;
                 let id = type_ident(name);
-                let text = cx.linker.render(summary(&def.description));
+                let text = cx.linker.render(summary(&def.description), union);
                 out.push(Variant {
                     ident: format_ident!("{}", variant),
                     payload: quote!(#id),
                     object: Some(name.clone()),
                     tag: m.tag.clone(),
-                    docs: doc_attrs(&[text], Some(&def.doc_url)),
+                    docs: doc_attrs(&[text], None),
                     json_kind: None,
                 });
             }
@@ -748,7 +757,7 @@ fn union_enum(
     };
     let froms = vs.iter().map(|v| {
         let (i, p) = (&v.ident, &v.payload);
-        let doc = format!(" Wraps a value as a [`{name}`].");
+        let doc = format!(" Wraps a value as {} `{name}`.", docs::article(name));
         let extra = if v.json_kind == Some("string") {
             quote! {
                 impl From<&str> for #ident {
@@ -771,10 +780,17 @@ fn union_enum(
             #extra
         }
     });
+    // Fields holding a received union box it (`Boxing::All`): one large member costs one box.
+    let size = if read {
+        quote!(#[allow(clippy::large_enum_variant)])
+    } else {
+        quote!()
+    };
     let mut out = quote! {
         #docs
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
+        #size
         pub enum #ident {
             #(#decls)*
             #unknown_decl
