@@ -580,7 +580,8 @@ impl crate::de::FromMap for Update {
                     crate::de::field(&mut __map, &mut __f_update_id, "update_id")?
                 }
                 crate::de::Key::Known(1) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(UpdateKind::Message(_)))
+                    {
                         __kind = Some(
                             UpdateKind::Message(
                                 serde::de::MapAccess::next_value_seed(
@@ -594,7 +595,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(2) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -612,7 +615,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(3) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChannelPost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChannelPost(
                                 serde::de::MapAccess::next_value_seed(
@@ -630,7 +635,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(4) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedChannelPost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedChannelPost(
                                 serde::de::MapAccess::next_value_seed(
@@ -648,7 +655,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(5) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::BusinessConnection(_)))
+                    {
                         __kind = Some(
                             UpdateKind::BusinessConnection(
                                 serde::de::MapAccess::next_value_seed(
@@ -666,7 +675,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(6) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::BusinessMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::BusinessMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -684,7 +695,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(7) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedBusinessMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedBusinessMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -702,7 +715,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(8) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::DeletedBusinessMessages(_)))
+                    {
                         __kind = Some(
                             UpdateKind::DeletedBusinessMessages(
                                 serde::de::MapAccess::next_value_seed(
@@ -720,7 +735,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(9) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::GuestMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::GuestMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -738,7 +755,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(10) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MessageReaction(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MessageReaction(
                                 serde::de::MapAccess::next_value_seed(
@@ -756,7 +775,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(11) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MessageReactionCount(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MessageReactionCount(
                                 serde::de::MapAccess::next_value_seed(
@@ -774,7 +795,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(12) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::InlineQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::InlineQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -792,7 +815,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(13) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChosenInlineResult(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChosenInlineResult(
                                 serde::de::MapAccess::next_value_seed(
@@ -810,7 +835,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(14) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::CallbackQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::CallbackQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -828,7 +855,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(15) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ShippingQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ShippingQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -846,7 +875,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(16) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PreCheckoutQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PreCheckoutQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -864,7 +895,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(17) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PurchasedPaidMedia(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PurchasedPaidMedia(
                                 serde::de::MapAccess::next_value_seed(
@@ -882,7 +915,7 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(18) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(UpdateKind::Poll(_))) {
                         __kind = Some(
                             UpdateKind::Poll(
                                 serde::de::MapAccess::next_value_seed(
@@ -896,7 +929,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(19) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PollAnswer(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PollAnswer(
                                 serde::de::MapAccess::next_value_seed(
@@ -914,7 +949,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(20) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MyChatMember(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MyChatMember(
                                 serde::de::MapAccess::next_value_seed(
@@ -932,7 +969,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(21) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatMember(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatMember(
                                 serde::de::MapAccess::next_value_seed(
@@ -950,7 +989,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(22) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatJoinRequest(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatJoinRequest(
                                 serde::de::MapAccess::next_value_seed(
@@ -968,7 +1009,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(23) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatBoost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatBoost(
                                 serde::de::MapAccess::next_value_seed(
@@ -986,7 +1029,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(24) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::RemovedChatBoost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::RemovedChatBoost(
                                 serde::de::MapAccess::next_value_seed(
@@ -1004,7 +1049,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(25) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ManagedBot(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ManagedBot(
                                 serde::de::MapAccess::next_value_seed(
@@ -1022,7 +1069,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(26) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::Subscription(_)))
+                    {
                         __kind = Some(
                             UpdateKind::Subscription(
                                 serde::de::MapAccess::next_value_seed(
@@ -1040,7 +1089,11 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(27) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(
+                            __kind, Some(UpdateKind::StoppedMessageGeneration(_))
+                        )
+                    {
                         __kind = Some(
                             UpdateKind::StoppedMessageGeneration(
                                 serde::de::MapAccess::next_value_seed(
@@ -8104,9 +8157,6 @@ impl crate::de::FromMap for MessageOriginFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<MessageOrigin, A>(&mut __map)?,
                     );
@@ -11008,9 +11058,6 @@ impl crate::de::FromMap for PaidMediaFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<PaidMedia, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -12115,7 +12162,9 @@ impl crate::de::FromMap for PollMedia {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Animation(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Animation(
                                 serde::de::MapAccess::next_value_seed(
@@ -12133,7 +12182,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(1) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Audio(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Audio(
                                 serde::de::MapAccess::next_value_seed(
@@ -12147,7 +12198,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(2) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Document(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Document(
                                 serde::de::MapAccess::next_value_seed(
@@ -12165,7 +12218,8 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(3) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(PollMediaKind::Link(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Link(
                                 serde::de::MapAccess::next_value_seed(
@@ -12179,7 +12233,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(4) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::LivePhoto(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::LivePhoto(
                                 serde::de::MapAccess::next_value_seed(
@@ -12197,7 +12253,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(5) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Location(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Location(
                                 serde::de::MapAccess::next_value_seed(
@@ -12215,7 +12273,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(6) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Photo(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Photo(
                                 serde::de::MapAccess::next_value(&mut __map)?,
@@ -12226,7 +12286,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(7) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Sticker(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Sticker(
                                 serde::de::MapAccess::next_value_seed(
@@ -12240,7 +12302,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(8) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Venue(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Venue(
                                 serde::de::MapAccess::next_value_seed(
@@ -12254,7 +12318,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(9) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Video(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Video(
                                 serde::de::MapAccess::next_value_seed(
@@ -16071,9 +16137,6 @@ impl crate::de::FromMap for BackgroundFillFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<BackgroundFill, A>(&mut __map)?,
                     );
@@ -16697,9 +16760,6 @@ impl crate::de::FromMap for BackgroundTypeFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<BackgroundType, A>(&mut __map)?,
                     );
@@ -26446,9 +26506,6 @@ impl crate::de::FromMap for ChatMemberFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("status"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<ChatMember, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -31726,9 +31783,6 @@ impl crate::de::FromMap for ReactionTypeFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<ReactionType, A>(&mut __map)?,
                     );
@@ -37208,9 +37262,6 @@ impl crate::de::FromMap for MenuButtonFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<MenuButton, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -37697,9 +37748,6 @@ impl crate::de::FromMap for ChatBoostSourceFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("source"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<ChatBoostSource, A>(&mut __map)?,
                     );
@@ -61149,9 +61197,6 @@ impl crate::de::FromMap for RevenueWithdrawalStateFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<RevenueWithdrawalState, A>(&mut __map)?,
                     );
@@ -61926,9 +61971,6 @@ impl crate::de::FromMap for TransactionPartnerFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<TransactionPartner, A>(&mut __map)?,
                     );
