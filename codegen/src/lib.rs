@@ -6,6 +6,7 @@
 pub mod complete;
 pub mod diff;
 pub mod emit;
+pub mod history;
 pub mod html;
 pub mod lower;
 pub mod overrides;

@@ -185,6 +185,7 @@ impl<'a> Lowering<'a> {
                 changelog: self.raw.changelog.clone(),
             },
             source,
+            history: None,
             methods,
             types,
             enums: std::mem::take(&mut self.enums),
@@ -587,6 +588,8 @@ impl<'a> Lowering<'a> {
             ty,
             required,
             description,
+            since: None,
+            required_since: None,
         })
     }
 

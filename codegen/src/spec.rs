@@ -20,6 +20,10 @@ pub struct Spec {
     pub api: ApiRelease,
     /// Where the description was imported from.
     pub source: Source,
+    /// The older releases the importer compared this one with, to date every field (see
+    /// [`Field::since`]). Absent when the import had no older release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
     /// Every method, in the order of the official documentation.
     pub methods: Vec<Method>,
     /// Every type, in the order of the official documentation.
@@ -39,6 +43,16 @@ pub struct ApiRelease {
     /// URL of the changelog entry of this release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changelog: Option<String>,
+}
+
+/// The older releases a description was dated against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Their versions, oldest first. The first is the oldest release a field can be dated to:
+    /// a field present there carries no `since`, and counts as present in every release the
+    /// crate supports.
+    pub releases: Vec<String>,
 }
 
 /// Provenance of a description.
@@ -90,6 +104,13 @@ pub struct Field {
     pub required: bool,
     /// Description, as Markdown, without the leading "Optional." marker.
     pub description: String,
+    /// The release that added the field, when it is newer than the oldest release in
+    /// [`Spec::history`]. Absent: the field is at least as old as that release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// For a required field that was optional before: the release since which it is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_since: Option<String>,
 }
 
 /// A Bot API type.

@@ -425,3 +425,47 @@ fn bot_has_every_method_under_both_names() {
                 .count()
     );
 }
+
+#[test]
+fn fields_are_dated_against_older_releases() {
+    let spec = spec();
+    let history = spec.history.as_ref().expect("the import dates fields");
+    assert_eq!(history.releases, ["9.2", "10.0", "10.1"]);
+    let field = |ty: &str, name: &str| {
+        spec.type_def(ty)
+            .unwrap()
+            .fields()
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{ty}.{name}"))
+            .clone()
+    };
+    // Fields the Bot API changelog lists as added in 10.0 and 10.3, required today.
+    let persistent = field("PollOption", "persistent_id");
+    assert!(persistent.required);
+    assert_eq!(persistent.since.as_deref(), Some("10.0"));
+    let welcome = field("ChatMemberAdministrator", "can_send_welcome_messages");
+    assert_eq!(welcome.since.as_deref(), Some("10.3"));
+    assert_eq!(
+        field("AcceptedGiftTypes", "gifts_from_channels")
+            .since
+            .as_deref(),
+        Some("10.0")
+    );
+    // Present in 9.2: undated.
+    let text = field("Message", "message_id");
+    assert_eq!((text.since, text.required_since), (None, None));
+    // Every date names a release of the history or the imported one.
+    for t in &spec.types {
+        for f in t.fields() {
+            for v in [&f.since, &f.required_since].into_iter().flatten() {
+                assert!(
+                    history.releases[1..].contains(v) || *v == spec.api.version,
+                    "{}.{}: {v}",
+                    t.name,
+                    f.name
+                );
+            }
+        }
+    }
+}

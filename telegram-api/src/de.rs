@@ -127,38 +127,34 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-/// Reads the value of a field that must appear at most once.
+/// Reads the value of a field. A name that appears more than once in an object keeps its last
+/// value, as `serde_json::Value` does, so re-encoding writes it once.
 #[inline]
 pub fn field<'de, A, T>(
     map: &mut A,
     slot: &mut Option<T>,
-    name: &'static str,
+    _name: &'static str,
 ) -> Result<(), A::Error>
 where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
     *slot = Some(map.next_value()?);
     Ok(())
 }
 
-/// Reads the value of an optional field; `null` counts as absent.
+/// Reads the value of an optional field; `null` counts as absent. A repeated name keeps its last
+/// value (a last `null` makes the field absent).
 #[inline]
 pub fn optional<'de, A, T>(
     map: &mut A,
     slot: &mut Option<T>,
-    name: &'static str,
+    _name: &'static str,
 ) -> Result<(), A::Error>
 where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
     *slot = map.next_value()?;
     Ok(())
 }

@@ -303,7 +303,6 @@ fn decoding_errors_are_typed_not_panics() {
             r#"{"update_id": 1, "message": {"message_id": 1, "date": 2}}"#,
             "missing field `chat`",
         ),
-        (r#"{"update_id": 1, "update_id": 2}"#, "duplicate field"),
         (r#"{"update_id": 1, "message": {"message_id"#, "EOF"),
         ("[1, 2]", "invalid type"),
         ("<html>502 Bad Gateway</html>", "expected value"),

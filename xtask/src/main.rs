@@ -12,14 +12,17 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  spec import <file> [--out PATH]   import a Bot API description into api-spec/bot-api.json
+  spec import <file> [--history OLDER...] [--out PATH]
+                                    import a Bot API description into api-spec/bot-api.json
                                     (or PATH): a saved official HTML page or a community JSON
-                                    file, told apart by content
+                                    file, told apart by content; --history dates every field
+                                    against older releases (see api-spec/README.md)
   spec fetch [--url URL] [--out PATH]
                                     download the official page (default
                                     https://core.telegram.org/bots/api) and import it
   spec schema                       write api-spec/schema.json, the JSON Schema of the format
-  spec check [--source FILE]        check api-spec/bot-api.json against the model and that
+  spec check [--source FILE [--history OLDER...]]
+                                    check api-spec/bot-api.json against the model and that
                                     api-spec/schema.json is current; with --source, also that
                                     it is a complete, current import of FILE
   spec diff <old> <new> [--api-only]

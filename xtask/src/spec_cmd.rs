@@ -11,10 +11,14 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         Some("import") => {
             args.remove(0);
             let out = take_option(&mut args, "--out")?.map(PathBuf::from);
+            let history = take_list(&mut args, "--history")?;
             let [file] = args.as_slice() else {
-                return Err("usage: cargo xtask spec import <file> [--out PATH]".into());
+                return Err(
+                    "usage: cargo xtask spec import <file> [--history OLDER...] [--out PATH]"
+                        .into(),
+                );
             };
-            import(Path::new(file), out)
+            import(Path::new(file), &history, out)
         }
         Some("fetch") => {
             args.remove(0);
@@ -34,10 +38,13 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         Some("check") => {
             args.remove(0);
             let source = take_option(&mut args, "--source")?;
-            if !args.is_empty() {
-                return Err("usage: cargo xtask spec check [--source FILE]".into());
+            let history = take_list(&mut args, "--history")?;
+            if !args.is_empty() || (source.is_none() && !history.is_empty()) {
+                return Err(
+                    "usage: cargo xtask spec check [--source FILE [--history OLDER...]]".into(),
+                );
             }
-            check(source.map(Path::new))
+            check(source.map(Path::new), &history)
         }
         Some("diff") => {
             args.remove(0);
@@ -82,8 +89,36 @@ fn overrides_path() -> PathBuf {
     root().join("api-spec/overrides.json")
 }
 
-fn import(file: &Path, out: Option<PathBuf>) -> Result<(), String> {
-    write_import(import_file(file)?, out)
+/// Takes `--name A B ...` out of `args`: the values up to the next option.
+fn take_list<'a>(args: &mut Vec<&'a str>, name: &str) -> Result<Vec<&'a str>, String> {
+    let Some(i) = args.iter().position(|a| *a == name) else {
+        return Ok(Vec::new());
+    };
+    let end = args[i + 1..]
+        .iter()
+        .position(|a| a.starts_with("--"))
+        .map_or(args.len(), |n| i + 1 + n);
+    let values: Vec<&str> = args.drain(i..end).skip(1).collect();
+    if values.is_empty() {
+        return Err(format!("{name} needs at least one file"));
+    }
+    Ok(values)
+}
+
+/// Imports `file`, dating its fields against the older releases in `history` (descriptions in
+/// either format, imported with the same rules).
+fn import_dated(file: &Path, history: &[&str]) -> Result<codegen::Imported, String> {
+    let mut imported = import_file(file)?;
+    let older = history
+        .iter()
+        .map(|h| import_file(Path::new(h)).map(|i| i.spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    codegen::history::date_fields(&mut imported.spec, &older)?;
+    Ok(imported)
+}
+
+fn import(file: &Path, history: &[&str], out: Option<PathBuf>) -> Result<(), String> {
+    write_import(import_dated(file, history)?, out)
 }
 
 /// Downloads the official page (or `url`) and imports it.
@@ -138,16 +173,21 @@ pub fn load(path: &Path) -> Result<codegen::Spec, String> {
         .map_err(|errors| format!("{}:\n  {}", path.display(), errors.join("\n  ")))
 }
 
-fn check(source: Option<&Path>) -> Result<(), String> {
+fn check(source: Option<&Path>, history: &[&str]) -> Result<(), String> {
     let spec = load(&spec_path())?;
     if let Some(source) = source {
         // The committed file is exactly what the importer makes of its source today, and states
         // everything the source documents.
-        let imported = import_file(source)?;
+        let imported = import_dated(source, history)?;
         if codegen::spec_to_json(&imported.spec) != read(&spec_path())? {
+            let history = if history.is_empty() {
+                String::new()
+            } else {
+                format!(" --history {}", history.join(" "))
+            };
             return Err(format!(
                 "api-spec/bot-api.json differs from a fresh import of {}; run \
-                 `cargo xtask spec import {}` and commit",
+                 `cargo xtask spec import {}{history}` and commit",
                 source.display(),
                 source.display()
             ));

@@ -383,7 +383,8 @@ fn from_map(
             };
             arms.push(quote! {
                 crate::de::Key::Known(#i) => {
-                    if __kind.is_none() {
+                    // A repeated name keeps its last value.
+                    if __kind.is_none() || matches!(__kind, Some(#kind_name::#variant(_))) {
                         __kind = Some(#kind_name::#variant(#value));
                     } else {
                         // Only one is documented to appear; keep any other as it came.
@@ -1078,9 +1079,7 @@ fn merged_decoder(
                 )? {
                     match __key {
                         crate::de::Key::Known(0) => {
-                            if __out.tag.is_some() {
-                                return Err(serde::de::Error::duplicate_field(#tag_field));
-                            }
+                            // A repeated discriminator keeps its last value.
                             __out.tag = Some(crate::de::tag_value::<#ident, A>(&mut __map)?);
                         }
                         #(#arms)*

@@ -518,7 +518,8 @@ impl crate::de::FromMap for Update {
                     crate::de::field(&mut __map, &mut __f_update_id, "update_id")?
                 }
                 crate::de::Key::Known(1) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(UpdateKind::Message(_)))
+                    {
                         __kind = Some(
                             UpdateKind::Message(
                                 serde::de::MapAccess::next_value_seed(
@@ -532,7 +533,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(2) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -550,7 +553,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(3) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChannelPost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChannelPost(
                                 serde::de::MapAccess::next_value_seed(
@@ -568,7 +573,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(4) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedChannelPost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedChannelPost(
                                 serde::de::MapAccess::next_value_seed(
@@ -586,7 +593,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(5) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::BusinessConnection(_)))
+                    {
                         __kind = Some(
                             UpdateKind::BusinessConnection(
                                 serde::de::MapAccess::next_value_seed(
@@ -604,7 +613,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(6) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::BusinessMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::BusinessMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -622,7 +633,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(7) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::EditedBusinessMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::EditedBusinessMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -640,7 +653,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(8) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::DeletedBusinessMessages(_)))
+                    {
                         __kind = Some(
                             UpdateKind::DeletedBusinessMessages(
                                 serde::de::MapAccess::next_value_seed(
@@ -658,7 +673,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(9) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::GuestMessage(_)))
+                    {
                         __kind = Some(
                             UpdateKind::GuestMessage(
                                 serde::de::MapAccess::next_value_seed(
@@ -676,7 +693,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(10) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MessageReaction(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MessageReaction(
                                 serde::de::MapAccess::next_value_seed(
@@ -694,7 +713,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(11) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MessageReactionCount(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MessageReactionCount(
                                 serde::de::MapAccess::next_value_seed(
@@ -712,7 +733,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(12) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::InlineQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::InlineQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -730,7 +753,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(13) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChosenInlineResult(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChosenInlineResult(
                                 serde::de::MapAccess::next_value_seed(
@@ -748,7 +773,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(14) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::CallbackQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::CallbackQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -766,7 +793,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(15) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ShippingQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ShippingQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -784,7 +813,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(16) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PreCheckoutQuery(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PreCheckoutQuery(
                                 serde::de::MapAccess::next_value_seed(
@@ -802,7 +833,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(17) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PurchasedPaidMedia(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PurchasedPaidMedia(
                                 serde::de::MapAccess::next_value_seed(
@@ -820,7 +853,7 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(18) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(UpdateKind::Poll(_))) {
                         __kind = Some(
                             UpdateKind::Poll(
                                 serde::de::MapAccess::next_value_seed(
@@ -834,7 +867,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(19) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::PollAnswer(_)))
+                    {
                         __kind = Some(
                             UpdateKind::PollAnswer(
                                 serde::de::MapAccess::next_value_seed(
@@ -852,7 +887,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(20) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::MyChatMember(_)))
+                    {
                         __kind = Some(
                             UpdateKind::MyChatMember(
                                 serde::de::MapAccess::next_value_seed(
@@ -870,7 +907,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(21) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatMember(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatMember(
                                 serde::de::MapAccess::next_value_seed(
@@ -888,7 +927,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(22) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatJoinRequest(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatJoinRequest(
                                 serde::de::MapAccess::next_value_seed(
@@ -906,7 +947,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(23) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ChatBoost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ChatBoost(
                                 serde::de::MapAccess::next_value_seed(
@@ -924,7 +967,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(24) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::RemovedChatBoost(_)))
+                    {
                         __kind = Some(
                             UpdateKind::RemovedChatBoost(
                                 serde::de::MapAccess::next_value_seed(
@@ -942,7 +987,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(25) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::ManagedBot(_)))
+                    {
                         __kind = Some(
                             UpdateKind::ManagedBot(
                                 serde::de::MapAccess::next_value_seed(
@@ -960,7 +1007,9 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(26) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(UpdateKind::Subscription(_)))
+                    {
                         __kind = Some(
                             UpdateKind::Subscription(
                                 serde::de::MapAccess::next_value_seed(
@@ -978,7 +1027,11 @@ impl crate::de::FromMap for Update {
                     }
                 }
                 crate::de::Key::Known(27) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(
+                            __kind, Some(UpdateKind::StoppedMessageGeneration(_))
+                        )
+                    {
                         __kind = Some(
                             UpdateKind::StoppedMessageGeneration(
                                 serde::de::MapAccess::next_value_seed(
@@ -7450,9 +7503,6 @@ impl crate::de::FromMap for MessageOriginFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<MessageOrigin, A>(&mut __map)?,
                     );
@@ -10200,9 +10250,6 @@ impl crate::de::FromMap for PaidMediaFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<PaidMedia, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -11267,7 +11314,9 @@ impl crate::de::FromMap for PollMedia {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Animation(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Animation(
                                 serde::de::MapAccess::next_value_seed(
@@ -11285,7 +11334,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(1) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Audio(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Audio(
                                 serde::de::MapAccess::next_value_seed(
@@ -11299,7 +11350,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(2) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Document(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Document(
                                 serde::de::MapAccess::next_value_seed(
@@ -11317,7 +11370,8 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(3) => {
-                    if __kind.is_none() {
+                    if __kind.is_none() || matches!(__kind, Some(PollMediaKind::Link(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Link(
                                 serde::de::MapAccess::next_value_seed(
@@ -11331,7 +11385,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(4) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::LivePhoto(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::LivePhoto(
                                 serde::de::MapAccess::next_value_seed(
@@ -11349,7 +11405,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(5) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Location(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Location(
                                 serde::de::MapAccess::next_value_seed(
@@ -11367,7 +11425,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(6) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Photo(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Photo(
                                 serde::de::MapAccess::next_value(&mut __map)?,
@@ -11378,7 +11438,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(7) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Sticker(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Sticker(
                                 serde::de::MapAccess::next_value_seed(
@@ -11392,7 +11454,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(8) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Venue(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Venue(
                                 serde::de::MapAccess::next_value_seed(
@@ -11406,7 +11470,9 @@ impl crate::de::FromMap for PollMedia {
                     }
                 }
                 crate::de::Key::Known(9) => {
-                    if __kind.is_none() {
+                    if __kind.is_none()
+                        || matches!(__kind, Some(PollMediaKind::Video(_)))
+                    {
                         __kind = Some(
                             PollMediaKind::Video(
                                 serde::de::MapAccess::next_value_seed(
@@ -14988,9 +15054,6 @@ impl crate::de::FromMap for BackgroundFillFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<BackgroundFill, A>(&mut __map)?,
                     );
@@ -15600,9 +15663,6 @@ impl crate::de::FromMap for BackgroundTypeFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<BackgroundType, A>(&mut __map)?,
                     );
@@ -24807,9 +24867,6 @@ impl crate::de::FromMap for ChatMemberFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("status"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<ChatMember, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -29823,9 +29880,6 @@ impl crate::de::FromMap for ReactionTypeFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<ReactionType, A>(&mut __map)?,
                     );
@@ -35050,9 +35104,6 @@ impl crate::de::FromMap for MenuButtonFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(crate::de::tag_value::<MenuButton, A>(&mut __map)?);
                 }
                 crate::de::Key::Known(1) => {
@@ -35533,9 +35584,6 @@ impl crate::de::FromMap for ChatBoostSourceFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("source"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<ChatBoostSource, A>(&mut __map)?,
                     );
@@ -57040,9 +57088,6 @@ impl crate::de::FromMap for RevenueWithdrawalStateFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<RevenueWithdrawalState, A>(&mut __map)?,
                     );
@@ -57794,9 +57839,6 @@ impl crate::de::FromMap for TransactionPartnerFields {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    if __out.tag.is_some() {
-                        return Err(serde::de::Error::duplicate_field("type"));
-                    }
                     __out.tag = Some(
                         crate::de::tag_value::<TransactionPartner, A>(&mut __map)?,
                     );
