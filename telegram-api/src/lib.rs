@@ -135,6 +135,8 @@ mod client;
 pub mod de;
 mod encode;
 mod error;
+#[cfg(feature = "ext")]
+pub mod ext;
 mod extra;
 #[rustfmt::skip]
 mod generated;
