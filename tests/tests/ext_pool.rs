@@ -27,13 +27,16 @@ fn delays(seed: u64) -> impl FnMut() -> Duration {
     }
 }
 
+/// The chat, the sequence number, and when the handler started and ended.
+type Span = (i64, usize, Duration, Duration);
+
 #[test]
 fn fifty_chats_of_two_hundred_updates_keep_their_order_and_overlap() {
     const CHATS: i64 = 50;
     const PER_CHAT: usize = 200;
     let epoch = Instant::now();
     // (chat, seq, start, end) of each handled update.
-    let spans: Arc<Mutex<Vec<(i64, usize, Duration, Duration)>>> = Arc::default();
+    let spans: Arc<Mutex<Vec<Span>>> = Arc::default();
     let app = {
         let spans = spans.clone();
         let next = Mutex::new(delays(0x9E3779B97F4A7C15));
