@@ -290,3 +290,97 @@ fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
         again.len()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_gracefully_and_confirms_what_was_handled() {
+    let updates = (1..=300)
+        .map(|id| (id, message_update(id, 1 + id % 10, id as usize)))
+        .collect();
+    let api = FakeApi::start(updates);
+    let log = std::env::temp_dir().join(format!("ext-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ext_crash_bot"))
+        .env("TELEGRAM_API_URL", api.server.url())
+        .env("EXT_CRASH_LOG", &log)
+        .spawn()
+        .expect("start the bot");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while read_ids(&log).len() < 50 {
+        assert!(Instant::now() < deadline, "the bot handled too little");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not stop the bot");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status}");
+    let handled: BTreeSet<i64> = read_ids(&log).into_iter().collect();
+    let confirmed = api.confirmed.load(Ordering::SeqCst);
+    let _ = std::fs::remove_file(&log);
+    // Stopping finished the handlers in flight and confirmed exactly what was handled.
+    assert_eq!(handled, (1..confirmed).collect::<BTreeSet<i64>>());
+}
+
+#[test]
+fn an_update_that_does_not_decode_reaches_the_error_handler() {
+    let good = message_update(2, 7, 1);
+    let server = Server::start(move |req| match req.api_method() {
+        "getUpdates" if req.json()["offset"].as_i64().unwrap_or(0) <= 1 => Reply::ok(&format!(
+            r#"[{{"update_id": 1, "message": {{"message_id": 1, "date": 1, "chat": "not a chat"}}}}, {good}]"#
+        )),
+        "getUpdates" => {
+            std::thread::sleep(Duration::from_millis(50));
+            Reply::ok("[]")
+        }
+        m => panic!("unexpected {m}"),
+    });
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let (errors, handled) = (errors.clone(), handled.clone());
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .handler(Handler::message(
+                telegram_api::ext::Filter::new(|_| true),
+                move |ctx: &Context| {
+                    handled.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .error_handler(move |ctx, e| {
+                errors
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {e}", ctx.update().update_id));
+            })
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handled.lock().unwrap().is_empty() || errors.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert_eq!(*handled.lock().unwrap(), [2]);
+    let errors = errors.lock().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("1 undecodable update: message:"),
+        "{}",
+        errors[0]
+    );
+}

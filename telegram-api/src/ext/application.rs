@@ -162,7 +162,8 @@ impl ApplicationBuilder {
 
     /// Whether [`run_polling`](Application::run_polling) and
     /// [`run_webhook`](Application::run_webhook) stop on Ctrl-C (SIGINT) and SIGTERM (default
-    /// true). A second signal while stopping ends the process.
+    /// true). A second signal while stopping ends the process, and so does any signal after the
+    /// runner returned.
     pub fn handle_signals(mut self, on: bool) -> Self {
         self.config.handle_signals = on;
         self

@@ -71,11 +71,13 @@ impl Stop {
         let signalled = Arc::new(AtomicBool::new(false));
         let mut ids = Vec::new();
         if inner.config.handle_signals {
-            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            for signal in SIGNALS {
                 // A second signal, once the first asked to stop, ends the process at once.
-                if let Ok(id) =
-                    signal_hook::flag::register_conditional_shutdown(signal, 130, signalled.clone())
-                {
+                if let Ok(id) = signal_hook::flag::register_conditional_shutdown(
+                    signal,
+                    128 + signal,
+                    signalled.clone(),
+                ) {
                     ids.push(id);
                 }
                 if let Ok(id) = signal_hook::flag::register(signal, signalled.clone()) {
@@ -110,10 +112,25 @@ impl Stop {
     }
 }
 
+/// The signals that stop a runner.
+const SIGNALS: [i32; 2] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+
 impl Drop for Stop {
     fn drop(&mut self) {
+        if self.ids.is_empty() {
+            return;
+        }
         for id in self.ids.drain(..) {
             signal_hook::low_level::unregister(id);
+        }
+        // Unregistering does not give the signals their default action back; ending the
+        // process on them is the closest to it.
+        for signal in SIGNALS {
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                signal,
+                128 + signal,
+                Arc::new(AtomicBool::new(true)),
+            );
         }
     }
 }
