@@ -88,9 +88,15 @@ impl Command {
     /// The deep-link payload of a `/start` command: `abc` when the user opened
     /// `https://t.me/MyBot?start=abc` (the client then sends `/start abc`). `None` for other
     /// commands and for a `/start` without arguments.
+    ///
+    /// A payload has no whitespace (it is made of `A-Z`, `a-z`, `0-9`, `_` and `-`), so this
+    /// is the first word after the command, taken as it is (no quote handling); a user who
+    /// types `/start a b` gets `a`.
     pub fn start_payload(&self) -> Option<&str> {
-        let payload = self.raw_args.trim();
-        (self.is("start") && !payload.is_empty()).then_some(payload)
+        if !self.is("start") {
+            return None;
+        }
+        self.raw_args.split_whitespace().next()
     }
 }
 
@@ -297,6 +303,8 @@ mod tests {
         assert_eq!(c.start_payload(), None);
         let c = Command::parse(&message("text", "/begin ref", 0, 6)).unwrap();
         assert_eq!(c.start_payload(), None);
+        let c = Command::parse(&message("text", "/start \"ab\" cd", 0, 6)).unwrap();
+        assert_eq!(c.start_payload(), Some("\"ab\""), "the first word, unchanged");
     }
 
     #[test]
