@@ -304,7 +304,11 @@ mod tests {
         let c = Command::parse(&message("text", "/begin ref", 0, 6)).unwrap();
         assert_eq!(c.start_payload(), None);
         let c = Command::parse(&message("text", "/start \"ab\" cd", 0, 6)).unwrap();
-        assert_eq!(c.start_payload(), Some("\"ab\""), "the first word, unchanged");
+        assert_eq!(
+            c.start_payload(),
+            Some("\"ab\""),
+            "the first word, unchanged"
+        );
     }
 
     #[test]
