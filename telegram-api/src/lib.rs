@@ -122,6 +122,8 @@
 //!
 //! # Features
 //!
+//! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters
+//!   and commands for building a chat bot (adds `regex`).
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -133,6 +135,7 @@ mod chat_id;
 mod client;
 #[doc(hidden)]
 pub mod de;
+mod effective;
 mod encode;
 mod error;
 #[cfg(feature = "ext")]

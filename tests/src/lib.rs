@@ -8,5 +8,6 @@
 //! Bot API instead (see `tests/fixtures/README.md`).
 
 pub mod corpus;
+pub mod example;
 pub mod http;
 pub mod replay;

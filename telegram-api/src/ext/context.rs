@@ -7,7 +7,6 @@ use regex::Regex;
 
 use super::Command;
 #[allow(unused_imports)]
-use super::standin::Effective as _;
 use crate::methods::{AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage};
 use crate::{
     Bot, Call, Chat, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update, User,

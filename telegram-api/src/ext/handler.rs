@@ -220,10 +220,7 @@ impl Handler {
     /// takes): `Handler::command("ban", ban).filter(filters::chat_type(...))`.
     pub fn filter(mut self, filter: Filter) -> Handler {
         self.filter = Some(match self.filter.take() {
-            Some(old) => {
-                let new = filter;
-                Filter::new(move |u| old.matches(u) && new.matches(u))
-            }
+            Some(old) => old & filter,
             None => filter,
         });
         self
@@ -250,7 +247,7 @@ impl Handler {
             Kind::Command(names) => {
                 let message = update.message()?;
                 let command = Command::parse(message)?;
-                if !names.contains(&command.name) {
+                if !names.iter().any(|n| command.is(n)) {
                     return None;
                 }
                 if command.bot_username.is_some() && !command.is_for(username().as_deref()) {

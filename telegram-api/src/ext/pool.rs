@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use super::application::Inner;
 #[allow(unused_imports)]
-use super::standin::Effective as _;
 use crate::Update;
 
 /// What orders updates: one chat (or one user, for updates without a chat) at a time.
