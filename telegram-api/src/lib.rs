@@ -141,6 +141,8 @@
 //!
 //! # Features
 //!
+//! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters
+//!   and commands for building a chat bot (adds `regex`).
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -154,6 +156,7 @@ mod api_shape;
 mod chat_id;
 mod client;
 mod de;
+mod effective;
 mod encode;
 mod error;
 #[cfg(feature = "ext")]

@@ -1,96 +1,59 @@
-//! An echo bot: long polling, and every message sent back to where it came from.
+//! An echo bot on `telegram_api::ext`: every message sent back to where it came from.
 //!
 //! ```sh
-//! cargo run --example echo                                  # offline, replaying a fixture
+//! cargo run --example echo                                  # offline, on hand-written exchanges
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example echo # live: write to your bot, Ctrl-C to stop
 //! ```
 //!
 //! Text comes back as text; anything else (a sticker, a photo, a voice note...) is copied back
-//! with `copyMessage`. Edits are skipped, and a message Telegram refuses to copy (a service
-//! message, for instance) is reported without stopping the bot. The lines printed show the
-//! chats' ids, which the other examples take in `TELEGRAM_CHAT_ID`.
+//! with `copyMessage`. A message Telegram refuses to copy (a service message, for instance)
+//! makes the handler fail: the error handler reports it and the bot carries on. The lines
+//! printed show the chats' ids, which the other examples take in `TELEGRAM_CHAT_ID`.
 
-use telegram_api::{Bot, Error, Message, Update, UpdateKind};
-use telegram_api_tests::replay::{Fixture, Replay};
+use telegram_api::ext::{Application, Context, filters};
+use telegram_api::{Bot, Error};
 
-fn main() -> Result<(), Error> {
-    match Bot::from_env() {
-        Ok(bot) => {
-            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
-            echo(&bot, None).map(|_| ())
-        }
-        Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
-            );
-            let replay = Replay::serve(Fixture::load("examples/echo.json"));
-            // The fixture holds four updates; stop after them instead of waiting for more.
-            echo(&replay.bot(), Some(4))?;
-            replay.finish();
-            Ok(())
-        }
-    }
+fn main() -> Result<(), telegram_api::ext::RunError> {
+    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/echo.json.
+    telegram_api_tests::example::polling("examples/echo.json", echo_bot)
 }
 
-/// Answers every message with itself, until `max_updates` updates were handled (forever when
-/// `None`). Returns how many updates were handled.
-pub fn echo(bot: &Bot, max_updates: Option<usize>) -> Result<usize, Error> {
-    let mut updates = bot.updates();
-    let mut handled = 0;
-    while max_updates.is_none_or(|max| handled < max) {
-        // `None` only once the poller was stopped; errors Telegram will not get over (an invalid
-        // token, another bot instance polling) come as `Some(Err(..))` and end the loop here.
-        let Some(update) = updates.next() else {
-            break;
-        };
-        handle(bot, &update?)?;
-        handled += 1;
-    }
-    // Tell Telegram the last updates were handled, so they are not delivered again.
-    updates.confirm()?;
-    Ok(handled)
+/// The bot: text is echoed, every other message copied back. The first handler that takes a
+/// message runs.
+pub fn echo_bot(bot: Bot) -> Application {
+    Application::builder(bot)
+        .message(filters::text(), echo_text)
+        .message(filters::all(), copy_back)
+        .error_handler(|ctx, error| println!("update {}: {error}", ctx.update().update_id))
+        .build()
 }
 
-/// Handles one update.
-fn handle(bot: &Bot, update: &Update) -> Result<(), Error> {
-    match &update.kind {
-        UpdateKind::Message(message) => echo_message(bot, message),
-        // Other kinds (edits, reactions, members joining...) are not for an echo bot.
-        other => {
-            let kind = other.name().unwrap_or("empty update");
-            println!("update {}: skipped ({kind})", update.update_id);
-            Ok(())
-        }
-    }
+/// Sends the text back.
+fn echo_text(ctx: &Context) -> Result<(), Error> {
+    let text = ctx.effective_message().and_then(|m| m.text.clone());
+    let sent = ctx.reply(text.unwrap_or_default()).call()?;
+    println!(
+        "chat {}: echoed {:?}",
+        sent.chat.id,
+        sent.text.unwrap_or_default()
+    );
+    Ok(())
 }
 
-/// Sends `message` back to its chat.
-fn echo_message(bot: &Bot, message: &Message) -> Result<(), Error> {
-    let chat = message.chat.id;
-    if let Some(text) = &message.text {
-        bot.send_message(chat, text).call()?;
-        println!("chat {chat}: echoed {text:?}");
+/// Copies the message back: media, stickers, polls, locations... keep their content, and the
+/// copy does not say "Forwarded from".
+fn copy_back(ctx: &Context) -> Result<(), Error> {
+    let Some(message) = ctx.effective_message() else {
         return Ok(());
-    }
-    // Not text: let Telegram copy the message (media, stickers, polls, locations... keep their
-    // content; the copy does not say "Forwarded from").
-    match bot.copy_message(chat, chat, message.message_id).call() {
-        Ok(copy) => {
-            println!(
-                "chat {chat}: copied message {} as message {}",
-                message.message_id, copy.message_id
-            );
-            Ok(())
-        }
-        // Some messages cannot be copied (service messages, invoices, ...): Telegram answers
-        // 400. That concerns this message only, so report it and carry on.
-        Err(e) if e.is_bad_request() => {
-            println!(
-                "chat {chat}: message {} not copied: {e}",
-                message.message_id
-            );
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
+    };
+    let chat = message.chat.id;
+    let copy = ctx
+        .bot()
+        .copy_message(chat, chat, message.message_id)
+        .call()?;
+    println!(
+        "chat {chat}: copied message {} as message {}",
+        message.message_id, copy.message_id
+    );
+    Ok(())
 }

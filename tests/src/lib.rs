@@ -8,6 +8,7 @@
 //! Bot API instead (see `tests/fixtures/README.md`).
 
 pub mod corpus;
+pub mod example;
 pub mod http;
 pub mod loopback;
 pub mod replay;

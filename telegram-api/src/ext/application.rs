@@ -1,0 +1,409 @@
+//! [`Application`]: handlers in groups, an error handler, and the settings of the worker pool.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::context::Context;
+use super::handler::{ALL_TYPES, Handler};
+use super::pool::Pool;
+use super::{BoxError, Filter};
+use crate::{Bot, StopHandle, Update, UpdateKind, UpdateType};
+
+/// Why a handler did not handle an update, as the error handler receives it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HandlerError {
+    /// The handler returned an error.
+    Failed(BoxError),
+    /// The handler panicked; the panic's message.
+    Panicked(String),
+    /// The update arrived but a part of it could not be decoded (it is kept as
+    /// [`UpdateKind::Unknown`]); the decoding error. No handler but [`Handler::update`] sees it.
+    Undecodable(String),
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandlerError::Failed(e) => write!(f, "handler failed: {e}"),
+            HandlerError::Panicked(m) => write!(f, "handler panicked: {m}"),
+            HandlerError::Undecodable(m) => write!(f, "undecodable update: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for HandlerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HandlerError::Failed(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+type ErrorCallback = Arc<dyn Fn(&Context, &HandlerError) + Send + Sync>;
+
+/// Settings of the application's runners and pool.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) queue_capacity: usize,
+    pub(crate) stack_size: usize,
+    pub(crate) allowed_updates: Option<Vec<UpdateType>>,
+    pub(crate) handle_signals: bool,
+    pub(crate) stop_timeout: Duration,
+    pub(crate) poll_timeout: u32,
+    pub(crate) poll_limit: Option<u32>,
+}
+
+/// The default stack of each worker thread: 8 MiB.
+pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
+
+/// Builds an [`Application`]: handlers, groups, the error handler, and settings.
+///
+/// Made by [`Application::builder`].
+pub struct ApplicationBuilder {
+    bot: Bot,
+    groups: BTreeMap<i32, Vec<Handler>>,
+    error_handler: Option<ErrorCallback>,
+    username: Option<String>,
+    config: Config,
+}
+
+impl ApplicationBuilder {
+    /// Adds `handler` to group 0.
+    pub fn handler(self, handler: Handler) -> Self {
+        self.handler_in(0, handler)
+    }
+
+    /// Adds `handler` to `group`. Groups run in increasing order; within a group, the first
+    /// handler (in the order added) that takes the update runs, and the others of the group do
+    /// not. A handler stops the later groups with [`Context::stop_groups`].
+    pub fn handler_in(mut self, group: i32, handler: Handler) -> Self {
+        self.groups.entry(group).or_default().push(handler);
+        self
+    }
+
+    /// Adds [`Handler::command`] to group 0.
+    pub fn command<F, E>(self, name: &str, f: F) -> Self
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.handler(Handler::command(name, f))
+    }
+
+    /// Adds [`Handler::message`] to group 0.
+    pub fn message<F, E>(self, filter: Filter, f: F) -> Self
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.handler(Handler::message(filter, f))
+    }
+
+    /// Adds [`Handler::callback_query`] to group 0.
+    pub fn callback_query<F, E>(self, f: F) -> Self
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.handler(Handler::callback_query(f))
+    }
+
+    /// Receives every handler error and panic, and every update that could not be decoded,
+    /// with the update's context. The default writes them to standard error.
+    pub fn error_handler(
+        mut self,
+        f: impl Fn(&Context, &HandlerError) + Send + Sync + 'static,
+    ) -> Self {
+        self.error_handler = Some(Arc::new(f));
+        self
+    }
+
+    /// How many worker threads handle updates (default: the available parallelism x 4, as
+    /// handlers mostly wait on the network).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.config.workers = workers.max(1);
+        self
+    }
+
+    /// At most this many updates wait for a worker (default 1024); when the queue is full,
+    /// polling (or the webhook server) waits.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.config.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// The stack size of each worker thread, and of the threads that fetch and serve updates
+    /// (default [`DEFAULT_STACK_SIZE`], 8 MiB, like a main thread; std's default for other
+    /// threads is 2 MiB). Decoding deeply nested updates and replies, which happens on these
+    /// threads, needs stack. The memory is reserved, and only used as far as it is touched.
+    pub fn worker_stack_size(mut self, bytes: usize) -> Self {
+        self.config.stack_size = bytes;
+        self
+    }
+
+    /// The bot's username, for telling `/cmd@this_bot` from `/cmd@other_bot`. By default it
+    /// is asked with `getMe` once, when first needed.
+    pub fn bot_username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The update types to ask Telegram for, instead of those the registered handlers take.
+    pub fn allowed_updates(mut self, kinds: impl IntoIterator<Item = UpdateType>) -> Self {
+        self.config.allowed_updates = Some(kinds.into_iter().collect());
+        self
+    }
+
+    /// Whether [`run_polling`](Application::run_polling) and
+    /// [`run_webhook`](Application::run_webhook) stop on Ctrl-C (SIGINT) and SIGTERM (default
+    /// true). A second signal while stopping ends the process, and so does any signal after the
+    /// runner returned.
+    pub fn handle_signals(mut self, on: bool) -> Self {
+        self.config.handle_signals = on;
+        self
+    }
+
+    /// How long a stopping application waits for the handlers in flight (default 10 s).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.config.stop_timeout = timeout;
+        self
+    }
+
+    /// The long-poll timeout of `getUpdates` in seconds (default 30).
+    pub fn poll_timeout(mut self, seconds: u32) -> Self {
+        self.config.poll_timeout = seconds;
+        self
+    }
+
+    /// At most this many updates per `getUpdates` (1-100; Telegram's default is 100).
+    pub fn poll_limit(mut self, limit: u32) -> Self {
+        self.config.poll_limit = Some(limit);
+        self
+    }
+
+    /// The application.
+    pub fn build(self) -> Application {
+        let groups = self.groups.into_values().collect();
+        Application {
+            inner: Arc::new(Inner {
+                bot: self.bot,
+                groups,
+                error_handler: self.error_handler,
+                username: Mutex::new(self.username),
+                config: self.config,
+                stop: StopHandle::default(),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for ApplicationBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicationBuilder")
+            .field("bot", &self.bot)
+            .field("groups", &self.groups)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) bot: Bot,
+    groups: Vec<Vec<Handler>>,
+    error_handler: Option<ErrorCallback>,
+    username: Mutex<Option<String>>,
+    pub(crate) config: Config,
+    pub(crate) stop: StopHandle,
+}
+
+/// A bot application: updates in, handlers run, errors reported.
+///
+/// ```no_run
+/// use telegram_api::Bot;
+/// use telegram_api::ext::{Application, Context, Handler};
+///
+/// fn start(ctx: &Context) -> Result<(), telegram_api::Error> {
+///     ctx.reply("Hi! Send me anything.").call()?;
+///     Ok(())
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let app = Application::builder(Bot::from_env()?)
+///         .command("start", start)
+///         .handler(Handler::callback_query(|ctx: &Context| {
+///             ctx.answer_callback().text("Pressed").call()?;
+///             Ok::<_, telegram_api::Error>(())
+///         }))
+///         .build();
+///     app.run_polling()?; // until Ctrl-C
+///     Ok(())
+/// }
+/// ```
+///
+/// An `Application` is cheap to clone; clones share handlers, settings and the stop handle.
+#[derive(Clone)]
+pub struct Application {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Application {
+    /// Starts building an application for `bot`.
+    pub fn builder(bot: Bot) -> ApplicationBuilder {
+        let workers = std::thread::available_parallelism().map_or(4, |n| n.get()) * 4;
+        ApplicationBuilder {
+            bot,
+            groups: BTreeMap::new(),
+            error_handler: None,
+            username: None,
+            config: Config {
+                workers,
+                queue_capacity: 1024,
+                stack_size: DEFAULT_STACK_SIZE,
+                allowed_updates: None,
+                handle_signals: true,
+                stop_timeout: Duration::from_secs(10),
+                poll_timeout: 30,
+                poll_limit: None,
+            },
+        }
+    }
+
+    /// The bot.
+    pub fn bot(&self) -> &Bot {
+        &self.inner.bot
+    }
+
+    /// Stops [`run_polling`](Application::run_polling) or
+    /// [`run_webhook`](Application::run_webhook) from any thread. A stopped application stays
+    /// stopped: running it again returns at once.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.inner.stop.clone()
+    }
+
+    /// The update types asked for: those set with
+    /// [`ApplicationBuilder::allowed_updates`], or else those the registered handlers take
+    /// (every type when a [`Handler::update`] is registered), in the documented order.
+    pub fn allowed_updates(&self) -> Vec<UpdateType> {
+        if let Some(kinds) = &self.inner.config.allowed_updates {
+            return kinds.clone();
+        }
+        let mut wanted: Vec<UpdateType> = Vec::new();
+        for handler in self.inner.groups.iter().flatten() {
+            match handler.update_types() {
+                None => return ALL_TYPES.to_vec(),
+                Some(kinds) => {
+                    for kind in kinds {
+                        if !wanted.contains(&kind) {
+                            wanted.push(kind);
+                        }
+                    }
+                }
+            }
+        }
+        let mut ordered: Vec<UpdateType> = ALL_TYPES
+            .iter()
+            .filter(|t| wanted.contains(t))
+            .cloned()
+            .collect();
+        ordered.extend(wanted.into_iter().filter(|t| !ALL_TYPES.contains(t)));
+        ordered
+    }
+
+    /// Handles `update` now, on this thread: the handlers of each group, the error handler
+    /// for failures and panics. For updates from a source of your own; see also
+    /// [`start_pool`](Application::start_pool).
+    pub fn process_update(&self, update: Update) {
+        self.inner.dispatch(update);
+    }
+
+    /// Starts the ordered worker pool, to feed it updates from a source of your own.
+    pub fn start_pool(&self) -> std::io::Result<Pool> {
+        Pool::start(self.inner.clone())
+    }
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("bot", &self.inner.bot)
+            .field("groups", &self.inner.groups)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+impl Inner {
+    /// The bot's username: the configured one, or `getMe`'s (asked until it succeeds).
+    pub(crate) fn username(&self) -> Option<String> {
+        let mut cached = self.username.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.is_none()
+            && let Ok(me) = self.bot.get_me().call()
+        {
+            *cached = me.username;
+        }
+        cached.clone()
+    }
+
+    /// Routes `update` through the groups and reports failures.
+    pub(crate) fn dispatch(&self, update: Update) {
+        let mut ctx = Context::new(self.bot.clone(), update);
+        if let UpdateKind::Unknown(unknown) = &ctx.update().kind
+            && let Some(error) = &unknown.error
+        {
+            let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
+            self.report(&ctx, &error);
+        }
+        let username = || self.username();
+        for group in &self.groups {
+            let Some((handler, matched)) = group
+                .iter()
+                .find_map(|h| h.matches(ctx.update(), &username).map(|m| (h, m)))
+            else {
+                continue;
+            };
+            ctx.set_matched(matched.command, matched.captures);
+            let outcome = catch_unwind(AssertUnwindSafe(|| (handler.callback)(&ctx)));
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.report(&ctx, &HandlerError::Failed(e)),
+                Err(payload) => {
+                    self.report(&ctx, &HandlerError::Panicked(panic_message(&*payload)))
+                }
+            }
+            if ctx.take_stop() {
+                break;
+            }
+        }
+        drop(ctx.into_update());
+    }
+
+    fn report(&self, ctx: &Context, error: &HandlerError) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| match &self.error_handler {
+            Some(f) => f(ctx, error),
+            None => eprintln!("update {}: {error}", ctx.update().update_id),
+        }));
+        if let Err(payload) = outcome {
+            eprintln!(
+                "update {}: the error handler panicked ({}) on: {error}",
+                ctx.update().update_id,
+                panic_message(&*payload)
+            );
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! [`Context`]: what a handler gets: the bot, the update, and replies that need no ids.
+
+use std::cell::Cell;
+use std::fmt;
+
+use regex::Regex;
+
+use super::Command;
+#[allow(unused_imports)]
+use crate::methods::{AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage};
+use crate::{
+    Bot, Call, Chat, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update, User,
+};
+
+/// The capture groups of a [`Handler::callback_data`](super::Handler::callback_data) pattern
+/// on the callback data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captures {
+    groups: Vec<Option<String>>,
+    names: Vec<(String, usize)>,
+}
+
+impl Captures {
+    pub(crate) fn new(re: &Regex, caps: &regex::Captures<'_>) -> Captures {
+        Captures {
+            groups: caps
+                .iter()
+                .map(|m| m.map(|m| m.as_str().to_string()))
+                .collect(),
+            names: re
+                .capture_names()
+                .enumerate()
+                .filter_map(|(i, n)| Some((n?.to_string(), i)))
+                .collect(),
+        }
+    }
+
+    /// Group `i` (0 is the whole match), when it took part in the match.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.groups.get(i)?.as_deref()
+    }
+
+    /// The group named `name` (`(?P<name>...)`), when it took part in the match.
+    pub fn name(&self, name: &str) -> Option<&str> {
+        let (_, i) = self.names.iter().find(|(n, _)| n == name)?;
+        self.get(*i)
+    }
+
+    /// How many groups the pattern has, counting the whole match.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there are no groups (never the case after a match).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// What a handler gets: the bot, the update, what its handler matched, and shortcuts that
+/// reply without ids.
+///
+/// ```no_run
+/// use telegram_api::ext::Context;
+/// fn greet(ctx: &Context) -> Result<(), telegram_api::Error> {
+///     let name = ctx.effective_user().map_or("there", |u| u.first_name.as_str());
+///     ctx.reply(format!("Hi {name}!")).call()?;
+///     Ok(())
+/// }
+/// ```
+///
+/// The shortcuts ([`reply`](Context::reply), [`answer_callback`](Context::answer_callback),
+/// [`edit_text`](Context::edit_text), ...) return the request unsent, so any optional
+/// parameter can still be set on it before `.call()`. Used on an update that has no target for
+/// them (a reply to a poll update), the request lacks its target and Telegram refuses it with
+/// an error, which the handler returns like any other.
+pub struct Context {
+    bot: Bot,
+    update: Update,
+    command: Option<Command>,
+    captures: Option<Captures>,
+    stop: Cell<bool>,
+}
+
+impl Context {
+    /// A context for `update`, as the application makes one for each handler it runs.
+    pub fn new(bot: Bot, update: Update) -> Context {
+        Context {
+            bot,
+            update,
+            command: None,
+            captures: None,
+            stop: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn set_matched(&mut self, command: Option<Command>, captures: Option<Captures>) {
+        self.command = command;
+        self.captures = captures;
+    }
+
+    pub(crate) fn take_stop(&self) -> bool {
+        self.stop.replace(false)
+    }
+
+    pub(crate) fn into_update(self) -> Update {
+        self.update
+    }
+
+    /// The bot.
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// The update being handled.
+    pub fn update(&self) -> &Update {
+        &self.update
+    }
+
+    /// The chat the update happened in ([`Update::effective_chat`]).
+    pub fn effective_chat(&self) -> Option<&Chat> {
+        self.update.effective_chat()
+    }
+
+    /// The user who caused the update ([`Update::effective_user`]).
+    pub fn effective_user(&self) -> Option<&User> {
+        self.update.effective_user()
+    }
+
+    /// The message of the update ([`Update::effective_message`]).
+    pub fn effective_message(&self) -> Option<&Message> {
+        self.update.effective_message()
+    }
+
+    /// The command a [`Handler::command`](super::Handler::command) matched.
+    pub fn command(&self) -> Option<&Command> {
+        self.command.as_ref()
+    }
+
+    /// The arguments of the command, split like a shell splits them (empty for other handlers).
+    pub fn args(&self) -> &[String] {
+        self.command.as_ref().map_or(&[], |c| &c.args)
+    }
+
+    /// The capture groups a [`Handler::callback_data`](super::Handler::callback_data) pattern
+    /// matched on the callback data.
+    pub fn captures(&self) -> Option<&Captures> {
+        self.captures.as_ref()
+    }
+
+    /// Runs no handler of the groups after this handler's group for this update.
+    pub fn stop_groups(&self) {
+        self.stop.set(true);
+    }
+
+    /// A message `text` to the chat of the update (to the private chat of the effective user
+    /// when the update has no chat), in the same forum topic, direct-messages topic and business
+    /// connection as the update's message.
+    pub fn reply(&self, text: impl Into<String>) -> Call<'_, SendMessage> {
+        let chat_id = self
+            .effective_chat()
+            .map(|c| c.id)
+            .or(self.effective_user().map(|u| u.id))
+            .unwrap_or(0);
+        let mut request = SendMessage::new(chat_id, text);
+        if let Some(message) = self.message_or_button_message() {
+            if message.is_topic_message == Some(true)
+                && let Some(thread) = message.message_thread_id
+            {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(topic) = &message.direct_messages_topic {
+                request = request.direct_messages_topic_id(topic.topic_id);
+            }
+            if let Some(connection) = &message.business_connection_id {
+                request = request.business_connection_id(connection.clone());
+            }
+        }
+        Call::new(&self.bot, request)
+    }
+
+    /// An answer to the callback query (stops the button's loading animation; set `.text(...)`
+    /// for a notification).
+    pub fn answer_callback(&self) -> Call<'_, AnswerCallbackQuery> {
+        let id = self.update.callback_query().map_or("", |q| q.id.as_str());
+        Call::new(&self.bot, AnswerCallbackQuery::new(id))
+    }
+
+    /// Replaces the text of the message the pressed button was on.
+    pub fn edit_text(&self, text: impl Into<String>) -> Call<'_, EditMessageText> {
+        let mut request = EditMessageText::new().text(text);
+        let (chat, message, inline, business) = self.button_target();
+        if let Some(inline) = inline {
+            request = request.inline_message_id(inline);
+        } else {
+            request = request
+                .chat_id(chat.unwrap_or(0))
+                .message_id(message.unwrap_or(0));
+        }
+        if let Some(b) = business {
+            request = request.business_connection_id(b);
+        }
+        Call::new(&self.bot, request)
+    }
+
+    /// Replaces the inline keyboard of the message the pressed button was on.
+    pub fn edit_reply_markup(
+        &self,
+        markup: InlineKeyboardMarkup,
+    ) -> Call<'_, EditMessageReplyMarkup> {
+        let mut request = EditMessageReplyMarkup::new().reply_markup(markup);
+        let (chat, message, inline, business) = self.button_target();
+        if let Some(inline) = inline {
+            request = request.inline_message_id(inline);
+        } else {
+            request = request
+                .chat_id(chat.unwrap_or(0))
+                .message_id(message.unwrap_or(0));
+        }
+        if let Some(b) = business {
+            request = request.business_connection_id(b);
+        }
+        Call::new(&self.bot, request)
+    }
+
+    /// The update's message, or for a callback query the message its button was on.
+    fn message_or_button_message(&self) -> Option<&Message> {
+        if let Some(query) = self.update.callback_query() {
+            return match query.message.as_deref()? {
+                MaybeInaccessibleMessage::Message(m) => Some(m),
+                _ => None,
+            };
+        }
+        self.effective_message()
+    }
+
+    /// Chat id, message id, inline message id and business connection of the message a
+    /// callback query's button was on (or of the update's message).
+    fn button_target(&self) -> (Option<i64>, Option<i64>, Option<String>, Option<String>) {
+        if let Some(query) = self.update.callback_query() {
+            if let Some(inline) = &query.inline_message_id {
+                return (None, None, Some(inline.clone()), None);
+            }
+            return match query.message.as_deref() {
+                Some(MaybeInaccessibleMessage::Message(m)) => (
+                    Some(m.chat.id),
+                    Some(m.message_id),
+                    None,
+                    m.business_connection_id.clone(),
+                ),
+                Some(MaybeInaccessibleMessage::InaccessibleMessage(m)) => {
+                    (Some(m.chat.id), Some(m.message_id), None, None)
+                }
+                None => (None, None, None, None),
+            };
+        }
+        match self.effective_message() {
+            Some(m) => (
+                Some(m.chat.id),
+                Some(m.message_id),
+                None,
+                m.business_connection_id.clone(),
+            ),
+            None => (None, None, None, None),
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("update_id", &self.update.update_id)
+            .field("kind", &self.update.kind.name())
+            .field("command", &self.command)
+            .field("captures", &self.captures)
+            .finish()
+    }
+}

@@ -1,0 +1,1093 @@
+//! [`Filter`]s: which updates a handler is for, combined with `&`, `|` and `!`.
+//!
+//! ```
+//! use telegram_api::ext::filters;
+//! let plain_text = filters::text() & !filters::command();
+//! let media = filters::photo() | filters::video() | filters::document_mime_type("application/pdf");
+//! let from_admins = filters::from_users([1234567890, 987654321]) & filters::private();
+//! assert_eq!(format!("{plain_text:?}"), "text & !command");
+//! ```
+//!
+//! Message filters ([`text`], [`photo`], [`forwarded`], ...) look at the update's
+//! [`effective_message`](crate::Update::effective_message): a new or edited message, a channel
+//! post, a business message, or the message a callback query's button was on. Chat filters
+//! ([`private`], [`in_chats`], ...) look at its
+//! [`effective_chat`](crate::Update::effective_chat), user filters ([`from_users`], ...) at its
+//! [`effective_user`](crate::Update::effective_user), so they also apply to callback queries,
+//! member changes and the other kinds that have a chat or a user.
+//!
+//! Any closure is a filter too: [`Filter::new`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::{BitAnd, BitOr, Not};
+use std::sync::Arc;
+
+use super::Command;
+use crate::{ChatId, ChatType, Message, MessageEntityType, Update, UpdateType};
+
+/// A test on an [`Update`]: whether a handler is for it.
+///
+/// Build filters with the functions of [`filters`](self) or [`Filter::new`], combine them with
+/// `&` (both), `|` (either) and `!` (not). A filter is cheap to clone (a reference count) and
+/// can be shared between threads. Its `Debug` output shows how it was built:
+/// `text & !command`.
+#[derive(Clone)]
+pub struct Filter {
+    test: Arc<dyn Fn(&Update) -> bool + Send + Sync>,
+    name: Arc<str>,
+    shape: Shape,
+}
+
+/// How a filter's name was built, to parenthesize it when combined.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Atom,
+    And,
+    Or,
+}
+
+impl Filter {
+    /// A filter from any test on an update.
+    ///
+    /// ```
+    /// use telegram_api::ext::{filters, Filter};
+    /// let long = Filter::new(|u| {
+    ///     u.effective_message().and_then(|m| m.text.as_ref()).is_some_and(|t| t.len() > 100)
+    /// })
+    /// .named("long");
+    /// let long_text = filters::text() & long;
+    /// assert_eq!(format!("{long_text:?}"), "text & long");
+    /// ```
+    pub fn new(test: impl Fn(&Update) -> bool + Send + Sync + 'static) -> Filter {
+        Filter::named_atom("custom", test)
+    }
+
+    /// The same filter under another name, which its `Debug` output shows.
+    pub fn named(self, name: impl Into<String>) -> Filter {
+        Filter {
+            test: self.test,
+            name: name.into().into(),
+            shape: Shape::Atom,
+        }
+    }
+
+    /// Whether `update` passes this filter.
+    pub fn matches(&self, update: &Update) -> bool {
+        (self.test)(update)
+    }
+
+    fn named_atom(
+        name: impl Into<String>,
+        test: impl Fn(&Update) -> bool + Send + Sync + 'static,
+    ) -> Filter {
+        Filter {
+            test: Arc::new(test),
+            name: name.into().into(),
+            shape: Shape::Atom,
+        }
+    }
+
+    /// A filter on the update's effective message; `false` when it has none.
+    fn on_message(
+        name: impl Into<String>,
+        test: impl Fn(&Message) -> bool + Send + Sync + 'static,
+    ) -> Filter {
+        Filter::named_atom(name, move |u| u.effective_message().is_some_and(&test))
+    }
+
+    /// This filter's name as an operand of `shape`, parenthesized when needed.
+    fn operand(&self, shape: Shape) -> String {
+        if self.shape == Shape::Atom || self.shape == shape {
+            self.name.to_string()
+        } else {
+            format!("({})", self.name)
+        }
+    }
+
+    fn both(&self, other: &Filter) -> Filter {
+        let (a, b) = (self.test.clone(), other.test.clone());
+        Filter {
+            name: format!(
+                "{} & {}",
+                self.operand(Shape::And),
+                other.operand(Shape::And)
+            )
+            .into(),
+            test: Arc::new(move |u| a(u) && b(u)),
+            shape: Shape::And,
+        }
+    }
+
+    fn either(&self, other: &Filter) -> Filter {
+        let (a, b) = (self.test.clone(), other.test.clone());
+        Filter {
+            name: format!("{} | {}", self.operand(Shape::Or), other.operand(Shape::Or)).into(),
+            test: Arc::new(move |u| a(u) || b(u)),
+            shape: Shape::Or,
+        }
+    }
+
+    fn negate(&self) -> Filter {
+        let a = self.test.clone();
+        Filter {
+            name: format!("!{}", self.operand(Shape::Atom)).into(),
+            test: Arc::new(move |u| !a(u)),
+            shape: Shape::Atom,
+        }
+    }
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+macro_rules! operators {
+    ($($lhs:ty, $rhs:ty;)*) => {$(
+        impl BitAnd<$rhs> for $lhs {
+            type Output = Filter;
+            /// Both filters: `a & b` passes what `a` and `b` pass.
+            fn bitand(self, other: $rhs) -> Filter {
+                Filter::both(&self, &other)
+            }
+        }
+        impl BitOr<$rhs> for $lhs {
+            type Output = Filter;
+            /// Either filter: `a | b` passes what `a` or `b` passes.
+            fn bitor(self, other: $rhs) -> Filter {
+                Filter::either(&self, &other)
+            }
+        }
+    )*};
+}
+
+operators! {
+    Filter, Filter;
+    Filter, &Filter;
+    &Filter, Filter;
+    &Filter, &Filter;
+}
+
+impl Not for Filter {
+    type Output = Filter;
+    /// The opposite filter: `!a` passes what `a` does not.
+    fn not(self) -> Filter {
+        Filter::negate(&self)
+    }
+}
+
+impl Not for &Filter {
+    type Output = Filter;
+    /// The opposite filter: `!a` passes what `a` does not.
+    fn not(self) -> Filter {
+        Filter::negate(self)
+    }
+}
+
+/// Every update.
+pub fn all() -> Filter {
+    Filter::named_atom("all", |_| true)
+}
+
+/// Updates of this kind (`message`, `edited_message`, `callback_query`, ...).
+pub fn update_kind(kind: UpdateType) -> Filter {
+    Filter::named_atom(format!("update_kind({})", kind.as_str()), move |u| {
+        u.kind.name() == Some(kind.as_str())
+    })
+}
+
+/// Edited messages: `edited_message`, `edited_channel_post` and `edited_business_message`
+/// updates.
+pub fn edited() -> Filter {
+    Filter::named_atom("edited", |u| {
+        u.edited_message().is_some()
+            || u.edited_channel_post().is_some()
+            || u.edited_business_message().is_some()
+    })
+}
+
+/// Messages with text (commands included: `text() & !command()` for plain text).
+pub fn text() -> Filter {
+    Filter::on_message("text", |m| m.text.is_some())
+}
+
+/// Messages whose text is exactly one of `texts`, such as the buttons of a reply keyboard.
+pub fn text_in<S: Into<String>>(texts: impl IntoIterator<Item = S>) -> Filter {
+    let texts: HashSet<String> = texts.into_iter().map(Into::into).collect();
+    let mut shown: Vec<&String> = texts.iter().collect();
+    shown.sort();
+    let name = format!("text_in({shown:?})");
+    Filter::on_message(name, move |m| {
+        m.text.as_ref().is_some_and(|t| texts.contains(t))
+    })
+}
+
+/// Messages that start with a bot command (`/start`, `/help@MyBot`), in their text or
+/// caption: those [`Command::parse`] finds a command in.
+pub fn command() -> Filter {
+    Filter::on_message("command", |m| Command::parse(m).is_some())
+}
+
+/// Messages that start with one of these commands (given without `/`, matched ignoring case
+/// like [`Command::is`]), addressed to any bot.
+pub fn commands<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Filter {
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| {
+            let n: String = n.into();
+            n.strip_prefix('/').unwrap_or(&n).to_ascii_lowercase()
+        })
+        .collect();
+    let name = format!("commands({names:?})");
+    Filter::on_message(name, move |m| {
+        Command::parse(m).is_some_and(|c| names.iter().any(|n| c.is(n)))
+    })
+}
+
+/// Messages with a caption.
+pub fn caption() -> Filter {
+    Filter::on_message("caption", |m| m.caption.is_some())
+}
+
+macro_rules! media_filters {
+    ($($(#[$doc:meta])* $name:ident => $field:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name() -> Filter {
+            Filter::on_message(stringify!($name), |m| m.$field.is_some())
+        }
+    )*};
+}
+
+media_filters! {
+    /// Messages with a photo.
+    photo => photo;
+    /// Messages with a video.
+    video => video;
+    /// Messages with a video note (a round video message).
+    video_note => video_note;
+    /// Messages with a live photo.
+    live_photo => live_photo;
+    /// Messages with a general file. Telegram also sets the document of an animation message,
+    /// so this passes animations too: `document() & !animation()` for files only.
+    document => document;
+    /// Messages with an audio file to be treated as music.
+    audio => audio;
+    /// Messages with a voice message.
+    voice => voice;
+    /// Messages with a sticker.
+    sticker => sticker;
+    /// Messages with an animation (a GIF or a silent H.264/MPEG-4 AVC video).
+    animation => animation;
+    /// Messages with a location. Telegram also sets the location of a venue message, so this
+    /// passes venues too.
+    location => location;
+    /// Messages with a venue.
+    venue => venue;
+    /// Messages with a shared contact.
+    contact => contact;
+    /// Messages with a poll.
+    poll => poll;
+    /// Messages with a dice (or another animated emoji with a random value).
+    dice => dice;
+    /// Messages with a game.
+    game => game;
+    /// Messages with an invoice for a payment.
+    invoice => invoice;
+    /// Messages that share a story.
+    story => story;
+    /// Messages with paid media.
+    paid_media => paid_media;
+    /// Messages with a checklist.
+    checklist => checklist;
+    /// Service messages about a successful payment.
+    successful_payment => successful_payment;
+    /// Service messages with data sent from a Web App.
+    web_app_data => web_app_data;
+    /// Service messages about members who joined or were added to the chat.
+    new_chat_members => new_chat_members;
+    /// Service messages about a member who left or was removed from the chat.
+    left_chat_member => left_chat_member;
+}
+
+/// Documents with this MIME type, such as `application/pdf` (compared ignoring ASCII case, as
+/// MIME types are). A type ending in `/*` (`image/*`) passes every subtype.
+pub fn document_mime_type(mime_type: impl Into<String>) -> Filter {
+    let wanted: String = mime_type.into();
+    let name = format!("document_mime_type({wanted:?})");
+    let wanted = wanted.to_ascii_lowercase();
+    Filter::on_message(name, move |m| {
+        let Some(actual) = m.document.as_ref().and_then(|d| d.mime_type.as_deref()) else {
+            return false;
+        };
+        match wanted.strip_suffix("/*") {
+            Some(top) => actual
+                .split_once('/')
+                .is_some_and(|(t, _)| t.eq_ignore_ascii_case(top)),
+            None => actual.eq_ignore_ascii_case(&wanted),
+        }
+    })
+}
+
+/// Documents whose file name ends with this extension (`pdf` or `.pdf`, compared ignoring
+/// case; `tar.gz` works too).
+pub fn document_file_extension(extension: impl Into<String>) -> Filter {
+    let extension: String = extension.into();
+    let name = format!("document_file_extension({extension:?})");
+    let suffix = format!(".{}", extension.trim_start_matches('.')).to_lowercase();
+    Filter::on_message(name, move |m| {
+        m.document
+            .as_ref()
+            .and_then(|d| d.file_name.as_deref())
+            .is_some_and(|f| f.to_lowercase().ends_with(&suffix))
+    })
+}
+
+fn chat_type(name: &'static str, test: fn(&ChatType) -> bool) -> Filter {
+    Filter::named_atom(name, move |u| {
+        u.effective_chat().is_some_and(|c| test(&c.r#type))
+    })
+}
+
+/// Updates in a private chat.
+pub fn private() -> Filter {
+    chat_type("private", |t| *t == ChatType::Private)
+}
+
+/// Updates in a (basic) group. Most groups are supergroups: [`groups`] passes both.
+pub fn group() -> Filter {
+    chat_type("group", |t| *t == ChatType::Group)
+}
+
+/// Updates in a supergroup.
+pub fn supergroup() -> Filter {
+    chat_type("supergroup", |t| *t == ChatType::Supergroup)
+}
+
+/// Updates in a group or a supergroup.
+pub fn groups() -> Filter {
+    chat_type("groups", |t| {
+        *t == ChatType::Group || *t == ChatType::Supergroup
+    })
+}
+
+/// Updates in a channel.
+pub fn channel() -> Filter {
+    chat_type("channel", |t| *t == ChatType::Channel)
+}
+
+/// Normalized usernames: without `@`, lowercase (usernames are case-insensitive).
+fn usernames<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> HashSet<String> {
+    names
+        .into_iter()
+        .map(|n| {
+            let n = n.as_ref().trim();
+            n.strip_prefix('@').unwrap_or(n).to_ascii_lowercase()
+        })
+        .collect()
+}
+
+fn sorted<T: Ord + fmt::Debug>(set: &HashSet<T>) -> String {
+    let mut items: Vec<&T> = set.iter().collect();
+    items.sort();
+    format!("{items:?}")
+}
+
+/// Updates from one of these users, by identifier.
+pub fn from_users(ids: impl IntoIterator<Item = i64>) -> Filter {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    let name = format!("from_users({})", sorted(&ids));
+    Filter::named_atom(name, move |u| {
+        u.effective_user()
+            .is_some_and(|user| ids.contains(&user.id))
+    })
+}
+
+/// Updates from one of these users, by username (with or without `@`, ignoring case).
+pub fn from_usernames<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Filter {
+    let names = usernames(names);
+    let name = format!("from_usernames({})", sorted(&names));
+    Filter::named_atom(name, move |u| {
+        u.effective_user()
+            .and_then(|user| user.username.as_deref())
+            .is_some_and(|n| names.contains(&n.to_ascii_lowercase()))
+    })
+}
+
+/// Updates in one of these chats, by identifier or by `@username` (ignoring case):
+/// `in_chats([-1001234567890])`, `in_chats(["@mychannel"])`, or both with [`ChatId`]s.
+pub fn in_chats<C: Into<ChatId>>(chats: impl IntoIterator<Item = C>) -> Filter {
+    let mut ids = HashSet::new();
+    let mut names = Vec::new();
+    for chat in chats {
+        match chat.into() {
+            ChatId::Id(id) => {
+                ids.insert(id);
+            }
+            ChatId::Username(name) => names.push(name),
+        }
+    }
+    let names = usernames(names);
+    let name = match (ids.is_empty(), names.is_empty()) {
+        (false, true) => format!("in_chats({})", sorted(&ids)),
+        (true, _) => format!("in_chats({})", sorted(&names)),
+        (false, false) => format!("in_chats({}, {})", sorted(&ids), sorted(&names)),
+    };
+    Filter::named_atom(name, move |u| {
+        u.effective_chat().is_some_and(|chat| {
+            ids.contains(&chat.id)
+                || chat
+                    .username
+                    .as_deref()
+                    .is_some_and(|n| names.contains(&n.to_ascii_lowercase()))
+        })
+    })
+}
+
+/// Messages whose text, or else caption, matches this regular expression (anywhere in it:
+/// anchor it with `^` and `$` to match the whole text). The syntax is the
+/// [`regex`](https://docs.rs/regex) crate's.
+///
+/// ```
+/// use telegram_api::ext::filters;
+/// let greeting = filters::regex(r"(?i)^(hi|hello)\b")?;
+/// assert!(filters::regex("(unclosed").is_err());
+/// # Ok::<(), regex::Error>(())
+/// ```
+pub fn regex(pattern: &str) -> Result<Filter, regex::Error> {
+    regex::Regex::new(pattern).map(regex_compiled)
+}
+
+/// Like [`regex()`], with an already compiled expression.
+pub fn regex_compiled(expression: regex::Regex) -> Filter {
+    let name = format!("regex({:?})", expression.as_str());
+    Filter::on_message(name, move |m| {
+        m.text
+            .as_deref()
+            .or(m.caption.as_deref())
+            .is_some_and(|t| expression.is_match(t))
+    })
+}
+
+/// Messages forwarded from somewhere else (they have a `forward_origin`).
+pub fn forwarded() -> Filter {
+    Filter::on_message("forwarded", |m| m.forward_origin.is_some())
+}
+
+/// Messages that reply to another message: one in the same chat, one in another chat or
+/// forum topic (`external_reply`), or a story.
+///
+/// In a forum topic, Telegram sets `reply_to_message` of every message to the message that
+/// created the topic; such a message is not taken for a reply.
+pub fn reply() -> Filter {
+    Filter::on_message("reply", |m| {
+        let replies_in_chat = m.reply_to_message.as_deref().is_some_and(|r| {
+            !(m.is_topic_message == Some(true)
+                && r.forum_topic_created.is_some()
+                && Some(r.message_id) == m.message_thread_id)
+        });
+        replies_in_chat || m.external_reply.is_some() || m.reply_to_story.is_some()
+    })
+}
+
+/// Messages whose text or caption has an entity of this type (a URL, a mention, a
+/// `bot_command` anywhere, ...).
+pub fn entity(kind: MessageEntityType) -> Filter {
+    let name = format!("entity({})", kind.as_str());
+    Filter::on_message(name, move |m| {
+        m.entities
+            .iter()
+            .chain(m.caption_entities.iter())
+            .flatten()
+            .any(|e| e.r#type == kind)
+    })
+}
+
+/// Messages sent through an inline bot (they have a `via_bot`).
+pub fn via_bot() -> Filter {
+    Filter::on_message("via_bot", |m| m.via_bot.is_some())
+}
+
+/// Messages sent in a forum topic.
+pub fn forum_topic() -> Filter {
+    Filter::on_message("forum_topic", |m| m.is_topic_message == Some(true))
+}
+
+/// Channel posts Telegram forwarded automatically into the channel's discussion group.
+pub fn automatic_forward() -> Filter {
+    Filter::on_message("automatic_forward", |m| {
+        m.is_automatic_forward == Some(true)
+    })
+}
+
+/// Messages sent on behalf of a chat (a channel, or an anonymous group administrator): they
+/// have a `sender_chat`.
+pub fn sender_chat() -> Filter {
+    Filter::on_message("sender_chat", |m| m.sender_chat.is_some())
+}
+
+/// Updates from a user whose language is one of these IETF language tags or their prefixes
+/// (`en` passes `en` and `en-US`; compared ignoring case).
+pub fn language<S: AsRef<str>>(codes: impl IntoIterator<Item = S>) -> Filter {
+    let codes: Vec<String> = codes
+        .into_iter()
+        .map(|c| c.as_ref().to_ascii_lowercase())
+        .collect();
+    let name = format!("language({codes:?})");
+    Filter::named_atom(name, move |u| {
+        u.effective_user()
+            .and_then(|user| user.language_code.as_deref())
+            .is_some_and(|lang| {
+                let lang = lang.to_ascii_lowercase();
+                codes.iter().any(|c| {
+                    lang == *c
+                        || lang
+                            .strip_prefix(c.as_str())
+                            .is_some_and(|r| r.starts_with('-'))
+                })
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const ADA: i64 = 111;
+
+    /// A message update in a private chat with Ada, with `fields` added to the message.
+    fn message(fields: Value) -> Update {
+        in_chat(
+            json!({"id": ADA, "type": "private", "first_name": "Ada"}),
+            fields,
+        )
+    }
+
+    /// A message update in `chat`, sent by Ada, with `fields` added to the message.
+    fn in_chat(chat: Value, fields: Value) -> Update {
+        update(
+            "message",
+            chat,
+            json!({"id": ADA, "is_bot": false, "first_name": "Ada", "username": "Ada_L",
+                   "language_code": "en-GB"}),
+            fields,
+        )
+    }
+
+    fn update(kind: &str, chat: Value, from: Value, fields: Value) -> Update {
+        let mut message = json!({"message_id": 5, "date": 1700000000, "chat": chat, "from": from});
+        message
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        serde_json::from_value(json!({"update_id": 1, kind: message})).expect("a valid update")
+    }
+
+    fn text(t: &str) -> Update {
+        message(json!({"text": t}))
+    }
+
+    fn file(id: &str) -> Value {
+        json!({"file_id": id, "file_unique_id": id})
+    }
+
+    fn command_text(t: &str, length: usize) -> Update {
+        message(
+            json!({"text": t, "entities": [{"type": "bot_command", "offset": 0, "length": length}]}),
+        )
+    }
+
+    fn callback_query(with_message: bool) -> Update {
+        let mut query = json!({"id": "9", "chat_instance": "c", "data": "yes",
+            "from": {"id": 222, "is_bot": false, "first_name": "Bob", "username": "bob"}});
+        if with_message {
+            query["message"] = json!({"message_id": 6, "date": 1700000000, "text": "Deploy?",
+                "chat": {"id": -100555, "type": "supergroup", "title": "Ops", "username": "OpsRoom"}});
+        }
+        serde_json::from_value(json!({"update_id": 2, "callback_query": query})).unwrap()
+    }
+
+    fn inline_query() -> Update {
+        serde_json::from_value(
+            json!({"update_id": 3, "inline_query": {"id": "1", "query": "q",
+            "offset": "", "from": {"id": ADA, "is_bot": false, "first_name": "Ada"}}}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn text_caption_and_commands() {
+        let hello = text("hello");
+        let start = command_text("/start abc", 6);
+        let photo = message(
+            json!({"photo": [{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 9}],
+            "caption": "/resize 50", "caption_entities": [{"type": "bot_command", "offset": 0, "length": 7}]}),
+        );
+        assert!(super::text().matches(&hello) && super::text().matches(&start));
+        assert!(!super::text().matches(&photo));
+        assert!(command().matches(&start) && command().matches(&photo));
+        assert!(!command().matches(&hello));
+        assert!(caption().matches(&photo) && !caption().matches(&hello));
+        let plain = super::text() & !command();
+        assert!(plain.matches(&hello) && !plain.matches(&start) && !plain.matches(&photo));
+        // A slash without a bot_command entity is not a command.
+        assert!(!command().matches(&text("/not a command")));
+        assert!(!super::text().matches(&inline_query()));
+    }
+
+    #[test]
+    fn named_commands() {
+        let f = commands(["start", "/help"]);
+        assert!(f.matches(&command_text("/start", 6)));
+        assert!(f.matches(&command_text("/HELP@MyBot", 11)));
+        assert!(!f.matches(&command_text("/stop", 5)));
+        assert!(!f.matches(&text("start")));
+        assert_eq!(format!("{f:?}"), r#"commands(["start", "help"])"#);
+    }
+
+    #[test]
+    fn text_in_reply_keyboard_buttons() {
+        let f = text_in(["Yes", "No"]);
+        assert!(f.matches(&text("Yes")) && f.matches(&text("No")));
+        assert!(!f.matches(&text("yes")) && !f.matches(&text("Yes please")));
+        assert!(!f.matches(&message(json!({"caption": "Yes"}))));
+    }
+
+    #[test]
+    fn media_kinds() {
+        let size = json!({"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90});
+        let location = json!({"latitude": 52.5, "longitude": 13.4});
+        let cases: Vec<(Filter, Value)> = vec![
+            (photo(), json!({"photo": [size]})),
+            (
+                video(),
+                json!({"video": {"file_id": "v", "file_unique_id": "v", "width": 1, "height": 1, "duration": 1}}),
+            ),
+            (
+                video_note(),
+                json!({"video_note": {"file_id": "v", "file_unique_id": "v", "length": 1, "duration": 1}}),
+            ),
+            (document(), json!({"document": file("d")})),
+            (
+                audio(),
+                json!({"audio": {"file_id": "a", "file_unique_id": "a", "duration": 1}}),
+            ),
+            (
+                voice(),
+                json!({"voice": {"file_id": "a", "file_unique_id": "a", "duration": 1}}),
+            ),
+            (
+                sticker(),
+                json!({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                "width": 1, "height": 1, "is_animated": false, "is_video": false}}),
+            ),
+            (
+                animation(),
+                json!({"animation": {"file_id": "g", "file_unique_id": "g", "width": 1,
+                "height": 1, "duration": 1}}),
+            ),
+            (super::location(), json!({"location": location})),
+            (
+                venue(),
+                json!({"venue": {"location": location, "title": "T", "address": "A"}, "location": location}),
+            ),
+            (
+                contact(),
+                json!({"contact": {"phone_number": "+100", "first_name": "Ada"}}),
+            ),
+            (
+                poll(),
+                json!({"poll": {"id": "p", "question": "Q?", "options": [
+                {"persistent_id": "a", "text": "A", "voter_count": 0}], "total_voter_count": 0,
+                "is_closed": false, "is_anonymous": true, "type": "regular",
+                "allows_multiple_answers": false, "allows_revoting": true, "members_only": false}}),
+            ),
+            (dice(), json!({"dice": {"emoji": "🎲", "value": 4}})),
+            (
+                game(),
+                json!({"game": {"title": "G", "description": "D", "photo": [size]}}),
+            ),
+            (
+                invoice(),
+                json!({"invoice": {"title": "T", "description": "D", "start_parameter": "s",
+                "currency": "XTR", "total_amount": 5}}),
+            ),
+            (
+                story(),
+                json!({"story": {"chat": {"id": -100, "type": "channel"}, "id": 3}}),
+            ),
+            (
+                paid_media(),
+                json!({"paid_media": {"star_count": 5, "paid_media": [{"type": "preview"}]}}),
+            ),
+            (
+                successful_payment(),
+                json!({"successful_payment": {"currency": "XTR", "total_amount": 5,
+                "invoice_payload": "p", "telegram_payment_charge_id": "t", "provider_payment_charge_id": "p"}}),
+            ),
+            (
+                web_app_data(),
+                json!({"web_app_data": {"data": "{}", "button_text": "Open"}}),
+            ),
+            (
+                new_chat_members(),
+                json!({"new_chat_members": [{"id": 3, "is_bot": false, "first_name": "C"}]}),
+            ),
+            (
+                left_chat_member(),
+                json!({"left_chat_member": {"id": 3, "is_bot": false, "first_name": "C"}}),
+            ),
+        ];
+        let plain = text("plain");
+        for (filter, fields) in &cases {
+            let update = message(fields.clone());
+            assert!(filter.matches(&update), "{filter:?} on {fields}");
+            assert!(!filter.matches(&plain), "{filter:?} on text");
+            // Each kind passes only its own filter, except the documented overlaps.
+            for (other, _) in &cases {
+                if std::ptr::eq(other, filter) {
+                    continue;
+                }
+                let overlap =
+                    format!("{filter:?}") == "venue" && format!("{other:?}") == "location";
+                assert_eq!(other.matches(&update), overlap, "{other:?} on {fields}");
+            }
+        }
+    }
+
+    #[test]
+    fn animations_are_documents_too_and_venues_locations() {
+        let gif = message(json!({
+            "animation": {"file_id": "g", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1},
+            "document": {"file_id": "g", "file_unique_id": "g", "mime_type": "video/mp4"},
+        }));
+        assert!(animation().matches(&gif) && document().matches(&gif));
+        assert!(!(document() & !animation()).matches(&gif));
+        let venue_message = message(json!({
+            "location": {"latitude": 1.0, "longitude": 2.0},
+            "venue": {"location": {"latitude": 1.0, "longitude": 2.0}, "title": "T", "address": "A"},
+        }));
+        assert!(super::location().matches(&venue_message) && venue().matches(&venue_message));
+    }
+
+    #[test]
+    fn documents_by_mime_type_and_extension() {
+        let pdf = message(json!({"document": {"file_id": "d", "file_unique_id": "d",
+            "file_name": "Report.Final.PDF", "mime_type": "application/pdf"}}));
+        let png = message(json!({"document": {"file_id": "d", "file_unique_id": "d",
+            "file_name": "cat.png", "mime_type": "Image/PNG"}}));
+        let tgz = message(json!({"document": {"file_id": "d", "file_unique_id": "d",
+            "file_name": "src.tar.gz"}}));
+        assert!(document_mime_type("application/pdf").matches(&pdf));
+        assert!(!document_mime_type("application/pdf").matches(&png));
+        assert!(document_mime_type("image/png").matches(&png));
+        assert!(document_mime_type("image/*").matches(&png));
+        assert!(!document_mime_type("image/*").matches(&pdf));
+        assert!(
+            !document_mime_type("application/pdf").matches(&tgz),
+            "no MIME type"
+        );
+        assert!(document_file_extension("pdf").matches(&pdf));
+        assert!(document_file_extension(".PdF").matches(&pdf));
+        assert!(!document_file_extension("final").matches(&pdf));
+        assert!(
+            !document_file_extension("df").matches(&pdf),
+            "the dot is part of the match"
+        );
+        assert!(document_file_extension("tar.gz").matches(&tgz));
+        assert!(document_file_extension("gz").matches(&tgz));
+        assert!(!document_file_extension("png").matches(&tgz));
+        assert!(!document_file_extension("pdf").matches(&text("file.pdf")));
+    }
+
+    #[test]
+    fn chat_types() {
+        let chat = |t: &str| {
+            in_chat(
+                json!({"id": -100, "type": t, "title": "C"}),
+                json!({"text": "x"}),
+            )
+        };
+        let (p, g, s, c) = (
+            text("x"),
+            chat("group"),
+            chat("supergroup"),
+            chat("channel"),
+        );
+        let filters = [private(), group(), supergroup(), channel(), groups()];
+        let expected = [
+            [true, false, false, false, false],
+            [false, true, false, false, true],
+            [false, false, true, false, true],
+            [false, false, false, true, false],
+        ];
+        for (update, row) in [&p, &g, &s, &c].into_iter().zip(expected) {
+            let got: Vec<bool> = filters.iter().map(|f| f.matches(update)).collect();
+            assert_eq!(got, row, "{:?}", update.effective_chat().map(|c| &c.r#type));
+        }
+        // Chat filters see the chat of a callback query's message; inline queries have none.
+        assert!(supergroup().matches(&callback_query(true)));
+        assert!(!supergroup().matches(&callback_query(false)));
+        assert!(!private().matches(&inline_query()));
+        let future = in_chat(json!({"id": 1, "type": "moonbase"}), json!({"text": "x"}));
+        assert!(filters.iter().all(|f| !f.matches(&future)));
+    }
+
+    #[test]
+    fn users() {
+        let hello = text("hi");
+        assert!(from_users([ADA]).matches(&hello));
+        assert!(from_users([5, ADA, 7]).matches(&hello));
+        assert!(!from_users([222]).matches(&hello));
+        assert!(from_users([222]).matches(&callback_query(true)));
+        assert!(from_users([ADA]).matches(&inline_query()));
+        assert!(from_usernames(["ada_l"]).matches(&hello));
+        assert!(from_usernames(["@ADA_L"]).matches(&hello));
+        assert!(!from_usernames(["ada"]).matches(&hello));
+        assert!(from_usernames(["@bob"]).matches(&callback_query(false)));
+        assert!(
+            !from_usernames(["ada_l"]).matches(&inline_query()),
+            "no username"
+        );
+        let channel_post: Update = serde_json::from_value(json!({"update_id": 1, "channel_post":
+            {"message_id": 1, "date": 1, "chat": {"id": -1, "type": "channel"}, "text": "x"}}))
+        .unwrap();
+        assert!(
+            !from_users([ADA, -1]).matches(&channel_post),
+            "channel posts have no user"
+        );
+    }
+
+    #[test]
+    fn chats() {
+        let hello = text("hi");
+        assert!(in_chats([ADA]).matches(&hello));
+        assert!(!in_chats([-100555]).matches(&hello));
+        let cb = callback_query(true);
+        assert!(in_chats([-100555]).matches(&cb));
+        assert!(in_chats(["@opsroom"]).matches(&cb));
+        assert!(in_chats(["OPSROOM"]).matches(&cb));
+        assert!(!in_chats(["@ops"]).matches(&cb));
+        assert!(in_chats([ChatId::from(1), ChatId::from("@OpsRoom")]).matches(&cb));
+        assert!(!in_chats([ADA]).matches(&callback_query(false)));
+        assert!(!in_chats(Vec::<i64>::new()).matches(&hello));
+    }
+
+    #[test]
+    fn regular_expressions() {
+        let greeting = regex(r"(?i)^(hi|hello)\b").unwrap();
+        assert!(greeting.matches(&text("Hello there")));
+        assert!(!greeting.matches(&text("oh, hello")));
+        assert!(greeting.matches(&message(json!({"caption": "hi!", "photo": []}))));
+        assert!(!greeting.matches(&message(json!({"dice": {"emoji": "🎲", "value": 1}}))));
+        let emoji = regex("🎉+").unwrap();
+        assert!(emoji.matches(&text("party 🎉🎉")));
+        assert!(regex("(").is_err());
+        let compiled = regex_compiled(regex::Regex::new(r"\d{4}").unwrap());
+        assert!(compiled.matches(&text("PIN 1234")) && !compiled.matches(&text("PIN 12")));
+        assert_eq!(format!("{compiled:?}"), r#"regex("\\d{4}")"#);
+    }
+
+    #[test]
+    fn forwarded_and_automatic_forwards() {
+        let fwd = message(
+            json!({"text": "x", "forward_origin": {"type": "hidden_user",
+            "sender_user_name": "Someone", "date": 1699999999}}),
+        );
+        assert!(forwarded().matches(&fwd) && !forwarded().matches(&text("x")));
+        let auto = in_chat(
+            json!({"id": -100, "type": "supergroup", "title": "Discussion"}),
+            json!({"text": "post", "is_automatic_forward": true, "forward_origin": {"type": "channel",
+                "chat": {"id": -200, "type": "channel"}, "message_id": 3, "date": 1699999999}}),
+        );
+        assert!(automatic_forward().matches(&auto) && forwarded().matches(&auto));
+        assert!(!automatic_forward().matches(&fwd));
+    }
+
+    #[test]
+    fn replies() {
+        let original = json!({"message_id": 4, "date": 1699999999,
+            "chat": {"id": ADA, "type": "private"}, "text": "first"});
+        assert!(reply().matches(&message(json!({"text": "x", "reply_to_message": original}))));
+        assert!(!reply().matches(&text("x")));
+        let external = message(
+            json!({"text": "x", "external_reply": {"origin": {"type": "hidden_user",
+            "sender_user_name": "S", "date": 1}}}),
+        );
+        assert!(reply().matches(&external));
+        let forum = json!({"id": -100, "type": "supergroup", "title": "F", "is_forum": true});
+        let topic_start = json!({"message_id": 10, "date": 1, "chat": forum,
+            "forum_topic_created": {"name": "Topic", "icon_color": 7322096}});
+        let in_topic = in_chat(
+            forum.clone(),
+            json!({"text": "x", "message_thread_id": 10,
+            "is_topic_message": true, "reply_to_message": topic_start}),
+        );
+        assert!(
+            !reply().matches(&in_topic),
+            "the topic's first message is no reply"
+        );
+        assert!(forum_topic().matches(&in_topic) && !forum_topic().matches(&text("x")));
+        let replied = json!({"message_id": 11, "date": 1, "chat": forum, "text": "q",
+            "message_thread_id": 10, "is_topic_message": true});
+        let reply_in_topic = in_chat(
+            forum,
+            json!({"text": "x", "message_thread_id": 10,
+            "is_topic_message": true, "reply_to_message": replied}),
+        );
+        assert!(reply().matches(&reply_in_topic));
+    }
+
+    #[test]
+    fn entities_in_text_and_captions() {
+        let url = message(json!({"text": "see https://example.org",
+            "entities": [{"type": "url", "offset": 4, "length": 19}]}));
+        let mention = message(json!({"caption": "@ada", "photo": [],
+            "caption_entities": [{"type": "mention", "offset": 0, "length": 4}]}));
+        assert!(entity(MessageEntityType::Url).matches(&url));
+        assert!(!entity(MessageEntityType::Url).matches(&mention));
+        assert!(entity(MessageEntityType::Mention).matches(&mention));
+        assert!(!entity(MessageEntityType::Mention).matches(&text("@ada")));
+        assert_eq!(
+            format!("{:?}", entity(MessageEntityType::Url)),
+            "entity(url)"
+        );
+    }
+
+    #[test]
+    fn via_bot_and_sender_chat() {
+        let via = message(
+            json!({"text": "x", "via_bot": {"id": 9, "is_bot": true, "first_name": "gif"}}),
+        );
+        assert!(via_bot().matches(&via) && !via_bot().matches(&text("x")));
+        let anonymous_admin = in_chat(
+            json!({"id": -100, "type": "supergroup", "title": "G"}),
+            json!({"text": "x", "sender_chat": {"id": -100, "type": "supergroup", "title": "G"}}),
+        );
+        assert!(sender_chat().matches(&anonymous_admin) && !sender_chat().matches(&text("x")));
+    }
+
+    #[test]
+    fn languages() {
+        assert!(language(["en"]).matches(&text("x")));
+        assert!(language(["EN-gb"]).matches(&text("x")));
+        assert!(
+            !language(["e"]).matches(&text("x")),
+            "a prefix ends at a '-'"
+        );
+        assert!(!language(["de", "en-US"]).matches(&text("x")));
+    }
+
+    #[test]
+    fn update_kinds_and_edits() {
+        let edit = update(
+            "edited_message",
+            json!({"id": ADA, "type": "private"}),
+            json!({"id": ADA, "is_bot": false, "first_name": "Ada"}),
+            json!({"text": "x", "edit_date": 2}),
+        );
+        assert!(edited().matches(&edit) && !edited().matches(&text("x")));
+        assert!(update_kind(UpdateType::EditedMessage).matches(&edit));
+        assert!(!update_kind(UpdateType::Message).matches(&edit));
+        assert!(update_kind(UpdateType::CallbackQuery).matches(&callback_query(false)));
+        // Message filters look at an edited message as well.
+        assert!(super::text().matches(&edit));
+        assert!(
+            super::text().matches(&callback_query(true)),
+            "the message under the button"
+        );
+        assert!(all().matches(&edit) && all().matches(&inline_query()));
+    }
+
+    #[test]
+    fn combinators() {
+        let (t, c) = (super::text(), command());
+        let (hello, start, dice) = (
+            text("hello"),
+            command_text("/start", 6),
+            message(json!({"dice": {"emoji": "🎲", "value": 1}})),
+        );
+        for (update, is_text, is_command) in [
+            (&hello, true, false),
+            (&start, true, true),
+            (&dice, false, false),
+        ] {
+            assert_eq!((&t & &c).matches(update), is_text && is_command);
+            assert_eq!((&t | &c).matches(update), is_text || is_command);
+            assert_eq!((!&c).matches(update), !is_command);
+            assert_eq!(
+                (t.clone() & !c.clone()).matches(update),
+                is_text && !is_command
+            );
+            assert_eq!(
+                (&t & !&c).matches(update),
+                (t.clone() & !&c).matches(update)
+            );
+            assert_eq!(
+                (!(t.clone() | c.clone())).matches(update),
+                !is_text && !is_command
+            );
+        }
+        let closure = Filter::new(|u| u.update_id == 1);
+        assert!(closure.matches(&hello) && !closure.matches(&callback_query(false)));
+        assert!(!Filter::new(|_| false).matches(&hello));
+    }
+
+    #[test]
+    fn debug_names_show_structure() {
+        let name = |f: Filter| format!("{f:?}");
+        assert_eq!(name(super::text() & !command()), "text & !command");
+        assert_eq!(
+            name(photo() | video() | document()),
+            "photo | video | document"
+        );
+        assert_eq!(
+            name((photo() | video()) & private()),
+            "(photo | video) & private"
+        );
+        assert_eq!(
+            name(photo() | (video() & private())),
+            "photo | (video & private)"
+        );
+        assert_eq!(name(!(photo() | video())), "!(photo | video)");
+        assert_eq!(name(!!photo()), "!!photo");
+        assert_eq!(name(Filter::new(|_| true)), "custom");
+        assert_eq!(
+            name(Filter::new(|_| true).named("admin") & groups()),
+            "admin & groups"
+        );
+        assert_eq!(name((photo() & video()).named("both")), "both");
+        assert_eq!(name(from_users([3, 1, 2])), "from_users([1, 2, 3])");
+        assert_eq!(
+            name(from_usernames(["@Bob", "ada"])),
+            r#"from_usernames(["ada", "bob"])"#
+        );
+        assert_eq!(
+            name(in_chats([ChatId::from(-5), ChatId::from("@G")])),
+            r#"in_chats([-5], ["g"])"#
+        );
+        assert_eq!(
+            name(document_mime_type("image/*")),
+            r#"document_mime_type("image/*")"#
+        );
+        assert_eq!(
+            name(update_kind(UpdateType::ChatMember)),
+            "update_kind(chat_member)"
+        );
+    }
+
+    #[test]
+    fn filters_are_send_sync_and_cheap_to_clone() {
+        fn send_sync<T: Send + Sync + Clone + 'static>(_: &T) {}
+        let f = super::text() & !command();
+        send_sync(&f);
+        let copy = f.clone();
+        assert!(Arc::ptr_eq(&f.test, &copy.test), "a clone shares the test");
+        let hello = text("hello");
+        let handle = std::thread::spawn(move || copy.matches(&hello));
+        assert!(handle.join().unwrap());
+    }
+}

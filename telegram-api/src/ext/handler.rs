@@ -1,0 +1,373 @@
+//! [`Handler`]: which updates a piece of code handles, and the code.
+
+use std::fmt;
+use std::sync::Arc;
+
+use regex::Regex;
+
+use super::context::{Captures, Context};
+use super::{BoxError, Command, Filter};
+use crate::{Update, UpdateKind, UpdateType};
+
+/// The code of a handler, with its error made uniform.
+pub(crate) type Callback = Arc<dyn Fn(&Context) -> Result<(), BoxError> + Send + Sync>;
+
+/// What a handler matched beyond the update itself.
+#[derive(Default)]
+pub(crate) struct Matched {
+    pub(crate) command: Option<Command>,
+    pub(crate) captures: Option<Captures>,
+}
+
+#[derive(Clone)]
+enum Kind {
+    /// A bot command in a new message, by lowercase name.
+    Command(Arc<[String]>),
+    /// A new message that passes a filter.
+    Message(Filter),
+    /// An update whose payload is of this type.
+    Type(UpdateType),
+    /// A callback query whose data matches the regex (any callback query without one).
+    CallbackQuery(Option<Regex>),
+    /// Any update the closure accepts.
+    Update(Arc<dyn Fn(&Update) -> bool + Send + Sync>),
+}
+
+/// A handler: which updates it takes, and the code that handles them.
+///
+/// Build one with a constructor per kind of update ([`Handler::command`], [`Handler::message`],
+/// [`Handler::callback_query`], ...) and register it with
+/// [`ApplicationBuilder::handler`](super::ApplicationBuilder::handler). The code is a closure or
+/// fn taking the [`Context`] and returning `Result<(), E>` for any error type `E` that converts
+/// into `Box<dyn Error + Send + Sync>` (so `?` works on this crate's errors, `std::io::Error`,
+/// strings, ...).
+///
+/// ```
+/// use telegram_api::ext::{Context, Handler, filters};
+/// fn start(ctx: &Context) -> Result<(), telegram_api::Error> {
+///     ctx.reply("Hello!").call()?;
+///     Ok(())
+/// }
+/// let handlers = [
+///     Handler::command("start", start),
+///     Handler::message(filters::Filter::new(|u| u.message().is_some()), |ctx: &Context| {
+///         ctx.reply("I got a message").call()?;
+///         Ok::<_, telegram_api::Error>(())
+///     }),
+/// ];
+/// # let _ = handlers;
+/// ```
+#[derive(Clone)]
+pub struct Handler {
+    kind: Kind,
+    filter: Option<Filter>,
+    pub(crate) callback: Callback,
+}
+
+fn wrap<F, E>(f: F) -> Callback
+where
+    F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+    E: Into<BoxError>,
+{
+    Arc::new(move |ctx: &Context| f(ctx).map_err(Into::into))
+}
+
+macro_rules! kind_handlers {
+    ($($(#[$doc:meta])* $name:ident => $ty:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name<F, E>(f: F) -> Handler
+            where
+                F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+                E: Into<BoxError>,
+            {
+                Handler::of_type(UpdateType::$ty, f)
+            }
+        )*
+    };
+}
+
+impl Handler {
+    fn new(kind: Kind, callback: Callback) -> Handler {
+        Handler {
+            kind,
+            filter: None,
+            callback,
+        }
+    }
+
+    /// The bot command `/name` (also `/name@this_bot`, not `/name@other_bot`) at the start of a
+    /// new message. Names compare case-insensitively, as Telegram treats commands; the arguments
+    /// are in [`Context::args`] and [`Context::command`].
+    pub fn command<F, E>(name: &str, f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::commands([name], f)
+    }
+
+    /// Any of these bot commands (see [`Handler::command`]).
+    pub fn commands<'a, F, E>(names: impl IntoIterator<Item = &'a str>, f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.trim_start_matches('/').to_lowercase())
+            .collect();
+        Handler::new(Kind::Command(names.into()), wrap(f))
+    }
+
+    /// A new message (the `message` update) that passes `filter`.
+    pub fn message<F, E>(filter: Filter, f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Message(filter), wrap(f))
+    }
+
+    /// Any callback query (a press on an inline keyboard button). Answer it with
+    /// [`Context::answer_callback`].
+    pub fn callback_query<F, E>(f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::CallbackQuery(None), wrap(f))
+    }
+
+    /// A callback query whose `data` matches `pattern` (anywhere, unless anchored with `^...$`);
+    /// the capture groups are in [`Context::captures`].
+    pub fn callback_data<F, E>(pattern: Regex, f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::CallbackQuery(Some(pattern)), wrap(f))
+    }
+
+    /// Any update that `predicate` accepts. Such a handler makes the application ask Telegram
+    /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](super::ApplicationBuilder::allowed_updates)).
+    pub fn update<P, F, E>(predicate: P, f: F) -> Handler
+    where
+        P: Fn(&Update) -> bool + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Update(Arc::new(predicate)), wrap(f))
+    }
+
+    /// Any update whose payload is of the type `kind` (the field of the update that is present).
+    pub fn of_type<F, E>(kind: UpdateType, f: F) -> Handler
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Type(kind), wrap(f))
+    }
+
+    kind_handlers! {
+        /// An edited message (`edited_message`).
+        edited_message => EditedMessage;
+        /// A new channel post (`channel_post`).
+        channel_post => ChannelPost;
+        /// An edited channel post (`edited_channel_post`).
+        edited_channel_post => EditedChannelPost;
+        /// An inline query (`inline_query`).
+        inline_query => InlineQuery;
+        /// An inline result chosen by a user (`chosen_inline_result`; needs inline feedback
+        /// enabled with @BotFather).
+        chosen_inline_result => ChosenInlineResult;
+        /// A change of the bot's own membership in a chat (`my_chat_member`).
+        my_chat_member => MyChatMember;
+        /// A change of another member's status in a chat where the bot is an administrator
+        /// (`chat_member`; Telegram sends these only when asked, which the application does).
+        chat_member => ChatMember;
+        /// A request to join a chat (`chat_join_request`).
+        chat_join_request => ChatJoinRequest;
+        /// A new poll state (`poll`).
+        poll => Poll;
+        /// A changed answer in a non-anonymous poll (`poll_answer`).
+        poll_answer => PollAnswer;
+        /// A pre-checkout query (`pre_checkout_query`).
+        pre_checkout_query => PreCheckoutQuery;
+        /// A shipping query (`shipping_query`).
+        shipping_query => ShippingQuery;
+        /// A changed reaction to a message (`message_reaction`).
+        message_reaction => MessageReaction;
+        /// Changed anonymous reaction counts on a message (`message_reaction_count`).
+        message_reaction_count => MessageReactionCount;
+        /// A new or changed connection to a business account (`business_connection`).
+        business_connection => BusinessConnection;
+        /// A new message in a connected business account (`business_message`).
+        business_message => BusinessMessage;
+        /// An edited message in a connected business account (`edited_business_message`).
+        edited_business_message => EditedBusinessMessage;
+        /// Messages deleted from a connected business account (`deleted_business_messages`).
+        deleted_business_messages => DeletedBusinessMessages;
+        /// A chat boost added or changed (`chat_boost`).
+        chat_boost => ChatBoost;
+        /// A chat boost removed (`removed_chat_boost`).
+        removed_chat_boost => RemovedChatBoost;
+        /// Paid media bought with a payload (`purchased_paid_media`).
+        purchased_paid_media => PurchasedPaidMedia;
+    }
+
+    /// Takes only the updates that also pass `filter` (on top of what the kind of handler
+    /// takes): `Handler::command("ban", ban).filter(filters::chat_type(...))`.
+    pub fn filter(mut self, filter: Filter) -> Handler {
+        self.filter = Some(match self.filter.take() {
+            Some(old) => old & filter,
+            None => filter,
+        });
+        self
+    }
+
+    /// The update types this handler can take (`None`: any).
+    pub(crate) fn update_types(&self) -> Option<Vec<UpdateType>> {
+        match &self.kind {
+            Kind::Command(_) | Kind::Message(_) => Some(vec![UpdateType::Message]),
+            Kind::CallbackQuery(_) => Some(vec![UpdateType::CallbackQuery]),
+            Kind::Type(t) => Some(vec![t.clone()]),
+            Kind::Update(_) => None,
+        }
+    }
+
+    /// Whether this handler takes `update`, and what it matched. `username` is the bot's
+    /// username (asked only for commands).
+    pub(crate) fn matches(
+        &self,
+        update: &Update,
+        username: &dyn Fn() -> Option<String>,
+    ) -> Option<Matched> {
+        let matched = match &self.kind {
+            Kind::Command(names) => {
+                let message = update.message()?;
+                let command = Command::parse(message)?;
+                if !names.iter().any(|n| command.is(n)) {
+                    return None;
+                }
+                if command.bot_username.is_some() && !command.is_for(username().as_deref()) {
+                    return None;
+                }
+                Matched {
+                    command: Some(command),
+                    captures: None,
+                }
+            }
+            Kind::Message(filter) => {
+                update.message()?;
+                if !filter.matches(update) {
+                    return None;
+                }
+                Matched::default()
+            }
+            Kind::Type(t) => {
+                if type_of(&update.kind).as_ref() != Some(t) {
+                    return None;
+                }
+                Matched::default()
+            }
+            Kind::CallbackQuery(pattern) => {
+                let query = update.callback_query()?;
+                match pattern {
+                    None => Matched::default(),
+                    Some(re) => {
+                        let data = query.data.as_deref()?;
+                        let caps = re.captures(data)?;
+                        Matched {
+                            command: None,
+                            captures: Some(Captures::new(re, &caps)),
+                        }
+                    }
+                }
+            }
+            Kind::Update(predicate) => {
+                if !predicate(update) {
+                    return None;
+                }
+                Matched::default()
+            }
+        };
+        if let Some(filter) = &self.filter
+            && !filter.matches(update)
+        {
+            return None;
+        }
+        Some(matched)
+    }
+}
+
+impl fmt::Debug for Handler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.kind {
+            Kind::Command(names) => format!("command {names:?}"),
+            Kind::Message(_) => "message".into(),
+            Kind::Type(t) => t.as_str().to_string(),
+            Kind::CallbackQuery(None) => "callback_query".into(),
+            Kind::CallbackQuery(Some(re)) => format!("callback_query {:?}", re.as_str()),
+            Kind::Update(_) => "update".into(),
+        };
+        f.debug_struct("Handler")
+            .field("kind", &kind)
+            .field("filtered", &self.filter.is_some())
+            .finish()
+    }
+}
+
+/// Every update type this version knows, in the documented order.
+pub(crate) const ALL_TYPES: &[UpdateType] = &[
+    UpdateType::Message,
+    UpdateType::EditedMessage,
+    UpdateType::ChannelPost,
+    UpdateType::EditedChannelPost,
+    UpdateType::BusinessConnection,
+    UpdateType::BusinessMessage,
+    UpdateType::EditedBusinessMessage,
+    UpdateType::DeletedBusinessMessages,
+    UpdateType::GuestMessage,
+    UpdateType::MessageReaction,
+    UpdateType::MessageReactionCount,
+    UpdateType::InlineQuery,
+    UpdateType::ChosenInlineResult,
+    UpdateType::CallbackQuery,
+    UpdateType::ShippingQuery,
+    UpdateType::PreCheckoutQuery,
+    UpdateType::PurchasedPaidMedia,
+    UpdateType::Poll,
+    UpdateType::PollAnswer,
+    UpdateType::MyChatMember,
+    UpdateType::ChatMember,
+    UpdateType::ChatJoinRequest,
+    UpdateType::ChatBoost,
+    UpdateType::RemovedChatBoost,
+    UpdateType::ManagedBot,
+    UpdateType::Subscription,
+    UpdateType::StoppedMessageGeneration,
+];
+
+/// The type of an update's payload.
+pub(crate) fn type_of(kind: &UpdateKind) -> Option<UpdateType> {
+    Some(match kind {
+        UpdateKind::Message(_) => UpdateType::Message,
+        UpdateKind::EditedMessage(_) => UpdateType::EditedMessage,
+        UpdateKind::ChannelPost(_) => UpdateType::ChannelPost,
+        UpdateKind::EditedChannelPost(_) => UpdateType::EditedChannelPost,
+        UpdateKind::BusinessMessage(_) => UpdateType::BusinessMessage,
+        UpdateKind::EditedBusinessMessage(_) => UpdateType::EditedBusinessMessage,
+        UpdateKind::InlineQuery(_) => UpdateType::InlineQuery,
+        UpdateKind::CallbackQuery(_) => UpdateType::CallbackQuery,
+        UpdateKind::Empty => return None,
+        other => {
+            let name = other.name()?;
+            ALL_TYPES
+                .iter()
+                .find(|t| t.as_str() == name)
+                .cloned()
+                .unwrap_or_else(|| UpdateType::Unknown(name.to_string()))
+        }
+    })
+}

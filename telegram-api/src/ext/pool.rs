@@ -1,0 +1,343 @@
+//! [`Pool`]: the ordered worker pool. One chat's updates run one at a time in the order they
+//! were submitted; other chats run in parallel.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use super::application::Inner;
+#[allow(unused_imports)]
+use crate::Update;
+
+/// What orders updates: one chat (or one user, for updates without a chat) at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    /// A chat id, or a user id for updates without a chat (a private chat's id is its user's).
+    Id(i64),
+    /// An update with neither, which waits for nothing: keyed by its own id.
+    Alone(i64),
+}
+
+fn key_of(update: &Update) -> Key {
+    match update
+        .effective_chat()
+        .map(|c| c.id)
+        .or_else(|| update.effective_user().map(|u| u.id))
+    {
+        Some(id) => Key::Id(id),
+        None => Key::Alone(update.update_id),
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// The pending updates of each key that is queued or running.
+    queues: HashMap<Key, VecDeque<Update>>,
+    /// Keys with pending updates and no update running.
+    ready: VecDeque<Key>,
+    /// Updates submitted and not started.
+    queued: usize,
+    /// Updates submitted and not finished.
+    outstanding: BTreeSet<i64>,
+    /// The highest update id submitted.
+    last_submitted: Option<i64>,
+    /// Stop taking updates out of the queue.
+    closed: bool,
+    /// Worker threads running.
+    alive: usize,
+    /// Workers waiting for work (signalling `work` without any costs a system call).
+    idle: usize,
+    /// Threads waiting on `progress`.
+    watchers: usize,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when an update is queued, or the pool closes.
+    work: Condvar,
+    /// Signalled when an update is taken out of the queue or finished.
+    progress: Condvar,
+    capacity: usize,
+}
+
+impl Shared {
+    /// Waits on `progress` for at most `wait` (without limit when `None`).
+    fn wait_progress<'a>(
+        &self,
+        mut state: MutexGuard<'a, State>,
+        wait: Option<Duration>,
+    ) -> MutexGuard<'a, State> {
+        state.watchers += 1;
+        let mut state = match wait {
+            None => self.progress.wait(state).unwrap_or_else(|e| e.into_inner()),
+            Some(wait) => {
+                self.progress
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+        };
+        state.watchers -= 1;
+        state
+    }
+
+    fn notify_progress(&self, state: &State) {
+        if state.watchers > 0 {
+            self.progress.notify_all();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Handlers run outside the lock, so a poisoned lock only means a panic in this module's
+        // own bookkeeping, which does not leave the state half-changed.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The ordered worker pool of an [`Application`](super::Application), for feeding it updates
+/// from your own source (the runners use it; [`Application::start_pool`](super::Application::start_pool)
+/// starts one).
+///
+/// - Updates of one chat (of one user, for updates without a chat) are handled one at a time,
+///   in the order submitted; other chats are handled in parallel by the workers.
+/// - At most the configured capacity of updates wait in the queue: [`submit`](Pool::submit)
+///   blocks while it is full.
+/// - [`confirmed_offset`](Pool::confirmed_offset) is the low-water mark: every update submitted
+///   below it has been handled (its handler returned, or failed and the error handler ran).
+pub struct Pool {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    pub(crate) fn start(inner: Arc<Inner>) -> std::io::Result<Pool> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            work: Condvar::new(),
+            progress: Condvar::new(),
+            capacity: inner.config.queue_capacity.max(1),
+        });
+        let mut threads = Vec::with_capacity(inner.config.workers);
+        for i in 0..inner.config.workers.max(1) {
+            let (shared, inner) = (shared.clone(), inner.clone());
+            shared.lock().alive += 1;
+            let spawned = thread::Builder::new()
+                .name(format!("telegram-worker-{i}"))
+                .stack_size(inner.config.stack_size)
+                .spawn({
+                    let shared = shared.clone();
+                    move || work(&shared, &inner)
+                });
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    shared.lock().alive -= 1;
+                    let pool = Pool { shared, threads };
+                    pool.close();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Pool { shared, threads })
+    }
+
+    /// Queues `update`, waiting while the queue is full. Updates must be submitted in
+    /// `update_id` order; an update whose id was already submitted is ignored.
+    pub fn submit(&self, update: Update) {
+        let _ = self.submit_timeout(update, None);
+    }
+
+    /// Queues `update`, waiting at most `wait` while the queue is full; gives the update back
+    /// when it could not be queued in time (or the pool is stopping).
+    pub fn try_submit(&self, update: Update, wait: Duration) -> Result<(), Update> {
+        self.submit_timeout(update, Some(wait))
+    }
+
+    fn submit_timeout(&self, update: Update, wait: Option<Duration>) -> Result<(), Update> {
+        let deadline = wait.map(|w| Instant::now() + w);
+        let mut state = self.shared.lock();
+        while state.queued >= self.shared.capacity && !state.closed {
+            match deadline {
+                None => state = self.shared.wait_progress(state, None),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(update);
+                    }
+                    state = self.shared.wait_progress(state, Some(deadline - now));
+                }
+            }
+        }
+        if state.closed {
+            return Err(update);
+        }
+        let id = update.update_id;
+        if state.last_submitted.is_some_and(|last| id <= last) {
+            return Ok(());
+        }
+        state.last_submitted = Some(id);
+        state.outstanding.insert(id);
+        state.queued += 1;
+        let key = key_of(&update);
+        match state.queues.get_mut(&key) {
+            Some(queue) => queue.push_back(update),
+            None => {
+                state.queues.insert(key, VecDeque::from([update]));
+                state.ready.push_back(key);
+                if state.idle > 0 {
+                    self.shared.work.notify_one();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The offset to confirm to Telegram: every update submitted with a lower id has been
+    /// handled. `None` before the first update.
+    pub fn confirmed_offset(&self) -> Option<i64> {
+        let state = self.shared.lock();
+        confirmed(&state)
+    }
+
+    /// How many updates are submitted and not yet handled (queued or running).
+    pub fn pending(&self) -> usize {
+        self.shared.lock().outstanding.len()
+    }
+
+    /// How many updates wait in the queue, not yet started.
+    pub fn queued(&self) -> usize {
+        self.shared.lock().queued
+    }
+
+    /// Waits at most `wait` for [`confirmed_offset`](Pool::confirmed_offset) to differ from
+    /// `from`, and returns it.
+    pub fn wait_progress(&self, from: Option<i64>, wait: Duration) -> Option<i64> {
+        let deadline = Instant::now() + wait;
+        let mut state = self.shared.lock();
+        loop {
+            let now = confirmed(&state);
+            if now != from {
+                return now;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return now;
+            }
+            state = self.shared.wait_progress(state, Some(left));
+        }
+    }
+
+    /// Waits at most `wait` until every submitted update was handled; whether they were.
+    pub fn wait_idle(&self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        let mut state = self.shared.lock();
+        while !state.outstanding.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self.shared.wait_progress(state, Some(left));
+        }
+        true
+    }
+
+    /// Stops the pool: handles what is queued and running for at most `deadline`, then stops
+    /// the workers. Updates still running then are left to finish on their own (they stay
+    /// unconfirmed); queued ones are dropped. Returns the final
+    /// [`confirmed_offset`](Pool::confirmed_offset).
+    pub fn shutdown(mut self, deadline: Duration) -> Option<i64> {
+        self.wait_idle(deadline);
+        self.close();
+        let offset = self.confirmed_offset();
+        // Join the workers that are done; a handler still running keeps its thread.
+        let mut state = self.shared.lock();
+        let until = Instant::now() + Duration::from_millis(100);
+        while state.alive > 0 && Instant::now() < until {
+            state = self
+                .shared
+                .wait_progress(state, Some(Duration::from_millis(10)));
+        }
+        let all_done = state.alive == 0;
+        drop(state);
+        if all_done {
+            for t in self.threads.drain(..) {
+                let _ = t.join();
+            }
+        }
+        offset
+    }
+
+    fn close(&self) {
+        let mut state = self.shared.lock();
+        state.closed = true;
+        self.shared.work.notify_all();
+        self.shared.progress.notify_all();
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.lock();
+        f.debug_struct("Pool")
+            .field("workers", &self.threads.len())
+            .field("capacity", &self.shared.capacity)
+            .field("queued", &state.queued)
+            .field("pending", &state.outstanding.len())
+            .field("confirmed_offset", &confirmed(&state))
+            .finish()
+    }
+}
+
+fn confirmed(state: &State) -> Option<i64> {
+    match state.outstanding.first() {
+        Some(&first) => Some(first),
+        None => state.last_submitted.map(|last| last + 1),
+    }
+}
+
+/// A worker: takes the next ready chat's first update, handles it, puts the chat back.
+fn work(shared: &Shared, inner: &Inner) {
+    let mut state = shared.lock();
+    loop {
+        if state.closed {
+            break;
+        }
+        let Some(key) = state.ready.pop_front() else {
+            state.idle += 1;
+            state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.idle -= 1;
+            continue;
+        };
+        let Some(update) = state.queues.get_mut(&key).and_then(VecDeque::pop_front) else {
+            state.queues.remove(&key);
+            continue;
+        };
+        state.queued -= 1;
+        shared.notify_progress(&state);
+        drop(state);
+
+        let id = update.update_id;
+        inner.dispatch(update);
+
+        state = shared.lock();
+        state.outstanding.remove(&id);
+        match state.queues.get(&key) {
+            // This worker takes the next ready key itself, so no other needs waking.
+            Some(queue) if !queue.is_empty() => state.ready.push_back(key),
+            _ => {
+                state.queues.remove(&key);
+            }
+        }
+        shared.notify_progress(&state);
+    }
+    state.alive -= 1;
+    shared.notify_progress(&state);
+}

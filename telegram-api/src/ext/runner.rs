@@ -1,0 +1,298 @@
+//! The runners: [`Application::run_polling`], and the stop conditions shared with the webhook
+//! runner (a stop handle, Ctrl-C and SIGTERM).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::application::{Application, Inner};
+use crate::{Error, Update};
+
+/// Why a runner returned with an error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Telegram refused a request for good (an invalid token, a webhook set while polling,
+    /// another poller running, ...).
+    Api(Error),
+    /// The webhook server could not listen, or a thread could not be started.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Api(e) => write!(f, "{e}"),
+            RunError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Api(e) => Some(e),
+            RunError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<Error> for RunError {
+    fn from(e: Error) -> Self {
+        RunError::Api(e)
+    }
+}
+
+impl From<std::io::Error> for RunError {
+    fn from(e: std::io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+/// How often waiting loops look at the stop conditions.
+pub(crate) const TICK: Duration = Duration::from_millis(50);
+
+/// While updates are in flight, `getUpdates` (whose offset cannot pass them without confirming
+/// them) is repeated at most this often unless one finishes earlier.
+const BUSY_POLL: Duration = Duration::from_millis(100);
+
+/// The stop handle and, while a runner runs, SIGINT and SIGTERM.
+pub(crate) struct Stop {
+    inner: Arc<Inner>,
+    signalled: Arc<AtomicBool>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Stop {
+    pub(crate) fn new(inner: &Arc<Inner>) -> Stop {
+        let signalled = Arc::new(AtomicBool::new(false));
+        let mut ids = Vec::new();
+        if inner.config.handle_signals {
+            for signal in SIGNALS {
+                // A second signal, once the first asked to stop, ends the process at once.
+                if let Ok(id) = signal_hook::flag::register_conditional_shutdown(
+                    signal,
+                    128 + signal,
+                    signalled.clone(),
+                ) {
+                    ids.push(id);
+                }
+                if let Ok(id) = signal_hook::flag::register(signal, signalled.clone()) {
+                    ids.push(id);
+                }
+            }
+        }
+        Stop {
+            inner: inner.clone(),
+            signalled,
+            ids,
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        if self.signalled.load(Ordering::SeqCst) {
+            self.inner.stop.stop();
+        }
+        self.inner.stop.is_stopped()
+    }
+
+    /// Sleeps `wait`, waking early when stopped.
+    pub(crate) fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        while !self.is_stopped() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            thread::sleep(left.min(TICK));
+        }
+    }
+}
+
+/// The signals that stop a runner.
+const SIGNALS: [i32; 2] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        if self.ids.is_empty() {
+            return;
+        }
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+        // Unregistering does not give the signals their default action back; ending the
+        // process on them is the closest to it.
+        for signal in SIGNALS {
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                signal,
+                128 + signal,
+                Arc::new(AtomicBool::new(true)),
+            );
+        }
+    }
+}
+
+struct Fetch {
+    offset: Option<i64>,
+    timeout: u32,
+}
+
+impl Application {
+    /// Receives updates by long polling and handles them until stopped (the
+    /// [`stop_handle`](Application::stop_handle), Ctrl-C or SIGTERM), or until Telegram
+    /// refuses `getUpdates` for good.
+    ///
+    /// - Updates go to the ordered worker pool: one chat at a time in order, chats in parallel.
+    /// - **Nothing is lost on a crash.** An update is confirmed to Telegram (by the offset of
+    ///   a later `getUpdates`) only once it and every earlier update have been handled: after
+    ///   a crash or `kill -9`, the next run gets again exactly the updates that were not done.
+    ///   The price: while an update is in flight, `getUpdates` keeps asking from it (Telegram
+    ///   returns at most 100 updates from the offset), so a handler that takes very long holds
+    ///   back updates more than 100 behind it.
+    /// - Connection failures, 5xx answers and flood control are retried with backoff.
+    /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
+    ///   stays unconfirmed), the handlers in flight get the
+    ///   [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish, the handled
+    ///   updates are confirmed, and the call returns.
+    ///
+    /// The update types asked for are [`allowed_updates`](Application::allowed_updates).
+    pub fn run_polling(&self) -> Result<(), RunError> {
+        let stop = Stop::new(&self.inner);
+        if stop.is_stopped() {
+            return Ok(());
+        }
+        let inner = &self.inner;
+        let pool = self.start_pool()?;
+        let allowed = self.allowed_updates();
+
+        // The fetching thread: a long poll can be abandoned when stopping.
+        let (request_tx, request_rx) = mpsc::channel::<Fetch>();
+        let (result_tx, result_rx) = mpsc::channel::<Result<Vec<Update>, Error>>();
+        {
+            let bot = inner.bot.clone();
+            let limit = inner.config.poll_limit;
+            let allowed = allowed.clone();
+            thread::Builder::new()
+                .name("telegram-poll".into())
+                .stack_size(inner.config.stack_size)
+                .spawn(move || {
+                    for fetch in request_rx {
+                        let mut call = bot
+                            .get_updates()
+                            .timeout(i64::from(fetch.timeout))
+                            .allowed_updates(allowed.clone());
+                        if let Some(offset) = fetch.offset {
+                            call = call.offset(offset);
+                        }
+                        if let Some(limit) = limit {
+                            call = call.limit(i64::from(limit));
+                        }
+                        if result_tx.send(call.call()).is_err() {
+                            break;
+                        }
+                    }
+                })?;
+        }
+
+        let mut result = Ok(());
+        let mut failures = 0u32;
+        // The offset the last request sent (what Telegram has been told is confirmed).
+        let mut sent: Option<i64> = None;
+        // The highest update id handed to the pool.
+        let mut last: Option<i64> = None;
+        'run: loop {
+            if stop.is_stopped() {
+                break;
+            }
+            let offset = pool.confirmed_offset();
+            let busy = pool.pending() > 0;
+            let timeout = if busy { 0 } else { inner.config.poll_timeout };
+            if request_tx.send(Fetch { offset, timeout }).is_err() {
+                break;
+            }
+            sent = offset.or(sent);
+            let fetched = loop {
+                match result_rx.recv_timeout(TICK) {
+                    Ok(r) => break r,
+                    Err(mpsc::RecvTimeoutError::Timeout) if stop.is_stopped() => break 'run,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break 'run,
+                }
+            };
+            match fetched {
+                Ok(batch) => {
+                    failures = 0;
+                    let mut new = 0;
+                    for update in batch {
+                        // Updates still in flight come back until confirmed; skip them.
+                        if last.is_some_and(|l| update.update_id <= l) {
+                            continue;
+                        }
+                        last = Some(update.update_id);
+                        let mut update = update;
+                        loop {
+                            match pool.try_submit(update, TICK) {
+                                Ok(()) => break,
+                                Err(back) if stop.is_stopped() => {
+                                    drop(back);
+                                    break 'run;
+                                }
+                                Err(back) => update = back,
+                            }
+                        }
+                        new += 1;
+                    }
+                    if new == 0 && pool.pending() > 0 {
+                        // Only updates in flight came back: wait for one to finish.
+                        let deadline = Instant::now() + BUSY_POLL;
+                        while !stop.is_stopped() && Instant::now() < deadline {
+                            if pool.wait_progress(offset, TICK.min(BUSY_POLL)) != offset {
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) if e.is_transient() => {
+                    failures += 1;
+                    let wait = e.retry_after().unwrap_or_else(|| backoff(failures));
+                    stop.pause(wait);
+                }
+                Err(e) => {
+                    result = Err(RunError::Api(e));
+                    break;
+                }
+            }
+        }
+        drop(request_tx);
+        let offset = pool.shutdown(inner.config.stop_timeout);
+        // Confirm what was handled since the last request.
+        if let Some(offset) = offset
+            && sent.is_none_or(|s| offset > s)
+        {
+            let confirmed = inner
+                .bot
+                .get_updates()
+                .offset(offset)
+                .limit(1)
+                .timeout(0)
+                .call();
+            if let (Err(e), Ok(())) = (confirmed, &result)
+                && !e.is_transient()
+            {
+                result = Err(RunError::Api(e));
+            }
+        }
+        result
+    }
+}
+
+/// The wait after `failures` transient failures in a row: 250 ms doubled each time, at most
+/// 30 s.
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_millis(250);
+    base.saturating_mul(1 << failures.saturating_sub(1).min(7))
+        .min(Duration::from_secs(30))
+}

@@ -1,0 +1,291 @@
+//! Running the `telegram_api::ext` examples offline, so that their own code stays a bot.
+//!
+//! An example builds its [`Application`] from a [`Bot`] and calls [`polling`] (or [`webhook`])
+//! with it: with `TELEGRAM_BOT_TOKEN` set, the application runs live; without, it runs against
+//! the example's fixture under `tests/fixtures/`:
+//!
+//! - the updates of the fixture's `getUpdates` exchanges are served the way Telegram serves
+//!   them, by offset: the ext poller decides how often it asks (it asks again while updates
+//!   are in flight, and confirms only what was handled), so these requests are not compared one
+//!   by one; every `getUpdates` must ask for the `allowed_updates` of the fixture's first one;
+//! - every other request (what the handlers send) is checked in order against the fixture's
+//!   other exchanges by the [`Replay`] server;
+//! - once every update was confirmed and every exchange used, the application is stopped.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use telegram_api::Bot;
+use telegram_api::ext::{Application, RunError, Webhook};
+
+use crate::http::{Reply, Request, Server};
+use crate::replay::{Fixture, PLACEHOLDER_TOKEN, Replay};
+
+/// How long an offline run may take before it is stopped as stuck.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Runs the application `build` makes: live by long polling with `TELEGRAM_BOT_TOKEN` (and
+/// `TELEGRAM_API_URL` when set), else offline on `fixture` (a path under `tests/fixtures/`).
+pub fn polling(fixture: &str, build: impl FnOnce(Bot) -> Application) -> Result<(), RunError> {
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            build(bot).run_polling()
+        }
+        Err(_) => {
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline."
+            );
+            let offline = Offline::polling(fixture);
+            let app = build(offline.bot());
+            offline.run_polling(&app)?;
+            offline.finish();
+            Ok(())
+        }
+    }
+}
+
+/// Runs the application `build` makes on a webhook: live with `TELEGRAM_BOT_TOKEN`, on the
+/// webhook `live` describes; else offline on `fixture`, posting `posts` (update bodies, as
+/// Telegram would) to a local server.
+pub fn webhook(
+    fixture: &str,
+    posts: &[&str],
+    build: impl FnOnce(Bot) -> Application,
+    live: impl FnOnce() -> Result<Webhook, RunError>,
+) -> Result<(), RunError> {
+    match Bot::from_env() {
+        Ok(bot) => build(bot).run_webhook(live()?),
+        Err(_) => {
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline."
+            );
+            let offline = Offline::webhook(fixture);
+            let app = build(offline.bot());
+            for (post, status) in posts.iter().zip(offline.run_webhook(&app, posts)?) {
+                let id = serde_json::from_str::<Value>(post)
+                    .ok()
+                    .map(|u| u["update_id"].clone());
+                println!(
+                    "Telegram posted update {}: answered {status}",
+                    id.unwrap_or_default()
+                );
+            }
+            offline.finish();
+            Ok(())
+        }
+    }
+}
+
+/// The secret token of offline webhook runs.
+pub const OFFLINE_SECRET: &str = "offline-secret_0123";
+
+/// An example's fixture served offline: updates by offset, the other exchanges in order.
+pub struct Offline {
+    replay: Replay,
+    feed: Option<Feed>,
+}
+
+/// The `getUpdates` side of an offline run.
+struct Feed {
+    server: Server,
+    /// The highest `update_id` served.
+    last_id: i64,
+    /// The highest offset asked with.
+    confirmed: Arc<AtomicI64>,
+    /// Problems seen on `getUpdates` requests.
+    problems: Arc<Mutex<Vec<String>>>,
+}
+
+impl Offline {
+    /// Serves `fixture` for [`run_polling`](Offline::run_polling).
+    pub fn polling(fixture: &str) -> Offline {
+        let mut fixture = Fixture::load(fixture);
+        let (polls, rest): (Vec<_>, Vec<_>) = fixture
+            .exchanges
+            .drain(..)
+            .partition(|e| e.request.method.as_deref() == Some("getUpdates"));
+        fixture.exchanges = rest;
+        let allowed = polls
+            .first()
+            .and_then(|p| p.request.json.as_ref())
+            .and_then(|j| j.get("allowed_updates").cloned());
+        let mut updates: Vec<Value> = polls
+            .iter()
+            .filter_map(|p| p.response.body_json())
+            .flat_map(|body| body["result"].as_array().cloned().unwrap_or_default())
+            .collect();
+        updates.sort_by_key(|u| u["update_id"].as_i64());
+        updates.dedup_by_key(|u| u["update_id"].as_i64());
+        let last_id = updates
+            .last()
+            .and_then(|u| u["update_id"].as_i64())
+            .unwrap_or(0);
+
+        let replay = Replay::serve(fixture);
+        let confirmed = Arc::new(AtomicI64::new(0));
+        let problems = Arc::new(Mutex::new(Vec::new()));
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let upstream = replay.url();
+        let server = {
+            let (confirmed, problems) = (confirmed.clone(), problems.clone());
+            Server::start(move |request| {
+                if request.api_method() != "getUpdates" {
+                    return forward(&agent, &upstream, request);
+                }
+                let params = request.json();
+                if params.get("allowed_updates") != allowed.as_ref() {
+                    problems.lock().unwrap().push(format!(
+                        "getUpdates asked for allowed_updates {}, the fixture for {}",
+                        params.get("allowed_updates").unwrap_or(&Value::Null),
+                        allowed.as_ref().unwrap_or(&Value::Null)
+                    ));
+                }
+                let offset = params["offset"].as_i64().unwrap_or(0);
+                confirmed.fetch_max(offset, Ordering::SeqCst);
+                let limit = params["limit"].as_u64().unwrap_or(100) as usize;
+                let batch: Vec<&Value> = updates
+                    .iter()
+                    .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+                    .take(limit)
+                    .collect();
+                if batch.is_empty() && params["timeout"].as_u64().unwrap_or(0) > 0 {
+                    // A long poll with nothing to deliver: wait a little, as Telegram would.
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Reply::ok(&serde_json::to_string(&batch).unwrap())
+            })
+        };
+        Offline {
+            replay,
+            feed: Some(Feed {
+                server,
+                last_id,
+                confirmed,
+                problems,
+            }),
+        }
+    }
+
+    /// Serves `fixture` for [`run_webhook`](Offline::run_webhook).
+    pub fn webhook(fixture: &str) -> Offline {
+        Offline {
+            replay: Replay::serve(Fixture::load(fixture)),
+            feed: None,
+        }
+    }
+
+    /// A bot talking to the offline servers.
+    pub fn bot(&self) -> Bot {
+        match &self.feed {
+            Some(feed) => Bot::new(PLACEHOLDER_TOKEN).with_api_url(feed.server.url()),
+            None => self.replay.bot(),
+        }
+    }
+
+    /// The replay server answering the handlers' requests.
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+
+    /// Whether every recorded exchange has had its request.
+    fn exchanges_used(&self) -> bool {
+        self.replay.requests().len() >= self.replay.fixture().exchanges.len()
+    }
+
+    /// Runs `app` by long polling until every update was confirmed and every exchange used.
+    pub fn run_polling(&self, app: &Application) -> Result<(), RunError> {
+        let feed = self.feed.as_ref().expect("an Offline::polling fixture");
+        let stop = app.stop_handle();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let start = Instant::now();
+                while start.elapsed() < DEADLINE
+                    && !(feed.confirmed.load(Ordering::SeqCst) > feed.last_id
+                        && self.exchanges_used())
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                stop.stop();
+            });
+            app.run_polling()
+        })
+    }
+
+    /// Runs `app` on a local webhook, posts `posts` to it with the right secret token, and
+    /// stops it once every exchange was used. Returns the status each post got.
+    pub fn run_webhook(&self, app: &Application, posts: &[&str]) -> Result<Vec<u16>, RunError> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        let webhook = Webhook::from_listener(listener).secret_token(OFFLINE_SECRET);
+        let stop = app.stop_handle();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        std::thread::scope(|s| {
+            let poster = s.spawn(|| {
+                let statuses: Vec<u16> = posts
+                    .iter()
+                    .map(|body| {
+                        agent
+                            .post(&url)
+                            .header("Content-Type", "application/json")
+                            .header("X-Telegram-Bot-Api-Secret-Token", OFFLINE_SECRET)
+                            .send(body.as_bytes())
+                            .map_or(0, |r| r.status().as_u16())
+                    })
+                    .collect();
+                let start = Instant::now();
+                while start.elapsed() < DEADLINE && !self.exchanges_used() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                stop.stop();
+                statuses
+            });
+            let run = app.run_webhook(webhook);
+            let statuses = poster.join().expect("the poster thread");
+            run.map(|()| statuses)
+        })
+    }
+
+    /// Ends the run: panics with a report when a request differed from the fixture, an
+    /// exchange was not used, or an update was not confirmed.
+    pub fn finish(self) {
+        if let Some(feed) = &self.feed {
+            let problems = feed.problems.lock().unwrap();
+            assert!(problems.is_empty(), "{}", problems.join("\n"));
+            let confirmed = feed.confirmed.load(Ordering::SeqCst);
+            assert!(
+                confirmed > feed.last_id,
+                "updates up to {} were served, only those before {confirmed} confirmed",
+                feed.last_id
+            );
+        }
+        self.replay.finish();
+    }
+}
+
+/// Sends `request` on to the replay server at `upstream` and returns its answer.
+fn forward(agent: &ureq::Agent, upstream: &str, request: &Request) -> Reply {
+    let mut call = agent.post(format!("{upstream}{}", request.path));
+    if let Some(content_type) = request.header("content-type") {
+        call = call.header("Content-Type", content_type);
+    }
+    match call.send(&request.body[..]) {
+        Ok(mut response) => Reply::Respond {
+            status: response.status().as_u16(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: response.body_mut().read_to_vec().unwrap_or_default(),
+        },
+        Err(e) => Reply::json(
+            502,
+            format!(r#"{{"ok":false,"error_code":502,"description":"{e}"}}"#),
+        ),
+    }
+}

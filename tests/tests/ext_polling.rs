@@ -1,0 +1,386 @@
+//! `telegram_api::ext` receiving by long polling from a loopback fake Bot API server whose
+//! `getUpdates` honours `offset` as Telegram does (an offset confirms every update below it,
+//! for good): delivery, confirmation only after handling, stopping, and a SIGKILL mid-stream.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use telegram_api::Bot;
+use telegram_api::ext::{Application, Context, Handler};
+use telegram_api_tests::http::{Reply, Server};
+
+/// The fake Bot API: `updates` (JSON, in id order) wait to be confirmed.
+struct FakeApi {
+    server: Server,
+    /// The highest offset any `getUpdates` sent.
+    confirmed: Arc<AtomicI64>,
+}
+
+fn message_update(id: i64, chat: i64, seq: usize) -> String {
+    format!(
+        r#"{{"update_id": {id}, "message": {{"message_id": {seq}, "date": 1700000000, "chat": {{"id": {chat}, "type": "private", "first_name": "U"}}, "from": {{"id": {chat}, "is_bot": false, "first_name": "U"}}, "text": "{seq}"}}}}"#
+    )
+}
+
+impl FakeApi {
+    fn start(updates: Vec<(i64, String)>) -> FakeApi {
+        let confirmed = Arc::new(AtomicI64::new(0));
+        let updates = Arc::new(Mutex::new(updates));
+        let server = {
+            let confirmed = confirmed.clone();
+            Server::start(move |req| match req.api_method() {
+                "getUpdates" => {
+                    let params = req.json();
+                    let offset = params["offset"].as_i64().unwrap_or(0);
+                    let limit = params["limit"].as_u64().unwrap_or(100) as usize;
+                    let timeout = params["timeout"].as_u64().unwrap_or(0);
+                    confirmed.fetch_max(offset, Ordering::SeqCst);
+                    let until = Instant::now() + Duration::from_secs(timeout);
+                    loop {
+                        let batch: Vec<String> = {
+                            let mut all = updates.lock().unwrap();
+                            all.retain(|(id, _)| *id >= offset);
+                            all.iter().take(limit).map(|(_, u)| u.clone()).collect()
+                        };
+                        if !batch.is_empty() || Instant::now() >= until {
+                            return Reply::ok(&format!("[{}]", batch.join(",")));
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+                "getMe" => Reply::ok(
+                    r#"{"id": 42, "is_bot": true, "first_name": "B", "username": "b_bot"}"#,
+                ),
+                m => panic!("unexpected method {m}"),
+            })
+        };
+        FakeApi { server, confirmed }
+    }
+}
+
+#[test]
+fn polling_handles_everything_once_in_order_and_confirms_it() {
+    let mut updates = Vec::new();
+    for i in 0..90 {
+        let id = 1000 + i;
+        updates.push((id, message_update(id, 1 + i % 3, i as usize / 3)));
+    }
+    let api = FakeApi::start(updates);
+    let seen: Arc<Mutex<HashMap<i64, Vec<i64>>>> = Arc::default();
+    let app = {
+        let seen = seen.clone();
+        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
+            .workers(4)
+            .poll_limit(20)
+            .poll_timeout(1)
+            .handle_signals(false)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    std::thread::sleep(Duration::from_millis(ctx.update().update_id as u64 % 4));
+                    let chat = ctx.effective_chat().unwrap().id;
+                    seen.lock()
+                        .unwrap()
+                        .entry(chat)
+                        .or_default()
+                        .push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.lock().unwrap().values().map(Vec::len).sum::<usize>() < 90 {
+        assert!(Instant::now() < deadline, "not all updates were handled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    let seen = seen.lock().unwrap();
+    for chat in 1..=3 {
+        let want: Vec<i64> = (0..90)
+            .filter(|i| 1 + i % 3 == chat)
+            .map(|i| 1000 + i)
+            .collect();
+        assert_eq!(seen[&chat], want, "chat {chat}");
+    }
+    // Everything handled was confirmed when stopping.
+    assert_eq!(api.confirmed.load(Ordering::SeqCst), 1090);
+}
+
+#[test]
+fn an_update_is_confirmed_only_after_it_was_handled() {
+    let updates = (1..=6).map(|id| (id, message_update(id, id, 1))).collect();
+    let api = FakeApi::start(updates);
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let done = Arc::new(AtomicI64::new(0));
+    let app = {
+        let done = done.clone();
+        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
+            .workers(4)
+            .poll_timeout(1)
+            .handle_signals(false)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    if ctx.update().update_id == 3 {
+                        // Update 3 waits until the test lets it go.
+                        release_rx.lock().unwrap().recv().unwrap();
+                    }
+                    done.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while done.load(Ordering::SeqCst) < 5 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // 1, 2, 4, 5, 6 are done, 3 is not: nothing from 3 on may be confirmed.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(api.confirmed.load(Ordering::SeqCst), 3);
+    release_tx.send(()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while api.confirmed.load(Ordering::SeqCst) != 7 {
+        assert!(
+            Instant::now() < deadline,
+            "the handled updates were not confirmed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+}
+
+#[test]
+fn stop_during_a_long_poll_returns_promptly() {
+    let api = FakeApi::start(Vec::new());
+    let app = Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
+        .poll_timeout(30)
+        .handle_signals(false)
+        .handler(Handler::update(
+            |_| true,
+            |_: &Context| Ok::<_, std::io::Error>(()),
+        ))
+        .build();
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+}
+
+#[test]
+fn a_fatal_error_ends_polling_with_it() {
+    let server = Server::start(|_| {
+        Reply::json(
+            401,
+            r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+        )
+    });
+    let app = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+        .handle_signals(false)
+        .build();
+    let e = app.run_polling().unwrap_err();
+    assert!(e.to_string().contains("Unauthorized"), "{e}");
+}
+
+fn read_ids(path: &std::path::Path) -> Vec<i64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
+    const TOTAL: i64 = 300;
+    const LIMIT: i64 = 10; // the bot's poll_limit
+    let updates = (1..=TOTAL)
+        .map(|id| (id, message_update(id, 1 + id % 10, id as usize)))
+        .collect();
+    let api = FakeApi::start(updates);
+    let dir = std::env::temp_dir().join(format!("ext-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log1, log2) = (dir.join("run1"), dir.join("run2"));
+    let _ = std::fs::remove_file(&log1);
+    let _ = std::fs::remove_file(&log2);
+    let spawn = |log: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ext_crash_bot"))
+            .env("TELEGRAM_API_URL", api.server.url())
+            .env("EXT_CRASH_LOG", log)
+            .spawn()
+            .expect("start the bot")
+    };
+
+    let mut child = spawn(&log1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while read_ids(&log1).len() < 100 {
+        assert!(
+            Instant::now() < deadline,
+            "the first run handled too little"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let confirmed = api.confirmed.load(Ordering::SeqCst);
+    let run1: BTreeSet<i64> = read_ids(&log1).into_iter().collect();
+    assert!(confirmed > 1 && confirmed <= TOTAL, "{confirmed}");
+    // Confirmed means handled: every update below the offset Telegram got was handled.
+    for id in 1..confirmed {
+        assert!(
+            run1.contains(&id),
+            "update {id} was confirmed but never handled"
+        );
+    }
+
+    let mut child = spawn(&log2);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let run2: BTreeSet<i64> = read_ids(&log2).into_iter().collect();
+        if (1..=TOTAL).all(|id| run1.contains(&id) || run2.contains(&id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second run did not handle the rest"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run2: Vec<i64> = read_ids(&log2);
+    let run2_set: BTreeSet<i64> = run2.iter().copied().collect();
+    assert_eq!(
+        run2.len(),
+        run2_set.len(),
+        "an update was handled twice in one run"
+    );
+    let again: Vec<i64> = run1.intersection(&run2_set).copied().collect();
+    // Only updates handled after the last confirmation, within the one window of updates
+    // fetched then, came again.
+    for id in &again {
+        assert!(
+            (confirmed..confirmed + LIMIT).contains(id),
+            "update {id} delivered again, confirmed offset was {confirmed}"
+        );
+    }
+    assert!(run2_set.iter().all(|id| *id >= confirmed));
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "killed after {} handled, offset {confirmed}; {} handled again",
+        run1.len(),
+        again.len()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_gracefully_and_confirms_what_was_handled() {
+    let updates = (1..=300)
+        .map(|id| (id, message_update(id, 1 + id % 10, id as usize)))
+        .collect();
+    let api = FakeApi::start(updates);
+    let log = std::env::temp_dir().join(format!("ext-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ext_crash_bot"))
+        .env("TELEGRAM_API_URL", api.server.url())
+        .env("EXT_CRASH_LOG", &log)
+        .spawn()
+        .expect("start the bot");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while read_ids(&log).len() < 50 {
+        assert!(Instant::now() < deadline, "the bot handled too little");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not stop the bot");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status}");
+    let handled: BTreeSet<i64> = read_ids(&log).into_iter().collect();
+    let confirmed = api.confirmed.load(Ordering::SeqCst);
+    let _ = std::fs::remove_file(&log);
+    // Stopping finished the handlers in flight and confirmed exactly what was handled.
+    assert_eq!(handled, (1..confirmed).collect::<BTreeSet<i64>>());
+}
+
+#[test]
+fn an_update_that_does_not_decode_reaches_the_error_handler() {
+    let good = message_update(2, 7, 1);
+    let server = Server::start(move |req| match req.api_method() {
+        "getUpdates" if req.json()["offset"].as_i64().unwrap_or(0) <= 1 => Reply::ok(&format!(
+            r#"[{{"update_id": 1, "message": {{"message_id": 1, "date": 1, "chat": "not a chat"}}}}, {good}]"#
+        )),
+        "getUpdates" => {
+            std::thread::sleep(Duration::from_millis(50));
+            Reply::ok("[]")
+        }
+        m => panic!("unexpected {m}"),
+    });
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let (errors, handled) = (errors.clone(), handled.clone());
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .handler(Handler::message(
+                telegram_api::ext::Filter::new(|_| true),
+                move |ctx: &Context| {
+                    handled.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .error_handler(move |ctx, e| {
+                errors
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {e}", ctx.update().update_id));
+            })
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handled.lock().unwrap().is_empty() || errors.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert_eq!(*handled.lock().unwrap(), [2]);
+    let errors = errors.lock().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("1 undecodable update: message:"),
+        "{}",
+        errors[0]
+    );
+}

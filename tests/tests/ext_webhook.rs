@@ -1,0 +1,146 @@
+//! `Application::run_webhook`: setWebhook with the secret and the allowed updates, 200 and the
+//! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use telegram_api::Bot;
+use telegram_api::ext::{Application, Context, Handler, Webhook};
+use telegram_api_tests::http::{Reply, Server};
+
+/// POSTs `body` to `addr` at `path` and returns the status code.
+fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let secret = secret.map_or(String::new(), |s| {
+        format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")
+    });
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{secret}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
+#[test]
+fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
+    let api = Server::start(|req| match req.api_method() {
+        "setWebhook" => Reply::ok("true"),
+        m => panic!("unexpected {m}"),
+    });
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url(api.url()))
+            .handle_signals(false)
+            .handler(Handler::callback_query(move |ctx: &Context| {
+                handled.lock().unwrap().push(ctx.update().update_id);
+                Ok::<_, std::io::Error>(())
+            }))
+            .handler(Handler::chat_member(|_: &Context| {
+                Ok::<_, std::io::Error>(())
+            }))
+            .build()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || {
+        app.run_webhook(
+            Webhook::from_listener(listener)
+                .url("https://bot.example.com/hook")
+                .path("/hook")
+                .secret_token("s3cr3t")
+                .drop_pending_updates(true),
+        )
+    });
+    // setWebhook comes first.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while api.requests().is_empty() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let set = api.requests()[0].json();
+    assert_eq!(set["url"], "https://bot.example.com/hook");
+    assert_eq!(set["secret_token"], "s3cr3t");
+    assert_eq!(set["drop_pending_updates"], true);
+    assert_eq!(
+        set["allowed_updates"],
+        serde_json::json!(["callback_query", "chat_member"])
+    );
+
+    let update = |id: i64| {
+        format!(
+            r#"{{"update_id": {id}, "callback_query": {{"id": "c{id}", "from": {{"id": 5, "is_bot": false, "first_name": "A"}}, "chat_instance": "i", "data": "d"}}}}"#
+        )
+    };
+    // Wait for the server to accept.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut status = 0;
+    while status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the webhook server never answered"
+        );
+        status = std::panic::catch_unwind(|| post(addr, "/hook", Some("s3cr3t"), &update(1)))
+            .unwrap_or(0);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(post(addr, "/hook", Some("wrong"), &update(2)), 403);
+    assert_eq!(post(addr, "/hook", None, &update(3)), 403);
+    assert_eq!(post(addr, "/hook", Some("s3cr3t"), "<html>oops"), 400);
+    assert_eq!(
+        post(addr, "/hook", Some("s3cr3t"), r#"{"update_id": "x"}"#),
+        400
+    );
+    assert_eq!(post(addr, "/elsewhere", Some("s3cr3t"), &update(4)), 404);
+    assert_eq!(post(addr, "/hook", Some("s3cr3t"), &update(5)), 200);
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while handled.lock().unwrap().len() < 2 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert_eq!(*handled.lock().unwrap(), [1, 5]);
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn a_random_secret_is_made_when_none_is_given() {
+    let api = Server::start(|_| Reply::ok("true"));
+    let app = Application::builder(Bot::new("1:T").with_api_url(api.url()))
+        .handle_signals(false)
+        .build();
+    let stop = app.stop_handle();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let runner = std::thread::spawn(move || {
+        app.run_webhook(Webhook::from_listener(listener).url("https://bot.example.com/"))
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while api.requests().is_empty() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    let secret = api.requests()[0].json()["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(secret.len(), 32);
+    assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric()));
+}
