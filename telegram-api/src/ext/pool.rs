@@ -47,6 +47,10 @@ struct State {
     closed: bool,
     /// Worker threads running.
     alive: usize,
+    /// Workers waiting for work (signalling `work` without any costs a system call).
+    idle: usize,
+    /// Threads waiting on `progress`.
+    watchers: usize,
 }
 
 struct Shared {
@@ -59,6 +63,32 @@ struct Shared {
 }
 
 impl Shared {
+    /// Waits on `progress` for at most `wait` (without limit when `None`).
+    fn wait_progress<'a>(
+        &self,
+        mut state: MutexGuard<'a, State>,
+        wait: Option<Duration>,
+    ) -> MutexGuard<'a, State> {
+        state.watchers += 1;
+        let mut state = match wait {
+            None => self.progress.wait(state).unwrap_or_else(|e| e.into_inner()),
+            Some(wait) => {
+                self.progress
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+        };
+        state.watchers -= 1;
+        state
+    }
+
+    fn notify_progress(&self, state: &State) {
+        if state.watchers > 0 {
+            self.progress.notify_all();
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Handlers run outside the lock, so a poisoned lock only means a panic in this module's
         // own bookkeeping, which does not leave the state half-changed.
@@ -130,24 +160,13 @@ impl Pool {
         let mut state = self.shared.lock();
         while state.queued >= self.shared.capacity && !state.closed {
             match deadline {
-                None => {
-                    state = self
-                        .shared
-                        .progress
-                        .wait(state)
-                        .unwrap_or_else(|e| e.into_inner())
-                }
+                None => state = self.shared.wait_progress(state, None),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
                         return Err(update);
                     }
-                    state = self
-                        .shared
-                        .progress
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
+                    state = self.shared.wait_progress(state, Some(deadline - now));
                 }
             }
         }
@@ -167,7 +186,9 @@ impl Pool {
             None => {
                 state.queues.insert(key, VecDeque::from([update]));
                 state.ready.push_back(key);
-                self.shared.work.notify_one();
+                if state.idle > 0 {
+                    self.shared.work.notify_one();
+                }
             }
         }
         Ok(())
@@ -204,12 +225,7 @@ impl Pool {
             if left.is_zero() {
                 return now;
             }
-            state = self
-                .shared
-                .progress
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.shared.wait_progress(state, Some(left));
         }
     }
 
@@ -222,12 +238,7 @@ impl Pool {
             if left.is_zero() {
                 return false;
             }
-            state = self
-                .shared
-                .progress
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.shared.wait_progress(state, Some(left));
         }
         true
     }
@@ -246,10 +257,7 @@ impl Pool {
         while state.alive > 0 && Instant::now() < until {
             state = self
                 .shared
-                .progress
-                .wait_timeout(state, Duration::from_millis(10))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+                .wait_progress(state, Some(Duration::from_millis(10)));
         }
         let all_done = state.alive == 0;
         drop(state);
@@ -303,7 +311,9 @@ fn work(shared: &Shared, inner: &Inner) {
             break;
         }
         let Some(key) = state.ready.pop_front() else {
+            state.idle += 1;
             state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.idle -= 1;
             continue;
         };
         let Some(update) = state.queues.get_mut(&key).and_then(VecDeque::pop_front) else {
@@ -311,7 +321,7 @@ fn work(shared: &Shared, inner: &Inner) {
             continue;
         };
         state.queued -= 1;
-        shared.progress.notify_all();
+        shared.notify_progress(&state);
         drop(state);
 
         let id = update.update_id;
@@ -320,16 +330,14 @@ fn work(shared: &Shared, inner: &Inner) {
         state = shared.lock();
         state.outstanding.remove(&id);
         match state.queues.get(&key) {
-            Some(queue) if !queue.is_empty() => {
-                state.ready.push_back(key);
-                shared.work.notify_one();
-            }
+            // This worker takes the next ready key itself, so no other needs waking.
+            Some(queue) if !queue.is_empty() => state.ready.push_back(key),
             _ => {
                 state.queues.remove(&key);
             }
         }
-        shared.progress.notify_all();
+        shared.notify_progress(&state);
     }
     state.alive -= 1;
-    shared.progress.notify_all();
+    shared.notify_progress(&state);
 }
