@@ -141,8 +141,10 @@
 //!
 //! # Features
 //!
-//! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters
-//!   and commands for building a chat bot (adds `regex`).
+//! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters,
+//!   commands, an ordered worker pool, polling and webhook runners, job schedules and state
+//!   stores (adds `regex`, `tiny_http`, `signal-hook`, `jiff` and `redb`). With
+//!   `default-features = false` the crate is the pure bindings.
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -724,6 +724,15 @@ mod tests {
                 json!({"paid_media": {"star_count": 5, "paid_media": [{"type": "preview"}]}}),
             ),
             (
+                live_photo(),
+                json!({"live_photo": {"file_id": "l", "file_unique_id": "l", "width": 1,
+                "height": 1, "duration": 2}}),
+            ),
+            (
+                checklist(),
+                json!({"checklist": {"title": "Trip", "tasks": [{"id": 1, "text": "Pack"}]}}),
+            ),
+            (
                 successful_payment(),
                 json!({"successful_payment": {"currency": "XTR", "total_amount": 5,
                 "invoice_payload": "p", "telegram_payment_charge_id": "t", "provider_payment_charge_id": "p"}}),

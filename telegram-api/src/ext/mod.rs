@@ -1,58 +1,198 @@
 //! The application layer: route updates to handlers, run them on an ordered worker pool,
 //! and receive updates by long polling or webhook without losing any.
 //!
-//! ```no_run
-//! use telegram_api::Bot;
-//! use telegram_api::ext::{Application, Context};
-//!
-//! fn start(ctx: &Context) -> Result<(), telegram_api::Error> {
-//!     ctx.reply("Hello!").call()?;
-//!     Ok(())
-//! }
-//!
-//! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     Application::builder(Bot::from_env()?)
-//!         .command("start", start)
-//!         .build()
-//!         .run_polling()?;
-//!     Ok(())
-//! }
-//! ```
-//!
 //! - [`Application`] holds the [`Handler`]s, in groups, and the error handler; it runs with
 //!   [`Application::run_polling`], [`Application::run_webhook`], or takes updates from you with
 //!   [`Application::process_update`] and [`Application::start_pool`].
 //! - Each handler gets a [`Context`]: the bot, the update, command arguments, regex captures,
 //!   and replies that need no ids.
+//! - [`Filter`]s ([`filters`]) say which messages a handler is for, combined with `&`, `|` and
+//!   `!`: `filters::text() & !filters::command()`.
+//! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
+//!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
 //!   update is confirmed to Telegram only once it and every earlier one were handled.
-//! - [`Filter`] ([`filters`]): which updates a handler is for, combined with `&`, `|` and `!`:
-//!   `filters::text() & !filters::command()`.
-//! - [`Command`] ([`command`]): the `/command@bot arguments` at the start of a message, with
-//!   shell-like arguments and the `/start` deep-link payload.
-//! - The chat, user and message an update is about, whatever its kind:
+//! - The chat, user and message an update is about, whatever its kind, are
 //!   [`Update::effective_chat`](crate::Update::effective_chat),
 //!   [`Update::effective_user`](crate::Update::effective_user) and
 //!   [`Update::effective_message`](crate::Update::effective_message) (in the core crate, also
 //!   without this feature).
 //!
-//! ```
-//! use telegram_api::ext::{filters, Command};
-//! let update: telegram_api::Update = serde_json::from_str(
-//!     r#"{"update_id": 1, "message": {"message_id": 7, "date": 1700000000,
-//!         "chat": {"id": 42, "type": "private", "first_name": "Ada"},
-//!         "text": "/start ref42", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}"#,
-//! )?;
-//! assert!((filters::command() & filters::private()).matches(&update));
-//! assert!(!(filters::text() & !filters::command()).matches(&update));
-//! let command = Command::parse(update.effective_message().unwrap()).unwrap();
-//! assert_eq!(command.start_payload(), Some("ref42"));
-//! # Ok::<(), serde_json::Error>(())
+//! # Your first bot
+//!
+//! ## A token
+//!
+//! Talk to [@BotFather](https://t.me/BotFather) in Telegram, send `/newbot`, pick a name and a
+//! username ending in `bot`: BotFather answers with the bot's token, such as
+//! `123456789:AAE...`. Keep it secret; whoever has it controls the bot. The examples read it
+//! from the `TELEGRAM_BOT_TOKEN` environment variable ([`Bot::from_env`](crate::Bot::from_env)).
+//!
+//! ## Saying hello
+//!
+//! A bot is an [`Application`]: handlers registered on a builder, then a runner.
+//! [`run_polling`](Application::run_polling) asks Telegram for updates (long polling) and hands
+//! each one to the handlers until Ctrl-C:
+//!
+//! ```no_run
+//! use telegram_api::Bot;
+//! use telegram_api::ext::{Application, Context};
+//!
+//! fn start(ctx: &Context) -> Result<(), telegram_api::Error> {
+//!     ctx.reply("Hi! I'm a bot, please talk to me.").call()?;
+//!     Ok(())
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let bot = Bot::from_env()?;
+//!     Application::builder(bot).command("start", start).build().run_polling()?;
+//!     Ok(())
+//! }
 //! ```
 //!
-//! - [`schedule`]: when jobs run (once, at an interval, daily on weekdays, monthly) in a time
-//!   zone, as pure rules; [`store`]: state and the record of applied updates, in memory or in
-//!   one file.
+//! Send `/start` to the bot: it answers. [`Context::reply`] writes to the chat the update came
+//! from (in the same forum topic); it returns the request, so any option of `sendMessage` can be
+//! set before [`call`](crate::Call::call). A handler is any `Fn(&Context) -> Result<(), E>`,
+//! a function or a closure, whose error converts into a boxed error.
+//!
+//! ## Echo
+//!
+//! A message handler takes the messages its [`Filter`] passes. This one repeats every text that
+//! is not a command:
+//!
+//! ```
+//! use telegram_api::ext::{Application, Context, filters};
+//!
+//! fn echo(ctx: &Context) -> Result<(), telegram_api::Error> {
+//!     if let Some(text) = ctx.effective_message().and_then(|m| m.text.as_deref()) {
+//!         ctx.reply(text).call()?;
+//!     }
+//!     Ok(())
+//! }
+//!
+//! # fn build(bot: telegram_api::Bot) -> Application {
+//! Application::builder(bot)
+//!     .message(filters::text() & !filters::command(), echo)
+//!     .build()
+//! # }
+//! ```
+//!
+//! Filters are values: cheap to clone, shareable between threads, and their `Debug` output says
+//! how they were built (`text & !command`). There are filters for every media kind
+//! ([`filters::photo`], [`filters::document_mime_type`], ...), chat types
+//! ([`filters::private`], [`filters::groups`]), users and chats ([`filters::from_users`],
+//! [`filters::in_chats`]), regular expressions ([`filters::regex()`]), forwards, replies,
+//! entities and more; [`Filter::new`] makes one from any closure.
+//!
+//! ## Commands with arguments
+//!
+//! [`Context::args`] holds a command's arguments, split like a shell splits them
+//! (`/caps "hello world"` has one argument):
+//!
+//! ```
+//! use telegram_api::ext::{Application, Context};
+//!
+//! fn caps(ctx: &Context) -> Result<(), telegram_api::Error> {
+//!     let shout = ctx.args().join(" ").to_uppercase();
+//!     ctx.reply(if shout.is_empty() { "Say something: /caps hello".into() } else { shout })
+//!         .call()?;
+//!     Ok(())
+//! }
+//!
+//! # fn build(bot: telegram_api::Bot) -> Application {
+//! Application::builder(bot).command("caps", caps).build()
+//! # }
+//! ```
+//!
+//! Command names match ignoring case (`/Caps` is `/caps`), and in groups `/caps@YourBot` is
+//! taken while `/caps@OtherBot` is left to the other bot. The `/start` of a deep link
+//! (`https://t.me/YourBot?start=ref-42`) carries its payload:
+//! `ctx.command().and_then(|c| c.start_payload())` is `Some("ref-42")`.
+//!
+//! ## Unknown commands, and order
+//!
+//! Handlers of a group are tried in the order they were added, and the first that takes an
+//! update runs. So a catch-all comes last:
+//!
+//! ```
+//! use telegram_api::ext::{Application, Context, filters};
+//! # fn start(_: &Context) -> Result<(), telegram_api::Error> { Ok(()) }
+//! # fn caps(_: &Context) -> Result<(), telegram_api::Error> { Ok(()) }
+//!
+//! fn unknown(ctx: &Context) -> Result<(), telegram_api::Error> {
+//!     ctx.reply("Sorry, I didn't understand that command.").call()?;
+//!     Ok(())
+//! }
+//!
+//! # fn build(bot: telegram_api::Bot) -> Application {
+//! Application::builder(bot)
+//!     .command("start", start)
+//!     .command("caps", caps)
+//!     .message(filters::command(), unknown)
+//!     .build()
+//! # }
+//! ```
+//!
+//! Groups ([`ApplicationBuilder::handler_in`]) run one after the other, each with its own
+//! first match: a logging handler in group `-1` sees every update before the others.
+//!
+//! ## Buttons
+//!
+//! An inline keyboard's button sends a callback query with its `callback_data`;
+//! [`Handler::callback_data`] takes those whose data matches a regular expression, with the
+//! captures in [`Context::captures`]. [`Context::answer_callback`] stops the button's spinner,
+//! [`Context::edit_text`] changes the message the button was on. `tests/examples/` has
+//! `inline_keyboard.rs` and `commands.rs` (a reply keyboard).
+//!
+//! ## When things fail
+//!
+//! A handler that returns an error or panics does not stop the bot: the error handler gets it
+//! with the update's context (by default it writes to standard error), and the next updates are
+//! handled as usual.
+//!
+//! ```
+//! use telegram_api::ext::{Application, HandlerError};
+//!
+//! # fn build(bot: telegram_api::Bot) -> Application {
+//! Application::builder(bot)
+//!     .error_handler(|ctx, error: &HandlerError| {
+//!         eprintln!("update {} failed: {error}", ctx.update().update_id);
+//!     })
+//!     .build()
+//! # }
+//! ```
+//!
+//! ## Many chats at once, nothing lost
+//!
+//! Handlers run on a pool of worker threads ([`ApplicationBuilder::workers`]): a slow handler
+//! in one chat never delays another chat, while the updates of one chat are handled one at a
+//! time, in order. A handler can block: call the [`Bot`](crate::Bot) directly, sleep, read a
+//! file. An update is confirmed to Telegram only after it and every earlier one were handled,
+//! so a crash loses nothing: the next run gets again what was in flight.
+//!
+//! ## A webhook instead of polling
+//!
+//! [`Application::run_webhook`] serves the same handlers on an HTTP server of its own and
+//! registers it with Telegram (`setWebhook`, with a secret token checked on every request).
+//! Telegram posts only to HTTPS: put a reverse proxy with the certificate in front.
+//!
+//! ```no_run
+//! use telegram_api::ext::{Application, Webhook};
+//! # fn run(app: Application) -> Result<(), telegram_api::ext::RunError> {
+//! app.run_webhook(Webhook::new("127.0.0.1:8080").url("https://bot.example.com/"))?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Only the update types the registered handlers take are asked for
+//! ([`Application::allowed_updates`]): a bot with a chat-member handler gets `chat_member`
+//! updates, which Telegram sends only when asked.
+//!
+//! ## Schedules and state
+//!
+//! [`schedule`] says when jobs run (once, at an interval, daily on chosen weekdays, monthly)
+//! in a time zone, daylight saving changes included, as pure rules over any clock. [`store`]
+//! keeps state with the record of which updates changed it, in memory or in one file, so that
+//! an update Telegram delivers again is never applied twice.
 
 mod application;
 pub mod command;
