@@ -236,7 +236,7 @@ impl HandlerPanics {
 
     /// Panics with every handler panic, unless the thread is panicking already (the test has
     /// failed, and the handler's panics were printed as they happened). Handlers still running
-    /// get [`HANDLER_GRACE`] to finish first.
+    /// get a moment (two seconds) to finish first.
     pub fn fail_on_drop(&self) {
         if thread::panicking() {
             return;
