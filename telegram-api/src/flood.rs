@@ -453,6 +453,63 @@ mod capture {
         };
     }
 
+    /// Methods of `Serializer` every serializer here has alike: options and newtypes are looked
+    /// through; newtype variants, sequences, tuples and struct variants are refused.
+    macro_rules! shared_methods {
+        () => {
+            fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, Skip> {
+                value.serialize(self)
+            }
+            fn serialize_newtype_struct<T: Serialize + ?Sized>(
+                self,
+                _: &'static str,
+                value: &T,
+            ) -> Result<Self::Ok, Skip> {
+                value.serialize(self)
+            }
+            fn serialize_newtype_variant<T: Serialize + ?Sized>(
+                self,
+                _: &'static str,
+                _: u32,
+                _: &'static str,
+                _: &T,
+            ) -> Result<Self::Ok, Skip> {
+                Err(Skip)
+            }
+            fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Skip> {
+                Err(Skip)
+            }
+            fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Skip> {
+                Err(Skip)
+            }
+            fn serialize_tuple_struct(
+                self,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeTupleStruct, Skip> {
+                Err(Skip)
+            }
+            fn serialize_tuple_variant(
+                self,
+                _: &'static str,
+                _: u32,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeTupleVariant, Skip> {
+                Err(Skip)
+            }
+            fn serialize_struct_variant(
+                self,
+                _: &'static str,
+                _: u32,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeStructVariant, Skip> {
+                Err(Skip)
+            }
+        };
+    }
+
     /// The serializer of the whole request: a map (or struct) of parameters.
     pub(super) struct Request;
 
@@ -494,47 +551,7 @@ mod capture {
             serialize_unit_variant(&'static str, u32, &'static str),
         );
 
-        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, Skip> {
-            value.serialize(self)
-        }
-        fn serialize_newtype_struct<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            value: &T,
-        ) -> Result<Self::Ok, Skip> {
-            value.serialize(self)
-        }
-        fn serialize_newtype_variant<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: &T,
-        ) -> Result<Self::Ok, Skip> {
-            Err(Skip)
-        }
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Skip> {
-            Err(Skip)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Skip> {
-            Err(Skip)
-        }
-        fn serialize_tuple_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleStruct, Skip> {
-            Err(Skip)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant, Skip> {
-            Err(Skip)
-        }
+        shared_methods!();
         fn serialize_map(self, _: Option<usize>) -> Result<Entries, Skip> {
             Ok(Entries {
                 next_is_chat_id: false,
@@ -543,15 +560,6 @@ mod capture {
         }
         fn serialize_struct(self, _: &'static str, _: usize) -> Result<Entries, Skip> {
             self.serialize_map(None)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant, Skip> {
-            Err(Skip)
         }
     }
 
@@ -626,47 +634,8 @@ mod capture {
                     serialize_unit_variant(&'static str, u32, &'static str),
                 );
 
-                fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<$ok, Skip> {
-                    value.serialize(self)
-                }
-                fn serialize_newtype_struct<T: Serialize + ?Sized>(
-                    self,
-                    _: &'static str,
-                    value: &T,
-                ) -> Result<$ok, Skip> {
-                    value.serialize(self)
-                }
-                fn serialize_newtype_variant<T: Serialize + ?Sized>(
-                    self,
-                    _: &'static str,
-                    _: u32,
-                    _: &'static str,
-                    _: &T,
-                ) -> Result<$ok, Skip> {
-                    Err(Skip)
-                }
-                fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Skip> {
-                    Err(Skip)
-                }
-                fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Skip> {
-                    Err(Skip)
-                }
-                fn serialize_tuple_struct(
-                    self,
-                    _: &'static str,
-                    _: usize,
-                ) -> Result<Self::SerializeTupleStruct, Skip> {
-                    Err(Skip)
-                }
-                fn serialize_tuple_variant(
-                    self,
-                    _: &'static str,
-                    _: u32,
-                    _: &'static str,
-                    _: usize,
-                ) -> Result<Self::SerializeTupleVariant, Skip> {
-                    Err(Skip)
-                }
+                shared_methods!();
+
                 fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Skip> {
                     Err(Skip)
                 }
@@ -675,15 +644,6 @@ mod capture {
                     _: &'static str,
                     _: usize,
                 ) -> Result<Self::SerializeStruct, Skip> {
-                    Err(Skip)
-                }
-                fn serialize_struct_variant(
-                    self,
-                    _: &'static str,
-                    _: u32,
-                    _: &'static str,
-                    _: usize,
-                ) -> Result<Self::SerializeStructVariant, Skip> {
                     Err(Skip)
                 }
             }
