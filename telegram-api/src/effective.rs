@@ -30,14 +30,10 @@ impl Update {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn effective_chat(&self) -> Option<&Chat> {
+        if let Some(m) = self.carried_message() {
+            return Some(&m.chat);
+        }
         match &self.kind {
-            UpdateKind::Message(m)
-            | UpdateKind::EditedMessage(m)
-            | UpdateKind::ChannelPost(m)
-            | UpdateKind::EditedChannelPost(m)
-            | UpdateKind::BusinessMessage(m)
-            | UpdateKind::EditedBusinessMessage(m)
-            | UpdateKind::GuestMessage(m) => Some(&m.chat),
             UpdateKind::CallbackQuery(q) => match q.message.as_deref()? {
                 MaybeInaccessibleMessage::Message(m) => Some(&m.chat),
                 MaybeInaccessibleMessage::InaccessibleMessage(m) => Some(&m.chat),
@@ -69,14 +65,10 @@ impl Update {
     /// `None` for polls, reaction counts, deleted business messages, a stopped message
     /// generation and kinds this version of the crate does not know.
     pub fn effective_user(&self) -> Option<&User> {
+        if let Some(m) = self.carried_message() {
+            return m.from.as_deref();
+        }
         match &self.kind {
-            UpdateKind::Message(m)
-            | UpdateKind::EditedMessage(m)
-            | UpdateKind::ChannelPost(m)
-            | UpdateKind::EditedChannelPost(m)
-            | UpdateKind::BusinessMessage(m)
-            | UpdateKind::EditedBusinessMessage(m)
-            | UpdateKind::GuestMessage(m) => m.from.as_deref(),
             UpdateKind::CallbackQuery(q) => Some(&q.from),
             UpdateKind::InlineQuery(q) => Some(&q.from),
             UpdateKind::ChosenInlineResult(r) => Some(&r.from),
@@ -103,6 +95,23 @@ impl Update {
     /// `None` for every other kind, for a callback query from an inline message, and for one
     /// whose message is no longer accessible.
     pub fn effective_message(&self) -> Option<&Message> {
+        if let Some(m) = self.carried_message() {
+            return Some(m);
+        }
+        match &self.kind {
+            UpdateKind::CallbackQuery(q) => match q.message.as_deref()? {
+                MaybeInaccessibleMessage::Message(m) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Update {
+    /// The message of a message update: new or edited message, channel post, business or
+    /// guest message.
+    fn carried_message(&self) -> Option<&Message> {
         match &self.kind {
             UpdateKind::Message(m)
             | UpdateKind::EditedMessage(m)
@@ -111,10 +120,6 @@ impl Update {
             | UpdateKind::BusinessMessage(m)
             | UpdateKind::EditedBusinessMessage(m)
             | UpdateKind::GuestMessage(m) => Some(m),
-            UpdateKind::CallbackQuery(q) => match q.message.as_deref()? {
-                MaybeInaccessibleMessage::Message(m) => Some(m),
-                _ => None,
-            },
             _ => None,
         }
     }
