@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -176,6 +177,27 @@ pub trait Store: Send + Sync {
     /// Forgets the record of updates below `update_id`: once Telegram has been told they were
     /// handled (the `getUpdates` offset passed them), it never delivers them again.
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError>;
+
+    /// Whether processes other than this one use the store at the same time. The application
+    /// then takes a lease ([`acquire_lease`](Store::acquire_lease)) on a chat before handling an
+    /// update of it, so that one process at a time handles a chat. Default: false.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// Takes the lease `name` for `holder`, or renews it when `holder` holds it, for `ttl`:
+    /// whether `holder` holds it now. A lease that is not renewed expires after `ttl`, so a
+    /// process that died does not keep it. The default (a store of one process) always grants it.
+    fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let _ = (name, holder, ttl);
+        Ok(true)
+    }
+
+    /// Gives up the lease `name` when `holder` holds it (a lease held by another is left).
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let _ = (name, holder);
+        Ok(())
+    }
 }
 
 /// A store in memory: nothing is written, state ends with the process.
