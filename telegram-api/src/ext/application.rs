@@ -6,9 +6,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::clock::Clock;
 use super::context::Context;
 use super::handler::{ALL_TYPES, Handler};
-use super::pool::Pool;
+use super::pool::{Pool, order_key};
+use super::store::{self, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
 use crate::{Bot, StopHandle, Update, UpdateKind, UpdateType};
 
@@ -23,6 +25,10 @@ pub enum HandlerError {
     /// The update arrived but a part of it could not be decoded (it is kept as
     /// [`UpdateKind::Unknown`]); the decoding error. No handler but [`Handler::update`] sees it.
     Undecodable(String),
+    /// The store failed while the update was handled (reading the record of handled updates,
+    /// or committing the update's changes); the application tries again until it succeeds or
+    /// stops, and reports each failure.
+    Store(StoreError),
 }
 
 impl fmt::Display for HandlerError {
@@ -31,6 +37,7 @@ impl fmt::Display for HandlerError {
             HandlerError::Failed(e) => write!(f, "handler failed: {e}"),
             HandlerError::Panicked(m) => write!(f, "handler panicked: {m}"),
             HandlerError::Undecodable(m) => write!(f, "undecodable update: {m}"),
+            HandlerError::Store(e) => write!(f, "store: {e}"),
         }
     }
 }
@@ -39,6 +46,7 @@ impl std::error::Error for HandlerError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             HandlerError::Failed(e) => Some(&**e),
+            HandlerError::Store(e) => Some(e),
             _ => None,
         }
     }
@@ -57,6 +65,7 @@ pub(crate) struct Config {
     pub(crate) stop_timeout: Duration,
     pub(crate) poll_timeout: u32,
     pub(crate) poll_limit: Option<u32>,
+    pub(crate) lease_ttl: Duration,
 }
 
 /// The default stack of each worker thread: 8 MiB.
@@ -71,6 +80,8 @@ pub struct ApplicationBuilder {
     error_handler: Option<ErrorCallback>,
     username: Option<String>,
     config: Config,
+    store: Arc<dyn Store>,
+    clock: Clock,
 }
 
 impl ApplicationBuilder {
@@ -187,6 +198,47 @@ impl ApplicationBuilder {
         self
     }
 
+    /// Where state lives (conversations, [`Context::set`], ...); default a [`MemoryStore`],
+    /// which ends with the process.
+    ///
+    /// **Exactly-once state changes.** The changes made while handling an update are committed
+    /// in one transaction with the record that this update was handled. An update Telegram
+    /// delivers again (it does so for updates not confirmed when the bot stopped or crashed)
+    /// whose changes were committed is recognised by its `update_id` and not handled again. So
+    /// with a persistent store every state transition happens once, though delivery is
+    /// at-least-once. Not covered: what a handler did outside the store before the commit (a
+    /// message it sent, a file it wrote) happens again when it crashed before the commit, and an
+    /// update that changed nothing is not recorded, so its handlers run again when it is
+    /// delivered again.
+    ///
+    /// A store shared by several processes ([`Store::is_shared`]) also gets a lease per chat
+    /// (see [`lease_ttl`](ApplicationBuilder::lease_ttl)), so one process at a time handles
+    /// a chat.
+    pub fn store(mut self, store: impl Store + 'static) -> Self {
+        self.store = Arc::new(store);
+        self
+    }
+
+    /// Keeps state in the file `path`: a [`FileStore`], created when missing.
+    pub fn store_path(self, path: impl AsRef<std::path::Path>) -> Result<Self, StoreError> {
+        Ok(self.store(FileStore::open(path)?))
+    }
+
+    /// How long a lease on a chat lasts in a shared store (default 60 s): a process that died
+    /// while handling an update of a chat blocks that chat for at most this long. Handling an
+    /// update must take less.
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.config.lease_ttl = ttl.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The clock conversation timeouts and jobs read (default the system clock; see
+    /// [`ManualClock`](super::ManualClock) for tests).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The application.
     pub fn build(self) -> Application {
         let groups = self.groups.into_values().collect();
@@ -198,6 +250,9 @@ impl ApplicationBuilder {
                 username: Mutex::new(self.username),
                 config: self.config,
                 stop: StopHandle::default(),
+                store: self.store,
+                clock: self.clock,
+                holder: lease_holder(),
             }),
         }
     }
@@ -220,6 +275,18 @@ pub(crate) struct Inner {
     username: Mutex<Option<String>>,
     pub(crate) config: Config,
     pub(crate) stop: StopHandle,
+    pub(crate) store: Arc<dyn Store>,
+    clock: Clock,
+    /// This process's name in leases.
+    holder: String,
+}
+
+/// A name for this process in leases: its id and start time, unique enough among processes.
+fn lease_holder() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{started:x}", std::process::id())
 }
 
 /// A bot application: updates in, handlers run, errors reported.
@@ -261,6 +328,8 @@ impl Application {
             groups: BTreeMap::new(),
             error_handler: None,
             username: None,
+            store: Arc::new(MemoryStore::new()),
+            clock: Clock::system(),
             config: Config {
                 workers,
                 queue_capacity: 1024,
@@ -270,6 +339,7 @@ impl Application {
                 stop_timeout: Duration::from_secs(10),
                 poll_timeout: 30,
                 poll_limit: None,
+                lease_ttl: Duration::from_secs(60),
             },
         }
     }
@@ -322,6 +392,11 @@ impl Application {
         self.inner.dispatch(update);
     }
 
+    /// The application's store.
+    pub fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+
     /// Starts the ordered worker pool, to feed it updates from a source of your own.
     pub fn start_pool(&self) -> std::io::Result<Pool> {
         Pool::start(self.inner.clone())
@@ -360,37 +435,118 @@ impl Inner {
         cached.clone()
     }
 
-    /// Routes `update` through the groups and reports failures.
-    pub(crate) fn dispatch(&self, update: Update) {
-        let mut ctx = Context::new(self.bot.clone(), update);
+    /// Handles `update`: routes it through the groups, reports failures, and commits its
+    /// changes. Whether it is done (false: the application stopped before its changes could
+    /// be committed, so it must not be confirmed to Telegram).
+    pub(crate) fn dispatch(&self, update: Update) -> bool {
+        let lease = self
+            .store
+            .is_shared()
+            .then(|| format!("lease/{}", order_key(&update)));
+        let mut ctx = Context::with(
+            self.bot.clone(),
+            update,
+            self.store.clone(),
+            self.clock.clone(),
+        );
+        if let Some(name) = &lease {
+            let ttl = self.config.lease_ttl;
+            let mut waits = 0u32;
+            loop {
+                match self.store.acquire_lease(name, &self.holder, ttl) {
+                    Ok(true) => break,
+                    Ok(false) => waits += 1,
+                    Err(e) => {
+                        waits += 1;
+                        self.report(&ctx, &HandlerError::Store(e));
+                    }
+                }
+                if self.stop.is_stopped() {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(5 << waits.min(5)));
+            }
+        }
+        let done = self.handle(&mut ctx);
+        if let Some(name) = &lease
+            && let Err(e) = self.store.release_lease(name, &self.holder)
+        {
+            self.report(&ctx, &HandlerError::Store(e));
+        }
+        drop(ctx.into_update());
+        done
+    }
+
+    fn handle(&self, ctx: &mut Context) -> bool {
+        let id = ctx.update().update_id;
+        // Delivered again, and its changes were committed before: already handled.
+        match self.retry(ctx, || self.store.is_applied(id)) {
+            Some(true) => return true,
+            Some(false) => {}
+            None => return false,
+        }
         if let UpdateKind::Unknown(unknown) = &ctx.update().kind
             && let Some(error) = &unknown.error
         {
             let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
-            self.report(&ctx, &error);
+            self.report(ctx, &error);
         }
         let username = || self.username();
         for group in &self.groups {
             let Some((handler, matched)) = group
                 .iter()
-                .find_map(|h| h.matches(ctx.update(), &username).map(|m| (h, m)))
+                .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)))
             else {
                 continue;
             };
-            ctx.set_matched(matched.command, matched.captures);
-            let outcome = catch_unwind(AssertUnwindSafe(|| (handler.callback)(&ctx)));
-            match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => self.report(&ctx, &HandlerError::Failed(e)),
-                Err(payload) => {
-                    self.report(&ctx, &HandlerError::Panicked(panic_message(&*payload)))
-                }
+            ctx.set_matched(matched.command, matched.captures, matched.route);
+            let before = ctx.pending();
+            let outcome = catch_unwind(AssertUnwindSafe(|| (handler.callback)(ctx)));
+            let failure = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(HandlerError::Failed(e)),
+                Err(payload) => Some(HandlerError::Panicked(panic_message(&*payload))),
+            };
+            if let Some(failure) = failure {
+                // What a failed handler changed is not kept.
+                ctx.restore(before);
+                self.report(ctx, &failure);
             }
             if ctx.take_stop() {
                 break;
             }
         }
-        drop(ctx.into_update());
+        let changes = store::into_changes(ctx.take_pending());
+        if changes.is_empty() {
+            return true;
+        }
+        match self.retry(ctx, || self.store.commit(Some(id), &changes)) {
+            Some(Commit::Applied | Commit::AlreadyApplied) => true,
+            None => false,
+        }
+    }
+
+    /// Calls `f` until it succeeds, reporting each failure and waiting more each time (up to
+    /// 5 s); `None` when the application stops first.
+    fn retry<T>(&self, ctx: &Context, mut f: impl FnMut() -> Result<T, StoreError>) -> Option<T> {
+        let mut failures = 0u32;
+        loop {
+            match f() {
+                Ok(v) => return Some(v),
+                Err(e) => {
+                    failures += 1;
+                    self.report(ctx, &HandlerError::Store(e));
+                }
+            }
+            let wait = Duration::from_millis(50 << failures.min(7)).min(Duration::from_secs(5));
+            let until = std::time::Instant::now() + wait;
+            while std::time::Instant::now() < until {
+                if self.stop.is_stopped() {
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(10).min(wait));
+            }
+        }
     }
 
     fn report(&self, ctx: &Context, error: &HandlerError) {

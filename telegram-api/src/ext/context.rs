@@ -1,11 +1,19 @@
 //! [`Context`]: what a handler gets: the bot, the update, and replies that need no ids.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use regex::Regex;
 
 use super::Command;
+use super::clock::Clock;
+use super::conversation::Route;
+use super::store::{self, DataError, Key, MemoryStore, Pending, Store};
 #[allow(unused_imports)]
 use crate::methods::{AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage};
 use crate::{
@@ -74,29 +82,152 @@ impl Captures {
 /// parameter can still be set on it before `.call()`. Used on an update that has no target for
 /// them (a reply to a poll update), the request lacks its target and Telegram refuses it with
 /// an error, which the handler returns like any other.
+///
+/// State: [`get`](Context::get), [`set`](Context::set) and [`remove`](Context::remove) read
+/// and change values of the application's [store](super::store) as any serde type, and
+/// [`user_data`](Context::user_data), [`chat_data`](Context::chat_data) and
+/// [`bot_data`](Context::bot_data) do so for the update's user, its chat, or the whole bot.
+/// Changes are seen at once by the handlers of this update, and written when the update is
+/// done, in one transaction with the record that it was handled; the changes of a handler that
+/// fails or panics are dropped.
 pub struct Context {
     bot: Bot,
     update: Update,
     command: Option<Command>,
     captures: Option<Captures>,
     stop: Cell<bool>,
+    store: Arc<dyn Store>,
+    pending: RefCell<Pending>,
+    clock: Clock,
+    route: RefCell<Option<Route>>,
 }
 
 impl Context {
-    /// A context for `update`, as the application makes one for each handler it runs.
+    /// A context for `update`, with a store in memory of its own and the system clock (for
+    /// trying a handler on its own; the application gives its handlers its store and clock).
     pub fn new(bot: Bot, update: Update) -> Context {
+        Context::with(bot, update, Arc::new(MemoryStore::new()), Clock::system())
+    }
+
+    pub(crate) fn with(bot: Bot, update: Update, store: Arc<dyn Store>, clock: Clock) -> Context {
         Context {
             bot,
             update,
             command: None,
             captures: None,
             stop: Cell::new(false),
+            store,
+            pending: RefCell::new(Pending::new()),
+            clock,
+            route: RefCell::new(None),
         }
     }
 
-    pub(crate) fn set_matched(&mut self, command: Option<Command>, captures: Option<Captures>) {
+    pub(crate) fn set_matched(
+        &mut self,
+        command: Option<Command>,
+        captures: Option<Captures>,
+        route: Option<Route>,
+    ) {
         self.command = command;
         self.captures = captures;
+        *self.route.get_mut() = route;
+    }
+
+    pub(crate) fn take_route(&self) -> Option<Route> {
+        self.route.borrow_mut().take()
+    }
+
+    /// The changes made so far.
+    pub(crate) fn pending(&self) -> Pending {
+        self.pending.borrow().clone()
+    }
+
+    /// Puts back the changes as they were (when a handler failed).
+    pub(crate) fn restore(&self, pending: Pending) {
+        *self.pending.borrow_mut() = pending;
+    }
+
+    pub(crate) fn take_pending(&self) -> Pending {
+        std::mem::take(&mut *self.pending.borrow_mut())
+    }
+
+    /// The time, from the application's [`Clock`].
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The value of `key` as a `T`: as changed while handling this update, or else as stored.
+    /// A stored value that does not decode as a `T` is a [`DataError::Decode`] naming the key
+    /// and the type (the stored value stays as it is).
+    pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
+        store::read(&*self.store, &self.pending.borrow(), key)
+    }
+
+    /// Sets `key` to `value` (written when the update is done).
+    pub fn set<T: Serialize + ?Sized>(&self, key: &Key, value: &T) -> Result<(), DataError> {
+        let bytes = store::encode(key, value)?;
+        self.pending.borrow_mut().insert(key.clone(), Some(bytes));
+        Ok(())
+    }
+
+    /// Removes `key` (when the update is done).
+    pub fn remove(&self, key: &Key) {
+        self.pending.borrow_mut().insert(key.clone(), None);
+    }
+
+    /// The key `name` of the update's user ([`DataError::NoScope`] for an update without one).
+    pub fn user_key(&self, name: &str) -> Result<Key, DataError> {
+        let user = self.effective_user().ok_or(DataError::NoScope("user"))?;
+        Ok(Key::user(user.id, name))
+    }
+
+    /// The key `name` of the update's chat ([`DataError::NoScope`] for an update without one).
+    pub fn chat_key(&self, name: &str) -> Result<Key, DataError> {
+        let chat = self.effective_chat().ok_or(DataError::NoScope("chat"))?;
+        Ok(Key::chat(chat.id, name))
+    }
+
+    /// The value `name` of the update's user.
+    pub fn user_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
+        self.get(&self.user_key(name)?)
+    }
+
+    /// Sets the value `name` of the update's user.
+    pub fn set_user_data<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), DataError> {
+        self.set(&self.user_key(name)?, value)
+    }
+
+    /// The value `name` of the update's chat.
+    pub fn chat_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
+        self.get(&self.chat_key(name)?)
+    }
+
+    /// Sets the value `name` of the update's chat.
+    pub fn set_chat_data<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), DataError> {
+        self.set(&self.chat_key(name)?, value)
+    }
+
+    /// The bot-wide value `name`.
+    pub fn bot_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
+        self.get(&Key::bot(name))
+    }
+
+    /// Sets the bot-wide value `name`.
+    pub fn set_bot_data<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), DataError> {
+        self.set(&Key::bot(name), value)
     }
 
     pub(crate) fn take_stop(&self) -> bool {

@@ -6,17 +6,20 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::context::{Captures, Context};
+use super::conversation::{Route, Routes};
 use super::{BoxError, Command, Filter};
 use crate::{Update, UpdateKind, UpdateType};
 
 /// The code of a handler, with its error made uniform.
-pub(crate) type Callback = Arc<dyn Fn(&Context) -> Result<(), BoxError> + Send + Sync>;
+pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
 
 /// What a handler matched beyond the update itself.
 #[derive(Default)]
 pub(crate) struct Matched {
     pub(crate) command: Option<Command>,
     pub(crate) captures: Option<Captures>,
+    /// What a conversation decided to run.
+    pub(crate) route: Option<Route>,
 }
 
 #[derive(Clone)]
@@ -31,6 +34,8 @@ enum Kind {
     CallbackQuery(Option<Regex>),
     /// Any update the closure accepts.
     Update(Arc<dyn Fn(&Update) -> bool + Send + Sync>),
+    /// A conversation: what it takes depends on its state.
+    Conversation(Arc<dyn Routes>),
 }
 
 /// A handler: which updates it takes, and the code that handles them.
@@ -57,16 +62,29 @@ enum Kind {
 /// ];
 /// # let _ = handlers;
 /// ```
-#[derive(Clone)]
-pub struct Handler {
+///
+/// The same constructors make the handlers of a [`Conversation`](super::Conversation), whose
+/// code returns the conversation's next step ([`Next`](super::Next)) instead of `()`: a
+/// `Handler<Next<S>>`.
+pub struct Handler<T = ()> {
     kind: Kind,
     filter: Option<Filter>,
-    pub(crate) callback: Callback,
+    pub(crate) callback: Callback<T>,
 }
 
-fn wrap<F, E>(f: F) -> Callback
+impl<T> Clone for Handler<T> {
+    fn clone(&self) -> Self {
+        Handler {
+            kind: self.kind.clone(),
+            filter: self.filter.clone(),
+            callback: self.callback.clone(),
+        }
+    }
+}
+
+fn wrap<T, F, E>(f: F) -> Callback<T>
 where
-    F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+    F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
     E: Into<BoxError>,
 {
     Arc::new(move |ctx: &Context| f(ctx).map_err(Into::into))
@@ -76,9 +94,9 @@ macro_rules! kind_handlers {
     ($($(#[$doc:meta])* $name:ident => $ty:ident;)*) => {
         $(
             $(#[$doc])*
-            pub fn $name<F, E>(f: F) -> Handler
+            pub fn $name<F, E>(f: F) -> Handler<T>
             where
-                F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+                F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
                 E: Into<BoxError>,
             {
                 Handler::of_type(UpdateType::$ty, f)
@@ -87,8 +105,8 @@ macro_rules! kind_handlers {
     };
 }
 
-impl Handler {
-    fn new(kind: Kind, callback: Callback) -> Handler {
+impl<T: 'static> Handler<T> {
+    fn new(kind: Kind, callback: Callback<T>) -> Handler<T> {
         Handler {
             kind,
             filter: None,
@@ -99,18 +117,18 @@ impl Handler {
     /// The bot command `/name` (also `/name@this_bot`, not `/name@other_bot`) at the start of a
     /// new message. Names compare case-insensitively, as Telegram treats commands; the arguments
     /// are in [`Context::args`] and [`Context::command`].
-    pub fn command<F, E>(name: &str, f: F) -> Handler
+    pub fn command<F, E>(name: &str, f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::commands([name], f)
     }
 
     /// Any of these bot commands (see [`Handler::command`]).
-    pub fn commands<'a, F, E>(names: impl IntoIterator<Item = &'a str>, f: F) -> Handler
+    pub fn commands<'a, F, E>(names: impl IntoIterator<Item = &'a str>, f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         let names: Vec<String> = names
@@ -121,9 +139,9 @@ impl Handler {
     }
 
     /// A new message (the `message` update) that passes `filter`.
-    pub fn message<F, E>(filter: Filter, f: F) -> Handler
+    pub fn message<F, E>(filter: Filter, f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::new(Kind::Message(filter), wrap(f))
@@ -131,9 +149,9 @@ impl Handler {
 
     /// Any callback query (a press on an inline keyboard button). Answer it with
     /// [`Context::answer_callback`].
-    pub fn callback_query<F, E>(f: F) -> Handler
+    pub fn callback_query<F, E>(f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::new(Kind::CallbackQuery(None), wrap(f))
@@ -141,9 +159,9 @@ impl Handler {
 
     /// A callback query whose `data` matches `pattern` (anywhere, unless anchored with `^...$`);
     /// the capture groups are in [`Context::captures`].
-    pub fn callback_data<F, E>(pattern: Regex, f: F) -> Handler
+    pub fn callback_data<F, E>(pattern: Regex, f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::new(Kind::CallbackQuery(Some(pattern)), wrap(f))
@@ -151,19 +169,19 @@ impl Handler {
 
     /// Any update that `predicate` accepts. Such a handler makes the application ask Telegram
     /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](super::ApplicationBuilder::allowed_updates)).
-    pub fn update<P, F, E>(predicate: P, f: F) -> Handler
+    pub fn update<P, F, E>(predicate: P, f: F) -> Handler<T>
     where
         P: Fn(&Update) -> bool + Send + Sync + 'static,
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::new(Kind::Update(Arc::new(predicate)), wrap(f))
     }
 
     /// Any update whose payload is of the type `kind` (the field of the update that is present).
-    pub fn of_type<F, E>(kind: UpdateType, f: F) -> Handler
+    pub fn of_type<F, E>(kind: UpdateType, f: F) -> Handler<T>
     where
-        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
         Handler::new(Kind::Type(kind), wrap(f))
@@ -218,12 +236,17 @@ impl Handler {
 
     /// Takes only the updates that also pass `filter` (on top of what the kind of handler
     /// takes): `Handler::command("ban", ban).filter(filters::chat_type(...))`.
-    pub fn filter(mut self, filter: Filter) -> Handler {
+    pub fn filter(mut self, filter: Filter) -> Handler<T> {
         self.filter = Some(match self.filter.take() {
             Some(old) => old & filter,
             None => filter,
         });
         self
+    }
+
+    /// A handler of the conversation `routes`.
+    pub(crate) fn conversation(routes: Arc<dyn Routes>, callback: Callback<T>) -> Handler<T> {
+        Handler::new(Kind::Conversation(routes), callback)
     }
 
     /// The update types this handler can take (`None`: any).
@@ -233,6 +256,7 @@ impl Handler {
             Kind::CallbackQuery(_) => Some(vec![UpdateType::CallbackQuery]),
             Kind::Type(t) => Some(vec![t.clone()]),
             Kind::Update(_) => None,
+            Kind::Conversation(routes) => routes.update_types(),
         }
     }
 
@@ -240,9 +264,10 @@ impl Handler {
     /// username (asked only for commands).
     pub(crate) fn matches(
         &self,
-        update: &Update,
+        ctx: &Context,
         username: &dyn Fn() -> Option<String>,
     ) -> Option<Matched> {
+        let update = ctx.update();
         let matched = match &self.kind {
             Kind::Command(names) => {
                 let message = update.message()?;
@@ -255,7 +280,7 @@ impl Handler {
                 }
                 Matched {
                     command: Some(command),
-                    captures: None,
+                    ..Matched::default()
                 }
             }
             Kind::Message(filter) => {
@@ -279,8 +304,8 @@ impl Handler {
                         let data = query.data.as_deref()?;
                         let caps = re.captures(data)?;
                         Matched {
-                            command: None,
                             captures: Some(Captures::new(re, &caps)),
+                            ..Matched::default()
                         }
                     }
                 }
@@ -291,6 +316,7 @@ impl Handler {
                 }
                 Matched::default()
             }
+            Kind::Conversation(routes) => routes.find(ctx, username)?,
         };
         if let Some(filter) = &self.filter
             && !filter.matches(update)
@@ -301,7 +327,7 @@ impl Handler {
     }
 }
 
-impl fmt::Debug for Handler {
+impl<T> fmt::Debug for Handler<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &self.kind {
             Kind::Command(names) => format!("command {names:?}"),
@@ -310,6 +336,7 @@ impl fmt::Debug for Handler {
             Kind::CallbackQuery(None) => "callback_query".into(),
             Kind::CallbackQuery(Some(re)) => format!("callback_query {:?}", re.as_str()),
             Kind::Update(_) => "update".into(),
+            Kind::Conversation(routes) => format!("conversation {:?}", routes.name()),
         };
         f.debug_struct("Handler")
             .field("kind", &kind)

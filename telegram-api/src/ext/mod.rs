@@ -195,8 +195,10 @@
 //! an update Telegram delivers again is never applied twice.
 
 mod application;
+mod clock;
 pub mod command;
 mod context;
+mod conversation;
 pub mod filters;
 mod handler;
 mod pool;
@@ -206,8 +208,10 @@ mod server;
 pub mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
+pub use clock::{Clock, ManualClock};
 pub use command::Command;
 pub use context::{Captures, Context};
+pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
 pub use handler::Handler;
 pub use pool::Pool;

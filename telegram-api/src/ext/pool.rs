@@ -31,6 +31,15 @@ fn key_of(update: &Update) -> Key {
     }
 }
 
+/// The name of what orders `update`, for leases: `chat/<id>`, or `update/<id>` for an update
+/// that waits for nothing.
+pub(crate) fn order_key(update: &Update) -> String {
+    match key_of(update) {
+        Key::Id(id) => format!("chat/{id}"),
+        Key::Alone(id) => format!("update/{id}"),
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// The pending updates of each key that is queued or running.
@@ -41,6 +50,9 @@ struct State {
     queued: usize,
     /// Updates submitted and not finished.
     outstanding: BTreeSet<i64>,
+    /// Updates that finished without being done (the application stopped before their
+    /// changes were committed): never confirmed.
+    held: BTreeSet<i64>,
     /// The highest update id submitted.
     last_submitted: Option<i64>,
     /// Stop taking updates out of the queue.
@@ -297,9 +309,10 @@ impl fmt::Debug for Pool {
 }
 
 fn confirmed(state: &State) -> Option<i64> {
-    match state.outstanding.first() {
-        Some(&first) => Some(first),
-        None => state.last_submitted.map(|last| last + 1),
+    match (state.outstanding.first(), state.held.first()) {
+        (Some(&a), Some(&b)) => Some(a.min(b)),
+        (Some(&first), None) | (None, Some(&first)) => Some(first),
+        (None, None) => state.last_submitted.map(|last| last + 1),
     }
 }
 
@@ -325,10 +338,13 @@ fn work(shared: &Shared, inner: &Inner) {
         drop(state);
 
         let id = update.update_id;
-        inner.dispatch(update);
+        let done = inner.dispatch(update);
 
         state = shared.lock();
         state.outstanding.remove(&id);
+        if !done {
+            state.held.insert(id);
+        }
         match state.queues.get(&key) {
             // This worker takes the next ready key itself, so no other needs waking.
             Some(queue) if !queue.is_empty() => state.ready.push_back(key),

@@ -203,6 +203,8 @@ impl Application {
         let mut sent: Option<i64> = None;
         // The highest update id handed to the pool.
         let mut last: Option<i64> = None;
+        // The store's record of applied updates was cleared below this offset.
+        let mut forgotten: Option<i64> = None;
         'run: loop {
             if stop.is_stopped() {
                 break;
@@ -225,6 +227,10 @@ impl Application {
             match fetched {
                 Ok(batch) => {
                     failures = 0;
+                    // Telegram got this offset: it never delivers the updates below it again.
+                    if let Some(offset) = offset {
+                        forget_applied(inner, &mut forgotten, offset, FORGET_EVERY);
+                    }
                     let mut new = 0;
                     for update in batch {
                         // Updates still in flight come back until confirmed; skip them.
@@ -279,13 +285,28 @@ impl Application {
                 .limit(1)
                 .timeout(0)
                 .call();
-            if let (Err(e), Ok(())) = (confirmed, &result)
-                && !e.is_transient()
-            {
-                result = Err(RunError::Api(e));
+            match confirmed {
+                Ok(_) => forget_applied(inner, &mut forgotten, offset, 1),
+                Err(e) if result.is_ok() && !e.is_transient() => result = Err(RunError::Api(e)),
+                Err(_) => {}
             }
         }
         result
+    }
+}
+
+/// The record of applied updates is cleared when the confirmed offset moved this far.
+const FORGET_EVERY: i64 = 256;
+
+/// Clears the store's record of applied updates below `offset`, which Telegram was told of,
+/// when it moved at least `step` since the last time.
+fn forget_applied(inner: &Inner, forgotten: &mut Option<i64>, offset: i64, step: i64) {
+    if forgotten.is_some_and(|f| offset.saturating_sub(f) < step) {
+        return;
+    }
+    match inner.store.forget_applied_below(offset) {
+        Ok(()) => *forgotten = Some(offset),
+        Err(e) => log::warn!("cannot clear the record of handled updates: {e}"),
     }
 }
 

@@ -402,6 +402,8 @@ pub enum DataError {
     Store(StoreError),
     /// The stored value does not decode as the type asked for.
     Decode(DecodeError),
+    /// The update has no chat (or no user) whose data was asked for.
+    NoScope(&'static str),
     /// The value does not encode as JSON (a map with keys that are not strings, say).
     Encode {
         /// The value's key.
@@ -416,6 +418,7 @@ impl fmt::Display for DataError {
         match self {
             DataError::Store(e) => e.fmt(f),
             DataError::Decode(e) => e.fmt(f),
+            DataError::NoScope(what) => write!(f, "the update has no {what} to keep data for"),
             DataError::Encode { key, source } => write!(f, "cannot encode {key}: {source}"),
         }
     }
@@ -427,6 +430,7 @@ impl std::error::Error for DataError {
             DataError::Store(e) => Some(e),
             DataError::Decode(e) => Some(e),
             DataError::Encode { source, .. } => Some(source),
+            DataError::NoScope(_) => None,
         }
     }
 }
@@ -462,7 +466,7 @@ impl From<StoreError> for DataError {
 /// ```
 pub struct Data<'s> {
     store: &'s dyn Store,
-    changes: BTreeMap<Key, Option<Vec<u8>>>,
+    changes: Pending,
 }
 
 impl fmt::Debug for Data<'_> {
@@ -484,30 +488,12 @@ impl<'s> Data<'s> {
 
     /// The value of `key` as a `T`: the pending change if there is one, else what is stored.
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
-        let bytes = match self.changes.get(key) {
-            Some(pending) => pending.clone(),
-            None => self.store.get(key)?,
-        };
-        let Some(bytes) = bytes else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&bytes).map(Some).map_err(|source| {
-            DataError::Decode(DecodeError {
-                key: key.clone(),
-                type_name: std::any::type_name::<T>(),
-                stored: String::from_utf8_lossy(&bytes).into_owned(),
-                source,
-            })
-        })
+        read(self.store, &self.changes, key)
     }
 
     /// Sets `key` to `value` (at the commit).
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &Key, value: &T) -> Result<(), DataError> {
-        let bytes = serde_json::to_vec(value).map_err(|source| DataError::Encode {
-            key: key.clone(),
-            source,
-        })?;
-        self.changes.insert(key.clone(), Some(bytes));
+        self.changes.insert(key.clone(), Some(encode(key, value)?));
         Ok(())
     }
 
@@ -523,15 +509,63 @@ impl<'s> Data<'s> {
 
     /// Commits the changes, recording `update_id` as applied (see [`Store::commit`]).
     pub fn commit(self, update_id: Option<i64>) -> Result<Commit, StoreError> {
-        let changes: Vec<Change> = self
-            .changes
-            .into_iter()
-            .map(|(key, value)| match value {
-                Some(value) => Change::Put(key, value),
-                None => Change::Delete(key),
-            })
-            .collect();
-        self.store.commit(update_id, &changes)
+        self.store.commit(update_id, &into_changes(self.changes))
+    }
+}
+
+/// Changes not yet committed: a value, or `None` for a removal, by key.
+pub(crate) type Pending = BTreeMap<Key, Option<Vec<u8>>>;
+
+/// The changes to commit for `pending`.
+pub(crate) fn into_changes(pending: Pending) -> Vec<Change> {
+    pending
+        .into_iter()
+        .map(|(key, value)| match value {
+            Some(value) => Change::Put(key, value),
+            None => Change::Delete(key),
+        })
+        .collect()
+}
+
+/// The value of `key` as a `T`: the pending change if there is one, else what is stored.
+pub(crate) fn read<T: DeserializeOwned>(
+    store: &dyn Store,
+    pending: &Pending,
+    key: &Key,
+) -> Result<Option<T>, DataError> {
+    let bytes = match pending.get(key) {
+        Some(pending) => pending.clone(),
+        None => store.get(key)?,
+    };
+    let Some(bytes) = bytes else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|source| {
+        DataError::decode::<T>(
+            key.clone(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+            source,
+        )
+    })
+}
+
+/// `value` as stored.
+pub(crate) fn encode<T: Serialize + ?Sized>(key: &Key, value: &T) -> Result<Vec<u8>, DataError> {
+    serde_json::to_vec(value).map_err(|source| DataError::Encode {
+        key: key.clone(),
+        source,
+    })
+}
+
+impl DataError {
+    /// `stored`, the value of `key`, does not decode as a `T`.
+    pub(crate) fn decode<T>(key: Key, stored: String, source: serde_json::Error) -> DataError {
+        DataError::Decode(DecodeError {
+            key,
+            type_name: std::any::type_name::<T>(),
+            stored,
+            source,
+        })
     }
 }
 
