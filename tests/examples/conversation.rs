@@ -1,0 +1,121 @@
+//! A conversation on `telegram_api::ext`: a sign-up form over several messages, kept in a
+//! store so that it survives restarts.
+//!
+//! ```sh
+//! cargo run --example conversation                                   # offline, on hand-written exchanges
+//! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example conversation # live: send /start to your bot
+//! TELEGRAM_BOT_TOKEN=... TELEGRAM_STORE=signup.redb cargo run --example conversation
+//! ```
+//!
+//! - `/start` asks `What is your name?`;
+//! - a text is the name: `How old are you, NAME?`;
+//! - then a text that is not a whole number: `Please send your age as a number.` (still asking);
+//! - a number: `NAME, AGE. Is that right?` with the buttons `Yes` and `No`;
+//! - `Yes` saves (the message becomes `Saved: NAME, AGE.`) and ends, `No` starts again (the
+//!   message becomes `Let's start again. What is your name?`);
+//! - `/cancel`, in any state: `Cancelled.`, and the conversation ends; `/start` restarts it
+//!   at any time.
+//!
+//! With `TELEGRAM_STORE=path` the state is kept in that file: the bot can be killed at any
+//! point and started again, and goes on where it was, without handling an update twice whose
+//! changes it had committed. Without it, state is kept in memory.
+
+use serde_derive::{Deserialize, Serialize};
+use telegram_api::ext::{Application, Context, Conversation, Handler, Next, Regex, filters};
+use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let store = std::env::var_os("TELEGRAM_STORE");
+    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/conversation.json.
+    telegram_api_tests::example::polling("examples/conversation.json", |bot| {
+        signup_bot(bot, store.as_deref().map(std::path::Path::new))
+    })?;
+    Ok(())
+}
+
+/// Where the conversation is.
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+pub enum Step {
+    /// Waiting for a name.
+    Name,
+    /// Waiting for an age.
+    Age,
+    /// Waiting for a press on Yes or No.
+    Confirm,
+}
+
+/// What a conversation handler returns.
+type Outcome = Result<Next<Step>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The bot, keeping its state in the file `store` when given (else in memory).
+pub fn signup_bot(bot: Bot, store: Option<&std::path::Path>) -> Application {
+    let typed = || filters::text() & !filters::command();
+    let answer = Regex::new("^(yes|no)$").expect("a valid pattern");
+    let signup = Conversation::new("signup")
+        .entry(Handler::command("start", start))
+        .state(Step::Name, Handler::message(typed(), name))
+        .state(Step::Age, Handler::message(typed(), age))
+        .state(Step::Confirm, Handler::callback_data(answer, confirm))
+        .fallback(Handler::command("cancel", cancel))
+        .allow_reentry(true);
+    let builder = Application::builder(bot).handler(signup.into());
+    let builder = match store {
+        Some(path) => builder.store_path(path).expect("the store opens"),
+        None => builder,
+    };
+    builder.build()
+}
+
+fn start(ctx: &Context) -> Outcome {
+    ctx.reply("What is your name?").call()?;
+    Ok(Next::To(Step::Name))
+}
+
+fn name(ctx: &Context) -> Outcome {
+    let name = text(ctx);
+    ctx.set_user_data("name", &name)?;
+    ctx.reply(format!("How old are you, {name}?")).call()?;
+    Ok(Next::To(Step::Age))
+}
+
+fn age(ctx: &Context) -> Outcome {
+    let Ok(age) = text(ctx).trim().parse::<u32>() else {
+        ctx.reply("Please send your age as a number.").call()?;
+        return Ok(Next::Stay);
+    };
+    ctx.set_user_data("age", &age)?;
+    let name: String = ctx.user_data("name")?.unwrap_or_default();
+    let buttons = vec![
+        InlineKeyboardButton::new("Yes").callback_data("yes"),
+        InlineKeyboardButton::new("No").callback_data("no"),
+    ];
+    ctx.reply(format!("{name}, {age}. Is that right?"))
+        .reply_markup(InlineKeyboardMarkup::new(vec![buttons]))
+        .call()?;
+    Ok(Next::To(Step::Confirm))
+}
+
+fn confirm(ctx: &Context) -> Outcome {
+    ctx.answer_callback().call()?;
+    if ctx.captures().and_then(|c| c.get(1)) == Some("no") {
+        ctx.edit_text("Let's start again. What is your name?")
+            .call()?;
+        return Ok(Next::To(Step::Name));
+    }
+    let name: String = ctx.user_data("name")?.unwrap_or_default();
+    let age: u32 = ctx.user_data("age")?.unwrap_or_default();
+    ctx.edit_text(format!("Saved: {name}, {age}.")).call()?;
+    Ok(Next::End)
+}
+
+fn cancel(ctx: &Context) -> Outcome {
+    ctx.reply("Cancelled.").call()?;
+    Ok(Next::End)
+}
+
+/// The text of the update's message.
+fn text(ctx: &Context) -> String {
+    ctx.effective_message()
+        .and_then(|m| m.text.clone())
+        .unwrap_or_default()
+}
