@@ -9,6 +9,7 @@
 
 pub mod corpus;
 pub mod example;
+pub mod fake_api;
 pub mod http;
 pub mod loopback;
 pub mod replay;

@@ -9,55 +9,11 @@ use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
 use telegram_api::ext::{Application, Context, Handler};
+use telegram_api_tests::fake_api::{self, FakeApi};
 use telegram_api_tests::http::{Reply, Server};
 
-/// The fake Bot API: `updates` (JSON, in id order) wait to be confirmed.
-struct FakeApi {
-    server: Server,
-    /// The highest offset any `getUpdates` sent.
-    confirmed: Arc<AtomicI64>,
-}
-
 fn message_update(id: i64, chat: i64, seq: usize) -> String {
-    format!(
-        r#"{{"update_id": {id}, "message": {{"message_id": {seq}, "date": 1700000000, "chat": {{"id": {chat}, "type": "private", "first_name": "U"}}, "from": {{"id": {chat}, "is_bot": false, "first_name": "U"}}, "text": "{seq}"}}}}"#
-    )
-}
-
-impl FakeApi {
-    fn start(updates: Vec<(i64, String)>) -> FakeApi {
-        let confirmed = Arc::new(AtomicI64::new(0));
-        let updates = Arc::new(Mutex::new(updates));
-        let server = {
-            let confirmed = confirmed.clone();
-            Server::start(move |req| match req.api_method() {
-                "getUpdates" => {
-                    let params = req.json();
-                    let offset = params["offset"].as_i64().unwrap_or(0);
-                    let limit = params["limit"].as_u64().unwrap_or(100) as usize;
-                    let timeout = params["timeout"].as_u64().unwrap_or(0);
-                    confirmed.fetch_max(offset, Ordering::SeqCst);
-                    let until = Instant::now() + Duration::from_secs(timeout);
-                    loop {
-                        let batch: Vec<String> = {
-                            let mut all = updates.lock().unwrap();
-                            all.retain(|(id, _)| *id >= offset);
-                            all.iter().take(limit).map(|(_, u)| u.clone()).collect()
-                        };
-                        if !batch.is_empty() || Instant::now() >= until {
-                            return Reply::ok(&format!("[{}]", batch.join(",")));
-                        }
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                }
-                "getMe" => Reply::ok(
-                    r#"{"id": 42, "is_bot": true, "first_name": "B", "username": "b_bot"}"#,
-                ),
-                m => panic!("unexpected method {m}"),
-            })
-        };
-        FakeApi { server, confirmed }
-    }
+    fake_api::message_update(id, chat, seq, &seq.to_string())
 }
 
 #[test]
