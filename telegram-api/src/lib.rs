@@ -146,6 +146,8 @@
 //!   stores (adds `regex`, `tiny_http`, `signal-hook`, `jiff` and `redb`). With
 //!   `default-features = false` the crate is the pure bindings.
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
+//! - `redis`: `ext::store::RedisStore`, state in a Redis server that several processes of a
+//!   bot share (adds `redis`, blocking, without TLS).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

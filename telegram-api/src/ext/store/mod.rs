@@ -6,10 +6,12 @@
 //! again when a bot stopped before confirming it; the record recognises such an update by its
 //! `update_id`, so its changes are never applied twice.
 //!
-//! Two stores come with the crate, behind this one trait:
+//! The stores that come with the crate, behind this one trait:
 //! - [`MemoryStore`]: in memory, nothing written (state ends with the process);
 //! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
-//!   and a commit is on disk when it returns.
+//!   and a commit is on disk when it returns;
+//! - `RedisStore` (feature `redis`): a Redis server, shared by several processes of a bot,
+//!   which take leases on chats.
 //!
 //! Values are bytes to a store; [`Data`] reads and writes them as any serde type, as JSON, and
 //! a value that no longer decodes (its type changed) is an error naming the key and the type,
@@ -23,6 +25,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 /// Whose a value is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -581,7 +588,7 @@ mod tests {
     }
 
     /// What every store must do.
-    fn behaves(store: &dyn Store) {
+    pub(super) fn behaves(store: &dyn Store) {
         let a = Key::chat(-100, "state");
         let b = Key::user(7, "name");
         assert_eq!(store.get(&a).unwrap(), None);

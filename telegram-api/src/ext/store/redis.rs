@@ -1,0 +1,560 @@
+//! [`RedisStore`]: state in a Redis server, shared by every process of a bot. The type's
+//! documentation (the module is private) tells the data layout in Redis, what is atomic, the
+//! round trips of each operation and what happens when the server goes away.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use redis::{Client, Connection, IntoConnectionInfo, RedisError, RedisResult, Script};
+
+use super::{Change, Commit, Key, Store, StoreError, backend};
+
+/// The prefix of every key unless [`RedisStore::with_prefix`] sets another.
+const DEFAULT_PREFIX: &str = "telegram:";
+
+/// How long connecting, sending or waiting for a reply may take unless
+/// [`RedisStore::with_timeout`] sets another.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle connections kept for the next calls; more are closed when they are given back.
+const MAX_IDLE: usize = 32;
+
+/// The longest lease, in milliseconds (Redis refuses an expiry past its clock's range).
+const MAX_TTL_MS: u128 = 1 << 52;
+
+/// KEYS[1]: the applied set; KEYS[2..]: the keys of the changes, in order.
+/// ARGV[1]: the update id, or '' for none; then for each change an operation, `P` (put) or `D`
+/// (delete), and a value ('' for a delete).
+/// Returns 1 when the changes were written, 0 when the update was applied before.
+const COMMIT_SCRIPT: &str = r"
+local id = ARGV[1]
+if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then
+  return 0
+end
+for i = 2, #KEYS do
+  if ARGV[2 * i - 2] == 'P' then
+    redis.call('SET', KEYS[i], ARGV[2 * i - 1])
+  else
+    redis.call('DEL', KEYS[i])
+  end
+end
+if id ~= '' then
+  redis.call('ZADD', KEYS[1], id, id)
+end
+return 1
+";
+
+/// KEYS[1]: the lease; ARGV[1]: the holder; ARGV[2]: the time to live in milliseconds.
+/// Returns 1 when the holder holds the lease now (taken or renewed), 0 when another holds it.
+const ACQUIRE_SCRIPT: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// KEYS[1]: the lease; ARGV[1]: the holder. Deletes the lease when the holder holds it.
+const RELEASE_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// A store in a Redis server (feature `redis`): state shared by every process of a bot, which
+/// take [leases](Store::acquire_lease) so that one process at a time handles a chat.
+///
+/// ```no_run
+/// use telegram_api::ext::store::{Change, Commit, Key, RedisStore, Store};
+///
+/// let store = RedisStore::open("redis://127.0.0.1:6379/")?.with_prefix("echo-bot:");
+/// let key = Key::chat(-100123, "greeted");
+/// let commit = store.commit(Some(815000001), &[Change::Put(key.clone(), b"true".to_vec())])?;
+/// assert_eq!(commit, Commit::Applied);
+/// assert_eq!(store.get(&key)?.as_deref(), Some(&b"true"[..]));
+/// # Ok::<(), telegram_api::ext::store::StoreError>(())
+/// ```
+///
+/// # Data layout
+///
+/// Every key starts with the store's prefix (`telegram:` unless
+/// [`with_prefix`](RedisStore::with_prefix) says otherwise), so that several bots can share a
+/// server (or a database of one):
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `<prefix>v:<key>` | string | the value of a [`Key`], by [`Key::encode`]: `telegram:v:chat/-100/state` |
+/// | `<prefix>applied` | sorted set | the applied updates: member the update id in decimal, score the id |
+/// | `<prefix>lease:<name>` | string with an expiry | the holder of the lease `name` |
+///
+/// # Atomicity and round trips
+///
+/// A commit is one Lua script (`EVALSHA`, which the server runs with no other command in
+/// between): it looks for the update in the applied set and returns when it is there;
+/// otherwise it writes every change and adds the update to the set. The script checks everything
+/// before its first write, so it writes all or nothing. A lease is taken, renewed and given up
+/// by scripts as well, which compare the holder and act in the same step.
+///
+/// | operation | round trips | commands |
+/// |---|---:|---|
+/// | [`get`](Store::get) | 1 | `GET` |
+/// | [`is_applied`](Store::is_applied) | 1 | `ZSCORE` |
+/// | [`commit`](Store::commit) | 1 (0 with nothing to write) | `EVALSHA` of the commit script |
+/// | [`forget_applied_below`](Store::forget_applied_below) | 1 | `ZREMRANGEBYSCORE` |
+/// | [`acquire_lease`](Store::acquire_lease) | 1 | `EVALSHA`: `SET NX PX`, or `PEXPIRE` for the holder |
+/// | [`release_lease`](Store::release_lease) | 1 | `EVALSHA`: `DEL` when the holder matches |
+///
+/// A server that does not know a script yet (the first call after it started) answers
+/// `NOSCRIPT`; the script is then loaded and run again: two more round trips, once per script
+/// and server start. Opening a connection costs the handshake on top (`HELLO`/`SELECT`/`AUTH` as
+/// the URL asks; none for `redis://host:port/`), once per connection.
+///
+/// A read-modify-write of one value while handling an update is therefore two round trips: the
+/// `GET` and the commit.
+///
+/// # Connections
+///
+/// Each call takes an idle connection, or opens one when none is idle, so worker threads do not
+/// wait on each other's round trips; up to 32 idle connections are kept. A connection that fails
+/// is dropped, never used again: when the server goes away, calls return
+/// [`StoreError::Backend`] errors, and once it is back the next call connects again. When a
+/// connection that was idle turns out to be closed (the server restarted, or closed idle
+/// clients), the other idle ones are dropped too and the call is made once more on a new
+/// connection. Such a command mostly never reached a server; should it have run before the
+/// connection broke, running it again is harmless (a commit of an update finds its own record
+/// and answers [`Commit::AlreadyApplied`], a commit without one writes the same values). A call
+/// that timed out is not repeated. Connecting, sending and each reply wait at most the
+/// [timeout](RedisStore::with_timeout) (5 seconds unless set).
+///
+/// # Durability and limits
+///
+/// A commit is in the server's memory when it returns; whether it survives a restart of the
+/// server is the server's persistence setting (`appendonly yes` with `appendfsync always` for
+/// the guarantee of [`FileStore`](super::FileStore), `everysec` to lose at most a second).
+///
+/// The applied set orders updates by a floating-point score, so
+/// [`forget_applied_below`](Store::forget_applied_below) is exact for update ids up to
+/// 2<sup>53</sup> in magnitude (Telegram's are far below); the record of each id is exact.
+///
+/// The `redis://` and `redis+unix://` URLs are supported; `rediss://` (TLS) needs a TLS feature
+/// of the `redis` crate, which this crate does not enable. Redis Cluster is not supported (a
+/// commit writes keys of several hash slots).
+pub struct RedisStore {
+    client: Client,
+    /// The URL without its password, for messages.
+    url: String,
+    prefix: String,
+    timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+    commit_script: Script,
+    acquire_script: Script,
+    release_script: Script,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.url)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`, or
+    /// `redis+unix:///path/to/socket[?db=N]`). A URL that does not parse, or a server that
+    /// cannot be reached or refuses the connection, is a [`StoreError::Open`] naming the URL
+    /// (without its password).
+    pub fn open(url: &str) -> Result<RedisStore, StoreError> {
+        let redacted = redact(url);
+        let open_error = |e: RedisError| StoreError::Open {
+            path: PathBuf::from(&redacted),
+            source: Box::new(e),
+        };
+        let info = url.into_connection_info().map_err(open_error)?;
+        // No `CLIENT SETINFO` in the handshake: a round trip less per connection, and its reply,
+        // whose errors the client ignores, cannot stretch a connection past the timeout.
+        let settings = info.redis_settings().clone().set_skip_set_lib_name();
+        let client = Client::open(info.set_redis_settings(settings)).map_err(open_error)?;
+        let store = RedisStore {
+            client,
+            url: redacted.clone(),
+            prefix: DEFAULT_PREFIX.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            idle: Mutex::new(Vec::new()),
+            commit_script: Script::new(COMMIT_SCRIPT),
+            acquire_script: Script::new(ACQUIRE_SCRIPT),
+            release_script: Script::new(RELEASE_SCRIPT),
+        };
+        // Connect once now, so that a wrong URL or an absent server shows when the bot starts.
+        let mut con = store.connect().map_err(open_error)?;
+        redis::cmd("PING")
+            .query::<()>(&mut con)
+            .map_err(open_error)?;
+        store.give_back(con);
+        Ok(store)
+    }
+
+    /// Starts every key with `prefix` instead of `telegram:`, so that bots sharing a server
+    /// keep apart (see [the data layout](RedisStore#data-layout)).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> RedisStore {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Waits at most `timeout` to connect, to send a command and for each reply (5 seconds
+    /// unless set; at least a millisecond). A call that times out is a
+    /// [`StoreError::Backend`] error.
+    pub fn with_timeout(mut self, timeout: Duration) -> RedisStore {
+        self.timeout = timeout.max(Duration::from_millis(1));
+        // Connections already open keep the timeout they were opened with: start afresh.
+        self.idle_connections().clear();
+        self
+    }
+
+    /// The prefix of every key this store writes.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn value_key(&self, key: &Key) -> String {
+        format!("{}v:{}", self.prefix, key.encode())
+    }
+
+    fn applied_key(&self) -> String {
+        format!("{}applied", self.prefix)
+    }
+
+    fn lease_key(&self, name: &str) -> String {
+        format!("{}lease:{name}", self.prefix)
+    }
+
+    fn idle_connections(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // The list is changed whole under the lock: a panic elsewhere leaves it consistent.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let con = self.client.get_connection_with_timeout(self.timeout)?;
+        con.set_read_timeout(Some(self.timeout))?;
+        con.set_write_timeout(Some(self.timeout))?;
+        Ok(con)
+    }
+
+    fn give_back(&self, con: Connection) {
+        let mut idle = self.idle_connections();
+        if idle.len() < MAX_IDLE {
+            idle.push(con);
+        }
+    }
+
+    /// Runs `op` on an idle connection or a new one. A connection whose call failed is dropped;
+    /// one that had been idle and turns out closed is replaced, and `op` runs once more.
+    fn run<T>(&self, op: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
+        let taken = self.idle_connections().pop();
+        if let Some(mut con) = taken {
+            match op(&mut con) {
+                Ok(v) => {
+                    self.give_back(con);
+                    return Ok(v);
+                }
+                Err(e) if closed_while_idle(&e) => {
+                    // The others were opened before the same event (a restart of the server,
+                    // say) and are likely closed as well.
+                    self.idle_connections().clear();
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        let mut con = self.connect().map_err(backend)?;
+        let v = op(&mut con).map_err(backend)?;
+        self.give_back(con);
+        Ok(v)
+    }
+}
+
+/// Whether an error on a connection taken from the idle ones means that it had been closed
+/// meanwhile, so that the command is worth sending again on a new connection. A timeout is not
+/// such an error (the server may still be running the command).
+fn closed_while_idle(e: &RedisError) -> bool {
+    e.is_connection_dropped() && !e.is_timeout()
+}
+
+/// `url` without the password (`redis://user:***@host/`).
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{user}:***"),
+        // `redis://password@host`: a lone userinfo is the password.
+        None => "***".to_owned(),
+    };
+    format!("{scheme}://{user}@{host}{path}")
+}
+
+/// A lease's time to live in whole milliseconds, rounded up (a lease never ends before its
+/// holder expects), from 1 ms to [`MAX_TTL_MS`].
+fn ttl_millis(ttl: Duration) -> u64 {
+    let ms = ttl.as_nanos().div_ceil(1_000_000).clamp(1, MAX_TTL_MS);
+    u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+impl Store for RedisStore {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = self.value_key(key);
+        self.run(|con| redis::cmd("GET").arg(&key).query(con))
+    }
+
+    fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
+        let applied = self.applied_key();
+        let score: Option<f64> =
+            self.run(|con| redis::cmd("ZSCORE").arg(&applied).arg(update_id).query(con))?;
+        Ok(score.is_some())
+    }
+
+    fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
+        if update_id.is_none() && changes.is_empty() {
+            return Ok(Commit::Applied);
+        }
+        let mut invocation = self.commit_script.prepare_invoke();
+        invocation.key(self.applied_key());
+        match update_id {
+            Some(id) => invocation.arg(id),
+            None => invocation.arg(""),
+        };
+        for change in changes {
+            match change {
+                Change::Put(key, value) => {
+                    invocation
+                        .key(self.value_key(key))
+                        .arg("P")
+                        .arg(value.as_slice());
+                }
+                Change::Delete(key) => {
+                    invocation.key(self.value_key(key)).arg("D").arg("");
+                }
+            }
+        }
+        let written: i64 = self.run(|con| invocation.invoke(con))?;
+        Ok(if written == 1 {
+            Commit::Applied
+        } else {
+            Commit::AlreadyApplied
+        })
+    }
+
+    fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
+        let applied = self.applied_key();
+        let below = format!("({update_id}");
+        let _removed: i64 = self.run(|con| {
+            redis::cmd("ZREMRANGEBYSCORE")
+                .arg(&applied)
+                .arg("-inf")
+                .arg(&below)
+                .query(con)
+        })?;
+        Ok(())
+    }
+
+    /// True: other processes may use the same server.
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    /// Takes the lease `name` for `holder` when nobody holds it (`SET NX PX`), or renews it
+    /// (`PEXPIRE`) when `holder` holds it, in one script. `ttl` is rounded up to whole
+    /// milliseconds.
+    fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let mut invocation = self.acquire_script.key(self.lease_key(name));
+        invocation.arg(holder).arg(ttl_millis(ttl));
+        let held: i64 = self.run(|con| invocation.invoke(con))?;
+        Ok(held == 1)
+    }
+
+    /// Deletes the lease `name` when `holder` holds it, in one script.
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let mut invocation = self.release_script.key(self.lease_key(name));
+        invocation.arg(holder);
+        let _deleted: i64 = self.run(|con| invocation.invoke(con))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server of the tests, or `None` (and a note) when `REDIS_URL` is not set.
+    fn test_store(test: &str) -> Option<RedisStore> {
+        let Ok(url) = std::env::var("REDIS_URL") else {
+            eprintln!("skipped: REDIS_URL is not set");
+            return None;
+        };
+        let prefix = format!("telegram-api-test:{}:{test}:", std::process::id());
+        let store = RedisStore::open(&url)
+            .unwrap_or_else(|e| panic!("REDIS_URL={url}: {e}"))
+            .with_prefix(prefix);
+        clear(&store);
+        Some(store)
+    }
+
+    /// A connection of the tests' own, outside the store.
+    fn connection(store: &RedisStore) -> Connection {
+        store.client.get_connection().unwrap()
+    }
+
+    /// Deletes every key of the store's prefix.
+    fn clear(store: &RedisStore) {
+        let mut con = connection(store);
+        let pattern = format!("{}*", store.prefix());
+        let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut con).unwrap();
+        if !keys.is_empty() {
+            let _: i64 = redis::cmd("DEL").arg(&keys).query(&mut con).unwrap();
+        }
+    }
+
+    #[test]
+    fn behaves() {
+        let Some(store) = test_store("behaves") else {
+            return;
+        };
+        super::super::tests::behaves(&store);
+        // The keys are where the module documentation says.
+        let mut con = connection(&store);
+        let prefix = store.prefix().to_owned();
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query(&mut con)
+            .unwrap();
+        keys.sort();
+        let expected =
+            ["applied", "v:chat/-100/state", "v:user/7/name"].map(|k| format!("{prefix}{k}"));
+        assert_eq!(keys, expected);
+        let value: Option<Vec<u8>> = redis::cmd("GET").arg(&expected[1]).query(&mut con).unwrap();
+        assert_eq!(value.as_deref(), Some(&b"1"[..]));
+        let applied: Vec<(i64, f64)> = redis::cmd("ZRANGE")
+            .arg(&expected[0])
+            .arg(0)
+            .arg(-1)
+            .arg("WITHSCORES")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(applied, [(5, 5.0)]);
+        assert!(
+            store
+                .acquire_lease("chat/1", "me", Duration::from_secs(5))
+                .unwrap()
+        );
+        let holder: Option<String> = redis::cmd("GET")
+            .arg(format!("{prefix}lease:chat/1"))
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(holder.as_deref(), Some("me"));
+        clear(&store);
+    }
+
+    #[test]
+    fn binary_values_and_many_changes() {
+        let Some(store) = test_store("binary") else {
+            return;
+        };
+        let all_bytes: Vec<u8> = (0..=255).collect();
+        let mut changes: Vec<Change> = (0..100)
+            .map(|i| Change::Put(Key::chat(i, "v"), all_bytes.clone()))
+            .collect();
+        changes.push(Change::Delete(Key::chat(3, "v")));
+        changes.push(Change::Put(Key::conversation("a/b%c", "x y"), Vec::new()));
+        assert_eq!(store.commit(Some(-7), &changes).unwrap(), Commit::Applied);
+        assert!(store.is_applied(-7).unwrap());
+        assert_eq!(store.get(&Key::chat(99, "v")).unwrap(), Some(all_bytes));
+        assert_eq!(store.get(&Key::chat(3, "v")).unwrap(), None);
+        let conversation = store.get(&Key::conversation("a/b%c", "x y")).unwrap();
+        assert_eq!(conversation, Some(Vec::new()));
+        // Negative and large ids are recorded exactly.
+        store.commit(Some(i64::MAX), &[]).unwrap();
+        assert!(store.is_applied(i64::MAX).unwrap());
+        assert!(!store.is_applied(i64::MAX - 1).unwrap());
+        store.forget_applied_below(0).unwrap();
+        assert!(!store.is_applied(-7).unwrap());
+        assert!(store.is_applied(i64::MAX).unwrap());
+        clear(&store);
+    }
+
+    #[test]
+    fn prefixes_keep_bots_apart() {
+        let Some(one) = test_store("one") else {
+            return;
+        };
+        let Some(two) = test_store("two") else {
+            return;
+        };
+        let key = Key::bot("name");
+        one.commit(Some(1), &[Change::Put(key.clone(), b"one".to_vec())])
+            .unwrap();
+        assert_eq!(two.get(&key).unwrap(), None);
+        assert!(!two.is_applied(1).unwrap());
+        assert_eq!(
+            two.commit(Some(1), &[Change::Put(key.clone(), b"two".to_vec())])
+                .unwrap(),
+            Commit::Applied
+        );
+        assert!(
+            one.acquire_lease("chat/1", "a", Duration::from_secs(5))
+                .unwrap()
+        );
+        assert!(
+            two.acquire_lease("chat/1", "b", Duration::from_secs(5))
+                .unwrap()
+        );
+        assert_eq!(one.get(&key).unwrap().as_deref(), Some(&b"one"[..]));
+        clear(&one);
+        clear(&two);
+    }
+
+    #[test]
+    fn urls_lose_their_password() {
+        assert_eq!(redact("redis://127.0.0.1:6379/"), "redis://127.0.0.1:6379/");
+        assert_eq!(
+            redact("redis://bot:s3cr@t@redis.internal:6380/2"),
+            "redis://bot:***@redis.internal:6380/2"
+        );
+        assert_eq!(redact("redis://hunter2@host"), "redis://***@host");
+        assert_eq!(redact("not a url"), "not a url");
+        assert_eq!(
+            redact("redis+unix:///run/redis.sock"),
+            "redis+unix:///run/redis.sock"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_is_an_open_error() {
+        let e = RedisStore::open("http://user:pw@example/").unwrap_err();
+        assert!(matches!(e, StoreError::Open { .. }), "{e}");
+        let message = e.to_string();
+        assert!(!message.contains("pw@"), "{message}");
+        // Nothing listens on port 1 of the loopback.
+        let e = RedisStore::open("redis://127.0.0.1:1/").unwrap_err();
+        assert!(matches!(e, StoreError::Open { .. }), "{e}");
+    }
+
+    #[test]
+    fn lease_times_to_live() {
+        assert_eq!(ttl_millis(Duration::ZERO), 1);
+        assert_eq!(ttl_millis(Duration::from_micros(1500)), 2);
+        assert_eq!(ttl_millis(Duration::from_secs(30)), 30_000);
+        assert_eq!(ttl_millis(Duration::MAX), 1 << 52);
+    }
+}
