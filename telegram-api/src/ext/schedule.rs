@@ -274,6 +274,67 @@ impl Schedule {
 
 /// The instant of a wall-clock time in `zone`: in a gap, as far after it as the time was into
 /// it; in a fold, the first occurrence.
+impl Schedule {
+    /// The schedule as stored with a job: `{"once": "<instant>"}`,
+    /// `{"every_ms": n, "first": "<instant>"}`, `{"daily": "HH:MM:SS", "weekdays": bits,
+    /// "zone": "<IANA name>"}`, `{"monthly": day, "time": "HH:MM:SS", "zone": "<IANA name>"}`.
+    /// `None` for a time zone without an IANA name (a fixed offset), which could not be read
+    /// back the same.
+    pub(crate) fn to_json(&self) -> Option<serde_json::Value> {
+        use serde_json::json;
+        Some(match self {
+            Schedule::Once { at } => json!({ "once": at.to_string() }),
+            Schedule::Every { interval, first } => json!({
+                "every_ms": u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
+                "first": first.to_string(),
+            }),
+            Schedule::Daily {
+                time,
+                weekdays,
+                zone,
+            } => json!({
+                "daily": time.to_string(),
+                "weekdays": weekdays.0,
+                "zone": zone.iana_name()?,
+            }),
+            Schedule::Monthly { day, time, zone } => json!({
+                "monthly": day,
+                "time": time.to_string(),
+                "zone": zone.iana_name()?,
+            }),
+        })
+    }
+
+    /// A schedule as [`to_json`](Schedule::to_json) stored it; `None` when it is not one.
+    pub(crate) fn from_json(value: &serde_json::Value) -> Option<Schedule> {
+        let text = |name: &str| value.get(name).and_then(|v| v.as_str());
+        if let Some(at) = text("once") {
+            return Some(Schedule::Once {
+                at: at.parse().ok()?,
+            });
+        }
+        if let Some(ms) = value.get("every_ms").and_then(|v| v.as_u64()) {
+            return Schedule::every(Duration::from_millis(ms), text("first")?.parse().ok()?).ok();
+        }
+        let zone = TimeZone::get(text("zone")?).ok()?;
+        if let Some(time) = text("daily") {
+            let bits = value.get("weekdays")?.as_u64()?;
+            return Some(Schedule::Daily {
+                time: time.parse().ok()?,
+                weekdays: Weekdays(u8::try_from(bits).ok()? & Weekdays::ALL.0),
+                zone,
+            });
+        }
+        let day = value.get("monthly")?.as_i64()?;
+        let day = i8::try_from(day).ok().filter(|d| (1..=31).contains(d))?;
+        Some(Schedule::Monthly {
+            day,
+            time: text("time")?.parse().ok()?,
+            zone,
+        })
+    }
+}
+
 fn local(zone: &TimeZone, datetime: DateTime) -> Option<Timestamp> {
     zone.to_ambiguous_zoned_datetime(datetime)
         .compatible()
@@ -474,5 +535,37 @@ mod tests {
             until(ts("2026-12-02T12:00:00Z"), ts("2026-12-02T11:00:00Z")),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn schedules_are_stored_and_read_back_the_same() {
+        let at: Timestamp = "2026-03-29T00:30:00Z".parse().unwrap();
+        let schedules = [
+            Schedule::once(at),
+            Schedule::every(Duration::from_secs(90), at).unwrap(),
+            Schedule::daily(jiff::civil::time(9, 30, 0, 0), "Europe/Berlin")
+                .unwrap()
+                .on(Weekdays::WORKING_DAYS),
+            Schedule::monthly(31, jiff::civil::time(23, 0, 0, 0), "America/New_York").unwrap(),
+        ];
+        for schedule in schedules {
+            let json = schedule.to_json().unwrap();
+            assert_eq!(
+                Schedule::from_json(&json).as_ref(),
+                Some(&schedule),
+                "{json}"
+            );
+        }
+        assert_eq!(
+            Schedule::from_json(&serde_json::json!({"daily": "09:00"})),
+            None
+        );
+        assert_eq!(
+            Schedule::from_json(
+                &serde_json::json!({"monthly": 40, "time": "09:00:00", "zone": "UTC"})
+            ),
+            None
+        );
+        assert_eq!(Schedule::from_json(&serde_json::json!("once")), None);
     }
 }

@@ -185,6 +185,10 @@ pub trait Store: Send + Sync {
     /// handled (the `getUpdates` offset passed them), it never delivers them again.
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError>;
 
+    /// The bot-wide values ([`Scope::Bot`]) whose names start with `prefix`, as
+    /// (name, value), in name order. The application keeps its scheduled jobs this way.
+    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+
     /// Whether processes other than this one use the store at the same time. The application
     /// then takes a lease ([`acquire_lease`](Store::acquire_lease)) on a chat before handling an
     /// update of it, so that one process at a time handles a chat. Default: false.
@@ -264,6 +268,17 @@ impl Store for MemoryStore {
         let mut memory = self.lock();
         memory.applied = memory.applied.split_off(&update_id);
         Ok(())
+    }
+
+    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let memory = self.lock();
+        let from = Key::bot(prefix);
+        Ok(memory
+            .values
+            .range(from..)
+            .take_while(|(k, _)| k.scope == Scope::Bot && k.name.starts_with(prefix))
+            .map(|(k, v)| (k.name.clone(), v.clone()))
+            .collect())
     }
 }
 
@@ -368,6 +383,24 @@ impl Store for FileStore {
                 .map_err(backend)?;
         }
         txn.commit().map_err(backend)
+    }
+
+    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(VALUES).map_err(backend)?;
+        let from = Key::bot(prefix).encode();
+        let mut found = Vec::new();
+        for entry in table.range(from.as_str()..).map_err(backend)? {
+            let (key, value) = entry.map_err(backend)?;
+            let Some(name) = key.value().strip_prefix("bot/") else {
+                break;
+            };
+            if !name.starts_with(prefix) {
+                break;
+            }
+            found.push((name.to_owned(), value.value().to_vec()));
+        }
+        Ok(found)
     }
 }
 
@@ -630,6 +663,24 @@ mod tests {
         store.forget_applied_below(5).unwrap();
         assert!(!store.is_applied(1).unwrap() && !store.is_applied(2).unwrap());
         assert!(store.is_applied(5).unwrap());
+        // Bot-wide values by prefix, in name order; other scopes and prefixes left out.
+        let jobs = [
+            Change::Put(Key::bot("job/2"), b"b".to_vec()),
+            Change::Put(Key::bot("job/1"), b"a".to_vec()),
+            Change::Put(Key::bot("jobs"), b"x".to_vec()),
+            Change::Put(Key::bot("ja"), b"y".to_vec()),
+            Change::Put(Key::chat(1, "job/3"), b"z".to_vec()),
+        ];
+        store.commit(None, &jobs).unwrap();
+        assert_eq!(
+            store.bot_values("job/").unwrap(),
+            [
+                ("job/1".to_string(), b"a".to_vec()),
+                ("job/2".to_string(), b"b".to_vec())
+            ]
+        );
+        assert_eq!(store.bot_values("job/*").unwrap(), []);
+        assert_eq!(store.bot_values("nothing").unwrap(), []);
     }
 
     #[test]

@@ -318,6 +318,44 @@ impl Store for RedisStore {
         self.run(|con| redis::cmd("GET").arg(&key).query(con))
     }
 
+    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        // SCAN with a pattern; the pattern's special characters in the prefix are escaped.
+        let base = self.value_key(&Key::bot(""));
+        let pattern = format!("{}*", glob_escape(&format!("{base}{prefix}")));
+        let mut keys: Vec<String> = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, batch): (u64, Vec<String>) = self.run(|con| {
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(con)
+            })?;
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        keys.sort();
+        keys.dedup();
+        let mut found = Vec::with_capacity(keys.len());
+        // One round trip per 500 values; a key deleted since the scan is left out.
+        for chunk in keys.chunks(500) {
+            let values: Vec<Option<Vec<u8>>> =
+                self.run(|con| redis::cmd("MGET").arg(chunk).query(con))?;
+            for (key, value) in chunk.iter().zip(values) {
+                if let (Some(value), Some(name)) = (value, key.strip_prefix(&base)) {
+                    found.push((name.to_owned(), value));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
         let applied = self.applied_key();
         let score: Option<f64> =
@@ -393,6 +431,18 @@ impl Store for RedisStore {
     }
 }
 
+/// `s` with the characters special in a Redis `MATCH` pattern escaped.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '^' | '-') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,9 +490,20 @@ mod tests {
             .query(&mut con)
             .unwrap();
         keys.sort();
-        let expected =
-            ["applied", "v:chat/-100/state", "v:user/7/name"].map(|k| format!("{prefix}{k}"));
-        assert_eq!(keys, expected);
+        let expected = [
+            "applied",
+            "v:chat/-100/state",
+            "v:user/7/name",
+            "v:bot/ja",
+            "v:bot/job/1",
+            "v:bot/job/2",
+            "v:bot/jobs",
+            "v:chat/1/job/3",
+        ]
+        .map(|k| format!("{prefix}{k}"));
+        let mut sorted = expected.to_vec();
+        sorted.sort();
+        assert_eq!(keys, sorted);
         let value: Option<Vec<u8>> = redis::cmd("GET").arg(&expected[1]).query(&mut con).unwrap();
         assert_eq!(value.as_deref(), Some(&b"1"[..]));
         let applied: Vec<(i64, f64)> = redis::cmd("ZRANGE")
