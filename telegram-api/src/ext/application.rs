@@ -1,6 +1,6 @@
 //! [`Application`]: handlers in groups, an error handler, and the settings of the worker pool.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -9,8 +9,10 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::context::Context;
 use super::handler::{ALL_TYPES, Handler};
+use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
 use super::pool::{Pool, order_key};
-use super::store::{self, Commit, FileStore, MemoryStore, Store, StoreError};
+use super::schedule::Schedule;
+use super::store::{self, Change, Commit, FileStore, Key, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
 use crate::{Bot, StopHandle, Update, UpdateKind, UpdateType};
 
@@ -82,6 +84,8 @@ pub struct ApplicationBuilder {
     config: Config,
     store: Arc<dyn Store>,
     clock: Clock,
+    jobs: HashMap<String, JobCallback>,
+    late: Late,
 }
 
 impl ApplicationBuilder {
@@ -239,6 +243,29 @@ impl ApplicationBuilder {
         self
     }
 
+    /// Registers `f` as the code of the jobs named `name`, which
+    /// [`Context::schedule_job`] and [`Application::schedule_job`] schedule. Jobs are stored
+    /// by name, so a job stored by an earlier run finds its code again when the application
+    /// registers the same name (see [`jobs`](super::jobs)). Registering a name again replaces
+    /// its code.
+    pub fn job<F, E>(mut self, name: &str, f: F) -> Self
+    where
+        F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        let f: JobCallback = Arc::new(move |ctx: &Context| f(ctx).map_err(Into::into));
+        self.jobs.insert(name.to_owned(), f);
+        self
+    }
+
+    /// Skips a job's run found later than `grace` after its due time (the bot was down, or
+    /// busy), instead of running it late once (the default). A skipped run still moves the job
+    /// to its next run, or removes a one-off job.
+    pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
+        self.late = Late::Skip(grace);
+        self
+    }
+
     /// The application.
     pub fn build(self) -> Application {
         let groups = self.groups.into_values().collect();
@@ -253,6 +280,7 @@ impl ApplicationBuilder {
                 store: self.store,
                 clock: self.clock,
                 holder: lease_holder(),
+                jobs: Arc::new(Jobs::new(self.jobs, self.late)),
             }),
         }
     }
@@ -276,9 +304,10 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) stop: StopHandle,
     pub(crate) store: Arc<dyn Store>,
-    clock: Clock,
+    pub(crate) clock: Clock,
     /// This process's name in leases.
     holder: String,
+    pub(crate) jobs: Arc<Jobs>,
 }
 
 /// A name for this process in leases: its id and start time, unique enough among processes.
@@ -330,6 +359,8 @@ impl Application {
             username: None,
             store: Arc::new(MemoryStore::new()),
             clock: Clock::system(),
+            jobs: HashMap::new(),
+            late: Late::Run,
             config: Config {
                 workers,
                 queue_capacity: 1024,
@@ -397,9 +428,78 @@ impl Application {
         &*self.inner.store
     }
 
-    /// Starts the ordered worker pool, to feed it updates from a source of your own.
+    /// Starts the ordered worker pool, to feed it updates from a source of your own. The
+    /// pool also runs the [jobs](super::jobs) as they fall due.
     pub fn start_pool(&self) -> std::io::Result<Pool> {
         Pool::start(self.inner.clone())
+    }
+
+    /// Schedules the job registered as `name` to run on `schedule` with `data`, for the chat
+    /// `chat_id` (or for none); committed at once. Returns the job's id.
+    pub fn schedule_job<T: serde::Serialize + ?Sized>(
+        &self,
+        name: &str,
+        schedule: Schedule,
+        chat_id: Option<i64>,
+        data: &T,
+    ) -> Result<String, JobError> {
+        let data = serde_json::to_value(data).map_err(|source| {
+            JobError::Data(store::DataError::Encode {
+                key: Key::bot(format!("{}{name}", super::jobs::JOB_PREFIX)),
+                source,
+            })
+        })?;
+        let inner = &self.inner;
+        let job = inner
+            .jobs
+            .make(name, schedule, chat_id, None, data, inner.clock.now())?;
+        let bytes = job.encode().ok_or(JobError::UnnamedZone)?;
+        inner.jobs.load(&*inner.store, false)?;
+        let changes = [Change::Put(job.key(), bytes)];
+        inner.store.commit(None, &changes)?;
+        inner.jobs.apply(&changes);
+        Ok(job.id().to_owned())
+    }
+
+    /// Cancels the job `id` (nothing happens when there is none).
+    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
+        let inner = &self.inner;
+        inner.jobs.load(&*inner.store, false)?;
+        let changes = [Change::Delete(job_key(id))];
+        inner.store.commit(None, &changes)?;
+        inner.jobs.apply(&changes);
+        Ok(())
+    }
+
+    /// The scheduled jobs, by next run.
+    pub fn jobs(&self) -> Result<Vec<Job>, JobError> {
+        self.inner.jobs.load(&*self.inner.store, false)?;
+        Ok(self.inner.jobs.list())
+    }
+
+    /// When the next job is due (the earliest due time of the jobs waiting or running), for
+    /// a test that moves a [`ManualClock`](super::ManualClock) from one run to the next.
+    pub fn next_job_at(&self) -> Option<jiff::Timestamp> {
+        // A store that cannot be read has no jobs to tell of; running them reports why.
+        let _ = self.inner.jobs.load(&*self.inner.store, false);
+        self.inner.jobs.next_at()
+    }
+
+    /// Runs the jobs due at the clock's time, on this thread, one after the other; how many
+    /// ran (skipped late runs included). The pool and the runners do this on their own; this
+    /// is for tests with a [`ManualClock`](super::ManualClock), and for an application fed
+    /// with [`process_update`](Application::process_update).
+    pub fn run_due_jobs(&self) -> usize {
+        let inner = &self.inner;
+        if let Err(e) = inner.jobs.load(&*inner.store, false) {
+            inner.report_jobs(&HandlerError::Store(e));
+            return 0;
+        }
+        let due = inner.jobs.take_due(inner.clock.now());
+        for (id, at) in &due {
+            inner.run_job(id, *at);
+        }
+        due.len()
     }
 }
 
@@ -448,33 +548,137 @@ impl Inner {
             update,
             self.store.clone(),
             self.clock.clone(),
+            self.jobs.clone(),
         );
-        if let Some(name) = &lease {
-            let ttl = self.config.lease_ttl;
-            let mut waits = 0u32;
-            loop {
-                match self.store.acquire_lease(name, &self.holder, ttl) {
-                    Ok(true) => break,
-                    Ok(false) => waits += 1,
-                    Err(e) => {
-                        waits += 1;
-                        self.report(&ctx, &HandlerError::Store(e));
-                    }
-                }
-                if self.stop.is_stopped() {
-                    return false;
-                }
-                std::thread::sleep(Duration::from_millis(5 << waits.min(5)));
-            }
+        if let Some(name) = &lease
+            && !self.lease(name, &ctx)
+        {
+            return false;
         }
         let done = self.handle(&mut ctx);
-        if let Some(name) = &lease
-            && let Err(e) = self.store.release_lease(name, &self.holder)
-        {
-            self.report(&ctx, &HandlerError::Store(e));
+        if let Some(name) = &lease {
+            self.unlease(name, &ctx);
         }
         drop(ctx.into_update());
         done
+    }
+
+    /// Takes the lease `name` in a shared store, waiting while another process holds it;
+    /// false when the application stops first.
+    fn lease(&self, name: &str, ctx: &Context) -> bool {
+        let ttl = self.config.lease_ttl;
+        let mut waits = 0u32;
+        loop {
+            match self.store.acquire_lease(name, &self.holder, ttl) {
+                Ok(true) => return true,
+                Ok(false) => waits += 1,
+                Err(e) => {
+                    waits += 1;
+                    self.report(ctx, &HandlerError::Store(e));
+                }
+            }
+            if self.stop.is_stopped() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5 << waits.min(5)));
+        }
+    }
+
+    fn unlease(&self, name: &str, ctx: &Context) {
+        if let Err(e) = self.store.release_lease(name, &self.holder) {
+            self.report(ctx, &HandlerError::Store(e));
+        }
+    }
+
+    /// Runs the job `id` for its run due at `due` (taken from the index by
+    /// [`Jobs::take_due`]), and marks it finished.
+    pub(crate) fn run_job(&self, id: &str, due: jiff::Timestamp) {
+        if let Some(job) = self.jobs.get(id) {
+            let lease = self.store.is_shared().then(|| match job.order_id() {
+                Some(chat) => format!("lease/chat/{chat}"),
+                None => format!("lease/job/{id}"),
+            });
+            let mut ctx = Context::for_job(
+                self.bot.clone(),
+                job,
+                self.store.clone(),
+                self.clock.clone(),
+                self.jobs.clone(),
+            );
+            if lease.as_deref().is_none_or(|name| self.lease(name, &ctx)) {
+                self.run_job_leased(&mut ctx, due);
+                if let Some(name) = &lease {
+                    self.unlease(name, &ctx);
+                }
+            }
+        }
+        self.jobs.finish(id);
+    }
+
+    fn run_job_leased(&self, ctx: &mut Context, due: jiff::Timestamp) {
+        let Some(mut job) = ctx.job().cloned() else {
+            return;
+        };
+        let key = job.key();
+        // The stored record decides: another process may have run, moved or cancelled it.
+        let Some(stored) = self.retry(ctx, || self.store.get(&key)) else {
+            return;
+        };
+        match stored.as_deref().and_then(|b| Job::decode(job.id(), b)) {
+            None => return self.jobs.apply(&[Change::Delete(key)]),
+            Some(record) if record.next_run() != due => {
+                if let Some(bytes) = record.encode() {
+                    self.jobs.apply(&[Change::Put(key, bytes)]);
+                }
+                return;
+            }
+            Some(record) => job = record,
+        }
+        let Some(callback) = self.jobs.handler(job.name()).cloned() else {
+            return;
+        };
+        let now = self.clock.now();
+        let late = super::schedule::until(due, now);
+        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace);
+        if skip {
+            log::info!(
+                target: "telegram_api",
+                "job {} ({}) skipped: {late:?} late",
+                job.name(),
+                job.id()
+            );
+        } else {
+            let outcome = catch_unwind(AssertUnwindSafe(|| callback(ctx)));
+            let failure = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(HandlerError::Failed(e)),
+                Err(payload) => Some(HandlerError::Panicked(panic_message(&*payload))),
+            };
+            if let Some(failure) = failure {
+                ctx.restore(Default::default());
+                self.report(ctx, &failure);
+            }
+        }
+        let mut pending = ctx.take_pending();
+        // Unless its own code moved or cancelled it, the job moves to its next run from now
+        // (runs missed while it was late are not made up), or goes after its last.
+        pending.entry(key).or_insert_with(|| {
+            let next = job.schedule().next_after(now.max(due))?;
+            job.at(next).encode()
+        });
+        let changes = store::into_changes(pending);
+        if self
+            .retry(ctx, || self.store.commit(None, &changes))
+            .is_some()
+        {
+            self.jobs.apply(&changes);
+        }
+    }
+
+    /// Reports a failure of the jobs as a whole (the store could not be read).
+    pub(crate) fn report_jobs(&self, error: &HandlerError) {
+        let ctx = Context::new(self.bot.clone(), placeholder_update());
+        self.report(&ctx, error);
     }
 
     fn handle(&self, ctx: &mut Context) -> bool {
@@ -521,7 +725,11 @@ impl Inner {
             return true;
         }
         match self.retry(ctx, || self.store.commit(Some(id), &changes)) {
-            Some(Commit::Applied | Commit::AlreadyApplied) => true,
+            Some(Commit::Applied) => {
+                self.jobs.apply(&changes);
+                true
+            }
+            Some(Commit::AlreadyApplied) => true,
             None => false,
         }
     }
@@ -550,16 +758,32 @@ impl Inner {
     }
 
     fn report(&self, ctx: &Context, error: &HandlerError) {
+        let what = match ctx.job() {
+            Some(job) => format!("job {} ({})", job.name(), job.id()),
+            None => format!("update {}", ctx.update().update_id),
+        };
         let outcome = catch_unwind(AssertUnwindSafe(|| match &self.error_handler {
             Some(f) => f(ctx, error),
-            None => eprintln!("update {}: {error}", ctx.update().update_id),
+            None => eprintln!("{what}: {error}"),
         }));
         if let Err(payload) = outcome {
             eprintln!(
-                "update {}: the error handler panicked ({}) on: {error}",
-                ctx.update().update_id,
+                "{what}: the error handler panicked ({}) on: {error}",
                 panic_message(&*payload)
             );
         }
+    }
+}
+
+/// The update of a context that is for no update (a job's, or the jobs' as a whole).
+pub(crate) fn placeholder_update() -> Update {
+    Update {
+        update_id: 0,
+        kind: UpdateKind::Unknown(Box::new(crate::UnknownKind {
+            name: "job".to_owned(),
+            value: serde_json::Value::Null,
+            error: None,
+        })),
+        extra: Default::default(),
     }
 }

@@ -13,6 +13,8 @@ use regex::Regex;
 use super::Command;
 use super::clock::Clock;
 use super::conversation::Route;
+use super::jobs::{Job, JobError, Jobs, Late, job_key};
+use super::schedule::Schedule;
 use super::store::{self, DataError, Key, MemoryStore, Pending, Store};
 #[allow(unused_imports)]
 use crate::methods::{AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage};
@@ -100,16 +102,31 @@ pub struct Context {
     pending: RefCell<Pending>,
     clock: Clock,
     route: RefCell<Option<Route>>,
+    jobs: Arc<Jobs>,
+    job: Option<Job>,
 }
 
 impl Context {
     /// A context for `update`, with a store in memory of its own and the system clock (for
     /// trying a handler on its own; the application gives its handlers its store and clock).
     pub fn new(bot: Bot, update: Update) -> Context {
-        Context::with(bot, update, Arc::new(MemoryStore::new()), Clock::system())
+        let jobs = Arc::new(Jobs::new(Default::default(), Late::Run));
+        Context::with(
+            bot,
+            update,
+            Arc::new(MemoryStore::new()),
+            Clock::system(),
+            jobs,
+        )
     }
 
-    pub(crate) fn with(bot: Bot, update: Update, store: Arc<dyn Store>, clock: Clock) -> Context {
+    pub(crate) fn with(
+        bot: Bot,
+        update: Update,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        jobs: Arc<Jobs>,
+    ) -> Context {
         Context {
             bot,
             update,
@@ -120,7 +137,139 @@ impl Context {
             pending: RefCell::new(Pending::new()),
             clock,
             route: RefCell::new(None),
+            jobs,
+            job: None,
         }
+    }
+
+    /// A context for a run of `job`: no update (a placeholder of kind `job`, `update_id` 0),
+    /// the job's chat and user.
+    pub(crate) fn for_job(
+        bot: Bot,
+        job: Job,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        jobs: Arc<Jobs>,
+    ) -> Context {
+        let update = super::application::placeholder_update();
+        let mut ctx = Context::with(bot, update, store, clock, jobs);
+        ctx.job = Some(job);
+        ctx
+    }
+
+    /// The job being run, when this context is a job's rather than an update's.
+    pub fn job(&self) -> Option<&Job> {
+        self.job.as_ref()
+    }
+
+    /// The chat the update happened in, or the job is for.
+    fn chat_id(&self) -> Option<i64> {
+        match &self.job {
+            Some(job) => job.chat_id(),
+            None => self.effective_chat().map(|c| c.id),
+        }
+    }
+
+    /// The user who caused the update, or the job is for.
+    fn user_id(&self) -> Option<i64> {
+        match &self.job {
+            Some(job) => job.user_id(),
+            None => self.effective_user().map(|u| u.id),
+        }
+    }
+
+    /// Schedules the job registered as `name`
+    /// ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)) to run on `schedule` with
+    /// `data`, for the update's chat and user (a job's, when called from a job). Returns the
+    /// job's id. Like [`set`](Context::set), it is committed when the update is done, and
+    /// dropped if the handler fails.
+    pub fn schedule_job<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<String, JobError> {
+        self.schedule(name, schedule, self.chat_id(), self.user_id(), data)
+    }
+
+    /// Like [`schedule_job`](Context::schedule_job), for the chat `chat_id` (and no user).
+    pub fn schedule_job_for<T: Serialize + ?Sized>(
+        &self,
+        chat_id: i64,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<String, JobError> {
+        self.schedule(name, schedule, Some(chat_id), None, data)
+    }
+
+    fn schedule<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        schedule: Schedule,
+        chat_id: Option<i64>,
+        user_id: Option<i64>,
+        data: &T,
+    ) -> Result<String, JobError> {
+        let data = serde_json::to_value(data).map_err(|source| {
+            JobError::Data(DataError::Encode {
+                key: Key::bot(format!("{}{name}", super::jobs::JOB_PREFIX)),
+                source,
+            })
+        })?;
+        let job = self
+            .jobs
+            .make(name, schedule, chat_id, user_id, data, self.now())?;
+        let bytes = job.encode().ok_or(JobError::UnnamedZone)?;
+        self.pending.borrow_mut().insert(job.key(), Some(bytes));
+        Ok(job.id().to_owned())
+    }
+
+    /// Cancels the job `id` (when the update is done, like [`remove`](Context::remove)).
+    /// Cancelling the running job from its own code ends it after this run.
+    pub fn cancel_job(&self, id: &str) {
+        self.pending.borrow_mut().insert(job_key(id), None);
+    }
+
+    /// Cancels every job named `name`; how many there were.
+    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
+        let jobs = self.jobs_named(Some(name))?;
+        for job in &jobs {
+            self.cancel_job(job.id());
+        }
+        Ok(jobs.len())
+    }
+
+    /// The scheduled jobs named `name`, as this update left them so far (scheduled and
+    /// cancelled ones included), by next run.
+    pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
+        self.jobs_named(Some(name))
+    }
+
+    /// Every scheduled job, as this update left them so far, by next run.
+    pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
+        self.jobs_named(None)
+    }
+
+    fn jobs_named(&self, name: Option<&str>) -> Result<Vec<Job>, JobError> {
+        self.jobs.load(&*self.store, false)?;
+        let pending = self.pending.borrow();
+        let mut jobs: Vec<Job> = self
+            .jobs
+            .list()
+            .into_iter()
+            .filter(|job| !pending.contains_key(&job.key()))
+            .collect();
+        for (key, value) in pending.iter() {
+            if let (Some(id), Some(bytes)) = (super::jobs::job_id(key), value)
+                && let Some(job) = Job::decode(id, bytes)
+            {
+                jobs.push(job);
+            }
+        }
+        jobs.retain(|job| name.is_none_or(|n| job.name() == n));
+        jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
+        Ok(jobs)
     }
 
     pub(crate) fn set_matched(
@@ -178,14 +327,14 @@ impl Context {
 
     /// The key `name` of the update's user ([`DataError::NoScope`] for an update without one).
     pub fn user_key(&self, name: &str) -> Result<Key, DataError> {
-        let user = self.effective_user().ok_or(DataError::NoScope("user"))?;
-        Ok(Key::user(user.id, name))
+        let user = self.user_id().ok_or(DataError::NoScope("user"))?;
+        Ok(Key::user(user, name))
     }
 
     /// The key `name` of the update's chat ([`DataError::NoScope`] for an update without one).
     pub fn chat_key(&self, name: &str) -> Result<Key, DataError> {
-        let chat = self.effective_chat().ok_or(DataError::NoScope("chat"))?;
-        Ok(Key::chat(chat.id, name))
+        let chat = self.chat_id().ok_or(DataError::NoScope("chat"))?;
+        Ok(Key::chat(chat, name))
     }
 
     /// The value `name` of the update's user.
@@ -288,11 +437,7 @@ impl Context {
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
     /// connection as the update's message.
     pub fn reply(&self, text: impl Into<String>) -> Call<'_, SendMessage> {
-        let chat_id = self
-            .effective_chat()
-            .map(|c| c.id)
-            .or(self.effective_user().map(|u| u.id))
-            .unwrap_or(0);
+        let chat_id = self.chat_id().or(self.user_id()).unwrap_or(0);
         let mut request = SendMessage::new(chat_id, text);
         if let Some(message) = self.message_or_button_message() {
             if message.is_topic_message == Some(true)
@@ -404,6 +549,7 @@ impl fmt::Debug for Context {
             .field("kind", &self.update.kind.name())
             .field("command", &self.command)
             .field("captures", &self.captures)
+            .field("job", &self.job.as_ref().map(Job::id))
             .finish()
     }
 }

@@ -201,6 +201,7 @@ mod context;
 mod conversation;
 pub mod filters;
 mod handler;
+pub mod jobs;
 mod pool;
 mod runner;
 pub mod schedule;
@@ -214,6 +215,10 @@ pub use context::{Captures, Context};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
 pub use handler::Handler;
+/// The date and time crate of [`Clock`], [`schedule`] and [`jobs`], re-exported so that its
+/// version always matches.
+pub use jiff;
+pub use jobs::{Job, JobError};
 pub use pool::Pool;
 pub use regex::Regex;
 pub use runner::RunError;

@@ -18,7 +18,23 @@ enum Key {
     Id(i64),
     /// An update with neither, which waits for nothing: keyed by its own id.
     Alone(i64),
+    /// A job for no chat and no user: keyed by a hash of its id.
+    Job(u64),
 }
+
+/// What waits in a key's queue.
+enum Item {
+    Update(Update),
+    /// A job's id and the due time of the run.
+    Job(String, jiff::Timestamp),
+}
+
+/// How often a scheduler reads a store shared with other processes again, for the jobs they
+/// scheduled.
+const RELOAD_SHARED: Duration = Duration::from_secs(10);
+
+/// How often the scheduler looks for due jobs.
+const SCHEDULER_TICK: Duration = Duration::from_millis(50);
 
 fn key_of(update: &Update) -> Key {
     match update
@@ -37,13 +53,14 @@ pub(crate) fn order_key(update: &Update) -> String {
     match key_of(update) {
         Key::Id(id) => format!("chat/{id}"),
         Key::Alone(id) => format!("update/{id}"),
+        Key::Job(hash) => format!("job/{hash:x}"),
     }
 }
 
 #[derive(Default)]
 struct State {
     /// The pending updates of each key that is queued or running.
-    queues: HashMap<Key, VecDeque<Update>>,
+    queues: HashMap<Key, VecDeque<Item>>,
     /// Keys with pending updates and no update running.
     ready: VecDeque<Key>,
     /// Updates submitted and not started.
@@ -101,6 +118,20 @@ impl Shared {
         }
     }
 
+    /// Puts `item` at the end of `key`'s queue.
+    fn queue(&self, state: &mut State, key: Key, item: Item) {
+        match state.queues.get_mut(&key) {
+            Some(queue) => queue.push_back(item),
+            None => {
+                state.queues.insert(key, VecDeque::from([item]));
+                state.ready.push_back(key);
+                if state.idle > 0 {
+                    self.work.notify_one();
+                }
+            }
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Handlers run outside the lock, so a poisoned lock only means a panic in this module's
         // own bookkeeping, which does not leave the state half-changed.
@@ -121,6 +152,7 @@ impl Shared {
 pub struct Pool {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
+    scheduler: Option<JoinHandle<()>>,
 }
 
 impl Pool {
@@ -146,13 +178,35 @@ impl Pool {
                 Ok(t) => threads.push(t),
                 Err(e) => {
                     shared.lock().alive -= 1;
-                    let pool = Pool { shared, threads };
+                    let pool = Pool {
+                        shared,
+                        threads,
+                        scheduler: None,
+                    };
                     pool.close();
                     return Err(e);
                 }
             }
         }
-        Ok(Pool { shared, threads })
+        let mut pool = Pool {
+            shared,
+            threads,
+            scheduler: None,
+        };
+        if inner.jobs.has_handlers() {
+            let shared = pool.shared.clone();
+            let spawned = thread::Builder::new()
+                .name("telegram-jobs".into())
+                .spawn(move || schedule(&shared, &inner));
+            match spawned {
+                Ok(t) => pool.scheduler = Some(t),
+                Err(e) => {
+                    pool.close();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(pool)
     }
 
     /// Queues `update`, waiting while the queue is full. Updates must be submitted in
@@ -193,16 +247,7 @@ impl Pool {
         state.outstanding.insert(id);
         state.queued += 1;
         let key = key_of(&update);
-        match state.queues.get_mut(&key) {
-            Some(queue) => queue.push_back(update),
-            None => {
-                state.queues.insert(key, VecDeque::from([update]));
-                state.ready.push_back(key);
-                if state.idle > 0 {
-                    self.shared.work.notify_one();
-                }
-            }
-        }
+        self.shared.queue(&mut state, key, Item::Update(update));
         Ok(())
     }
 
@@ -278,6 +323,9 @@ impl Pool {
                 let _ = t.join();
             }
         }
+        if let Some(t) = self.scheduler.take() {
+            let _ = t.join();
+        }
         offset
     }
 
@@ -329,21 +377,30 @@ fn work(shared: &Shared, inner: &Inner) {
             state.idle -= 1;
             continue;
         };
-        let Some(update) = state.queues.get_mut(&key).and_then(VecDeque::pop_front) else {
+        let Some(item) = state.queues.get_mut(&key).and_then(VecDeque::pop_front) else {
             state.queues.remove(&key);
             continue;
         };
-        state.queued -= 1;
-        shared.notify_progress(&state);
-        drop(state);
+        match item {
+            Item::Update(update) => {
+                state.queued -= 1;
+                shared.notify_progress(&state);
+                drop(state);
 
-        let id = update.update_id;
-        let done = inner.dispatch(update);
+                let id = update.update_id;
+                let done = inner.dispatch(update);
 
-        state = shared.lock();
-        state.outstanding.remove(&id);
-        if !done {
-            state.held.insert(id);
+                state = shared.lock();
+                state.outstanding.remove(&id);
+                if !done {
+                    state.held.insert(id);
+                }
+            }
+            Item::Job(id, due) => {
+                drop(state);
+                inner.run_job(&id, due);
+                state = shared.lock();
+            }
         }
         match state.queues.get(&key) {
             // This worker takes the next ready key itself, so no other needs waking.
@@ -356,4 +413,45 @@ fn work(shared: &Shared, inner: &Inner) {
     }
     state.alive -= 1;
     shared.notify_progress(&state);
+}
+
+/// The scheduler: every [`SCHEDULER_TICK`], queues the jobs that fell due, each behind its
+/// chat's updates; until the pool closes.
+fn schedule(shared: &Shared, inner: &Inner) {
+    let mut loaded: Option<Instant> = None;
+    let mut failing = false;
+    while !shared.lock().closed {
+        let again = inner.store.is_shared() && loaded.is_some_and(|t| t.elapsed() >= RELOAD_SHARED);
+        match inner.jobs.load(&*inner.store, again) {
+            Ok(()) => {
+                if again || loaded.is_none() {
+                    loaded = Some(Instant::now());
+                }
+                failing = false;
+            }
+            Err(e) => {
+                // Reported once per run of failures; the index keeps what it had.
+                if !failing {
+                    inner.report_jobs(&super::HandlerError::Store(e));
+                }
+                failing = true;
+            }
+        }
+        let due = inner.jobs.take_due(inner.clock.now());
+        if !due.is_empty() {
+            let mut state = shared.lock();
+            for (id, at) in due {
+                let key = match inner.jobs.get(&id).and_then(|job| job.order_id()) {
+                    Some(chat) => Key::Id(chat),
+                    None => {
+                        let mut hasher = std::hash::DefaultHasher::new();
+                        std::hash::Hash::hash(&id, &mut hasher);
+                        Key::Job(std::hash::Hasher::finish(&hasher))
+                    }
+                };
+                shared.queue(&mut state, key, Item::Job(id, at));
+            }
+        }
+        thread::sleep(SCHEDULER_TICK);
+    }
 }

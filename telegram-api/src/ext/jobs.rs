@@ -1,0 +1,480 @@
+//! Scheduled jobs: code registered by name at build time and scheduled with data, kept in the
+//! application's store so that they survive a restart.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use telegram_api::Bot;
+//! use telegram_api::ext::{Application, Context, schedule::Schedule};
+//!
+//! fn remind(ctx: &Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let text: String = ctx.job().expect("run as a job").data()?;
+//!     ctx.reply(text).call()?; // to the chat the job is for
+//!     Ok(())
+//! }
+//!
+//! fn later(ctx: &Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let at = ctx.now() + Duration::from_secs(90);
+//!     ctx.schedule_job("remind", Schedule::once(at), "take a break")?;
+//!     ctx.reply("I will remind you in 90 seconds.").call()?;
+//!     Ok(())
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let app = Application::builder(Bot::from_env()?)
+//!     .job("remind", remind)
+//!     .command("later", later)
+//!     .store_path("bot.redb")?
+//!     .build();
+//! app.run_polling()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - A job is for a chat (and a user): scheduled from a handler, those of the update; it runs
+//!   on the worker pool, one at a time with that chat's updates, and its context's
+//!   [`reply`](Context::reply), [`chat_data`](Context::chat_data) and
+//!   [`user_data`](Context::user_data) are that chat's and user's.
+//! - Scheduling and cancelling from a handler are changes like [`Context::set`]: committed
+//!   with the update, dropped when the handler fails.
+//! - A run commits what its code changed together with the job's next run (or its removal,
+//!   after its last run) in one transaction. So with a persistent store a job never runs twice
+//!   for one due time; a run interrupted by a crash before its commit runs again on restart.
+//! - A job that was due while the bot was down runs once when it starts, then keeps its
+//!   schedule (missed runs of a repeating job are not made up);
+//!   [`skip_late_jobs`](super::ApplicationBuilder::skip_late_jobs) skips runs that are late by
+//!   more than a grace period instead.
+//! - A job that fails or panics is reported to the error handler like a handler (its changes
+//!   dropped) and keeps its schedule.
+//! - [`run_polling`](super::Application::run_polling) and
+//!   [`run_webhook`](super::Application::run_webhook) run due jobs, reading the application's
+//!   [`Clock`](super::Clock) every 50 ms; [`Application::run_due_jobs`](super::Application::run_due_jobs)
+//!   runs them on the calling thread, for tests with a [`ManualClock`](super::ManualClock).
+//! - With a store shared by several processes, each process runs the jobs it knows of (reading
+//!   the store again every 10 s), under the lease of the job's chat, and a run first checks the
+//!   stored record: a due time another process already handled does not run again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::BoxError;
+use super::context::Context;
+use super::schedule::Schedule;
+use super::store::{Change, DataError, Key, Scope, Store, StoreError};
+
+/// The prefix of the bot-wide values ([`Key::bot`]) that hold jobs: `job/<id>`.
+pub const JOB_PREFIX: &str = "job/";
+
+/// The code of a job.
+pub(crate) type JobCallback = Arc<dyn Fn(&Context) -> Result<(), BoxError> + Send + Sync>;
+
+/// A scheduled job, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    id: String,
+    name: String,
+    chat_id: Option<i64>,
+    user_id: Option<i64>,
+    schedule: Schedule,
+    next: Timestamp,
+    data: Value,
+}
+
+impl Job {
+    /// Its identifier (unique among the jobs of a store).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name of the code it runs, as registered with
+    /// [`ApplicationBuilder::job`](super::ApplicationBuilder::job).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The chat it is for.
+    pub fn chat_id(&self) -> Option<i64> {
+        self.chat_id
+    }
+
+    /// The user it is for.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user_id
+    }
+
+    /// When it runs.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// When it runs next (while it runs: the due time of this run).
+    pub fn next_run(&self) -> Timestamp {
+        self.next
+    }
+
+    /// Its data, as a `T`. Data that does not decode as a `T` is a [`DataError::Decode`]
+    /// naming the job's key and the type.
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T, DataError> {
+        T::deserialize(&self.data)
+            .map_err(|source| DataError::decode::<T>(self.key(), self.data.to_string(), source))
+    }
+
+    /// Its data as stored (JSON).
+    pub fn raw_data(&self) -> &Value {
+        &self.data
+    }
+
+    /// The key of its record: `job/<id>`, bot-wide.
+    pub fn key(&self) -> Key {
+        job_key(&self.id)
+    }
+
+    /// The record: `{"name", "chat_id", "user_id", "schedule", "next", "data"}`; `None` for a
+    /// schedule that cannot be stored.
+    pub(crate) fn encode(&self) -> Option<Vec<u8>> {
+        let record = json!({
+            "name": self.name,
+            "chat_id": self.chat_id,
+            "user_id": self.user_id,
+            "schedule": self.schedule.to_json()?,
+            "next": self.next.to_string(),
+            "data": self.data,
+        });
+        serde_json::to_vec(&record).ok()
+    }
+
+    /// The job `id` of a stored record; `None` when the record is not one.
+    pub(crate) fn decode(id: &str, bytes: &[u8]) -> Option<Job> {
+        let record: Value = serde_json::from_slice(bytes).ok()?;
+        let id_of = |name: &str| record.get(name).and_then(Value::as_i64);
+        Some(Job {
+            id: id.to_owned(),
+            name: record.get("name")?.as_str()?.to_owned(),
+            chat_id: id_of("chat_id"),
+            user_id: id_of("user_id"),
+            schedule: Schedule::from_json(record.get("schedule")?)?,
+            next: record.get("next")?.as_str()?.parse().ok()?,
+            data: record.get("data").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    /// The same job, next due at `next`.
+    pub(crate) fn at(&self, next: Timestamp) -> Job {
+        Job {
+            next,
+            ..self.clone()
+        }
+    }
+
+    /// What orders its runs with updates: its chat (or user), as the pool and leases name
+    /// them.
+    pub(crate) fn order_id(&self) -> Option<i64> {
+        self.chat_id.or(self.user_id)
+    }
+}
+
+/// The key of the record of job `id`.
+pub(crate) fn job_key(id: &str) -> Key {
+    Key::bot(format!("{JOB_PREFIX}{id}"))
+}
+
+/// The job id of `key`, when it is a job's record.
+pub(crate) fn job_id(key: &Key) -> Option<&str> {
+    match key.scope {
+        Scope::Bot => key.name.strip_prefix(JOB_PREFIX),
+        _ => None,
+    }
+}
+
+/// Why a job could not be scheduled (or the jobs could not be listed).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JobError {
+    /// No code is registered under this name
+    /// ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)).
+    Unregistered(String),
+    /// The schedule has no run from now on.
+    NoRun,
+    /// The schedule's time zone has no IANA name (a fixed offset), so it cannot be stored;
+    /// use a named zone such as `UTC` or `Europe/Berlin`.
+    UnnamedZone,
+    /// The data does not encode as JSON.
+    Data(DataError),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Unregistered(name) => write!(f, "no job is registered as {name:?}"),
+            JobError::NoRun => f.write_str("the schedule has no run from now on"),
+            JobError::UnnamedZone => {
+                f.write_str("a schedule in a time zone without an IANA name cannot be stored")
+            }
+            JobError::Data(e) => write!(f, "job data: {e}"),
+            JobError::Store(e) => write!(f, "jobs: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JobError::Data(e) => Some(e),
+            JobError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        JobError::Store(e)
+    }
+}
+
+/// What to do with a run found late.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Late {
+    /// Run it (once, however many runs were missed).
+    Run,
+    /// Skip it when it is later than this.
+    Skip(Duration),
+}
+
+/// The jobs an application knows of: the registered code and an index of the stored jobs by
+/// due time.
+pub(crate) struct Jobs {
+    handlers: HashMap<String, JobCallback>,
+    pub(crate) late: Late,
+    state: Mutex<State>,
+    /// The next id's number; ids also carry `seed`, random per process.
+    counter: AtomicU64,
+    seed: u64,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    by_id: HashMap<String, Job>,
+    /// Jobs waiting for their time, by due time.
+    due: BTreeSet<(Timestamp, String)>,
+    /// Jobs taken to run and not finished, with the due time of the run.
+    running: HashMap<String, Timestamp>,
+}
+
+impl State {
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.by_id.remove(id) {
+            self.due.remove(&(old.next, old.id));
+        }
+    }
+
+    fn insert(&mut self, job: Job, handlers: &HashMap<String, JobCallback>) {
+        self.remove(&job.id);
+        if handlers.contains_key(&job.name) {
+            self.due.insert((job.next, job.id.clone()));
+        } else {
+            log::warn!(
+                target: "telegram_api",
+                "job {} is for {:?}, which is not registered: it does not run",
+                job.id,
+                job.name
+            );
+        }
+        self.by_id.insert(job.id.clone(), job);
+    }
+}
+
+impl Jobs {
+    pub(crate) fn new(handlers: HashMap<String, JobCallback>, late: Late) -> Jobs {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        Jobs {
+            handlers,
+            late,
+            state: Mutex::new(State::default()),
+            counter: AtomicU64::new(0),
+            seed: hasher.finish(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether any job code is registered (else no scheduler is needed).
+    pub(crate) fn has_handlers(&self) -> bool {
+        !self.handlers.is_empty()
+    }
+
+    pub(crate) fn handler(&self, name: &str) -> Option<&JobCallback> {
+        self.handlers.get(name)
+    }
+
+    /// A new job id: unique among processes and restarts with near certainty.
+    fn new_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{n:x}", self.seed)
+    }
+
+    /// A new job, checked: registered, storable, with a run from `now` on.
+    pub(crate) fn make(
+        &self,
+        name: &str,
+        schedule: Schedule,
+        chat_id: Option<i64>,
+        user_id: Option<i64>,
+        data: Value,
+        now: Timestamp,
+    ) -> Result<Job, JobError> {
+        if !self.handlers.contains_key(name) {
+            return Err(JobError::Unregistered(name.to_owned()));
+        }
+        schedule.to_json().ok_or(JobError::UnnamedZone)?;
+        let next = match schedule {
+            // A one-off in the past runs at once.
+            Schedule::Once { at } => at,
+            _ => {
+                let before = now
+                    .checked_sub(jiff::SignedDuration::from_nanos(1))
+                    .unwrap_or(now);
+                schedule.next_after(before).ok_or(JobError::NoRun)?
+            }
+        };
+        Ok(Job {
+            id: self.new_id(),
+            name: name.to_owned(),
+            chat_id,
+            user_id,
+            schedule,
+            next,
+            data,
+        })
+    }
+
+    /// Reads the stored jobs, once (or again with `again`, for a store other processes
+    /// change).
+    pub(crate) fn load(&self, store: &dyn Store, again: bool) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.loaded && !again {
+            return Ok(());
+        }
+        // The lock is held while reading, so no commit's change is applied in between.
+        let stored = store.bot_values(JOB_PREFIX)?;
+        state.by_id.clear();
+        state.due.clear();
+        for (name, bytes) in stored {
+            let id = &name[JOB_PREFIX.len()..];
+            match Job::decode(id, &bytes) {
+                Some(job) => state.insert(job, &self.handlers),
+                None => log::warn!(
+                    target: "telegram_api",
+                    "the stored job {name} is not a job record; it is left as it is"
+                ),
+            }
+        }
+        state.loaded = true;
+        Ok(())
+    }
+
+    /// Takes what `changes` (just committed) did to jobs into the index.
+    pub(crate) fn apply(&self, changes: &[Change]) {
+        let mut state = None;
+        for change in changes {
+            let (key, value) = match change {
+                Change::Put(key, value) => (key, Some(value)),
+                Change::Delete(key) => (key, None),
+            };
+            let Some(id) = job_id(key) else { continue };
+            let state = state.get_or_insert_with(|| self.lock());
+            match value.and_then(|v| Job::decode(id, v)) {
+                Some(job) => state.insert(job, &self.handlers),
+                None => state.remove(id),
+            }
+        }
+    }
+
+    /// The jobs due at `now` and not running, in due order, marked as running.
+    pub(crate) fn take_due(&self, now: Timestamp) -> Vec<(String, Timestamp)> {
+        let mut state = self.lock();
+        let mut taken = Vec::new();
+        while let Some((at, id)) = state.due.first().cloned() {
+            if at > now {
+                break;
+            }
+            state.due.pop_first();
+            if state.running.contains_key(&id) {
+                continue;
+            }
+            state.running.insert(id.clone(), at);
+            taken.push((id, at));
+        }
+        taken
+    }
+
+    /// The job `id` as the index has it.
+    pub(crate) fn get(&self, id: &str) -> Option<Job> {
+        self.lock().by_id.get(id).cloned()
+    }
+
+    /// The run of `id` is over.
+    pub(crate) fn finish(&self, id: &str) {
+        let mut state = self.lock();
+        state.running.remove(id);
+        // A record the run left due again (another process's, say) waits for its time.
+        if let Some(job) = state.by_id.get(id)
+            && self.handlers.contains_key(&job.name)
+        {
+            let entry = (job.next, job.id.clone());
+            state.due.insert(entry);
+        }
+    }
+
+    /// The earliest due time of the jobs waiting or running.
+    pub(crate) fn next_at(&self) -> Option<Timestamp> {
+        let state = self.lock();
+        let waiting = state.due.first().map(|(at, _)| *at);
+        let running = state.running.values().min().copied();
+        match (waiting, running) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The jobs of the index, by due time (then id).
+    pub(crate) fn list(&self) -> Vec<Job> {
+        let state = self.lock();
+        let mut jobs: Vec<Job> = state.by_id.values().cloned().collect();
+        jobs.sort_by(|a, b| (a.next, &a.id).cmp(&(b.next, &b.id)));
+        jobs
+    }
+
+    /// How many jobs the index holds.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().by_id.len()
+    }
+}
+
+impl fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.handlers.keys().collect();
+        names.sort();
+        f.debug_struct("Jobs")
+            .field("registered", &names)
+            .field("scheduled", &self.len())
+            .finish()
+    }
+}
