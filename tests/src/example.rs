@@ -11,6 +11,12 @@
 //! - every other request (what the handlers send) is checked in order against the fixture's
 //!   other exchanges by the [`Replay`] server;
 //! - once every update was confirmed and every exchange used, the application is stopped.
+//!
+//! An example whose application reads a clock (jobs, timeouts) uses [`polling_with_clock`]:
+//! offline, its clock is a [`ManualClock`] that starts at the first update's `date`; an update
+//! is served once the clock reached its `date`, and whenever the application is idle (every
+//! update served was handled, no job is due) the clock moves to the next update's `date` or the
+//! next job's due time, whichever comes first. So the run never sleeps for a job.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use telegram_api::Bot;
-use telegram_api::ext::{Application, RunError, Webhook};
+use telegram_api::ext::jiff::Timestamp;
+use telegram_api::ext::{Application, Clock, ManualClock, RunError, Webhook};
 
 use crate::http::{Reply, Request, Server};
 use crate::replay::{Fixture, PLACEHOLDER_TOKEN, Replay};
@@ -45,6 +52,39 @@ pub fn polling(fixture: &str, build: impl FnOnce(Bot) -> Application) -> Result<
             Ok(())
         }
     }
+}
+
+/// Like [`polling`], for an application that reads `clock`: the system clock live, a clock the
+/// run moves offline (see the module's documentation).
+pub fn polling_with_clock(
+    fixture: &str,
+    build: impl FnOnce(Bot, Clock) -> Application,
+) -> Result<(), RunError> {
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            build(bot, Clock::system()).run_polling()
+        }
+        Err(_) => {
+            println!(
+                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline, \
+                 on a clock that jumps to the next update or job."
+            );
+            let offline = Offline::polling_with_clock(fixture);
+            let app = build(offline.bot(), offline.clock());
+            offline.run_polling(&app)?;
+            offline.finish();
+            Ok(())
+        }
+    }
+}
+
+/// The `date` of an update's payload (its message, ...), in Unix seconds.
+fn update_date(update: &Value) -> Option<i64> {
+    update
+        .as_object()?
+        .values()
+        .find_map(|payload| payload.get("date")?.as_i64())
 }
 
 /// Runs the application `build` makes on a webhook: live with `TELEGRAM_BOT_TOKEN`, on the
@@ -86,6 +126,8 @@ pub const OFFLINE_SECRET: &str = "offline-secret_0123";
 pub struct Offline {
     replay: Replay,
     feed: Option<Feed>,
+    /// The clock of a [`polling_with_clock`](Offline::polling_with_clock) run.
+    clock: Option<ManualClock>,
 }
 
 /// The `getUpdates` side of an offline run.
@@ -97,11 +139,40 @@ struct Feed {
     confirmed: Arc<AtomicI64>,
     /// Problems seen on `getUpdates` requests.
     problems: Arc<Mutex<Vec<String>>>,
+    /// The `update_id` and `date` of each update, in order.
+    dates: Vec<(i64, Option<i64>)>,
 }
 
 impl Offline {
     /// Serves `fixture` for [`run_polling`](Offline::run_polling).
     pub fn polling(fixture: &str) -> Offline {
+        Offline::serve_polling(fixture, None)
+    }
+
+    /// Serves `fixture` for [`run_polling`](Offline::run_polling) on a clock the run moves
+    /// (see the module's documentation); [`clock`](Offline::clock) is the application's.
+    pub fn polling_with_clock(fixture: &str) -> Offline {
+        let start = Fixture::load(fixture)
+            .exchanges
+            .iter()
+            .filter(|e| e.request.method.as_deref() == Some("getUpdates"))
+            .filter_map(|e| e.response.body_json())
+            .flat_map(|body| body["result"].as_array().cloned().unwrap_or_default())
+            .filter_map(|u| update_date(&u))
+            .min()
+            .expect("a fixture with dated updates");
+        let start = Timestamp::from_second(start).expect("an update date");
+        Offline::serve_polling(fixture, Some(ManualClock::new(start)))
+    }
+
+    /// The clock of the application: the run's, or the system clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+            .as_ref()
+            .map_or_else(Clock::system, ManualClock::clock)
+    }
+
+    fn serve_polling(fixture: &str, clock: Option<ManualClock>) -> Offline {
         let mut fixture = Fixture::load(fixture);
         let (polls, rest): (Vec<_>, Vec<_>) = fixture
             .exchanges
@@ -123,6 +194,10 @@ impl Offline {
             .last()
             .and_then(|u| u["update_id"].as_i64())
             .unwrap_or(0);
+        let dates = updates
+            .iter()
+            .map(|u| (u["update_id"].as_i64().unwrap_or(0), update_date(u)))
+            .collect();
 
         let replay = Replay::serve(fixture);
         let confirmed = Arc::new(AtomicI64::new(0));
@@ -134,6 +209,7 @@ impl Offline {
         let upstream = replay.url();
         let server = {
             let (confirmed, problems) = (confirmed.clone(), problems.clone());
+            let clock = clock.clone();
             Server::start(move |request| {
                 if request.api_method() != "getUpdates" {
                     return forward(&agent, &upstream, request);
@@ -149,9 +225,12 @@ impl Offline {
                 let offset = params["offset"].as_i64().unwrap_or(0);
                 confirmed.fetch_max(offset, Ordering::SeqCst);
                 let limit = params["limit"].as_u64().unwrap_or(100) as usize;
+                // On a moved clock, only the updates whose time has come.
+                let now = clock.as_ref().map(|c| c.now().as_second());
                 let batch: Vec<&Value> = updates
                     .iter()
                     .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+                    .take_while(|u| now.is_none_or(|now| update_date(u).is_none_or(|d| d <= now)))
                     .take(limit)
                     .collect();
                 if batch.is_empty() && params["timeout"].as_u64().unwrap_or(0) > 0 {
@@ -168,7 +247,9 @@ impl Offline {
                 last_id,
                 confirmed,
                 problems,
+                dates,
             }),
+            clock,
         }
     }
 
@@ -177,6 +258,7 @@ impl Offline {
         Offline {
             replay: Replay::serve(Fixture::load(fixture)),
             feed: None,
+            clock: None,
         }
     }
 
@@ -209,12 +291,47 @@ impl Offline {
                     && !(feed.confirmed.load(Ordering::SeqCst) > feed.last_id
                         && self.exchanges_used())
                 {
+                    if let Some(clock) = &self.clock {
+                        self.move_clock(clock, feed, app);
+                    }
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 stop.stop();
             });
             app.run_polling()
         })
+    }
+
+    /// When `app` is idle (every update served was handled, no job due or running), moves
+    /// `clock` to the next update's date or the next job's due time, whichever is first.
+    fn move_clock(&self, clock: &ManualClock, feed: &Feed, app: &Application) {
+        let now = clock.now();
+        let served = |d: &Option<i64>| d.is_none_or(|d| d <= now.as_second());
+        let last_served = feed
+            .dates
+            .iter()
+            .take_while(|(_, d)| served(d))
+            .last()
+            .map(|(id, _)| *id);
+        if last_served.is_some_and(|id| feed.confirmed.load(Ordering::SeqCst) <= id) {
+            return;
+        }
+        let job = app.next_job_at();
+        if job.is_some_and(|at| at <= now) {
+            return;
+        }
+        let update = feed
+            .dates
+            .iter()
+            .find(|(_, d)| !served(d))
+            .and_then(|(_, d)| Timestamp::from_second((*d)?).ok());
+        let next = match (update, job) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(next) = next {
+            clock.set(next);
+        }
     }
 
     /// Runs `app` on a local webhook, posts `posts` to it with the right secret token, and
