@@ -85,10 +85,30 @@ pub fn version_key(v: &str) -> Vec<u64> {
     v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
 
-/// Whether a field may be absent in a payload from a supported older release: it was added, or
-/// became required, after the oldest release in the spec's history.
-pub fn may_be_absent(f: &Field) -> bool {
-    f.since.is_some() || f.required_since.is_some()
+/// The release before which a required field of an object may be absent from what a server
+/// sends: the release that added the field, or made it required, when that is later than the
+/// oldest release of the spec's history and later than the type itself. `fields` are the
+/// type's fields, `f` one of them.
+///
+/// A type that appeared after the oldest release has every field dated by that release (see
+/// [`date_fields`]): no server older than the type sends it, so those fields are in every
+/// payload of it. Only a field dated later than all of its type's fields' earliest date can be
+/// missing. Optional fields and fields present in the oldest release give `None`.
+pub fn absent_before<'a>(fields: &'a [Field], f: &'a Field) -> Option<&'a str> {
+    if !f.required {
+        return None;
+    }
+    let dated = f.required_since.as_deref().or(f.since.as_deref())?;
+    // Every field dated: the type is as old as its oldest field.
+    let type_since = fields
+        .iter()
+        .map(|g| g.since.as_deref())
+        .collect::<Option<Vec<&str>>>()
+        .and_then(|dates| dates.into_iter().min_by_key(|v| version_key(v)));
+    match type_since {
+        Some(t) if version_key(dated) <= version_key(t) => None,
+        _ => Some(dated),
+    }
 }
 
 #[cfg(test)]
@@ -135,13 +155,35 @@ mod tests {
         assert_eq!(f("flag").required_since.as_deref(), Some("10.0"));
         assert_eq!(f("fresh").since.as_deref(), Some("10.3"));
         assert_eq!(f("fresh").required_since, None);
-        assert!(
-            may_be_absent(&f("flag")) && may_be_absent(&f("fresh")) && !may_be_absent(&f("id"))
-        );
+        let fields = new.types[0].fields();
+        let absent = |n: &str| absent_before(fields, fields.iter().find(|f| f.name == n).unwrap());
+        assert_eq!(absent("flag"), Some("10.0"));
+        assert_eq!(absent("fresh"), Some("10.3"));
+        assert_eq!(absent("id"), None);
         assert_eq!(
             new.history.unwrap().releases,
             vec!["9.2".to_string(), "10.0".to_string()]
         );
+    }
+
+    #[test]
+    fn the_fields_of_a_type_newer_than_the_history_are_never_absent() {
+        let old = spec("9.2", "");
+        let mut mid = spec("10.0", &field("id", true));
+        mid.types[0].name = "Quiz".into();
+        let mut new = spec(
+            "10.3",
+            &[field("id", true), field("late", true), field("opt", false)].join(","),
+        );
+        new.types[0].name = "Quiz".into();
+        date_fields(&mut new, &[old, mid]).unwrap();
+        let fields = new.types[0].fields();
+        let absent = |n: &str| absent_before(fields, fields.iter().find(|f| f.name == n).unwrap());
+        // `Quiz` came in 10.0 with `id`; `late` was added to it in 10.3.
+        assert_eq!(fields[0].since.as_deref(), Some("10.0"));
+        assert_eq!(absent("id"), None);
+        assert_eq!(absent("late"), Some("10.3"));
+        assert_eq!(absent("opt"), None);
     }
 
     #[test]

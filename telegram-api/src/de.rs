@@ -216,6 +216,44 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
     }
 }
 
+/// Which of an object's fields that servers of older Bot API releases leave out were absent
+/// from the payload it was decoded from. Such a field reads as `false` (a flag) or empty (an
+/// array) in the struct; its bit here makes re-encoding leave it out again, as long as it still
+/// holds that value. A value built by hand marks nothing: every field is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Absent(u64);
+
+impl Absent {
+    /// Nothing absent.
+    #[inline]
+    pub const fn new() -> Absent {
+        Absent(0)
+    }
+
+    /// Whether the field with bit `bit` was absent.
+    #[inline]
+    pub fn get(&self, bit: u32) -> bool {
+        self.0 & (1 << bit) != 0
+    }
+
+    fn set(&mut self, bit: u32) {
+        self.0 |= 1 << bit;
+    }
+}
+
+/// The value of a field older servers leave out, or its default (`false`, empty) with the
+/// field marked absent.
+#[inline]
+pub fn or_absent<T: Default>(slot: Option<T>, absent: &mut Absent, bit: u32) -> T {
+    match slot {
+        Some(v) => v,
+        None => {
+            absent.set(bit);
+            T::default()
+        }
+    }
+}
+
 /// How many objects deep decoding may go. Telegram's payloads nest a few levels; the bound
 /// turns a maliciously deep document into an error instead of exhausting the stack.
 pub const MAX_DEPTH: u32 = 64;

@@ -1,6 +1,10 @@
 //! Decoding and re-encoding every received type with every field present, and every value of
 //! every enumeration. Sample values are built from `api-spec/bot-api.json`, the description the
 //! types were generated from, so a type or field the generated code missed fails here.
+//!
+//! The same samples, built with the fields an older Bot API release defines (read from its
+//! community description in the shared folder `TELEGRAM_API_SHARED` names), check that what a
+//! server of that release sends decodes and re-encodes unchanged.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +21,33 @@ fn spec() -> Value {
 struct Samples<'a> {
     types: BTreeMap<&'a str, &'a Value>,
     enums: BTreeMap<&'a str, &'a Value>,
+    /// The `types` map of an older release's community description: samples then carry the
+    /// fields that release defines, and union members it has.
+    release: Option<&'a Map<String, Value>>,
     counter: i64,
+}
+
+/// A field of a sample: name, whether it is required, type expression.
+type SampleField = (String, bool, Value);
+
+/// The type expression of a field the crate's description no longer has, from the scalar
+/// types of a community description.
+fn community_type(types: &Value) -> Value {
+    let names: Vec<&str> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let kind = match names.as_slice() {
+        ["Integer"] => "integer",
+        ["Float"] => "float",
+        ["String"] => "string",
+        ["Boolean"] => "boolean",
+        ["True"] => "true",
+        other => panic!("no sample for a removed field of type {other:?}"),
+    };
+    json!({ "kind": kind })
 }
 
 impl<'a> Samples<'a> {
@@ -33,8 +63,83 @@ impl<'a> Samples<'a> {
         Samples {
             types: by_name("types"),
             enums: by_name("enums"),
+            release: None,
             counter: 0,
         }
+    }
+
+    /// Samples of what a server of an older release sends: `release` is the `types` map of its
+    /// community description.
+    fn of_release(spec: &'a Value, release: &'a Map<String, Value>) -> Self {
+        Samples {
+            release: Some(release),
+            ..Samples::new(spec)
+        }
+    }
+
+    /// Whether the release sampled has the type.
+    fn exists(&self, name: &str) -> bool {
+        self.release.is_none_or(|r| r.contains_key(name))
+    }
+
+    /// The fields of an object type, as the release sampled defines them; their types come
+    /// from the crate's description (a field's type does not change between releases), except
+    /// for fields it no longer has.
+    fn fields(&self, name: &str) -> Vec<SampleField> {
+        let current = self.types[name]["fields"].as_array().unwrap();
+        let entry = |f: &Value| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["required"].as_bool().unwrap(),
+            )
+        };
+        match self.release {
+            None => current
+                .iter()
+                .map(|f| {
+                    let (n, r) = entry(f);
+                    (n, r, f["type"].clone())
+                })
+                .collect(),
+            Some(release) => release[name]["fields"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    let (n, r) = entry(f);
+                    let ty = current
+                        .iter()
+                        .find(|c| c["name"] == n.as_str())
+                        .map(|c| c["type"].clone())
+                        .unwrap_or_else(|| community_type(&f["types"]));
+                    (n, r, ty)
+                })
+                .collect(),
+        }
+    }
+
+    /// The first member of a `one_of` or `media_group` type the release sampled has.
+    fn first_member(&self, ty: &'a Value) -> &'a str {
+        ty["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .find(|m| self.exists(m))
+            .unwrap()
+    }
+
+    /// The members of a union the release sampled has.
+    fn members(&self, name: &str) -> Vec<&'a Value> {
+        self.types[name]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["type"]["kind"] != "ref" || self.exists(m["type"]["name"].as_str().unwrap())
+            })
+            .collect()
     }
 
     fn next(&mut self) -> i64 {
@@ -58,10 +163,8 @@ impl<'a> Samples<'a> {
             "chat_id" => json!(-1001234567890i64),
             "input_file" | "input_file_or_string" | "attachable" => json!("AgACAgIAAxkBAAIB"),
             "reply_markup" => self.object("InlineKeyboardMarkup", depth + 1, None),
-            "media_group" => {
-                json!([self.object(ty["members"][0].as_str().unwrap(), depth + 1, None)])
-            }
-            "one_of" => self.object(ty["members"][0].as_str().unwrap(), depth + 1, None),
+            "media_group" => json!([self.object(self.first_member(ty), depth + 1, None)]),
+            "one_of" => self.object(self.first_member(ty), depth + 1, None),
             other => panic!("no sample for kind {other}"),
         }
     }
@@ -75,8 +178,7 @@ impl<'a> Samples<'a> {
                 let one_optional = t["one_optional"].as_bool().unwrap_or(false);
                 let mut map = Map::new();
                 let mut optional_index = 0;
-                for f in t["fields"].as_array().unwrap() {
-                    let required = f["required"].as_bool().unwrap();
+                for (field, required, ty) in self.fields(name) {
                     if !required {
                         if one_optional {
                             // At most one optional field: the `member`-th.
@@ -89,19 +191,19 @@ impl<'a> Samples<'a> {
                             continue;
                         }
                     }
-                    let v = self.value(&f["type"], depth);
-                    map.insert(f["name"].as_str().unwrap().to_owned(), v);
+                    let v = self.value(&ty, depth);
+                    map.insert(field, v);
                 }
                 Value::Object(map)
             }
             "empty" => json!({}),
             "union" => {
-                let members = t["members"].as_array().unwrap();
+                let members = self.members(name);
                 let by = t["discriminator"]["by"].as_str().unwrap();
                 if by == "json_kind" && depth > 2 {
                     return json!("plain");
                 }
-                let m = &members[member.unwrap_or(0)];
+                let m = members[member.unwrap_or(0)];
                 match (m["type"]["kind"].as_str().unwrap(), by) {
                     ("ref", "zero_field") if member.is_none() => {
                         // The member that is not zero: a regular value.
@@ -135,13 +237,10 @@ impl<'a> Samples<'a> {
     fn variants(&self, name: &str) -> usize {
         let t = self.types[name];
         match t["kind"].as_str().unwrap() {
-            "union" => t["members"].as_array().unwrap().len(),
-            "object" if t["one_optional"].as_bool() == Some(true) => t["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|f| !f["required"].as_bool().unwrap())
-                .count(),
+            "union" => self.members(name).len(),
+            "object" if t["one_optional"].as_bool() == Some(true) => {
+                self.fields(name).iter().filter(|(_, r, _)| !r).count()
+            }
             _ => 1,
         }
     }
@@ -180,6 +279,97 @@ fn every_received_type_round_trips_with_every_field() {
     }
     assert!(checked > 300, "only {checked} samples");
     eprintln!("{checked} samples decoded and re-encoded");
+}
+
+/// The older releases whose payloads the crate reads, in the shared folder.
+const OLDER_RELEASES: [&str; 3] = ["9.2", "10.0", "10.1"];
+
+/// What decoding the samples of one release gave.
+#[derive(Default)]
+struct ReleaseRun {
+    /// Every failure, as "type: why".
+    failures: Vec<String>,
+    /// Object types tried, and how many of them failed.
+    objects: usize,
+    failed_objects: usize,
+    /// Union members tried, and how many of them failed.
+    members: usize,
+    failed_members: usize,
+}
+
+/// Builds a sample of every received type with every field an older release defines (every
+/// member of a union, every kind of an update), decodes it and re-encodes it.
+fn round_trip_release(spec: &Value, release: &Map<String, Value>) -> ReleaseRun {
+    let mut samples = Samples::of_release(spec, release);
+    let names: Vec<&str> = samples
+        .types
+        .keys()
+        .copied()
+        .filter(|n| release.contains_key(*n))
+        .collect();
+    let mut run = ReleaseRun::default();
+    for name in names {
+        let t = samples.types[name];
+        if t["direction"] == "sent" || t["kind"] == "input_file" {
+            continue;
+        }
+        let union = t["kind"] == "union";
+        let mut failed = 0;
+        let variants = samples.variants(name);
+        for variant in 0..variants {
+            let sample = samples.object(name, 0, Some(variant));
+            let text = sample.to_string();
+            let failure = match round_trip(name, &text) {
+                None => Some("not decodable".to_owned()),
+                Some(Err(e)) => Some(format!("{e} in {text}")),
+                Some(Ok((back, _))) if back != sample => {
+                    Some(format!("re-encoded as {back}, sent {text}"))
+                }
+                Some(Ok(_)) => None,
+            };
+            if let Some(why) = failure {
+                run.failures.push(format!("{name}: {why}"));
+                failed += 1;
+            }
+        }
+        if union {
+            run.members += variants;
+            run.failed_members += failed;
+        } else {
+            run.objects += 1;
+            run.failed_objects += usize::from(failed > 0);
+        }
+    }
+    run
+}
+
+#[test]
+fn payloads_of_older_releases_round_trip() {
+    let Some(shared) = std::env::var_os("TELEGRAM_API_SHARED") else {
+        eprintln!("skipped: TELEGRAM_API_SHARED does not name the shared folder");
+        return;
+    };
+    let spec = spec();
+    let mut failures = Vec::new();
+    for version in OLDER_RELEASES {
+        let path = std::path::Path::new(&shared).join(format!("bot-api/api-{version}.json"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let description: Value = serde_json::from_str(&text).expect("valid JSON");
+        let release = description["types"].as_object().expect("a types map");
+        let run = round_trip_release(&spec, release);
+        eprintln!(
+            "Bot API {version}: {} of {} object types and {} of {} union members failed",
+            run.failed_objects, run.objects, run.failed_members, run.members
+        );
+        assert!(run.objects > 100, "only {} object types", run.objects);
+        failures.extend(
+            run.failures
+                .iter()
+                .map(|f| format!("Bot API {version}: {f}")),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

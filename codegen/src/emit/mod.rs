@@ -338,12 +338,19 @@ impl<'a> Context<'a> {
     /// Docs for a field or parameter of `owner` (its type or method). The official URL is on
     /// the owner only.
     pub fn field_docs(&self, f: &Field, owner: &str) -> TokenStream {
+        self.field_docs_noted(f, owner, None)
+    }
+
+    /// Docs for a field, with a paragraph of the generator's own after the description.
+    pub fn field_docs_noted(&self, f: &Field, owner: &str, note: Option<String>) -> TokenStream {
         let mut text = self.linker.render(&f.description, owner);
         // A typed value is encoded by the crate; "JSON-serialized" is about text on the wire.
         if !matches!(f.ty, TypeExpr::String | TypeExpr::Literal { .. }) {
             text = docs::drop_json_serialized(&text);
         }
-        docs::doc_attrs(&[text], None)
+        let mut paragraphs = vec![text];
+        paragraphs.extend(note);
+        docs::doc_attrs(&paragraphs, None)
     }
 
     /// `mod.rs`: the generated modules and the API version.

@@ -9,7 +9,32 @@ use super::{AdHocUnion, Boxing, Context, Held, local, schema};
 use crate::spec::{Discriminator, Field, TypeDef, TypeExpr, UnionMember};
 
 /// Field names the generated structs use for themselves.
-const RESERVED: &[&str] = &["extra"];
+const RESERVED: &[&str] = &["extra", "absent"];
+
+/// How a required field that servers of older supported releases leave out is read when it is
+/// absent (see [`crate::history::absent_before`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Late {
+    /// A boolean flag: `false`. `bit` is its bit in the struct's marker of absent fields.
+    Flag { bit: u32 },
+    /// An array: empty.
+    List { bit: u32 },
+    /// Anything else: the field is an `Option`.
+    Optional,
+}
+
+impl Late {
+    /// The bit of a defaulted field in the marker of absent fields.
+    fn bit(self) -> Option<u32> {
+        match self {
+            Late::Flag { bit } | Late::List { bit } => Some(bit),
+            Late::Optional => None,
+        }
+    }
+}
+
+/// The most defaulted fields one struct can mark as absent.
+const MAX_DEFAULTED: u32 = 64;
 
 /// How a struct holds a documented field.
 enum Storage {
@@ -25,12 +50,56 @@ struct FieldPlan<'a> {
     field: &'a Field,
     ident: Ident,
     storage: Storage,
+    /// For a required field older servers leave out: how it reads when absent, and the release
+    /// that added it (or made it required).
+    late: Option<(Late, String)>,
 }
 
 impl FieldPlan<'_> {
     fn name(&self) -> &str {
         &self.field.name
     }
+
+    /// Whether the struct holds the field as an `Option`.
+    fn optional(&self) -> bool {
+        !self.field.required || matches!(self.late, Some((Late::Optional, _)))
+    }
+
+    /// Whether the field is required in every payload this crate reads.
+    fn always(&self) -> bool {
+        self.field.required && self.late.is_none()
+    }
+}
+
+/// Docs for a stored field: its description, and for a field older servers leave out, what
+/// an absent one reads as.
+fn plan_docs(cx: &Context, p: &FieldPlan, owner: &str) -> TokenStream {
+    let note = p.late.as_ref().map(|(late, release)| {
+        let absent = format!("Absent in payloads from servers before Bot API {release}");
+        match late {
+            Late::Flag { .. } => format!("{absent}, and then `false`."),
+            Late::List { .. } => format!("{absent}, and then empty."),
+            Late::Optional => format!("{absent}."),
+        }
+    });
+    cx.field_docs_noted(p.field, owner, note)
+}
+
+/// The private field marking which defaulted fields were absent on input.
+fn absent_field() -> TokenStream {
+    quote! {
+        /// Which of the fields older servers leave out were absent on input (and read as
+        /// `false` or empty): re-encoding leaves them out again while they keep that value.
+        absent: crate::de::Absent,
+    }
+}
+
+/// Whether any field is defaulted when absent: then the struct carries a marker of absent
+/// fields, so that re-encoding leaves them out again.
+fn has_defaulted(plans: &[FieldPlan]) -> bool {
+    plans
+        .iter()
+        .any(|p| p.late.as_ref().is_some_and(|(l, _)| l.bit().is_some()))
 }
 
 fn plan<'a>(
@@ -39,6 +108,7 @@ fn plan<'a>(
     fields: &'a [Field],
 ) -> Result<Vec<FieldPlan<'a>>, String> {
     let boxing = cx.boxing_of(owner);
+    let mut bits = 0;
     fields
         .iter()
         .map(|f| {
@@ -53,11 +123,42 @@ fn plan<'a>(
                 TypeExpr::True if f.required => Storage::True,
                 ty => Storage::Value(cx.held_type(ty, &owner.name, boxing)),
             };
+            // Only decoded types read payloads of older servers.
+            let dated =
+                crate::history::absent_before(owner.fields(), f).filter(|_| cx.is_read(owner));
+            let late = match (dated, &storage) {
+                (None, _) => None,
+                (Some(release), Storage::Value(_)) => {
+                    let mut next_bit = || {
+                        bits += 1;
+                        (bits <= MAX_DEFAULTED).then_some(bits - 1).ok_or_else(|| {
+                            format!(
+                                "{}: more than {MAX_DEFAULTED} fields default when absent",
+                                owner.name
+                            )
+                        })
+                    };
+                    let late = match &f.ty {
+                        TypeExpr::Boolean => Late::Flag { bit: next_bit()? },
+                        TypeExpr::Array { .. } => Late::List { bit: next_bit()? },
+                        _ => Late::Optional,
+                    };
+                    Some((late, release.to_owned()))
+                }
+                (Some(release), _) => {
+                    return Err(format!(
+                        "{}.{} is a constant added in Bot API {release}: older payloads without \
+                         it cannot be told apart",
+                        owner.name, f.name
+                    ));
+                }
+            };
             Ok(FieldPlan {
                 field: f,
                 ident: snake_ident(&f.name)
                     .map_err(|e| format!("{}.{}: {e}", owner.name, f.name))?,
                 storage,
+                late,
             })
         })
         .collect()
@@ -66,7 +167,7 @@ fn plan<'a>(
 /// The declared type of a stored field.
 fn declared(p: &FieldPlan) -> Option<TokenStream> {
     match &p.storage {
-        Storage::Value(held) if p.field.required => Some(held.tokens()),
+        Storage::Value(held) if !p.optional() => Some(held.tokens()),
         Storage::Value(held) => {
             let ty = held.tokens();
             Some(quote!(Option<#ty>))
@@ -151,10 +252,15 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     let decls = stored.iter().map(|p| {
         let ident = &p.ident;
         let ty = declared(p).unwrap();
-        let d = cx.field_docs(p.field, &t.name);
+        let d = plan_docs(cx, p, &t.name);
         quote!(#d pub #ident: #ty,)
     });
     let all_optional = stored.iter().all(|p| !p.field.required);
+    let absent = if has_defaulted(&plans) {
+        absent_field()
+    } else {
+        quote!()
+    };
     let default = if all_optional {
         quote!(, Default)
     } else {
@@ -168,6 +274,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
         pub struct #name {
             #(#decls)*
             #extra
+            #absent
         }
     };
     if cx.is_built(t) {
@@ -178,12 +285,20 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
         out.extend(from_map(&t.name, &plans, None, None));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
     }
+    // A field older servers leave out is not required in the value's JSON either.
+    let described: Vec<Field> = plans
+        .iter()
+        .map(|p| Field {
+            required: p.always(),
+            ..p.field.clone()
+        })
+        .collect();
     out.extend(schema::object(
         cx,
         &name,
         &t.name,
         &t.description,
-        fields,
+        &described,
         &[],
     ));
     Ok(out)
@@ -207,8 +322,11 @@ fn builder(
         let ident = &p.ident;
         let (param, expr) = conversion(cx, &p.field.ty, held, ident);
         if p.field.required {
+            // A field older servers may leave out is still one every value built is sent with.
             params.push(quote!(#ident: #param));
-            if *ident == expr.to_string() {
+            if p.optional() {
+                inits.push(quote!(#ident: Some(#expr)));
+            } else if *ident == expr.to_string() {
                 inits.push(quote!(#ident));
             } else {
                 inits.push(quote!(#ident: #expr));
@@ -228,6 +346,9 @@ fn builder(
     if let Some(kind) = kind {
         params.push(quote!(kind: #kind));
         inits.push(quote!(kind));
+    }
+    if has_defaulted(plans) {
+        inits.push(quote!(absent: crate::de::Absent::new()));
     }
     let new_doc = format!(
         " {} `{}` from its required fields; optional ones are set with the methods below.",
@@ -258,8 +379,23 @@ fn serialize_object(name: &Ident, plans: &[FieldPlan], kind: Option<TokenStream>
         match &p.storage {
             Storage::Literal(v) => quote!(__map.serialize_entry(#key, #v)?;),
             Storage::True => quote!(__map.serialize_entry(#key, &true)?;),
-            Storage::Value(_) if p.field.required => {
-                quote!(__map.serialize_entry(#key, &self.#ident)?;)
+            Storage::Value(_) if !p.optional() => {
+                match p.late.as_ref().and_then(|(l, _)| Some((*l, l.bit()?))) {
+                    Some((late, bit)) => {
+                        let bit = Literal::u32_unsuffixed(bit);
+                        let changed = match late {
+                            Late::List { .. } => quote!(!self.#ident.is_empty()),
+                            _ => quote!(self.#ident),
+                        };
+                        quote! {
+                            // Absent on input and still at the value that stood for it: left out.
+                            if !self.absent.get(#bit) || #changed {
+                                __map.serialize_entry(#key, &self.#ident)?;
+                            }
+                        }
+                    }
+                    None => quote!(__map.serialize_entry(#key, &self.#ident)?;),
+                }
             }
             Storage::Value(_) => quote! {
                 if let Some(__v) = &self.#ident {
@@ -358,7 +494,7 @@ fn from_map(
                 locals.push(quote!(let mut #var = None;));
                 if p.field.required {
                     arms.push(quote!(crate::de::Key::Known(#i) => crate::de::field(&mut __map, &mut #var, #key)?,));
-                    inits.push(quote!(#ident: crate::de::required(#var, #key)?,));
+                    inits.push(required_init(p, &var));
                 } else {
                     arms.push(quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut #var, #key)?,));
                     inits.push(quote!(#ident: #var,));
@@ -404,6 +540,12 @@ fn from_map(
         };
         inits.push(quote!(kind,));
     }
+    let absent_init = if has_defaulted(plans) {
+        locals.push(quote!(let mut __absent = crate::de::Absent::new();));
+        quote!(absent: __absent,)
+    } else {
+        quote!()
+    };
     quote! {
         impl crate::de::FromMap for #name {
             const NAME: &'static str = #type_name;
@@ -425,8 +567,23 @@ fn from_map(
                 Ok(Self {
                     #(#inits)*
                     extra: __extra,
+                    #absent_init
                 })
             }
+        }
+    }
+}
+
+/// The initializer of a required field from its decoding local `var`: an error naming it when
+/// absent, or for a field older servers leave out its value then.
+fn required_init(p: &FieldPlan, var: &Ident) -> TokenStream {
+    let (ident, key) = (&p.ident, p.name());
+    match p.late.as_ref().map(|(l, _)| l.bit()) {
+        None => quote!(#ident: crate::de::required(#var, #key)?,),
+        Some(None) => quote!(#ident: #var,),
+        Some(Some(bit)) => {
+            let bit = Literal::u32_unsuffixed(bit);
+            quote!(#ident: crate::de::or_absent(#var, &mut __absent, #bit),)
         }
     }
 }
@@ -452,6 +609,14 @@ pub(super) fn one_optional(
         ));
     }
     let plans = plan(cx, t, &required)?;
+    if let Some(p) = plans.iter().find(|p| p.late.is_some()) {
+        return Err(format!(
+            "{}.{}: a required field older servers leave out, on an object whose optional \
+             fields exclude each other",
+            t.name,
+            p.name()
+        ));
+    }
     let kind_plans = plan(cx, t, &optional)?;
     let docs = type_docs(cx, t, literal_note(&plans));
     let decls = plans.iter().filter_map(|p| {
@@ -990,8 +1155,9 @@ fn merged_decoder(
     for v in vs.iter().filter(|v| v.object.is_some()) {
         let def = cx.types[v.object.as_deref().unwrap_or_default()];
         let plans = plan(cx, def, def.fields())?;
+        let absent = has_defaulted(&plans);
         let mut stored = Vec::new();
-        for p in plans {
+        for p in &plans {
             let Storage::Value(held) = &p.storage else {
                 continue;
             };
@@ -1005,9 +1171,20 @@ fn merged_decoder(
                 Some(_) => {}
                 None => merged.push((p.name().to_owned(), held.clone())),
             }
-            stored.push((p.name().to_owned(), p.ident.clone(), p.field.required));
+            // How the member's field is initialized from its slot `f`.
+            let f = format_ident!("f_{}", p.name());
+            let init = if p.always() {
+                let key = p.name();
+                quote!(crate::de::required(#f, #key)?)
+            } else if let Some(bit) = p.late.as_ref().and_then(|(l, _)| l.bit()) {
+                let bit = Literal::u32_unsuffixed(bit);
+                quote!(crate::de::or_absent(#f, &mut absent, #bit))
+            } else {
+                quote!(#f)
+            };
+            stored.push((p.name().to_owned(), p.ident.clone(), init));
         }
-        members.push((v, stored));
+        members.push((v, stored, absent));
     }
     let fields_name = format_ident!("{}Fields", name);
     if cx.types.contains_key(fields_name.to_string().as_str()) {
@@ -1027,18 +1204,19 @@ fn merged_decoder(
         let f = slot(n);
         quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut __out.#f, #n)?,)
     });
-    let member_arms = members.iter().enumerate().map(|(i, (v, stored))| {
+    let member_arms = members.iter().enumerate().map(|(i, (v, stored, absent))| {
         let i = Literal::u16_unsuffixed(i as u16);
         let variant = &v.ident;
         let member = type_ident(v.object.as_deref().unwrap_or_default());
-        let inits = stored.iter().map(|(n, id, required)| {
-            let f = slot(n);
-            if *required {
-                quote!(#id: crate::de::required(#f, #n)?,)
-            } else {
-                quote!(#id: #f,)
-            }
-        });
+        let inits = stored.iter().map(|(_, id, init)| quote!(#id: #init,));
+        let (absent_local, absent_init) = if *absent {
+            (
+                quote!(let mut absent = crate::de::Absent::new();),
+                quote!(absent,),
+            )
+        } else {
+            (quote!(), quote!())
+        };
         let others = merged
             .iter()
             .filter(|(n, _)| !stored.iter().any(|(s, _, _)| s == n))
@@ -1049,9 +1227,11 @@ fn merged_decoder(
         quote! {
             Some(Ok(#i)) => {
                 #(#others)*
+                #absent_local
                 Ok(#ident::#variant(#member {
                     #(#inits)*
                     extra,
+                    #absent_init
                 }))
             }
         }

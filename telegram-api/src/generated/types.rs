@@ -11846,7 +11846,9 @@ impl schemars::JsonSchema for InputPollOptionMedia {
 #[non_exhaustive]
 pub struct PollOption {
     /// Unique identifier of the option, persistent on option addition and deletion
-    pub persistent_id: String,
+    ///
+    /// Absent in payloads from servers before Bot API 10.0.
+    pub persistent_id: Option<String>,
     /// Option text, 1-100 characters
     pub text: String,
     /// Special entities that appear in the option text. Currently, only custom emoji entities are allowed in poll option texts
@@ -11869,7 +11871,9 @@ impl serde::Serialize for PollOption {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut __map = __s.serialize_map(None)?;
-        __map.serialize_entry("persistent_id", &self.persistent_id)?;
+        if let Some(__v) = &self.persistent_id {
+            __map.serialize_entry("persistent_id", __v)?;
+        }
         __map.serialize_entry("text", &self.text)?;
         if let Some(__v) = &self.text_entities {
             __map.serialize_entry("text_entities", __v)?;
@@ -11994,7 +11998,7 @@ impl crate::de::FromMap for PollOption {
             }
         }
         Ok(Self {
-            persistent_id: crate::de::required(__f_persistent_id, "persistent_id")?,
+            persistent_id: __f_persistent_id,
             text: crate::de::required(__f_text, "text")?,
             text_entities: __f_text_entities,
             media: __f_media,
@@ -12023,7 +12027,7 @@ impl schemars::JsonSchema for PollOption {
             &[
                 crate::schema::Prop::Field(
                     "persistent_id",
-                    true,
+                    false,
                     crate::schema::sub::<String>,
                 ),
                 crate::schema::Prop::Field("text", true, crate::schema::sub::<String>),
@@ -12169,10 +12173,15 @@ pub struct PollAnswer {
     /// 0-based identifiers of chosen answer options. May be empty if the vote was retracted.
     pub option_ids: Vec<i64>,
     /// Persistent identifiers of the chosen answer options. May be empty if the vote was retracted.
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then empty.
     pub option_persistent_ids: Vec<String>,
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl serde::Serialize for PollAnswer {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
@@ -12186,7 +12195,9 @@ impl serde::Serialize for PollAnswer {
             __map.serialize_entry("user", __v)?;
         }
         __map.serialize_entry("option_ids", &self.option_ids)?;
-        __map.serialize_entry("option_persistent_ids", &self.option_persistent_ids)?;
+        if !self.absent.get(0) || !self.option_persistent_ids.is_empty() {
+            __map.serialize_entry("option_persistent_ids", &self.option_persistent_ids)?;
+        }
         self.extra.serialize_into(&mut __map)?;
         __map.end()
     }
@@ -12231,6 +12242,7 @@ impl crate::de::FromMap for PollAnswer {
         let mut __f_user = None;
         let mut __f_option_ids = None;
         let mut __f_option_persistent_ids = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -12267,11 +12279,13 @@ impl crate::de::FromMap for PollAnswer {
             voter_chat: __f_voter_chat,
             user: __f_user,
             option_ids: crate::de::required(__f_option_ids, "option_ids")?,
-            option_persistent_ids: crate::de::required(
+            option_persistent_ids: crate::de::or_absent(
                 __f_option_persistent_ids,
-                "option_persistent_ids",
-            )?,
+                &mut __absent,
+                0,
+            ),
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -12308,7 +12322,7 @@ impl schemars::JsonSchema for PollAnswer {
                 ),
                 crate::schema::Prop::Field(
                     "option_persistent_ids",
-                    true,
+                    false,
                     crate::schema::sub::<Vec<String>>,
                 ),
             ],
@@ -12340,8 +12354,12 @@ pub struct Poll {
     /// True, if the poll allows multiple answers
     pub allows_multiple_answers: bool,
     /// True, if the poll allows to change the chosen answer options
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then `false`.
     pub allows_revoting: bool,
     /// True if voting is limited to users who have been members of the chat where the poll was originally sent for more than 24 hours
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then `false`.
     pub members_only: bool,
     /// A list of two-letter ISO 3166-1 alpha-2 country codes indicating the countries from which users can vote in the poll. The country code "FT" is used for users with anonymous numbers. If omitted, then users from any country can participate in the poll.
     pub country_codes: Option<Vec<String>>,
@@ -12366,6 +12384,9 @@ pub struct Poll {
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl serde::Serialize for Poll {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
@@ -12382,8 +12403,12 @@ impl serde::Serialize for Poll {
         __map.serialize_entry("is_anonymous", &self.is_anonymous)?;
         __map.serialize_entry("type", &self.r#type)?;
         __map.serialize_entry("allows_multiple_answers", &self.allows_multiple_answers)?;
-        __map.serialize_entry("allows_revoting", &self.allows_revoting)?;
-        __map.serialize_entry("members_only", &self.members_only)?;
+        if !self.absent.get(0) || self.allows_revoting {
+            __map.serialize_entry("allows_revoting", &self.allows_revoting)?;
+        }
+        if !self.absent.get(1) || self.members_only {
+            __map.serialize_entry("members_only", &self.members_only)?;
+        }
         if let Some(__v) = &self.country_codes {
             __map.serialize_entry("country_codes", __v)?;
         }
@@ -12545,6 +12570,7 @@ impl crate::de::FromMap for Poll {
         let mut __f_description = None;
         let mut __f_description_entities = None;
         let mut __f_media = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -12672,11 +12698,8 @@ impl crate::de::FromMap for Poll {
                 __f_allows_multiple_answers,
                 "allows_multiple_answers",
             )?,
-            allows_revoting: crate::de::required(
-                __f_allows_revoting,
-                "allows_revoting",
-            )?,
-            members_only: crate::de::required(__f_members_only, "members_only")?,
+            allows_revoting: crate::de::or_absent(__f_allows_revoting, &mut __absent, 0),
+            members_only: crate::de::or_absent(__f_members_only, &mut __absent, 1),
             country_codes: __f_country_codes,
             correct_option_ids: __f_correct_option_ids,
             explanation: __f_explanation,
@@ -12688,6 +12711,7 @@ impl crate::de::FromMap for Poll {
             description_entities: __f_description_entities,
             media: __f_media,
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -12745,12 +12769,12 @@ impl schemars::JsonSchema for Poll {
                 ),
                 crate::schema::Prop::Field(
                     "allows_revoting",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
                 crate::schema::Prop::Field(
                     "members_only",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
                 crate::schema::Prop::Field(
@@ -23811,10 +23835,15 @@ pub struct ChatAdministratorRights {
     /// True, if the administrator can edit the tags of regular members; for groups and supergroups only
     pub can_manage_tags: Option<bool>,
     /// True, if the administrator can manage chat welcome messages or directly send them in the case of bots
+    ///
+    /// Absent in payloads from servers before Bot API 10.3, and then `false`.
     pub can_send_welcome_messages: bool,
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl ChatAdministratorRights {
     /// A `ChatAdministratorRights` from its required fields; optional ones are set with the methods below.
@@ -23852,6 +23881,7 @@ impl ChatAdministratorRights {
             can_manage_direct_messages: None,
             can_manage_tags: None,
             can_send_welcome_messages,
+            absent: crate::de::Absent::new(),
             extra: crate::Extra::new(),
         }
     }
@@ -23922,11 +23952,13 @@ impl serde::Serialize for ChatAdministratorRights {
         if let Some(__v) = &self.can_manage_tags {
             __map.serialize_entry("can_manage_tags", __v)?;
         }
-        __map
-            .serialize_entry(
-                "can_send_welcome_messages",
-                &self.can_send_welcome_messages,
-            )?;
+        if !self.absent.get(0) || self.can_send_welcome_messages {
+            __map
+                .serialize_entry(
+                    "can_send_welcome_messages",
+                    &self.can_send_welcome_messages,
+                )?;
+        }
         self.extra.serialize_into(&mut __map)?;
         __map.end()
     }
@@ -24027,6 +24059,7 @@ impl crate::de::FromMap for ChatAdministratorRights {
         let mut __f_can_manage_direct_messages = None;
         let mut __f_can_manage_tags = None;
         let mut __f_can_send_welcome_messages = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -24209,11 +24242,13 @@ impl crate::de::FromMap for ChatAdministratorRights {
             can_manage_topics: __f_can_manage_topics,
             can_manage_direct_messages: __f_can_manage_direct_messages,
             can_manage_tags: __f_can_manage_tags,
-            can_send_welcome_messages: crate::de::required(
+            can_send_welcome_messages: crate::de::or_absent(
                 __f_can_send_welcome_messages,
-                "can_send_welcome_messages",
-            )?,
+                &mut __absent,
+                0,
+            ),
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -24319,7 +24354,7 @@ impl schemars::JsonSchema for ChatAdministratorRights {
                 ),
                 crate::schema::Prop::Field(
                     "can_send_welcome_messages",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
             ],
@@ -25336,6 +25371,7 @@ impl ChatMemberFields {
                     f_can_react_to_messages,
                 )?;
                 crate::de::keep_value(&mut extra, "can_edit_tag", f_can_edit_tag)?;
+                let mut absent = crate::de::Absent::new();
                 Ok(
                     ChatMember::Administrator(ChatMemberAdministrator {
                         user: crate::de::required(f_user, "user")?,
@@ -25393,12 +25429,14 @@ impl ChatMemberFields {
                         can_manage_topics: f_can_manage_topics,
                         can_manage_direct_messages: f_can_manage_direct_messages,
                         can_manage_tags: f_can_manage_tags,
-                        can_send_welcome_messages: crate::de::required(
+                        can_send_welcome_messages: crate::de::or_absent(
                             f_can_send_welcome_messages,
-                            "can_send_welcome_messages",
-                        )?,
+                            &mut absent,
+                            0,
+                        ),
                         custom_title: f_custom_title,
                         extra,
+                        absent,
                     }),
                 )
             }
@@ -25590,6 +25628,7 @@ impl ChatMemberFields {
                     "can_send_welcome_messages",
                     f_can_send_welcome_messages,
                 )?;
+                let mut absent = crate::de::Absent::new();
                 Ok(
                     ChatMember::Restricted(ChatMemberRestricted {
                         tag: f_tag,
@@ -25635,14 +25674,16 @@ impl ChatMemberFields {
                             f_can_add_web_page_previews,
                             "can_add_web_page_previews",
                         )?,
-                        can_react_to_messages: crate::de::required(
+                        can_react_to_messages: crate::de::or_absent(
                             f_can_react_to_messages,
-                            "can_react_to_messages",
-                        )?,
-                        can_edit_tag: crate::de::required(
+                            &mut absent,
+                            0,
+                        ),
+                        can_edit_tag: crate::de::or_absent(
                             f_can_edit_tag,
-                            "can_edit_tag",
-                        )?,
+                            &mut absent,
+                            1,
+                        ),
                         can_change_info: crate::de::required(
                             f_can_change_info,
                             "can_change_info",
@@ -25661,6 +25702,7 @@ impl ChatMemberFields {
                         )?,
                         until_date: crate::de::required(f_until_date, "until_date")?,
                         extra,
+                        absent,
                     }),
                 )
             }
@@ -26232,12 +26274,17 @@ pub struct ChatMemberAdministrator {
     /// True, if the administrator can edit the tags of regular members; for groups and supergroups only
     pub can_manage_tags: Option<bool>,
     /// True, if the administrator can manage chat welcome messages or directly send them in the case of bots
+    ///
+    /// Absent in payloads from servers before Bot API 10.3, and then `false`.
     pub can_send_welcome_messages: bool,
     /// Custom title for this user
     pub custom_title: Option<String>,
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl serde::Serialize for ChatMemberAdministrator {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
@@ -26275,11 +26322,13 @@ impl serde::Serialize for ChatMemberAdministrator {
         if let Some(__v) = &self.can_manage_tags {
             __map.serialize_entry("can_manage_tags", __v)?;
         }
-        __map
-            .serialize_entry(
-                "can_send_welcome_messages",
-                &self.can_send_welcome_messages,
-            )?;
+        if !self.absent.get(0) || self.can_send_welcome_messages {
+            __map
+                .serialize_entry(
+                    "can_send_welcome_messages",
+                    &self.can_send_welcome_messages,
+                )?;
+        }
         if let Some(__v) = &self.custom_title {
             __map.serialize_entry("custom_title", __v)?;
         }
@@ -26405,6 +26454,7 @@ impl crate::de::FromMap for ChatMemberAdministrator {
         let mut __f_can_manage_tags = None;
         let mut __f_can_send_welcome_messages = None;
         let mut __f_custom_title = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -26609,12 +26659,14 @@ impl crate::de::FromMap for ChatMemberAdministrator {
             can_manage_topics: __f_can_manage_topics,
             can_manage_direct_messages: __f_can_manage_direct_messages,
             can_manage_tags: __f_can_manage_tags,
-            can_send_welcome_messages: crate::de::required(
+            can_send_welcome_messages: crate::de::or_absent(
                 __f_can_send_welcome_messages,
-                "can_send_welcome_messages",
-            )?,
+                &mut __absent,
+                0,
+            ),
             custom_title: __f_custom_title,
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -26727,7 +26779,7 @@ impl schemars::JsonSchema for ChatMemberAdministrator {
                 ),
                 crate::schema::Prop::Field(
                     "can_send_welcome_messages",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
                 crate::schema::Prop::Field(
@@ -26902,8 +26954,12 @@ pub struct ChatMemberRestricted {
     /// True, if the user is allowed to add web page previews to their messages
     pub can_add_web_page_previews: bool,
     /// True, if the user is allowed to react to messages
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then `false`.
     pub can_react_to_messages: bool,
     /// True, if the user is allowed to edit their own tag
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then `false`.
     pub can_edit_tag: bool,
     /// True, if the user is allowed to change the chat title, photo and other settings
     pub can_change_info: bool,
@@ -26918,6 +26974,9 @@ pub struct ChatMemberRestricted {
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl serde::Serialize for ChatMemberRestricted {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
@@ -26943,8 +27002,12 @@ impl serde::Serialize for ChatMemberRestricted {
                 "can_add_web_page_previews",
                 &self.can_add_web_page_previews,
             )?;
-        __map.serialize_entry("can_react_to_messages", &self.can_react_to_messages)?;
-        __map.serialize_entry("can_edit_tag", &self.can_edit_tag)?;
+        if !self.absent.get(0) || self.can_react_to_messages {
+            __map.serialize_entry("can_react_to_messages", &self.can_react_to_messages)?;
+        }
+        if !self.absent.get(1) || self.can_edit_tag {
+            __map.serialize_entry("can_edit_tag", &self.can_edit_tag)?;
+        }
         __map.serialize_entry("can_change_info", &self.can_change_info)?;
         __map.serialize_entry("can_invite_users", &self.can_invite_users)?;
         __map.serialize_entry("can_pin_messages", &self.can_pin_messages)?;
@@ -27080,6 +27143,7 @@ impl crate::de::FromMap for ChatMemberRestricted {
         let mut __f_can_pin_messages = None;
         let mut __f_can_manage_topics = None;
         let mut __f_until_date = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -27254,11 +27318,12 @@ impl crate::de::FromMap for ChatMemberRestricted {
                 __f_can_add_web_page_previews,
                 "can_add_web_page_previews",
             )?,
-            can_react_to_messages: crate::de::required(
+            can_react_to_messages: crate::de::or_absent(
                 __f_can_react_to_messages,
-                "can_react_to_messages",
-            )?,
-            can_edit_tag: crate::de::required(__f_can_edit_tag, "can_edit_tag")?,
+                &mut __absent,
+                0,
+            ),
+            can_edit_tag: crate::de::or_absent(__f_can_edit_tag, &mut __absent, 1),
             can_change_info: crate::de::required(
                 __f_can_change_info,
                 "can_change_info",
@@ -27277,6 +27342,7 @@ impl crate::de::FromMap for ChatMemberRestricted {
             )?,
             until_date: crate::de::required(__f_until_date, "until_date")?,
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -27355,12 +27421,12 @@ impl schemars::JsonSchema for ChatMemberRestricted {
                 ),
                 crate::schema::Prop::Field(
                     "can_react_to_messages",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
                 crate::schema::Prop::Field(
                     "can_edit_tag",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
                 crate::schema::Prop::Field(
@@ -32083,7 +32149,9 @@ impl schemars::JsonSchema for UniqueGiftColors {
 #[non_exhaustive]
 pub struct UniqueGift {
     /// Identifier of the regular gift from which the gift was upgraded
-    pub gift_id: String,
+    ///
+    /// Absent in payloads from servers before Bot API 10.0.
+    pub gift_id: Option<String>,
     /// Human-readable name of the regular gift from which this unique gift was upgraded
     pub base_name: String,
     /// Unique name of the gift. This name can be used in <https://t.me/nft/>... links and story areas.
@@ -32114,7 +32182,9 @@ impl serde::Serialize for UniqueGift {
     fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut __map = __s.serialize_map(None)?;
-        __map.serialize_entry("gift_id", &self.gift_id)?;
+        if let Some(__v) = &self.gift_id {
+            __map.serialize_entry("gift_id", __v)?;
+        }
         __map.serialize_entry("base_name", &self.base_name)?;
         __map.serialize_entry("name", &self.name)?;
         __map.serialize_entry("number", &self.number)?;
@@ -32276,7 +32346,7 @@ impl crate::de::FromMap for UniqueGift {
             }
         }
         Ok(Self {
-            gift_id: crate::de::required(__f_gift_id, "gift_id")?,
+            gift_id: __f_gift_id,
             base_name: crate::de::required(__f_base_name, "base_name")?,
             name: crate::de::required(__f_name, "name")?,
             number: crate::de::required(__f_number, "number")?,
@@ -32309,7 +32379,7 @@ impl schemars::JsonSchema for UniqueGift {
             &[
                 crate::schema::Prop::Field(
                     "gift_id",
-                    true,
+                    false,
                     crate::schema::sub::<String>,
                 ),
                 crate::schema::Prop::Field(
@@ -33849,10 +33919,15 @@ pub struct AcceptedGiftTypes {
     /// True, if a Telegram Premium subscription is accepted
     pub premium_subscription: bool,
     /// True, if transfers of unique gifts from channels are accepted
+    ///
+    /// Absent in payloads from servers before Bot API 10.0, and then `false`.
     pub gifts_from_channels: bool,
     /// Fields this version of the crate does not know, kept so that re-encoding the value
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
+    /// Which of the fields older servers leave out were absent on input (and read as
+    /// `false` or empty): re-encoding leaves them out again while they keep that value.
+    absent: crate::de::Absent,
 }
 impl AcceptedGiftTypes {
     /// An `AcceptedGiftTypes` from its required fields; optional ones are set with the methods below.
@@ -33869,6 +33944,7 @@ impl AcceptedGiftTypes {
             unique_gifts,
             premium_subscription,
             gifts_from_channels,
+            absent: crate::de::Absent::new(),
             extra: crate::Extra::new(),
         }
     }
@@ -33881,7 +33957,9 @@ impl serde::Serialize for AcceptedGiftTypes {
         __map.serialize_entry("limited_gifts", &self.limited_gifts)?;
         __map.serialize_entry("unique_gifts", &self.unique_gifts)?;
         __map.serialize_entry("premium_subscription", &self.premium_subscription)?;
-        __map.serialize_entry("gifts_from_channels", &self.gifts_from_channels)?;
+        if !self.absent.get(0) || self.gifts_from_channels {
+            __map.serialize_entry("gifts_from_channels", &self.gifts_from_channels)?;
+        }
         self.extra.serialize_into(&mut __map)?;
         __map.end()
     }
@@ -33931,6 +34009,7 @@ impl crate::de::FromMap for AcceptedGiftTypes {
         let mut __f_unique_gifts = None;
         let mut __f_premium_subscription = None;
         let mut __f_gifts_from_channels = None;
+        let mut __absent = crate::de::Absent::new();
         let mut __extra = crate::Extra::new();
         while let Some(__key) = serde::de::MapAccess::next_key_seed(
             &mut __map,
@@ -33985,11 +34064,13 @@ impl crate::de::FromMap for AcceptedGiftTypes {
                 __f_premium_subscription,
                 "premium_subscription",
             )?,
-            gifts_from_channels: crate::de::required(
+            gifts_from_channels: crate::de::or_absent(
                 __f_gifts_from_channels,
-                "gifts_from_channels",
-            )?,
+                &mut __absent,
+                0,
+            ),
             extra: __extra,
+            absent: __absent,
         })
     }
 }
@@ -34030,7 +34111,7 @@ impl schemars::JsonSchema for AcceptedGiftTypes {
                 ),
                 crate::schema::Prop::Field(
                     "gifts_from_channels",
-                    true,
+                    false,
                     crate::schema::sub::<bool>,
                 ),
             ],
