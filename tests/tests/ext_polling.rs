@@ -340,3 +340,52 @@ fn an_update_that_does_not_decode_reaches_the_error_handler() {
         errors[0]
     );
 }
+
+#[test]
+fn a_server_that_does_not_long_poll_is_not_flooded_and_batches_run_in_order() {
+    let polls = Arc::new(AtomicI64::new(0));
+    let server = {
+        let polls = polls.clone();
+        Server::start(move |req| {
+            assert_eq!(req.api_method(), "getUpdates");
+            let n = polls.fetch_add(1, Ordering::SeqCst);
+            // The first answer is out of order; every answer comes at once, whatever `timeout`.
+            if n == 0 {
+                Reply::ok(&format!(
+                    "[{}, {}, {}]",
+                    message_update(12, 1, 2),
+                    message_update(10, 1, 0),
+                    message_update(11, 1, 1)
+                ))
+            } else {
+                Reply::ok("[]")
+            }
+        })
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let app = {
+        let seen = seen.clone();
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .poll_timeout(30)
+            .handle_signals(false)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    seen.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, telegram_api::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        stop.stop();
+    });
+    app.run_polling().unwrap();
+    stopper.join().unwrap();
+    assert_eq!(*seen.lock().unwrap(), [10, 11, 12]);
+    // Pauses of 100 ms doubling to 5 s: a handful of polls in 2 s, not thousands.
+    let n = polls.load(Ordering::SeqCst);
+    assert!((2..=12).contains(&n), "{n} polls in 2 s");
+}

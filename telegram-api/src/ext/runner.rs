@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::application::{Application, Inner};
-use crate::{Error, Update};
+use crate::{Error, IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, MIN_FLOOD_WAIT, Update};
 
 /// Why a runner returned with an error.
 #[derive(Debug)]
@@ -99,9 +99,9 @@ impl Stop {
         self.inner.stop.is_stopped()
     }
 
-    /// Sleeps `wait`, waking early when stopped.
+    /// Sleeps `wait` (at most [`MAX_POLL_WAIT`]), waking early when stopped.
     pub(crate) fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let until = Instant::now() + wait.min(MAX_POLL_WAIT);
         while !self.is_stopped() {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -152,7 +152,11 @@ impl Application {
     ///   The price: while an update is in flight, `getUpdates` keeps asking from it (Telegram
     ///   returns at most 100 updates from the offset), so a handler that takes very long holds
     ///   back updates more than 100 behind it.
-    /// - Connection failures, 5xx answers and flood control are retried with backoff.
+    /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
+    ///   waits its `retry_after`, at least [`MIN_FLOOD_WAIT`] and at most [`MAX_POLL_WAIT`].
+    /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
+    ///   at once with nothing gets a pause before the next one ([`IDLE_BACKOFF`], doubled up to
+    ///   [`IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded with requests.
     /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
     ///   stays unconfirmed), the handlers in flight get the
     ///   [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish, the handled
@@ -199,6 +203,8 @@ impl Application {
 
         let mut result = Ok(());
         let mut failures = 0u32;
+        // The pause before the next poll after polls that came back empty sooner than asked.
+        let mut idle = IDLE_BACKOFF;
         // The offset the last request sent (what Telegram has been told is confirmed).
         let mut sent: Option<i64> = None;
         // The highest update id handed to the pool.
@@ -216,6 +222,7 @@ impl Application {
                 break;
             }
             sent = offset.or(sent);
+            let asked = Instant::now();
             let fetched = loop {
                 match result_rx.recv_timeout(TICK) {
                     Ok(r) => break r,
@@ -225,8 +232,18 @@ impl Application {
                 }
             };
             match fetched {
-                Ok(batch) => {
+                Ok(mut batch) => {
                     failures = 0;
+                    // A server that does not hold the poll open is not asked again at once.
+                    let quick = asked.elapsed() < Duration::from_secs(u64::from(timeout)) / 2;
+                    if batch.is_empty() && timeout > 0 && quick {
+                        stop.pause(idle);
+                        idle = (idle * 2).min(IDLE_BACKOFF_MAX);
+                    } else if !batch.is_empty() {
+                        idle = IDLE_BACKOFF;
+                    }
+                    // Handed to the pool in update_id order, whatever order the server sent.
+                    batch.sort_by_key(|u| u.update_id);
                     // Telegram got this offset: it never delivers the updates below it again.
                     if let Some(offset) = offset {
                         forget_applied(inner, &mut forgotten, offset, FORGET_EVERY);
@@ -263,8 +280,11 @@ impl Application {
                 }
                 Err(e) if e.is_transient() => {
                     failures += 1;
-                    let wait = e.retry_after().unwrap_or_else(|| backoff(failures));
-                    stop.pause(wait);
+                    let wait = match e.retry_after() {
+                        Some(asked) => asked.max(MIN_FLOOD_WAIT),
+                        None => backoff(failures),
+                    };
+                    stop.pause(wait.min(MAX_POLL_WAIT));
                 }
                 Err(e) => {
                     result = Err(RunError::Api(e));
