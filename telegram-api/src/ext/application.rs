@@ -10,9 +10,9 @@ use super::clock::Clock;
 use super::context::Context;
 use super::handler::{ALL_TYPES, Handler};
 use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
-use super::pool::{Pool, order_key};
+use super::pool::{Pool, job_order_key, order_key};
 use super::schedule::Schedule;
-use super::store::{self, Change, Commit, FileStore, Key, MemoryStore, Store, StoreError};
+use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
 use crate::{Bot, StopHandle, Update, UpdateKind, UpdateType};
 
@@ -443,19 +443,13 @@ impl Application {
         chat_id: Option<i64>,
         data: &T,
     ) -> Result<String, JobError> {
-        let data = serde_json::to_value(data).map_err(|source| {
-            JobError::Data(store::DataError::Encode {
-                key: Key::bot(format!("{}{name}", super::jobs::JOB_PREFIX)),
-                source,
-            })
-        })?;
         let inner = &self.inner;
-        let job = inner
-            .jobs
-            .make(name, schedule, chat_id, None, data, inner.clock.now())?;
-        let bytes = job.encode().ok_or(JobError::UnnamedZone)?;
+        let (job, record) =
+            inner
+                .jobs
+                .make(name, schedule, chat_id, None, data, inner.clock.now())?;
         inner.jobs.load(&*inner.store, false)?;
-        let changes = [Change::Put(job.key(), bytes)];
+        let changes = [Change::Put(job.key(), record)];
         inner.store.commit(None, &changes)?;
         inner.jobs.apply(&changes);
         Ok(job.id().to_owned())
@@ -496,7 +490,7 @@ impl Application {
             return 0;
         }
         let due = inner.jobs.take_due(inner.clock.now());
-        for (id, at) in &due {
+        for (id, at, _) in &due {
             inner.run_job(id, *at);
         }
         due.len()
@@ -510,6 +504,15 @@ impl fmt::Debug for Application {
             .field("groups", &self.inner.groups)
             .field("config", &self.inner.config)
             .finish()
+    }
+}
+
+/// Runs the code of a handler or job; how it failed, if it did (an error or a panic).
+fn failure_of(f: impl FnOnce() -> Result<(), BoxError>) -> Option<HandlerError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(HandlerError::Failed(e)),
+        Err(payload) => Some(HandlerError::Panicked(panic_message(&*payload))),
     }
 }
 
@@ -594,10 +597,10 @@ impl Inner {
     /// [`Jobs::take_due`]), and marks it finished.
     pub(crate) fn run_job(&self, id: &str, due: jiff::Timestamp) {
         if let Some(job) = self.jobs.get(id) {
-            let lease = self.store.is_shared().then(|| match job.order_id() {
-                Some(chat) => format!("lease/chat/{chat}"),
-                None => format!("lease/job/{id}"),
-            });
+            let lease = self
+                .store
+                .is_shared()
+                .then(|| format!("lease/{}", job_order_key(&job)));
             let mut ctx = Context::for_job(
                 self.bot.clone(),
                 job,
@@ -648,13 +651,7 @@ impl Inner {
                 job.id()
             );
         } else {
-            let outcome = catch_unwind(AssertUnwindSafe(|| callback(ctx)));
-            let failure = match outcome {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(HandlerError::Failed(e)),
-                Err(payload) => Some(HandlerError::Panicked(panic_message(&*payload))),
-            };
-            if let Some(failure) = failure {
+            if let Some(failure) = failure_of(|| callback(ctx)) {
                 ctx.restore(Default::default());
                 self.report(ctx, &failure);
             }
@@ -705,13 +702,7 @@ impl Inner {
             };
             ctx.set_matched(matched.command, matched.captures, matched.route);
             let before = ctx.pending();
-            let outcome = catch_unwind(AssertUnwindSafe(|| (handler.callback)(ctx)));
-            let failure = match outcome {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(HandlerError::Failed(e)),
-                Err(payload) => Some(HandlerError::Panicked(panic_message(&*payload))),
-            };
-            if let Some(failure) = failure {
+            if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
                 // What a failed handler changed is not kept.
                 ctx.restore(before);
                 self.report(ctx, &failure);

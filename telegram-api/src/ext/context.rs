@@ -211,17 +211,10 @@ impl Context {
         user_id: Option<i64>,
         data: &T,
     ) -> Result<String, JobError> {
-        let data = serde_json::to_value(data).map_err(|source| {
-            JobError::Data(DataError::Encode {
-                key: Key::bot(format!("{}{name}", super::jobs::JOB_PREFIX)),
-                source,
-            })
-        })?;
-        let job = self
+        let (job, record) = self
             .jobs
             .make(name, schedule, chat_id, user_id, data, self.now())?;
-        let bytes = job.encode().ok_or(JobError::UnnamedZone)?;
-        self.pending.borrow_mut().insert(job.key(), Some(bytes));
+        self.pending.borrow_mut().insert(job.key(), Some(record));
         Ok(job.id().to_owned())
     }
 

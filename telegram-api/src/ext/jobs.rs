@@ -61,6 +61,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use jiff::Timestamp;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -330,20 +331,26 @@ impl Jobs {
         format!("{:016x}{n:x}", self.seed)
     }
 
-    /// A new job, checked: registered, storable, with a run from `now` on.
-    pub(crate) fn make(
+    /// A new job with `data`, checked (registered, storable, with a run from `now` on), and
+    /// its record.
+    pub(crate) fn make<T: Serialize + ?Sized>(
         &self,
         name: &str,
         schedule: Schedule,
         chat_id: Option<i64>,
         user_id: Option<i64>,
-        data: Value,
+        data: &T,
         now: Timestamp,
-    ) -> Result<Job, JobError> {
+    ) -> Result<(Job, Vec<u8>), JobError> {
         if !self.handlers.contains_key(name) {
             return Err(JobError::Unregistered(name.to_owned()));
         }
-        schedule.to_json().ok_or(JobError::UnnamedZone)?;
+        let data = serde_json::to_value(data).map_err(|source| {
+            JobError::Data(DataError::Encode {
+                key: Key::bot(format!("{JOB_PREFIX}{name}")),
+                source,
+            })
+        })?;
         let next = match schedule {
             // A one-off in the past runs at once.
             Schedule::Once { at } => at,
@@ -354,7 +361,7 @@ impl Jobs {
                 schedule.next_after(before).ok_or(JobError::NoRun)?
             }
         };
-        Ok(Job {
+        let job = Job {
             id: self.new_id(),
             name: name.to_owned(),
             chat_id,
@@ -362,7 +369,9 @@ impl Jobs {
             schedule,
             next,
             data,
-        })
+        };
+        let record = job.encode().ok_or(JobError::UnnamedZone)?;
+        Ok((job, record))
     }
 
     /// Reads the stored jobs, once (or again with `again`, for a store other processes
@@ -407,8 +416,9 @@ impl Jobs {
         }
     }
 
-    /// The jobs due at `now` and not running, in due order, marked as running.
-    pub(crate) fn take_due(&self, now: Timestamp) -> Vec<(String, Timestamp)> {
+    /// The jobs due at `now` and not running, in due order, marked as running: each id, due
+    /// time, and what orders it ([`Job::order_id`]).
+    pub(crate) fn take_due(&self, now: Timestamp) -> Vec<(String, Timestamp, Option<i64>)> {
         let mut state = self.lock();
         let mut taken = Vec::new();
         while let Some((at, id)) = state.due.first().cloned() {
@@ -420,7 +430,8 @@ impl Jobs {
                 continue;
             }
             state.running.insert(id.clone(), at);
-            taken.push((id, at));
+            let order = state.by_id.get(&id).and_then(Job::order_id);
+            taken.push((id, at, order));
         }
         taken
     }

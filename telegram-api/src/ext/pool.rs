@@ -8,6 +8,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::application::Inner;
+use super::jobs::Job;
 #[allow(unused_imports)]
 use crate::Update;
 
@@ -51,9 +52,34 @@ fn key_of(update: &Update) -> Key {
 /// that waits for nothing.
 pub(crate) fn order_key(update: &Update) -> String {
     match key_of(update) {
-        Key::Id(id) => format!("chat/{id}"),
+        Key::Id(id) => chat_order_key(id),
         Key::Alone(id) => format!("update/{id}"),
         Key::Job(hash) => format!("job/{hash:x}"),
+    }
+}
+
+fn chat_order_key(id: i64) -> String {
+    format!("chat/{id}")
+}
+
+/// The name of what orders the runs of `job`, for leases: its chat's, the same as that chat's
+/// updates, or `job/<id>` for a job for no chat and no user.
+pub(crate) fn job_order_key(job: &Job) -> String {
+    match job.order_id() {
+        Some(chat) => chat_order_key(chat),
+        None => format!("job/{}", job.id()),
+    }
+}
+
+/// The pool's key for the runs of job `id` that is for `chat` (or no chat).
+fn job_pool_key(id: &str, chat: Option<i64>) -> Key {
+    match chat {
+        Some(chat) => Key::Id(chat),
+        None => {
+            let mut hasher = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(id, &mut hasher);
+            Key::Job(std::hash::Hasher::finish(&hasher))
+        }
     }
 }
 
@@ -440,15 +466,8 @@ fn schedule(shared: &Shared, inner: &Inner) {
         let due = inner.jobs.take_due(inner.clock.now());
         if !due.is_empty() {
             let mut state = shared.lock();
-            for (id, at) in due {
-                let key = match inner.jobs.get(&id).and_then(|job| job.order_id()) {
-                    Some(chat) => Key::Id(chat),
-                    None => {
-                        let mut hasher = std::hash::DefaultHasher::new();
-                        std::hash::Hash::hash(&id, &mut hasher);
-                        Key::Job(std::hash::Hasher::finish(&hasher))
-                    }
-                };
+            for (id, at, chat) in due {
+                let key = job_pool_key(&id, chat);
                 shared.queue(&mut state, key, Item::Job(id, at));
             }
         }
