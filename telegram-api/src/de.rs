@@ -27,6 +27,13 @@ pub trait FromMap: Sized {
     fn field_index(name: &[u8]) -> Option<u16>;
     /// Decodes the object from the entries of a JSON object.
     fn from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+    /// Decodes the object into a box. Large objects that can contain themselves (`Message`)
+    /// are built in the box, so a level of nesting does not also cost a copy of the value on
+    /// the stack; for the others this boxes what [`from_map`](FromMap::from_map) returns.
+    #[inline]
+    fn from_map_boxed<'de, A: MapAccess<'de>>(map: A) -> Result<Box<Self>, A::Error> {
+        Self::from_map(map).map(Box::new)
+    }
 }
 
 /// A union told apart by a constant field (implemented by generated unions).
@@ -157,6 +164,66 @@ where
 {
     *slot = map.next_value()?;
     Ok(())
+}
+
+/// Reads the value of a field held in a box, decoding the object straight into it (see
+/// [`Boxed`]).
+#[inline]
+pub fn boxed_field<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<Box<T>>,
+    _name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: FromMap,
+{
+    *slot = Some(map.next_value_seed(Boxed::<T>::new())?);
+    Ok(())
+}
+
+/// Reads the value of an optional field held in a box, as [`optional`] does, decoding the
+/// object straight into it (see [`Boxed`]).
+#[inline]
+pub fn boxed_optional<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<Box<T>>,
+    _name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: FromMap,
+{
+    *slot = map.next_value_seed(OptionSeed(Boxed::<T>::new()))?;
+    Ok(())
+}
+
+/// `null` as `None`, anything else as the seed reads it.
+struct OptionSeed<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an optional value")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
 }
 
 /// Reads a field that always holds `expected` and checks it.
@@ -325,6 +392,12 @@ pub fn object<'de, T: FromMap, D: Deserializer<'de>>(d: D) -> Result<T, D::Error
     d.deserialize_map(ObjectVisitor::<T>::new())
 }
 
+/// Decodes an object type into a box (see [`Boxed`]).
+#[inline]
+pub fn boxed<'de, T: FromMap, D: Deserializer<'de>>(d: D) -> Result<Box<T>, D::Error> {
+    d.deserialize_map(Boxed::<T>::new())
+}
+
 /// Decodes an object type straight into a box (the payload of an update: saves moving a
 /// large value into its box).
 pub struct Boxed<T>(PhantomData<T>);
@@ -358,7 +431,7 @@ impl<'de, T: FromMap> Visitor<'de> for Boxed<T> {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Box<T>, A::Error> {
         let _depth = DepthGuard::enter()?;
-        Ok(Box::new(T::from_map(map)?))
+        T::from_map_boxed(map)
     }
 }
 

@@ -87,6 +87,14 @@
 //! [`json::from_slice`] and [`json::from_str`] give the same results faster, and are what the
 //! client and [`webhook`] use.
 //!
+//! Decoding uses the stack once per level of nested objects, and accepts 64 levels (a deeper
+//! payload is an error, not a stack overflow; Telegram's payloads nest a few levels, a chain of
+//! replies or pinned messages a few more). The deepest payload accepted needs about 130 KiB of
+//! stack in a release build and about 710 KiB in an unoptimized one, so a thread that decodes
+//! updates or responses needs a stack of at least 256 KiB in release and 1 MiB in debug builds.
+//! Rust's defaults (8 MiB for the main thread, 2 MiB for spawned ones) are enough; `ext`'s
+//! threads have 8 MiB unless set otherwise.
+//!
 //! # Errors
 //!
 //! One [`Error`] type. Telegram's refusals keep their code, description and parameters

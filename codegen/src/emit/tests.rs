@@ -434,6 +434,65 @@ fn recursive_sent_types_box_only_the_cycle() {
     assert!(text.contains("pub children: Option<Vec<Node>>,"), "{text}");
 }
 
+/// A received object with `fields` integer fields besides `reply` (a `Post`) and `pinned` (a
+/// `MaybePost`, `Post` or `GonePost` told apart by a zero `date`).
+fn post_spec(fields: usize) -> Spec {
+    let mut list = vec![
+        r#"{"name": "date", "type": {"kind": "integer"}, "required": true, "description": "Date"}"#
+            .to_owned(),
+        r#"{"name": "reply", "type": {"kind": "ref", "name": "Post"}, "required": false, "description": "Reply"}"#.to_owned(),
+        r#"{"name": "pinned", "type": {"kind": "ref", "name": "MaybePost"}, "required": false, "description": "Pinned"}"#.to_owned(),
+    ];
+    list.extend((list.len()..fields).map(|i| {
+        format!(r#"{{"name": "f{i}", "type": {{"kind": "integer"}}, "required": false, "description": "F"}}"#)
+    }));
+    let post = format!(
+        r#"{{"name": "Post", "doc_url": "u", "description": "A post.", "direction": "received",
+            "kind": "object", "fields": [{}]}}"#,
+        list.join(",")
+    );
+    let gone = r#"{"name": "GonePost", "doc_url": "u", "description": "A deleted post.",
+        "direction": "received", "kind": "object", "fields": [
+        {"name": "date", "type": {"kind": "integer"}, "required": true, "description": "Always 0"}]}"#;
+    let maybe = r#"{"name": "MaybePost", "doc_url": "u", "description": "A post or a deleted one.",
+        "direction": "received", "kind": "union",
+        "discriminator": {"by": "zero_field", "field": "date", "zero_member": "GonePost"},
+        "members": [{"type": {"kind": "ref", "name": "Post"}}, {"type": {"kind": "ref", "name": "GonePost"}}]}"#;
+    spec(
+        &method_returning("Post"),
+        &format!("{post},{gone},{maybe}"),
+        "",
+    )
+}
+
+#[test]
+fn large_objects_that_contain_themselves_are_built_in_their_box() {
+    let text = types_rs(&post_spec(LARGE_OBJECT_FIELDS));
+    for built_in_box in [
+        "fn from_map_boxed<'de, A: serde::de::MapAccess<'de>>(",
+        "Box::write(",
+        "Box::new_uninit(),",
+        "Self::from_map_boxed(__map).map(|__b| *__b)",
+        // Nested values are decoded straight into their box.
+        r#"crate::de::boxed_optional(&mut __map, &mut __f_reply, "reply")?"#,
+        // The union holds the member in a box, and reads it as one.
+        "Post(Box<Post>),",
+        "let __v: Box<Post> = crate::de::boxed(__d)?;",
+        "MaybePost::Post(Box::new(v))",
+    ] {
+        assert!(text.contains(built_in_box), "no {built_in_box} in:\n{text}");
+    }
+
+    // Smaller ones are built on the stack, as every other object.
+    let text = types_rs(&post_spec(LARGE_OBJECT_FIELDS - 1));
+    assert!(!text.contains("from_map_boxed"), "{text}");
+    assert!(text.contains("    Post(Post),"), "{text}");
+    assert!(
+        text.contains("let __v: Post = crate::de::object(__d)?;"),
+        "{text}"
+    );
+}
+
 #[test]
 fn unions_whose_members_disagree_are_read_through_the_buffering_decoder() {
     let a = r#"{"name": "ShapeA", "doc_url": "u", "description": "A.", "direction": "received",

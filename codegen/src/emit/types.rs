@@ -282,7 +282,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     }
     out.extend(serialize_object(&name, &plans, None));
     if cx.is_read(t) {
-        out.extend(from_map(&t.name, &plans, None, None));
+        out.extend(from_map(cx, &t.name, &plans, None));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
     }
     // A field older servers leave out is not required in the value's JSON either.
@@ -464,11 +464,15 @@ fn field_index(names: &[&str]) -> TokenStream {
 /// The streaming decoder of an object: one local per field, unknown fields kept.
 /// `kind` carries, for an object whose optional fields exclude each other, the name of the
 /// kind enum and the optional fields that select it.
+///
+/// A field held in a box whose type is an object is decoded straight into its box: besides
+/// saving a move, this keeps the stack each level of nesting costs small (a reply chain nests
+/// `Message` in `Message`).
 fn from_map(
+    cx: &Context,
     type_name: &str,
     plans: &[FieldPlan],
     kind: Option<(&Ident, &[FieldPlan])>,
-    boxed_object: Option<&dyn Fn(&TypeExpr) -> bool>,
 ) -> TokenStream {
     let name = type_ident(type_name);
     let kind_plans: &[FieldPlan] = kind.map(|(_, k)| k).unwrap_or(&[]);
@@ -490,13 +494,24 @@ fn from_map(
             Storage::True => {
                 arms.push(quote!(crate::de::Key::Known(#i) => crate::de::skip(&mut __map)?,))
             }
-            Storage::Value(_) => {
+            Storage::Value(held) => {
                 locals.push(quote!(let mut #var = None;));
+                let boxed = held.boxed && cx.is_object(&p.field.ty);
                 if p.field.required {
-                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::field(&mut __map, &mut #var, #key)?,));
+                    let read = if boxed {
+                        quote!(boxed_field)
+                    } else {
+                        quote!(field)
+                    };
+                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::#read(&mut __map, &mut #var, #key)?,));
                     inits.push(required_init(p, &var));
                 } else {
-                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut #var, #key)?,));
+                    let read = if boxed {
+                        quote!(boxed_optional)
+                    } else {
+                        quote!(optional)
+                    };
+                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::#read(&mut __map, &mut #var, #key)?,));
                     inits.push(quote!(#ident: #var,));
                 }
             }
@@ -510,8 +525,8 @@ fn from_map(
             let key = p.name();
             let variant = format_ident!("{}", camel(key));
             // A boxed object is decoded straight into its box.
-            let value = match (&p.storage, boxed_object) {
-                (Storage::Value(held), Some(is_object)) if held.boxed && is_object(&p.field.ty) => {
+            let value = match &p.storage {
+                Storage::Value(held) if held.boxed && cx.is_object(&p.field.ty) => {
                     let inner = &held.inner;
                     quote!(serde::de::MapAccess::next_value_seed(&mut __map, crate::de::Boxed::<#inner>::new())?)
                 }
@@ -546,11 +561,38 @@ fn from_map(
     } else {
         quote!()
     };
+    // A large object that can contain itself is built in its box: each level of nesting then
+    // costs the stack its fields' slots, not also a copy of the value on its way into the box.
+    let value = quote! {
+        Self {
+            #(#inits)*
+            extra: __extra,
+            #absent_init
+        }
+    };
+    let (signature, build, unboxed) = if cx.built_in_box(type_name) {
+        (
+            quote!(fn from_map_boxed<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Box<Self>, A::Error>),
+            quote!(Ok(Box::write(Box::new_uninit(), #value))),
+            quote! {
+                fn from_map<'de, A: serde::de::MapAccess<'de>>(__map: A) -> Result<Self, A::Error> {
+                    Self::from_map_boxed(__map).map(|__b| *__b)
+                }
+            },
+        )
+    } else {
+        (
+            quote!(fn from_map<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error>),
+            quote!(Ok(#value)),
+            quote!(),
+        )
+    };
     quote! {
         impl crate::de::FromMap for #name {
             const NAME: &'static str = #type_name;
             #index_fn
-            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
+            #unboxed
+            #signature {
                 #(#locals)*
                 let mut __extra = crate::Extra::new();
                 while let Some(__key) = serde::de::MapAccess::next_key_seed(
@@ -564,11 +606,7 @@ fn from_map(
                     }
                 }
                 #finish_kind
-                Ok(Self {
-                    #(#inits)*
-                    extra: __extra,
-                    #absent_init
-                })
+                #build
             }
         }
     }
@@ -719,20 +757,11 @@ pub(super) fn one_optional(
     };
     out.extend(serialize_object(&name, &plans, Some(kind_ser)));
     if cx.is_read(t) {
-        let is_object = |ty: &TypeExpr| match ty {
-            TypeExpr::Ref { name } => cx.types.get(name.as_str()).is_some_and(|t| {
-                matches!(
-                    t.kind,
-                    crate::spec::TypeKind::Object { .. } | crate::spec::TypeKind::Empty
-                )
-            }),
-            _ => false,
-        };
         out.extend(from_map(
+            cx,
             &t.name,
             &plans,
             Some((&kind_name, &kind_plans)),
-            Some(&is_object),
         ));
         out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
     }
@@ -753,7 +782,12 @@ pub(super) fn one_optional(
 /// A member of a union as the enum sees it.
 struct Variant {
     ident: Ident,
+    /// The type the variant holds (`Box<Message>` for a member built in a box).
     payload: TokenStream,
+    /// The member's own type (`Message`).
+    inner: TokenStream,
+    /// Whether the member is held in a box (see `Context::built_in_box`).
+    boxed: bool,
     /// The member's type name, for object members.
     object: Option<String>,
     tag: Option<String>,
@@ -783,9 +817,12 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
                     .ok_or_else(|| format!("{union}: member {name} is not a type"))?;
                 let id = type_ident(name);
                 let text = cx.linker.render(summary(&def.description), union);
+                let boxed = cx.built_in_box(name);
                 out.push(Variant {
                     ident: format_ident!("{}", variant),
-                    payload: quote!(#id),
+                    payload: if boxed { quote!(Box<#id>) } else { quote!(#id) },
+                    inner: quote!(#id),
+                    boxed,
                     object: Some(name.clone()),
                     tag: m.tag.clone(),
                     docs: doc_attrs(&[text], None),
@@ -795,6 +832,8 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
             TypeExpr::String => out.push(Variant {
                 ident: format_ident!("Plain"),
                 payload: quote!(String),
+                inner: quote!(String),
+                boxed: false,
                 object: None,
                 tag: None,
                 docs: docs::lines_to_attrs("Plain text."),
@@ -805,6 +844,8 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
                 out.push(Variant {
                     ident: format_ident!("Concat"),
                     payload: quote!(Vec<#inner>),
+                    inner: quote!(Vec<#inner>),
+                    boxed: false,
                     object: None,
                     tag: None,
                     docs: docs::lines_to_attrs("The concatenation of several values."),
@@ -922,7 +963,12 @@ fn union_enum(
         quote!()
     };
     let froms = vs.iter().map(|v| {
-        let (i, p) = (&v.ident, &v.payload);
+        let (i, p) = (&v.ident, &v.inner);
+        let wrapped = if v.boxed {
+            quote!(Box::new(v))
+        } else {
+            quote!(v)
+        };
         let doc = format!(" Wraps a value as {} `{name}`.", docs::article(name));
         let extra = if v.json_kind == Some("string") {
             quote! {
@@ -940,7 +986,7 @@ fn union_enum(
             impl From<#p> for #ident {
                 #[doc = #doc]
                 fn from(v: #p) -> Self {
-                    #ident::#i(v)
+                    #ident::#i(#wrapped)
                 }
             }
             #extra
@@ -973,7 +1019,7 @@ fn union_enum(
 
         #(#froms)*
     };
-    let payloads: Vec<TokenStream> = vs.iter().map(|v| v.payload.clone()).collect();
+    let payloads: Vec<TokenStream> = vs.iter().map(|v| v.inner.clone()).collect();
     let tags: std::collections::BTreeSet<_> = vs.iter().filter_map(|v| v.tag.as_deref()).collect();
     let exclusive = matches!(
         discriminator,
@@ -1000,7 +1046,11 @@ fn union_enum(
             let from_arms = tagged.iter().enumerate().map(|(i, v)| {
                 let i = Literal::u16_unsuffixed(i as u16);
                 let var = &v.ident;
-                quote!(#i => #ident::#var(crate::de::FromMap::from_map(__map)?),)
+                if v.boxed {
+                    quote!(#i => #ident::#var(crate::de::FromMap::from_map_boxed(__map)?),)
+                } else {
+                    quote!(#i => #ident::#var(crate::de::FromMap::from_map(__map)?),)
+                }
             });
             out.extend(quote! {
                 impl crate::de::Tagged for #ident {
@@ -1054,11 +1104,16 @@ fn union_enum(
                 .ok_or_else(|| format!("{name}: needs a second member"))?;
             let (zi, oi, op) = (&zero.ident, &other.ident, &other.payload);
             let f = snake_ident(field)?;
+            let read = if other.boxed {
+                quote!(crate::de::boxed(__d)?)
+            } else {
+                quote!(crate::de::object(__d)?)
+            };
             out.extend(deserialize_via(
                 &ident,
                 quote! {
                     // Read as the richer member; a zero `#field` marks the other one.
-                    let __v: #op = crate::de::object(__d)?;
+                    let __v: #op = #read;
                     if __v.#f == 0 {
                         crate::de::convert(&__v).map(#ident::#zi)
                     } else {
@@ -1153,6 +1208,9 @@ fn merged_decoder(
     let mut members = Vec::new();
     let mut merged: Vec<(String, Held)> = Vec::new();
     for v in vs.iter().filter(|v| v.object.is_some()) {
+        if v.boxed {
+            return Ok(None);
+        }
         let def = cx.types[v.object.as_deref().unwrap_or_default()];
         let plans = plan(cx, def, def.fields())?;
         let absent = has_defaulted(&plans);

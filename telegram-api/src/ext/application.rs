@@ -154,9 +154,11 @@ impl ApplicationBuilder {
     }
 
     /// The stack size of each worker thread, and of the threads that fetch and serve updates
-    /// (default [`DEFAULT_STACK_SIZE`], 8 MiB, like a main thread; std's default for other
-    /// threads is 2 MiB). Decoding deeply nested updates and replies, which happens on these
-    /// threads, needs stack. The memory is reserved, and only used as far as it is touched.
+    /// and schedule jobs (default [`DEFAULT_STACK_SIZE`], 8 MiB, like a main thread; std's
+    /// default for other threads is 2 MiB). Decoding, which happens on these threads, needs up
+    /// to 256 KiB in a release build and 1 MiB in a debug one for the deepest update accepted
+    /// (see the crate's docs on types); handlers need what their own code uses on top. The
+    /// memory is reserved, and only used as far as it is touched.
     pub fn worker_stack_size(mut self, bytes: usize) -> Self {
         self.config.stack_size = bytes;
         self

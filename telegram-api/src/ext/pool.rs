@@ -223,6 +223,7 @@ impl Pool {
             let shared = pool.shared.clone();
             let spawned = thread::Builder::new()
                 .name("telegram-jobs".into())
+                .stack_size(inner.config.stack_size)
                 .spawn(move || schedule(&shared, &inner));
             match spawned {
                 Ok(t) => pool.scheduler = Some(t),

@@ -2913,7 +2913,7 @@ impl crate::de::FromMap for ChatFullInfo {
                     )?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_photo, "photo")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_photo, "photo")?
                 }
                 crate::de::Key::Known(11) => {
                     crate::de::optional(
@@ -2923,38 +2923,46 @@ impl crate::de::FromMap for ChatFullInfo {
                     )?
                 }
                 crate::de::Key::Known(12) => {
-                    crate::de::optional(&mut __map, &mut __f_birthdate, "birthdate")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_birthdate,
+                        "birthdate",
+                    )?
                 }
                 crate::de::Key::Known(13) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_business_intro,
                         "business_intro",
                     )?
                 }
                 crate::de::Key::Known(14) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_business_location,
                         "business_location",
                     )?
                 }
                 crate::de::Key::Known(15) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_business_opening_hours,
                         "business_opening_hours",
                     )?
                 }
                 crate::de::Key::Known(16) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_personal_chat,
                         "personal_chat",
                     )?
                 }
                 crate::de::Key::Known(17) => {
-                    crate::de::optional(&mut __map, &mut __f_parent_chat, "parent_chat")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_parent_chat,
+                        "parent_chat",
+                    )?
                 }
                 crate::de::Key::Known(18) => {
                     crate::de::optional(
@@ -3036,17 +3044,21 @@ impl crate::de::FromMap for ChatFullInfo {
                     crate::de::optional(&mut __map, &mut __f_invite_link, "invite_link")?
                 }
                 crate::de::Key::Known(31) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_pinned_message,
                         "pinned_message",
                     )?
                 }
                 crate::de::Key::Known(32) => {
-                    crate::de::optional(&mut __map, &mut __f_permissions, "permissions")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_permissions,
+                        "permissions",
+                    )?
                 }
                 crate::de::Key::Known(33) => {
-                    crate::de::field(
+                    crate::de::boxed_field(
                         &mut __map,
                         &mut __f_accepted_gift_types,
                         "accepted_gift_types",
@@ -3137,20 +3149,20 @@ impl crate::de::FromMap for ChatFullInfo {
                     )?
                 }
                 crate::de::Key::Known(46) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(47) => {
-                    crate::de::optional(&mut __map, &mut __f_rating, "rating")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_rating, "rating")?
                 }
                 crate::de::Key::Known(48) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_first_profile_audio,
                         "first_profile_audio",
                     )?
                 }
                 crate::de::Key::Known(49) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_unique_gift_colors,
                         "unique_gift_colors",
@@ -3164,10 +3176,18 @@ impl crate::de::FromMap for ChatFullInfo {
                     )?
                 }
                 crate::de::Key::Known(51) => {
-                    crate::de::optional(&mut __map, &mut __f_guard_bot, "guard_bot")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_guard_bot,
+                        "guard_bot",
+                    )?
                 }
                 crate::de::Key::Known(52) => {
-                    crate::de::optional(&mut __map, &mut __f_community, "community")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_community,
+                        "community",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -4379,9 +4399,12 @@ impl crate::de::FromMap for Message {
             _ => None,
         }
     }
-    fn from_map<'de, A: serde::de::MapAccess<'de>>(
+    fn from_map<'de, A: serde::de::MapAccess<'de>>(__map: A) -> Result<Self, A::Error> {
+        Self::from_map_boxed(__map).map(|__b| *__b)
+    }
+    fn from_map_boxed<'de, A: serde::de::MapAccess<'de>>(
         mut __map: A,
-    ) -> Result<Self, A::Error> {
+    ) -> Result<Box<Self>, A::Error> {
         let mut __f_message_id = None;
         let mut __f_message_thread_id = None;
         let mut __f_direct_messages_topic = None;
@@ -4519,17 +4542,21 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_direct_messages_topic,
                         "direct_messages_topic",
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_sender_chat, "sender_chat")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_sender_chat,
+                        "sender_chat",
+                    )?
                 }
                 crate::de::Key::Known(5) => {
                     crate::de::optional(
@@ -4539,7 +4566,7 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_sender_business_bot,
                         "sender_business_bot",
@@ -4549,7 +4576,7 @@ impl crate::de::FromMap for Message {
                     crate::de::optional(&mut __map, &mut __f_sender_tag, "sender_tag")?
                 }
                 crate::de::Key::Known(8) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_receiver_user,
                         "receiver_user",
@@ -4580,7 +4607,7 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(13) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(14) => {
                     crate::de::optional(
@@ -4604,24 +4631,24 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(17) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_reply_to_message,
                         "reply_to_message",
                     )?
                 }
                 crate::de::Key::Known(18) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_external_reply,
                         "external_reply",
                     )?
                 }
                 crate::de::Key::Known(19) => {
-                    crate::de::optional(&mut __map, &mut __f_quote, "quote")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_quote, "quote")?
                 }
                 crate::de::Key::Known(20) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_reply_to_story,
                         "reply_to_story",
@@ -4642,17 +4669,17 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(23) => {
-                    crate::de::optional(&mut __map, &mut __f_via_bot, "via_bot")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_via_bot, "via_bot")?
                 }
                 crate::de::Key::Known(24) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_guest_bot_caller_user,
                         "guest_bot_caller_user",
                     )?
                 }
                 crate::de::Key::Known(25) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_guest_bot_caller_chat,
                         "guest_bot_caller_chat",
@@ -4710,14 +4737,14 @@ impl crate::de::FromMap for Message {
                     crate::de::optional(&mut __map, &mut __f_entities, "entities")?
                 }
                 crate::de::Key::Known(35) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_link_preview_options,
                         "link_preview_options",
                     )?
                 }
                 crate::de::Key::Known(36) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_info,
                         "suggested_post_info",
@@ -4727,44 +4754,60 @@ impl crate::de::FromMap for Message {
                     crate::de::optional(&mut __map, &mut __f_effect_id, "effect_id")?
                 }
                 crate::de::Key::Known(38) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_rich_message,
                         "rich_message",
                     )?
                 }
                 crate::de::Key::Known(39) => {
-                    crate::de::optional(&mut __map, &mut __f_animation, "animation")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_animation,
+                        "animation",
+                    )?
                 }
                 crate::de::Key::Known(40) => {
-                    crate::de::optional(&mut __map, &mut __f_audio, "audio")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_audio, "audio")?
                 }
                 crate::de::Key::Known(41) => {
-                    crate::de::optional(&mut __map, &mut __f_document, "document")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_document, "document")?
                 }
                 crate::de::Key::Known(42) => {
-                    crate::de::optional(&mut __map, &mut __f_live_photo, "live_photo")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_live_photo,
+                        "live_photo",
+                    )?
                 }
                 crate::de::Key::Known(43) => {
-                    crate::de::optional(&mut __map, &mut __f_paid_media, "paid_media")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_paid_media,
+                        "paid_media",
+                    )?
                 }
                 crate::de::Key::Known(44) => {
                     crate::de::optional(&mut __map, &mut __f_photo, "photo")?
                 }
                 crate::de::Key::Known(45) => {
-                    crate::de::optional(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(46) => {
-                    crate::de::optional(&mut __map, &mut __f_story, "story")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_story, "story")?
                 }
                 crate::de::Key::Known(47) => {
-                    crate::de::optional(&mut __map, &mut __f_video, "video")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_video, "video")?
                 }
                 crate::de::Key::Known(48) => {
-                    crate::de::optional(&mut __map, &mut __f_video_note, "video_note")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_video_note,
+                        "video_note",
+                    )?
                 }
                 crate::de::Key::Known(49) => {
-                    crate::de::optional(&mut __map, &mut __f_voice, "voice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_voice, "voice")?
                 }
                 crate::de::Key::Known(50) => {
                     crate::de::optional(&mut __map, &mut __f_caption, "caption")?
@@ -4791,25 +4834,29 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(54) => {
-                    crate::de::optional(&mut __map, &mut __f_checklist, "checklist")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_checklist,
+                        "checklist",
+                    )?
                 }
                 crate::de::Key::Known(55) => {
-                    crate::de::optional(&mut __map, &mut __f_contact, "contact")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_contact, "contact")?
                 }
                 crate::de::Key::Known(56) => {
-                    crate::de::optional(&mut __map, &mut __f_dice, "dice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_dice, "dice")?
                 }
                 crate::de::Key::Known(57) => {
-                    crate::de::optional(&mut __map, &mut __f_game, "game")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_game, "game")?
                 }
                 crate::de::Key::Known(58) => {
-                    crate::de::optional(&mut __map, &mut __f_poll, "poll")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_poll, "poll")?
                 }
                 crate::de::Key::Known(59) => {
-                    crate::de::optional(&mut __map, &mut __f_venue, "venue")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_venue, "venue")?
                 }
                 crate::de::Key::Known(60) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(61) => {
                     crate::de::optional(
@@ -4819,21 +4866,21 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(62) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_left_chat_member,
                         "left_chat_member",
                     )?
                 }
                 crate::de::Key::Known(63) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_chat_owner_left,
                         "chat_owner_left",
                     )?
                 }
                 crate::de::Key::Known(64) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_chat_owner_changed,
                         "chat_owner_changed",
@@ -4882,7 +4929,7 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(71) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_message_auto_delete_timer_changed,
                         "message_auto_delete_timer_changed",
@@ -4910,40 +4957,48 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(75) => {
-                    crate::de::optional(&mut __map, &mut __f_invoice, "invoice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_invoice, "invoice")?
                 }
                 crate::de::Key::Known(76) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_successful_payment,
                         "successful_payment",
                     )?
                 }
                 crate::de::Key::Known(77) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_refunded_payment,
                         "refunded_payment",
                     )?
                 }
                 crate::de::Key::Known(78) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_users_shared,
                         "users_shared",
                     )?
                 }
                 crate::de::Key::Known(79) => {
-                    crate::de::optional(&mut __map, &mut __f_chat_shared, "chat_shared")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_chat_shared,
+                        "chat_shared",
+                    )?
                 }
                 crate::de::Key::Known(80) => {
-                    crate::de::optional(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(81) => {
-                    crate::de::optional(&mut __map, &mut __f_unique_gift, "unique_gift")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_unique_gift,
+                        "unique_gift",
+                    )?
                 }
                 crate::de::Key::Known(82) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_gift_upgrade_sent,
                         "gift_upgrade_sent",
@@ -4957,244 +5012,248 @@ impl crate::de::FromMap for Message {
                     )?
                 }
                 crate::de::Key::Known(84) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_write_access_allowed,
                         "write_access_allowed",
                     )?
                 }
                 crate::de::Key::Known(85) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_passport_data,
                         "passport_data",
                     )?
                 }
                 crate::de::Key::Known(86) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_proximity_alert_triggered,
                         "proximity_alert_triggered",
                     )?
                 }
                 crate::de::Key::Known(87) => {
-                    crate::de::optional(&mut __map, &mut __f_boost_added, "boost_added")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_boost_added,
+                        "boost_added",
+                    )?
                 }
                 crate::de::Key::Known(88) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_chat_background_set,
                         "chat_background_set",
                     )?
                 }
                 crate::de::Key::Known(89) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_checklist_tasks_done,
                         "checklist_tasks_done",
                     )?
                 }
                 crate::de::Key::Known(90) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_checklist_tasks_added,
                         "checklist_tasks_added",
                     )?
                 }
                 crate::de::Key::Known(91) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_community_chat_added,
                         "community_chat_added",
                     )?
                 }
                 crate::de::Key::Known(92) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_community_chat_joined,
                         "community_chat_joined",
                     )?
                 }
                 crate::de::Key::Known(93) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_community_chat_removed,
                         "community_chat_removed",
                     )?
                 }
                 crate::de::Key::Known(94) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_direct_message_price_changed,
                         "direct_message_price_changed",
                     )?
                 }
                 crate::de::Key::Known(95) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_forum_topic_created,
                         "forum_topic_created",
                     )?
                 }
                 crate::de::Key::Known(96) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_forum_topic_edited,
                         "forum_topic_edited",
                     )?
                 }
                 crate::de::Key::Known(97) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_forum_topic_closed,
                         "forum_topic_closed",
                     )?
                 }
                 crate::de::Key::Known(98) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_forum_topic_reopened,
                         "forum_topic_reopened",
                     )?
                 }
                 crate::de::Key::Known(99) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_general_forum_topic_hidden,
                         "general_forum_topic_hidden",
                     )?
                 }
                 crate::de::Key::Known(100) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_general_forum_topic_unhidden,
                         "general_forum_topic_unhidden",
                     )?
                 }
                 crate::de::Key::Known(101) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_giveaway_created,
                         "giveaway_created",
                     )?
                 }
                 crate::de::Key::Known(102) => {
-                    crate::de::optional(&mut __map, &mut __f_giveaway, "giveaway")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_giveaway, "giveaway")?
                 }
                 crate::de::Key::Known(103) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_giveaway_winners,
                         "giveaway_winners",
                     )?
                 }
                 crate::de::Key::Known(104) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_giveaway_completed,
                         "giveaway_completed",
                     )?
                 }
                 crate::de::Key::Known(105) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_managed_bot_created,
                         "managed_bot_created",
                     )?
                 }
                 crate::de::Key::Known(106) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_paid_message_price_changed,
                         "paid_message_price_changed",
                     )?
                 }
                 crate::de::Key::Known(107) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_poll_option_added,
                         "poll_option_added",
                     )?
                 }
                 crate::de::Key::Known(108) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_poll_option_deleted,
                         "poll_option_deleted",
                     )?
                 }
                 crate::de::Key::Known(109) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_approved,
                         "suggested_post_approved",
                     )?
                 }
                 crate::de::Key::Known(110) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_approval_failed,
                         "suggested_post_approval_failed",
                     )?
                 }
                 crate::de::Key::Known(111) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_declined,
                         "suggested_post_declined",
                     )?
                 }
                 crate::de::Key::Known(112) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_paid,
                         "suggested_post_paid",
                     )?
                 }
                 crate::de::Key::Known(113) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_refunded,
                         "suggested_post_refunded",
                     )?
                 }
                 crate::de::Key::Known(114) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_video_chat_scheduled,
                         "video_chat_scheduled",
                     )?
                 }
                 crate::de::Key::Known(115) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_video_chat_started,
                         "video_chat_started",
                     )?
                 }
                 crate::de::Key::Known(116) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_video_chat_ended,
                         "video_chat_ended",
                     )?
                 }
                 crate::de::Key::Known(117) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_video_chat_participants_invited,
                         "video_chat_participants_invited",
                     )?
                 }
                 crate::de::Key::Known(118) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_web_app_data,
                         "web_app_data",
                     )?
                 }
                 crate::de::Key::Known(119) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_reply_markup,
                         "reply_markup",
@@ -5206,129 +5265,134 @@ impl crate::de::FromMap for Message {
                 }
             }
         }
-        Ok(Self {
-            message_id: crate::de::required(__f_message_id, "message_id")?,
-            message_thread_id: __f_message_thread_id,
-            direct_messages_topic: __f_direct_messages_topic,
-            from: __f_from,
-            sender_chat: __f_sender_chat,
-            sender_boost_count: __f_sender_boost_count,
-            sender_business_bot: __f_sender_business_bot,
-            sender_tag: __f_sender_tag,
-            receiver_user: __f_receiver_user,
-            ephemeral_message_id: __f_ephemeral_message_id,
-            date: crate::de::required(__f_date, "date")?,
-            guest_query_id: __f_guest_query_id,
-            business_connection_id: __f_business_connection_id,
-            chat: crate::de::required(__f_chat, "chat")?,
-            forward_origin: __f_forward_origin,
-            is_topic_message: __f_is_topic_message,
-            is_automatic_forward: __f_is_automatic_forward,
-            reply_to_message: __f_reply_to_message,
-            external_reply: __f_external_reply,
-            quote: __f_quote,
-            reply_to_story: __f_reply_to_story,
-            reply_to_checklist_task_id: __f_reply_to_checklist_task_id,
-            reply_to_poll_option_id: __f_reply_to_poll_option_id,
-            via_bot: __f_via_bot,
-            guest_bot_caller_user: __f_guest_bot_caller_user,
-            guest_bot_caller_chat: __f_guest_bot_caller_chat,
-            edit_date: __f_edit_date,
-            has_protected_content: __f_has_protected_content,
-            is_from_offline: __f_is_from_offline,
-            is_paid_post: __f_is_paid_post,
-            media_group_id: __f_media_group_id,
-            author_signature: __f_author_signature,
-            paid_star_count: __f_paid_star_count,
-            text: __f_text,
-            entities: __f_entities,
-            link_preview_options: __f_link_preview_options,
-            suggested_post_info: __f_suggested_post_info,
-            effect_id: __f_effect_id,
-            rich_message: __f_rich_message,
-            animation: __f_animation,
-            audio: __f_audio,
-            document: __f_document,
-            live_photo: __f_live_photo,
-            paid_media: __f_paid_media,
-            photo: __f_photo,
-            sticker: __f_sticker,
-            story: __f_story,
-            video: __f_video,
-            video_note: __f_video_note,
-            voice: __f_voice,
-            caption: __f_caption,
-            caption_entities: __f_caption_entities,
-            show_caption_above_media: __f_show_caption_above_media,
-            has_media_spoiler: __f_has_media_spoiler,
-            checklist: __f_checklist,
-            contact: __f_contact,
-            dice: __f_dice,
-            game: __f_game,
-            poll: __f_poll,
-            venue: __f_venue,
-            location: __f_location,
-            new_chat_members: __f_new_chat_members,
-            left_chat_member: __f_left_chat_member,
-            chat_owner_left: __f_chat_owner_left,
-            chat_owner_changed: __f_chat_owner_changed,
-            new_chat_title: __f_new_chat_title,
-            new_chat_photo: __f_new_chat_photo,
-            delete_chat_photo: __f_delete_chat_photo,
-            group_chat_created: __f_group_chat_created,
-            supergroup_chat_created: __f_supergroup_chat_created,
-            channel_chat_created: __f_channel_chat_created,
-            message_auto_delete_timer_changed: __f_message_auto_delete_timer_changed,
-            migrate_to_chat_id: __f_migrate_to_chat_id,
-            migrate_from_chat_id: __f_migrate_from_chat_id,
-            pinned_message: __f_pinned_message,
-            invoice: __f_invoice,
-            successful_payment: __f_successful_payment,
-            refunded_payment: __f_refunded_payment,
-            users_shared: __f_users_shared,
-            chat_shared: __f_chat_shared,
-            gift: __f_gift,
-            unique_gift: __f_unique_gift,
-            gift_upgrade_sent: __f_gift_upgrade_sent,
-            connected_website: __f_connected_website,
-            write_access_allowed: __f_write_access_allowed,
-            passport_data: __f_passport_data,
-            proximity_alert_triggered: __f_proximity_alert_triggered,
-            boost_added: __f_boost_added,
-            chat_background_set: __f_chat_background_set,
-            checklist_tasks_done: __f_checklist_tasks_done,
-            checklist_tasks_added: __f_checklist_tasks_added,
-            community_chat_added: __f_community_chat_added,
-            community_chat_joined: __f_community_chat_joined,
-            community_chat_removed: __f_community_chat_removed,
-            direct_message_price_changed: __f_direct_message_price_changed,
-            forum_topic_created: __f_forum_topic_created,
-            forum_topic_edited: __f_forum_topic_edited,
-            forum_topic_closed: __f_forum_topic_closed,
-            forum_topic_reopened: __f_forum_topic_reopened,
-            general_forum_topic_hidden: __f_general_forum_topic_hidden,
-            general_forum_topic_unhidden: __f_general_forum_topic_unhidden,
-            giveaway_created: __f_giveaway_created,
-            giveaway: __f_giveaway,
-            giveaway_winners: __f_giveaway_winners,
-            giveaway_completed: __f_giveaway_completed,
-            managed_bot_created: __f_managed_bot_created,
-            paid_message_price_changed: __f_paid_message_price_changed,
-            poll_option_added: __f_poll_option_added,
-            poll_option_deleted: __f_poll_option_deleted,
-            suggested_post_approved: __f_suggested_post_approved,
-            suggested_post_approval_failed: __f_suggested_post_approval_failed,
-            suggested_post_declined: __f_suggested_post_declined,
-            suggested_post_paid: __f_suggested_post_paid,
-            suggested_post_refunded: __f_suggested_post_refunded,
-            video_chat_scheduled: __f_video_chat_scheduled,
-            video_chat_started: __f_video_chat_started,
-            video_chat_ended: __f_video_chat_ended,
-            video_chat_participants_invited: __f_video_chat_participants_invited,
-            web_app_data: __f_web_app_data,
-            reply_markup: __f_reply_markup,
-            extra: __extra,
-        })
+        Ok(
+            Box::write(
+                Box::new_uninit(),
+                Self {
+                    message_id: crate::de::required(__f_message_id, "message_id")?,
+                    message_thread_id: __f_message_thread_id,
+                    direct_messages_topic: __f_direct_messages_topic,
+                    from: __f_from,
+                    sender_chat: __f_sender_chat,
+                    sender_boost_count: __f_sender_boost_count,
+                    sender_business_bot: __f_sender_business_bot,
+                    sender_tag: __f_sender_tag,
+                    receiver_user: __f_receiver_user,
+                    ephemeral_message_id: __f_ephemeral_message_id,
+                    date: crate::de::required(__f_date, "date")?,
+                    guest_query_id: __f_guest_query_id,
+                    business_connection_id: __f_business_connection_id,
+                    chat: crate::de::required(__f_chat, "chat")?,
+                    forward_origin: __f_forward_origin,
+                    is_topic_message: __f_is_topic_message,
+                    is_automatic_forward: __f_is_automatic_forward,
+                    reply_to_message: __f_reply_to_message,
+                    external_reply: __f_external_reply,
+                    quote: __f_quote,
+                    reply_to_story: __f_reply_to_story,
+                    reply_to_checklist_task_id: __f_reply_to_checklist_task_id,
+                    reply_to_poll_option_id: __f_reply_to_poll_option_id,
+                    via_bot: __f_via_bot,
+                    guest_bot_caller_user: __f_guest_bot_caller_user,
+                    guest_bot_caller_chat: __f_guest_bot_caller_chat,
+                    edit_date: __f_edit_date,
+                    has_protected_content: __f_has_protected_content,
+                    is_from_offline: __f_is_from_offline,
+                    is_paid_post: __f_is_paid_post,
+                    media_group_id: __f_media_group_id,
+                    author_signature: __f_author_signature,
+                    paid_star_count: __f_paid_star_count,
+                    text: __f_text,
+                    entities: __f_entities,
+                    link_preview_options: __f_link_preview_options,
+                    suggested_post_info: __f_suggested_post_info,
+                    effect_id: __f_effect_id,
+                    rich_message: __f_rich_message,
+                    animation: __f_animation,
+                    audio: __f_audio,
+                    document: __f_document,
+                    live_photo: __f_live_photo,
+                    paid_media: __f_paid_media,
+                    photo: __f_photo,
+                    sticker: __f_sticker,
+                    story: __f_story,
+                    video: __f_video,
+                    video_note: __f_video_note,
+                    voice: __f_voice,
+                    caption: __f_caption,
+                    caption_entities: __f_caption_entities,
+                    show_caption_above_media: __f_show_caption_above_media,
+                    has_media_spoiler: __f_has_media_spoiler,
+                    checklist: __f_checklist,
+                    contact: __f_contact,
+                    dice: __f_dice,
+                    game: __f_game,
+                    poll: __f_poll,
+                    venue: __f_venue,
+                    location: __f_location,
+                    new_chat_members: __f_new_chat_members,
+                    left_chat_member: __f_left_chat_member,
+                    chat_owner_left: __f_chat_owner_left,
+                    chat_owner_changed: __f_chat_owner_changed,
+                    new_chat_title: __f_new_chat_title,
+                    new_chat_photo: __f_new_chat_photo,
+                    delete_chat_photo: __f_delete_chat_photo,
+                    group_chat_created: __f_group_chat_created,
+                    supergroup_chat_created: __f_supergroup_chat_created,
+                    channel_chat_created: __f_channel_chat_created,
+                    message_auto_delete_timer_changed: __f_message_auto_delete_timer_changed,
+                    migrate_to_chat_id: __f_migrate_to_chat_id,
+                    migrate_from_chat_id: __f_migrate_from_chat_id,
+                    pinned_message: __f_pinned_message,
+                    invoice: __f_invoice,
+                    successful_payment: __f_successful_payment,
+                    refunded_payment: __f_refunded_payment,
+                    users_shared: __f_users_shared,
+                    chat_shared: __f_chat_shared,
+                    gift: __f_gift,
+                    unique_gift: __f_unique_gift,
+                    gift_upgrade_sent: __f_gift_upgrade_sent,
+                    connected_website: __f_connected_website,
+                    write_access_allowed: __f_write_access_allowed,
+                    passport_data: __f_passport_data,
+                    proximity_alert_triggered: __f_proximity_alert_triggered,
+                    boost_added: __f_boost_added,
+                    chat_background_set: __f_chat_background_set,
+                    checklist_tasks_done: __f_checklist_tasks_done,
+                    checklist_tasks_added: __f_checklist_tasks_added,
+                    community_chat_added: __f_community_chat_added,
+                    community_chat_joined: __f_community_chat_joined,
+                    community_chat_removed: __f_community_chat_removed,
+                    direct_message_price_changed: __f_direct_message_price_changed,
+                    forum_topic_created: __f_forum_topic_created,
+                    forum_topic_edited: __f_forum_topic_edited,
+                    forum_topic_closed: __f_forum_topic_closed,
+                    forum_topic_reopened: __f_forum_topic_reopened,
+                    general_forum_topic_hidden: __f_general_forum_topic_hidden,
+                    general_forum_topic_unhidden: __f_general_forum_topic_unhidden,
+                    giveaway_created: __f_giveaway_created,
+                    giveaway: __f_giveaway,
+                    giveaway_winners: __f_giveaway_winners,
+                    giveaway_completed: __f_giveaway_completed,
+                    managed_bot_created: __f_managed_bot_created,
+                    paid_message_price_changed: __f_paid_message_price_changed,
+                    poll_option_added: __f_poll_option_added,
+                    poll_option_deleted: __f_poll_option_deleted,
+                    suggested_post_approved: __f_suggested_post_approved,
+                    suggested_post_approval_failed: __f_suggested_post_approval_failed,
+                    suggested_post_declined: __f_suggested_post_declined,
+                    suggested_post_paid: __f_suggested_post_paid,
+                    suggested_post_refunded: __f_suggested_post_refunded,
+                    video_chat_scheduled: __f_video_chat_scheduled,
+                    video_chat_started: __f_video_chat_started,
+                    video_chat_ended: __f_video_chat_ended,
+                    video_chat_participants_invited: __f_video_chat_participants_invited,
+                    web_app_data: __f_web_app_data,
+                    reply_markup: __f_reply_markup,
+                    extra: __extra,
+                },
+            ),
+        )
     }
 }
 impl<'de> serde::Deserialize<'de> for Message {
@@ -6035,7 +6099,7 @@ impl crate::de::FromMap for InaccessibleMessage {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_message_id, "message_id")?
@@ -6094,7 +6158,7 @@ impl schemars::JsonSchema for InaccessibleMessage {
 #[allow(clippy::large_enum_variant)]
 pub enum MaybeInaccessibleMessage {
     /// This object represents a message.
-    Message(Message),
+    Message(Box<Message>),
     /// This object describes a message that was deleted or is otherwise inaccessible to the bot.
     InaccessibleMessage(InaccessibleMessage),
 }
@@ -6113,7 +6177,7 @@ impl serde::Serialize for MaybeInaccessibleMessage {
 impl From<Message> for MaybeInaccessibleMessage {
     /// Wraps a value as a `MaybeInaccessibleMessage`.
     fn from(v: Message) -> Self {
-        MaybeInaccessibleMessage::Message(v)
+        MaybeInaccessibleMessage::Message(Box::new(v))
     }
 }
 impl From<InaccessibleMessage> for MaybeInaccessibleMessage {
@@ -6138,7 +6202,7 @@ impl schemars::JsonSchema for MaybeInaccessibleMessage {
 }
 impl<'de> serde::Deserialize<'de> for MaybeInaccessibleMessage {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        let __v: Message = crate::de::object(__d)?;
+        let __v: Box<Message> = crate::de::boxed(__d)?;
         if __v.date == 0 {
             crate::de::convert(&__v).map(MaybeInaccessibleMessage::InaccessibleMessage)
         } else {
@@ -6332,7 +6396,7 @@ impl crate::de::FromMap for MessageEntity {
                     crate::de::optional(&mut __map, &mut __f_url, "url")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(5) => {
                     crate::de::optional(&mut __map, &mut __f_language, "language")?
@@ -6821,50 +6885,66 @@ impl crate::de::FromMap for ExternalReplyInfo {
                     crate::de::field(&mut __map, &mut __f_origin, "origin")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(&mut __map, &mut __f_message_id, "message_id")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_link_preview_options,
                         "link_preview_options",
                     )?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_animation, "animation")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_animation,
+                        "animation",
+                    )?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_audio, "audio")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_audio, "audio")?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(&mut __map, &mut __f_document, "document")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_document, "document")?
                 }
                 crate::de::Key::Known(7) => {
-                    crate::de::optional(&mut __map, &mut __f_live_photo, "live_photo")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_live_photo,
+                        "live_photo",
+                    )?
                 }
                 crate::de::Key::Known(8) => {
-                    crate::de::optional(&mut __map, &mut __f_paid_media, "paid_media")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_paid_media,
+                        "paid_media",
+                    )?
                 }
                 crate::de::Key::Known(9) => {
                     crate::de::optional(&mut __map, &mut __f_photo, "photo")?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(11) => {
-                    crate::de::optional(&mut __map, &mut __f_story, "story")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_story, "story")?
                 }
                 crate::de::Key::Known(12) => {
-                    crate::de::optional(&mut __map, &mut __f_video, "video")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_video, "video")?
                 }
                 crate::de::Key::Known(13) => {
-                    crate::de::optional(&mut __map, &mut __f_video_note, "video_note")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_video_note,
+                        "video_note",
+                    )?
                 }
                 crate::de::Key::Known(14) => {
-                    crate::de::optional(&mut __map, &mut __f_voice, "voice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_voice, "voice")?
                 }
                 crate::de::Key::Known(15) => {
                     crate::de::optional(
@@ -6874,38 +6954,42 @@ impl crate::de::FromMap for ExternalReplyInfo {
                     )?
                 }
                 crate::de::Key::Known(16) => {
-                    crate::de::optional(&mut __map, &mut __f_checklist, "checklist")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_checklist,
+                        "checklist",
+                    )?
                 }
                 crate::de::Key::Known(17) => {
-                    crate::de::optional(&mut __map, &mut __f_contact, "contact")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_contact, "contact")?
                 }
                 crate::de::Key::Known(18) => {
-                    crate::de::optional(&mut __map, &mut __f_dice, "dice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_dice, "dice")?
                 }
                 crate::de::Key::Known(19) => {
-                    crate::de::optional(&mut __map, &mut __f_game, "game")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_game, "game")?
                 }
                 crate::de::Key::Known(20) => {
-                    crate::de::optional(&mut __map, &mut __f_giveaway, "giveaway")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_giveaway, "giveaway")?
                 }
                 crate::de::Key::Known(21) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_giveaway_winners,
                         "giveaway_winners",
                     )?
                 }
                 crate::de::Key::Known(22) => {
-                    crate::de::optional(&mut __map, &mut __f_invoice, "invoice")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_invoice, "invoice")?
                 }
                 crate::de::Key::Known(23) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(24) => {
-                    crate::de::optional(&mut __map, &mut __f_poll, "poll")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_poll, "poll")?
                 }
                 crate::de::Key::Known(25) => {
-                    crate::de::optional(&mut __map, &mut __f_venue, "venue")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_venue, "venue")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -7747,7 +7831,11 @@ impl crate::de::FromMap for MessageOriginUser {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_sender_user, "sender_user")?
+                    crate::de::boxed_field(
+                        &mut __map,
+                        &mut __f_sender_user,
+                        "sender_user",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -7976,7 +8064,11 @@ impl crate::de::FromMap for MessageOriginChat {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_sender_chat, "sender_chat")?
+                    crate::de::boxed_field(
+                        &mut __map,
+                        &mut __f_sender_chat,
+                        "sender_chat",
+                    )?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::optional(
@@ -8110,7 +8202,7 @@ impl crate::de::FromMap for MessageOriginChannel {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::field(&mut __map, &mut __f_message_id, "message_id")?
@@ -8459,7 +8551,11 @@ impl crate::de::FromMap for Animation {
                     crate::de::field(&mut __map, &mut __f_duration, "duration")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
                     crate::de::optional(&mut __map, &mut __f_file_name, "file_name")?
@@ -8683,7 +8779,11 @@ impl crate::de::FromMap for Audio {
                     crate::de::optional(&mut __map, &mut __f_file_size, "file_size")?
                 }
                 crate::de::Key::Known(8) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -8859,7 +8959,11 @@ impl crate::de::FromMap for Document {
                     )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::optional(&mut __map, &mut __f_file_name, "file_name")?
@@ -9187,7 +9291,7 @@ impl crate::de::FromMap for Story {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
@@ -9552,7 +9656,11 @@ impl crate::de::FromMap for Video {
                     crate::de::field(&mut __map, &mut __f_duration, "duration")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
                     crate::de::optional(&mut __map, &mut __f_cover, "cover")?
@@ -9772,7 +9880,11 @@ impl crate::de::FromMap for VideoNote {
                     crate::de::field(&mut __map, &mut __f_duration, "duration")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(5) => {
                     crate::de::optional(&mut __map, &mut __f_file_size, "file_size")?
@@ -10428,7 +10540,11 @@ impl crate::de::FromMap for PaidMediaLivePhoto {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "live_photo")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_live_photo, "live_photo")?
+                    crate::de::boxed_field(
+                        &mut __map,
+                        &mut __f_live_photo,
+                        "live_photo",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -10742,7 +10858,7 @@ impl crate::de::FromMap for PaidMediaVideo {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "video")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_video, "video")?
+                    crate::de::boxed_field(&mut __map, &mut __f_video, "video")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -11965,20 +12081,20 @@ impl crate::de::FromMap for PollOption {
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_media, "media")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_media, "media")?
                 }
                 crate::de::Key::Known(4) => {
                     crate::de::field(&mut __map, &mut __f_voter_count, "voter_count")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_added_by_user,
                         "added_by_user",
                     )?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_added_by_chat,
                         "added_by_chat",
@@ -12253,10 +12369,14 @@ impl crate::de::FromMap for PollAnswer {
                     crate::de::field(&mut __map, &mut __f_poll_id, "poll_id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_voter_chat, "voter_chat")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_voter_chat,
+                        "voter_chat",
+                    )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::field(&mut __map, &mut __f_option_ids, "option_ids")?
@@ -12651,7 +12771,7 @@ impl crate::de::FromMap for Poll {
                     )?
                 }
                 crate::de::Key::Known(15) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_explanation_media,
                         "explanation_media",
@@ -12674,7 +12794,7 @@ impl crate::de::FromMap for Poll {
                     )?
                 }
                 crate::de::Key::Known(20) => {
-                    crate::de::optional(&mut __map, &mut __f_media, "media")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_media, "media")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -12942,14 +13062,14 @@ impl crate::de::FromMap for ChecklistTask {
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_completed_by_user,
                         "completed_by_user",
                     )?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_completed_by_chat,
                         "completed_by_chat",
@@ -13715,7 +13835,7 @@ impl crate::de::FromMap for Venue {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_field(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_title, "title")?
@@ -13977,10 +14097,10 @@ impl crate::de::FromMap for ProximityAlertTriggered {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_traveler, "traveler")?
+                    crate::de::boxed_field(&mut __map, &mut __f_traveler, "traveler")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_watcher, "watcher")?
+                    crate::de::boxed_field(&mut __map, &mut __f_watcher, "watcher")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_distance, "distance")?
@@ -14160,7 +14280,7 @@ impl crate::de::FromMap for ManagedBotCreated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_bot, "bot")?
+                    crate::de::boxed_field(&mut __map, &mut __f_bot, "bot")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -14247,10 +14367,10 @@ impl crate::de::FromMap for ManagedBotUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_bot, "bot")?
+                    crate::de::boxed_field(&mut __map, &mut __f_bot, "bot")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -14351,7 +14471,7 @@ impl crate::de::FromMap for BotSubscriptionUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(
@@ -14477,7 +14597,7 @@ impl crate::de::FromMap for MessageGenerationStopped {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::optional(
@@ -16064,7 +16184,7 @@ impl crate::de::FromMap for BackgroundTypeWallpaper {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "wallpaper")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_document, "document")?
+                    crate::de::boxed_field(&mut __map, &mut __f_document, "document")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -16226,7 +16346,7 @@ impl crate::de::FromMap for BackgroundTypePattern {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "pattern")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_document, "document")?
+                    crate::de::boxed_field(&mut __map, &mut __f_document, "document")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_fill, "fill")?
@@ -16545,7 +16665,7 @@ impl crate::de::FromMap for ChecklistTasksDone {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_checklist_message,
                         "checklist_message",
@@ -16670,7 +16790,7 @@ impl crate::de::FromMap for ChecklistTasksAdded {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_checklist_message,
                         "checklist_message",
@@ -16766,7 +16886,7 @@ impl crate::de::FromMap for CommunityChatAdded {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_community, "community")?
+                    crate::de::boxed_field(&mut __map, &mut __f_community, "community")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -16849,7 +16969,7 @@ impl crate::de::FromMap for CommunityChatJoined {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_community, "community")?
+                    crate::de::boxed_field(&mut __map, &mut __f_community, "community")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -18555,14 +18675,14 @@ impl crate::de::FromMap for SuggestedPostApproved {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_message,
                         "suggested_post_message",
                     )?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_price, "price")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_price, "price")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_send_date, "send_date")?
@@ -18668,14 +18788,14 @@ impl crate::de::FromMap for SuggestedPostApprovalFailed {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_message,
                         "suggested_post_message",
                     )?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_price, "price")?
+                    crate::de::boxed_field(&mut __map, &mut __f_price, "price")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -18778,7 +18898,7 @@ impl crate::de::FromMap for SuggestedPostDeclined {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_message,
                         "suggested_post_message",
@@ -18910,7 +19030,7 @@ impl crate::de::FromMap for SuggestedPostPaid {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_message,
                         "suggested_post_message",
@@ -18923,7 +19043,11 @@ impl crate::de::FromMap for SuggestedPostPaid {
                     crate::de::optional(&mut __map, &mut __f_amount, "amount")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_star_amount, "star_amount")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_star_amount,
+                        "star_amount",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -19032,7 +19156,7 @@ impl crate::de::FromMap for SuggestedPostRefunded {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_suggested_post_message,
                         "suggested_post_message",
@@ -19599,7 +19723,7 @@ impl crate::de::FromMap for GiveawayWinners {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(
@@ -19860,7 +19984,7 @@ impl crate::de::FromMap for GiveawayCompleted {
                     )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_giveaway_message,
                         "giveaway_message",
@@ -20312,7 +20436,7 @@ impl crate::de::FromMap for SuggestedPostInfo {
                     crate::de::field(&mut __map, &mut __f_state, "state")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_price, "price")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_price, "price")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(&mut __map, &mut __f_send_date, "send_date")?
@@ -20489,7 +20613,7 @@ impl crate::de::FromMap for DirectMessagesTopic {
                     crate::de::field(&mut __map, &mut __f_topic_id, "topic_id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -22283,10 +22407,14 @@ impl crate::de::FromMap for InlineKeyboardButton {
                     )?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_web_app, "web_app")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_web_app, "web_app")?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(&mut __map, &mut __f_login_url, "login_url")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_login_url,
+                        "login_url",
+                    )?
                 }
                 crate::de::Key::Known(7) => {
                     crate::de::optional(
@@ -22303,17 +22431,21 @@ impl crate::de::FromMap for InlineKeyboardButton {
                     )?
                 }
                 crate::de::Key::Known(9) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_switch_inline_query_chosen_chat,
                         "switch_inline_query_chosen_chat",
                     )?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_copy_text, "copy_text")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_copy_text,
+                        "copy_text",
+                    )?
                 }
                 crate::de::Key::Known(11) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_callback_game,
                         "callback_game",
@@ -22323,7 +22455,7 @@ impl crate::de::FromMap for InlineKeyboardButton {
                     crate::de::optional(&mut __map, &mut __f_pay, "pay")?
                 }
                 crate::de::Key::Known(13) => {
-                    crate::de::optional(&mut __map, &mut __f_disabled, "disabled")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_disabled, "disabled")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -23084,7 +23216,7 @@ impl crate::de::FromMap for CallbackQuery {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(&mut __map, &mut __f_message, "message")?
@@ -23654,7 +23786,7 @@ impl crate::de::FromMap for ChatInviteLink {
                     crate::de::field(&mut __map, &mut __f_invite_link, "invite_link")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_creator, "creator")?
+                    crate::de::boxed_field(&mut __map, &mut __f_creator, "creator")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -24467,10 +24599,10 @@ impl crate::de::FromMap for ChatMemberUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
@@ -24490,7 +24622,11 @@ impl crate::de::FromMap for ChatMemberUpdated {
                     )?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_invite_link, "invite_link")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_invite_link,
+                        "invite_link",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
                     crate::de::optional(
@@ -26170,7 +26306,7 @@ impl crate::de::FromMap for ChatMemberOwner {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "creator")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_is_anonymous, "is_anonymous")?
@@ -26465,7 +26601,7 @@ impl crate::de::FromMap for ChatMemberAdministrator {
                     crate::de::literal(&mut __map, "administrator")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -26873,7 +27009,7 @@ impl crate::de::FromMap for ChatMemberMember {
                     crate::de::optional(&mut __map, &mut __f_tag, "tag")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::optional(&mut __map, &mut __f_until_date, "until_date")?
@@ -27155,7 +27291,7 @@ impl crate::de::FromMap for ChatMemberRestricted {
                     crate::de::optional(&mut __map, &mut __f_tag, "tag")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::field(&mut __map, &mut __f_is_member, "is_member")?
@@ -27509,7 +27645,7 @@ impl crate::de::FromMap for ChatMemberLeft {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "left")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -27609,7 +27745,7 @@ impl crate::de::FromMap for ChatMemberBanned {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "kicked")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_until_date, "until_date")?
@@ -27750,10 +27886,10 @@ impl crate::de::FromMap for ChatJoinRequest {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_user_chat_id, "user_chat_id")?
@@ -27765,7 +27901,11 @@ impl crate::de::FromMap for ChatJoinRequest {
                     crate::de::optional(&mut __map, &mut __f_bio, "bio")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_invite_link, "invite_link")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_invite_link,
+                        "invite_link",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
                     crate::de::optional(&mut __map, &mut __f_query_id, "query_id")?
@@ -28547,7 +28687,7 @@ impl crate::de::FromMap for BusinessIntro {
                     crate::de::optional(&mut __map, &mut __f_message, "message")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -28653,7 +28793,7 @@ impl crate::de::FromMap for BusinessLocation {
                     crate::de::field(&mut __map, &mut __f_address, "address")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -29766,7 +29906,7 @@ impl crate::de::FromMap for ChatLocation {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_field(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_address, "address")?
@@ -30503,16 +30643,20 @@ impl crate::de::FromMap for MessageReactionUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_message_id, "message_id")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_actor_chat, "actor_chat")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_actor_chat,
+                        "actor_chat",
+                    )?
                 }
                 crate::de::Key::Known(4) => {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
@@ -30653,7 +30797,7 @@ impl crate::de::FromMap for MessageReactionCountUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_message_id, "message_id")?
@@ -31169,7 +31313,7 @@ impl crate::de::FromMap for Gift {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_field(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_star_count, "star_count")?
@@ -31212,7 +31356,11 @@ impl crate::de::FromMap for Gift {
                     )?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_background, "background")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_background,
+                        "background",
+                    )?
                 }
                 crate::de::Key::Known(11) => {
                     crate::de::optional(
@@ -31222,7 +31370,7 @@ impl crate::de::FromMap for Gift {
                     )?
                 }
                 crate::de::Key::Known(12) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_publisher_chat,
                         "publisher_chat",
@@ -31489,7 +31637,7 @@ impl crate::de::FromMap for UniqueGiftModel {
                     crate::de::field(&mut __map, &mut __f_name, "name")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_field(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -31622,7 +31770,7 @@ impl crate::de::FromMap for UniqueGiftSymbol {
                     crate::de::field(&mut __map, &mut __f_name, "name")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_sticker, "sticker")?
+                    crate::de::boxed_field(&mut __map, &mut __f_sticker, "sticker")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -31872,7 +32020,7 @@ impl crate::de::FromMap for UniqueGiftBackdrop {
                     crate::de::field(&mut __map, &mut __f_name, "name")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_colors, "colors")?
+                    crate::de::boxed_field(&mut __map, &mut __f_colors, "colors")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -32308,13 +32456,13 @@ impl crate::de::FromMap for UniqueGift {
                     crate::de::field(&mut __map, &mut __f_number, "number")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::field(&mut __map, &mut __f_model, "model")?
+                    crate::de::boxed_field(&mut __map, &mut __f_model, "model")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::field(&mut __map, &mut __f_symbol, "symbol")?
+                    crate::de::boxed_field(&mut __map, &mut __f_symbol, "symbol")?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::field(&mut __map, &mut __f_backdrop, "backdrop")?
+                    crate::de::boxed_field(&mut __map, &mut __f_backdrop, "backdrop")?
                 }
                 crate::de::Key::Known(7) => {
                     crate::de::optional(&mut __map, &mut __f_is_premium, "is_premium")?
@@ -32330,10 +32478,10 @@ impl crate::de::FromMap for UniqueGift {
                     )?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_colors, "colors")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_colors, "colors")?
                 }
                 crate::de::Key::Known(11) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_publisher_chat,
                         "publisher_chat",
@@ -32576,7 +32724,7 @@ impl crate::de::FromMap for GiftInfo {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_field(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::optional(
@@ -32852,7 +33000,7 @@ impl crate::de::FromMap for UniqueGiftInfo {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_field(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_origin, "origin")?
@@ -33262,7 +33410,7 @@ impl crate::de::FromMap for OwnedGiftRegular {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "regular")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_field(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(
@@ -33272,7 +33420,11 @@ impl crate::de::FromMap for OwnedGiftRegular {
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_sender_user, "sender_user")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_sender_user,
+                        "sender_user",
+                    )?
                 }
                 crate::de::Key::Known(4) => {
                     crate::de::field(&mut __map, &mut __f_send_date, "send_date")?
@@ -33561,7 +33713,7 @@ impl crate::de::FromMap for OwnedGiftUnique {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "unique")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_field(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(
@@ -33571,7 +33723,11 @@ impl crate::de::FromMap for OwnedGiftUnique {
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_sender_user, "sender_user")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_sender_user,
+                        "sender_user",
+                    )?
                 }
                 crate::de::Key::Known(4) => {
                     crate::de::field(&mut __map, &mut __f_send_date, "send_date")?
@@ -35396,7 +35552,7 @@ impl crate::de::FromMap for MenuButtonWebApp {
                     crate::de::field(&mut __map, &mut __f_text, "text")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_web_app, "web_app")?
+                    crate::de::boxed_field(&mut __map, &mut __f_web_app, "web_app")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -35851,7 +36007,7 @@ impl crate::de::FromMap for ChatBoostSourcePremium {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "premium")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -35941,7 +36097,7 @@ impl crate::de::FromMap for ChatBoostSourceGiftCode {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "gift_code")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -36074,7 +36230,7 @@ impl crate::de::FromMap for ChatBoostSourceGiveaway {
                     )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::optional(
@@ -36337,10 +36493,10 @@ impl crate::de::FromMap for ChatBoostUpdated {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_boost, "boost")?
+                    crate::de::boxed_field(&mut __map, &mut __f_boost, "boost")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -36455,7 +36611,7 @@ impl crate::de::FromMap for ChatBoostRemoved {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(&mut __map, &mut __f_boost_id, "boost_id")?
@@ -36563,7 +36719,11 @@ impl crate::de::FromMap for ChatOwnerLeft {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(&mut __map, &mut __f_new_owner, "new_owner")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_new_owner,
+                        "new_owner",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -36640,7 +36800,7 @@ impl crate::de::FromMap for ChatOwnerChanged {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_new_owner, "new_owner")?
+                    crate::de::boxed_field(&mut __map, &mut __f_new_owner, "new_owner")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -37240,7 +37400,7 @@ impl crate::de::FromMap for BusinessConnection {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_user_chat_id, "user_chat_id")?
@@ -37249,7 +37409,7 @@ impl crate::de::FromMap for BusinessConnection {
                     crate::de::field(&mut __map, &mut __f_date, "date")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_rights, "rights")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_rights, "rights")?
                 }
                 crate::de::Key::Known(5) => {
                     crate::de::field(&mut __map, &mut __f_is_enabled, "is_enabled")?
@@ -37380,7 +37540,7 @@ impl crate::de::FromMap for BusinessMessagesDeleted {
                     )?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_message_ids, "message_ids")?
@@ -40339,7 +40499,11 @@ impl crate::de::FromMap for Sticker {
                     crate::de::field(&mut __map, &mut __f_is_video, "is_video")?
                 }
                 crate::de::Key::Known(7) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(8) => {
                     crate::de::optional(&mut __map, &mut __f_emoji, "emoji")?
@@ -40348,14 +40512,14 @@ impl crate::de::FromMap for Sticker {
                     crate::de::optional(&mut __map, &mut __f_set_name, "set_name")?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_premium_animation,
                         "premium_animation",
                     )?
                 }
                 crate::de::Key::Known(11) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_mask_position,
                         "mask_position",
@@ -40577,7 +40741,11 @@ impl crate::de::FromMap for StickerSet {
                     crate::de::field(&mut __map, &mut __f_stickers, "stickers")?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_thumbnail, "thumbnail")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_thumbnail,
+                        "thumbnail",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -41407,10 +41575,14 @@ impl crate::de::FromMap for RichMessageButton {
                     )?
                 }
                 crate::de::Key::Known(4) => {
-                    crate::de::optional(&mut __map, &mut __f_web_app, "web_app")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_web_app, "web_app")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_login_url, "login_url")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_login_url,
+                        "login_url",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
                     crate::de::optional(
@@ -41427,17 +41599,21 @@ impl crate::de::FromMap for RichMessageButton {
                     )?
                 }
                 crate::de::Key::Known(8) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_switch_inline_query_chosen_chat,
                         "switch_inline_query_chosen_chat",
                     )?
                 }
                 crate::de::Key::Known(9) => {
-                    crate::de::optional(&mut __map, &mut __f_copy_text, "copy_text")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_copy_text,
+                        "copy_text",
+                    )?
                 }
                 crate::de::Key::Known(10) => {
-                    crate::de::optional(&mut __map, &mut __f_disabled, "disabled")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_disabled, "disabled")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -42640,7 +42816,7 @@ impl crate::de::FromMap for RichTextTextMention {
                     crate::de::field(&mut __map, &mut __f_text, "text")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -44285,7 +44461,7 @@ impl crate::de::FromMap for RichTextButton {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "button")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_button, "button")?
+                    crate::de::boxed_field(&mut __map, &mut __f_button, "button")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -46756,7 +46932,7 @@ impl crate::de::FromMap for RichBlockCollage {
                     crate::de::field(&mut __map, &mut __f_blocks, "blocks")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -46871,7 +47047,7 @@ impl crate::de::FromMap for RichBlockSlideshow {
                     crate::de::field(&mut __map, &mut __f_blocks, "blocks")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -47306,7 +47482,7 @@ impl crate::de::FromMap for RichBlockMap {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "map")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_field(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_zoom, "zoom")?
@@ -47318,7 +47494,7 @@ impl crate::de::FromMap for RichBlockMap {
                     crate::de::field(&mut __map, &mut __f_height, "height")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -47563,13 +47739,13 @@ impl crate::de::FromMap for RichBlockAnimation {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "animation")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_animation, "animation")?
+                    crate::de::boxed_field(&mut __map, &mut __f_animation, "animation")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(&mut __map, &mut __f_has_spoiler, "has_spoiler")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -47687,10 +47863,10 @@ impl crate::de::FromMap for RichBlockAudio {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "audio")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_audio, "audio")?
+                    crate::de::boxed_field(&mut __map, &mut __f_audio, "audio")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -47798,10 +47974,10 @@ impl crate::de::FromMap for RichBlockDocument {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "document")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_document, "document")?
+                    crate::de::boxed_field(&mut __map, &mut __f_document, "document")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -47931,7 +48107,7 @@ impl crate::de::FromMap for RichBlockPhoto {
                     crate::de::optional(&mut __map, &mut __f_has_spoiler, "has_spoiler")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -48061,13 +48237,13 @@ impl crate::de::FromMap for RichBlockVideo {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "video")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_video, "video")?
+                    crate::de::boxed_field(&mut __map, &mut __f_video, "video")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::optional(&mut __map, &mut __f_has_spoiler, "has_spoiler")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -48181,10 +48357,14 @@ impl crate::de::FromMap for RichBlockVoiceNote {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "voice_note")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_voice_note, "voice_note")?
+                    crate::de::boxed_field(
+                        &mut __map,
+                        &mut __f_voice_note,
+                        "voice_note",
+                    )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_caption, "caption")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_caption, "caption")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -50399,7 +50579,7 @@ impl crate::de::FromMap for InlineQuery {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_query, "query")?
@@ -50411,7 +50591,7 @@ impl crate::de::FromMap for InlineQuery {
                     crate::de::optional(&mut __map, &mut __f_chat_type, "chat_type")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -55452,10 +55632,10 @@ impl crate::de::FromMap for ChosenInlineResult {
                     crate::de::field(&mut __map, &mut __f_result_id, "result_id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_location, "location")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_location, "location")?
                 }
                 crate::de::Key::Known(3) => {
                     crate::de::optional(
@@ -55987,7 +56167,7 @@ impl crate::de::FromMap for OrderInfo {
                     crate::de::optional(&mut __map, &mut __f_email, "email")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_shipping_address,
                         "shipping_address",
@@ -56281,7 +56461,11 @@ impl crate::de::FromMap for SuccessfulPayment {
                     )?
                 }
                 crate::de::Key::Known(7) => {
-                    crate::de::optional(&mut __map, &mut __f_order_info, "order_info")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_order_info,
+                        "order_info",
+                    )?
                 }
                 crate::de::Key::Known(8) => {
                     crate::de::field(
@@ -56652,7 +56836,7 @@ impl crate::de::FromMap for ShippingQuery {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(
@@ -56662,7 +56846,7 @@ impl crate::de::FromMap for ShippingQuery {
                     )?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::field(
+                    crate::de::boxed_field(
                         &mut __map,
                         &mut __f_shipping_address,
                         "shipping_address",
@@ -56832,7 +57016,7 @@ impl crate::de::FromMap for PreCheckoutQuery {
                     crate::de::field(&mut __map, &mut __f_id, "id")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_currency, "currency")?
@@ -56855,7 +57039,11 @@ impl crate::de::FromMap for PreCheckoutQuery {
                     )?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(&mut __map, &mut __f_order_info, "order_info")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_order_info,
+                        "order_info",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -56979,7 +57167,7 @@ impl crate::de::FromMap for PaidMediaPurchased {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::field(&mut __map, &mut __f_from, "from")?
+                    crate::de::boxed_field(&mut __map, &mut __f_from, "from")?
                 }
                 crate::de::Key::Known(1) => {
                     crate::de::field(
@@ -57568,14 +57756,14 @@ impl crate::de::FromMap for AffiliateInfo {
         )? {
             match __key {
                 crate::de::Key::Known(0) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_affiliate_user,
                         "affiliate_user",
                     )?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_affiliate_chat,
                         "affiliate_chat",
@@ -58535,10 +58723,14 @@ impl crate::de::FromMap for TransactionPartnerUser {
                     )?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(3) => {
-                    crate::de::optional(&mut __map, &mut __f_affiliate, "affiliate")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_affiliate,
+                        "affiliate",
+                    )?
                 }
                 crate::de::Key::Known(4) => {
                     crate::de::optional(
@@ -58565,7 +58757,7 @@ impl crate::de::FromMap for TransactionPartnerUser {
                     )?
                 }
                 crate::de::Key::Known(8) => {
-                    crate::de::optional(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(9) => {
                     crate::de::optional(
@@ -58711,10 +58903,10 @@ impl crate::de::FromMap for TransactionPartnerChat {
             match __key {
                 crate::de::Key::Known(0) => crate::de::literal(&mut __map, "chat")?,
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_chat, "chat")?
+                    crate::de::boxed_field(&mut __map, &mut __f_chat, "chat")?
                 }
                 crate::de::Key::Known(2) => {
-                    crate::de::optional(&mut __map, &mut __f_gift, "gift")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_gift, "gift")?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -58820,7 +59012,7 @@ impl crate::de::FromMap for TransactionPartnerAffiliateProgram {
                     crate::de::literal(&mut __map, "affiliate_program")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_sponsor_user,
                         "sponsor_user",
@@ -59535,7 +59727,11 @@ impl crate::de::FromMap for PassportData {
                     crate::de::field(&mut __map, &mut __f_data, "data")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_credentials, "credentials")?
+                    crate::de::boxed_field(
+                        &mut __map,
+                        &mut __f_credentials,
+                        "credentials",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -59860,17 +60056,21 @@ impl crate::de::FromMap for EncryptedPassportElement {
                     crate::de::optional(&mut __map, &mut __f_files, "files")?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_front_side, "front_side")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_front_side,
+                        "front_side",
+                    )?
                 }
                 crate::de::Key::Known(6) => {
-                    crate::de::optional(
+                    crate::de::boxed_optional(
                         &mut __map,
                         &mut __f_reverse_side,
                         "reverse_side",
                     )?
                 }
                 crate::de::Key::Known(7) => {
-                    crate::de::optional(&mut __map, &mut __f_selfie, "selfie")?
+                    crate::de::boxed_optional(&mut __map, &mut __f_selfie, "selfie")?
                 }
                 crate::de::Key::Known(8) => {
                     crate::de::optional(&mut __map, &mut __f_translation, "translation")?
@@ -60956,7 +61156,11 @@ impl crate::de::FromMap for Game {
                     )?
                 }
                 crate::de::Key::Known(5) => {
-                    crate::de::optional(&mut __map, &mut __f_animation, "animation")?
+                    crate::de::boxed_optional(
+                        &mut __map,
+                        &mut __f_animation,
+                        "animation",
+                    )?
                 }
                 crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
                 crate::de::Key::Unknown(__name) => {
@@ -61149,7 +61353,7 @@ impl crate::de::FromMap for GameHighScore {
                     crate::de::field(&mut __map, &mut __f_position, "position")?
                 }
                 crate::de::Key::Known(1) => {
-                    crate::de::field(&mut __map, &mut __f_user, "user")?
+                    crate::de::boxed_field(&mut __map, &mut __f_user, "user")?
                 }
                 crate::de::Key::Known(2) => {
                     crate::de::field(&mut __map, &mut __f_score, "score")?
