@@ -160,6 +160,7 @@ mod api_shape;
 mod chat_id;
 mod client;
 mod de;
+mod defaults;
 mod effective;
 mod encode;
 mod error;
