@@ -13,7 +13,7 @@ use crate::encode::{self, Body};
 use crate::error::{ApiError, Redactor, excerpt_redacted};
 use crate::flood::Limiter;
 use crate::resolver::CachingResolver;
-use crate::{Error, File, FloodControl, Method, ResponseParameters, Retry};
+use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry};
 
 /// The official Bot API server.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -74,6 +74,7 @@ struct Inner {
     long_poll_margin: Duration,
     retry: Retry,
     flood: Option<Arc<Limiter>>,
+    defaults: Option<Arc<Defaults>>,
 }
 
 impl Bot {
@@ -92,6 +93,7 @@ impl Bot {
             long_poll_margin: LONG_POLL_MARGIN,
             retry: Retry::none(),
             flood: None,
+            defaults: None,
         }))
     }
 
@@ -179,6 +181,20 @@ impl Bot {
         self
     }
 
+    /// Sends `defaults` (a parse mode, silent messages, protected content, link preview
+    /// options) with every method that has the parameter, unless the call sets it (none by
+    /// default). Replaces any defaults set before; clones of the bot made after this share them.
+    /// See [`Defaults`] for the rules.
+    pub fn with_defaults(mut self, defaults: Defaults) -> Bot {
+        self.inner_mut().defaults = Some(Arc::new(defaults));
+        self
+    }
+
+    /// The defaults set with [`with_defaults`](Bot::with_defaults).
+    pub fn defaults(&self) -> Option<&Defaults> {
+        self.0.defaults.as_deref()
+    }
+
     /// Sends requests with this HTTP agent (for a proxy, custom TLS or pool settings). Its
     /// error-status setting does not matter: error bodies are always read.
     pub fn with_agent(mut self, agent: ureq::Agent) -> Bot {
@@ -264,7 +280,7 @@ impl Bot {
 
     /// Sends a request once; says too whether its body can be built again for a retry.
     fn send<M: Method>(&self, request: &M) -> (Result<M::Response, Error>, bool) {
-        let body = match encode::encode(request) {
+        let body = match encode::encode(request, self.0.defaults.as_deref()) {
             Ok(body) => body,
             Err(e) => return (Err(self.0.redactor.error(e)), true),
         };
@@ -655,6 +671,7 @@ impl fmt::Debug for Bot {
             .field("test_environment", &self.0.test_environment)
             .field("timeout", &self.0.timeout)
             .field("local_files", &self.0.local_files)
+            .field("defaults", &self.0.defaults)
             .finish()
     }
 }

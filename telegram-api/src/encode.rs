@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Map, Value};
 
 use crate::input_file::uploads;
-use crate::{Error, InputFile, Method};
+use crate::{Defaults, Error, InputFile, Method};
 
 /// An encoded request body.
 pub(crate) enum Body {
@@ -39,16 +39,30 @@ impl Body {
     }
 }
 
-/// Encodes a request: as JSON when it carries no upload, as multipart when it does.
-pub(crate) fn encode<M: Method>(request: &M) -> Result<Body, Error> {
+/// Encodes a request: as JSON when it carries no upload, as multipart when it does; with the
+/// `defaults` it does not set added.
+pub(crate) fn encode<M: Method>(request: &M, defaults: Option<&Defaults>) -> Result<Body, Error> {
     let (json, files) = uploads::collect(|| serde_json::to_vec(request));
-    let json =
+    let mut json =
         json.map_err(|e| Error::Config(format!("{}: cannot encode the request: {e}", M::NAME)))?;
+    let defaults = defaults.filter(|d| d.apply_to(&M::DEFAULTABLE));
+    let defaults_error =
+        |e| Error::Config(format!("{}: cannot add the bot's defaults: {e}", M::NAME));
     if files.is_empty() {
+        if let Some(defaults) = defaults {
+            defaults
+                .add_to_json(&M::DEFAULTABLE, &mut json)
+                .map_err(defaults_error)?;
+        }
         return Ok(Body::Json(json));
     }
-    let fields: Map<String, Value> = serde_json::from_slice(&json)
+    let mut fields: Map<String, Value> = serde_json::from_slice(&json)
         .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
+    if let Some(defaults) = defaults {
+        defaults
+            .add_to_fields(&M::DEFAULTABLE, &mut fields)
+            .map_err(defaults_error)?;
+    }
     multipart(fields, files, M::FILE_PARAMS).map(Body::Multipart)
 }
 

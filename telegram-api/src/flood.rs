@@ -138,6 +138,8 @@ struct State {
     last_sweep: Option<Instant>,
     /// The number of the next attempt let through.
     next_attempt: u64,
+    /// How many permits wait on the condition variable (nobody to wake when none do).
+    waiting: usize,
 }
 
 #[derive(Default)]
@@ -168,8 +170,17 @@ impl Window {
     /// When the next request may go: now, a later instant, or `None` while the window is full
     /// of requests in flight (the next answer frees a slot).
     fn ready_at(&mut self, limit: Limit, now: Instant) -> Option<Instant> {
-        self.0
-            .retain(|slot| slot.answered.is_none_or(|at| at + limit.per > now));
+        let expired = |slot: &Slot| slot.answered.is_some_and(|at| at + limit.per <= now);
+        // Slots leave in about the order they came: dropping the expired ones at the front is
+        // enough to see that the window has room, without looking at every slot.
+        while self.0.front().is_some_and(expired) {
+            self.0.pop_front();
+        }
+        if self.0.len() < limit.count as usize {
+            return Some(now);
+        }
+        // Full as far as the front says: the exact count.
+        self.0.retain(|slot| !expired(slot));
         if self.0.len() < limit.count as usize {
             return Some(now);
         }
@@ -281,11 +292,13 @@ impl Limiter {
                 Some(ready) if my_turn => (ready - now).min(RECHECK),
                 _ => RECHECK,
             };
+            state.waiting += 1;
             state = self
                 .changed
                 .wait_timeout(state, wait)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            state.waiting -= 1;
         }
     }
 
@@ -300,8 +313,16 @@ impl Limiter {
                 group.answered(attempt, now);
             }
         }
+        self.wake(state);
+    }
+
+    /// Unlocks the state and wakes the permits waiting for a change, if any.
+    fn wake(&self, state: MutexGuard<'_, State>) {
+        let waiting = state.waiting > 0;
         drop(state);
-        self.changed.notify_all();
+        if waiting {
+            self.changed.notify_all();
+        }
     }
 
     /// Forgets chats with nobody queued whose windows and pauses are over.
@@ -334,8 +355,7 @@ impl Limiter {
             None => &mut state.paused_until,
         };
         *slot = Some(slot.map_or(until, |old| old.max(until)));
-        drop(state);
-        self.changed.notify_all();
+        self.wake(state);
     }
 
     fn release(&self, permit: &Permit<'_>) {
@@ -344,8 +364,7 @@ impl Limiter {
             if let Some(entry) = state.chats.get_mut(chat) {
                 entry.serving += 1;
             }
-            drop(state);
-            self.changed.notify_all();
+            self.wake(state);
         }
     }
 }
@@ -729,6 +748,53 @@ mod tests {
         window.answered(2, ms(600));
         assert!(window.is_idle(limit, ms(1600)));
         assert_eq!(Limit::new(0, Duration::from_secs(1)).count, 1);
+    }
+
+    #[test]
+    fn a_slot_in_flight_at_the_front_does_not_hide_expired_ones() {
+        let limit = Limit::new(2, Duration::from_secs(1));
+        let t0 = Instant::now();
+        let mut window = Window::default();
+        window.take(0);
+        window.take(1);
+        // The later request is answered first; the earlier one is still in flight.
+        window.answered(1, t0);
+        assert_eq!(window.ready_at(limit, t0), Some(t0 + limit.per));
+        let later = t0 + limit.per;
+        assert_eq!(window.ready_at(limit, later), Some(later));
+        window.take(2);
+        assert_eq!(
+            window.ready_at(limit, later),
+            None,
+            "full of requests in flight"
+        );
+    }
+
+    #[test]
+    fn an_answer_wakes_a_permit_waiting_for_its_slot() {
+        let limiter =
+            Limiter::new(FloodControl::new().global(Limit::new(1, Duration::from_millis(50))));
+        let request = AnswerCallbackQuery::new("42");
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            let first = limiter.permit(&request);
+            let (sent, go) = std::sync::mpsc::channel();
+            let limiter = &limiter;
+            let request = &request;
+            scope.spawn(move || {
+                go.recv().unwrap();
+                // The window is full of the first request in flight: this waits for its answer.
+                let waited = limiter.permit(request).send(|| started.elapsed());
+                // Woken by the answer at about 20 ms, it goes a window later, well before the
+                // 250 ms a wait lasts without a wake-up.
+                assert!(waited >= Duration::from_millis(70), "{waited:?}");
+                assert!(waited < Duration::from_millis(200), "{waited:?}");
+            });
+            first.send(|| {
+                sent.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            });
+        });
     }
 
     #[test]

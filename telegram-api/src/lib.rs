@@ -144,8 +144,9 @@
 //!
 //! [`Bot::with_api_url`] points at a local Bot API server (`http://127.0.0.1:8081`);
 //! [`Bot::with_test_environment`], [`Bot::with_timeout`], [`Bot::with_retry`] (off by default)
-//! and [`Bot::with_agent`] (a proxy, custom TLS) adjust the rest. A `Bot` is cheap to clone and
-//! shareable across threads.
+//! and [`Bot::with_agent`] (a proxy, custom TLS) adjust the rest. [`Bot::with_defaults`] sets a
+//! parse mode, silent messages, protected content or link preview options once for every method
+//! that takes them ([`Defaults`]). A `Bot` is cheap to clone and shareable across threads.
 //!
 //! # Features
 //!
@@ -168,6 +169,7 @@ mod api_shape;
 mod chat_id;
 mod client;
 mod de;
+mod defaults;
 mod effective;
 mod encode;
 mod error;
@@ -194,6 +196,7 @@ pub mod webhook;
 
 pub use chat_id::ChatId;
 pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
+pub use defaults::Defaults;
 pub use error::{ApiError, ApiErrorKind, Error};
 pub use extra::{Extra, UnknownKind};
 pub use flood::{FloodControl, Limit};

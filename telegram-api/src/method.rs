@@ -25,6 +25,11 @@ pub trait Method: Serialize {
     #[doc(hidden)]
     const FILE_PARAMS: &'static [&'static str] = &[];
 
+    /// Which of the parameters a bot's `Defaults` fill this method has (generated from the Bot
+    /// API description; none for a method implemented elsewhere).
+    #[doc(hidden)]
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable::NONE;
+
     /// How long Telegram may hold this request open (the `timeout` of `getUpdates`). The read
     /// timeout of the request is this plus a margin instead of the client's default.
     fn long_poll(&self) -> Option<Duration> {

@@ -2,6 +2,9 @@
 //! every enumeration. Sample values are built from `api-spec/bot-api.json`, the description the
 //! types were generated from, so a type or field the generated code missed fails here.
 //!
+//! The table of parameters `Defaults` fill, generated for every method, is checked against the
+//! parameters the description lists.
+//!
 //! The same samples, built with the fields an older Bot API release defines (read from its
 //! community description in the shared folder `TELEGRAM_API_SHARED` names), check that what a
 //! server of that release sends decodes and re-encodes unchanged.
@@ -10,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::generated::registry::{enum_value, round_trip};
+use crate::generated::registry::{defaultable, enum_value, round_trip};
 
 fn spec() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../api-spec/bot-api.json");
@@ -387,4 +390,61 @@ fn every_enumeration_value_is_known() {
         assert_eq!(wire, "a value from the future");
         assert!(!known);
     }
+}
+
+#[test]
+fn every_method_has_the_defaultable_parameters_the_spec_lists() {
+    let spec = spec();
+    let mut filled = 0;
+    for m in spec["methods"].as_array().unwrap() {
+        let name = m["name"].as_str().unwrap();
+        let table = defaultable(name).unwrap_or_else(|| panic!("{name} has no request type"));
+        let params: BTreeMap<&str, &Value> = m["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p))
+            .collect();
+        let has = |param: &str| params.contains_key(param);
+        assert_eq!(table.parse_mode.is_some(), has("parse_mode"), "{name}");
+        assert_eq!(
+            table.disable_notification,
+            has("disable_notification"),
+            "{name}"
+        );
+        assert_eq!(table.protect_content, has("protect_content"), "{name}");
+        assert_eq!(
+            table.link_preview_options,
+            has("link_preview_options"),
+            "{name}"
+        );
+        // The parameter that rules out the default parse mode is the one the description says
+        // is given instead of it.
+        let instead: Vec<&str> = params
+            .iter()
+            .filter(|(_, p)| {
+                p["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("instead of parse_mode")
+            })
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            table.parse_mode.into_iter().collect::<Vec<_>>(),
+            instead,
+            "{name}"
+        );
+        if let Some(entities) = table.parse_mode {
+            assert_eq!(
+                params[entities]["type"],
+                json!({"kind": "array", "items": {"kind": "ref", "name": "MessageEntity"}}),
+                "{name}.{entities}"
+            );
+        }
+        filled += usize::from(table != crate::defaults::Defaultable::NONE);
+    }
+    assert!(defaultable("noSuchMethod").is_none());
+    assert!(filled >= 30, "only {filled} methods take a default");
+    eprintln!("{filled} methods take a default");
 }

@@ -81,6 +81,90 @@ fn decodes_each(cx: &Context, ty: &TypeExpr) -> Option<Ident> {
     .then(|| type_ident(name))
 }
 
+/// The parameters `telegram_api::Defaults` fills, each with the one type it fills them with.
+fn defaultable_type(name: &str) -> Option<TypeExpr> {
+    match name {
+        "parse_mode" => Some(TypeExpr::ParseMode),
+        "disable_notification" | "protect_content" => Some(TypeExpr::Boolean),
+        "link_preview_options" => Some(TypeExpr::reference("LinkPreviewOptions")),
+        _ => None,
+    }
+}
+
+/// The parameter that replaces `parse_mode`: the method's list of entities for the same text.
+/// That is its one `Array of MessageEntity` parameter that belongs to no other parse mode
+/// (`question_entities` goes with `question_parse_mode`).
+fn entities_of_parse_mode(m: &Method) -> Result<&str, String> {
+    let entities = TypeExpr::array(TypeExpr::reference("MessageEntity"));
+    let has = |name: &str| m.params.iter().any(|p| p.name == name);
+    let candidates: Vec<&str> = m
+        .params
+        .iter()
+        .filter(|p| p.ty == entities)
+        .map(|p| p.name.as_str())
+        .filter(|name| {
+            name.strip_suffix("_entities")
+                .is_none_or(|prefix| !has(&format!("{prefix}_parse_mode")))
+        })
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(one),
+        other => Err(format!(
+            "{}: parse_mode needs exactly one list of entities to pair with, found {other:?}",
+            m.name
+        )),
+    }
+}
+
+/// The `Defaultable` table of a method: which of the parameters `Defaults` fills it has (and
+/// for `parse_mode`, which parameter replaces it). `None` when it has none of them.
+fn defaultable(m: &Method) -> Result<Option<TokenStream>, String> {
+    let mut any = false;
+    for p in &m.params {
+        let Some(ty) = defaultable_type(&p.name) else {
+            continue;
+        };
+        if p.ty != ty || p.required {
+            return Err(format!(
+                "{}.{}: Defaults fills it as an optional {}, but it is {} {}",
+                m.name,
+                p.name,
+                ty.display(),
+                if p.required {
+                    "a required"
+                } else {
+                    "an optional"
+                },
+                p.ty.display()
+            ));
+        }
+        any = true;
+    }
+    if !any {
+        return Ok(None);
+    }
+    let has = |name: &str| m.params.iter().any(|p| p.name == name);
+    let parse_mode = if has("parse_mode") {
+        let entities = entities_of_parse_mode(m)?;
+        quote!(Some(#entities))
+    } else {
+        quote!(None)
+    };
+    let (notification, protect, preview) = (
+        has("disable_notification"),
+        has("protect_content"),
+        has("link_preview_options"),
+    );
+    Ok(Some(quote! {
+        crate::defaults::Defaultable {
+            parse_mode: #parse_mode,
+            disable_notification: #notification,
+            protect_content: #protect,
+            link_preview_options: #preview,
+        }
+    }))
+}
+
 /// The request type of a method.
 fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let name = request_ident(m);
@@ -178,6 +262,8 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     } else {
         quote!(const FILE_PARAMS: &'static [&'static str] = &[#(#file_params),*];)
     };
+    let defaultable = defaultable(m)?
+        .map(|tokens| quote!(const DEFAULTABLE: crate::defaults::Defaultable = #tokens;));
     let derive_default = if ps.iter().all(|p| !p.field.required) {
         quote!(, Default)
     } else {
@@ -218,6 +304,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
             const NAME: &'static str = #official;
             type Response = #response;
             #file_params
+            #defaultable
             #long_poll
             #decode
         }

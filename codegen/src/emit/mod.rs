@@ -470,8 +470,14 @@ impl<'a> Context<'a> {
                 }
             }
         });
+        let method_arms = self.spec.methods.iter().map(|m| {
+            let n = &m.name;
+            let id = methods::request_ident(m);
+            quote!(#n => <super::methods::#id as crate::Method>::DEFAULTABLE,)
+        });
         quote! {
-            //! Every type decoded from JSON and every enumeration, by name, for the tests.
+            //! Every type decoded from JSON, every enumeration and every method, by name, for
+            //! the tests.
             use serde_json::Value;
 
             fn round_trip_as<T>(json: &str) -> Result<(Value, String), serde_json::Error>
@@ -498,6 +504,14 @@ impl<'a> Context<'a> {
             pub(crate) fn enum_value(name: &str, value: &str) -> Option<(String, bool)> {
                 Some(match name {
                     #(#enum_arms)*
+                    _ => return None,
+                })
+            }
+
+            /// Which of the parameters `Defaults` fills the method called `name` has.
+            pub(crate) fn defaultable(name: &str) -> Option<crate::defaults::Defaultable> {
+                Some(match name {
+                    #(#method_arms)*
                     _ => return None,
                 })
             }

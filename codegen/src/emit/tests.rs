@@ -516,4 +516,143 @@ fn unions_whose_members_disagree_are_read_through_the_buffering_decoder() {
     assert_renders(&text, "crate::de::tagged(__d)");
 }
 
+/// A spec with `sendText` (`chat_id` and `send_text_params`), `pinIt` (only
+/// `disable_notification`) and `getUser` (none of the parameters defaults fill), plus `extra`
+/// methods.
+fn defaults_spec(send_text_params: &str, extra: &str) -> Result<Vec<File>, Vec<String>> {
+    let entity = r#"{"name": "MessageEntity", "doc_url": "u", "description": "An entity.",
+        "direction": "sent", "kind": "object", "fields": [
+        {"name": "offset", "type": {"kind": "integer"}, "required": true, "description": "Offset"}]}"#;
+    let preview = r#"{"name": "LinkPreviewOptions", "doc_url": "u", "description": "Options.",
+        "direction": "sent", "kind": "object", "fields": [
+        {"name": "is_disabled", "type": {"kind": "boolean"}, "required": false, "description": "Off"}]}"#;
+    let send_text = format!(
+        r#"{{"name": "sendText", "doc_url": "u", "description": "Sends.", "params": [
+        {{"name": "chat_id", "type": {{"kind": "chat_id"}}, "required": true, "description": "Chat"}}
+        {send_text_params}], "returns": {{"kind": "true"}}}}"#
+    );
+    let pin = r#"{"name": "pinIt", "doc_url": "u", "description": "Pins.", "params": [
+        {"name": "disable_notification", "type": {"kind": "boolean"}, "required": false, "description": "Quiet"}],
+        "returns": {"kind": "true"}}"#;
+    // Uses both types under other names: nothing to fill.
+    let get_user = r#"{"name": "getUser", "doc_url": "u", "description": "Gets.", "params": [
+        {"name": "entities", "type": {"kind": "array", "items": {"kind": "ref", "name": "MessageEntity"}}, "required": false, "description": "E"},
+        {"name": "options", "type": {"kind": "ref", "name": "LinkPreviewOptions"}, "required": false, "description": "O"}],
+        "returns": {"kind": "ref", "name": "User"}}"#;
+    let users: Vec<String> = ["parse_mode", "question_parse_mode"]
+        .iter()
+        .filter(|p| send_text_params.contains(&format!("\"{p}\"")))
+        .map(|p| format!("\"sendText.{p}\""))
+        .collect();
+    let parse_mode = format!(
+        r#"{{"name": "ParseMode", "values": [{{"value": "HTML"}}], "used_by": [{}]}}"#,
+        users.join(", ")
+    );
+    let uses_parse_mode = !users.is_empty();
+    let text = format!(
+        r#"{{"format": 1, "api": {{"version": "9.9", "release_date": "2026-01-01"}},
+            "source": {{"format": "community_json", "location": "test.json"}},
+            "methods": [{send_text}, {pin}, {get_user}{extra}],
+            "types": [{USER}, {entity}, {preview}], "enums": [{enums}]}}"#,
+        enums = if uses_parse_mode {
+            parse_mode.as_str()
+        } else {
+            ""
+        },
+    );
+    let spec = crate::spec_from_json(&text).unwrap_or_else(|e| panic!("{e:#?}"));
+    generate(&spec)
+}
+
+const TEXT_PARAMS: &str = r#",
+    {"name": "question_parse_mode", "type": {"kind": "parse_mode"}, "required": false, "description": "Mode"},
+    {"name": "question_entities", "type": {"kind": "array", "items": {"kind": "ref", "name": "MessageEntity"}}, "required": false, "description": "Entities"},
+    {"name": "parse_mode", "type": {"kind": "parse_mode"}, "required": false, "description": "Mode"},
+    {"name": "caption_entities", "type": {"kind": "array", "items": {"kind": "ref", "name": "MessageEntity"}}, "required": false, "description": "Entities"},
+    {"name": "link_preview_options", "type": {"kind": "ref", "name": "LinkPreviewOptions"}, "required": false, "description": "Preview"},
+    {"name": "protect_content", "type": {"kind": "boolean"}, "required": false, "description": "Protect"}"#;
+
+#[test]
+fn methods_say_which_parameters_defaults_fill() {
+    let files = defaults_spec(TEXT_PARAMS, "").unwrap_or_else(|e| panic!("{e:#?}"));
+    let text = file(&files, "methods.rs");
+    // The parse mode pairs with the entities no other parse mode claims.
+    assert_renders(
+        &text,
+        r#"
+        impl crate::Method for SendText {
+            const NAME: &'static str = "sendText";
+            type Response = bool;
+            const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+                parse_mode: Some("caption_entities"),
+                disable_notification: false,
+                protect_content: true,
+                link_preview_options: true,
+            };
+        }
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+        const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: false,
+            link_preview_options: false,
+        };
+        "#,
+    );
+    assert_renders(
+        &text,
+        r#"
+        impl crate::Method for GetUser {
+            const NAME: &'static str = "getUser";
+            type Response = User;
+        }
+        "#,
+    );
+    assert_eq!(text.matches("const DEFAULTABLE").count(), 2);
+    assert_renders(
+        &file(&files, "registry.rs"),
+        r#"
+        "sendText" => <super::methods::SendText as crate::Method>::DEFAULTABLE,
+        "pinIt" => <super::methods::PinIt as crate::Method>::DEFAULTABLE,
+        "getUser" => <super::methods::GetUser as crate::Method>::DEFAULTABLE,
+        "#,
+    );
+}
+
+#[test]
+fn defaults_need_their_types_and_an_entities_parameter_for_parse_mode() {
+    let lone = r#",
+        {"name": "parse_mode", "type": {"kind": "parse_mode"}, "required": false, "description": "Mode"}"#;
+    let errors = defaults_spec(lone, "").unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("sendText: parse_mode needs exactly one list of entities")),
+        "{errors:?}"
+    );
+    let text_flag = r#",
+        {"name": "protect_content", "type": {"kind": "string"}, "required": false, "description": "Protect"}"#;
+    let errors = defaults_spec(text_flag, "").unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.contains(
+            "sendText.protect_content: Defaults fills it as an optional Boolean, but it is an optional String"
+        )),
+        "{errors:?}"
+    );
+    let required = r#"{"name": "quiet", "doc_url": "u", "description": "Q.", "params": [
+        {"name": "disable_notification", "type": {"kind": "boolean"}, "required": true, "description": "Quiet"}],
+        "returns": {"kind": "true"}}"#;
+    let errors = defaults_spec("", &format!(",{required}")).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("quiet.disable_notification: Defaults fills it as an optional Boolean, but it is a required Boolean")),
+        "{errors:?}"
+    );
+}
+
 mod api;

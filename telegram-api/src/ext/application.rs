@@ -14,7 +14,7 @@ use super::pool::{Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
-use crate::{Bot, StopHandle, Update, UpdateKind, UpdateType};
+use crate::{Bot, Defaults, StopHandle, Update, UpdateKind, UpdateType};
 
 /// Why a handler did not handle an update, as the error handler receives it.
 #[derive(Debug)]
@@ -168,6 +168,15 @@ impl ApplicationBuilder {
     /// is asked with `getMe` once, when first needed.
     pub fn bot_username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
+        self
+    }
+
+    /// Sends `defaults` with every method that has the parameter, unless the call sets it:
+    /// they are set on the application's bot ([`Bot::with_defaults`]), so they reach every
+    /// reply, job and call a handler makes through the [`Context`]. See [`Defaults`] for the
+    /// rules.
+    pub fn defaults(mut self, defaults: Defaults) -> Self {
+        self.bot = self.bot.with_defaults(defaults);
         self
     }
 

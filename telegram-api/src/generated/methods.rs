@@ -558,6 +558,12 @@ impl serde::Serialize for SendMessage {
 impl crate::Method for SendMessage {
     const NAME: &'static str = "sendMessage";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: true,
+    };
 }
 impl std::fmt::Display for SendMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -687,6 +693,12 @@ impl serde::Serialize for ForwardMessage {
 impl crate::Method for ForwardMessage {
     const NAME: &'static str = "forwardMessage";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for ForwardMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -780,6 +792,12 @@ impl serde::Serialize for ForwardMessages {
 impl crate::Method for ForwardMessages {
     const NAME: &'static str = "forwardMessages";
     type Response = Vec<MessageId>;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for ForwardMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -986,6 +1004,12 @@ impl serde::Serialize for CopyMessage {
 impl crate::Method for CopyMessage {
     const NAME: &'static str = "copyMessage";
     type Response = MessageId;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for CopyMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1090,6 +1114,12 @@ impl serde::Serialize for CopyMessages {
 impl crate::Method for CopyMessages {
     const NAME: &'static str = "copyMessages";
     type Response = Vec<MessageId>;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for CopyMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1320,6 +1350,12 @@ impl crate::Method for SendPhoto {
     const NAME: &'static str = "sendPhoto";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["photo"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1555,6 +1591,12 @@ impl crate::Method for SendLivePhoto {
     const NAME: &'static str = "sendLivePhoto";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["live_photo", "photo"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendLivePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1809,6 +1851,12 @@ impl crate::Method for SendAudio {
     const NAME: &'static str = "sendAudio";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["audio", "thumbnail"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendAudio {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2042,6 +2090,12 @@ impl crate::Method for SendDocument {
     const NAME: &'static str = "sendDocument";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["document", "thumbnail"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendDocument {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2349,6 +2403,12 @@ impl crate::Method for SendVideo {
     const NAME: &'static str = "sendVideo";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["video", "thumbnail", "cover"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendVideo {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2623,6 +2683,12 @@ impl crate::Method for SendAnimation {
     const NAME: &'static str = "sendAnimation";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["animation", "thumbnail"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendAnimation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2842,6 +2908,12 @@ impl crate::Method for SendVoice {
     const NAME: &'static str = "sendVoice";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["voice"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendVoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3050,6 +3122,12 @@ impl crate::Method for SendVideoNote {
     const NAME: &'static str = "sendVideoNote";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["video_note", "thumbnail"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendVideoNote {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3259,6 +3337,12 @@ impl serde::Serialize for SendPaidMedia {
 impl crate::Method for SendPaidMedia {
     const NAME: &'static str = "sendPaidMedia";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendPaidMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3391,6 +3475,12 @@ impl serde::Serialize for SendMediaGroup {
 impl crate::Method for SendMediaGroup {
     const NAME: &'static str = "sendMediaGroup";
     type Response = Vec<Message>;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendMediaGroup {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3614,6 +3704,12 @@ impl serde::Serialize for SendLocation {
 impl crate::Method for SendLocation {
     const NAME: &'static str = "sendLocation";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3847,6 +3943,12 @@ impl serde::Serialize for SendVenue {
 impl crate::Method for SendVenue {
     const NAME: &'static str = "sendVenue";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendVenue {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4048,6 +4150,12 @@ impl serde::Serialize for SendContact {
 impl crate::Method for SendContact {
     const NAME: &'static str = "sendContact";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendContact {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4459,6 +4567,12 @@ impl serde::Serialize for SendPoll {
 impl crate::Method for SendPoll {
     const NAME: &'static str = "sendPoll";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendPoll {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4563,6 +4677,12 @@ impl serde::Serialize for SendChecklist {
 impl crate::Method for SendChecklist {
     const NAME: &'static str = "sendChecklist";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendChecklist {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4727,6 +4847,12 @@ impl serde::Serialize for SendDice {
 impl crate::Method for SendDice {
     const NAME: &'static str = "sendDice";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendDice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4834,6 +4960,12 @@ impl serde::Serialize for SendMessageDraft {
 impl crate::Method for SendMessageDraft {
     const NAME: &'static str = "sendMessageDraft";
     type Response = bool;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendMessageDraft {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -6633,6 +6765,12 @@ impl serde::Serialize for PinChatMessage {
 impl crate::Method for PinChatMessage {
     const NAME: &'static str = "pinChatMessage";
     type Response = bool;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: false,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for PinChatMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -10238,6 +10376,12 @@ impl serde::Serialize for PostStory {
 impl crate::Method for PostStory {
     const NAME: &'static str = "postStory";
     type Response = Story;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: false,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for PostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -10314,6 +10458,12 @@ impl serde::Serialize for RepostStory {
 impl crate::Method for RepostStory {
     const NAME: &'static str = "repostStory";
     type Response = Story;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: false,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for RepostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -10407,6 +10557,12 @@ impl serde::Serialize for EditStory {
 impl crate::Method for EditStory {
     const NAME: &'static str = "editStory";
     type Response = Story;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for EditStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -10764,6 +10920,12 @@ impl serde::Serialize for EditMessageText {
 impl crate::Method for EditMessageText {
     const NAME: &'static str = "editMessageText";
     type Response = crate::MessageOrTrue;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: true,
+    };
 }
 impl std::fmt::Display for EditMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -10899,6 +11061,12 @@ impl serde::Serialize for EditMessageCaption {
 impl crate::Method for EditMessageCaption {
     const NAME: &'static str = "editMessageCaption";
     type Response = crate::MessageOrTrue;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for EditMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -11568,6 +11736,12 @@ impl serde::Serialize for EditEphemeralMessageText {
 impl crate::Method for EditEphemeralMessageText {
     const NAME: &'static str = "editEphemeralMessageText";
     type Response = bool;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: true,
+    };
 }
 impl std::fmt::Display for EditEphemeralMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -11737,6 +11911,12 @@ impl serde::Serialize for EditEphemeralMessageCaption {
 impl crate::Method for EditEphemeralMessageCaption {
     const NAME: &'static str = "editEphemeralMessageCaption";
     type Response = bool;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: Some("caption_entities"),
+        disable_notification: false,
+        protect_content: false,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for EditEphemeralMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -12352,6 +12532,12 @@ impl crate::Method for SendSticker {
     const NAME: &'static str = "sendSticker";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["sticker"];
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendSticker {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -13219,6 +13405,12 @@ impl serde::Serialize for SendRichMessage {
 impl crate::Method for SendRichMessage {
     const NAME: &'static str = "sendRichMessage";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendRichMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -13732,6 +13924,12 @@ impl serde::Serialize for SendInvoice {
 impl crate::Method for SendInvoice {
     const NAME: &'static str = "sendInvoice";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendInvoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -14455,6 +14653,12 @@ impl serde::Serialize for SendGame {
 impl crate::Method for SendGame {
     const NAME: &'static str = "sendGame";
     type Response = Message;
+    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        parse_mode: None,
+        disable_notification: true,
+        protect_content: true,
+        link_preview_options: false,
+    };
 }
 impl std::fmt::Display for SendGame {
     /// Writes the parameters as the compact JSON sent to Telegram.
