@@ -205,7 +205,7 @@ pub use generated::methods;
 pub use input_file::InputFile;
 pub(crate) use macros::display_as_json;
 pub use method::{Call, Method};
-pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle};
+pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};
 pub use reply_markup::{MessageOrTrue, ReplyMarkup};
 pub use retry::{MIN_FLOOD_WAIT, Retry};
 pub use types::*;

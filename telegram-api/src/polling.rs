@@ -212,7 +212,7 @@ impl Poller {
         // Telegram confirms everything below `offset`; the one update this may return is
         // not confirmed, and stays first in the buffer.
         let request = GetUpdates::new().offset(offset).limit(1).timeout(0);
-        let fetched = self.bot.execute(&Raw(request))?;
+        let fetched = self.bot.get_update_batch(request)?;
         if self.buffer.is_empty() {
             let fresh = self.accept(fetched);
             self.buffer.extend(fresh);
@@ -220,7 +220,7 @@ impl Poller {
         Ok(())
     }
 
-    fn fetch(&self) -> Result<Batch, Error> {
+    fn fetch(&self) -> Result<UpdateBatch, Error> {
         let mut request = GetUpdates::new().timeout(i64::from(self.timeout));
         if let Some(offset) = self.offset {
             request = request.offset(offset);
@@ -231,14 +231,13 @@ impl Poller {
         if let Some(kinds) = &self.allowed_updates {
             request = request.allowed_updates(kinds.clone());
         }
-        self.bot.execute(&Raw(request))
+        self.bot.get_update_batch(request)
     }
 
     /// The updates of a batch not handed out yet, in `update_id` order; reports what was
     /// salvaged or skipped.
-    fn accept(&mut self, batch: Batch) -> Vec<Update> {
+    fn accept(&mut self, batch: UpdateBatch) -> Vec<Update> {
         for skipped in batch.skipped {
-            let skipped = self.bot.redact_error(skipped);
             log::warn!(target: "telegram_api", "{skipped}");
             if let Some(f) = &mut self.on_skipped {
                 f(&skipped);
@@ -288,33 +287,61 @@ impl serde::Serialize for Raw {
 
 impl Method for Raw {
     const NAME: &'static str = GetUpdates::NAME;
-    type Response = Batch;
+    type Response = UpdateBatch;
 
     fn long_poll(&self) -> Option<Duration> {
         self.0.long_poll()
     }
 
-    fn decode_result(result: &str) -> Result<Batch, serde_json::Error> {
-        Batch::decode(result)
+    fn decode_result(result: &str) -> Result<UpdateBatch, serde_json::Error> {
+        UpdateBatch::decode(result)
     }
 }
 
-/// The updates of a `getUpdates` answer, and the items that are not updates.
-struct Batch {
-    updates: Vec<Update>,
-    skipped: Vec<Error>,
+/// The updates of a `getUpdates` answer, and the items that are not updates: what
+/// [`Bot::get_update_batch`] returns.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UpdateBatch {
+    /// The updates, in the order the server sent them. One whose payload does not decode is
+    /// kept as [`UpdateKind::Unknown`](crate::UpdateKind::Unknown) with the error
+    /// ([`Update::undecoded`]).
+    pub updates: Vec<Update>,
+    /// For each item that is not an update at all (not an object, or without a readable
+    /// `update_id`): an [`Error::Decode`] whose path is the item's place in the batch.
+    pub skipped: Vec<Error>,
 }
 
-impl Batch {
-    fn decode(json: &str) -> Result<Batch, serde_json::Error> {
+impl Bot {
+    /// Sends `getUpdates` and reads its answer item by item, as [`Poller`] does: an item that
+    /// is not an update does not fail the batch but is returned in
+    /// [`skipped`](UpdateBatch::skipped), and an update whose payload does not decode is
+    /// salvaged. For a loop of its own that decides offsets itself; [`Bot::updates`] is the
+    /// simpler way to poll.
+    ///
+    /// An item that is not an update cannot be confirmed by its own `update_id`: an `offset`
+    /// past the highest readable one of the batch confirms it with the rest.
+    pub fn get_update_batch(&self, request: GetUpdates) -> Result<UpdateBatch, Error> {
+        let mut batch = self.execute(&Raw(request))?;
+        batch.skipped = batch
+            .skipped
+            .into_iter()
+            .map(|e| self.redact_error(e))
+            .collect();
+        Ok(batch)
+    }
+}
+
+impl UpdateBatch {
+    fn decode(json: &str) -> Result<UpdateBatch, serde_json::Error> {
         if let Ok(updates) = crate::json::from_str::<Vec<Update>>(json) {
-            return Ok(Batch {
+            return Ok(UpdateBatch {
                 updates,
                 skipped: Vec::new(),
             });
         }
         let items: Vec<&RawValue> = serde_json::from_str(json)?;
-        let mut batch = Batch {
+        let mut batch = UpdateBatch {
             updates: Vec::with_capacity(items.len()),
             skipped: Vec::new(),
         };
@@ -352,10 +379,10 @@ fn decode_item(item: &str) -> Result<Update, String> {
     Update::salvage(object, error.clone()).ok_or(error)
 }
 
-impl<'de> Deserialize<'de> for Batch {
+impl<'de> Deserialize<'de> for UpdateBatch {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        Batch::decode(raw.get()).map_err(serde::de::Error::custom)
+        UpdateBatch::decode(raw.get()).map_err(serde::de::Error::custom)
     }
 }
 

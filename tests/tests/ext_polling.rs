@@ -389,3 +389,72 @@ fn a_server_that_does_not_long_poll_is_not_flooded_and_batches_run_in_order() {
     let n = polls.load(Ordering::SeqCst);
     assert!((2..=12).contains(&n), "{n} polls in 2 s");
 }
+
+#[test]
+fn an_item_without_update_id_is_reported_and_polling_goes_past_it() {
+    let offsets = Arc::new(Mutex::new(Vec::new()));
+    let server = {
+        let offsets = offsets.clone();
+        let (first, second) = (message_update(5, 7, 1), message_update(6, 7, 2));
+        Server::start(move |req| {
+            assert_eq!(req.api_method(), "getUpdates");
+            let offset = req.json()["offset"].as_i64().unwrap_or(0);
+            offsets.lock().unwrap().push(offset);
+            if offset <= 5 {
+                // The middle item is not an update: its batch used to fail every time.
+                Reply::ok(&format!(
+                    r#"[{first}, {{"message": {{"message_id": 9, "date": 1, "chat": {{"id": 7, "type": "private"}}}}}}, {second}]"#
+                ))
+            } else {
+                std::thread::sleep(Duration::from_millis(50));
+                Reply::ok("[]")
+            }
+        })
+    };
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let (errors, handled) = (errors.clone(), handled.clone());
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .error_handler(move |ctx, e| {
+                let kind = ctx.update().undecoded().map(|u| u.name.clone());
+                errors
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {kind:?} {e}", ctx.update().update_id));
+            })
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !offsets.lock().unwrap().contains(&7) {
+        assert!(
+            Instant::now() < deadline,
+            "polling never went past the batch"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert_eq!(*handled.lock().unwrap(), [5, 6]);
+    let errors = errors.lock().unwrap();
+    assert!(!errors.is_empty());
+    for error in errors.iter() {
+        assert!(
+            error.starts_with(
+                "0 None undecodable update: getUpdates: cannot decode result[1]: skipped, not an update (no update_id)"
+            ),
+            "{error}"
+        );
+    }
+}

@@ -26,6 +26,9 @@ pub enum HandlerError {
     Panicked(String),
     /// The update arrived but a part of it could not be decoded (it is kept as
     /// [`UpdateKind::Unknown`]); the decoding error. No handler but [`Handler::update`] sees it.
+    /// Also an item of a `getUpdates` batch that is not an update at all (no readable
+    /// `update_id`), with a context whose update is number 0, of the unknown kind `skipped`;
+    /// polling goes on past it.
     Undecodable(String),
     /// The store failed while the update was handled (reading the record of handled updates,
     /// or committing the update's changes); the application tries again until it succeeds or
@@ -685,8 +688,15 @@ impl Inner {
 
     /// Reports a failure of the jobs as a whole (the store could not be read).
     pub(crate) fn report_jobs(&self, error: &HandlerError) {
-        let ctx = Context::new(self.bot.clone(), placeholder_update());
+        let ctx = Context::new(self.bot.clone(), placeholder_update("job"));
         self.report(&ctx, error);
+    }
+
+    /// Reports an item of a `getUpdates` batch that is not an update (no readable
+    /// `update_id`), as [`HandlerError::Undecodable`] with a context for no update.
+    pub(crate) fn report_skipped(&self, error: &crate::Error) {
+        let ctx = Context::new(self.bot.clone(), placeholder_update("skipped"));
+        self.report(&ctx, &HandlerError::Undecodable(error.to_string()));
     }
 
     fn handle(&self, ctx: &mut Context) -> bool {
@@ -777,12 +787,13 @@ impl Inner {
     }
 }
 
-/// The update of a context that is for no update (a job's, or the jobs' as a whole).
-pub(crate) fn placeholder_update() -> Update {
+/// The update of a context that is for no update (a job's, the jobs' as a whole, or an item
+/// of a batch that is not an update): update 0, of an unknown kind named `name`.
+pub(crate) fn placeholder_update(name: &str) -> Update {
     Update {
         update_id: 0,
         kind: UpdateKind::Unknown(Box::new(crate::UnknownKind {
-            name: "job".to_owned(),
+            name: name.to_owned(),
             value: serde_json::Value::Null,
             error: None,
         })),

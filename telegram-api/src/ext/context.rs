@@ -151,7 +151,7 @@ impl Context {
         clock: Clock,
         jobs: Arc<Jobs>,
     ) -> Context {
-        let update = super::application::placeholder_update();
+        let update = super::application::placeholder_update("job");
         let mut ctx = Context::with(bot, update, store, clock, jobs);
         ctx.job = Some(job);
         ctx

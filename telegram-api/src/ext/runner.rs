@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::application::{Application, Inner};
-use crate::{Error, IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, MIN_FLOOD_WAIT, Update};
+use crate::{Error, IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, MIN_FLOOD_WAIT, UpdateBatch};
 
 /// Why a runner returned with an error.
 #[derive(Debug)]
@@ -174,7 +174,7 @@ impl Application {
 
         // The fetching thread: a long poll can be abandoned when stopping.
         let (request_tx, request_rx) = mpsc::channel::<Fetch>();
-        let (result_tx, result_rx) = mpsc::channel::<Result<Vec<Update>, Error>>();
+        let (result_tx, result_rx) = mpsc::channel::<Result<UpdateBatch, Error>>();
         {
             let bot = inner.bot.clone();
             let limit = inner.config.poll_limit;
@@ -194,7 +194,8 @@ impl Application {
                         if let Some(limit) = limit {
                             call = call.limit(i64::from(limit));
                         }
-                        if result_tx.send(call.call()).is_err() {
+                        let fetched = bot.get_update_batch(call.into_request());
+                        if result_tx.send(fetched).is_err() {
                             break;
                         }
                     }
@@ -232,8 +233,14 @@ impl Application {
                 }
             };
             match fetched {
-                Ok(mut batch) => {
+                Ok(fetched) => {
                     failures = 0;
+                    // Items that are not updates are reported; the offset moves past them with
+                    // the updates of their batch.
+                    for skipped in &fetched.skipped {
+                        inner.report_skipped(skipped);
+                    }
+                    let mut batch = fetched.updates;
                     // A server that does not hold the poll open is not asked again at once.
                     let quick = asked.elapsed() < Duration::from_secs(u64::from(timeout)) / 2;
                     if batch.is_empty() && timeout > 0 && quick {
