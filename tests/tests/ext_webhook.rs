@@ -144,3 +144,62 @@ fn a_random_secret_is_made_when_none_is_given() {
     assert_eq!(secret.len(), 32);
     assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric()));
 }
+
+#[test]
+fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
+    use std::sync::mpsc;
+    use telegram_api_tests::fake_api::message_update;
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+            .handle_signals(false)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    // Update 1 waits until the test lets it go.
+                    if ctx.update().update_id == 1 {
+                        release_rx.lock().unwrap().recv().unwrap();
+                    }
+                    ctx.set_chat_data("seen", &ctx.update().update_id)?;
+                    handled.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+                },
+            ))
+            .build()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner =
+        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+
+    let first = {
+        let handled = handled.clone();
+        std::thread::spawn(move || {
+            let status = post(addr, "/", None, &message_update(1, 10, 1, "slow"));
+            // By the time the answer comes, the handler has run.
+            (status, handled.lock().unwrap().clone())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!first.is_finished(), "answered before its handler finished");
+    // Another chat's update is taken, handled and answered meanwhile.
+    let started = Instant::now();
+    assert_eq!(
+        post(addr, "/", None, &message_update(2, 20, 1, "quick")),
+        200
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(*handled.lock().unwrap(), [2]);
+    assert!(!first.is_finished());
+
+    release_tx.send(()).unwrap();
+    let (status, handled_then) = first.join().unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(handled_then, [2, 1]);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+}

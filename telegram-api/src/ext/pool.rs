@@ -23,9 +23,14 @@ enum Key {
     Job(u64),
 }
 
+/// Told whether an update was handled and its changes committed (`true`), or not (`false`:
+/// the pool stopped first, or the store kept failing).
+pub(crate) type Done = Box<dyn FnOnce(bool) + Send>;
+
 /// What waits in a key's queue.
 enum Item {
-    Update(Update),
+    /// An update, and who is told when it was handled.
+    Update(Update, Option<Done>),
     /// A job's id and the due time of the run.
     Job(String, jiff::Timestamp),
 }
@@ -274,7 +279,46 @@ impl Pool {
         state.outstanding.insert(id);
         state.queued += 1;
         let key = key_of(&update);
-        self.shared.queue(&mut state, key, Item::Update(update));
+        self.shared
+            .queue(&mut state, key, Item::Update(update, None));
+        Ok(())
+    }
+
+    /// Queues `update`, as it arrives (not necessarily in `update_id` order), waiting at most
+    /// `wait` while the queue is full; `done` is told once it was handled and committed, or
+    /// that it was not. Gives both back when the update could not be queued in time or the
+    /// pool is stopping. An update already in the pool (delivered again while it is handled)
+    /// is not queued twice: `done` is told `false` at once. One handled before is handled
+    /// again, which the store's record of handled updates turns into nothing.
+    pub fn try_submit_with(
+        &self,
+        update: Update,
+        wait: Duration,
+        done: Done,
+    ) -> Result<(), (Update, Done)> {
+        let deadline = Instant::now() + wait;
+        let mut state = self.shared.lock();
+        while state.queued >= self.shared.capacity && !state.closed {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err((update, done));
+            }
+            state = self.shared.wait_progress(state, Some(deadline - now));
+        }
+        if state.closed {
+            return Err((update, done));
+        }
+        let id = update.update_id;
+        if !state.outstanding.insert(id) {
+            drop(state);
+            done(false);
+            return Ok(());
+        }
+        state.last_submitted = Some(state.last_submitted.map_or(id, |last| last.max(id)));
+        state.queued += 1;
+        let key = key_of(&update);
+        self.shared
+            .queue(&mut state, key, Item::Update(update, Some(done)));
         Ok(())
     }
 
@@ -409,13 +453,16 @@ fn work(shared: &Shared, inner: &Inner) {
             continue;
         };
         match item {
-            Item::Update(update) => {
+            Item::Update(update, tell) => {
                 state.queued -= 1;
                 shared.notify_progress(&state);
                 drop(state);
 
                 let id = update.update_id;
                 let done = inner.dispatch(update);
+                if let Some(tell) = tell {
+                    tell(done);
+                }
 
                 state = shared.lock();
                 state.outstanding.remove(&id);

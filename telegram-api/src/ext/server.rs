@@ -7,6 +7,7 @@ use std::io::Read;
 use std::net::TcpListener;
 
 use super::application::Application;
+use super::pool::Done;
 use super::runner::{RunError, Stop, TICK};
 use crate::webhook::{SECRET_TOKEN_HEADER, parse_update, verify_secret_token};
 
@@ -151,15 +152,19 @@ impl Application {
     /// With [`Webhook::url`] set, first calls `setWebhook` with the URL, the secret token, the
     /// [`allowed_updates`](Application::allowed_updates) and the drop-pending option. Then
     /// serves: each POST to the path with the right secret token (compared in constant time)
-    /// and an update as body is answered 200 at once and handed to the ordered worker pool; a
-    /// wrong or missing token gets 403, a body that is not an update 400 (and a line on
-    /// standard error), another path 404, another method 405. Telegram sends one chat's updates
-    /// one after the other, so the pool handles them in order.
+    /// and an update as body is handed to the ordered worker pool, and answered 200 once its
+    /// handlers ran and their changes were committed; a wrong or missing token gets 403, a
+    /// body that is not an update 400 (and a line on standard error), another path 404,
+    /// another method 405. Requests are answered as their updates finish, while the server
+    /// goes on taking others. Telegram sends one chat's updates one after the other, waiting
+    /// for each answer, so the pool handles them in order.
     ///
-    /// Updates are confirmed to Telegram by the 200 answer, so unlike
-    /// [`run_polling`](Application::run_polling) the ones in the queue when the process dies
-    /// are lost; stopping gracefully handles them first (within the
-    /// [`stop_timeout`](super::ApplicationBuilder::stop_timeout)).
+    /// The 200 answer is what confirms an update to Telegram, so nothing is lost when the
+    /// process dies: an update not answered yet is sent again, and one whose changes were
+    /// committed but whose answer was not sent is recognised by its `update_id` and not
+    /// applied twice. An update that could not be handled (the store kept failing, or the
+    /// application stopped before its turn) gets 503, and Telegram sends it again later; so
+    /// does one delivered again while the first delivery is still being handled.
     pub fn run_webhook(&self, webhook: Webhook) -> Result<(), RunError> {
         let stop = Stop::new(&self.inner);
         if stop.is_stopped() {
@@ -229,17 +234,22 @@ impl Application {
             }
             match parse_update(&body) {
                 Ok(update) => {
-                    respond(request, 200, "");
+                    // Answered once handled and committed: 200 confirms it to Telegram, 503
+                    // has it sent again. The loop goes on serving meanwhile.
+                    let mut done: Done = Box::new(move |handled| {
+                        if handled {
+                            respond(request, 200, "");
+                        } else {
+                            respond(request, 503, "not handled, send it again");
+                        }
+                    });
                     let mut update = update;
-                    while let Err(back) = pool.try_submit(update, TICK) {
+                    while let Err((back, tell)) = pool.try_submit_with(update, TICK, done) {
                         if stop.is_stopped() {
-                            eprintln!(
-                                "webhook: update {} dropped: stopping with a full queue",
-                                back.update_id
-                            );
+                            tell(false);
                             break;
                         }
-                        update = back;
+                        (update, done) = (back, tell);
                     }
                 }
                 Err(e) => {
