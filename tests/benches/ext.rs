@@ -1,7 +1,7 @@
 //! Cost of `telegram_api::ext`: routing, the worker pool end to end, and throughput when
 //! handlers wait on I/O.
 //!
-//! `cargo bench -p telegram-api-tests --bench ext`. Three measurements, see `BENCHMARKS.md`:
+//! `cargo bench -p telegram-api-tests --bench ext`. Four measurements, see `BENCHMARKS.md`:
 //!
 //! - **Routing**: an application with 20 handlers with filters (18 message handlers whose
 //!   filters reject the update after looking at it, a command handler, a callback handler) and
@@ -13,6 +13,8 @@
 //! - **Throughput with waiting handlers**: 1,000 chats x `BENCH_PER_CHAT` (10) updates, a
 //!   handler that sleeps 10 ms, 64 workers; the rate against the ideal 64 / 10 ms, and whether
 //!   every chat's updates ran in order.
+//! - **A state write per update**: `BENCH_STORE_UPDATES` (2,000) updates over 100 chats, each
+//!   handler reading and writing a chat value, with the file store against the in-memory one.
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -178,4 +180,57 @@ fn main() {
         100.0 * rate / ideal
     );
     assert!(in_order);
+
+    // A state write per update: the file store against the in-memory one.
+    let writes = env("BENCH_STORE_UPDATES", 2_000);
+    let memory = store_rate(None, writes);
+    let path = std::env::temp_dir().join(format!(
+        "telegram-api-bench-ext-{}.redb",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let file = store_rate(Some(&path), writes);
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "a chat value written per update, {writes} updates over 100 chats: memory store {memory:.0} updates/s, file store {file:.0} updates/s ({:.1}x slower, a durable commit each)",
+        memory / file
+    );
+}
+
+/// Updates handled per second by `process_update` when the handler writes a chat value, with
+/// the store in memory or in a file at `path`.
+fn store_rate(path: Option<&std::path::Path>, n: usize) -> f64 {
+    let mut builder = Application::builder(Bot::new("1:T"))
+        .handle_signals(false)
+        .handler(Handler::update(
+            |_| true,
+            |ctx: &Context| {
+                let count: u64 = ctx.chat_data("count")?.unwrap_or(0);
+                ctx.set_chat_data("count", &(count + 1))?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            },
+        ));
+    if let Some(path) = path {
+        builder = builder.store_path(path).unwrap();
+    }
+    let app = builder.build();
+    let updates: Vec<Update> = (0..n as i64)
+        .map(|i| message(i + 1, 1 + i % 100, "x"))
+        .collect();
+    let start = Instant::now();
+    for update in updates {
+        app.process_update(update);
+    }
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let total: u64 = (1..=100)
+        .map(|chat| {
+            let key = telegram_api::ext::store::Key::chat(chat, "count");
+            app.store()
+                .get(&key)
+                .unwrap()
+                .map_or(0, |v| serde_json::from_slice::<u64>(&v).unwrap())
+        })
+        .sum();
+    assert_eq!(total, n as u64, "every update wrote its value once");
+    rate
 }
