@@ -5,6 +5,7 @@
 //! cargo run --example conversation                                   # offline, on hand-written exchanges
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example conversation # live: send /start to your bot
 //! TELEGRAM_BOT_TOKEN=... TELEGRAM_STORE=signup.redb cargo run --example conversation
+//! TELEGRAM_BOT_TOKEN=... REDIS_URL=redis://127.0.0.1:6379/ cargo run --example conversation --features redis
 //! ```
 //!
 //! - `/start` asks `What is your name?`;
@@ -18,19 +19,46 @@
 //!
 //! With `TELEGRAM_STORE=path` the state is kept in that file: the bot can be killed at any
 //! point and started again, and goes on where it was, without handling an update twice whose
-//! changes it had committed. Without it, state is kept in memory.
+//! changes it had committed. With `REDIS_URL` (and the `redis` feature) the state is kept in
+//! that Redis server instead, which several processes of the bot can share behind one webhook.
+//! Without either, state is kept in memory.
 
 use serde_derive::{Deserialize, Serialize};
-use telegram_api::ext::{Application, Context, Conversation, Handler, Next, Regex, filters};
+use telegram_api::ext::store::Store;
+use telegram_api::ext::{
+    Application, ApplicationBuilder, Context, Conversation, Handler, Next, Regex, filters,
+};
 use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = std::env::var_os("TELEGRAM_STORE");
+    let redis = redis_store()?;
     // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/conversation.json.
-    telegram_api_tests::example::polling("examples/conversation.json", |bot| {
-        signup_bot(bot, store.as_deref().map(std::path::Path::new))
+    telegram_api_tests::example::polling("examples/conversation.json", |bot| match redis {
+        Some(redis) => signup_bot_on(bot, redis),
+        None => signup_bot(bot, store.as_deref().map(std::path::Path::new)),
     })?;
     Ok(())
+}
+
+/// The Redis store `REDIS_URL` names, if set.
+#[cfg(feature = "redis")]
+fn redis_store() -> Result<Option<telegram_api::ext::store::RedisStore>, Box<dyn std::error::Error>>
+{
+    match std::env::var("REDIS_URL") {
+        Ok(url) => Ok(Some(telegram_api::ext::store::RedisStore::open(&url)?)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Without the `redis` feature, `REDIS_URL` cannot be honoured: say so rather than ignore it.
+#[cfg(not(feature = "redis"))]
+fn redis_store() -> Result<Option<telegram_api::ext::store::MemoryStore>, Box<dyn std::error::Error>>
+{
+    match std::env::var_os("REDIS_URL") {
+        Some(_) => Err("REDIS_URL is set: run with --features redis to use it".into()),
+        None => Ok(None),
+    }
 }
 
 /// Where the conversation is.
@@ -49,6 +77,21 @@ type Outcome = Result<Next<Step>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// The bot, keeping its state in the file `store` when given (else in memory).
 pub fn signup_bot(bot: Bot, store: Option<&std::path::Path>) -> Application {
+    let builder = signup(bot);
+    let builder = match store {
+        Some(path) => builder.store_path(path).expect("the store opens"),
+        None => builder,
+    };
+    builder.build()
+}
+
+/// The bot, keeping its state in `store`.
+pub fn signup_bot_on(bot: Bot, store: impl Store + 'static) -> Application {
+    signup(bot).store(store).build()
+}
+
+/// The bot's handlers.
+fn signup(bot: Bot) -> ApplicationBuilder {
     let typed = || filters::text() & !filters::command();
     let answer = Regex::new("^(yes|no)$").expect("a valid pattern");
     let signup = Conversation::new("signup")
@@ -58,12 +101,7 @@ pub fn signup_bot(bot: Bot, store: Option<&std::path::Path>) -> Application {
         .state(Step::Confirm, Handler::callback_data(answer, confirm))
         .fallback(Handler::command("cancel", cancel))
         .allow_reentry(true);
-    let builder = Application::builder(bot).handler(signup.into());
-    let builder = match store {
-        Some(path) => builder.store_path(path).expect("the store opens"),
-        None => builder,
-    };
-    builder.build()
+    Application::builder(bot).handler(signup.into())
 }
 
 fn start(ctx: &Context) -> Outcome {

@@ -282,14 +282,28 @@ impl Offline {
 
     /// Runs `app` by long polling until every update was confirmed and every exchange used.
     pub fn run_polling(&self, app: &Application) -> Result<(), RunError> {
+        self.poll_until(app, || self.exchanges_used())
+    }
+
+    /// Runs `app.run_polling()` until every update was confirmed, whatever the bot sent: for
+    /// updates delivered again that the bot handled before, and so answers with nothing.
+    pub fn run_polling_until_confirmed(&self, app: &Application) -> Result<(), RunError> {
+        self.poll_until(app, || true)
+    }
+
+    /// Polls until every update was confirmed and `done` says so, or [`DEADLINE`] passed.
+    fn poll_until(
+        &self,
+        app: &Application,
+        done: impl Fn() -> bool + Sync,
+    ) -> Result<(), RunError> {
         let feed = self.feed.as_ref().expect("an Offline::polling fixture");
         let stop = app.stop_handle();
         std::thread::scope(|s| {
             s.spawn(|| {
                 let start = Instant::now();
                 while start.elapsed() < DEADLINE
-                    && !(feed.confirmed.load(Ordering::SeqCst) > feed.last_id
-                        && self.exchanges_used())
+                    && !(feed.confirmed.load(Ordering::SeqCst) > feed.last_id && done())
                 {
                     if let Some(clock) = &self.clock {
                         self.move_clock(clock, feed, app);
@@ -369,6 +383,12 @@ impl Offline {
             let statuses = poster.join().expect("the poster thread");
             run.map(|()| statuses)
         })
+    }
+
+    /// Ends the run without checking the fixture's exchanges or confirmations (see
+    /// [`Replay::discard`]); the updates were served all the same.
+    pub fn discard(self) {
+        self.replay.discard();
     }
 
     /// Ends the run: panics with a report when a request differed from the fixture, an
