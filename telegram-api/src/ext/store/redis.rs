@@ -81,6 +81,13 @@ return 0
 /// # Ok::<(), telegram_api::ext::store::StoreError>(())
 /// ```
 ///
+/// Several processes behind one webhook: each handles the updates that reach it, a chat at a
+/// time across processes (its lease), and answers Telegram only once its changes are
+/// committed. Tested with two processes and a driver playing Telegram
+/// (`tests/tests/ext_redis_webhook.rs`): 1,000 updates over 50 chats spread over both, 100 of
+/// them delivered to both at once; every chat's record held each of its updates exactly once,
+/// in order.
+///
 /// # Data layout
 ///
 /// Every key starts with the store's prefix (`telegram:` unless

@@ -1,0 +1,145 @@
+//! Two processes of one bot behind one webhook, sharing a Redis store: a driver plays Telegram,
+//! sending 1,000 updates over 50 chats, each chat's one after the other (the next once the last
+//! was answered 200), each to either process; one update in ten is delivered to both at once,
+//! as a retry crossing the first delivery. Every chat's record of applied updates must then
+//! hold each of its updates exactly once, in order: no write lost to the other process, none
+//! applied twice, per-chat order kept.
+//!
+//! Needs a redis-server: `REDIS_URL` names it; without it the test says it was skipped.
+#![cfg(feature = "redis")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use telegram_api::ext::store::{Key, RedisStore, Store};
+use telegram_api_tests::fake_api::message_update;
+
+const CHATS: i64 = 50;
+const PER_CHAT: i64 = 20;
+
+/// A running bot process and its webhook port.
+struct Bot {
+    child: Child,
+    port: u16,
+}
+
+impl Bot {
+    fn start(url: &str, prefix: &str) -> Bot {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ext_redis_webhook_bot"))
+            .env("REDIS_URL", url)
+            .env("EXT_PREFIX", prefix)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the bot starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Bot { child, port }
+    }
+
+    /// Closes its standard input, which stops it, and waits for it.
+    fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+/// POSTs `body` to the webhook on `port`; the status code.
+fn post(port: u16, body: &str) -> u16 {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
+/// Delivers `body` to `port` until it is answered 200 (503 means: send it again).
+fn deliver(port: u16, body: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match post(port, body) {
+            200 => return,
+            503 if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            status => panic!("answered {status}"),
+        }
+    }
+}
+
+#[test]
+fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        eprintln!("skipped: REDIS_URL is not set (a redis-server to run the Redis store against)");
+        return;
+    };
+    let prefix = format!("two-processes-{}:", std::process::id());
+    let bots = [Bot::start(&url, &prefix), Bot::start(&url, &prefix)];
+    let ports = [bots[0].port, bots[1].port];
+
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for chat in 1..=CHATS {
+            s.spawn(move || {
+                for seq in 0..PER_CHAT {
+                    let id = seq * CHATS + chat;
+                    let body = message_update(id, chat, seq as usize + 1, "hi");
+                    // Spread over both processes, unevenly per chat.
+                    let to = ((id * 7919) % 2) as usize;
+                    if id % 10 == 0 {
+                        // Delivered to both at once: applied once all the same.
+                        std::thread::scope(|both| {
+                            both.spawn(|| deliver(ports[to], &body));
+                            both.spawn(|| deliver(ports[1 - to], &body));
+                        });
+                    } else {
+                        deliver(ports[to], &body);
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    for bot in bots {
+        bot.stop();
+    }
+
+    let store = RedisStore::open(&url).unwrap().with_prefix(prefix);
+    let mut applied_total = 0;
+    for chat in 1..=CHATS {
+        let stored = store
+            .get(&Key::chat(chat, "applied"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("chat {chat}: nothing applied"));
+        let applied: Vec<i64> = serde_json::from_slice(&stored).unwrap();
+        let sent: Vec<i64> = (0..PER_CHAT).map(|seq| seq * CHATS + chat).collect();
+        assert_eq!(applied, sent, "chat {chat}");
+        applied_total += applied.len();
+    }
+    eprintln!(
+        "{applied_total} updates over {CHATS} chats on 2 processes in {elapsed:?}, {} delivered \
+         twice at once: each applied once, in order",
+        CHATS * PER_CHAT / 10
+    );
+    assert_eq!(applied_total, (CHATS * PER_CHAT) as usize);
+}
