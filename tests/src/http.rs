@@ -492,6 +492,39 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     }))
 }
 
+/// POSTs `body` as JSON to `path` on `addr`, as Telegram posts an update to a webhook (with its
+/// secret token header when `secret` is given), and returns the response's status code. Waits
+/// at most `timeout` for the answer.
+pub fn post_update(
+    addr: std::net::SocketAddr,
+    path: &str,
+    secret: Option<&str>,
+    body: &str,
+    timeout: Duration,
+) -> u16 {
+    use std::io::Read;
+    let mut stream = TcpStream::connect(addr).expect("the webhook accepts");
+    stream
+        .set_read_timeout(Some(timeout))
+        .expect("a read timeout");
+    let secret = secret.map_or(String::new(), |s| {
+        format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")
+    });
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{secret}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("the request is sent");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

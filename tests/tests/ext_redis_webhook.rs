@@ -8,13 +8,13 @@
 //! Needs a redis-server: `REDIS_URL` names it; without it the test says it was skipped.
 #![cfg(feature = "redis")]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use telegram_api::ext::store::{Key, RedisStore, Store};
 use telegram_api_tests::fake_api::message_update;
+use telegram_api_tests::http::post_update;
 
 const CHATS: i64 = 50;
 const PER_CHAT: i64 = 20;
@@ -56,23 +56,13 @@ impl Bot {
 
 /// POSTs `body` to the webhook on `port`; the status code.
 fn post(port: u16, body: &str) -> u16 {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    post_update(
+        ([127, 0, 0, 1], port).into(),
+        "/",
+        None,
+        body,
+        Duration::from_secs(30),
     )
-    .unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {response:?}"))
 }
 
 /// Delivers `body` to `port` until it is answered 200 (503 means: send it again).

@@ -1,37 +1,17 @@
 //! `Application::run_webhook`: setWebhook with the secret and the allowed updates, 200 and the
 //! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
 use telegram_api::ext::{Application, Context, Handler, Webhook};
-use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::http::{Reply, Server, post_update};
 
 /// POSTs `body` to `addr` at `path` and returns the status code.
 fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let secret = secret.map_or(String::new(), |s| {
-        format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")
-    });
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{secret}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {response:?}"))
+    post_update(addr, path, secret, body, Duration::from_secs(5))
 }
 
 #[test]
