@@ -253,7 +253,9 @@ impl Pool {
         self.submit_timeout(update, Some(wait))
     }
 
-    fn submit_timeout(&self, update: Update, wait: Option<Duration>) -> Result<(), Update> {
+    /// The state, locked, once the queue has room: waiting at most `wait` (or for good);
+    /// `None` when the wait ran out or the pool is stopping.
+    fn room(&self, wait: Option<Duration>) -> Option<MutexGuard<'_, State>> {
         let deadline = wait.map(|w| Instant::now() + w);
         let mut state = self.shared.lock();
         while state.queued >= self.shared.capacity && !state.closed {
@@ -262,15 +264,19 @@ impl Pool {
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        return Err(update);
+                        return None;
                     }
                     state = self.shared.wait_progress(state, Some(deadline - now));
                 }
             }
         }
-        if state.closed {
+        (!state.closed).then_some(state)
+    }
+
+    fn submit_timeout(&self, update: Update, wait: Option<Duration>) -> Result<(), Update> {
+        let Some(mut state) = self.room(wait) else {
             return Err(update);
-        }
+        };
         let id = update.update_id;
         if state.last_submitted.is_some_and(|last| id <= last) {
             return Ok(());
@@ -296,18 +302,9 @@ impl Pool {
         wait: Duration,
         done: Done,
     ) -> Result<(), (Update, Done)> {
-        let deadline = Instant::now() + wait;
-        let mut state = self.shared.lock();
-        while state.queued >= self.shared.capacity && !state.closed {
-            let now = Instant::now();
-            if now >= deadline {
-                return Err((update, done));
-            }
-            state = self.shared.wait_progress(state, Some(deadline - now));
-        }
-        if state.closed {
+        let Some(mut state) = self.room(Some(wait)) else {
             return Err((update, done));
-        }
+        };
         let id = update.update_id;
         if !state.outstanding.insert(id) {
             drop(state);
