@@ -183,3 +183,49 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
     stop.stop();
     runner.join().unwrap().unwrap();
 }
+
+#[test]
+fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
+    use std::sync::mpsc;
+    use telegram_api_tests::fake_api::message_update;
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let (started_tx, started_rx) = mpsc::channel::<()>();
+    let started_tx = Mutex::new(started_tx);
+    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let app = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+            .handle_signals(false)
+            .stop_timeout(Duration::from_millis(100))
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    if ctx.update().update_id == 1 {
+                        started_tx.lock().unwrap().send(()).unwrap();
+                        release_rx.lock().unwrap().recv().unwrap();
+                    }
+                    handled.lock().unwrap().push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner =
+        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+    // Update 1 is being handled; update 2, of the same chat, waits behind it.
+    let first = std::thread::spawn(move || post(addr, "/", None, &message_update(1, 10, 1, "a")));
+    started_rx.recv().unwrap();
+    let second = std::thread::spawn(move || post(addr, "/", None, &message_update(2, 10, 2, "b")));
+    std::thread::sleep(Duration::from_millis(200));
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    release_tx.send(()).unwrap();
+    assert_eq!(first.join().unwrap(), 200);
+    // Never handled: Telegram is told to send it again.
+    assert_eq!(second.join().unwrap(), 503);
+    assert_eq!(*handled.lock().unwrap(), [1]);
+}

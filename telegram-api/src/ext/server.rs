@@ -145,6 +145,31 @@ fn respond(request: tiny_http::Request, status: u16, body: &str) {
     let _ = request.respond(response);
 }
 
+/// The answer an update's request is owed: 200 once the update was handled and committed,
+/// 503 (Telegram sends it again) when it was not, including when the pool drops it unhandled
+/// at shutdown.
+struct Answer(Option<tiny_http::Request>);
+
+impl Answer {
+    fn send(mut self, handled: bool) {
+        if let Some(request) = self.0.take() {
+            if handled {
+                respond(request, 200, "");
+            } else {
+                respond(request, 503, "not handled, send it again");
+            }
+        }
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        if let Some(request) = self.0.take() {
+            respond(request, 503, "not handled, send it again");
+        }
+    }
+}
+
 impl Application {
     /// Receives updates by webhook and handles them until stopped (the
     /// [`stop_handle`](Application::stop_handle), Ctrl-C or SIGTERM).
@@ -236,13 +261,8 @@ impl Application {
                 Ok(update) => {
                     // Answered once handled and committed: 200 confirms it to Telegram, 503
                     // has it sent again. The loop goes on serving meanwhile.
-                    let mut done: Done = Box::new(move |handled| {
-                        if handled {
-                            respond(request, 200, "");
-                        } else {
-                            respond(request, 503, "not handled, send it again");
-                        }
-                    });
+                    let answer = Answer(Some(request));
+                    let mut done: Done = Box::new(move |handled| answer.send(handled));
                     let mut update = update;
                     while let Err((back, tell)) = pool.try_submit_with(update, TICK, done) {
                         if stop.is_stopped() {
