@@ -782,8 +782,6 @@ pub(super) fn one_optional(
 /// A member of a union as the enum sees it.
 struct Variant {
     ident: Ident,
-    /// The type the variant holds (`Box<Message>` for a member built in a box).
-    payload: TokenStream,
     /// The member's own type (`Message`).
     inner: TokenStream,
     /// Whether the member is held in a box (see `Context::built_in_box`).
@@ -794,6 +792,18 @@ struct Variant {
     docs: TokenStream,
     /// `String` or array member.
     json_kind: Option<&'static str>,
+}
+
+impl Variant {
+    /// The type the variant holds: the member's own, or `Box<Message>` for one built in a box.
+    fn payload(&self) -> TokenStream {
+        let inner = &self.inner;
+        if self.boxed {
+            quote!(Box<#inner>)
+        } else {
+            inner.clone()
+        }
+    }
 }
 
 fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Variant>, String> {
@@ -820,7 +830,6 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
                 let boxed = cx.built_in_box(name);
                 out.push(Variant {
                     ident: format_ident!("{}", variant),
-                    payload: if boxed { quote!(Box<#id>) } else { quote!(#id) },
                     inner: quote!(#id),
                     boxed,
                     object: Some(name.clone()),
@@ -831,7 +840,6 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
             }
             TypeExpr::String => out.push(Variant {
                 ident: format_ident!("Plain"),
-                payload: quote!(String),
                 inner: quote!(String),
                 boxed: false,
                 object: None,
@@ -843,7 +851,6 @@ fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Va
                 let inner = cx.rust_type(items, union, Boxing::Never);
                 out.push(Variant {
                     ident: format_ident!("Concat"),
-                    payload: quote!(Vec<#inner>),
                     inner: quote!(Vec<#inner>),
                     boxed: false,
                     object: None,
@@ -942,7 +949,7 @@ fn union_enum(
     let ident = type_ident(name);
     let has_unknown = read && !matches!(discriminator, Discriminator::ZeroField { .. });
     let decls = vs.iter().map(|v| {
-        let (i, p, d) = (&v.ident, &v.payload, &v.docs);
+        let (i, p, d) = (&v.ident, v.payload(), &v.docs);
         quote!(#d #i(#p),)
     });
     let unknown_decl = if has_unknown {
@@ -1102,7 +1109,7 @@ fn union_enum(
                 .iter()
                 .find(|v| v.object.as_deref() != Some(zero_member.as_str()))
                 .ok_or_else(|| format!("{name}: needs a second member"))?;
-            let (zi, oi, op) = (&zero.ident, &other.ident, &other.payload);
+            let (zi, oi, op) = (&zero.ident, &other.ident, other.payload());
             let f = snake_ident(field)?;
             let read = if other.boxed {
                 quote!(crate::de::boxed(__d)?)
