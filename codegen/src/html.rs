@@ -319,6 +319,7 @@ fn method(section: &Section) -> Result<RawMethod, Vec<String>> {
         name,
         returns,
         fields,
+        section: Some(section.chapter.clone()),
     })
 }
 
@@ -353,6 +354,7 @@ fn type_def(section: &Section) -> Result<RawType, Vec<String>> {
         name,
         fields,
         subtypes,
+        section: Some(section.chapter.clone()),
     })
 }
 

@@ -114,8 +114,13 @@ impl<'a> Lowering<'a> {
         self.one_of_literals();
         self.collect_enums();
 
+        let type_names: Vec<&str> = self.raw.types.iter().map(|t| t.name.as_str()).collect();
+        let method_names: Vec<&str> = self.raw.methods.iter().map(|m| m.name.as_str()).collect();
+        let type_sections = self.sections(&type_names, |s| s.first_type.as_deref());
+        let method_sections = self.sections(&method_names, |s| s.first_method.as_deref());
+
         let mut types = Vec::new();
-        for t in &self.raw.types {
+        for (t, section) in self.raw.types.iter().zip(type_sections) {
             let kind = if let Some((_, discriminator, members)) =
                 unions.iter().find(|(name, _, _)| *name == t.name)
             {
@@ -144,12 +149,13 @@ impl<'a> Lowering<'a> {
                 doc_url: t.href.clone(),
                 description: markdown(&t.description),
                 direction: Direction::Unused,
+                section: t.section.clone().or(section),
                 kind,
             });
         }
 
         let mut methods = Vec::new();
-        for m in &self.raw.methods {
+        for (m, section) in self.raw.methods.iter().zip(method_sections) {
             let returns = match self.returns(&m.name, &m.returns) {
                 Ok(r) => r,
                 Err(e) => {
@@ -167,6 +173,7 @@ impl<'a> Lowering<'a> {
                     .filter_map(|f| self.field(&m.name, f))
                     .collect(),
                 returns,
+                section,
             });
         }
 
@@ -193,6 +200,38 @@ impl<'a> Lowering<'a> {
         assign_directions(&mut spec);
         spec.enums.sort_by(|a, b| a.name.cmp(&b.name));
         Some(spec)
+    }
+
+    /// The chapter of each of `names` (types or methods, in documentation order) by the
+    /// chapters' first items in the overrides. A first item missing from this description is
+    /// skipped with a warning; items before every listed first item have no chapter.
+    fn sections(
+        &mut self,
+        names: &[&str],
+        first: impl Fn(&crate::overrides::SectionOverride) -> Option<&str>,
+    ) -> Vec<Option<String>> {
+        let mut starts = BTreeMap::new();
+        for s in &self.overrides.sections {
+            let Some(name) = first(s) else { continue };
+            match names.iter().position(|n| *n == name) {
+                Some(i) => {
+                    starts.insert(i, s.section.clone());
+                }
+                None => self.warnings.push(format!(
+                    "section override {}: {name} is not documented; skipped",
+                    s.section
+                )),
+            }
+        }
+        let mut current = None;
+        (0..names.len())
+            .map(|i| {
+                if let Some(s) = starts.get(&i) {
+                    current = Some(s.clone());
+                }
+                current.clone()
+            })
+            .collect()
     }
 
     fn error(&mut self, msg: String) {

@@ -26,6 +26,28 @@ pub struct Overrides {
     /// Field or parameter types and required flags the documentation gets wrong or leaves vague.
     #[serde(default)]
     pub fields: Vec<FieldOverride>,
+    /// Where the documentation's chapters begin, for sources that do not say which chapter an
+    /// item is in (the community JSON), in documentation order.
+    #[serde(default)]
+    pub sections: Vec<SectionOverride>,
+}
+
+/// A chapter of the documentation: the first type and the first method in it. Types and methods
+/// are listed in documentation order, so every item from the first one of a chapter up to the
+/// first one of the next chapter is in the chapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionOverride {
+    /// Anchor of the chapter (`available-types`).
+    pub section: String,
+    /// Its first type, if it has types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_type: Option<String>,
+    /// Its first method, if it has methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_method: Option<String>,
+    /// Why the entry exists.
+    pub reason: String,
 }
 
 /// Names a string enumeration, lists the fields that take it, and supplies values that the

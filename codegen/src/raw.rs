@@ -36,6 +36,9 @@ pub struct RawMethod {
     pub returns: Vec<String>,
     /// Parameters.
     pub fields: Vec<RawField>,
+    /// Anchor of the documentation chapter it is in (`available-types`), where the source says
+    /// so: the official page does, the community JSON does not.
+    pub section: Option<String>,
 }
 
 /// A type as documented.
@@ -51,6 +54,9 @@ pub struct RawType {
     pub fields: Vec<RawField>,
     /// Members, for a union (`ChatMember` lists `ChatMemberOwner`, ...).
     pub subtypes: Vec<String>,
+    /// Anchor of the documentation chapter it is in (`available-types`), where the source says
+    /// so: the official page does, the community JSON does not.
+    pub section: Option<String>,
 }
 
 /// A field or parameter as documented.
@@ -91,6 +97,7 @@ pub fn parse_community_json(text: &str) -> Result<RawApi, String> {
                 description: m.description.iter().map(|l| escape_markdown(l)).collect(),
                 returns: m.returns,
                 fields: m.fields.into_iter().map(escape_field).collect(),
+                section: None,
             })
         })
         .collect::<Result<_, String>>()?;
@@ -106,6 +113,7 @@ pub fn parse_community_json(text: &str) -> Result<RawApi, String> {
                 description: t.description.iter().map(|l| escape_markdown(l)).collect(),
                 fields: t.fields.into_iter().map(escape_field).collect(),
                 subtypes: t.subtypes,
+                section: None,
             })
         })
         .collect::<Result<_, String>>()?;

@@ -89,6 +89,10 @@ pub struct Method {
     pub params: Vec<Field>,
     /// What a successful call returns.
     pub returns: TypeExpr,
+    /// Anchor of the chapter of the official documentation it is in (`available-types`,
+    /// `stickers`, ...): the Bot API's sections, which the generated code is split by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 /// A field of an object or a parameter of a method.
@@ -124,6 +128,10 @@ pub struct TypeDef {
     pub description: String,
     /// Whether values of this type are received from Telegram, sent to it, or both.
     pub direction: Direction,
+    /// Anchor of the chapter of the official documentation it is in (`available-types`,
+    /// `stickers`, ...): the Bot API's sections, which the generated code is split by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     /// What the type is.
     #[serde(flatten)]
     pub kind: TypeKind,

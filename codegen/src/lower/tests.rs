@@ -18,6 +18,7 @@ fn object(name: &str, fields: Vec<RawField>) -> RawType {
         description: vec![format!("The {name} object.")],
         fields,
         subtypes: vec![],
+        section: None,
     }
 }
 
@@ -35,6 +36,7 @@ fn method(name: &str, returns: &[&str], fields: Vec<RawField>) -> RawMethod {
         description: vec!["Does a thing. Returns True on success.".into()],
         returns: returns.iter().map(|r| r.to_string()).collect(),
         fields,
+        section: None,
     }
 }
 
@@ -945,4 +947,69 @@ fn rules_read_markdown_descriptions() {
             value: "photo".into()
         }
     );
+}
+
+#[test]
+fn chapters_come_from_the_source_or_from_where_the_overrides_say_they_begin() {
+    let id = || vec![field("id", &["Integer"], true, "Identifier")];
+    let raw = api(
+        vec![
+            object("Update", id()),
+            user(),
+            object("Chat", id()),
+            object("Sticker", id()),
+        ],
+        vec![
+            method("getUpdates", &["Array of Update"], vec![]),
+            method("getMe", &["User"], vec![]),
+            method("sendSticker", &["Boolean"], vec![]),
+        ],
+    );
+    let overrides = Overrides::parse(
+        r#"{"enums": [{"name": "ParseMode", "values": ["HTML"], "reason": "fact"}],
+            "sections": [
+              {"section": "getting-updates", "first_type": "Update", "first_method": "getUpdates", "reason": "r"},
+              {"section": "available-types", "first_type": "User", "reason": "r"},
+              {"section": "available-methods", "first_method": "getMe", "reason": "r"},
+              {"section": "stickers", "first_type": "Sticker", "first_method": "sendSticker", "reason": "r"},
+              {"section": "games", "first_type": "Game", "reason": "not in this release"}
+            ]}"#,
+    )
+    .unwrap();
+    let spec = import_with(&raw, &overrides);
+    let type_sections: Vec<_> = spec.types.iter().map(|t| t.section.as_deref()).collect();
+    assert_eq!(
+        type_sections,
+        [
+            Some("getting-updates"),
+            Some("available-types"),
+            Some("available-types"),
+            Some("stickers")
+        ]
+    );
+    let method_sections: Vec<_> = spec.methods.iter().map(|m| m.section.as_deref()).collect();
+    assert_eq!(
+        method_sections,
+        [
+            Some("getting-updates"),
+            Some("available-methods"),
+            Some("stickers")
+        ]
+    );
+    let warnings = lower(&raw, source(), &overrides).unwrap().warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("games") && w.contains("Game")),
+        "{warnings:?}"
+    );
+
+    // A source that names the chapter (the official page) wins over the overrides.
+    let mut named = raw.clone();
+    named.types[2].section = Some("stickers".into());
+    let spec = import_with(&named, &overrides);
+    assert_eq!(spec.types[2].section.as_deref(), Some("stickers"));
+    // Without overrides, items have no chapter.
+    let spec = import(&raw);
+    assert!(spec.types.iter().all(|t| t.section.is_none()));
 }
