@@ -160,54 +160,35 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[macro_use]
-mod macros;
+// The layers, each using only those above it (ARCHITECTURE.md draws them):
+// codec (decoding and display primitives) -> model (the Bot API's types and requests) ->
+// transport (the client: encoding requests, calls, retries, flood control, errors) ->
+// receive (long polling, webhooks) -> ext (the application layer, on the public API only).
+mod codec;
+mod model;
+mod receive;
+mod transport;
 
 #[cfg(doctest)]
 mod api_shape;
-
-mod chat_id;
-mod client;
-mod de;
-mod defaults;
-mod effective;
-mod encode;
-mod error;
 #[cfg(feature = "ext")]
 pub mod ext;
-mod extra;
-mod flood;
 #[rustfmt::skip]
 mod generated;
-mod input_file;
-pub mod json;
-mod method;
-mod polling;
-mod reply_markup;
-mod resolver;
-mod retry;
-#[cfg(feature = "schemars")]
-mod schema;
 #[cfg(test)]
 mod spec_tests;
-pub mod text;
-mod update;
-pub mod webhook;
 
-pub use chat_id::ChatId;
-pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
-pub use defaults::Defaults;
-pub use error::{ApiError, ApiErrorKind, Error};
-pub use extra::{Extra, UnknownKind};
-pub use flood::{FloodControl, Limit};
+pub use codec::json;
+pub use codec::{Extra, UnknownKind};
 pub use generated::BOT_API_VERSION;
 pub use generated::methods;
-pub use input_file::InputFile;
-pub(crate) use macros::display_as_json;
-pub use method::{Call, Method};
-pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};
-pub use reply_markup::{MessageOrTrue, ReplyMarkup};
-pub use retry::{MIN_FLOOD_WAIT, Retry};
+pub use model::text;
+pub use model::{ChatId, InputFile, MessageOrTrue, Method, ReplyMarkup};
+pub use receive::webhook;
+pub use receive::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};
+pub use transport::{ApiError, ApiErrorKind, Error};
+pub use transport::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
+pub use transport::{Call, Defaults, FloodControl, Limit, MIN_FLOOD_WAIT, Retry};
 pub use types::*;
 
 /// Every Bot API type, under its official name, and the string enumerations of its fields.

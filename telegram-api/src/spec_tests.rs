@@ -442,7 +442,7 @@ fn every_method_has_the_defaultable_parameters_the_spec_lists() {
                 "{name}.{entities}"
             );
         }
-        filled += usize::from(table != crate::defaults::Defaultable::NONE);
+        filled += usize::from(table != crate::model::Defaultable::NONE);
     }
     assert!(defaultable("noSuchMethod").is_none());
     assert!(filled >= 30, "only {filled} methods take a default");

@@ -74,7 +74,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
             }
         }
 
-        impl crate::de::StrEnum for #name {
+        impl crate::codec::de::StrEnum for #name {
             const NAME: &'static str = #type_name;
             fn known(value: &[u8]) -> Option<Self> {
                 match value {
@@ -90,7 +90,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
         impl From<&str> for #name {
             /// The variant for a value as Telegram writes it.
             fn from(value: &str) -> Self {
-                <Self as crate::de::StrEnum>::known(value.as_bytes())
+                <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
                     .unwrap_or_else(|| #name::Unknown(value.to_owned()))
             }
         }
@@ -110,7 +110,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-                crate::de::str_enum(__d)
+                crate::codec::de::str_enum(__d)
             }
         }
 

@@ -156,7 +156,7 @@ fn defaultable(m: &Method) -> Result<Option<TokenStream>, String> {
         has("link_preview_options"),
     );
     Ok(Some(quote! {
-        crate::defaults::Defaultable {
+        crate::model::Defaultable {
             parse_mode: #parse_mode,
             disable_notification: #notification,
             protect_content: #protect,
@@ -243,7 +243,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let decode = decodes_each(cx, &m.returns).map(|item| {
         quote! {
             fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-                crate::de::decode_each::<#item>(result)
+                crate::codec::de::decode_each::<#item>(result)
             }
         }
     });
@@ -263,7 +263,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
         quote!(const FILE_PARAMS: &'static [&'static str] = &[#(#file_params),*];)
     };
     let defaultable = defaultable(m)?
-        .map(|tokens| quote!(const DEFAULTABLE: crate::defaults::Defaultable = #tokens;));
+        .map(|tokens| quote!(const DEFAULTABLE: crate::model::Defaultable = #tokens;));
     let derive_default = if ps.iter().all(|p| !p.field.required) {
         quote!(, Default)
     } else {
@@ -312,7 +312,7 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
         impl std::fmt::Display for #name {
             /// Writes the parameters as the compact JSON sent to Telegram.
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                crate::macros::write_json(self, f)
+                crate::codec::display::write_json(self, f)
             }
         }
     })

@@ -341,7 +341,7 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Whether `ty` names an object type (decoded field by field, `crate::de::FromMap`).
+    /// Whether `ty` names an object type (decoded field by field, `crate::codec::de::FromMap`).
     pub fn is_object(&self, ty: &TypeExpr) -> bool {
         match ty {
             TypeExpr::Ref { name } => self
@@ -437,7 +437,7 @@ impl<'a> Context<'a> {
             //! Every Bot API type: objects as structs, unions as enums.
                         #uses
             #(#items)*
-            crate::display_as_json!(#(#display),*);
+            crate::codec::display::display_as_json!(#(#display),*);
         })
     }
 
@@ -509,7 +509,7 @@ impl<'a> Context<'a> {
             }
 
             /// Which of the parameters `Defaults` fills the method called `name` has.
-            pub(crate) fn defaultable(name: &str) -> Option<crate::defaults::Defaultable> {
+            pub(crate) fn defaultable(name: &str) -> Option<crate::model::Defaultable> {
                 Some(match name {
                     #(#method_arms)*
                     _ => return None,

@@ -30,11 +30,11 @@ fn value_type(cx: &Context, ty: &TypeExpr, owner: &str) -> TokenStream {
 fn prop(cx: &Context, owner: &str, f: &Field, required: bool) -> TokenStream {
     let name = &f.name;
     match &f.ty {
-        TypeExpr::Literal { value } => quote!(crate::schema::Prop::Literal(#name, #value)),
-        TypeExpr::True if f.required => quote!(crate::schema::Prop::True(#name)),
+        TypeExpr::Literal { value } => quote!(crate::model::schema::Prop::Literal(#name, #value)),
+        TypeExpr::True if f.required => quote!(crate::model::schema::Prop::True(#name)),
         ty => {
             let t = value_type(cx, ty, owner);
-            quote!(crate::schema::Prop::Field(#name, #required, crate::schema::sub::<#t>))
+            quote!(crate::model::schema::Prop::Field(#name, #required, crate::model::schema::sub::<#t>))
         }
     }
 }
@@ -56,7 +56,7 @@ pub(super) fn object(
     wrap(
         name,
         type_name,
-        quote!(crate::schema::object(g, #description, &[#(#props),*])),
+        quote!(crate::model::schema::object(g, #description, &[#(#props),*])),
     )
 }
 
@@ -72,7 +72,7 @@ pub(super) fn union(
     wrap(
         name,
         type_name,
-        quote!(crate::schema::one_of(g, #description, &[#(crate::schema::sub::<#members>),*], #exclusive)),
+        quote!(crate::model::schema::one_of(g, #description, &[#(crate::model::schema::sub::<#members>),*], #exclusive)),
     )
 }
 
@@ -88,7 +88,7 @@ pub(super) fn string_enum(
         type_name,
         quote! {
             let _ = g;
-            crate::schema::string_enum(#description, &[#(#values),*])
+            crate::model::schema::string_enum(#description, &[#(#values),*])
         },
     )
 }

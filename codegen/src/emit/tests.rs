@@ -158,7 +158,7 @@ fn received_object() {
         &text,
         r#"
                 Ok(Self {
-                    message_id: crate::de::required(__f_message_id, "message_id")?,
+                    message_id: crate::codec::de::required(__f_message_id, "message_id")?,
                     from: __f_from,
                     r#type: __f_type,
                     photo: __f_photo,
@@ -179,7 +179,7 @@ fn received_object() {
         !text.contains("pub fn new("),
         "received-only types have no constructor"
     );
-    assert!(text.contains("crate::display_as_json!(User, Message);"));
+    assert!(text.contains("crate::codec::display::display_as_json!(User, Message);"));
 }
 
 #[test]
@@ -288,14 +288,14 @@ fn tagged_union() {
     );
     assert_renders(
         &text,
-        r#"crate::de::object::<ChatMemberFields, D>(__d)?.into_member()"#,
+        r#"crate::codec::de::object::<ChatMemberFields, D>(__d)?.into_member()"#,
     );
     // Fields of another member are kept among the unknown ones.
     assert_renders(
         &text,
         r#"
             Some(Ok(1)) => {
-                crate::de::keep_value(&mut extra, "user", f_user)?;
+                crate::codec::de::keep_value(&mut extra, "user", f_user)?;
                 Ok(ChatMember::Left(ChatMemberLeft { extra }))
         "#,
     );
@@ -303,7 +303,11 @@ fn tagged_union() {
     assert_renders(&text, r#"__map.serialize_entry("status", "creator")?;"#);
     assert_renders(
         &text,
-        r#"crate::de::Key::Known(0) => crate::de::literal(&mut __map, "creator")?,"#,
+        r#"
+            crate::codec::de::Key::Known(0) => {
+                crate::codec::de::literal(&mut __map, "creator")?
+            }
+        "#,
     );
     assert_renders(
         &text,
@@ -474,10 +478,10 @@ fn large_objects_that_contain_themselves_are_built_in_their_box() {
         "Box::new_uninit(),",
         "Self::from_map_boxed(__map).map(|__b| *__b)",
         // Nested values are decoded straight into their box.
-        r#"crate::de::boxed_optional(&mut __map, &mut __f_reply, "reply")?"#,
+        "crate::codec::de::boxed_optional(\n                        &mut __map,\n                        &mut __f_reply,",
         // The union holds the member in a box, and reads it as one.
         "Post(Box<Post>),",
-        "let __v: Box<Post> = crate::de::boxed(__d)?;",
+        "let __v: Box<Post> = crate::codec::de::boxed(__d)?;",
         "MaybePost::Post(Box::new(v))",
     ] {
         assert!(text.contains(built_in_box), "no {built_in_box} in:\n{text}");
@@ -488,7 +492,7 @@ fn large_objects_that_contain_themselves_are_built_in_their_box() {
     assert!(!text.contains("from_map_boxed"), "{text}");
     assert!(text.contains("    Post(Post),"), "{text}");
     assert!(
-        text.contains("let __v: Post = crate::de::object(__d)?;"),
+        text.contains("let __v: Post = crate::codec::de::object(__d)?;"),
         "{text}"
     );
 }
@@ -513,7 +517,7 @@ fn unions_whose_members_disagree_are_read_through_the_buffering_decoder() {
         "",
     ));
     assert!(!text.contains("struct ShapeFields"), "{text}");
-    assert_renders(&text, "crate::de::tagged(__d)");
+    assert_renders(&text, "crate::codec::de::tagged(__d)");
 }
 
 /// A spec with `sendText` (`chat_id` and `send_text_params`), `pinIt` (only
@@ -583,7 +587,7 @@ fn methods_say_which_parameters_defaults_fill() {
         impl crate::Method for SendText {
             const NAME: &'static str = "sendText";
             type Response = bool;
-            const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+            const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
                 parse_mode: Some("caption_entities"),
                 disable_notification: false,
                 protect_content: true,
@@ -595,7 +599,7 @@ fn methods_say_which_parameters_defaults_fill() {
     assert_renders(
         &text,
         r#"
-        const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+        const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
             parse_mode: None,
             disable_notification: true,
             protect_content: false,

@@ -90,7 +90,7 @@ fn absent_field() -> TokenStream {
     quote! {
         /// Which of the fields older servers leave out were absent on input (and read as
         /// `false` or empty): re-encoding leaves them out again while they keep that value.
-        absent: crate::de::Absent,
+        absent: crate::codec::de::Absent,
     }
 }
 
@@ -283,7 +283,7 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     out.extend(serialize_object(&name, &plans, None));
     if cx.is_read(t) {
         out.extend(from_map(cx, &t.name, &plans, None));
-        out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
+        out.extend(deserialize_via(&name, quote!(crate::codec::de::object(__d))));
     }
     // A field older servers leave out is not required in the value's JSON either.
     let described: Vec<Field> = plans
@@ -348,7 +348,7 @@ fn builder(
         inits.push(quote!(kind));
     }
     if has_defaulted(plans) {
-        inits.push(quote!(absent: crate::de::Absent::new()));
+        inits.push(quote!(absent: crate::codec::de::Absent::new()));
     }
     let new_doc = format!(
         " {} `{}` from its required fields; optional ones are set with the methods below.",
@@ -489,10 +489,10 @@ fn from_map(
         let var = local(key);
         match &p.storage {
             Storage::Literal(v) => {
-                arms.push(quote!(crate::de::Key::Known(#i) => crate::de::literal(&mut __map, #v)?,))
+                arms.push(quote!(crate::codec::de::Key::Known(#i) => crate::codec::de::literal(&mut __map, #v)?,))
             }
             Storage::True => {
-                arms.push(quote!(crate::de::Key::Known(#i) => crate::de::skip(&mut __map)?,))
+                arms.push(quote!(crate::codec::de::Key::Known(#i) => crate::codec::de::skip(&mut __map)?,))
             }
             Storage::Value(held) => {
                 locals.push(quote!(let mut #var = None;));
@@ -503,7 +503,7 @@ fn from_map(
                     } else {
                         quote!(field)
                     };
-                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::#read(&mut __map, &mut #var, #key)?,));
+                    arms.push(quote!(crate::codec::de::Key::Known(#i) => crate::codec::de::#read(&mut __map, &mut #var, #key)?,));
                     inits.push(required_init(p, &var));
                 } else {
                     let read = if boxed {
@@ -511,7 +511,7 @@ fn from_map(
                     } else {
                         quote!(optional)
                     };
-                    arms.push(quote!(crate::de::Key::Known(#i) => crate::de::#read(&mut __map, &mut #var, #key)?,));
+                    arms.push(quote!(crate::codec::de::Key::Known(#i) => crate::codec::de::#read(&mut __map, &mut #var, #key)?,));
                     inits.push(quote!(#ident: #var,));
                 }
             }
@@ -528,18 +528,18 @@ fn from_map(
             let value = match &p.storage {
                 Storage::Value(held) if held.boxed && cx.is_object(&p.field.ty) => {
                     let inner = &held.inner;
-                    quote!(serde::de::MapAccess::next_value_seed(&mut __map, crate::de::Boxed::<#inner>::new())?)
+                    quote!(serde::de::MapAccess::next_value_seed(&mut __map, crate::codec::de::Boxed::<#inner>::new())?)
                 }
                 _ => quote!(serde::de::MapAccess::next_value(&mut __map)?),
             };
             arms.push(quote! {
-                crate::de::Key::Known(#i) => {
+                crate::codec::de::Key::Known(#i) => {
                     // A repeated name keeps its last value.
                     if __kind.is_none() || matches!(__kind, Some(#kind_name::#variant(_))) {
                         __kind = Some(#kind_name::#variant(#value));
                     } else {
                         // Only one is documented to appear; keep any other as it came.
-                        crate::de::keep(&mut __map, &mut __extra, #key.to_owned())?;
+                        crate::codec::de::keep(&mut __map, &mut __extra, #key.to_owned())?;
                     }
                 }
             });
@@ -556,7 +556,7 @@ fn from_map(
         inits.push(quote!(kind,));
     }
     let absent_init = if has_defaulted(plans) {
-        locals.push(quote!(let mut __absent = crate::de::Absent::new();));
+        locals.push(quote!(let mut __absent = crate::codec::de::Absent::new();));
         quote!(absent: __absent,)
     } else {
         quote!()
@@ -588,7 +588,7 @@ fn from_map(
         )
     };
     quote! {
-        impl crate::de::FromMap for #name {
+        impl crate::codec::de::FromMap for #name {
             const NAME: &'static str = #type_name;
             #index_fn
             #unboxed
@@ -597,12 +597,12 @@ fn from_map(
                 let mut __extra = crate::Extra::new();
                 while let Some(__key) = serde::de::MapAccess::next_key_seed(
                     &mut __map,
-                    crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+                    crate::codec::de::KeySeed(<Self as crate::codec::de::FromMap>::field_index),
                 )? {
                     match __key {
                         #(#arms)*
-                        crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
-                        crate::de::Key::Unknown(__name) => crate::de::keep(&mut __map, &mut __extra, __name)?,
+                        crate::codec::de::Key::Known(_) => crate::codec::de::skip(&mut __map)?,
+                        crate::codec::de::Key::Unknown(__name) => crate::codec::de::keep(&mut __map, &mut __extra, __name)?,
                     }
                 }
                 #finish_kind
@@ -617,11 +617,11 @@ fn from_map(
 fn required_init(p: &FieldPlan, var: &Ident) -> TokenStream {
     let (ident, key) = (&p.ident, p.name());
     match p.late.as_ref().map(|(l, _)| l.bit()) {
-        None => quote!(#ident: crate::de::required(#var, #key)?,),
+        None => quote!(#ident: crate::codec::de::required(#var, #key)?,),
         Some(None) => quote!(#ident: #var,),
         Some(Some(bit)) => {
             let bit = Literal::u32_unsuffixed(bit);
-            quote!(#ident: crate::de::or_absent(#var, &mut __absent, #bit),)
+            quote!(#ident: crate::codec::de::or_absent(#var, &mut __absent, #bit),)
         }
     }
 }
@@ -763,7 +763,7 @@ pub(super) fn one_optional(
             &plans,
             Some((&kind_name, &kind_plans)),
         ));
-        out.extend(deserialize_via(&name, quote!(crate::de::object(__d))));
+        out.extend(deserialize_via(&name, quote!(crate::codec::de::object(__d))));
     }
     if cx.is_read(t) {
         out.extend(salvage(&name, &kind_name, &plans, &kind_plans));
@@ -1054,13 +1054,13 @@ fn union_enum(
                 let i = Literal::u16_unsuffixed(i as u16);
                 let var = &v.ident;
                 if v.boxed {
-                    quote!(#i => #ident::#var(crate::de::FromMap::from_map_boxed(__map)?),)
+                    quote!(#i => #ident::#var(crate::codec::de::FromMap::from_map_boxed(__map)?),)
                 } else {
-                    quote!(#i => #ident::#var(crate::de::FromMap::from_map(__map)?),)
+                    quote!(#i => #ident::#var(crate::codec::de::FromMap::from_map(__map)?),)
                 }
             });
             out.extend(quote! {
-                impl crate::de::Tagged for #ident {
+                impl crate::codec::de::Tagged for #ident {
                     const NAME: &'static str = #name;
                     const TAG: &'static str = #field;
                     fn member(tag: &str) -> Option<u16> {
@@ -1091,12 +1091,12 @@ fn union_enum(
                     .find(|v| v.json_kind == Some("array"))
                     .map(|v| &v.ident)
                     .ok_or_else(|| format!("{name}: no array member"))?;
-                quote!(crate::de::json_kind(__d, #ident::#string, #ident::#array))
+                quote!(crate::codec::de::json_kind(__d, #ident::#string, #ident::#array))
             } else if let Some((fields, body)) = merged_decoder(cx, name, &ident, field, vs)? {
                 out.extend(fields);
                 body
             } else {
-                quote!(crate::de::tagged(__d))
+                quote!(crate::codec::de::tagged(__d))
             };
             out.extend(deserialize_via(&ident, body));
         }
@@ -1112,9 +1112,9 @@ fn union_enum(
             let (zi, oi, op) = (&zero.ident, &other.ident, other.payload());
             let f = snake_ident(field)?;
             let read = if other.boxed {
-                quote!(crate::de::boxed(__d)?)
+                quote!(crate::codec::de::boxed(__d)?)
             } else {
-                quote!(crate::de::object(__d)?)
+                quote!(crate::codec::de::object(__d)?)
             };
             out.extend(deserialize_via(
                 &ident,
@@ -1122,7 +1122,7 @@ fn union_enum(
                     // Read as the richer member; a zero `#field` marks the other one.
                     let __v: #op = #read;
                     if __v.#f == 0 {
-                        crate::de::convert(&__v).map(#ident::#zi)
+                        crate::codec::de::convert(&__v).map(#ident::#zi)
                     } else {
                         Ok(#ident::#oi(__v))
                     }
@@ -1171,7 +1171,7 @@ fn salvage(
     }
     let kinds = kind_plans.iter().map(|p| p.name());
     quote! {
-        impl crate::de::Salvage for #name {
+        impl crate::codec::de::Salvage for #name {
             fn salvage(mut __object: serde_json::Map<String, serde_json::Value>, __error: String) -> Option<Self> {
                 #(#locals)*
                 let __name = [#(#kinds),*]
@@ -1240,10 +1240,10 @@ fn merged_decoder(
             let f = format_ident!("f_{}", p.name());
             let init = if p.always() {
                 let key = p.name();
-                quote!(crate::de::required(#f, #key)?)
+                quote!(crate::codec::de::required(#f, #key)?)
             } else if let Some(bit) = p.late.as_ref().and_then(|(l, _)| l.bit()) {
                 let bit = Literal::u32_unsuffixed(bit);
-                quote!(crate::de::or_absent(#f, &mut absent, #bit))
+                quote!(crate::codec::de::or_absent(#f, &mut absent, #bit))
             } else {
                 quote!(#f)
             };
@@ -1267,7 +1267,7 @@ fn merged_decoder(
     let arms = merged.iter().enumerate().map(|(i, (n, _))| {
         let i = Literal::u16_unsuffixed(i as u16 + 1);
         let f = slot(n);
-        quote!(crate::de::Key::Known(#i) => crate::de::optional(&mut __map, &mut __out.#f, #n)?,)
+        quote!(crate::codec::de::Key::Known(#i) => crate::codec::de::optional(&mut __map, &mut __out.#f, #n)?,)
     });
     let member_arms = members.iter().enumerate().map(|(i, (v, stored, absent))| {
         let i = Literal::u16_unsuffixed(i as u16);
@@ -1276,7 +1276,7 @@ fn merged_decoder(
         let inits = stored.iter().map(|(_, id, init)| quote!(#id: #init,));
         let (absent_local, absent_init) = if *absent {
             (
-                quote!(let mut absent = crate::de::Absent::new();),
+                quote!(let mut absent = crate::codec::de::Absent::new();),
                 quote!(absent,),
             )
         } else {
@@ -1287,7 +1287,7 @@ fn merged_decoder(
             .filter(|(n, _)| !stored.iter().any(|(s, _, _)| s == n))
             .map(|(n, _)| {
                 let f = slot(n);
-                quote!(crate::de::keep_value(&mut extra, #n, #f)?;)
+                quote!(crate::codec::de::keep_value(&mut extra, #n, #f)?;)
             });
         quote! {
             Some(Ok(#i)) => {
@@ -1313,23 +1313,23 @@ fn merged_decoder(
             extra: crate::Extra,
         }
 
-        impl crate::de::FromMap for #fields_name {
+        impl crate::codec::de::FromMap for #fields_name {
             const NAME: &'static str = #name;
             #index_fn
             fn from_map<'de, A: serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
                 let mut __out = Self::default();
                 while let Some(__key) = serde::de::MapAccess::next_key_seed(
                     &mut __map,
-                    crate::de::KeySeed(<Self as crate::de::FromMap>::field_index),
+                    crate::codec::de::KeySeed(<Self as crate::codec::de::FromMap>::field_index),
                 )? {
                     match __key {
-                        crate::de::Key::Known(0) => {
+                        crate::codec::de::Key::Known(0) => {
                             // A repeated discriminator keeps its last value.
-                            __out.tag = Some(crate::de::tag_value::<#ident, A>(&mut __map)?);
+                            __out.tag = Some(crate::codec::de::tag_value::<#ident, A>(&mut __map)?);
                         }
                         #(#arms)*
-                        crate::de::Key::Known(_) => crate::de::skip(&mut __map)?,
-                        crate::de::Key::Unknown(__name) => crate::de::keep(&mut __map, &mut __out.extra, __name)?,
+                        crate::codec::de::Key::Known(_) => crate::codec::de::skip(&mut __map)?,
+                        crate::codec::de::Key::Unknown(__name) => crate::codec::de::keep(&mut __map, &mut __out.extra, __name)?,
                     }
                 }
                 Ok(__out)
@@ -1347,7 +1347,7 @@ fn merged_decoder(
                         if let Some(Err(tag)) = other {
                             object.insert(#tag_field.to_owned(), serde_json::Value::String(tag));
                         }
-                        #(crate::de::put_value(&mut object, #all_names, #all_slots)?;)*
+                        #(crate::codec::de::put_value(&mut object, #all_names, #all_slots)?;)*
                         for (k, v) in extra.iter() {
                             object.insert(k.clone(), v.clone());
                         }
@@ -1357,6 +1357,6 @@ fn merged_decoder(
             }
         }
     };
-    let body = quote!(crate::de::object::<#fields_name, D>(__d)?.into_member());
+    let body = quote!(crate::codec::de::object::<#fields_name, D>(__d)?.into_member());
     Ok(Some((fields, body)))
 }

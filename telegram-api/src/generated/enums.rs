@@ -28,7 +28,7 @@ impl ButtonStyle {
         }
     }
 }
-impl crate::de::StrEnum for ButtonStyle {
+impl crate::codec::de::StrEnum for ButtonStyle {
     const NAME: &'static str = "ButtonStyle";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -45,7 +45,7 @@ impl crate::de::StrEnum for ButtonStyle {
 impl From<&str> for ButtonStyle {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ButtonStyle::Unknown(value.to_owned()))
     }
 }
@@ -62,7 +62,7 @@ impl serde::Serialize for ButtonStyle {
 }
 impl<'de> serde::Deserialize<'de> for ButtonStyle {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -72,7 +72,7 @@ impl schemars::JsonSchema for ButtonStyle {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineKeyboardButton.style, KeyboardButton.style.",
             &["danger", "success", "primary"],
         )
@@ -130,7 +130,7 @@ impl ChatAction {
         }
     }
 }
-impl crate::de::StrEnum for ChatAction {
+impl crate::codec::de::StrEnum for ChatAction {
     const NAME: &'static str = "ChatAction";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -155,7 +155,7 @@ impl crate::de::StrEnum for ChatAction {
 impl From<&str> for ChatAction {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ChatAction::Unknown(value.to_owned()))
     }
 }
@@ -172,7 +172,7 @@ impl serde::Serialize for ChatAction {
 }
 impl<'de> serde::Deserialize<'de> for ChatAction {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -182,7 +182,7 @@ impl schemars::JsonSchema for ChatAction {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of sendChatAction.action.",
             &[
                 "typing",
@@ -231,7 +231,7 @@ impl ChatType {
         }
     }
 }
-impl crate::de::StrEnum for ChatType {
+impl crate::codec::de::StrEnum for ChatType {
     const NAME: &'static str = "ChatType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -249,7 +249,7 @@ impl crate::de::StrEnum for ChatType {
 impl From<&str> for ChatType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ChatType::Unknown(value.to_owned()))
     }
 }
@@ -266,7 +266,7 @@ impl serde::Serialize for ChatType {
 }
 impl<'de> serde::Deserialize<'de> for ChatType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -276,7 +276,7 @@ impl schemars::JsonSchema for ChatType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of Chat.type, ChatFullInfo.type.",
             &["private", "group", "supergroup", "channel"],
         )
@@ -319,7 +319,7 @@ impl DiceEmoji {
         }
     }
 }
-impl crate::de::StrEnum for DiceEmoji {
+impl crate::codec::de::StrEnum for DiceEmoji {
     const NAME: &'static str = "DiceEmoji";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -339,7 +339,7 @@ impl crate::de::StrEnum for DiceEmoji {
 impl From<&str> for DiceEmoji {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| DiceEmoji::Unknown(value.to_owned()))
     }
 }
@@ -356,7 +356,7 @@ impl serde::Serialize for DiceEmoji {
 }
 impl<'de> serde::Deserialize<'de> for DiceEmoji {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -366,7 +366,7 @@ impl schemars::JsonSchema for DiceEmoji {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of sendDice.emoji.",
             &["🎲", "🎯", "🏀", "⚽", "🎳", "🎰"],
         )
@@ -397,7 +397,7 @@ impl DocumentMimeType {
         }
     }
 }
-impl crate::de::StrEnum for DocumentMimeType {
+impl crate::codec::de::StrEnum for DocumentMimeType {
     const NAME: &'static str = "DocumentMimeType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -413,7 +413,7 @@ impl crate::de::StrEnum for DocumentMimeType {
 impl From<&str> for DocumentMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| DocumentMimeType::Unknown(value.to_owned()))
     }
 }
@@ -430,7 +430,7 @@ impl serde::Serialize for DocumentMimeType {
 }
 impl<'de> serde::Deserialize<'de> for DocumentMimeType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -440,7 +440,7 @@ impl schemars::JsonSchema for DocumentMimeType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineQueryResultDocument.mime_type.",
             &["application/pdf", "application/zip"],
         )
@@ -477,7 +477,7 @@ impl GiftRarity {
         }
     }
 }
-impl crate::de::StrEnum for GiftRarity {
+impl crate::codec::de::StrEnum for GiftRarity {
     const NAME: &'static str = "GiftRarity";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -495,7 +495,7 @@ impl crate::de::StrEnum for GiftRarity {
 impl From<&str> for GiftRarity {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| GiftRarity::Unknown(value.to_owned()))
     }
 }
@@ -512,7 +512,7 @@ impl serde::Serialize for GiftRarity {
 }
 impl<'de> serde::Deserialize<'de> for GiftRarity {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -522,7 +522,7 @@ impl schemars::JsonSchema for GiftRarity {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of UniqueGiftModel.rarity.",
             &["uncommon", "rare", "epic", "legendary"],
         )
@@ -556,7 +556,7 @@ impl HorizontalAlignment {
         }
     }
 }
-impl crate::de::StrEnum for HorizontalAlignment {
+impl crate::codec::de::StrEnum for HorizontalAlignment {
     const NAME: &'static str = "HorizontalAlignment";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -573,7 +573,7 @@ impl crate::de::StrEnum for HorizontalAlignment {
 impl From<&str> for HorizontalAlignment {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| HorizontalAlignment::Unknown(value.to_owned()))
     }
 }
@@ -590,7 +590,7 @@ impl serde::Serialize for HorizontalAlignment {
 }
 impl<'de> serde::Deserialize<'de> for HorizontalAlignment {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -600,7 +600,7 @@ impl schemars::JsonSchema for HorizontalAlignment {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InputRichBlockButtons.align, RichBlockButtons.align, RichBlockTableCell.align.",
             &["left", "center", "right"],
         )
@@ -640,7 +640,7 @@ impl InlineQueryChatType {
         }
     }
 }
-impl crate::de::StrEnum for InlineQueryChatType {
+impl crate::codec::de::StrEnum for InlineQueryChatType {
     const NAME: &'static str = "InlineQueryChatType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -659,7 +659,7 @@ impl crate::de::StrEnum for InlineQueryChatType {
 impl From<&str> for InlineQueryChatType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| InlineQueryChatType::Unknown(value.to_owned()))
     }
 }
@@ -676,7 +676,7 @@ impl serde::Serialize for InlineQueryChatType {
 }
 impl<'de> serde::Deserialize<'de> for InlineQueryChatType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -686,7 +686,7 @@ impl schemars::JsonSchema for InlineQueryChatType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineQuery.chat_type.",
             &["sender", "private", "group", "supergroup", "channel"],
         )
@@ -720,7 +720,7 @@ impl JoinRequestDecision {
         }
     }
 }
-impl crate::de::StrEnum for JoinRequestDecision {
+impl crate::codec::de::StrEnum for JoinRequestDecision {
     const NAME: &'static str = "JoinRequestDecision";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -737,7 +737,7 @@ impl crate::de::StrEnum for JoinRequestDecision {
 impl From<&str> for JoinRequestDecision {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| JoinRequestDecision::Unknown(value.to_owned()))
     }
 }
@@ -754,7 +754,7 @@ impl serde::Serialize for JoinRequestDecision {
 }
 impl<'de> serde::Deserialize<'de> for JoinRequestDecision {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -764,7 +764,7 @@ impl schemars::JsonSchema for JoinRequestDecision {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of answerChatJoinRequestQuery.result.",
             &["approve", "decline", "queue"],
         )
@@ -804,7 +804,7 @@ impl ListLabelType {
         }
     }
 }
-impl crate::de::StrEnum for ListLabelType {
+impl crate::codec::de::StrEnum for ListLabelType {
     const NAME: &'static str = "ListLabelType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -823,7 +823,7 @@ impl crate::de::StrEnum for ListLabelType {
 impl From<&str> for ListLabelType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ListLabelType::Unknown(value.to_owned()))
     }
 }
@@ -840,7 +840,7 @@ impl serde::Serialize for ListLabelType {
 }
 impl<'de> serde::Deserialize<'de> for ListLabelType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -850,7 +850,7 @@ impl schemars::JsonSchema for ListLabelType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InputRichBlockListItem.type, RichBlockListItem.type.",
             &["a", "A", "i", "I", "1"],
         )
@@ -887,7 +887,7 @@ impl MaskPositionPoint {
         }
     }
 }
-impl crate::de::StrEnum for MaskPositionPoint {
+impl crate::codec::de::StrEnum for MaskPositionPoint {
     const NAME: &'static str = "MaskPositionPoint";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -905,7 +905,7 @@ impl crate::de::StrEnum for MaskPositionPoint {
 impl From<&str> for MaskPositionPoint {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| MaskPositionPoint::Unknown(value.to_owned()))
     }
 }
@@ -922,7 +922,7 @@ impl serde::Serialize for MaskPositionPoint {
 }
 impl<'de> serde::Deserialize<'de> for MaskPositionPoint {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -932,7 +932,7 @@ impl schemars::JsonSchema for MaskPositionPoint {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of MaskPosition.point.",
             &["forehead", "eyes", "mouth", "chin"],
         )
@@ -1017,7 +1017,7 @@ impl MessageEntityType {
         }
     }
 }
-impl crate::de::StrEnum for MessageEntityType {
+impl crate::codec::de::StrEnum for MessageEntityType {
     const NAME: &'static str = "MessageEntityType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1051,7 +1051,7 @@ impl crate::de::StrEnum for MessageEntityType {
 impl From<&str> for MessageEntityType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| MessageEntityType::Unknown(value.to_owned()))
     }
 }
@@ -1068,7 +1068,7 @@ impl serde::Serialize for MessageEntityType {
 }
 impl<'de> serde::Deserialize<'de> for MessageEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1078,7 +1078,7 @@ impl schemars::JsonSchema for MessageEntityType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of MessageEntity.type.",
             &[
                 "mention",
@@ -1133,7 +1133,7 @@ impl ParseMode {
         }
     }
 }
-impl crate::de::StrEnum for ParseMode {
+impl crate::codec::de::StrEnum for ParseMode {
     const NAME: &'static str = "ParseMode";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1150,7 +1150,7 @@ impl crate::de::StrEnum for ParseMode {
 impl From<&str> for ParseMode {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ParseMode::Unknown(value.to_owned()))
     }
 }
@@ -1167,7 +1167,7 @@ impl serde::Serialize for ParseMode {
 }
 impl<'de> serde::Deserialize<'de> for ParseMode {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1177,7 +1177,7 @@ impl schemars::JsonSchema for ParseMode {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineQueryResultAudio.parse_mode, InlineQueryResultCachedAudio.parse_mode, InlineQueryResultCachedDocument.parse_mode, InlineQueryResultCachedGif.parse_mode, InlineQueryResultCachedMpeg4Gif.parse_mode, InlineQueryResultCachedPhoto.parse_mode, InlineQueryResultCachedVideo.parse_mode, InlineQueryResultCachedVoice.parse_mode, InlineQueryResultDocument.parse_mode, InlineQueryResultGif.parse_mode, InlineQueryResultMpeg4Gif.parse_mode, InlineQueryResultPhoto.parse_mode, InlineQueryResultVideo.parse_mode, InlineQueryResultVoice.parse_mode, InputChecklist.parse_mode, InputChecklistTask.parse_mode, InputMediaAnimation.parse_mode, InputMediaAudio.parse_mode, InputMediaDocument.parse_mode, InputMediaLivePhoto.parse_mode, InputMediaPhoto.parse_mode, InputMediaVideo.parse_mode, InputMediaVoiceNote.parse_mode, InputPollOption.text_parse_mode, InputTextMessageContent.parse_mode, ReplyParameters.quote_parse_mode, copyMessage.parse_mode, editEphemeralMessageCaption.parse_mode, editEphemeralMessageText.parse_mode, editMessageCaption.parse_mode, editMessageText.parse_mode, editStory.parse_mode, giftPremiumSubscription.text_parse_mode, postStory.parse_mode, sendAnimation.parse_mode, sendAudio.parse_mode, sendDocument.parse_mode, sendGift.text_parse_mode, sendLivePhoto.parse_mode, sendMessage.parse_mode, sendMessageDraft.parse_mode, sendPaidMedia.parse_mode, sendPhoto.parse_mode, sendPoll.description_parse_mode, sendPoll.explanation_parse_mode, sendPoll.question_parse_mode, sendVideo.parse_mode, sendVoice.parse_mode.",
             &["HTML", "MarkdownV2", "Markdown"],
         )
@@ -1241,7 +1241,7 @@ impl PassportElementType {
         }
     }
 }
-impl crate::de::StrEnum for PassportElementType {
+impl crate::codec::de::StrEnum for PassportElementType {
     const NAME: &'static str = "PassportElementType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1268,7 +1268,7 @@ impl crate::de::StrEnum for PassportElementType {
 impl From<&str> for PassportElementType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| PassportElementType::Unknown(value.to_owned()))
     }
 }
@@ -1285,7 +1285,7 @@ impl serde::Serialize for PassportElementType {
 }
 impl<'de> serde::Deserialize<'de> for PassportElementType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1295,7 +1295,7 @@ impl schemars::JsonSchema for PassportElementType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of EncryptedPassportElement.type, PassportElementErrorDataField.type, PassportElementErrorFile.type, PassportElementErrorFiles.type, PassportElementErrorFrontSide.type, PassportElementErrorReverseSide.type, PassportElementErrorSelfie.type, PassportElementErrorTranslationFile.type, PassportElementErrorTranslationFiles.type.",
             &[
                 "personal_details",
@@ -1340,7 +1340,7 @@ impl PollType {
         }
     }
 }
-impl crate::de::StrEnum for PollType {
+impl crate::codec::de::StrEnum for PollType {
     const NAME: &'static str = "PollType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1356,7 +1356,7 @@ impl crate::de::StrEnum for PollType {
 impl From<&str> for PollType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| PollType::Unknown(value.to_owned()))
     }
 }
@@ -1373,7 +1373,7 @@ impl serde::Serialize for PollType {
 }
 impl<'de> serde::Deserialize<'de> for PollType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1383,7 +1383,7 @@ impl schemars::JsonSchema for PollType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of Poll.type, sendPoll.type.",
             &["regular", "quiz"],
         )
@@ -1627,7 +1627,7 @@ impl ReactionEmoji {
         }
     }
 }
-impl crate::de::StrEnum for ReactionEmoji {
+impl crate::codec::de::StrEnum for ReactionEmoji {
     const NAME: &'static str = "ReactionEmoji";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1730,7 +1730,7 @@ impl crate::de::StrEnum for ReactionEmoji {
 impl From<&str> for ReactionEmoji {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ReactionEmoji::Unknown(value.to_owned()))
     }
 }
@@ -1747,7 +1747,7 @@ impl serde::Serialize for ReactionEmoji {
 }
 impl<'de> serde::Deserialize<'de> for ReactionEmoji {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1757,7 +1757,7 @@ impl schemars::JsonSchema for ReactionEmoji {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of ReactionTypeEmoji.emoji.",
             &[
                 "❤",
@@ -1868,7 +1868,7 @@ impl RichMessageButtonStyle {
         }
     }
 }
-impl crate::de::StrEnum for RichMessageButtonStyle {
+impl crate::codec::de::StrEnum for RichMessageButtonStyle {
     const NAME: &'static str = "RichMessageButtonStyle";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1886,7 +1886,7 @@ impl crate::de::StrEnum for RichMessageButtonStyle {
 impl From<&str> for RichMessageButtonStyle {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| RichMessageButtonStyle::Unknown(value.to_owned()))
     }
 }
@@ -1903,7 +1903,7 @@ impl serde::Serialize for RichMessageButtonStyle {
 }
 impl<'de> serde::Deserialize<'de> for RichMessageButtonStyle {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1913,7 +1913,7 @@ impl schemars::JsonSchema for RichMessageButtonStyle {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of RichMessageButton.style.",
             &["danger", "success", "primary", "link"],
         )
@@ -1947,7 +1947,7 @@ impl StickerFormat {
         }
     }
 }
-impl crate::de::StrEnum for StickerFormat {
+impl crate::codec::de::StrEnum for StickerFormat {
     const NAME: &'static str = "StickerFormat";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -1964,7 +1964,7 @@ impl crate::de::StrEnum for StickerFormat {
 impl From<&str> for StickerFormat {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| StickerFormat::Unknown(value.to_owned()))
     }
 }
@@ -1981,7 +1981,7 @@ impl serde::Serialize for StickerFormat {
 }
 impl<'de> serde::Deserialize<'de> for StickerFormat {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -1991,7 +1991,7 @@ impl schemars::JsonSchema for StickerFormat {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InputSticker.format, setStickerSetThumbnail.format, uploadStickerFile.sticker_format.",
             &["static", "animated", "video"],
         )
@@ -2025,7 +2025,7 @@ impl StickerType {
         }
     }
 }
-impl crate::de::StrEnum for StickerType {
+impl crate::codec::de::StrEnum for StickerType {
     const NAME: &'static str = "StickerType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2042,7 +2042,7 @@ impl crate::de::StrEnum for StickerType {
 impl From<&str> for StickerType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| StickerType::Unknown(value.to_owned()))
     }
 }
@@ -2059,7 +2059,7 @@ impl serde::Serialize for StickerType {
 }
 impl<'de> serde::Deserialize<'de> for StickerType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2069,7 +2069,7 @@ impl schemars::JsonSchema for StickerType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of Sticker.type, StickerSet.sticker_type, createNewStickerSet.sticker_type.",
             &["regular", "mask", "custom_emoji"],
         )
@@ -2103,7 +2103,7 @@ impl SubscriptionState {
         }
     }
 }
-impl crate::de::StrEnum for SubscriptionState {
+impl crate::codec::de::StrEnum for SubscriptionState {
     const NAME: &'static str = "SubscriptionState";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2120,7 +2120,7 @@ impl crate::de::StrEnum for SubscriptionState {
 impl From<&str> for SubscriptionState {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SubscriptionState::Unknown(value.to_owned()))
     }
 }
@@ -2137,7 +2137,7 @@ impl serde::Serialize for SubscriptionState {
 }
 impl<'de> serde::Deserialize<'de> for SubscriptionState {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2147,7 +2147,7 @@ impl schemars::JsonSchema for SubscriptionState {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of BotSubscriptionUpdated.state.",
             &["canceled", "active", "failed"],
         )
@@ -2178,7 +2178,7 @@ impl SuggestedPostRefundReason {
         }
     }
 }
-impl crate::de::StrEnum for SuggestedPostRefundReason {
+impl crate::codec::de::StrEnum for SuggestedPostRefundReason {
     const NAME: &'static str = "SuggestedPostRefundReason";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2194,7 +2194,7 @@ impl crate::de::StrEnum for SuggestedPostRefundReason {
 impl From<&str> for SuggestedPostRefundReason {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SuggestedPostRefundReason::Unknown(value.to_owned()))
     }
 }
@@ -2211,7 +2211,7 @@ impl serde::Serialize for SuggestedPostRefundReason {
 }
 impl<'de> serde::Deserialize<'de> for SuggestedPostRefundReason {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2221,7 +2221,7 @@ impl schemars::JsonSchema for SuggestedPostRefundReason {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of SuggestedPostRefunded.reason.",
             &["post_deleted", "payment_refunded"],
         )
@@ -2255,7 +2255,7 @@ impl SuggestedPostState {
         }
     }
 }
-impl crate::de::StrEnum for SuggestedPostState {
+impl crate::codec::de::StrEnum for SuggestedPostState {
     const NAME: &'static str = "SuggestedPostState";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2272,7 +2272,7 @@ impl crate::de::StrEnum for SuggestedPostState {
 impl From<&str> for SuggestedPostState {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| SuggestedPostState::Unknown(value.to_owned()))
     }
 }
@@ -2289,7 +2289,7 @@ impl serde::Serialize for SuggestedPostState {
 }
 impl<'de> serde::Deserialize<'de> for SuggestedPostState {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2299,7 +2299,7 @@ impl schemars::JsonSchema for SuggestedPostState {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of SuggestedPostInfo.state.",
             &["pending", "approved", "declined"],
         )
@@ -2330,7 +2330,7 @@ impl TelegramCurrency {
         }
     }
 }
-impl crate::de::StrEnum for TelegramCurrency {
+impl crate::codec::de::StrEnum for TelegramCurrency {
     const NAME: &'static str = "TelegramCurrency";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2346,7 +2346,7 @@ impl crate::de::StrEnum for TelegramCurrency {
 impl From<&str> for TelegramCurrency {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| TelegramCurrency::Unknown(value.to_owned()))
     }
 }
@@ -2363,7 +2363,7 @@ impl serde::Serialize for TelegramCurrency {
 }
 impl<'de> serde::Deserialize<'de> for TelegramCurrency {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2373,7 +2373,7 @@ impl schemars::JsonSchema for TelegramCurrency {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of SuggestedPostPaid.currency, SuggestedPostPrice.currency, UniqueGiftInfo.last_resale_currency.",
             &["XTR", "TON"],
         )
@@ -2407,7 +2407,7 @@ impl ThumbnailMimeType {
         }
     }
 }
-impl crate::de::StrEnum for ThumbnailMimeType {
+impl crate::codec::de::StrEnum for ThumbnailMimeType {
     const NAME: &'static str = "ThumbnailMimeType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2424,7 +2424,7 @@ impl crate::de::StrEnum for ThumbnailMimeType {
 impl From<&str> for ThumbnailMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| ThumbnailMimeType::Unknown(value.to_owned()))
     }
 }
@@ -2441,7 +2441,7 @@ impl serde::Serialize for ThumbnailMimeType {
 }
 impl<'de> serde::Deserialize<'de> for ThumbnailMimeType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2451,7 +2451,7 @@ impl schemars::JsonSchema for ThumbnailMimeType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineQueryResultGif.thumbnail_mime_type, InlineQueryResultMpeg4Gif.thumbnail_mime_type.",
             &["image/jpeg", "image/gif", "video/mp4"],
         )
@@ -2491,7 +2491,7 @@ impl TransactionType {
         }
     }
 }
-impl crate::de::StrEnum for TransactionType {
+impl crate::codec::de::StrEnum for TransactionType {
     const NAME: &'static str = "TransactionType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2512,7 +2512,7 @@ impl crate::de::StrEnum for TransactionType {
 impl From<&str> for TransactionType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| TransactionType::Unknown(value.to_owned()))
     }
 }
@@ -2529,7 +2529,7 @@ impl serde::Serialize for TransactionType {
 }
 impl<'de> serde::Deserialize<'de> for TransactionType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2539,7 +2539,7 @@ impl schemars::JsonSchema for TransactionType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of TransactionPartnerUser.transaction_type.",
             &[
                 "invoice_payment",
@@ -2585,7 +2585,7 @@ impl UniqueGiftOrigin {
         }
     }
 }
-impl crate::de::StrEnum for UniqueGiftOrigin {
+impl crate::codec::de::StrEnum for UniqueGiftOrigin {
     const NAME: &'static str = "UniqueGiftOrigin";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2604,7 +2604,7 @@ impl crate::de::StrEnum for UniqueGiftOrigin {
 impl From<&str> for UniqueGiftOrigin {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| UniqueGiftOrigin::Unknown(value.to_owned()))
     }
 }
@@ -2621,7 +2621,7 @@ impl serde::Serialize for UniqueGiftOrigin {
 }
 impl<'de> serde::Deserialize<'de> for UniqueGiftOrigin {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2631,7 +2631,7 @@ impl schemars::JsonSchema for UniqueGiftOrigin {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of UniqueGiftInfo.origin.",
             &["upgrade", "transfer", "resale", "gifted_upgrade", "offer"],
         )
@@ -2737,7 +2737,7 @@ impl UpdateType {
         }
     }
 }
-impl crate::de::StrEnum for UpdateType {
+impl crate::codec::de::StrEnum for UpdateType {
     const NAME: &'static str = "UpdateType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2778,7 +2778,7 @@ impl crate::de::StrEnum for UpdateType {
 impl From<&str> for UpdateType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| UpdateType::Unknown(value.to_owned()))
     }
 }
@@ -2795,7 +2795,7 @@ impl serde::Serialize for UpdateType {
 }
 impl<'de> serde::Deserialize<'de> for UpdateType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2805,7 +2805,7 @@ impl schemars::JsonSchema for UpdateType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of getUpdates.allowed_updates, setWebhook.allowed_updates.",
             &[
                 "message",
@@ -2867,7 +2867,7 @@ impl VerticalAlignment {
         }
     }
 }
-impl crate::de::StrEnum for VerticalAlignment {
+impl crate::codec::de::StrEnum for VerticalAlignment {
     const NAME: &'static str = "VerticalAlignment";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2884,7 +2884,7 @@ impl crate::de::StrEnum for VerticalAlignment {
 impl From<&str> for VerticalAlignment {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| VerticalAlignment::Unknown(value.to_owned()))
     }
 }
@@ -2901,7 +2901,7 @@ impl serde::Serialize for VerticalAlignment {
 }
 impl<'de> serde::Deserialize<'de> for VerticalAlignment {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2911,7 +2911,7 @@ impl schemars::JsonSchema for VerticalAlignment {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of RichBlockTableCell.valign.",
             &["top", "middle", "bottom"],
         )
@@ -2942,7 +2942,7 @@ impl VideoMimeType {
         }
     }
 }
-impl crate::de::StrEnum for VideoMimeType {
+impl crate::codec::de::StrEnum for VideoMimeType {
     const NAME: &'static str = "VideoMimeType";
     fn known(value: &[u8]) -> Option<Self> {
         match value {
@@ -2958,7 +2958,7 @@ impl crate::de::StrEnum for VideoMimeType {
 impl From<&str> for VideoMimeType {
     /// The variant for a value as Telegram writes it.
     fn from(value: &str) -> Self {
-        <Self as crate::de::StrEnum>::known(value.as_bytes())
+        <Self as crate::codec::de::StrEnum>::known(value.as_bytes())
             .unwrap_or_else(|| VideoMimeType::Unknown(value.to_owned()))
     }
 }
@@ -2975,7 +2975,7 @@ impl serde::Serialize for VideoMimeType {
 }
 impl<'de> serde::Deserialize<'de> for VideoMimeType {
     fn deserialize<D: serde::Deserializer<'de>>(__d: D) -> Result<Self, D::Error> {
-        crate::de::str_enum(__d)
+        crate::codec::de::str_enum(__d)
     }
 }
 #[cfg(feature = "schemars")]
@@ -2985,7 +2985,7 @@ impl schemars::JsonSchema for VideoMimeType {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let _ = g;
-        crate::schema::string_enum(
+        crate::model::schema::string_enum(
             "The values of InlineQueryResultVideo.mime_type.",
             &["text/html", "video/mp4"],
         )

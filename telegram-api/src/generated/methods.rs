@@ -77,13 +77,13 @@ impl crate::Method for GetUpdates {
         self.timeout.map(|t| std::time::Duration::from_secs(t.max(0) as u64))
     }
     fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::de::decode_each::<Update>(result)
+        crate::codec::de::decode_each::<Update>(result)
     }
 }
 impl std::fmt::Display for GetUpdates {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to specify a URL and receive incoming updates via an outgoing webhook. Whenever there is an update for the bot, we will send an HTTPS POST request to the specified URL, containing a JSON-serialized Update. In case of an unsuccessful request (a request with response HTTP status code different from 2XY), we will repeat the request and give up after a reasonable amount of attempts. Returns True on success.
@@ -189,7 +189,7 @@ impl crate::Method for SetWebhook {
 impl std::fmt::Display for SetWebhook {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to remove webhook integration if you decide to switch back to [`getUpdates`](crate::Bot::get_updates). Returns True on success.
@@ -231,7 +231,7 @@ impl crate::Method for DeleteWebhook {
 impl std::fmt::Display for DeleteWebhook {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get current webhook status. Requires no parameters. On success, returns a [`WebhookInfo`](crate::WebhookInfo) object. If the bot is using [`getUpdates`](crate::Bot::get_updates), will return an object with the url field empty.
@@ -262,7 +262,7 @@ impl crate::Method for GetWebhookInfo {
 impl std::fmt::Display for GetWebhookInfo {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// A simple method for testing your bot's authentication token. Requires no parameters. Returns basic information about the bot in form of a [`User`](crate::User) object.
@@ -293,7 +293,7 @@ impl crate::Method for GetMe {
 impl std::fmt::Display for GetMe {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to log out from the cloud Bot API server before launching the bot locally. You must log out the bot before running it locally, otherwise there is no guarantee that the bot will receive updates. After a successful call, you can immediately log in on a local server, but will not be able to log in back to the cloud Bot API server for 10 minutes. Returns True on success. Requires no parameters.
@@ -324,7 +324,7 @@ impl crate::Method for LogOut {
 impl std::fmt::Display for LogOut {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to close the bot instance before moving it from one local server to another. You need to delete the webhook before calling this method to ensure that the bot isn't launched again after server restart. The method will return error 429 in the first 10 minutes after the bot is launched. Returns True on success. Requires no parameters.
@@ -355,7 +355,7 @@ impl crate::Method for Close {
 impl std::fmt::Display for Close {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send text messages. On success, the sent [`Message`](crate::Message) is returned.
@@ -558,7 +558,7 @@ impl serde::Serialize for SendMessage {
 impl crate::Method for SendMessage {
     const NAME: &'static str = "sendMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("entities"),
         disable_notification: true,
         protect_content: true,
@@ -568,7 +568,7 @@ impl crate::Method for SendMessage {
 impl std::fmt::Display for SendMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to forward messages of any kind. Service messages and messages with protected content can't be forwarded. On success, the sent [`Message`](crate::Message) is returned.
@@ -693,7 +693,7 @@ impl serde::Serialize for ForwardMessage {
 impl crate::Method for ForwardMessage {
     const NAME: &'static str = "forwardMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -703,7 +703,7 @@ impl crate::Method for ForwardMessage {
 impl std::fmt::Display for ForwardMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to forward multiple messages of any kind. If some of the specified messages can't be found or forwarded, they are skipped. Service messages and messages with protected content can't be forwarded. Album grouping is kept for forwarded messages. On success, an Array of [`MessageId`](crate::MessageId) of the sent messages is returned.
@@ -792,7 +792,7 @@ impl serde::Serialize for ForwardMessages {
 impl crate::Method for ForwardMessages {
     const NAME: &'static str = "forwardMessages";
     type Response = Vec<MessageId>;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -802,7 +802,7 @@ impl crate::Method for ForwardMessages {
 impl std::fmt::Display for ForwardMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to copy messages of any kind. Service messages, paid media messages, giveaway messages, giveaway winners messages, and invoice messages can't be copied. A quiz poll can be copied only if the value of the field correct_option_ids is known to the bot. The method is analogous to the method [`forwardMessage`](crate::Bot::forward_message), but the copied message doesn't have a link to the original message. Returns the [`MessageId`](crate::MessageId) of the sent message on success.
@@ -1004,7 +1004,7 @@ impl serde::Serialize for CopyMessage {
 impl crate::Method for CopyMessage {
     const NAME: &'static str = "copyMessage";
     type Response = MessageId;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -1014,7 +1014,7 @@ impl crate::Method for CopyMessage {
 impl std::fmt::Display for CopyMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to copy messages of any kind. If some of the specified messages can't be found or copied, they are skipped. Service messages, paid media messages, giveaway messages, giveaway winners messages, and invoice messages can't be copied. A quiz poll can be copied only if the value of the field correct_option_ids is known to the bot. The method is analogous to the method [`forwardMessages`](crate::Bot::forward_messages), but the copied messages don't have a link to the original message. Album grouping is kept for copied messages. On success, an Array of [`MessageId`](crate::MessageId) of the sent messages is returned.
@@ -1114,7 +1114,7 @@ impl serde::Serialize for CopyMessages {
 impl crate::Method for CopyMessages {
     const NAME: &'static str = "copyMessages";
     type Response = Vec<MessageId>;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -1124,7 +1124,7 @@ impl crate::Method for CopyMessages {
 impl std::fmt::Display for CopyMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send photos. On success, the sent [`Message`](crate::Message) is returned.
@@ -1350,7 +1350,7 @@ impl crate::Method for SendPhoto {
     const NAME: &'static str = "sendPhoto";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["photo"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -1360,7 +1360,7 @@ impl crate::Method for SendPhoto {
 impl std::fmt::Display for SendPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send live photos. On success, the sent [`Message`](crate::Message) is returned.
@@ -1591,7 +1591,7 @@ impl crate::Method for SendLivePhoto {
     const NAME: &'static str = "sendLivePhoto";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["live_photo", "photo"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -1601,7 +1601,7 @@ impl crate::Method for SendLivePhoto {
 impl std::fmt::Display for SendLivePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send audio files, if you want Telegram clients to display them in the music player. Your audio must be in the .MP3 or .M4A format. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send audio files of up to 50 MB in size, this limit may be changed in the future.
@@ -1851,7 +1851,7 @@ impl crate::Method for SendAudio {
     const NAME: &'static str = "sendAudio";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["audio", "thumbnail"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -1861,7 +1861,7 @@ impl crate::Method for SendAudio {
 impl std::fmt::Display for SendAudio {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send general files. On success, the sent [`Message`](crate::Message) is returned. Bots can currently send files of any type of up to 50 MB in size, this limit may be changed in the future.
@@ -2090,7 +2090,7 @@ impl crate::Method for SendDocument {
     const NAME: &'static str = "sendDocument";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["document", "thumbnail"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -2100,7 +2100,7 @@ impl crate::Method for SendDocument {
 impl std::fmt::Display for SendDocument {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send video files, Telegram clients support MPEG4 videos (other formats may be sent as Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send video files of up to 50 MB in size, this limit may be changed in the future.
@@ -2403,7 +2403,7 @@ impl crate::Method for SendVideo {
     const NAME: &'static str = "sendVideo";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["video", "thumbnail", "cover"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -2413,7 +2413,7 @@ impl crate::Method for SendVideo {
 impl std::fmt::Display for SendVideo {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send animation files of up to 50 MB in size, this limit may be changed in the future.
@@ -2683,7 +2683,7 @@ impl crate::Method for SendAnimation {
     const NAME: &'static str = "sendAnimation";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["animation", "thumbnail"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -2693,7 +2693,7 @@ impl crate::Method for SendAnimation {
 impl std::fmt::Display for SendAnimation {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send audio files, if you want Telegram clients to display the file as a playable voice message. For this to work, your audio must be in an .OGG file encoded with OPUS, or in .MP3 format, or in .M4A format (other formats may be sent as Audio or Document). On success, the sent [`Message`](crate::Message) is returned. Bots can currently send voice messages of up to 50 MB in size, this limit may be changed in the future.
@@ -2908,7 +2908,7 @@ impl crate::Method for SendVoice {
     const NAME: &'static str = "sendVoice";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["voice"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -2918,7 +2918,7 @@ impl crate::Method for SendVoice {
 impl std::fmt::Display for SendVoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send a rounded square MPEG4 video of up to 1 minute long. On success, the sent [`Message`](crate::Message) is returned.
@@ -3122,7 +3122,7 @@ impl crate::Method for SendVideoNote {
     const NAME: &'static str = "sendVideoNote";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["video_note", "thumbnail"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -3132,7 +3132,7 @@ impl crate::Method for SendVideoNote {
 impl std::fmt::Display for SendVideoNote {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send paid media. On success, the sent [`Message`](crate::Message) is returned.
@@ -3337,7 +3337,7 @@ impl serde::Serialize for SendPaidMedia {
 impl crate::Method for SendPaidMedia {
     const NAME: &'static str = "sendPaidMedia";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: true,
         protect_content: true,
@@ -3347,7 +3347,7 @@ impl crate::Method for SendPaidMedia {
 impl std::fmt::Display for SendPaidMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send a group of photos, live photos, videos, documents or audios as an album. Documents and audio files can be only grouped in an album with messages of the same type. On success, an Array of [`Message`](crate::Message) objects that were sent is returned.
@@ -3475,7 +3475,7 @@ impl serde::Serialize for SendMediaGroup {
 impl crate::Method for SendMediaGroup {
     const NAME: &'static str = "sendMediaGroup";
     type Response = Vec<Message>;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -3485,7 +3485,7 @@ impl crate::Method for SendMediaGroup {
 impl std::fmt::Display for SendMediaGroup {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send point on the map. On success, the sent [`Message`](crate::Message) is returned.
@@ -3704,7 +3704,7 @@ impl serde::Serialize for SendLocation {
 impl crate::Method for SendLocation {
     const NAME: &'static str = "sendLocation";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -3714,7 +3714,7 @@ impl crate::Method for SendLocation {
 impl std::fmt::Display for SendLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send information about a venue. On success, the sent [`Message`](crate::Message) is returned.
@@ -3943,7 +3943,7 @@ impl serde::Serialize for SendVenue {
 impl crate::Method for SendVenue {
     const NAME: &'static str = "sendVenue";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -3953,7 +3953,7 @@ impl crate::Method for SendVenue {
 impl std::fmt::Display for SendVenue {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send phone contacts. On success, the sent [`Message`](crate::Message) is returned.
@@ -4150,7 +4150,7 @@ impl serde::Serialize for SendContact {
 impl crate::Method for SendContact {
     const NAME: &'static str = "sendContact";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -4160,7 +4160,7 @@ impl crate::Method for SendContact {
 impl std::fmt::Display for SendContact {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send a native poll. On success, the sent [`Message`](crate::Message) is returned.
@@ -4567,7 +4567,7 @@ impl serde::Serialize for SendPoll {
 impl crate::Method for SendPoll {
     const NAME: &'static str = "sendPoll";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -4577,7 +4577,7 @@ impl crate::Method for SendPoll {
 impl std::fmt::Display for SendPoll {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send a checklist on behalf of a connected business account. On success, the sent [`Message`](crate::Message) is returned.
@@ -4677,7 +4677,7 @@ impl serde::Serialize for SendChecklist {
 impl crate::Method for SendChecklist {
     const NAME: &'static str = "sendChecklist";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -4687,7 +4687,7 @@ impl crate::Method for SendChecklist {
 impl std::fmt::Display for SendChecklist {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send an animated emoji that will display a random value. On success, the sent [`Message`](crate::Message) is returned.
@@ -4847,7 +4847,7 @@ impl serde::Serialize for SendDice {
 impl crate::Method for SendDice {
     const NAME: &'static str = "sendDice";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -4857,7 +4857,7 @@ impl crate::Method for SendDice {
 impl std::fmt::Display for SendDice {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to stream a partial message to a user while the message is being generated. Note that the streamed draft is ephemeral and acts as a temporary 30-second preview - once the output is finalized, you must call [`sendMessage`](crate::Bot::send_message) with the complete message to persist it in the user's chat. Returns True on success.
@@ -4960,7 +4960,7 @@ impl serde::Serialize for SendMessageDraft {
 impl crate::Method for SendMessageDraft {
     const NAME: &'static str = "sendMessageDraft";
     type Response = bool;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("entities"),
         disable_notification: false,
         protect_content: false,
@@ -4970,7 +4970,7 @@ impl crate::Method for SendMessageDraft {
 impl std::fmt::Display for SendMessageDraft {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method when you need to tell the user that something is happening on the bot's side. The status is set for 5 seconds or less (when a message arrives from your bot, Telegram clients clear its typing status). Returns True on success.
@@ -5041,7 +5041,7 @@ impl crate::Method for SendChatAction {
 impl std::fmt::Display for SendChatAction {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the chosen reactions on a message. Service messages of some types can't be reacted to. Automatically forwarded messages from a channel to its discussion group have the same available reactions as messages in the channel. Bots can't use paid reactions. Returns True on success.
@@ -5104,7 +5104,7 @@ impl crate::Method for SetMessageReaction {
 impl std::fmt::Display for SetMessageReaction {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get a list of profile pictures for a user. Returns a [`UserProfilePhotos`](crate::UserProfilePhotos) object.
@@ -5163,7 +5163,7 @@ impl crate::Method for GetUserProfilePhotos {
 impl std::fmt::Display for GetUserProfilePhotos {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get a list of profile audios for a user. Returns a [`UserProfileAudios`](crate::UserProfileAudios) object.
@@ -5222,7 +5222,7 @@ impl crate::Method for GetUserProfileAudios {
 impl std::fmt::Display for GetUserProfileAudios {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the emoji status for a given user that previously allowed the bot to manage their emoji status via the Mini App method requestEmojiStatusAccess. Returns True on success.
@@ -5287,7 +5287,7 @@ impl crate::Method for SetUserEmojiStatus {
 impl std::fmt::Display for SetUserEmojiStatus {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get basic information about a file and prepare it for downloading. For the moment, bots can download files of up to 20MB in size. On success, a [`File`](crate::File) object is returned. The file can then be downloaded via the link <https://api.telegram.org/file/bot\><token\>/\<file_path\>, where \<file_path\> is taken from the response. It is guaranteed that the link will be valid for at least 1 hour. When the link expires, a new one can be requested by calling getFile again.
@@ -5324,7 +5324,7 @@ impl crate::Method for GetFile {
 impl std::fmt::Display for GetFile {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to ban a user in a group, a supergroup or a channel. In the case of supergroups and channels, the user will not be able to return to the chat on their own using invite links, etc., unless unbanned first. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -5387,7 +5387,7 @@ impl crate::Method for BanChatMember {
 impl std::fmt::Display for BanChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to unban a previously banned user in a supergroup or channel. The user will not return to the group or channel automatically, but will be able to join via link, etc. The bot must be an administrator for this to work. By default, this method guarantees that after the call the user is not a member of the chat, but will be able to join it. So if the user is a member of the chat they will also be removed from the chat. If you don't want this, use the parameter only_if_banned. Returns True on success.
@@ -5439,7 +5439,7 @@ impl crate::Method for UnbanChatMember {
 impl std::fmt::Display for UnbanChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to restrict a user in a supergroup. The bot must be an administrator in the supergroup for this to work and must have the appropriate administrator rights. Pass True for all permissions to lift restrictions from a user. Returns True on success.
@@ -5513,7 +5513,7 @@ impl crate::Method for RestrictChatMember {
 impl std::fmt::Display for RestrictChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to promote or demote a user in a supergroup or a channel. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Pass False for all boolean parameters to demote a user. Returns True on success.
@@ -5755,7 +5755,7 @@ impl crate::Method for PromoteChatMember {
 impl std::fmt::Display for PromoteChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set a custom title for an administrator in a supergroup promoted by the bot. Returns True on success.
@@ -5804,7 +5804,7 @@ impl crate::Method for SetChatAdministratorCustomTitle {
 impl std::fmt::Display for SetChatAdministratorCustomTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set a tag for a regular member in a group or a supergroup. The bot must be an administrator in the chat for this to work and must have the can_manage_tags administrator right. Returns True on success.
@@ -5856,7 +5856,7 @@ impl crate::Method for SetChatMemberTag {
 impl std::fmt::Display for SetChatMemberTag {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to ban a channel chat in a supergroup or a channel. Until the chat is unbanned, the owner of the banned chat won't be able to send messages on behalf of any of their channels. The bot must be an administrator in the supergroup or channel for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -5897,7 +5897,7 @@ impl crate::Method for BanChatSenderChat {
 impl std::fmt::Display for BanChatSenderChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to unban a previously banned channel chat in a supergroup or channel. The bot must be an administrator for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -5938,7 +5938,7 @@ impl crate::Method for UnbanChatSenderChat {
 impl std::fmt::Display for UnbanChatSenderChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set default chat permissions for all members. The bot must be an administrator in the group or a supergroup for this to work and must have the can_restrict_members administrator rights. Returns True on success.
@@ -5993,7 +5993,7 @@ impl crate::Method for SetChatPermissions {
 impl std::fmt::Display for SetChatPermissions {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to generate a new primary invite link for a chat; any previously generated primary link is revoked. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns the new invite link as String on success.
@@ -6028,7 +6028,7 @@ impl crate::Method for ExportChatInviteLink {
 impl std::fmt::Display for ExportChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to create an additional invite link for a chat. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. The link can be revoked using the method [`revokeChatInviteLink`](crate::Bot::revoke_chat_invite_link). Returns the new invite link as [`ChatInviteLink`](crate::ChatInviteLink) object.
@@ -6109,7 +6109,7 @@ impl crate::Method for CreateChatInviteLink {
 impl std::fmt::Display for CreateChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit a non-primary invite link created by the bot. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns the edited invite link as a [`ChatInviteLink`](crate::ChatInviteLink) object.
@@ -6197,7 +6197,7 @@ impl crate::Method for EditChatInviteLink {
 impl std::fmt::Display for EditChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to create a subscription invite link for a channel chat. The bot must have the can_invite_users administrator rights. The link can be edited using the method [`editChatSubscriptionInviteLink`](crate::Bot::edit_chat_subscription_invite_link) or revoked using the method [`revokeChatInviteLink`](crate::Bot::revoke_chat_invite_link). Returns the new invite link as a [`ChatInviteLink`](crate::ChatInviteLink) object.
@@ -6257,7 +6257,7 @@ impl crate::Method for CreateChatSubscriptionInviteLink {
 impl std::fmt::Display for CreateChatSubscriptionInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit a subscription invite link created by the bot. The bot must have the can_invite_users administrator rights. Returns the edited invite link as a [`ChatInviteLink`](crate::ChatInviteLink) object.
@@ -6312,7 +6312,7 @@ impl crate::Method for EditChatSubscriptionInviteLink {
 impl std::fmt::Display for EditChatSubscriptionInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to revoke an invite link created by the bot. If the primary link is revoked, a new link is automatically generated. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns the revoked invite link as [`ChatInviteLink`](crate::ChatInviteLink) object.
@@ -6356,7 +6356,7 @@ impl crate::Method for RevokeChatInviteLink {
 impl std::fmt::Display for RevokeChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to approve a chat join request. The bot must be an administrator in the chat for this to work and must have the can_invite_users administrator right. Returns True on success.
@@ -6397,7 +6397,7 @@ impl crate::Method for ApproveChatJoinRequest {
 impl std::fmt::Display for ApproveChatJoinRequest {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to decline a chat join request. The bot must be an administrator in the chat for this to work and must have the can_invite_users administrator right. Returns True on success.
@@ -6438,7 +6438,7 @@ impl crate::Method for DeclineChatJoinRequest {
 impl std::fmt::Display for DeclineChatJoinRequest {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to process a received chat join request query. Returns True on success.
@@ -6486,7 +6486,7 @@ impl crate::Method for AnswerChatJoinRequestQuery {
 impl std::fmt::Display for AnswerChatJoinRequestQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to process a received chat join request query by showing a Mini App to the user before deciding the outcome. Call [`answerChatJoinRequestQuery`](crate::Bot::answer_chat_join_request_query) to resolve the join request query based on the user interaction with the Mini App. Returns True on success.
@@ -6534,7 +6534,7 @@ impl crate::Method for SendChatJoinRequestWebApp {
 impl std::fmt::Display for SendChatJoinRequestWebApp {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set a new profile photo for the chat. Photos can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -6579,7 +6579,7 @@ impl crate::Method for SetChatPhoto {
 impl std::fmt::Display for SetChatPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a chat photo. Photos can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -6614,7 +6614,7 @@ impl crate::Method for DeleteChatPhoto {
 impl std::fmt::Display for DeleteChatPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the title of a chat. Titles can't be changed for private chats. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -6655,7 +6655,7 @@ impl crate::Method for SetChatTitle {
 impl std::fmt::Display for SetChatTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the description of a group, a supergroup or a channel. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Returns True on success.
@@ -6703,7 +6703,7 @@ impl crate::Method for SetChatDescription {
 impl std::fmt::Display for SetChatDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to add a message to the list of pinned messages in a chat. In private chats and channel direct messages chats, all non-service messages can be pinned. Conversely, the bot must be an administrator with the 'can_pin_messages' right or the 'can_edit_messages' right to pin messages in groups and channels respectively. Returns True on success.
@@ -6765,7 +6765,7 @@ impl serde::Serialize for PinChatMessage {
 impl crate::Method for PinChatMessage {
     const NAME: &'static str = "pinChatMessage";
     type Response = bool;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: false,
@@ -6775,7 +6775,7 @@ impl crate::Method for PinChatMessage {
 impl std::fmt::Display for PinChatMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to remove a message from the list of pinned messages in a chat. In private chats and channel direct messages chats, all messages can be unpinned. Conversely, the bot must be an administrator with the 'can_pin_messages' right or the 'can_edit_messages' right to unpin messages in groups and channels respectively. Returns True on success.
@@ -6837,7 +6837,7 @@ impl crate::Method for UnpinChatMessage {
 impl std::fmt::Display for UnpinChatMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to clear the list of pinned messages in a chat. In private chats and channel direct messages chats, no additional rights are required to unpin all pinned messages. Conversely, the bot must be an administrator with the 'can_pin_messages' right or the 'can_edit_messages' right to unpin all pinned messages in groups and channels respectively. Returns True on success.
@@ -6872,7 +6872,7 @@ impl crate::Method for UnpinAllChatMessages {
 impl std::fmt::Display for UnpinAllChatMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method for your bot to leave a group, supergroup or channel. Returns True on success.
@@ -6907,7 +6907,7 @@ impl crate::Method for LeaveChat {
 impl std::fmt::Display for LeaveChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get up-to-date information about the chat. Returns a [`ChatFullInfo`](crate::ChatFullInfo) object on success.
@@ -6942,7 +6942,7 @@ impl crate::Method for GetChat {
 impl std::fmt::Display for GetChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get a list of administrators in a chat. Returns an Array of [`ChatMember`](crate::ChatMember) objects.
@@ -6990,7 +6990,7 @@ impl crate::Method for GetChatAdministrators {
 impl std::fmt::Display for GetChatAdministrators {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the number of members in a chat. Returns Integer on success.
@@ -7025,7 +7025,7 @@ impl crate::Method for GetChatMemberCount {
 impl std::fmt::Display for GetChatMemberCount {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get information about a member of a chat. The method is only guaranteed to work for other users if the bot is an administrator in the chat. Returns a [`ChatMember`](crate::ChatMember) object on success.
@@ -7066,7 +7066,7 @@ impl crate::Method for GetChatMember {
 impl std::fmt::Display for GetChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
@@ -7104,7 +7104,7 @@ impl crate::Method for GetUserPersonalChatMessages {
 impl std::fmt::Display for GetUserPersonalChatMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set a new group sticker set for a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
@@ -7148,7 +7148,7 @@ impl crate::Method for SetChatStickerSet {
 impl std::fmt::Display for SetChatStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a group sticker set from a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
@@ -7183,7 +7183,7 @@ impl crate::Method for DeleteChatStickerSet {
 impl std::fmt::Display for DeleteChatStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
@@ -7214,7 +7214,7 @@ impl crate::Method for GetForumTopicIconStickers {
 impl std::fmt::Display for GetForumTopicIconStickers {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to create a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator right. Returns information about the created topic as a [`ForumTopic`](crate::ForumTopic) object.
@@ -7280,7 +7280,7 @@ impl crate::Method for CreateForumTopic {
 impl std::fmt::Display for CreateForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit name and icon of a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
@@ -7346,7 +7346,7 @@ impl crate::Method for EditForumTopic {
 impl std::fmt::Display for EditForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to close an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
@@ -7387,7 +7387,7 @@ impl crate::Method for CloseForumTopic {
 impl std::fmt::Display for CloseForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to reopen a closed topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
@@ -7428,7 +7428,7 @@ impl crate::Method for ReopenForumTopic {
 impl std::fmt::Display for ReopenForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a forum topic along with all its messages in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_delete_messages administrator rights. Returns True on success.
@@ -7469,7 +7469,7 @@ impl crate::Method for DeleteForumTopic {
 impl std::fmt::Display for DeleteForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to clear the list of pinned messages in a forum topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
@@ -7510,7 +7510,7 @@ impl crate::Method for UnpinAllForumTopicMessages {
 impl std::fmt::Display for UnpinAllForumTopicMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit the name of the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
@@ -7551,7 +7551,7 @@ impl crate::Method for EditGeneralForumTopic {
 impl std::fmt::Display for EditGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to close an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
@@ -7586,7 +7586,7 @@ impl crate::Method for CloseGeneralForumTopic {
 impl std::fmt::Display for CloseGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to reopen a closed 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically unhidden if it was hidden. Returns True on success.
@@ -7621,7 +7621,7 @@ impl crate::Method for ReopenGeneralForumTopic {
 impl std::fmt::Display for ReopenGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to hide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically closed if it was open. Returns True on success.
@@ -7656,7 +7656,7 @@ impl crate::Method for HideGeneralForumTopic {
 impl std::fmt::Display for HideGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to unhide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
@@ -7691,7 +7691,7 @@ impl crate::Method for UnhideGeneralForumTopic {
 impl std::fmt::Display for UnhideGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to clear the list of pinned messages in a General forum topic. The bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
@@ -7726,7 +7726,7 @@ impl crate::Method for UnpinAllGeneralForumTopicMessages {
 impl std::fmt::Display for UnpinAllGeneralForumTopicMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send answers to callback queries sent from inline keyboards. The answer will be displayed to the user as a notification at the top of the chat screen or as an alert. On success, True is returned.
@@ -7807,7 +7807,7 @@ impl crate::Method for AnswerCallbackQuery {
 impl std::fmt::Display for AnswerCallbackQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to reply to a received guest message. On success, a [`SentGuestMessage`](crate::SentGuestMessage) object is returned.
@@ -7851,7 +7851,7 @@ impl crate::Method for AnswerGuestQuery {
 impl std::fmt::Display for AnswerGuestQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the list of boosts added to a chat by a user. Requires administrator rights in the chat. Returns a [`UserChatBoosts`](crate::UserChatBoosts) object.
@@ -7892,7 +7892,7 @@ impl crate::Method for GetUserChatBoosts {
 impl std::fmt::Display for GetUserChatBoosts {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get information about the connection of the bot with a business account. Returns a [`BusinessConnection`](crate::BusinessConnection) object on success.
@@ -7929,7 +7929,7 @@ impl crate::Method for GetBusinessConnection {
 impl std::fmt::Display for GetBusinessConnection {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the token of a managed bot. Returns the token as String on success.
@@ -7964,7 +7964,7 @@ impl crate::Method for GetManagedBotToken {
 impl std::fmt::Display for GetManagedBotToken {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to revoke the current token of a managed bot and generate a new one. Returns the new token as String on success.
@@ -7999,7 +7999,7 @@ impl crate::Method for ReplaceManagedBotToken {
 impl std::fmt::Display for ReplaceManagedBotToken {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the access settings of a managed bot. Returns a [`BotAccessSettings`](crate::BotAccessSettings) object on success.
@@ -8034,7 +8034,7 @@ impl crate::Method for GetManagedBotAccessSettings {
 impl std::fmt::Display for GetManagedBotAccessSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the access settings of a managed bot. Returns True on success.
@@ -8086,7 +8086,7 @@ impl crate::Method for SetManagedBotAccessSettings {
 impl std::fmt::Display for SetManagedBotAccessSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the list of the bot's commands. See this manual for more details about bot commands. Returns True on success.
@@ -8145,7 +8145,7 @@ impl crate::Method for SetMyCommands {
 impl std::fmt::Display for SetMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete the list of the bot's commands for the given scope and user language. After deletion, higher level commands will be shown to affected users. Returns True on success.
@@ -8200,7 +8200,7 @@ impl crate::Method for DeleteMyCommands {
 impl std::fmt::Display for DeleteMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current list of the bot's commands for the given scope and user language. Returns an Array of [`BotCommand`](crate::BotCommand) objects. If commands aren't set, an empty list is returned.
@@ -8255,7 +8255,7 @@ impl crate::Method for GetMyCommands {
 impl std::fmt::Display for GetMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the bot's name. Returns True on success.
@@ -8310,7 +8310,7 @@ impl crate::Method for SetMyName {
 impl std::fmt::Display for SetMyName {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current bot name for the given user language. Returns [`BotName`](crate::BotName) on success.
@@ -8352,7 +8352,7 @@ impl crate::Method for GetMyName {
 impl std::fmt::Display for GetMyName {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the bot's description, which is shown in the chat with the bot if the chat is empty. Returns True on success.
@@ -8407,7 +8407,7 @@ impl crate::Method for SetMyDescription {
 impl std::fmt::Display for SetMyDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current bot description for the given user language. Returns [`BotDescription`](crate::BotDescription) on success.
@@ -8449,7 +8449,7 @@ impl crate::Method for GetMyDescription {
 impl std::fmt::Display for GetMyDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the bot's short description, which is shown on the bot's profile page and is sent together with the link when users share the bot. Returns True on success.
@@ -8504,7 +8504,7 @@ impl crate::Method for SetMyShortDescription {
 impl std::fmt::Display for SetMyShortDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current bot short description for the given user language. Returns [`BotShortDescription`](crate::BotShortDescription) on success.
@@ -8546,7 +8546,7 @@ impl crate::Method for GetMyShortDescription {
 impl std::fmt::Display for GetMyShortDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the profile photo of the bot. Returns True on success.
@@ -8581,7 +8581,7 @@ impl crate::Method for SetMyProfilePhoto {
 impl std::fmt::Display for SetMyProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Removes the profile photo of the bot. Requires no parameters. Returns True on success.
@@ -8612,7 +8612,7 @@ impl crate::Method for RemoveMyProfilePhoto {
 impl std::fmt::Display for RemoveMyProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the bot's menu button in a private chat, or the default menu button. Returns True on success.
@@ -8667,7 +8667,7 @@ impl crate::Method for SetChatMenuButton {
 impl std::fmt::Display for SetChatMenuButton {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current value of the bot's menu button in a private chat, or the default menu button. Returns [`MenuButton`](crate::MenuButton) on success.
@@ -8709,7 +8709,7 @@ impl crate::Method for GetChatMenuButton {
 impl std::fmt::Display for GetChatMenuButton {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the default administrator rights requested by the bot when it's added as an administrator to groups or channels. These rights will be suggested to users, but they are free to modify the list before adding the bot. Returns True on success.
@@ -8764,7 +8764,7 @@ impl crate::Method for SetMyDefaultAdministratorRights {
 impl std::fmt::Display for SetMyDefaultAdministratorRights {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get the current default administrator rights of the bot. Returns [`ChatAdministratorRights`](crate::ChatAdministratorRights) on success.
@@ -8806,7 +8806,7 @@ impl crate::Method for GetMyDefaultAdministratorRights {
 impl std::fmt::Display for GetMyDefaultAdministratorRights {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the list of gifts that can be sent by the bot to users and channel chats. Requires no parameters. Returns a [`Gifts`](crate::Gifts) object.
@@ -8837,7 +8837,7 @@ impl crate::Method for GetAvailableGifts {
 impl std::fmt::Display for GetAvailableGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Sends a gift to the given user or channel chat. The gift can't be converted to Telegram Stars by the receiver. Returns True on success.
@@ -8940,7 +8940,7 @@ impl crate::Method for SendGift {
 impl std::fmt::Display for SendGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Gifts a Telegram Premium subscription to the given user. Returns True on success.
@@ -9018,7 +9018,7 @@ impl crate::Method for GiftPremiumSubscription {
 impl std::fmt::Display for GiftPremiumSubscription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Verifies a user on behalf of the organization which is represented by the bot. Returns True on success.
@@ -9066,7 +9066,7 @@ impl crate::Method for VerifyUser {
 impl std::fmt::Display for VerifyUser {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Verifies a chat on behalf of the organization which is represented by the bot. Returns True on success.
@@ -9114,7 +9114,7 @@ impl crate::Method for VerifyChat {
 impl std::fmt::Display for VerifyChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Removes verification from a user who is currently verified on behalf of the organization represented by the bot. Returns True on success.
@@ -9149,7 +9149,7 @@ impl crate::Method for RemoveUserVerification {
 impl std::fmt::Display for RemoveUserVerification {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Removes verification from a chat that is currently verified on behalf of the organization represented by the bot. Returns True on success.
@@ -9184,7 +9184,7 @@ impl crate::Method for RemoveChatVerification {
 impl std::fmt::Display for RemoveChatVerification {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Marks incoming message as read on behalf of a business account. Requires the can_read_messages business bot right. Returns True on success.
@@ -9233,7 +9233,7 @@ impl crate::Method for ReadBusinessMessage {
 impl std::fmt::Display for ReadBusinessMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Delete messages on behalf of a business account. Requires the can_delete_sent_messages business bot right to delete messages sent by the bot itself, or the can_delete_all_messages business bot right to delete any message. Returns True on success.
@@ -9277,7 +9277,7 @@ impl crate::Method for DeleteBusinessMessages {
 impl std::fmt::Display for DeleteBusinessMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the first and last name of a managed business account. Requires the can_change_name business bot right. Returns True on success.
@@ -9332,7 +9332,7 @@ impl crate::Method for SetBusinessAccountName {
 impl std::fmt::Display for SetBusinessAccountName {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the username of a managed business account. Requires the can_change_username business bot right. Returns True on success.
@@ -9380,7 +9380,7 @@ impl crate::Method for SetBusinessAccountUsername {
 impl std::fmt::Display for SetBusinessAccountUsername {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the bio of a managed business account. Requires the can_change_bio business bot right. Returns True on success.
@@ -9428,7 +9428,7 @@ impl crate::Method for SetBusinessAccountBio {
 impl std::fmt::Display for SetBusinessAccountBio {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the profile photo of a managed business account. Requires the can_edit_profile_photo business bot right. Returns True on success.
@@ -9483,7 +9483,7 @@ impl crate::Method for SetBusinessAccountProfilePhoto {
 impl std::fmt::Display for SetBusinessAccountProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Removes the current profile photo of a managed business account. Requires the can_edit_profile_photo business bot right. Returns True on success.
@@ -9531,7 +9531,7 @@ impl crate::Method for RemoveBusinessAccountProfilePhoto {
 impl std::fmt::Display for RemoveBusinessAccountProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Changes the privacy settings pertaining to incoming gifts in a managed business account. Requires the can_change_gift_settings business bot right. Returns True on success.
@@ -9580,7 +9580,7 @@ impl crate::Method for SetBusinessAccountGiftSettings {
 impl std::fmt::Display for SetBusinessAccountGiftSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the amount of Telegram Stars owned by a managed business account. Requires the can_view_gifts_and_stars business bot right. Returns [`StarAmount`](crate::StarAmount) on success.
@@ -9617,7 +9617,7 @@ impl crate::Method for GetBusinessAccountStarBalance {
 impl std::fmt::Display for GetBusinessAccountStarBalance {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Transfers Telegram Stars from the business account balance to the bot's balance. Requires the can_transfer_stars business bot right. Returns True on success.
@@ -9658,7 +9658,7 @@ impl crate::Method for TransferBusinessAccountStars {
 impl std::fmt::Display for TransferBusinessAccountStars {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the gifts received and owned by a managed business account. Requires the can_view_gifts_and_stars business bot right. Returns [`OwnedGifts`](crate::OwnedGifts) on success.
@@ -9811,7 +9811,7 @@ impl crate::Method for GetBusinessAccountGifts {
 impl std::fmt::Display for GetBusinessAccountGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the gifts owned and hosted by a user. Returns [`OwnedGifts`](crate::OwnedGifts) on success.
@@ -9942,7 +9942,7 @@ impl crate::Method for GetUserGifts {
 impl std::fmt::Display for GetUserGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the gifts owned by a chat. Returns [`OwnedGifts`](crate::OwnedGifts) on success.
@@ -10095,7 +10095,7 @@ impl crate::Method for GetChatGifts {
 impl std::fmt::Display for GetChatGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Converts a given regular gift to Telegram Stars. Requires the can_convert_gifts_to_stars business bot right. Returns True on success.
@@ -10139,7 +10139,7 @@ impl crate::Method for ConvertGiftToStars {
 impl std::fmt::Display for ConvertGiftToStars {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Upgrades a given regular gift to a unique gift. Requires the can_transfer_and_upgrade_gifts business bot right. Additionally requires the can_transfer_stars business bot right if the upgrade is paid. Returns True on success.
@@ -10205,7 +10205,7 @@ impl crate::Method for UpgradeGift {
 impl std::fmt::Display for UpgradeGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Transfers an owned unique gift to another user. Requires the can_transfer_and_upgrade_gifts business bot right. Requires can_transfer_stars business bot right if the transfer is paid. Returns True on success.
@@ -10265,7 +10265,7 @@ impl crate::Method for TransferGift {
 impl std::fmt::Display for TransferGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Posts a story on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
@@ -10376,7 +10376,7 @@ impl serde::Serialize for PostStory {
 impl crate::Method for PostStory {
     const NAME: &'static str = "postStory";
     type Response = Story;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: false,
         protect_content: true,
@@ -10386,7 +10386,7 @@ impl crate::Method for PostStory {
 impl std::fmt::Display for PostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Reposts a story on behalf of a business account from another business account. Both business accounts must be managed by the same bot, and the story on the source account must have been posted (or reposted) by the bot. Requires the can_manage_stories business bot right for both business accounts. Returns [`Story`](crate::Story) on success.
@@ -10458,7 +10458,7 @@ impl serde::Serialize for RepostStory {
 impl crate::Method for RepostStory {
     const NAME: &'static str = "repostStory";
     type Response = Story;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: false,
         protect_content: true,
@@ -10468,7 +10468,7 @@ impl crate::Method for RepostStory {
 impl std::fmt::Display for RepostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Edits a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns [`Story`](crate::Story) on success.
@@ -10557,7 +10557,7 @@ impl serde::Serialize for EditStory {
 impl crate::Method for EditStory {
     const NAME: &'static str = "editStory";
     type Response = Story;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: false,
         protect_content: false,
@@ -10567,7 +10567,7 @@ impl crate::Method for EditStory {
 impl std::fmt::Display for EditStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Deletes a story previously posted by the bot on behalf of a managed business account. Requires the can_manage_stories business bot right. Returns True on success.
@@ -10608,7 +10608,7 @@ impl crate::Method for DeleteStory {
 impl std::fmt::Display for DeleteStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set the result of an interaction with a Web App and send a corresponding message on behalf of the user to the chat from which the query originated. On success, a [`SentWebAppMessage`](crate::SentWebAppMessage) object is returned.
@@ -10652,7 +10652,7 @@ impl crate::Method for AnswerWebAppQuery {
 impl std::fmt::Display for AnswerWebAppQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Stores a message that can be sent by a user of a Mini App. Returns a [`PreparedInlineMessage`](crate::PreparedInlineMessage) object.
@@ -10737,7 +10737,7 @@ impl crate::Method for SavePreparedInlineMessage {
 impl std::fmt::Display for SavePreparedInlineMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Stores a keyboard button that can be used by a user within a Mini App. Returns a [`PreparedKeyboardButton`](crate::PreparedKeyboardButton) object.
@@ -10775,7 +10775,7 @@ impl crate::Method for SavePreparedKeyboardButton {
 impl std::fmt::Display for SavePreparedKeyboardButton {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit text, rich and game messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
@@ -10920,7 +10920,7 @@ impl serde::Serialize for EditMessageText {
 impl crate::Method for EditMessageText {
     const NAME: &'static str = "editMessageText";
     type Response = crate::MessageOrTrue;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("entities"),
         disable_notification: false,
         protect_content: false,
@@ -10930,7 +10930,7 @@ impl crate::Method for EditMessageText {
 impl std::fmt::Display for EditMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit captions of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
@@ -11061,7 +11061,7 @@ impl serde::Serialize for EditMessageCaption {
 impl crate::Method for EditMessageCaption {
     const NAME: &'static str = "editMessageCaption";
     type Response = crate::MessageOrTrue;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: false,
         protect_content: false,
@@ -11071,7 +11071,7 @@ impl crate::Method for EditMessageCaption {
 impl std::fmt::Display for EditMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit animation, audio, document, live photo, photo, or video messages, or to replace a text or a rich message with a media. If a message is part of a message album, then it can be edited only to an audio for audio albums, only to a document for document albums and to a photo, a live photo, or a video otherwise. When an inline message is edited, a new file can't be uploaded; use a previously uploaded file via its file_id or specify a URL. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
@@ -11166,7 +11166,7 @@ impl crate::Method for EditMessageMedia {
 impl std::fmt::Display for EditMessageMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit live location messages. A location can be edited until its live_period expires or editing is explicitly disabled by a call to [`stopMessageLiveLocation`](crate::Bot::stop_message_live_location). On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
@@ -11309,7 +11309,7 @@ impl crate::Method for EditMessageLiveLocation {
 impl std::fmt::Display for EditMessageLiveLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to stop updating a live location message before live_period expires. On success, if the message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned.
@@ -11400,7 +11400,7 @@ impl crate::Method for StopMessageLiveLocation {
 impl std::fmt::Display for StopMessageLiveLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit a checklist on behalf of a connected business account. On success, the edited [`Message`](crate::Message) is returned.
@@ -11465,7 +11465,7 @@ impl crate::Method for EditMessageChecklist {
 impl std::fmt::Display for EditMessageChecklist {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit only the reply markup of messages. On success, if the edited message is not an inline message, the edited [`Message`](crate::Message) is returned, otherwise True is returned. Note that business messages that were not sent by the bot and do not contain an inline keyboard can only be edited within 48 hours from the time they were sent.
@@ -11556,7 +11556,7 @@ impl crate::Method for EditMessageReplyMarkup {
 impl std::fmt::Display for EditMessageReplyMarkup {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to stop a poll which was sent by the bot. On success, the stopped [`Poll`](crate::Poll) is returned.
@@ -11622,7 +11622,7 @@ impl crate::Method for StopPoll {
 impl std::fmt::Display for StopPoll {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit an ephemeral text or rich message. Note that it is not guaranteed that the user will receive the message edit event, especially if they are offline. On success, True is returned.
@@ -11736,7 +11736,7 @@ impl serde::Serialize for EditEphemeralMessageText {
 impl crate::Method for EditEphemeralMessageText {
     const NAME: &'static str = "editEphemeralMessageText";
     type Response = bool;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("entities"),
         disable_notification: false,
         protect_content: false,
@@ -11746,7 +11746,7 @@ impl crate::Method for EditEphemeralMessageText {
 impl std::fmt::Display for EditEphemeralMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit the media of an ephemeral message. Note that it is not guaranteed that the user will receive the message edit event, especially if they are offline. On success, True is returned.
@@ -11811,7 +11811,7 @@ impl crate::Method for EditEphemeralMessageMedia {
 impl std::fmt::Display for EditEphemeralMessageMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit the caption of an ephemeral message. Note that it is not guaranteed that the user will receive the message edit event, especially if they are offline. On success, True is returned.
@@ -11911,7 +11911,7 @@ impl serde::Serialize for EditEphemeralMessageCaption {
 impl crate::Method for EditEphemeralMessageCaption {
     const NAME: &'static str = "editEphemeralMessageCaption";
     type Response = bool;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: Some("caption_entities"),
         disable_notification: false,
         protect_content: false,
@@ -11921,7 +11921,7 @@ impl crate::Method for EditEphemeralMessageCaption {
 impl std::fmt::Display for EditEphemeralMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to edit only the reply markup of an ephemeral message. Note that it is not guaranteed that the user will receive the message edit event, especially if they are offline. On success, True is returned.
@@ -11981,7 +11981,7 @@ impl crate::Method for EditEphemeralMessageReplyMarkup {
 impl std::fmt::Display for EditEphemeralMessageReplyMarkup {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to approve a suggested post in a direct messages chat. The bot must have the 'can_post_messages' administrator right in the corresponding channel chat. Returns True on success.
@@ -12033,7 +12033,7 @@ impl crate::Method for ApproveSuggestedPost {
 impl std::fmt::Display for ApproveSuggestedPost {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to decline a suggested post in a direct messages chat. The bot must have the 'can_manage_direct_messages' administrator right in the corresponding channel chat. Returns True on success.
@@ -12085,7 +12085,7 @@ impl crate::Method for DeclineSuggestedPost {
 impl std::fmt::Display for DeclineSuggestedPost {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a message, including service messages, with the following limitations:
@@ -12138,7 +12138,7 @@ impl crate::Method for DeleteMessage {
 impl std::fmt::Display for DeleteMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete multiple messages simultaneously. If some of the specified messages can't be found, they are skipped. Returns True on success.
@@ -12179,7 +12179,7 @@ impl crate::Method for DeleteMessages {
 impl std::fmt::Display for DeleteMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete an ephemeral message. Note that it is not guaranteed that the user will receive the message deletion event, especially if they are offline. Returns True on success.
@@ -12228,7 +12228,7 @@ impl crate::Method for DeleteEphemeralMessage {
 impl std::fmt::Display for DeleteEphemeralMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to remove a reaction from a message in a group or a supergroup chat. The bot must have the 'can_delete_messages' administrator right in the chat. Returns True on success.
@@ -12291,7 +12291,7 @@ impl crate::Method for DeleteMessageReaction {
 impl std::fmt::Display for DeleteMessageReaction {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to remove up to 10000 recent reactions in a group or a supergroup chat added by a given user or chat. The bot must have the 'can_delete_messages' administrator right in the chat. Returns True on success.
@@ -12350,7 +12350,7 @@ impl crate::Method for DeleteAllMessageReactions {
 impl std::fmt::Display for DeleteAllMessageReactions {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success, the sent [`Message`](crate::Message) is returned.
@@ -12532,7 +12532,7 @@ impl crate::Method for SendSticker {
     const NAME: &'static str = "sendSticker";
     type Response = Message;
     const FILE_PARAMS: &'static [&'static str] = &["sticker"];
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -12542,7 +12542,7 @@ impl crate::Method for SendSticker {
 impl std::fmt::Display for SendSticker {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get a sticker set. On success, a [`StickerSet`](crate::StickerSet) object is returned.
@@ -12577,7 +12577,7 @@ impl crate::Method for GetStickerSet {
 impl std::fmt::Display for GetStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get information about custom emoji stickers by their identifiers. Returns an Array of [`Sticker`](crate::Sticker) objects.
@@ -12612,7 +12612,7 @@ impl crate::Method for GetCustomEmojiStickers {
 impl std::fmt::Display for GetCustomEmojiStickers {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to upload a file with a sticker for later use in the [`createNewStickerSet`](crate::Bot::create_new_sticker_set), [`addStickerToSet`](crate::Bot::add_sticker_to_set), or [`replaceStickerInSet`](crate::Bot::replace_sticker_in_set) methods (the file can be used multiple times). Returns the uploaded [`File`](crate::File) on success.
@@ -12662,7 +12662,7 @@ impl crate::Method for UploadStickerFile {
 impl std::fmt::Display for UploadStickerFile {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to create a new sticker set owned by a user. The bot will be able to edit the sticker set thus created. Returns True on success.
@@ -12738,7 +12738,7 @@ impl crate::Method for CreateNewStickerSet {
 impl std::fmt::Display for CreateNewStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to add a new sticker to a set created by the bot. Emoji sticker sets can have up to 200 stickers. Other sticker sets can have up to 120 stickers. Returns True on success.
@@ -12783,7 +12783,7 @@ impl crate::Method for AddStickerToSet {
 impl std::fmt::Display for AddStickerToSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to move a sticker in a set created by the bot to a specific position. Returns True on success.
@@ -12824,7 +12824,7 @@ impl crate::Method for SetStickerPositionInSet {
 impl std::fmt::Display for SetStickerPositionInSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a sticker from a set created by the bot. Returns True on success.
@@ -12859,7 +12859,7 @@ impl crate::Method for DeleteStickerFromSet {
 impl std::fmt::Display for DeleteStickerFromSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to replace an existing sticker in a sticker set with a new one. The method is equivalent to calling [`deleteStickerFromSet`](crate::Bot::delete_sticker_from_set), then [`addStickerToSet`](crate::Bot::add_sticker_to_set), then [`setStickerPositionInSet`](crate::Bot::set_sticker_position_in_set). Returns True on success.
@@ -12913,7 +12913,7 @@ impl crate::Method for ReplaceStickerInSet {
 impl std::fmt::Display for ReplaceStickerInSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the list of emoji assigned to a regular or custom emoji sticker. The sticker must belong to a sticker set created by the bot. Returns True on success.
@@ -12954,7 +12954,7 @@ impl crate::Method for SetStickerEmojiList {
 impl std::fmt::Display for SetStickerEmojiList {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change search keywords assigned to a regular or custom emoji sticker. The sticker must belong to a sticker set created by the bot. Returns True on success.
@@ -13002,7 +13002,7 @@ impl crate::Method for SetStickerKeywords {
 impl std::fmt::Display for SetStickerKeywords {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to change the mask position of a mask sticker. The sticker must belong to a sticker set that was created by the bot. Returns True on success.
@@ -13050,7 +13050,7 @@ impl crate::Method for SetStickerMaskPosition {
 impl std::fmt::Display for SetStickerMaskPosition {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set the title of a created sticker set. Returns True on success.
@@ -13091,7 +13091,7 @@ impl crate::Method for SetStickerSetTitle {
 impl std::fmt::Display for SetStickerSetTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set the thumbnail of a regular or mask sticker set. The format of the thumbnail file must match the format of the stickers in the set. Returns True on success.
@@ -13152,7 +13152,7 @@ impl crate::Method for SetStickerSetThumbnail {
 impl std::fmt::Display for SetStickerSetThumbnail {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set the thumbnail of a custom emoji sticker set. Returns True on success.
@@ -13200,7 +13200,7 @@ impl crate::Method for SetCustomEmojiStickerSetThumbnail {
 impl std::fmt::Display for SetCustomEmojiStickerSetThumbnail {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to delete a sticker set that was created by the bot. Returns True on success.
@@ -13235,7 +13235,7 @@ impl crate::Method for DeleteStickerSet {
 impl std::fmt::Display for DeleteStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send rich messages. If the message contains a block with a media element, then the bot must have the right to send the media to the chat. On success, the sent [`Message`](crate::Message) is returned.
@@ -13405,7 +13405,7 @@ impl serde::Serialize for SendRichMessage {
 impl crate::Method for SendRichMessage {
     const NAME: &'static str = "sendRichMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -13415,7 +13415,7 @@ impl crate::Method for SendRichMessage {
 impl std::fmt::Display for SendRichMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to stream a partial rich message to a user while the message is being generated. Note that the streamed draft is ephemeral and acts as a temporary 30-second preview - once the output is finalized, you must call [`sendRichMessage`](crate::Bot::send_rich_message) with the complete message to persist it in the user's chat. Returns True on success.
@@ -13493,7 +13493,7 @@ impl crate::Method for SendRichMessageDraft {
 impl std::fmt::Display for SendRichMessageDraft {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send answers to an inline query. On success, True is returned.
@@ -13583,7 +13583,7 @@ impl crate::Method for AnswerInlineQuery {
 impl std::fmt::Display for AnswerInlineQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send invoices. On success, the sent [`Message`](crate::Message) is returned.
@@ -13924,7 +13924,7 @@ impl serde::Serialize for SendInvoice {
 impl crate::Method for SendInvoice {
     const NAME: &'static str = "sendInvoice";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -13934,7 +13934,7 @@ impl crate::Method for SendInvoice {
 impl std::fmt::Display for SendInvoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to create a link for an invoice. Returns the created invoice link as String on success.
@@ -14186,7 +14186,7 @@ impl crate::Method for CreateInvoiceLink {
 impl std::fmt::Display for CreateInvoiceLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// If you sent an invoice requesting a shipping address and the parameter is_flexible was specified, the Bot API will send an Update with a shipping_query field to the bot. Use this method to reply to shipping queries. On success, True is returned.
@@ -14249,7 +14249,7 @@ impl crate::Method for AnswerShippingQuery {
 impl std::fmt::Display for AnswerShippingQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Once the user has confirmed their payment and shipping details, the Bot API sends the final confirmation in the form of an Update with the field pre_checkout_query. Use this method to respond to such pre-checkout queries. On success, True is returned. Note: The Bot API must receive an answer within 10 seconds after the pre-checkout query was sent.
@@ -14301,7 +14301,7 @@ impl crate::Method for AnswerPreCheckoutQuery {
 impl std::fmt::Display for AnswerPreCheckoutQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// A method to get the current Telegram Stars balance of the bot. Requires no parameters. On success, returns a [`StarAmount`](crate::StarAmount) object.
@@ -14332,7 +14332,7 @@ impl crate::Method for GetMyStarBalance {
 impl std::fmt::Display for GetMyStarBalance {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Returns the bot's Telegram Star transactions in chronological order. On success, returns a [`StarTransactions`](crate::StarTransactions) object.
@@ -14384,7 +14384,7 @@ impl crate::Method for GetStarTransactions {
 impl std::fmt::Display for GetStarTransactions {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Refunds a successful payment in Telegram Stars. Returns True on success.
@@ -14429,7 +14429,7 @@ impl crate::Method for RefundStarPayment {
 impl std::fmt::Display for RefundStarPayment {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Allows the bot to cancel or re-enable extension of a subscription paid in Telegram Stars. Returns True on success.
@@ -14482,7 +14482,7 @@ impl crate::Method for EditUserStarSubscription {
 impl std::fmt::Display for EditUserStarSubscription {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Informs a user that some of the Telegram Passport elements they provided contains errors. The user will not be able to re-submit their Passport to you until the errors are fixed (the contents of the field for which you returned the error must change). Returns True on success.
@@ -14522,7 +14522,7 @@ impl crate::Method for SetPassportDataErrors {
 impl std::fmt::Display for SetPassportDataErrors {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to send a game. On success, the sent [`Message`](crate::Message) is returned.
@@ -14653,7 +14653,7 @@ impl serde::Serialize for SendGame {
 impl crate::Method for SendGame {
     const NAME: &'static str = "sendGame";
     type Response = Message;
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable {
+    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
         parse_mode: None,
         disable_notification: true,
         protect_content: true,
@@ -14663,7 +14663,7 @@ impl crate::Method for SendGame {
 impl std::fmt::Display for SendGame {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to set the score of the specified user in a game message. On success, if the message is not an inline message, the [`Message`](crate::Message) is returned, otherwise True is returned. Returns an error, if the new score is not greater than the user's current score in the chat and force is False.
@@ -14759,7 +14759,7 @@ impl crate::Method for SetGameScore {
 impl std::fmt::Display for SetGameScore {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }
 /// Use this method to get data for high score tables. Will return the score of the specified user and several of their neighbors in a game. Returns an Array of [`GameHighScore`](crate::GameHighScore) objects.
@@ -14829,6 +14829,6 @@ impl crate::Method for GetGameHighScores {
 impl std::fmt::Display for GetGameHighScores {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::macros::write_json(self, f)
+        crate::codec::display::write_json(self, f)
     }
 }

@@ -697,7 +697,7 @@ pub(crate) fn enum_value(name: &str, value: &str) -> Option<(String, bool)> {
     )
 }
 /// Which of the parameters `Defaults` fills the method called `name` has.
-pub(crate) fn defaultable(name: &str) -> Option<crate::defaults::Defaultable> {
+pub(crate) fn defaultable(name: &str) -> Option<crate::model::Defaultable> {
     Some(
         match name {
             "getUpdates" => <super::methods::GetUpdates as crate::Method>::DEFAULTABLE,

@@ -77,7 +77,7 @@ pub fn verify_secret_token(expected: &str, header: Option<&str>) -> bool {
 /// same update again and again. Only a body that is not an update at all (not a JSON object,
 /// or without a readable `update_id`) is an [`WebhookError::InvalidBody`].
 pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
-    use crate::de::Salvage;
+    use crate::codec::de::Salvage;
     let error = match crate::json::from_slice::<Update>(body) {
         Ok(update) => return Ok(update),
         Err(e) => e,

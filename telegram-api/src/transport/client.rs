@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::encode::{self, Body};
-use crate::error::{ApiError, Redactor, excerpt_redacted};
-use crate::flood::Limiter;
-use crate::resolver::CachingResolver;
+use crate::transport::encode::{self, Body};
+use crate::transport::error::{ApiError, Redactor, excerpt_redacted};
+use crate::transport::flood::Limiter;
+use crate::transport::resolver::CachingResolver;
 use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry};
 
 /// The official Bot API server.
@@ -752,7 +752,7 @@ pub(crate) fn decode_response_redacted<M: Method>(
 /// A decode error with the JSON path where it happened.
 fn decode_error<M: Method>(result: &str, e: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_str(result);
-    let traced = crate::de::read_as_text(|| {
+    let traced = crate::codec::de::read_as_text(|| {
         serde_path_to_error::deserialize::<_, M::Response>(&mut de).map(drop)
     });
     let (path, message) = match traced {

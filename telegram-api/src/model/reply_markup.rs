@@ -61,7 +61,7 @@ impl Serialize for ReplyMarkup {
     }
 }
 
-display_as_json!(ReplyMarkup);
+crate::codec::display::display_as_json!(ReplyMarkup);
 
 /// What the edit methods (and `setGameScore`) return: the edited [`Message`], or `true` when
 /// the message was sent via the bot in inline mode (Telegram does not return those).
@@ -119,7 +119,7 @@ impl<'de> Deserialize<'de> for MessageOrTrue {
                 self,
                 map: A,
             ) -> Result<MessageOrTrue, A::Error> {
-                crate::de::ObjectVisitor::<Message>::new()
+                crate::codec::de::ObjectVisitor::<Message>::new()
                     .visit_map(map)
                     .map(|m| MessageOrTrue::Message(Box::new(m)))
             }
@@ -128,4 +128,4 @@ impl<'de> Deserialize<'de> for MessageOrTrue {
     }
 }
 
-display_as_json!(MessageOrTrue);
+crate::codec::display::display_as_json!(MessageOrTrue);

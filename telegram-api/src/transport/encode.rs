@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
-use crate::input_file::uploads;
+use crate::model::input_file::uploads;
 use crate::{Defaults, Error, InputFile, Method};
 
 /// An encoded request body.

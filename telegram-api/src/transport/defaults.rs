@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::model::Defaultable;
 use crate::{LinkPreviewOptions, ParseMode};
 
 /// Values of `parse_mode`, `disable_notification`, `protect_content` and
@@ -194,31 +195,6 @@ impl Defaults {
         }
         Ok(())
     }
-}
-
-/// Which of the parameters [`Defaults`] fill a method has. Generated for every method from the
-/// Bot API description (`Method::DEFAULTABLE`).
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Defaultable {
-    /// The method has `parse_mode`; this names the parameter that replaces it (its entities).
-    pub parse_mode: Option<&'static str>,
-    /// The method has `disable_notification`.
-    pub disable_notification: bool,
-    /// The method has `protect_content`.
-    pub protect_content: bool,
-    /// The method has `link_preview_options`.
-    pub link_preview_options: bool,
-}
-
-impl Defaultable {
-    /// None of them.
-    pub const NONE: Defaultable = Defaultable {
-        parse_mode: None,
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: false,
-    };
 }
 
 /// A default that goes to a method: the parameter, the parameter that rules it out when the

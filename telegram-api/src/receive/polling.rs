@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::methods::GetUpdates;
-use crate::retry::{MIN_FLOOD_WAIT, backoff};
+use crate::transport::retry::{MIN_FLOOD_WAIT, backoff};
 use crate::{Bot, Error, Method, Update, UpdateType};
 
 /// The longest a [`Poller`] ever waits between two requests, whatever a server asks
@@ -353,7 +353,7 @@ impl UpdateBatch {
                     path: format!("result[{i}]"),
                     message: format!(
                         "skipped, not an update ({why}): {}",
-                        crate::error::excerpt_redacted(item.get().as_bytes(), None)
+                        crate::transport::error::excerpt_redacted(item.get().as_bytes(), None)
                     ),
                 }),
             }
@@ -364,7 +364,7 @@ impl UpdateBatch {
 
 /// An item of a batch as an update, salvaged when only its payload does not decode.
 fn decode_item(item: &str) -> Result<Update, String> {
-    use crate::de::Salvage;
+    use crate::codec::de::Salvage;
     let error = match crate::json::from_str::<Update>(item) {
         Ok(update) => return Ok(update),
         Err(e) => e.to_string(),

@@ -31,5 +31,5 @@ pub fn from_slice<'a, T: Deserialize<'a>>(json: &'a [u8]) -> serde_json::Result<
 /// types: field names and enumeration values are read as text, which serde_json does not check
 /// again, rather than as bytes.
 pub fn from_str<'a, T: Deserialize<'a>>(json: &'a str) -> serde_json::Result<T> {
-    crate::de::read_as_text(|| serde_json::from_str(json))
+    crate::codec::de::read_as_text(|| serde_json::from_str(json))
 }

@@ -1,47 +1,8 @@
-//! [`Method`]: what every request type implements, and [`Call`]: a request bound to a bot.
+//! [`Call`]: a request bound to a bot, sent with [`Call::call`].
 
 use std::fmt;
-use std::time::Duration;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::{Bot, Error, Retry};
-
-/// A Bot API request: its parameters (serialized as the request body), the official method
-/// name, and the type of its result.
-///
-/// Every method of the Bot API has a request type in [`crate::methods`] implementing this; run
-/// one with [`Bot::execute`], or build and send it with the matching [`Bot`] method.
-pub trait Method: Serialize {
-    /// The official method name, such as `sendMessage`.
-    const NAME: &'static str;
-
-    /// What a successful call returns.
-    type Response: DeserializeOwned;
-
-    /// The parameters that take a file (`photo` of `sendPhoto`): an upload passed there is sent
-    /// as a part under the parameter's name.
-    #[doc(hidden)]
-    const FILE_PARAMS: &'static [&'static str] = &[];
-
-    /// Which of the parameters a bot's `Defaults` fill this method has (generated from the Bot
-    /// API description; none for a method implemented elsewhere).
-    #[doc(hidden)]
-    const DEFAULTABLE: crate::defaults::Defaultable = crate::defaults::Defaultable::NONE;
-
-    /// How long Telegram may hold this request open (the `timeout` of `getUpdates`). The read
-    /// timeout of the request is this plus a margin instead of the client's default.
-    fn long_poll(&self) -> Option<Duration> {
-        None
-    }
-
-    /// Decodes the `result` of a successful response.
-    #[doc(hidden)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::json::from_str(result)
-    }
-}
+use crate::{Bot, Error, Method, Retry};
 
 /// A request bound to a [`Bot`]: set optional parameters with its methods, then send it with
 /// [`call`](Call::call).

@@ -7,7 +7,7 @@ macro_rules! display_as_json {
             impl ::std::fmt::Display for $t {
                 /// Writes the compact JSON of the value, as Telegram would send it.
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    $crate::macros::write_json(self, f)
+                    $crate::codec::display::write_json(self, f)
                 }
             }
         )*

@@ -1,0 +1,19 @@
+//! The hand-written part of the Bot API's model, beside the generated types and request types:
+//! chat ids, files to send, reply markups, the [`Method`] trait of requests, what an update
+//! carries, and text formatting. Uses the codec layer only.
+
+mod chat_id;
+mod effective;
+pub(crate) mod input_file;
+mod method;
+mod reply_markup;
+#[cfg(feature = "schemars")]
+pub(crate) mod schema;
+pub mod text;
+mod update;
+
+pub use chat_id::ChatId;
+pub use input_file::InputFile;
+pub(crate) use method::Defaultable;
+pub use method::Method;
+pub use reply_markup::{MessageOrTrue, ReplyMarkup};

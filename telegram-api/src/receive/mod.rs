@@ -1,0 +1,7 @@
+//! Receiving updates: long polling ([`Poller`]) and webhook requests ([`webhook`]). Uses the
+//! transport layer to call `getUpdates`.
+
+mod polling;
+pub mod webhook;
+
+pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};

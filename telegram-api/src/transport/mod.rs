@@ -1,0 +1,18 @@
+//! The client: a [`Bot`] sends requests ([`Call`]), encoding them as JSON or multipart, with
+//! defaults, retries and flood control, and turns every failure into an [`Error`].
+
+mod call;
+mod client;
+mod defaults;
+pub(crate) mod encode;
+pub(crate) mod error;
+mod flood;
+mod resolver;
+pub(crate) mod retry;
+
+pub use call::Call;
+pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
+pub use defaults::Defaults;
+pub use error::{ApiError, ApiErrorKind, Error};
+pub use flood::{FloodControl, Limit};
+pub use retry::{MIN_FLOOD_WAIT, Retry};
