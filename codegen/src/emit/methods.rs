@@ -4,6 +4,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
+use super::layout::Unit;
 use super::names::{camel, method_snake, snake_ident, type_ident};
 use super::types::conversion;
 use super::{Boxing, Context};
@@ -166,7 +167,7 @@ fn defaultable(m: &Method) -> Result<Option<TokenStream>, String> {
 }
 
 /// The request type of a method.
-fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
+pub(super) fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let name = request_ident(m);
     let official = &m.name;
     if cx.types.contains_key(name.to_string().as_str()) {
@@ -206,14 +207,22 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
             quote!(#ident: #store)
         }
     });
-    let setters = ps.iter().filter(|p| !p.field.required).map(|p| {
-        let (ident, arg, store) = (&p.ident, &p.arg, &p.store);
-        let d = cx.field_docs(p.field, &m.name);
+    // Each setter once: the macro defines it on the request and on its `Call`.
+    let setters: Vec<TokenStream> = ps
+        .iter()
+        .filter(|p| !p.field.required)
+        .map(|p| {
+            let (ident, arg, store) = (&p.ident, &p.arg, &p.store);
+            let d = cx.field_docs(p.field, &m.name);
+            quote!(#d #ident(#ident: #arg) => #store;)
+        })
+        .collect();
+    let setters = (!setters.is_empty()).then(|| {
         quote! {
-            #d
-            pub fn #ident(mut self, #ident: #arg) -> Self {
-                self.#ident = Some(#store);
-                self
+            crate::transport::call::setters! {
+                #name {
+                    #(#setters)*
+                }
             }
         }
     });
@@ -288,8 +297,9 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
                     #(#inits,)*
                 }
             }
-            #(#setters)*
         }
+
+        #setters
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, __s: S) -> Result<S::Ok, S::Error> {
@@ -319,140 +329,83 @@ fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
 }
 
 /// `methods.rs`: one request type per method.
-pub(super) fn methods_file(cx: &Context) -> Result<TokenStream, String> {
-    let items = cx
-        .spec
-        .methods
-        .iter()
-        .map(|m| request(cx, m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let uses = if cx.spec.enums.is_empty() {
-        quote!(
-            use super::types::*;
-        )
-    } else {
-        quote!(
-            use super::enums::*;
-            use super::types::*;
-        )
-    };
-    Ok(quote! {
-        //! A request type for every Bot API method, named after it (`SendMessage` for
-        //! `sendMessage`), implementing [`Method`](crate::Method).
-                        #uses
-        #(#items)*
-    })
-}
-
-/// `bot.rs`: every method on `Bot`, in snake_case and under its official name, and the
-/// optional parameters as methods of the bound [`Call`](crate::Call).
-pub(super) fn bot_file(cx: &Context) -> Result<TokenStream, String> {
+/// A method of `Bot` (under both names) and the setters of its `Call`.
+pub(super) fn bot_unit(cx: &Context, m: &Method) -> Result<Unit, String> {
     let mut bot_methods = Vec::new();
-    let mut call_impls = Vec::new();
-    for m in &cx.spec.methods {
-        let request = request_ident(m);
-        let ps = params(cx, m)?;
-        let snake = snake_ident(&method_snake(&m.name))?;
-        let official = format_ident!("{}", m.name);
-        let args: Vec<TokenStream> = ps
-            .iter()
-            .filter(|p| p.field.required)
-            .map(|p| {
-                let (ident, arg) = (&p.ident, &p.arg);
-                quote!(#ident: #arg)
-            })
-            .collect();
-        let names: Vec<&Ident> = ps
-            .iter()
-            .filter(|p| p.field.required)
-            .map(|p| &p.ident)
-            .collect();
-        let many = super::many_arguments(args.len() + 1);
-        let mut notes = Vec::new();
-        if ps.iter().any(|p| !p.field.required) {
-            notes.push(format!(
-                "Optional parameters are set on the returned [`Call`](crate::Call); see \
+    let request = request_ident(m);
+    let ps = params(cx, m)?;
+    let snake = snake_ident(&method_snake(&m.name))?;
+    let official = format_ident!("{}", m.name);
+    let args: Vec<TokenStream> = ps
+        .iter()
+        .filter(|p| p.field.required)
+        .map(|p| {
+            let (ident, arg) = (&p.ident, &p.arg);
+            quote!(#ident: #arg)
+        })
+        .collect();
+    let names: Vec<&Ident> = ps
+        .iter()
+        .filter(|p| p.field.required)
+        .map(|p| &p.ident)
+        .collect();
+    let many = super::many_arguments(args.len() + 1);
+    let mut notes = Vec::new();
+    if ps.iter().any(|p| !p.field.required) {
+        notes.push(format!(
+            "Optional parameters are set on the returned [`Call`](crate::Call); see \
                  [`{request}`](crate::methods::{request})."
-            ));
-        }
-        if snake != official {
-            notes.push(format!(
-                "Also callable under its official name, `{}`.",
-                m.name
-            ));
-        }
-        let mut paragraphs = vec![method_description(cx, m)];
-        if !notes.is_empty() {
-            paragraphs.push(notes.join(" "));
-        }
-        let docs = doc_attrs(&paragraphs, Some(&m.doc_url));
-        if snake == official {
-            // A one-word name is already snake_case: one method serves both.
-            bot_methods.push(quote! {
-                #docs
-                #many
-                pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
-                    crate::Call::new(self, crate::methods::#request::new(#(#names),*))
-                }
-            });
-        } else {
-            // The official name is an alias: callable, found by rustdoc's search through
-            // `doc(alias)`, but not listed beside its snake_case twin (see the crate docs).
-            let official_name = &m.name;
-            let alias_doc = format!(
-                " `{}`: the official name of [`{}`](Self::{}).",
-                m.name,
-                method_snake(&m.name),
-                method_snake(&m.name)
-            );
-            bot_methods.push(quote! {
-                #docs
-                #[doc(alias = #official_name)]
-                #many
-                pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
-                    crate::Call::new(self, crate::methods::#request::new(#(#names),*))
-                }
-
-                #[doc = #alias_doc]
-                #[doc(hidden)]
-                #[allow(non_snake_case)]
-                #many
-                pub fn #official(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
-                    self.#snake(#(#names),*)
-                }
-            });
-        }
-        let setters: Vec<TokenStream> = ps
-            .iter()
-            .filter(|p| !p.field.required)
-            .map(|p| {
-                let (ident, arg) = (&p.ident, &p.arg);
-                let d = cx.field_docs(p.field, &m.name);
-                quote! {
-                    #d
-                    pub fn #ident(self, #ident: #arg) -> Self {
-                        self.map(|r| r.#ident(#ident))
-                    }
-                }
-            })
-            .collect();
-        if !setters.is_empty() {
-            call_impls.push(quote! {
-                impl crate::Call<'_, crate::methods::#request> {
-                    #(#setters)*
-                }
-            });
-        }
+        ));
     }
-    Ok(quote! {
-        //! Every Bot API method on [`Bot`](crate::Bot).
-                        use super::enums::*;
-        use super::types::*;
+    if snake != official {
+        notes.push(format!(
+            "Also callable under its official name, `{}`.",
+            m.name
+        ));
+    }
+    let mut paragraphs = vec![method_description(cx, m)];
+    if !notes.is_empty() {
+        paragraphs.push(notes.join(" "));
+    }
+    let docs = doc_attrs(&paragraphs, Some(&m.doc_url));
+    if snake == official {
+        // A one-word name is already snake_case: one method serves both.
+        bot_methods.push(quote! {
+            #docs
+            #many
+            pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                crate::Call::new(self, crate::methods::#request::new(#(#names),*))
+            }
+        });
+    } else {
+        // The official name is an alias: callable, found by rustdoc's search through
+        // `doc(alias)`, but not listed beside its snake_case twin (see the crate docs).
+        let official_name = &m.name;
+        let alias_doc = format!(
+            " `{}`: the official name of [`{}`](Self::{}).",
+            m.name,
+            method_snake(&m.name),
+            method_snake(&m.name)
+        );
+        bot_methods.push(quote! {
+            #docs
+            #[doc(alias = #official_name)]
+            #many
+            pub fn #snake(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                crate::Call::new(self, crate::methods::#request::new(#(#names),*))
+            }
 
-        impl crate::Bot {
-            #(#bot_methods)*
-        }
-
-        #(#call_impls)*
+            #[doc = #alias_doc]
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            #many
+            pub fn #official(&self, #(#args),*) -> crate::Call<'_, crate::methods::#request> {
+                self.#snake(#(#names),*)
+            }
+        });
+    }
+    Ok(Unit {
+        bot: quote!(#(#bot_methods)*),
+        ..Unit::default()
     })
 }

@@ -5,19 +5,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::spec::{Discriminator, Field, Spec, TypeDef, TypeExpr, TypeKind};
 
 pub mod docs;
 mod enums;
+pub mod layout;
 mod methods;
 pub mod names;
 mod schema;
 mod types;
 
 use docs::Linker;
+use layout::{Concern, Module, Names, Unit, section_module};
 use names::type_ident;
 
 /// The first line of every generated file.
@@ -39,25 +41,50 @@ pub struct File {
 
 /// Renders every generated file of the crate.
 pub fn generate(spec: &Spec) -> Result<Vec<File>, Vec<String>> {
+    generate_with_limit(spec, layout::FILE_LIMIT)
+}
+
+/// Renders every generated file, splitting files over `limit` bytes.
+fn generate_with_limit(spec: &Spec, limit: usize) -> Result<Vec<File>, Vec<String>> {
     let cx = Context::new(spec).map_err(|e| vec![e])?;
+    let modules = cx.layout().map_err(|e| vec![e])?;
+    let names = cx.names();
     let mut errors = Vec::new();
     let mut files = Vec::new();
-    let mut render = |path: &str, tokens: Result<TokenStream, String>| match tokens {
-        Ok(t) => match render_file(&t) {
-            Ok(text) => files.push(File {
-                path: path.to_string(),
-                contents: text,
-            }),
-            Err(e) => errors.push(format!("{path}: {e}")),
-        },
+    let mut push = |path: String, text: Result<String, String>| match text {
+        Ok(contents) => files.push(File { path, contents }),
         Err(e) => errors.push(format!("{path}: {e}")),
     };
-    render("mod.rs", Ok(cx.module()));
-    render("types.rs", cx.types_file());
-    render("enums.rs", cx.enums_file());
-    render("methods.rs", methods::methods_file(&cx));
-    render("bot.rs", methods::bot_file(&cx));
-    render("registry.rs", Ok(cx.registry_file()));
+    let mut folders: Vec<(Concern, Vec<String>)> = Vec::new();
+    for module in &modules {
+        let dir = module.concern.dir();
+        if folders.last().is_none_or(|(c, _)| *c != module.concern) {
+            folders.push((module.concern, Vec::new()));
+        }
+        match layout::render_module(module, &names, limit) {
+            Ok(parts) => {
+                for (stem, text) in parts {
+                    push(format!("{dir}/{stem}.rs"), Ok(text));
+                    folders.last_mut().expect("pushed").1.push(stem);
+                }
+            }
+            Err(e) => push(format!("{dir}/{}", module.section), Err(e)),
+        }
+    }
+    for (concern, stems) in &folders {
+        push(
+            format!("{}/mod.rs", concern.dir()),
+            layout::folder_module(*concern, stems),
+        );
+    }
+    let concerns: Vec<Concern> = folders.iter().map(|(c, _)| *c).collect();
+    push("mod.rs".into(), render_file(&cx.module(&concerns)));
+    push(
+        "enums.rs".into(),
+        cx.enums_file().and_then(|t| render_file(&t)),
+    );
+    push("registry.rs".into(), render_file(&cx.registry_file()));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     if errors.is_empty() {
         Ok(files)
     } else {
@@ -382,63 +409,147 @@ impl<'a> Context<'a> {
         docs::doc_attrs(&paragraphs, None)
     }
 
-    /// `mod.rs`: the generated modules and the API version.
-    fn module(&self) -> TokenStream {
+    /// `mod.rs`: the generated folders and the API version.
+    fn module(&self, concerns: &[Concern]) -> TokenStream {
         let version = &self.spec.api.version;
         let date = &self.spec.api.release_date;
         let doc =
             format!(" The Bot API version this crate implements ({version}, released {date}).");
+        let folders = concerns.iter().map(|c| {
+            let name = format_ident!("{}", c.dir());
+            match c {
+                Concern::Types | Concern::Methods => quote!(pub mod #name;),
+                Concern::Schema => quote!(#[cfg(feature = "schemars")] mod #name;),
+                _ => quote!(mod #name;),
+            }
+        });
         quote! {
             #[doc = #doc]
             pub const BOT_API_VERSION: &str = #version;
-            mod bot;
             pub mod enums;
-            pub mod methods;
-            pub mod types;
+            #(#folders)*
             #[cfg(test)]
             pub(crate) mod registry;
         }
     }
 
-    fn types_file(&self) -> Result<TokenStream, String> {
-        let mut items = Vec::new();
-        let mut display = Vec::new();
-        for t in &self.spec.types {
-            match &t.kind {
-                TypeKind::Object {
-                    fields,
-                    one_optional: false,
-                } => items.push(types::object(self, t, fields)?),
-                TypeKind::Object {
-                    fields,
-                    one_optional: true,
-                } => items.push(types::one_optional(self, t, fields)?),
-                TypeKind::Empty => items.push(types::object(self, t, &[])?),
-                TypeKind::Union {
-                    discriminator,
-                    members,
-                } => items.push(types::union(self, t, discriminator, members)?),
-                TypeKind::InputFile => continue,
+    /// The names generated files refer to without a path.
+    fn names(&self) -> Names {
+        let mut types: BTreeSet<String> = self
+            .spec
+            .types
+            .iter()
+            .filter(|t| !matches!(t.kind, TypeKind::InputFile))
+            .map(|t| type_ident(&t.name).to_string())
+            .collect();
+        types.extend(self.ad_hoc.iter().map(|u| type_ident(&u.name).to_string()));
+        let enums = self
+            .spec
+            .enums
+            .iter()
+            .map(|e| type_ident(&e.name).to_string())
+            .collect();
+        let requests = self
+            .spec
+            .methods
+            .iter()
+            .map(|m| methods::request_ident(m).to_string())
+            .collect();
+        Names {
+            types,
+            enums,
+            requests,
+        }
+    }
+
+    /// The items of one type, by concern.
+    fn type_items(&self, t: &TypeDef) -> Result<Option<TokenStream>, String> {
+        Ok(Some(match &t.kind {
+            TypeKind::Object {
+                fields,
+                one_optional: false,
+            } => types::object(self, t, fields)?,
+            TypeKind::Object {
+                fields,
+                one_optional: true,
+            } => types::one_optional(self, t, fields)?,
+            TypeKind::Empty => types::object(self, t, &[])?,
+            TypeKind::Union {
+                discriminator,
+                members,
+            } => types::union(self, t, discriminator, members)?,
+            TypeKind::InputFile => return Ok(None),
+        }))
+    }
+
+    /// Every generated item in its module: by concern (in [`Concern`] order), then by chapter
+    /// (in the order the chapters first appear), each type and method in spec order.
+    fn layout(&self) -> Result<Vec<Module>, String> {
+        let mut modules: Vec<Module> = Vec::new();
+        let mut add = |concern: Concern, section: &str, unit: Unit| match modules
+            .iter_mut()
+            .find(|m| m.concern == concern && m.section == section)
+        {
+            Some(m) => m.units.push(unit),
+            None => modules.push(Module {
+                concern,
+                section: section.to_string(),
+                units: vec![unit],
+            }),
+        };
+        let mut split = |tokens: TokenStream,
+                         definitions: Concern,
+                         section: &str,
+                         display: Option<Ident>|
+         -> Result<(), String> {
+            let mut by_concern: BTreeMap<Concern, TokenStream> = BTreeMap::new();
+            for (concern, item) in layout::split_items(tokens, definitions)? {
+                by_concern.entry(concern).or_default().extend(item);
             }
-            display.push(type_ident(&t.name));
+            for (concern, tokens) in by_concern {
+                let display = if concern == definitions {
+                    display.clone()
+                } else {
+                    None
+                };
+                add(
+                    concern,
+                    section,
+                    Unit {
+                        tokens,
+                        display,
+                        ..Unit::default()
+                    },
+                );
+            }
+            Ok(())
+        };
+        let section_of =
+            |name: &str| section_module(self.types.get(name).and_then(|t| t.section.as_deref()));
+        for t in &self.spec.types {
+            if let Some(tokens) = self.type_items(t)? {
+                let display = Some(type_ident(&t.name));
+                split(tokens, Concern::Types, &section_of(&t.name), display)?;
+            }
         }
         for u in &self.ad_hoc {
-            items.push(types::ad_hoc_union(self, u)?);
-            display.push(type_ident(&u.name));
+            split(
+                types::ad_hoc_union(self, u)?,
+                Concern::Types,
+                &section_of(&u.owner),
+                Some(type_ident(&u.name)),
+            )?;
         }
-        let uses = if self.spec.enums.is_empty() {
-            quote!()
-        } else {
-            quote!(
-                use super::enums::*;
-            )
-        };
-        Ok(quote! {
-            //! Every Bot API type: objects as structs, unions as enums.
-                        #uses
-            #(#items)*
-            crate::codec::display::display_as_json!(#(#display),*);
-        })
+        for m in &self.spec.methods {
+            let section = section_module(m.section.as_deref());
+            split(methods::request(self, m)?, Concern::Methods, &section, None)?;
+        }
+        for m in &self.spec.methods {
+            let section = section_module(m.section.as_deref());
+            add(Concern::Bot, &section, methods::bot_unit(self, m)?);
+        }
+        modules.sort_by_key(|m| m.concern);
+        Ok(modules)
     }
 
     /// `registry.rs` (tests only): every decodable type and every enumeration, by name.

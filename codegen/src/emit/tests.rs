@@ -31,10 +31,22 @@ fn file(files: &[File], path: &str) -> String {
         .clone()
 }
 
+/// The files of the given folders, one after the other.
+fn folders(files: &[File], dirs: &[&str]) -> String {
+    let text: String = files
+        .iter()
+        .filter(|f| dirs.iter().any(|d| f.path.starts_with(&format!("{d}/"))))
+        .map(|f| f.contents.as_str())
+        .collect();
+    assert!(!text.is_empty(), "no files in {dirs:?}");
+    text
+}
+
+/// Everything generated for types: definitions, decoders, encoders and schemas.
 fn types_rs(spec: &Spec) -> String {
-    file(
+    folders(
         &generate(spec).unwrap_or_else(|e| panic!("{e:#?}")),
-        "types.rs",
+        &["types", "decode", "encode", "schema"],
     )
 }
 
@@ -69,12 +81,21 @@ fn files_have_the_header_and_the_version() {
     assert_eq!(
         paths,
         [
-            "mod.rs",
-            "types.rs",
+            "bot/mod.rs",
+            "bot/other.rs",
+            "decode/mod.rs",
+            "decode/other.rs",
+            "encode/mod.rs",
+            "encode/other.rs",
             "enums.rs",
-            "methods.rs",
-            "bot.rs",
-            "registry.rs"
+            "methods/mod.rs",
+            "methods/other.rs",
+            "mod.rs",
+            "registry.rs",
+            "schema/mod.rs",
+            "schema/other.rs",
+            "types/mod.rs",
+            "types/other.rs",
         ]
     );
     for f in &files {
@@ -358,7 +379,7 @@ fn string_enum() {
         }
         "#,
     );
-    assert!(file(&files, "types.rs").contains("pub r#type: ChatType,"));
+    assert!(folders(&files, &["types"]).contains("pub r#type: ChatType,"));
 }
 
 #[test]
@@ -579,7 +600,7 @@ const TEXT_PARAMS: &str = r#",
 #[test]
 fn methods_say_which_parameters_defaults_fill() {
     let files = defaults_spec(TEXT_PARAMS, "").unwrap_or_else(|e| panic!("{e:#?}"));
-    let text = file(&files, "methods.rs");
+    let text = folders(&files, &["methods"]);
     // The parse mode pairs with the entities no other parse mode claims.
     assert_renders(
         &text,
@@ -660,3 +681,73 @@ fn defaults_need_their_types_and_an_entities_parameter_for_parse_mode() {
 }
 
 mod api;
+
+#[test]
+fn files_are_split_by_concern_and_chapter_and_parted_when_large() {
+    let section = |name: &str, section: &str| {
+        format!(
+            r#"{{"name": "{name}", "doc_url": "https://core.telegram.org/bots/api#{lower}",
+            "description": "A {name}.", "direction": "unused", "kind": "object",
+            "section": "{section}", "fields": [
+            {{"name": "id", "type": {{"kind": "integer"}}, "required": true, "description": "Identifier"}}]}}"#,
+            lower = name.to_lowercase()
+        )
+    };
+    let types = [
+        section("Update", "getting-updates"),
+        section("User", "available-types").replace("unused", "received"),
+        section("Chat", "available-types"),
+        section("Game", "games"),
+    ]
+    .join(",");
+    let method = r#"{"name": "getMe", "doc_url": "u", "description": "Gets.", "params": [],
+        "returns": {"kind": "ref", "name": "User"}, "section": "available-methods"}"#;
+    let spec = spec(method, &types, "");
+
+    let files = generate(&spec).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for path in [
+        "types/getting_updates.rs",
+        "types/available_types.rs",
+        "types/games.rs",
+        "decode/available_types.rs",
+        "encode/available_types.rs",
+        "schema/games.rs",
+        "methods/available_methods.rs",
+        "bot/available_methods.rs",
+    ] {
+        assert!(paths.contains(&path), "no {path} in {paths:?}");
+    }
+    let types = file(&files, "types/available_types.rs");
+    assert!(types.contains("Chapter \"Available types\""), "{types}");
+    assert!(types.contains("pub struct User {") && types.contains("pub struct Chat {"));
+    // Definitions only: the decoders, encoders and schemas are in their own folders.
+    assert!(!types.contains("FromMap") && !types.contains("Serialize for"));
+    assert!(file(&files, "decode/available_types.rs").contains("FromMap for User"));
+    assert!(file(&files, "encode/available_types.rs").contains("serde::Serialize for User"));
+    let module = file(&files, "types/mod.rs");
+    assert_renders(
+        &module,
+        "mod getting_updates;
+         mod available_types;
+         mod games;",
+    );
+    let bot = file(&files, "bot/available_methods.rs");
+    assert!(bot.contains("/// Chapter \"Available methods\" of the Bot API documentation."));
+
+    // Over the limit, a chapter's file is split in numbered parts, each type whole.
+    let files = generate_with_limit(&spec, 300).unwrap();
+    let parts: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.starts_with("types/available_types"))
+        .collect();
+    assert_eq!(
+        parts,
+        ["types/available_types_1.rs", "types/available_types_2.rs"]
+    );
+    assert!(file(&files, "types/available_types_1.rs").contains("pub struct User {"));
+    assert!(file(&files, "types/available_types_2.rs").contains("pub struct Chat {"));
+    let module = file(&files, "types/mod.rs");
+    assert!(module.contains("pub use available_types_2::*;"), "{module}");
+}

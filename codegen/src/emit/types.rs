@@ -90,7 +90,7 @@ fn absent_field() -> TokenStream {
     quote! {
         /// Which of the fields older servers leave out were absent on input (and read as
         /// `false` or empty): re-encoding leaves them out again while they keep that value.
-        absent: crate::codec::de::Absent,
+        pub(crate) absent: crate::codec::de::Absent,
     }
 }
 
@@ -283,7 +283,10 @@ pub(super) fn object(cx: &Context, t: &TypeDef, fields: &[Field]) -> Result<Toke
     out.extend(serialize_object(&name, &plans, None));
     if cx.is_read(t) {
         out.extend(from_map(cx, &t.name, &plans, None));
-        out.extend(deserialize_via(&name, quote!(crate::codec::de::object(__d))));
+        out.extend(deserialize_via(
+            &name,
+            quote!(crate::codec::de::object(__d)),
+        ));
     }
     // A field older servers leave out is not required in the value's JSON either.
     let described: Vec<Field> = plans
@@ -763,7 +766,10 @@ pub(super) fn one_optional(
             &plans,
             Some((&kind_name, &kind_plans)),
         ));
-        out.extend(deserialize_via(&name, quote!(crate::codec::de::object(__d))));
+        out.extend(deserialize_via(
+            &name,
+            quote!(crate::codec::de::object(__d)),
+        ));
     }
     if cx.is_read(t) {
         out.extend(salvage(&name, &kind_name, &plans, &kind_plans));

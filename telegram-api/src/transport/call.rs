@@ -79,3 +79,32 @@ impl<M: fmt::Debug> fmt::Debug for Call<'_, M> {
             .finish()
     }
 }
+
+/// Defines the setters of a request's optional parameters once, for the request type and for
+/// the [`Call`] of it: `setters! { SendMessage { /// docs \n parse_mode(parse_mode: impl
+/// Into<ParseMode>) => parse_mode.into(); ... } }` sets `parse_mode` to
+/// `Some(parse_mode.into())` on a `SendMessage`, and on a `Call<SendMessage>` through
+/// [`Call::map`]. The generated request types invoke it.
+macro_rules! setters {
+    ($request:ident { $( $(#[$attr:meta])* $name:ident($arg:ident: $ty:ty) => $value:expr; )* }) => {
+        impl $request {
+            $(
+                $(#[$attr])*
+                pub fn $name(mut self, $arg: $ty) -> Self {
+                    self.$name = Some($value);
+                    self
+                }
+            )*
+        }
+        impl $crate::Call<'_, $request> {
+            $(
+                $(#[$attr])*
+                pub fn $name(self, $arg: $ty) -> Self {
+                    self.map(|request| request.$name($arg))
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use setters;

@@ -1,7 +1,7 @@
 //! The client: a [`Bot`] sends requests ([`Call`]), encoding them as JSON or multipart, with
 //! defaults, retries and flood control, and turns every failure into an [`Error`].
 
-mod call;
+pub(crate) mod call;
 mod client;
 mod defaults;
 pub(crate) mod encode;

@@ -34,7 +34,7 @@ fn page_spec() -> Spec {
 fn objects_and_request_types_are_non_exhaustive() {
     let files = generate(&page_spec()).unwrap();
     assert_renders(
-        &file(&files, "types.rs"),
+        &folders(&files, &["types", "decode", "encode", "schema"]),
         r#"
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
@@ -42,7 +42,7 @@ fn objects_and_request_types_are_non_exhaustive() {
         "#,
     );
     assert_renders(
-        &file(&files, "methods.rs"),
+        &folders(&files, &["methods", "encode"]),
         r#"
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
@@ -56,7 +56,7 @@ fn links_follow_the_page_and_never_point_to_the_item_itself() {
     let files = generate(&page_spec()).unwrap();
     // The page links User and Button; Button is the item, and "Button width" is a word.
     assert_renders(
-        &file(&files, "types.rs"),
+        &folders(&files, &["types", "decode", "encode", "schema"]),
         r#"
         /// A button, see [`User`](crate::User) and `Button`. Button width.
         ///
@@ -64,7 +64,7 @@ fn links_follow_the_page_and_never_point_to_the_item_itself() {
         "#,
     );
     assert_renders(
-        &file(&files, "methods.rs"),
+        &folders(&files, &["methods", "encode"]),
         r#"
         /// Sends buttons. Use `sendButtons` or [`getUser`](crate::Bot::get_user).
         "#,
@@ -74,7 +74,7 @@ fn links_follow_the_page_and_never_point_to_the_item_itself() {
 #[test]
 fn the_official_url_ends_the_item_only_and_typed_values_are_not_json_text() {
     let files = generate(&page_spec()).unwrap();
-    let methods = file(&files, "methods.rs");
+    let methods = folders(&files, &["methods", "encode"]);
     assert_renders(
         &methods,
         r#"
@@ -88,11 +88,18 @@ fn the_official_url_ends_the_item_only_and_typed_values_are_not_json_text() {
         }
         "#,
     );
+    // Each setter once, for the request and its `Call`, one a line with its docs.
     assert_renders(
         &methods,
         r#"
-            /// A list of buttons
-            pub fn buttons(mut self, buttons: Vec<Button>) -> Self {
+        crate::transport::call::setters! {
+            SendButtons {
+                /// A list of buttons
+                buttons(buttons: Vec<Button>) => buttons;
+                /// A JSON-serialized object, as text
+                data(data: impl Into<String>) => data.into();
+            }
+        }
         "#,
     );
     assert_eq!(
@@ -102,7 +109,7 @@ fn the_official_url_ends_the_item_only_and_typed_values_are_not_json_text() {
         1,
         "{methods}"
     );
-    let types = file(&files, "types.rs");
+    let types = folders(&files, &["types", "decode", "encode", "schema"]);
     assert_eq!(
         types
             .matches("<https://core.telegram.org/bots/api#button>")
@@ -116,7 +123,7 @@ fn the_official_url_ends_the_item_only_and_typed_values_are_not_json_text() {
 fn official_method_names_are_hidden_aliases() {
     let files = generate(&page_spec()).unwrap();
     assert_renders(
-        &file(&files, "bot.rs"),
+        &folders(&files, &["bot"]),
         r#"
         /// Optional parameters are set on the returned [`Call`](crate::Call); see [`SendButtons`](crate::methods::SendButtons). Also callable under its official name, `sendButtons`.
         ///
@@ -154,7 +161,7 @@ fn many_required_fields_allow_many_arguments_there_only() {
         {"name": "rights", "type": {"kind": "ref", "name": "Rights"}, "required": true, "description": "r"}],
         "returns": {"kind": "true"}}"#;
     let files = generate(&spec(send, &rights, "")).unwrap();
-    let types = file(&files, "types.rs");
+    let types = folders(&files, &["types", "decode", "encode", "schema"]);
     assert_renders(
         &types,
         r#"
@@ -185,7 +192,7 @@ fn plain_text_links_the_returned_type_in_a_method_description() {
     ))
     .unwrap();
     assert_renders(
-        &file(&files, "bot.rs"),
+        &folders(&files, &["bot"]),
         r#"
         /// Returns the [`User`](crate::User). File identifier, see getUser and [`sendButtons`](crate::Bot::send_buttons).
         "#,
