@@ -1,33 +1,40 @@
 //! `cargo xtask codegen [--check]`: renders api-spec/bot-api.json into
-//! telegram-api/src/generated/.
+//! telegram-api/src/generated/. `--spec FILE --out DIR` renders another description into
+//! another directory (CI builds the crate from the oldest supported release so).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::{read, root, spec_cmd, write};
+use crate::{read, root, spec_cmd, take_option, write};
 
 /// Where the generated files live.
 pub fn generated_dir() -> PathBuf {
     root().join("telegram-api/src/generated")
 }
 
+const USAGE: &str = "usage: cargo xtask codegen [--check | --spec FILE --out DIR]";
+
 pub fn run(args: &[&str]) -> Result<(), String> {
-    match args {
-        [] => generate(),
-        ["--check"] => check(),
-        _ => Err("usage: cargo xtask codegen [--check]".into()),
+    let mut args = args.to_vec();
+    let spec = take_option(&mut args, "--spec")?.map(PathBuf::from);
+    let out = take_option(&mut args, "--out")?.map(PathBuf::from);
+    match (args.as_slice(), spec, out) {
+        ([], None, None) => generate(&spec_cmd::spec_path(), &generated_dir()),
+        (["--check"], None, None) => check(),
+        ([], Some(spec), Some(out)) => generate(&spec, &out),
+        _ => Err(USAGE.into()),
     }
 }
 
-fn render() -> Result<Vec<codegen::emit::File>, String> {
-    let spec = spec_cmd::load(&spec_cmd::spec_path())?;
+fn render(spec: &Path) -> Result<Vec<codegen::emit::File>, String> {
+    let spec = spec_cmd::load(spec)?;
     codegen::emit::generate(&spec)
         .map_err(|errors| format!("code generation failed:\n  {}", errors.join("\n  ")))
 }
 
-/// The `.rs` files now under the generated directory, relative to it.
-fn existing() -> Result<BTreeSet<String>, String> {
-    let dir = generated_dir();
+/// The `.rs` files now under `dir`, relative to it.
+fn existing(dir: &Path) -> Result<BTreeSet<String>, String> {
+    let dir = dir.to_path_buf();
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.clone()];
     while let Some(d) = stack.pop() {
@@ -49,9 +56,8 @@ fn existing() -> Result<BTreeSet<String>, String> {
     Ok(out)
 }
 
-fn generate() -> Result<(), String> {
-    let files = render()?;
-    let dir = generated_dir();
+fn generate(spec: &Path, dir: &Path) -> Result<(), String> {
+    let files = render(spec)?;
     let mut changed = 0;
     for f in &files {
         let path = dir.join(&f.path);
@@ -61,7 +67,7 @@ fn generate() -> Result<(), String> {
         }
     }
     let produced: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for orphan in existing()?
+    for orphan in existing(dir)?
         .iter()
         .filter(|p| !produced.contains(p.as_str()))
     {
@@ -80,7 +86,7 @@ fn generate() -> Result<(), String> {
 
 /// Fails naming every stale, missing or orphaned generated file.
 pub fn check() -> Result<(), String> {
-    let files = render()?;
+    let files = render(&spec_cmd::spec_path())?;
     let dir = generated_dir();
     let mut problems = Vec::new();
     for f in &files {
@@ -92,7 +98,7 @@ pub fn check() -> Result<(), String> {
         }
     }
     let produced: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for orphan in existing()?
+    for orphan in existing(&dir)?
         .iter()
         .filter(|p| !produced.contains(p.as_str()))
     {

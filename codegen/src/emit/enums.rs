@@ -10,6 +10,19 @@ use super::docs::lines_to_attrs;
 use super::names::{type_ident, value_variant};
 use crate::spec::EnumDef;
 
+/// The variant of an enumeration's value (its override name, or one made from the value).
+pub(super) fn variant_name(e: &EnumDef, value: &str) -> Result<String, String> {
+    match e
+        .values
+        .iter()
+        .find(|v| v.value == value)
+        .and_then(|v| v.name.clone())
+    {
+        Some(n) => Ok(n),
+        None => value_variant(value).map_err(|err| format!("enum {}: {err}", e.name)),
+    }
+}
+
 pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, String> {
     let name = type_ident(&e.name);
     let type_name = &e.name;
@@ -17,10 +30,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
     let mut seen = BTreeSet::new();
     let mut variants = Vec::new();
     for v in &e.values {
-        let variant = match &v.name {
-            Some(n) => n.clone(),
-            None => value_variant(&v.value).map_err(|err| format!("enum {}: {err}", e.name))?,
-        };
+        let variant = variant_name(e, &v.value)?;
         if variant == "Unknown" || !seen.insert(variant.clone()) {
             return Err(format!("enum {}: two values are named {variant}", e.name));
         }
@@ -50,6 +60,7 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
     let as_str = variants
         .iter()
         .map(|(v, value)| quote!(#name::#v => #value,));
+    let all = variants.iter().map(|(v, _)| quote!(#name::#v,));
     let known = variants.iter().map(|(v, value)| {
         let bytes = proc_macro2::Literal::byte_string(value.as_bytes());
         quote!(#bytes => Some(#name::#v),)
@@ -65,6 +76,9 @@ pub(super) fn string_enum(cx: &Context, e: &EnumDef) -> Result<TokenStream, Stri
         }
 
         impl #name {
+            /// Every value this version of the crate knows, in the documented order.
+            pub const ALL: &'static [#name] = &[#(#all)*];
+
             /// The value as Telegram writes it.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -11,6 +11,7 @@ use quote::{format_ident, quote};
 use crate::spec::{Discriminator, Field, Spec, TypeDef, TypeExpr, TypeKind};
 
 pub mod docs;
+mod effective;
 mod enums;
 pub mod layout;
 mod methods;

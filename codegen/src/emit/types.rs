@@ -1,12 +1,14 @@
 //! Objects as structs and unions as enums, with their serde implementations.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs::{self, doc_attrs, summary};
 use super::names::{camel, member_variants, snake_ident, type_ident};
 use super::{AdHocUnion, Boxing, Context, Held, local, schema};
-use crate::spec::{Discriminator, Field, TypeDef, TypeExpr, UnionMember};
+use crate::spec::{Discriminator, Field, TypeDef, TypeExpr, TypeKind, UnionMember};
 
 /// Field names the generated structs use for themselves.
 const RESERVED: &[&str] = &["extra", "absent"];
@@ -631,6 +633,46 @@ fn required_init(p: &FieldPlan, var: &Ident) -> TokenStream {
 
 /// An object whose optional fields exclude each other (`Update`): the required fields, and a
 /// `kind` enum saying which optional field is present.
+/// For the kinds of an object whose optional fields an enumeration lists as its values (the
+/// update kinds and `UpdateType`): the kind as a value of the enumeration.
+fn kind_as_enum(
+    cx: &Context,
+    kind_name: &Ident,
+    kind_plans: &[FieldPlan],
+) -> Result<TokenStream, String> {
+    let names: BTreeSet<&str> = kind_plans.iter().map(|p| p.name()).collect();
+    let Some(e) = cx.spec.enums.iter().find(|e| {
+        e.values.len() == names.len() && e.values.iter().all(|v| names.contains(v.value.as_str()))
+    }) else {
+        return Ok(quote!());
+    };
+    let enum_name = type_ident(&e.name);
+    let method = format_ident!("{}", heck::ToSnakeCase::to_snake_case(e.name.as_str()));
+    let arms = kind_plans
+        .iter()
+        .map(|p| {
+            let variant = format_ident!("{}", camel(p.name()));
+            let value = format_ident!("{}", super::enums::variant_name(e, p.name())?);
+            Ok(quote!(#kind_name::#variant(_) => Some(#enum_name::#value),))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let doc = format!(
+        " The kind as a [`{}`], the value that names it: a kind this version of the crate does \
+         not know is its `Unknown`; `None` when no optional field is present.",
+        e.name
+    );
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #method(&self) -> Option<#enum_name> {
+            match self {
+                #(#arms)*
+                #kind_name::Unknown(__u) => Some(#enum_name::from(__u.name.as_str())),
+                #kind_name::Empty => None,
+            }
+        }
+    })
+}
+
 pub(super) fn one_optional(
     cx: &Context,
     t: &TypeDef,
@@ -705,6 +747,7 @@ pub(super) fn one_optional(
             }
         });
     }
+    let as_enum = kind_as_enum(cx, &kind_name, &kind_plans)?;
     let kind_enum_doc = docs::lines_to_attrs(&format!(
         "The optional field present in {} [`{}`]: the payload of the value.\n\n<{}>",
         docs::article(&t.name),
@@ -742,6 +785,7 @@ pub(super) fn one_optional(
                     #kind_name::Empty => None,
                 }
             }
+            #as_enum
         }
 
         impl #name {
@@ -751,6 +795,8 @@ pub(super) fn one_optional(
     if cx.is_built(t) {
         out.extend(builder(cx, t, &name, &plans, Some(&kind_name)));
     }
+    let kinds: Vec<&Field> = optional.iter().collect();
+    out.extend(super::effective::effective(cx, t, &kinds)?);
     let kind_ser = quote! {
         match &self.kind {
             #(#ser_arms)*
@@ -810,6 +856,23 @@ impl Variant {
             inner.clone()
         }
     }
+}
+
+/// The variants of a union's enum, a member each, and whether it has `Unknown` besides.
+pub(super) fn union_variants(cx: &Context, t: &TypeDef) -> Result<(Vec<Ident>, bool), String> {
+    let TypeKind::Union {
+        discriminator,
+        members,
+    } = &t.kind
+    else {
+        return Err(format!("{} is no union", t.name));
+    };
+    let idents = variants(cx, &t.name, members)?
+        .into_iter()
+        .map(|v| v.ident)
+        .collect();
+    let has_unknown = cx.is_read(t) && !matches!(discriminator, Discriminator::ZeroField { .. });
+    Ok((idents, has_unknown))
 }
 
 fn variants(cx: &Context, union: &str, members: &[UnionMember]) -> Result<Vec<Variant>, String> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::context::Context;
-use super::handler::{ALL_TYPES, Handler};
+use super::handler::Handler;
 use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
 use super::pool::{Pool, job_order_key, order_key};
 use super::schedule::Schedule;
@@ -411,7 +411,7 @@ impl Application {
         let mut wanted: Vec<UpdateType> = Vec::new();
         for handler in self.inner.groups.iter().flatten() {
             match handler.update_types() {
-                None => return ALL_TYPES.to_vec(),
+                None => return UpdateType::ALL.to_vec(),
                 Some(kinds) => {
                     for kind in kinds {
                         if !wanted.contains(&kind) {
@@ -421,12 +421,12 @@ impl Application {
                 }
             }
         }
-        let mut ordered: Vec<UpdateType> = ALL_TYPES
+        let mut ordered: Vec<UpdateType> = UpdateType::ALL
             .iter()
             .filter(|t| wanted.contains(t))
             .cloned()
             .collect();
-        ordered.extend(wanted.into_iter().filter(|t| !ALL_TYPES.contains(t)));
+        ordered.extend(wanted.into_iter().filter(|t| !UpdateType::ALL.contains(t)));
         ordered
     }
 

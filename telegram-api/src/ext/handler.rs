@@ -8,7 +8,7 @@ use regex::Regex;
 use super::context::{Captures, Context};
 use super::conversation::{Route, Routes};
 use super::{BoxError, Command, Filter};
-use crate::{Update, UpdateKind, UpdateType};
+use crate::{Update, UpdateType};
 
 /// The code of a handler, with its error made uniform.
 pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
@@ -291,7 +291,7 @@ impl<T: 'static> Handler<T> {
                 Matched::default()
             }
             Kind::Type(t) => {
-                if type_of(&update.kind).as_ref() != Some(t) {
+                if update.kind.update_type().as_ref() != Some(t) {
                     return None;
                 }
                 Matched::default()
@@ -343,58 +343,4 @@ impl<T> fmt::Debug for Handler<T> {
             .field("filtered", &self.filter.is_some())
             .finish()
     }
-}
-
-/// Every update type this version knows, in the documented order.
-pub(crate) const ALL_TYPES: &[UpdateType] = &[
-    UpdateType::Message,
-    UpdateType::EditedMessage,
-    UpdateType::ChannelPost,
-    UpdateType::EditedChannelPost,
-    UpdateType::BusinessConnection,
-    UpdateType::BusinessMessage,
-    UpdateType::EditedBusinessMessage,
-    UpdateType::DeletedBusinessMessages,
-    UpdateType::GuestMessage,
-    UpdateType::MessageReaction,
-    UpdateType::MessageReactionCount,
-    UpdateType::InlineQuery,
-    UpdateType::ChosenInlineResult,
-    UpdateType::CallbackQuery,
-    UpdateType::ShippingQuery,
-    UpdateType::PreCheckoutQuery,
-    UpdateType::PurchasedPaidMedia,
-    UpdateType::Poll,
-    UpdateType::PollAnswer,
-    UpdateType::MyChatMember,
-    UpdateType::ChatMember,
-    UpdateType::ChatJoinRequest,
-    UpdateType::ChatBoost,
-    UpdateType::RemovedChatBoost,
-    UpdateType::ManagedBot,
-    UpdateType::Subscription,
-    UpdateType::StoppedMessageGeneration,
-];
-
-/// The type of an update's payload.
-pub(crate) fn type_of(kind: &UpdateKind) -> Option<UpdateType> {
-    Some(match kind {
-        UpdateKind::Message(_) => UpdateType::Message,
-        UpdateKind::EditedMessage(_) => UpdateType::EditedMessage,
-        UpdateKind::ChannelPost(_) => UpdateType::ChannelPost,
-        UpdateKind::EditedChannelPost(_) => UpdateType::EditedChannelPost,
-        UpdateKind::BusinessMessage(_) => UpdateType::BusinessMessage,
-        UpdateKind::EditedBusinessMessage(_) => UpdateType::EditedBusinessMessage,
-        UpdateKind::InlineQuery(_) => UpdateType::InlineQuery,
-        UpdateKind::CallbackQuery(_) => UpdateType::CallbackQuery,
-        UpdateKind::Empty => return None,
-        other => {
-            let name = other.name()?;
-            ALL_TYPES
-                .iter()
-                .find(|t| t.as_str() == name)
-                .cloned()
-                .unwrap_or_else(|| UpdateType::Unknown(name.to_string()))
-        }
-    })
 }

@@ -18,6 +18,12 @@ pub enum ButtonStyle {
     Unknown(String),
 }
 impl ButtonStyle {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ButtonStyle] = &[
+        ButtonStyle::Danger,
+        ButtonStyle::Success,
+        ButtonStyle::Primary,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -112,6 +118,20 @@ pub enum ChatAction {
     Unknown(String),
 }
 impl ChatAction {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ChatAction] = &[
+        ChatAction::Typing,
+        ChatAction::UploadPhoto,
+        ChatAction::RecordVideo,
+        ChatAction::UploadVideo,
+        ChatAction::RecordVoice,
+        ChatAction::UploadVoice,
+        ChatAction::UploadDocument,
+        ChatAction::ChooseSticker,
+        ChatAction::FindLocation,
+        ChatAction::RecordVideoNote,
+        ChatAction::UploadVideoNote,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -220,6 +240,13 @@ pub enum ChatType {
     Unknown(String),
 }
 impl ChatType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ChatType] = &[
+        ChatType::Private,
+        ChatType::Group,
+        ChatType::Supergroup,
+        ChatType::Channel,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -306,6 +333,15 @@ pub enum DiceEmoji {
     Unknown(String),
 }
 impl DiceEmoji {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [DiceEmoji] = &[
+        DiceEmoji::GameDie,
+        DiceEmoji::DirectHit,
+        DiceEmoji::BasketballAndHoop,
+        DiceEmoji::SoccerBall,
+        DiceEmoji::Bowling,
+        DiceEmoji::SlotMachine,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -388,6 +424,11 @@ pub enum DocumentMimeType {
     Unknown(String),
 }
 impl DocumentMimeType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [DocumentMimeType] = &[
+        DocumentMimeType::ApplicationPdf,
+        DocumentMimeType::ApplicationZip,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -466,6 +507,13 @@ pub enum GiftRarity {
     Unknown(String),
 }
 impl GiftRarity {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [GiftRarity] = &[
+        GiftRarity::Uncommon,
+        GiftRarity::Rare,
+        GiftRarity::Epic,
+        GiftRarity::Legendary,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -546,6 +594,12 @@ pub enum HorizontalAlignment {
     Unknown(String),
 }
 impl HorizontalAlignment {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [HorizontalAlignment] = &[
+        HorizontalAlignment::Left,
+        HorizontalAlignment::Center,
+        HorizontalAlignment::Right,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -628,6 +682,14 @@ pub enum InlineQueryChatType {
     Unknown(String),
 }
 impl InlineQueryChatType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [InlineQueryChatType] = &[
+        InlineQueryChatType::Sender,
+        InlineQueryChatType::Private,
+        InlineQueryChatType::Group,
+        InlineQueryChatType::Supergroup,
+        InlineQueryChatType::Channel,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -710,6 +772,12 @@ pub enum JoinRequestDecision {
     Unknown(String),
 }
 impl JoinRequestDecision {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [JoinRequestDecision] = &[
+        JoinRequestDecision::Approve,
+        JoinRequestDecision::Decline,
+        JoinRequestDecision::Queue,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -792,6 +860,14 @@ pub enum ListLabelType {
     Unknown(String),
 }
 impl ListLabelType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ListLabelType] = &[
+        ListLabelType::LowercaseLetters,
+        ListLabelType::UppercaseLetters,
+        ListLabelType::LowercaseRoman,
+        ListLabelType::UppercaseRoman,
+        ListLabelType::Decimal,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -876,6 +952,13 @@ pub enum MaskPositionPoint {
     Unknown(String),
 }
 impl MaskPositionPoint {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [MaskPositionPoint] = &[
+        MaskPositionPoint::Forehead,
+        MaskPositionPoint::Eyes,
+        MaskPositionPoint::Mouth,
+        MaskPositionPoint::Chin,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -990,6 +1073,29 @@ pub enum MessageEntityType {
     Unknown(String),
 }
 impl MessageEntityType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [MessageEntityType] = &[
+        MessageEntityType::Mention,
+        MessageEntityType::Hashtag,
+        MessageEntityType::Cashtag,
+        MessageEntityType::BotCommand,
+        MessageEntityType::Url,
+        MessageEntityType::Email,
+        MessageEntityType::PhoneNumber,
+        MessageEntityType::Bold,
+        MessageEntityType::Italic,
+        MessageEntityType::Underline,
+        MessageEntityType::Strikethrough,
+        MessageEntityType::Spoiler,
+        MessageEntityType::Blockquote,
+        MessageEntityType::ExpandableBlockquote,
+        MessageEntityType::Code,
+        MessageEntityType::Pre,
+        MessageEntityType::TextLink,
+        MessageEntityType::TextMention,
+        MessageEntityType::CustomEmoji,
+        MessageEntityType::DateTime,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1123,6 +1229,12 @@ pub enum ParseMode {
     Unknown(String),
 }
 impl ParseMode {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ParseMode] = &[
+        ParseMode::Html,
+        ParseMode::MarkdownV2,
+        ParseMode::Markdown,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1221,6 +1333,22 @@ pub enum PassportElementType {
     Unknown(String),
 }
 impl PassportElementType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [PassportElementType] = &[
+        PassportElementType::PersonalDetails,
+        PassportElementType::Passport,
+        PassportElementType::DriverLicense,
+        PassportElementType::IdentityCard,
+        PassportElementType::InternalPassport,
+        PassportElementType::Address,
+        PassportElementType::UtilityBill,
+        PassportElementType::BankStatement,
+        PassportElementType::RentalAgreement,
+        PassportElementType::PassportRegistration,
+        PassportElementType::TemporaryRegistration,
+        PassportElementType::PhoneNumber,
+        PassportElementType::Email,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1331,6 +1459,8 @@ pub enum PollType {
     Unknown(String),
 }
 impl PollType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [PollType] = &[PollType::Regular, PollType::Quiz];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1547,6 +1677,82 @@ pub enum ReactionEmoji {
     Unknown(String),
 }
 impl ReactionEmoji {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ReactionEmoji] = &[
+        ReactionEmoji::HeavyBlackHeart,
+        ReactionEmoji::ThumbsUpSign,
+        ReactionEmoji::ThumbsDownSign,
+        ReactionEmoji::Fire,
+        ReactionEmoji::SmilingFaceWithSmilingEyesAndThreeHearts,
+        ReactionEmoji::ClappingHandsSign,
+        ReactionEmoji::GrinningFaceWithSmilingEyes,
+        ReactionEmoji::ThinkingFace,
+        ReactionEmoji::ShockedFaceWithExplodingHead,
+        ReactionEmoji::FaceScreamingInFear,
+        ReactionEmoji::SeriousFaceWithSymbolsCoveringMouth,
+        ReactionEmoji::CryingFace,
+        ReactionEmoji::PartyPopper,
+        ReactionEmoji::GrinningFaceWithStarEyes,
+        ReactionEmoji::FaceWithOpenMouthVomiting,
+        ReactionEmoji::PileOfPoo,
+        ReactionEmoji::PersonWithFoldedHands,
+        ReactionEmoji::OkHandSign,
+        ReactionEmoji::DoveOfPeace,
+        ReactionEmoji::ClownFace,
+        ReactionEmoji::YawningFace,
+        ReactionEmoji::FaceWithUnevenEyesAndWavyMouth,
+        ReactionEmoji::SmilingFaceWithHeartShapedEyes,
+        ReactionEmoji::SpoutingWhale,
+        ReactionEmoji::HeavyBlackHeartFire,
+        ReactionEmoji::NewMoonWithFace,
+        ReactionEmoji::HotDog,
+        ReactionEmoji::HundredPointsSymbol,
+        ReactionEmoji::RollingOnTheFloorLaughing,
+        ReactionEmoji::HighVoltageSign,
+        ReactionEmoji::Banana,
+        ReactionEmoji::Trophy,
+        ReactionEmoji::BrokenHeart,
+        ReactionEmoji::FaceWithOneEyebrowRaised,
+        ReactionEmoji::NeutralFace,
+        ReactionEmoji::Strawberry,
+        ReactionEmoji::BottleWithPoppingCork,
+        ReactionEmoji::KissMark,
+        ReactionEmoji::ReversedHandWithMiddleFingerExtended,
+        ReactionEmoji::SmilingFaceWithHorns,
+        ReactionEmoji::SleepingFace,
+        ReactionEmoji::LoudlyCryingFace,
+        ReactionEmoji::NerdFace,
+        ReactionEmoji::Ghost,
+        ReactionEmoji::ManPersonalComputer,
+        ReactionEmoji::Eyes,
+        ReactionEmoji::JackOLantern,
+        ReactionEmoji::SeeNoEvilMonkey,
+        ReactionEmoji::SmilingFaceWithHalo,
+        ReactionEmoji::FearfulFace,
+        ReactionEmoji::Handshake,
+        ReactionEmoji::WritingHand,
+        ReactionEmoji::HuggingFace,
+        ReactionEmoji::SalutingFace,
+        ReactionEmoji::FatherChristmas,
+        ReactionEmoji::ChristmasTree,
+        ReactionEmoji::Snowman,
+        ReactionEmoji::NailPolish,
+        ReactionEmoji::GrinningFaceWithOneLargeAndOneSmallEye,
+        ReactionEmoji::Moyai,
+        ReactionEmoji::SquaredCool,
+        ReactionEmoji::HeartWithArrow,
+        ReactionEmoji::HearNoEvilMonkey,
+        ReactionEmoji::UnicornFace,
+        ReactionEmoji::FaceThrowingAKiss,
+        ReactionEmoji::Pill,
+        ReactionEmoji::SpeakNoEvilMonkey,
+        ReactionEmoji::SmilingFaceWithSunglasses,
+        ReactionEmoji::AlienMonster,
+        ReactionEmoji::ShrugMaleSign,
+        ReactionEmoji::Shrug,
+        ReactionEmoji::ShrugFemaleSign,
+        ReactionEmoji::PoutingFace,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1857,6 +2063,13 @@ pub enum RichMessageButtonStyle {
     Unknown(String),
 }
 impl RichMessageButtonStyle {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [RichMessageButtonStyle] = &[
+        RichMessageButtonStyle::Danger,
+        RichMessageButtonStyle::Success,
+        RichMessageButtonStyle::Primary,
+        RichMessageButtonStyle::Link,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1937,6 +2150,12 @@ pub enum StickerFormat {
     Unknown(String),
 }
 impl StickerFormat {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [StickerFormat] = &[
+        StickerFormat::Static,
+        StickerFormat::Animated,
+        StickerFormat::Video,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2015,6 +2234,12 @@ pub enum StickerType {
     Unknown(String),
 }
 impl StickerType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [StickerType] = &[
+        StickerType::Regular,
+        StickerType::Mask,
+        StickerType::CustomEmoji,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2093,6 +2318,12 @@ pub enum SubscriptionState {
     Unknown(String),
 }
 impl SubscriptionState {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [SubscriptionState] = &[
+        SubscriptionState::Canceled,
+        SubscriptionState::Active,
+        SubscriptionState::Failed,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2169,6 +2400,11 @@ pub enum SuggestedPostRefundReason {
     Unknown(String),
 }
 impl SuggestedPostRefundReason {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [SuggestedPostRefundReason] = &[
+        SuggestedPostRefundReason::PostDeleted,
+        SuggestedPostRefundReason::PaymentRefunded,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2245,6 +2481,12 @@ pub enum SuggestedPostState {
     Unknown(String),
 }
 impl SuggestedPostState {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [SuggestedPostState] = &[
+        SuggestedPostState::Pending,
+        SuggestedPostState::Approved,
+        SuggestedPostState::Declined,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2321,6 +2563,11 @@ pub enum TelegramCurrency {
     Unknown(String),
 }
 impl TelegramCurrency {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [TelegramCurrency] = &[
+        TelegramCurrency::Xtr,
+        TelegramCurrency::Ton,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2397,6 +2644,12 @@ pub enum ThumbnailMimeType {
     Unknown(String),
 }
 impl ThumbnailMimeType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [ThumbnailMimeType] = &[
+        ThumbnailMimeType::ImageJpeg,
+        ThumbnailMimeType::ImageGif,
+        ThumbnailMimeType::VideoMp4,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2479,6 +2732,14 @@ pub enum TransactionType {
     Unknown(String),
 }
 impl TransactionType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [TransactionType] = &[
+        TransactionType::InvoicePayment,
+        TransactionType::PaidMediaPayment,
+        TransactionType::GiftPurchase,
+        TransactionType::PremiumPurchase,
+        TransactionType::BusinessAccountTransfer,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2573,6 +2834,14 @@ pub enum UniqueGiftOrigin {
     Unknown(String),
 }
 impl UniqueGiftOrigin {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [UniqueGiftOrigin] = &[
+        UniqueGiftOrigin::Upgrade,
+        UniqueGiftOrigin::Transfer,
+        UniqueGiftOrigin::Resale,
+        UniqueGiftOrigin::GiftedUpgrade,
+        UniqueGiftOrigin::Offer,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2703,6 +2972,36 @@ pub enum UpdateType {
     Unknown(String),
 }
 impl UpdateType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [UpdateType] = &[
+        UpdateType::Message,
+        UpdateType::EditedMessage,
+        UpdateType::ChannelPost,
+        UpdateType::EditedChannelPost,
+        UpdateType::BusinessConnection,
+        UpdateType::BusinessMessage,
+        UpdateType::EditedBusinessMessage,
+        UpdateType::DeletedBusinessMessages,
+        UpdateType::GuestMessage,
+        UpdateType::MessageReaction,
+        UpdateType::MessageReactionCount,
+        UpdateType::InlineQuery,
+        UpdateType::ChosenInlineResult,
+        UpdateType::CallbackQuery,
+        UpdateType::ShippingQuery,
+        UpdateType::PreCheckoutQuery,
+        UpdateType::PurchasedPaidMedia,
+        UpdateType::Poll,
+        UpdateType::PollAnswer,
+        UpdateType::MyChatMember,
+        UpdateType::ChatMember,
+        UpdateType::ChatJoinRequest,
+        UpdateType::ChatBoost,
+        UpdateType::RemovedChatBoost,
+        UpdateType::ManagedBot,
+        UpdateType::Subscription,
+        UpdateType::StoppedMessageGeneration,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2857,6 +3156,12 @@ pub enum VerticalAlignment {
     Unknown(String),
 }
 impl VerticalAlignment {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [VerticalAlignment] = &[
+        VerticalAlignment::Top,
+        VerticalAlignment::Middle,
+        VerticalAlignment::Bottom,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2933,6 +3238,11 @@ pub enum VideoMimeType {
     Unknown(String),
 }
 impl VideoMimeType {
+    /// Every value this version of the crate knows, in the documented order.
+    pub const ALL: &'static [VideoMimeType] = &[
+        VideoMimeType::TextHtml,
+        VideoMimeType::VideoMp4,
+    ];
     /// The value as Telegram writes it.
     pub fn as_str(&self) -> &str {
         match self {

@@ -3,6 +3,7 @@
 //! carries, and text formatting. Uses the codec layer only.
 
 mod chat_id;
+#[cfg(test)]
 mod effective;
 pub(crate) mod input_file;
 mod method;
