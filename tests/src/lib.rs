@@ -1,11 +1,10 @@
-//! End-to-end tests of `telegram-api` against recorded exchanges.
+//! End-to-end tests of `telegram-api` against exchanges written from the Bot API's wire format.
 //!
 //! [`corpus`] generates realistic updates for the tests and for the decoding benchmark
 //! (`cargo bench -p telegram-api-tests --bench decode`, see `BENCHMARKS.md`).
 //!
-//! [`replay`] serves the recorded exchanges of `tests/fixtures/` on a loopback server and checks
-//! every request against its recording; with `TELEGRAM_RECORD=1` it records them from the real
-//! Bot API instead (see `tests/fixtures/README.md`).
+//! [`replay`] serves the exchanges of `tests/fixtures/` on a loopback server and checks every
+//! request against the fixture (see `tests/fixtures/README.md`).
 
 pub mod corpus;
 pub mod example;
