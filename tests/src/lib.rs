@@ -10,5 +10,5 @@ pub mod corpus;
 pub mod example;
 pub mod fake_api;
 pub mod http;
-pub mod loopback;
 pub mod replay;
+pub mod wait;
