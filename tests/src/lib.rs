@@ -11,4 +11,5 @@ pub mod example;
 pub mod fake_api;
 pub mod http;
 pub mod replay;
+pub mod updates;
 pub mod wait;

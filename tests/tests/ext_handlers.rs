@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use telegram_api::ext::{Application, Context, Filter, Handler, HandlerError, Regex};
 use telegram_api::{Bot, Update, UpdateType};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::updates;
 
 fn update(json: &str) -> Update {
     serde_json::from_str(json).expect("a documented update")
@@ -15,16 +16,13 @@ fn update(json: &str) -> Update {
 const USER: &str = r#"{"id": 111, "is_bot": false, "first_name": "Ann", "username": "ann"}"#;
 const PRIVATE: &str = r#"{"id": 111, "type": "private", "first_name": "Ann"}"#;
 
+/// Update `id`: message 5 of Ann's private chat, from Ann.
 fn message(id: i64, text: &str) -> String {
-    format!(
-        r#"{{"update_id": {id}, "message": {{"message_id": 5, "date": 1700000000, "chat": {PRIVATE}, "from": {USER}, "text": {text:?}{entities}}}}}"#,
-        entities = if text.starts_with('/') {
-            let len = text.split(' ').next().unwrap().encode_utf16().count();
-            format!(r#", "entities": [{{"type": "bot_command", "offset": 0, "length": {len}}}]"#)
-        } else {
-            String::new()
-        }
-    )
+    updates::text(id, 111, text)
+        .message_id(5)
+        .from(serde_json::from_str(USER).unwrap())
+        .in_chat(serde_json::from_str(PRIVATE).unwrap())
+        .json()
 }
 
 /// One update per handler kind, and which handler (by name) must take it.

@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use telegram_api::ext::store::{Key, RedisStore, Store};
-use telegram_api_tests::fake_api::message_update;
 use telegram_api_tests::http::post_update;
+use telegram_api_tests::updates;
 
 const CHATS: i64 = 50;
 const PER_CHAT: i64 = 20;
@@ -93,7 +93,7 @@ fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
             s.spawn(move || {
                 for seq in 0..PER_CHAT {
                     let id = seq * CHATS + chat;
-                    let body = message_update(id, chat, seq as usize + 1, "hi");
+                    let body = updates::text(id, chat, "hi").message_id(seq + 1).json();
                     // Spread over both processes, unevenly per chat.
                     let to = ((id * 7919) % 2) as usize;
                     if id % 10 == 0 {

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use telegram_api::*;
 use telegram_api_tests::http::{Conn, Request, Server};
+use telegram_api_tests::updates;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
+/// Update `id`: message `id` of chat 42.
 fn update(id: i64) -> Value {
-    json!({"update_id": id, "message": {"message_id": id, "date": 1700000000,
-        "chat": {"id": 42, "type": "private"}, "text": format!("m{id}")}})
+    updates::text(id, 42, &format!("m{id}")).value()
 }
 
 /// The `offset` of a getUpdates request.
