@@ -84,6 +84,15 @@ fn record(
     }
 }
 
+/// The handler name and update id of each entry of `log`.
+fn names_and_ids(log: &Log) -> Vec<(String, i64)> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .map(|(n, id, _)| (n.clone(), *id))
+        .collect()
+}
+
 fn application(log: &Log) -> Application {
     let h = |name| record(log, name);
     Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
@@ -149,12 +158,7 @@ fn commands_for_other_bots_and_unknown_names_are_not_taken() {
     app.process_update(update(&message(1, "/start@other_bot")));
     app.process_update(update(&message(2, "/START")));
     app.process_update(update(&message(3, "/help")));
-    let got: Vec<_> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(n, id, _)| (n.clone(), *id))
-        .collect();
+    let got = names_and_ids(&log);
     // Not for this bot, and an unregistered command: the text handler takes them instead.
     assert_eq!(
         got,
@@ -219,12 +223,7 @@ fn groups_run_in_order_first_match_wins_and_stop_ends_later_groups() {
         .build();
     app.process_update(update(&message(1, "a")));
     app.process_update(update(&message(2, "b")));
-    let got: Vec<_> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(n, id, _)| (n.clone(), *id))
-        .collect();
+    let got = names_and_ids(&log);
     let want: Vec<(String, i64)> = [("g-1a", 1), ("g0", 1), ("g5", 1), ("g-1a", 2)]
         .iter()
         .map(|(n, i)| (n.to_string(), *i))

@@ -81,8 +81,7 @@ fn deliver(port: u16, body: &str) {
 #[test]
 #[ignore = "needs REDIS_URL"]
 fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
-    let url = std::env::var("REDIS_URL")
-        .expect("REDIS_URL is not set: this test needs a redis-server (redis://127.0.0.1:6379/)");
+    let url = telegram_api_tests::redis_url();
     let prefix = format!("two-processes-{}:", std::process::id());
     let bots = [Bot::start(&url, &prefix), Bot::start(&url, &prefix)];
     let ports = [bots[0].port, bots[1].port];

@@ -1,12 +1,13 @@
 //! `Application::run_webhook`: setWebhook with the secret and the allowed updates, 200 and the
 //! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use telegram_api::Bot;
-use telegram_api::ext::{Application, Context, Handler, Webhook};
+use telegram_api::ext::{Application, Context, Handler, RunError, Webhook};
+use telegram_api::{Bot, StopHandle};
 use telegram_api_tests::http::{Reply, Server, post_update};
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::Log;
@@ -14,6 +15,20 @@ use telegram_api_tests::wait::Log;
 /// POSTs `body` to `addr` at `path` and returns the status code.
 fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
     post_update(addr, path, secret, body, Duration::from_secs(5))
+}
+
+/// Runs `app` on a webhook on a loopback port, configured by `webhook`, on a thread of its own:
+/// the port's address, what stops the run, and the run.
+fn run_webhook(
+    app: Application,
+    webhook: impl FnOnce(Webhook) -> Webhook + Send + 'static,
+) -> (SocketAddr, StopHandle, JoinHandle<Result<(), RunError>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner =
+        std::thread::spawn(move || app.run_webhook(webhook(Webhook::from_listener(listener))));
+    (addr, stop, runner)
 }
 
 #[test]
@@ -36,17 +51,12 @@ fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
             }))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner = std::thread::spawn(move || {
-        app.run_webhook(
-            Webhook::from_listener(listener)
-                .url("https://bot.example.com/hook")
-                .path("/hook")
-                .secret_token("s3cr3t")
-                .drop_pending_updates(true),
-        )
+    let (addr, stop, runner) = run_webhook(app, |webhook| {
+        webhook
+            .url("https://bot.example.com/hook")
+            .path("/hook")
+            .secret_token("s3cr3t")
+            .drop_pending_updates(true)
     });
     // setWebhook comes first.
     let set = api.wait_for_requests(1)[0].json();
@@ -83,11 +93,7 @@ fn a_random_secret_is_made_when_none_is_given() {
     let app = Application::builder(Bot::new("1:T").with_api_url(api.url()))
         .handle_signals(false)
         .build();
-    let stop = app.stop_handle();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let runner = std::thread::spawn(move || {
-        app.run_webhook(Webhook::from_listener(listener).url("https://bot.example.com/"))
-    });
+    let (_, stop, runner) = run_webhook(app, |webhook| webhook.url("https://bot.example.com/"));
     api.wait_for_requests(1);
     stop.stop();
     runner.join().unwrap().unwrap();
@@ -124,11 +130,7 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
             ))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner =
-        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+    let (addr, stop, runner) = run_webhook(app, |webhook| webhook.path("/"));
 
     let first = {
         let handled = handled.clone();
@@ -184,11 +186,7 @@ fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
             ))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner =
-        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+    let (addr, stop, runner) = run_webhook(app, |webhook| webhook.path("/"));
     // Update 1 is being handled; update 2, of the same chat, waits behind it.
     let first =
         std::thread::spawn(move || post(addr, "/", None, &updates::text(1, 10, "a").json()));
