@@ -2,9 +2,9 @@
 //! from several threads, stores and processes under a lease, and the server going away and
 //! coming back.
 //!
-//! The tests need `REDIS_URL` (`redis://127.0.0.1:6379/`); without it they say they were
-//! skipped and pass. The one that stops a server starts its own `redis-server` (skipped when
-//! there is no such program).
+//! The tests need `REDIS_URL` (`redis://127.0.0.1:6379/`), so they are ignored unless asked for
+//! (`-- --include-ignored`); asked for without it, they fail. The one that stops a server
+//! starts its own `redis-server`, and fails when there is no such program.
 #![cfg(feature = "redis")]
 
 use std::net::TcpListener;
@@ -15,13 +15,10 @@ use std::time::{Duration, Instant};
 
 use telegram_api::ext::store::{Change, Commit, Key, RedisStore, Store, StoreError};
 
-/// The URL of the test server, or `None` (and a note) when `REDIS_URL` is not set.
-fn redis_url() -> Option<String> {
-    let url = std::env::var("REDIS_URL").ok();
-    if url.is_none() {
-        eprintln!("skipped: REDIS_URL is not set");
-    }
-    url
+/// The URL of the test server; a test asked for without `REDIS_URL` fails.
+fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .expect("REDIS_URL is not set: this test needs a redis-server (redis://127.0.0.1:6379/)")
 }
 
 /// A prefix no other test (nor another run at the same time) uses.
@@ -47,8 +44,9 @@ fn clear(store: &RedisStore, keys: &[Key]) {
 }
 
 #[test]
+#[ignore = "needs REDIS_URL"]
 fn a_lease_is_exclusive_renewed_by_its_holder_and_expires() {
-    let Some(url) = redis_url() else { return };
+    let url = redis_url();
     let prefix = unique_prefix("lease");
     let a = open(&url, &prefix);
     // Another store on the same prefix: another process, as far as the server can tell.
@@ -124,8 +122,9 @@ fn counter(store: &dyn Store) -> u64 {
 }
 
 #[test]
+#[ignore = "needs REDIS_URL"]
 fn read_modify_writes_under_a_lease_lose_nothing() {
-    let Some(url) = redis_url() else { return };
+    let url = redis_url();
     let prefix = unique_prefix("rmw");
     // Two stores (two connection pools), four threads on each.
     let stores = [Arc::new(open(&url, &prefix)), Arc::new(open(&url, &prefix))];
@@ -145,12 +144,23 @@ fn read_modify_writes_under_a_lease_lose_nothing() {
     clear(&stores[0], &[Key::chat(1, "counter")]);
 }
 
-/// The environment variable that makes [`child_process_adds`] do its part.
+/// The environment variable that makes [`read_modify_writes_from_two_processes_lose_nothing`]
+/// do a child process's part: the prefix and the child's number.
 const CHILD: &str = "TELEGRAM_API_TEST_REDIS_CHILD";
 
+/// Runs in three processes: this one, and two children running this test of this executable
+/// with [`CHILD`] set.
 #[test]
+#[ignore = "needs REDIS_URL"]
 fn read_modify_writes_from_two_processes_lose_nothing() {
-    let Some(url) = redis_url() else { return };
+    let url = redis_url();
+    if let Ok(task) = std::env::var(CHILD) {
+        let (prefix, p) = task.split_once(' ').expect("a prefix and a number");
+        let p: i64 = p.parse().unwrap();
+        let store = open(&url, prefix);
+        add_under_lease(&store, &format!("process-{p}"), p * 1000, 100);
+        return;
+    }
     let prefix = unique_prefix("processes");
     let store = open(&url, &prefix);
     let exe = std::env::current_exe().unwrap();
@@ -158,8 +168,9 @@ fn read_modify_writes_from_two_processes_lose_nothing() {
         .map(|p| {
             Command::new(&exe)
                 .args([
-                    "child_process_adds",
+                    "read_modify_writes_from_two_processes_lose_nothing",
                     "--exact",
+                    "--include-ignored",
                     "--nocapture",
                     "--test-threads=1",
                 ])
@@ -178,45 +189,26 @@ fn read_modify_writes_from_two_processes_lose_nothing() {
     clear(&store, &[Key::chat(1, "counter")]);
 }
 
-/// One of the processes of [`read_modify_writes_from_two_processes_lose_nothing`]; does nothing
-/// when run on its own.
-#[test]
-fn child_process_adds() {
-    let Ok(task) = std::env::var(CHILD) else {
-        return;
-    };
-    let (Some(url), Some((prefix, p))) = (redis_url(), task.split_once(' ')) else {
-        panic!("{CHILD}={task}, REDIS_URL unset?");
-    };
-    let p: i64 = p.parse().unwrap();
-    let store = open(&url, prefix);
-    add_under_lease(&store, &format!("process-{p}"), p * 1000, 100);
-}
-
 /// A `redis-server` of this test's own, on `port`, with nothing saved.
 struct Server {
     child: Child,
 }
 
 impl Server {
-    fn start(port: u16) -> Option<Server> {
-        let spawned = Command::new("redis-server")
+    fn start(port: u16) -> Server {
+        let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
-            .spawn();
-        let child = match spawned {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => panic!("redis-server: {e}"),
-        };
+            .spawn()
+            .unwrap_or_else(|e| panic!("redis-server (this test starts its own): {e}"));
         let server = Server { child };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start");
             thread::sleep(Duration::from_millis(20));
         }
-        Some(server)
+        server
     }
 
     fn kill(mut self) {
@@ -233,18 +225,13 @@ impl Drop for Server {
 }
 
 #[test]
+#[ignore = "needs a redis-server program"]
 fn the_server_going_away_gives_errors_until_it_is_back() {
-    if redis_url().is_none() {
-        return;
-    }
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
         .port();
-    let Some(server) = Server::start(port) else {
-        eprintln!("skipped: no redis-server program");
-        return;
-    };
+    let server = Server::start(port);
     let url = format!("redis://127.0.0.1:{port}/");
     let store = Arc::new(
         RedisStore::open(&url)
@@ -296,7 +283,7 @@ fn the_server_going_away_gives_errors_until_it_is_back() {
     }
 
     // Back on the same port (empty: nothing was saved).
-    let server = Server::start(port).unwrap();
+    let server = Server::start(port);
     assert_eq!(store.get(&key).unwrap(), None);
     for (name, call) in &calls {
         call().unwrap_or_else(|e| panic!("{name} with the server back: {e}"));
@@ -310,7 +297,7 @@ fn the_server_going_away_gives_errors_until_it_is_back() {
     // Restarted while the store was idle: the connections it kept are closed, and the next
     // calls open new ones without an error.
     server.kill();
-    let server = Server::start(port).unwrap();
+    let server = Server::start(port);
     let workers: Vec<_> = (0..4)
         .map(|t| {
             let store = Arc::clone(&store);

@@ -189,14 +189,24 @@ fn a_deep_update_that_does_not_decode_is_salvaged_on_a_small_stack() {
     assert_eq!(batch[1].update_id, 2);
 }
 
+/// The environment variable that makes
+/// [`the_stack_the_deepest_chain_needs_is_within_the_documented_bound`] a probe: it decodes the
+/// deepest reply chain on a thread with this many bytes of stack.
+const PROBE: &str = "TELEGRAM_API_STACK_PROBE";
+
 /// The smallest stack, to 4 KiB, on which a child process decodes the deepest reply chain,
-/// found by running `probe` in children (a stack overflow aborts the process).
+/// found by running this test as a probe in children (a stack overflow aborts the process).
 fn needed_stack() -> usize {
     let exe = std::env::current_exe().unwrap();
     let decodes = |stack: usize| {
         Command::new(&exe)
-            .args(["--exact", "probe", "--quiet", "--test-threads=1"])
-            .env("TELEGRAM_API_STACK_PROBE", stack.to_string())
+            .args([
+                "--exact",
+                "the_stack_the_deepest_chain_needs_is_within_the_documented_bound",
+                "--quiet",
+                "--test-threads=1",
+            ])
+            .env(PROBE, stack.to_string())
             .output()
             .unwrap()
             .status
@@ -215,21 +225,15 @@ fn needed_stack() -> usize {
     high
 }
 
-/// Decodes the deepest reply chain on the stack the parent process asks for.
-#[test]
-fn probe() {
-    let Ok(stack) = std::env::var("TELEGRAM_API_STACK_PROBE") else {
-        return;
-    };
-    let json = chain("reply_to_message", MAX_DEPTH, false);
-    on_stack(stack.parse().unwrap(), move || {
-        decode_all_ways(&json, "reply_to_message", MAX_DEPTH - 2)
-    });
-}
-
+/// Finds the stack needed by running itself as a probe in child processes.
 #[test]
 fn the_stack_the_deepest_chain_needs_is_within_the_documented_bound() {
-    if std::env::var_os("TELEGRAM_API_STACK_PROBE").is_some() {
+    if let Ok(stack) = std::env::var(PROBE) {
+        // A probe: decodes the deepest reply chain on the stack the parent process asks for.
+        let json = chain("reply_to_message", MAX_DEPTH, false);
+        on_stack(stack.parse().unwrap(), move || {
+            decode_all_ways(&json, "reply_to_message", MAX_DEPTH - 2)
+        });
         return;
     }
     let needed = needed_stack();

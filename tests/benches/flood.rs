@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use telegram_api::{Bot, FloodControl, Limit};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::most_in_a_window;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
@@ -214,19 +215,6 @@ fn overhead(title: &str, bot: impl Fn() -> Bot, calls: usize, batches: usize) {
             f - base_fastest,
         );
     }
-}
-
-/// The most arrivals within any window of `per`.
-fn most_in_a_window(times: &[Instant], per: Duration) -> usize {
-    let mut first = 0;
-    let mut most = 0;
-    for last in 0..times.len() {
-        while times[last].duration_since(times[first]) >= per {
-            first += 1;
-        }
-        most = most.max(last - first + 1);
-    }
-    most
 }
 
 /// Sends `windows` windows' worth of requests (and one more) to 50 chats from 50 threads under

@@ -3,50 +3,37 @@
 //! for good, and the updates from it are delivered again until confirmed), and it records the
 //! messages the bot sends.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::http::{Reply, Server};
+use crate::wait::Log;
 
 /// The fake Bot API: updates wait, in id order, to be confirmed.
 pub struct FakeApi {
     /// The server; its URL is the API URL of the bot under test.
     pub server: Server,
-    /// The highest offset any `getUpdates` sent.
-    pub confirmed: Arc<AtomicI64>,
+    /// The `offset` of every `getUpdates`, in the order received.
+    pub offsets: Arc<Log<i64>>,
     /// The `text` of every `sendMessage`, in the order received.
-    pub sent: Arc<Mutex<Vec<String>>>,
-}
-
-/// A text message update from the private chat `chat` (its user has the same id).
-pub fn message_update(id: i64, chat: i64, message_id: usize, text: &str) -> String {
-    format!(
-        r#"{{"update_id": {id}, "message": {{"message_id": {message_id}, "date": 1700000000, "chat": {{"id": {chat}, "type": "private", "first_name": "U"}}, "from": {{"id": {chat}, "is_bot": false, "first_name": "U"}}, "text": {text:?}{entities}}}}}"#,
-        entities = if text.starts_with('/') {
-            let len = text.split(' ').next().unwrap_or("").encode_utf16().count();
-            format!(r#", "entities": [{{"type": "bot_command", "offset": 0, "length": {len}}}]"#)
-        } else {
-            String::new()
-        }
-    )
+    pub sent: Arc<Log<String>>,
 }
 
 impl FakeApi {
     /// Serves `updates` (id and JSON, in id order).
     pub fn start(updates: Vec<(i64, String)>) -> FakeApi {
-        let confirmed = Arc::new(AtomicI64::new(0));
-        let sent = Arc::new(Mutex::new(Vec::new()));
+        let offsets = Arc::new(Log::default());
+        let sent = Arc::new(Log::default());
         let updates = Arc::new(Mutex::new(updates));
         let server = {
-            let (confirmed, sent) = (confirmed.clone(), sent.clone());
+            let (offsets, sent) = (offsets.clone(), sent.clone());
             Server::start(move |req| match req.api_method() {
                 "getUpdates" => {
                     let params = req.json();
                     let offset = params["offset"].as_i64().unwrap_or(0);
                     let limit = params["limit"].as_u64().unwrap_or(100) as usize;
                     let timeout = params["timeout"].as_u64().unwrap_or(0);
-                    confirmed.fetch_max(offset, Ordering::SeqCst);
+                    offsets.push(offset);
                     let until = Instant::now() + Duration::from_secs(timeout);
                     loop {
                         let batch: Vec<String> = {
@@ -64,7 +51,7 @@ impl FakeApi {
                     let params = req.json();
                     let text = params["text"].as_str().unwrap_or("").to_owned();
                     let chat = params["chat_id"].as_i64().unwrap_or(0);
-                    sent.lock().unwrap().push(text);
+                    sent.push(text);
                     Reply::ok(&format!(
                         r#"{{"message_id": 1, "date": 1700000000, "chat": {{"id": {chat}, "type": "private", "first_name": "U"}}}}"#
                     ))
@@ -77,8 +64,22 @@ impl FakeApi {
         };
         FakeApi {
             server,
-            confirmed,
+            offsets,
             sent,
         }
+    }
+
+    /// The highest offset any `getUpdates` sent: every update below it is confirmed.
+    pub fn confirmed(&self) -> i64 {
+        self.offsets.entries().into_iter().max().unwrap_or(0)
+    }
+
+    /// Waits until every update below `offset` is confirmed.
+    pub fn wait_confirmed(&self, offset: i64, timeout: Duration) {
+        self.offsets.wait_for_within(
+            timeout,
+            &format!("the updates below {offset} confirmed"),
+            |offsets| offsets.iter().any(|o| *o >= offset),
+        );
     }
 }

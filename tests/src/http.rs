@@ -1,13 +1,19 @@
-//! A scripted HTTP/1.1 server on `127.0.0.1:0` for end-to-end tests: it records every request
-//! and answers as a handler says, including the failures a real network produces (a reset, a
-//! connection closed mid-response, a server that never answers).
+//! The loopback HTTP/1.1 server of the tests, on `127.0.0.1:0`: it records every request and
+//! answers as a handler says. [`Server::start`] takes whole [`Reply`]s, including the failures
+//! a real network produces (a reset, a connection closed mid-response, a server that never
+//! answers), on kept-alive connections. [`Server::start_raw`] lets the handler read the body
+//! and write each answer itself, byte by byte if it likes, one request per connection: for
+//! what a hostile or broken server does (a body trickled slowly, a body that stops, a
+//! redirect, an error page echoing the URL).
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::wait::Log;
 
 /// A request as the server received it.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,10 +24,12 @@ pub struct Request {
     pub path: String,
     /// The headers, names in lower case, in order.
     pub headers: Vec<(String, String)>,
-    /// The body, de-chunked.
+    /// The body, de-chunked (empty on a [`Server::start_raw`] server, whose handler reads it).
     pub body: Vec<u8>,
     /// Which connection (in accept order) carried the request.
     pub connection: usize,
+    /// When its head was read.
+    pub at: Instant,
 }
 
 impl Request {
@@ -255,10 +263,21 @@ impl HandlerPanics {
     }
 }
 
+/// The handler of a [`Server::start_raw`] server: it reads the body if it needs it and writes
+/// the answer; the connection is closed after it.
+pub type RawHandler = dyn Fn(&Request, &mut Conn) -> io::Result<()> + Send + Sync;
+
+/// How a server answers.
+#[derive(Clone)]
+enum Answer {
+    Replies(Arc<Handler>),
+    Raw(Arc<RawHandler>),
+}
+
 /// A running server; it stops when dropped.
 pub struct Server {
     addr: std::net::SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
+    requests: Arc<Log<Request>>,
     record: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
@@ -268,12 +287,23 @@ pub struct Server {
 impl Server {
     /// Starts a server answering every request with `handler`.
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        Server::with(Answer::Replies(Arc::new(handler)))
+    }
+
+    /// Starts a server whose `handler` reads each request's body if it likes ([`Conn::body`])
+    /// and writes the answer itself; each connection carries one request.
+    pub fn start_raw(
+        handler: impl Fn(&Request, &mut Conn) -> io::Result<()> + Send + Sync + 'static,
+    ) -> Server {
+        Server::with(Answer::Raw(Arc::new(handler)))
+    }
+
+    fn with(answer: Answer) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("a local address");
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let requests = Arc::new(Log::default());
         let stop = Arc::new(AtomicBool::new(false));
         let record = Arc::new(AtomicBool::new(true));
-        let handler: Arc<Handler> = Arc::new(handler);
         let panics = HandlerPanics::default();
         let accept = {
             let (requests, stop, record) = (requests.clone(), stop.clone(), record.clone());
@@ -285,16 +315,19 @@ impl Server {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let id = connections.fetch_add(1, Ordering::SeqCst);
-                    let (requests, handler, stop, record, panics) = (
-                        requests.clone(),
-                        handler.clone(),
-                        stop.clone(),
-                        record.clone(),
-                        panics.clone(),
-                    );
+                    let connection = Connection {
+                        id: connections.fetch_add(1, Ordering::SeqCst),
+                        requests: requests.clone(),
+                        stop: stop.clone(),
+                        record: record.clone(),
+                        panics: panics.clone(),
+                    };
+                    let answer = answer.clone();
                     thread::spawn(move || {
-                        let _ = serve(stream, id, &requests, &*handler, &stop, &record, &panics);
+                        let _ = match answer {
+                            Answer::Replies(handler) => connection.serve(stream, &*handler),
+                            Answer::Raw(handler) => connection.serve_raw(stream, &*handler),
+                        };
                     });
                 }
             })
@@ -326,7 +359,23 @@ impl Server {
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
+        self.requests.entries()
+    }
+
+    /// How many requests were received so far.
+    pub fn count(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// Waits until `condition` holds of the requests received, and returns them; panics saying
+    /// `what` did not come when the wait is over ([`PATIENCE`](crate::wait::PATIENCE)).
+    pub fn wait_for(&self, what: &str, condition: impl Fn(&[Request]) -> bool) -> Vec<Request> {
+        self.requests.wait_for(what, condition)
+    }
+
+    /// Waits until `n` requests were received, and returns them all.
+    pub fn wait_for_requests(&self, n: usize) -> Vec<Request> {
+        self.wait_for(&format!("{n} requests"), |r| r.len() >= n)
     }
 }
 
@@ -342,80 +391,162 @@ impl Drop for Server {
     }
 }
 
-/// Serves the requests of one connection, keeping it alive between them.
-fn serve(
-    stream: TcpStream,
-    connection: usize,
-    requests: &Mutex<Vec<Request>>,
-    handler: &Handler,
-    stop: &AtomicBool,
-    record: &AtomicBool,
-    panics: &HandlerPanics,
-) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    loop {
-        let Some(mut request) = read_request(&mut reader)? else {
-            return Ok(());
-        };
-        if stop.load(Ordering::SeqCst) {
-            return Ok(());
+/// One accepted connection and what its thread shares with the server.
+struct Connection {
+    id: usize,
+    requests: Arc<Log<Request>>,
+    stop: Arc<AtomicBool>,
+    record: Arc<AtomicBool>,
+    panics: HandlerPanics,
+}
+
+impl Connection {
+    /// Keeps `request` when the server keeps requests.
+    fn keep(&self, request: &Request) {
+        if self.record.load(Ordering::Relaxed) {
+            self.requests.push(request.clone());
         }
-        request.connection = connection;
-        if record.load(Ordering::Relaxed) {
-            requests.lock().unwrap().push(request.clone());
-        }
-        let Some(reply) = panics.catch(|| handler(&request)) else {
-            let _ = writer.shutdown(Shutdown::Both);
-            return Ok(());
-        };
-        match reply {
-            Reply::Respond {
-                status,
-                headers,
-                body,
-            } => {
-                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-                for (n, v) in &headers {
-                    head.push_str(&format!("{n}: {v}\r\n"));
+    }
+
+    /// Serves the requests of the connection with whole replies, keeping it alive between them.
+    fn serve(&self, stream: TcpStream, handler: &Handler) -> io::Result<()> {
+        stream.set_nodelay(true)?;
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut writer = stream;
+        loop {
+            let Some(mut request) = read_head(&mut reader)? else {
+                return Ok(());
+            };
+            request.body = read_body(&mut reader, &request)?;
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            request.connection = self.id;
+            self.keep(&request);
+            let Some(reply) = self.panics.catch(|| handler(&request)) else {
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            };
+            match reply {
+                Reply::Respond {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                    for (n, v) in &headers {
+                        head.push_str(&format!("{n}: {v}\r\n"));
+                    }
+                    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                    writer.write_all(head.as_bytes())?;
+                    writer.write_all(&body)?;
+                    writer.flush()?;
                 }
-                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                writer.write_all(head.as_bytes())?;
-                writer.write_all(&body)?;
-                writer.flush()?;
-            }
-            Reply::Truncated {
-                status,
-                body,
-                declared,
-            } => {
-                let head = format!(
-                    "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n",
-                    reason(status)
-                );
-                writer.write_all(head.as_bytes())?;
-                writer.write_all(&body)?;
-                writer.flush()?;
-                let _ = writer.shutdown(Shutdown::Both);
-                return Ok(());
-            }
-            Reply::Close => {
-                let _ = writer.shutdown(Shutdown::Both);
-                return Ok(());
-            }
-            Reply::Stall(d) => {
-                thread::sleep(d);
-                let _ = writer.shutdown(Shutdown::Both);
-                return Ok(());
+                Reply::Truncated {
+                    status,
+                    body,
+                    declared,
+                } => {
+                    let head = format!(
+                        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n",
+                        reason(status)
+                    );
+                    writer.write_all(head.as_bytes())?;
+                    writer.write_all(&body)?;
+                    writer.flush()?;
+                    let _ = writer.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
+                Reply::Close => {
+                    let _ = writer.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
+                Reply::Stall(d) => {
+                    thread::sleep(d);
+                    let _ = writer.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
             }
         }
+    }
+
+    /// Serves the one request of the connection with a handler that writes the answer.
+    fn serve_raw(&self, stream: TcpStream, handler: &RawHandler) -> io::Result<()> {
+        let writer = stream.try_clone()?;
+        let mut reader = BufReader::new(stream);
+        let Some(mut request) = read_head(&mut reader)? else {
+            return Ok(());
+        };
+        request.connection = self.id;
+        self.keep(&request);
+        let mut conn = Conn {
+            reader,
+            writer,
+            request: request.clone(),
+        };
+        // A panic in the handler drops the connection and fails the test when the server is
+        // dropped.
+        self.panics
+            .catch(|| handler(&request, &mut conn))
+            .unwrap_or(Ok(()))
+    }
+}
+
+/// One connection of a [`Server::start_raw`] server, as its handler sees it: read the body if
+/// needed, then write the answer.
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    request: Request,
+}
+
+impl Conn {
+    /// Reads the request body (by `Content-Length`, or de-chunked).
+    pub fn body(&mut self) -> io::Result<Vec<u8>> {
+        read_body(&mut self.reader, &self.request)
+    }
+
+    /// Writes the status line and headers (plus `Connection: close`), without a body.
+    pub fn head(&mut self, status: u16, headers: &[(&str, &str)]) -> io::Result<()> {
+        let mut text = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+        for (name, value) in headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("Connection: close\r\n\r\n");
+        self.write(text.as_bytes())
+    }
+
+    /// Writes raw bytes and flushes them.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.writer.write_all(bytes)?;
+        self.writer.flush()
+    }
+
+    /// A whole answer with this content type.
+    pub fn respond(&mut self, status: u16, content_type: &str, body: &[u8]) -> io::Result<()> {
+        let len = body.len().to_string();
+        self.head(
+            status,
+            &[("Content-Type", content_type), ("Content-Length", &len)],
+        )?;
+        self.write(body)
+    }
+
+    /// A JSON answer.
+    pub fn json(&mut self, status: u16, body: &str) -> io::Result<()> {
+        self.respond(status, "application/json", body.as_bytes())
+    }
+
+    /// A successful Bot API answer with this `result`.
+    pub fn ok(&mut self, result: &str) -> io::Result<()> {
+        self.json(200, &format!(r#"{{"ok":true,"result":{result}}}"#))
     }
 }
 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -429,12 +560,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Reads one request; `None` at the end of the connection.
-fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
+/// Reads the request line and headers of the next request; `None` at the end of the
+/// connection. The body is left to read.
+fn read_head(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
         return Ok(None);
     }
+    let at = Instant::now();
     let mut words = line.split_whitespace();
     let method = words.next().unwrap_or_default().to_owned();
     let path = words.next().unwrap_or_default().to_owned();
@@ -452,19 +585,29 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
             headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
         }
     }
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
+    Ok(Some(Request {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+        connection: 0,
+        at,
+    }))
+}
+
+/// Reads the body of `request`, de-chunked, or as long as its `Content-Length`.
+fn read_body(reader: &mut impl BufRead, request: &Request) -> io::Result<Vec<u8>> {
+    let invalid = |e| io::Error::new(io::ErrorKind::InvalidData, e);
     let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+    if request
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
         loop {
             let mut size = String::new();
             reader.read_line(&mut size)?;
             let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                .map_err(|e| invalid(e.to_string()))?;
             if size == 0 {
                 let mut end = String::new();
                 reader.read_line(&mut end)?;
@@ -476,20 +619,15 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
             let mut crlf = [0u8; 2];
             reader.read_exact(&mut crlf)?;
         }
-    } else if let Some(len) = get("content-length") {
+    } else if let Some(len) = request.header("content-length") {
         let len: usize = len
+            .trim()
             .parse()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            .map_err(|_| invalid("bad content-length".into()))?;
         body.resize(len, 0);
         reader.read_exact(&mut body)?;
     }
-    Ok(Some(Request {
-        method,
-        path,
-        headers,
-        body,
-        connection: 0,
-    }))
+    Ok(body)
 }
 
 /// POSTs `body` as JSON to `path` on `addr`, as Telegram posts an update to a webhook (with its
@@ -502,7 +640,6 @@ pub fn post_update(
     body: &str,
     timeout: Duration,
 ) -> u16 {
-    use std::io::Read;
     let mut stream = TcpStream::connect(addr).expect("the webhook accepts");
     stream
         .set_read_timeout(Some(timeout))

@@ -3,8 +3,7 @@
 //! A [`Fixture`] is a JSON file under `tests/fixtures/` holding one or more [`Exchange`]s: a
 //! request as the client must send it and the response the Bot API answers (or a network
 //! fault). The fixtures in this repository are written by hand from the Bot API's documented
-//! wire format; record mode can replace their responses with a real server's.
-//! [`Replay::start`] serves a fixture on `127.0.0.1:0`: each incoming request is checked against
+//! wire format. [`Replay::serve`] serves a fixture on `127.0.0.1:0`: each incoming request is checked against
 //! the next recorded one (JSON parameters compared as JSON values, `multipart/form-data` part by
 //! part, uploads by file name, size and SHA-256) and answered with the recorded response.
 //! [`Replay::finish`] (or dropping the [`Replay`]) fails the test with a readable diff when a
@@ -24,18 +23,8 @@
 //! replay.finish(); // panics with a diff if anything differed
 //! # Ok::<(), telegram_api::Error>(())
 //! ```
-//!
-//! The same tests can record their fixtures from the real Bot API instead (see [`Recorder`] and
-//! `tests/fixtures/README.md`): with `TELEGRAM_RECORD=1` and `TELEGRAM_BOT_TOKEN` set,
-//! [`Replay::start`] becomes a proxy in front of the real server. Each request must still be the
-//! one the fixture states (checked as when replaying); the server's responses replace the
-//! fixture's, with the token removed and people's ids and names replaced by the
-//! [`Anonymizer`]. Only the response half is ever recorded. Recording is off unless both
-//! variables are set.
 
-mod anonymize;
 mod compare;
-mod record;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,19 +38,14 @@ use serde_json::value::RawValue;
 
 use crate::http::{Reply, Request, Server};
 
-pub use anonymize::{
-    Anonymizer, ID_FIELDS, MIN_AUTO_ID, Mapping, PERSON_FIELDS, TOKEN_REPLACEMENT,
-};
 pub use compare::{json_differences, observe};
-pub use record::{RecordSettings, Recorder};
 
 /// The token of the bots that tests point at a [`Replay`]. The replay server accepts any token;
-/// recordings never contain one (a request is stored by method name, and the recorder removes the
-/// real token from everything it writes).
+/// fixtures never contain one (a request is stored by method name).
 pub const PLACEHOLDER_TOKEN: &str = "123456789:REPLAY-placeholder-token";
 
 /// A recorded conversation with the Bot API: what the client sent and what came back.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
     /// The file's path under `tests/fixtures/` (`walkthrough.json`), or a name given to
@@ -70,28 +54,16 @@ pub struct Fixture {
     pub name: String,
     /// What the exchanges show.
     pub description: String,
-    /// Whether record mode may rewrite this fixture from the real Bot API (`false` for faults the
-    /// real server cannot be asked to produce: a truncated body, an HTML page, a stall).
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub record: bool,
     /// `Type.field` names the fixture uses on purpose although the Bot API description does not
     /// define them (an update kind from a newer Bot API); the conformance check allows these.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub not_in_spec: Vec<String>,
     /// The exchanges, in the order the client makes them.
     pub exchanges: Vec<Exchange>,
 }
 
-fn yes() -> bool {
-    true
-}
-
-fn is_true(b: &bool) -> bool {
-    *b
-}
-
 /// One request and its response.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exchange {
     /// What the client must send.
@@ -104,29 +76,29 @@ pub struct Exchange {
 ///
 /// A Bot API call has a [`method`](Self::method) (`POST /bot<token>/<method>`); a file download
 /// has a [`download`](Self::download) path instead (`GET /file/bot<token>/<file_path>`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedRequest {
     /// The Bot API method, such as `sendMessage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub method: Option<String>,
     /// The `file_path` of a file download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub download: Option<String>,
     /// Whether the request went to the test environment (`/bot<token>/test/<method>`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub test_environment: bool,
     /// The HTTP method: `POST` for calls, `GET` for downloads.
     pub http_method: String,
     /// The media type of the body, without parameters: `application/json` or
     /// `multipart/form-data`; absent for a request without a body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub content_type: Option<String>,
     /// The parameters of an `application/json` body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub json: Option<Value>,
     /// The parts of a `multipart/form-data` body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub multipart: Option<Multipart>,
 }
 
@@ -188,7 +160,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A network fault in place of a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// The connection is closed without an answer.
@@ -206,32 +178,32 @@ pub enum Fault {
 /// The body is one of `body` (JSON, served byte for byte as it is written in the fixture file),
 /// `body_text` (any other text, such as a proxy's HTML page or a cut-off JSON document) or
 /// `body_base64` (bytes, such as a downloaded file).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedResponse {
     /// A fault instead of a complete response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fault: Option<Fault>,
     /// The HTTP status (not used by `close` and `stall`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<u16>,
     /// Headers, names in lower case (`content-type`); `content-length` is computed.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// A JSON body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub body: Option<Box<RawValue>>,
     /// A body that is text but not JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub body_text: Option<String>,
     /// A binary body, base64-encoded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub body_base64: Option<String>,
     /// For `truncated`: the content length announced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub declared_length: Option<usize>,
     /// For `stall`: how long nothing is sent, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stall_ms: Option<u64>,
 }
 
@@ -387,14 +359,6 @@ impl Fixture {
         )
         .expect("the walkthrough fixture is valid")
     }
-
-    /// The fixture as the pretty-printed JSON of a fixture file (JSON bodies are kept byte for
-    /// byte).
-    pub fn to_json(&self) -> String {
-        let mut out = serde_json::to_string_pretty(self).expect("a fixture serializes");
-        out.push('\n');
-        out
-    }
 }
 
 /// What the replay server has seen.
@@ -404,33 +368,18 @@ struct State {
     next: usize,
     /// Requests that differed from the recording or came unexpected.
     failures: Vec<String>,
-    /// The exchanges recorded in record mode.
-    recorded: Vec<Exchange>,
 }
 
-/// A running replay (or recording) server for one fixture; see the [module docs](self).
+/// A running replay server for one fixture; see the [module docs](self).
 pub struct Replay {
     server: Server,
     fixture: Arc<Fixture>,
     state: Arc<Mutex<State>>,
-    recorder: Option<Arc<Recorder>>,
     finished: bool,
 }
 
 impl Replay {
-    /// Serves `fixture`, or records it when record mode is on (`TELEGRAM_RECORD=1` with
-    /// `TELEGRAM_BOT_TOKEN`, see [`RecordSettings::from_env`]) and the fixture is recordable.
-    pub fn start(fixture: Fixture) -> Replay {
-        match RecordSettings::from_env() {
-            Some(settings) if fixture.record => {
-                let output = Fixture::dir().join(&fixture.name);
-                Replay::record(fixture, settings.recorder(output))
-            }
-            _ => Replay::serve(fixture),
-        }
-    }
-
-    /// Serves `fixture` on `127.0.0.1:0`, whatever the environment says.
+    /// Serves `fixture` on `127.0.0.1:0`.
     pub fn serve(fixture: Fixture) -> Replay {
         let fixture = Arc::new(fixture);
         let state = Arc::new(Mutex::new(State::default()));
@@ -442,59 +391,8 @@ impl Replay {
             server,
             fixture,
             state,
-            recorder: None,
             finished: false,
         }
-    }
-
-    /// Records the responses of `fixture` instead of replaying them: every request is checked
-    /// against the fixture's, as when replaying, then forwarded to the recorder's upstream Bot
-    /// API server, and [`finish`](Self::finish) writes the fixture with its own requests and the
-    /// upstream's responses, anonymized, to the recorder's output file (the fixture's
-    /// description and flags are kept). A request that differs from the fixture's fails the
-    /// test and leaves the fixture as it was.
-    pub fn record(fixture: Fixture, recorder: Recorder) -> Replay {
-        let fixture = Arc::new(fixture);
-        let state = Arc::new(Mutex::new(State::default()));
-        let recorder = Arc::new(recorder);
-        let server = {
-            let (fixture, state, recorder) = (fixture.clone(), state.clone(), recorder.clone());
-            Server::start(move |request| {
-                // The request must be the one the fixture states, as when replaying: only the
-                // response is recorded, so the request side never becomes a copy of what the
-                // client happened to send.
-                let expected = match expect(&fixture, &state, request) {
-                    Ok(expected) => expected.request.clone(),
-                    Err(reply) => return reply,
-                };
-                match recorder.forward(request) {
-                    Ok((exchange, reply)) => {
-                        state.lock().unwrap().recorded.push(Exchange {
-                            request: expected,
-                            response: exchange.response,
-                        });
-                        reply
-                    }
-                    Err(e) => {
-                        let failure = format!("record mode: {e}");
-                        state.lock().unwrap().failures.push(failure.clone());
-                        mismatch_reply(&failure)
-                    }
-                }
-            })
-        };
-        Replay {
-            server,
-            fixture,
-            state,
-            recorder: Some(recorder),
-            finished: false,
-        }
-    }
-
-    /// Whether this server records rather than replays.
-    pub fn is_recording(&self) -> bool {
-        self.recorder.is_some()
     }
 
     /// The server's root URL, for [`Bot::with_api_url`](telegram_api::Bot::with_api_url).
@@ -543,7 +441,7 @@ impl Replay {
     }
 
     /// Ends the replay: panics with the report of [`check`](Self::check) when anything
-    /// differed. In record mode, writes the recorded fixture instead.
+    /// differed.
     pub fn finish(mut self) {
         self.finished = true;
         self.conclude();
@@ -556,16 +454,6 @@ impl Replay {
     }
 
     fn conclude(&self) {
-        if let Some(recorder) = &self.recorder {
-            if let Err(report) = self.check() {
-                panic!("{report}");
-            }
-            let recorded = std::mem::take(&mut self.state.lock().unwrap().recorded);
-            let mut fixture = (*self.fixture).clone();
-            fixture.exchanges = recorded;
-            recorder.write(&fixture);
-            return;
-        }
         if let Err(report) = self.check() {
             panic!("{report}");
         }
@@ -578,19 +466,9 @@ impl Drop for Replay {
             return;
         }
         if std::thread::panicking() {
-            // The test failed already: show what the server saw, and leave the fixture alone.
+            // The test failed already: show what the server saw.
             if let Err(report) = self.check() {
                 eprintln!("{report}");
-            }
-            if let Some(recorder) = &self.recorder {
-                let mut fixture = (*self.fixture).clone();
-                fixture.exchanges = std::mem::take(&mut self.state.lock().unwrap().recorded);
-                let path = recorder.write_failed(&fixture);
-                eprintln!(
-                    "the test failed; {} is unchanged and what was recorded is in {}",
-                    recorder.output().display(),
-                    path.display()
-                );
             }
             return;
         }

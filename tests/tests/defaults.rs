@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use telegram_api::ext::{Application, Context, Filter, Handler};
 use telegram_api::*;
 use telegram_api_tests::http::{Reply, Request, Server};
+use telegram_api_tests::updates;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
@@ -336,11 +337,7 @@ fn application_defaults_reach_a_handlers_reply() {
         app.bot().defaults().and_then(|d| d.parse_mode.clone()),
         Some(ParseMode::Html)
     );
-    let update: Update = serde_json::from_str(
-        r#"{"update_id": 1, "message": {"message_id": 3, "date": 1700000000, "chat": {"id": 42, "type": "private", "first_name": "Ann"}, "from": {"id": 42, "is_bot": false, "first_name": "Ann"}, "text": "hi"}}"#,
-    )
-    .unwrap();
-    app.process_update(update);
+    app.process_update(updates::text(1, 42, "hi").message_id(3).update());
     let request = last(&server);
     assert_eq!(request.api_method(), "sendMessage");
     assert_eq!(

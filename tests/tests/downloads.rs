@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use telegram_api::{Bot, Error, File};
-use telegram_api_tests::loopback::Loopback;
+use telegram_api_tests::http::Server;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
@@ -31,8 +31,8 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A body of `chunks` pieces of `size` bytes, one every `gap`; with `stall_after`, the server
 /// stops sending (keeping the connection open) after that many pieces.
-fn trickling(chunks: usize, size: usize, gap: Duration, stall_after: Option<usize>) -> Loopback {
-    Loopback::start(move |_, conn| {
+fn trickling(chunks: usize, size: usize, gap: Duration, stall_after: Option<usize>) -> Server {
+    Server::start_raw(move |_, conn| {
         let len = (chunks * size).to_string();
         conn.head(
             200,
@@ -129,9 +129,9 @@ fn a_stalled_body_times_out_and_leaves_no_file() {
 
 #[test]
 fn redirects_are_not_followed() {
-    let elsewhere = Loopback::start(|_, conn| conn.respond(200, "text/plain", b"not the file"));
+    let elsewhere = Server::start_raw(|_, conn| conn.respond(200, "text/plain", b"not the file"));
     let target = format!("{}/file.bin", elsewhere.url());
-    let server = Loopback::start(move |_, conn| {
+    let server = Server::start_raw(move |_, conn| {
         conn.head(302, &[("Location", &target), ("Content-Length", "0")])
     });
     let bot = Bot::new(TOKEN).with_api_url(server.url());
@@ -152,7 +152,7 @@ fn local_files_only_when_allowed_and_only_under_the_directory() {
     std::fs::create_dir_all(root.join("documents")).unwrap();
     std::fs::write(root.join("documents/file_3.txt"), b"inside").unwrap();
     std::fs::write(outside.join("secret.txt"), b"outside").unwrap();
-    let server = Loopback::start(|_, conn| conn.respond(404, "text/plain", b"no"));
+    let server = Server::start_raw(|_, conn| conn.respond(404, "text/plain", b"no"));
 
     // Not opted in: an absolute path is refused, nothing is read.
     let bot = Bot::new(TOKEN).with_api_url(server.url());

@@ -15,6 +15,7 @@ use telegram_api::ext::{
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::updates;
 
 /// A loopback server that answers what the handlers send.
 fn server() -> Server {
@@ -43,43 +44,22 @@ fn texts(server: &Server) -> Vec<String> {
         .collect()
 }
 
-fn user(id: i64) -> String {
-    format!(r#"{{"id": {id}, "is_bot": false, "first_name": "U{id}"}}"#)
-}
+/// The date of the messages: around the fixtures' (September 2026).
+const DATE: i64 = 1788256900;
 
-fn chat(id: i64) -> String {
-    if id > 0 {
-        format!(r#"{{"id": {id}, "type": "private", "first_name": "U{id}"}}"#)
-    } else {
-        format!(r#"{{"id": {id}, "type": "group", "title": "G"}}"#)
-    }
-}
-
-/// A text message from user `from` in chat `chat_id`.
+/// A text message from user `from` in chat `chat_id` (a group when negative).
 fn text(update_id: i64, chat_id: i64, from: i64, text: &str) -> Update {
-    let entities = if text.starts_with('/') {
-        let len = text.split(' ').next().unwrap().encode_utf16().count();
-        format!(r#", "entities": [{{"type": "bot_command", "offset": 0, "length": {len}}}]"#)
-    } else {
-        String::new()
-    };
-    let json = format!(
-        r#"{{"update_id": {update_id}, "message": {{"message_id": {update_id}, "date": 1788256900, "chat": {}, "from": {}, "text": {text:?}{entities}}}}}"#,
-        chat(chat_id),
-        user(from)
-    );
-    serde_json::from_str(&json).expect("a documented update")
+    updates::text(update_id, chat_id, text)
+        .from_user(from)
+        .date(DATE)
+        .update()
 }
 
 /// A press on a button with `data`, on message `message_id` of chat `chat_id`.
 fn press(update_id: i64, chat_id: i64, from: i64, message_id: i64, data: &str) -> Update {
-    let json = format!(
-        r#"{{"update_id": {update_id}, "callback_query": {{"id": "q{update_id}", "from": {}, "chat_instance": "ci", "data": {data:?},
-            "message": {{"message_id": {message_id}, "date": 1788256900, "chat": {}, "text": "pick"}}}}}}"#,
-        user(from),
-        chat(chat_id)
-    );
-    serde_json::from_str(&json).expect("a documented update")
+    updates::callback_query(update_id, from, data)
+        .on_message(chat_id, message_id)
+        .update()
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use telegram_api::ext::{Application, Context, Filter, Handler, HandlerError, Regex};
 use telegram_api::{Bot, Update, UpdateType};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::updates;
 
 fn update(json: &str) -> Update {
     serde_json::from_str(json).expect("a documented update")
@@ -15,16 +16,13 @@ fn update(json: &str) -> Update {
 const USER: &str = r#"{"id": 111, "is_bot": false, "first_name": "Ann", "username": "ann"}"#;
 const PRIVATE: &str = r#"{"id": 111, "type": "private", "first_name": "Ann"}"#;
 
+/// Update `id`: message 5 of Ann's private chat, from Ann.
 fn message(id: i64, text: &str) -> String {
-    format!(
-        r#"{{"update_id": {id}, "message": {{"message_id": 5, "date": 1700000000, "chat": {PRIVATE}, "from": {USER}, "text": {text:?}{entities}}}}}"#,
-        entities = if text.starts_with('/') {
-            let len = text.split(' ').next().unwrap().encode_utf16().count();
-            format!(r#", "entities": [{{"type": "bot_command", "offset": 0, "length": {len}}}]"#)
-        } else {
-            String::new()
-        }
-    )
+    updates::text(id, 111, text)
+        .message_id(5)
+        .from(serde_json::from_str(USER).unwrap())
+        .in_chat(serde_json::from_str(PRIVATE).unwrap())
+        .json()
 }
 
 /// One update per handler kind, and which handler (by name) must take it.
@@ -84,6 +82,15 @@ fn record(
             .push((name.to_string(), ctx.update().update_id, detail));
         Ok(())
     }
+}
+
+/// The handler name and update id of each entry of `log`.
+fn names_and_ids(log: &Log) -> Vec<(String, i64)> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .map(|(n, id, _)| (n.clone(), *id))
+        .collect()
 }
 
 fn application(log: &Log) -> Application {
@@ -151,12 +158,7 @@ fn commands_for_other_bots_and_unknown_names_are_not_taken() {
     app.process_update(update(&message(1, "/start@other_bot")));
     app.process_update(update(&message(2, "/START")));
     app.process_update(update(&message(3, "/help")));
-    let got: Vec<_> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(n, id, _)| (n.clone(), *id))
-        .collect();
+    let got = names_and_ids(&log);
     // Not for this bot, and an unregistered command: the text handler takes them instead.
     assert_eq!(
         got,
@@ -221,12 +223,7 @@ fn groups_run_in_order_first_match_wins_and_stop_ends_later_groups() {
         .build();
     app.process_update(update(&message(1, "a")));
     app.process_update(update(&message(2, "b")));
-    let got: Vec<_> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(n, id, _)| (n.clone(), *id))
-        .collect();
+    let got = names_and_ids(&log);
     let want: Vec<(String, i64)> = [("g-1a", 1), ("g0", 1), ("g5", 1), ("g-1a", 2)]
         .iter()
         .map(|(n, i)| (n.to_string(), *i))

@@ -4,7 +4,7 @@
 //! updates on the worker pool. Messages go to a loopback Bot API server, which records them.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use telegram_api::ext::jiff::Timestamp;
 use telegram_api::ext::jiff::civil::time;
@@ -15,6 +15,8 @@ use telegram_api::ext::{
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::Log;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -50,18 +52,9 @@ fn ts(s: &str) -> Timestamp {
 
 /// A text message from user `chat_id` in their private chat.
 fn text(update_id: i64, chat_id: i64, text: &str) -> Update {
-    let entities = if text.starts_with('/') {
-        let len = text.split(' ').next().unwrap().encode_utf16().count();
-        format!(r#", "entities": [{{"type": "bot_command", "offset": 0, "length": {len}}}]"#)
-    } else {
-        String::new()
-    };
-    let json = format!(
-        r#"{{"update_id": {update_id}, "message": {{"message_id": {update_id}, "date": 1788256900,
-            "chat": {{"id": {chat_id}, "type": "private", "first_name": "U"}},
-            "from": {{"id": {chat_id}, "is_bot": false, "first_name": "U"}}, "text": {text:?}{entities}}}}}"#
-    );
-    serde_json::from_str(&json).expect("a documented update")
+    updates::text(update_id, chat_id, text)
+        .date(1788256900)
+        .update()
 }
 
 /// A job that sends its data (a string) to its chat.
@@ -473,10 +466,9 @@ fn a_record_changed_by_another_process_wins() {
 #[test]
 fn on_the_pool_a_job_waits_for_its_chats_update_and_not_for_other_chats() {
     let server = server();
-    let events = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
-    let log = |events: &Arc<Mutex<Vec<(String, Instant)>>>, what: String| {
-        events.lock().unwrap().push((what, Instant::now()));
-    };
+    let events: Arc<Log<String>> = Arc::default();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
     let app = Application::builder(Bot::new("123:abc").with_api_url(server.url()))
         .bot_username("test_bot")
         .workers(4)
@@ -484,42 +476,37 @@ fn on_the_pool_a_job_waits_for_its_chats_update_and_not_for_other_chats() {
             let events = events.clone();
             move |ctx: &Context| -> Result {
                 let chat = ctx.job().unwrap().chat_id().unwrap();
-                log(&events, format!("job {chat}"));
+                events.push(format!("job {chat}"));
                 Ok(())
             }
         })
         .command("slow", {
             let events = events.clone();
             move |_: &Context| -> Result {
-                log(&events, "slow start".into());
-                std::thread::sleep(Duration::from_millis(800));
-                log(&events, "slow end".into());
+                events.push("slow start".into());
+                // Holds chat 7 until the test lets it go.
+                release_rx.lock().unwrap().recv()?;
+                events.push("slow end".into());
                 Ok(())
             }
         })
         .build();
     let pool = app.start_pool().unwrap();
     pool.submit(text(1, 7, "/slow"));
-    while !events
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|(e, _)| e == "slow start")
-    {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    events.wait_for("the update of chat 7 handled", |e| {
+        e.contains(&"slow start".to_owned())
+    });
+    // Job 7 is scheduled first, both are due at once: by the time job 8 has run, job 7 was
+    // handed out too, and waits for chat 7's update.
     let now = Timestamp::now();
     app.schedule_job("mark", Schedule::once(now), Some(7), &())
         .unwrap();
     app.schedule_job("mark", Schedule::once(now), Some(8), &())
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while events.lock().unwrap().len() < 4 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    events.wait_for("job 8 run", |e| e.contains(&"job 8".to_owned()));
+    release_tx.send(()).unwrap();
+    let order = events.wait_len(4);
     pool.shutdown(Duration::from_secs(5));
-    let events = events.lock().unwrap();
-    let order: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(order, ["slow start", "job 8", "slow end", "job 7"]);
     assert!(app.jobs().unwrap().is_empty());
 }

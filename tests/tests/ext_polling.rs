@@ -2,18 +2,23 @@
 //! `getUpdates` honours `offset` as Telegram does (an offset confirms every update below it,
 //! for good): delivery, confirmation only after handling, stopping, and a SIGKILL mid-stream.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
 use telegram_api::ext::{Application, Context, Handler};
-use telegram_api_tests::fake_api::{self, FakeApi};
+use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::{Log, wait_until};
 
-fn message_update(id: i64, chat: i64, seq: usize) -> String {
-    fake_api::message_update(id, chat, seq, &seq.to_string())
+/// Message `seq` of chat `chat`, saying its number.
+fn message_update(id: i64, chat: i64, seq: i64) -> String {
+    updates::text(id, chat, &seq.to_string())
+        .message_id(seq)
+        .json()
 }
 
 #[test]
@@ -21,10 +26,11 @@ fn polling_handles_everything_once_in_order_and_confirms_it() {
     let mut updates = Vec::new();
     for i in 0..90 {
         let id = 1000 + i;
-        updates.push((id, message_update(id, 1 + i % 3, i as usize / 3)));
+        updates.push((id, message_update(id, 1 + i % 3, i / 3)));
     }
     let api = FakeApi::start(updates);
-    let seen: Arc<Mutex<HashMap<i64, Vec<i64>>>> = Arc::default();
+    // The chat and the id of each update handled.
+    let seen: Arc<Log<(i64, i64)>> = Arc::default();
     let app = {
         let seen = seen.clone();
         Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
@@ -37,11 +43,7 @@ fn polling_handles_everything_once_in_order_and_confirms_it() {
                 move |ctx: &Context| {
                     std::thread::sleep(Duration::from_millis(ctx.update().update_id as u64 % 4));
                     let chat = ctx.effective_chat().unwrap().id;
-                    seen.lock()
-                        .unwrap()
-                        .entry(chat)
-                        .or_default()
-                        .push(ctx.update().update_id);
+                    seen.push((chat, ctx.update().update_id));
                     Ok::<_, std::io::Error>(())
                 },
             ))
@@ -49,23 +51,26 @@ fn polling_handles_everything_once_in_order_and_confirms_it() {
     };
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while seen.lock().unwrap().values().map(Vec::len).sum::<usize>() < 90 {
-        assert!(Instant::now() < deadline, "not all updates were handled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    seen.wait_for_within(Duration::from_secs(20), "every update handled", |seen| {
+        seen.len() >= 90
+    });
     stop.stop();
     runner.join().unwrap().unwrap();
-    let seen = seen.lock().unwrap();
+    let seen = seen.entries();
     for chat in 1..=3 {
         let want: Vec<i64> = (0..90)
             .filter(|i| 1 + i % 3 == chat)
             .map(|i| 1000 + i)
             .collect();
-        assert_eq!(seen[&chat], want, "chat {chat}");
+        let got: Vec<i64> = seen
+            .iter()
+            .filter(|(c, _)| *c == chat)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(got, want, "chat {chat}");
     }
     // Everything handled was confirmed when stopping.
-    assert_eq!(api.confirmed.load(Ordering::SeqCst), 1090);
+    assert_eq!(api.confirmed(), 1090);
 }
 
 #[test]
@@ -74,7 +79,7 @@ fn an_update_is_confirmed_only_after_it_was_handled() {
     let api = FakeApi::start(updates);
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
-    let done = Arc::new(AtomicI64::new(0));
+    let done: Arc<Log<i64>> = Arc::default();
     let app = {
         let done = done.clone();
         Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
@@ -88,7 +93,7 @@ fn an_update_is_confirmed_only_after_it_was_handled() {
                         // Update 3 waits until the test lets it go.
                         release_rx.lock().unwrap().recv().unwrap();
                     }
-                    done.fetch_add(1, Ordering::SeqCst);
+                    done.push(ctx.update().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
@@ -96,23 +101,15 @@ fn an_update_is_confirmed_only_after_it_was_handled() {
     };
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while done.load(Ordering::SeqCst) < 5 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // 1, 2, 4, 5, 6 are done, 3 is not: nothing from 3 on may be confirmed.
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(api.confirmed.load(Ordering::SeqCst), 3);
+    done.wait_len(5);
+    // 1, 2, 4, 5, 6 are done, 3 is not: nothing from 3 on may be confirmed. The polls that
+    // come after all five were handled are where a confirmation would show.
+    let polls = api.offsets.len();
+    api.offsets.wait_len(polls + 2);
+    assert_eq!(api.confirmed(), 3);
     release_tx.send(()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while api.confirmed.load(Ordering::SeqCst) != 7 {
-        assert!(
-            Instant::now() < deadline,
-            "the handled updates were not confirmed"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    api.wait_confirmed(7, Duration::from_secs(10));
+    assert_eq!(api.confirmed(), 7);
     stop.stop();
     runner.join().unwrap().unwrap();
 }
@@ -130,7 +127,8 @@ fn stop_during_a_long_poll_returns_promptly() {
         .build();
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
-    std::thread::sleep(Duration::from_millis(300));
+    // The long poll has begun.
+    api.server.wait_for_requests(1);
     let asked = Instant::now();
     stop.stop();
     runner.join().unwrap().unwrap();
@@ -169,7 +167,7 @@ fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
     const TOTAL: i64 = 300;
     const LIMIT: i64 = 10; // the bot's poll_limit
     let updates = (1..=TOTAL)
-        .map(|id| (id, message_update(id, 1 + id % 10, id as usize)))
+        .map(|id| (id, message_update(id, 1 + id % 10, id)))
         .collect();
     let api = FakeApi::start(updates);
     let dir = std::env::temp_dir().join(format!("ext-crash-{}", std::process::id()));
@@ -186,17 +184,12 @@ fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
     };
 
     let mut child = spawn(&log1);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while read_ids(&log1).len() < 100 {
-        assert!(
-            Instant::now() < deadline,
-            "the first run handled too little"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until(Duration::from_secs(30), "100 updates handled", || {
+        read_ids(&log1).len() >= 100
+    });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let confirmed = api.confirmed.load(Ordering::SeqCst);
+    let confirmed = api.confirmed();
     let run1: BTreeSet<i64> = read_ids(&log1).into_iter().collect();
     assert!(confirmed > 1 && confirmed <= TOTAL, "{confirmed}");
     // Confirmed means handled: every update below the offset Telegram got was handled.
@@ -208,18 +201,14 @@ fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
     }
 
     let mut child = spawn(&log2);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let run2: BTreeSet<i64> = read_ids(&log2).into_iter().collect();
-        if (1..=TOTAL).all(|id| run1.contains(&id) || run2.contains(&id)) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the second run did not handle the rest"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(
+        Duration::from_secs(30),
+        "the rest handled by the second run",
+        || {
+            let run2: BTreeSet<i64> = read_ids(&log2).into_iter().collect();
+            (1..=TOTAL).all(|id| run1.contains(&id) || run2.contains(&id))
+        },
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let run2: Vec<i64> = read_ids(&log2);
@@ -251,7 +240,7 @@ fn a_sigkill_mid_stream_loses_nothing_and_redelivers_only_what_was_in_flight() {
 #[test]
 fn sigterm_stops_gracefully_and_confirms_what_was_handled() {
     let updates = (1..=300)
-        .map(|id| (id, message_update(id, 1 + id % 10, id as usize)))
+        .map(|id| (id, message_update(id, 1 + id % 10, id)))
         .collect();
     let api = FakeApi::start(updates);
     let log = std::env::temp_dir().join(format!("ext-sigterm-{}", std::process::id()));
@@ -261,27 +250,27 @@ fn sigterm_stops_gracefully_and_confirms_what_was_handled() {
         .env("EXT_CRASH_LOG", &log)
         .spawn()
         .expect("start the bot");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while read_ids(&log).len() < 50 {
-        assert!(Instant::now() < deadline, "the bot handled too little");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until(Duration::from_secs(30), "50 updates handled", || {
+        read_ids(&log).len() >= 50
+    });
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "SIGTERM did not stop the bot");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let mut status = None;
+    wait_until(
+        Duration::from_secs(10),
+        "the bot stopped on SIGTERM",
+        || {
+            status = child.try_wait().unwrap();
+            status.is_some()
+        },
+    );
+    let status = status.unwrap();
     assert!(status.success(), "{status}");
     let handled: BTreeSet<i64> = read_ids(&log).into_iter().collect();
-    let confirmed = api.confirmed.load(Ordering::SeqCst);
+    let confirmed = api.confirmed();
     let _ = std::fs::remove_file(&log);
     // Stopping finished the handlers in flight and confirmed exactly what was handled.
     assert_eq!(handled, (1..confirmed).collect::<BTreeSet<i64>>());
@@ -300,8 +289,8 @@ fn an_update_that_does_not_decode_reaches_the_error_handler() {
         }
         m => panic!("unexpected {m}"),
     });
-    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-    let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let errors: Arc<Log<String>> = Arc::default();
+    let handled: Arc<Log<i64>> = Arc::default();
     let app = {
         let (errors, handled) = (errors.clone(), handled.clone());
         Application::builder(Bot::new("1:T").with_api_url(server.url()))
@@ -310,29 +299,23 @@ fn an_update_that_does_not_decode_reaches_the_error_handler() {
             .handler(Handler::message(
                 telegram_api::ext::Filter::new(|_| true),
                 move |ctx: &Context| {
-                    handled.lock().unwrap().push(ctx.update().update_id);
+                    handled.push(ctx.update().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, e| {
-                errors
-                    .lock()
-                    .unwrap()
-                    .push(format!("{} {e}", ctx.update().update_id));
+                errors.push(format!("{} {e}", ctx.update().update_id));
             })
             .build()
     };
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while handled.lock().unwrap().is_empty() || errors.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    handled.wait_len(1);
+    errors.wait_len(1);
     stop.stop();
     runner.join().unwrap().unwrap();
-    assert_eq!(*handled.lock().unwrap(), [2]);
-    let errors = errors.lock().unwrap();
+    assert_eq!(handled.entries(), [2]);
+    let errors = errors.entries();
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0].starts_with("1 undecodable update: message:"),
@@ -379,6 +362,7 @@ fn a_server_that_does_not_long_poll_is_not_flooded_and_batches_run_in_order() {
     };
     let stop = app.stop_handle();
     let stopper = std::thread::spawn(move || {
+        // The window the polls are counted in: a length of time, not an event to wait for.
         std::thread::sleep(Duration::from_secs(2));
         stop.stop();
     });
@@ -392,14 +376,11 @@ fn a_server_that_does_not_long_poll_is_not_flooded_and_batches_run_in_order() {
 
 #[test]
 fn an_item_without_update_id_is_reported_and_polling_goes_past_it() {
-    let offsets = Arc::new(Mutex::new(Vec::new()));
     let server = {
-        let offsets = offsets.clone();
         let (first, second) = (message_update(5, 7, 1), message_update(6, 7, 2));
         Server::start(move |req| {
             assert_eq!(req.api_method(), "getUpdates");
             let offset = req.json()["offset"].as_i64().unwrap_or(0);
-            offsets.lock().unwrap().push(offset);
             if offset <= 5 {
                 // The middle item is not an update: its batch used to fail every time.
                 Reply::ok(&format!(
@@ -436,14 +417,9 @@ fn an_item_without_update_id_is_reported_and_polling_goes_past_it() {
     };
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !offsets.lock().unwrap().contains(&7) {
-        assert!(
-            Instant::now() < deadline,
-            "polling never went past the batch"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    server.wait_for("a poll past the batch", |requests| {
+        requests.iter().any(|r| r.json()["offset"] == 7)
+    });
     stop.stop();
     runner.join().unwrap().unwrap();
     assert_eq!(*handled.lock().unwrap(), [5, 6]);

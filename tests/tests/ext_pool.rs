@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 
 use telegram_api::ext::{Application, Context, Handler};
 use telegram_api::{Bot, Update};
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::Log;
 
+/// Message `seq` of chat `chat`, saying its number.
 fn message_update(id: i64, chat: i64, seq: usize) -> Update {
-    serde_json::from_str(&format!(
-        r#"{{"update_id": {id}, "message": {{"message_id": {seq}, "date": 1700000000, "chat": {{"id": {chat}, "type": "group", "title": "G"}}, "text": "{seq}"}}}}"#
-    ))
-    .unwrap()
+    updates::text(id, chat, &seq.to_string())
+        .message_id(seq as i64)
+        .update()
 }
 
 /// A small deterministic generator of delays (xorshift).
@@ -157,12 +159,15 @@ fn a_panicking_handler_is_reported_and_the_worker_goes_on() {
 fn a_full_queue_makes_submit_wait() {
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
+    let started: Arc<Log<i64>> = Arc::default();
+    let taken = started.clone();
     let app = Application::builder(Bot::new("1:T"))
         .workers(1)
         .queue_capacity(2)
         .handler(Handler::update(
             |_| true,
-            move |_: &Context| {
+            move |ctx: &Context| {
+                taken.push(ctx.update().update_id);
                 release_rx.lock().unwrap().recv().unwrap();
                 Ok::<_, std::io::Error>(())
             },
@@ -171,11 +176,8 @@ fn a_full_queue_makes_submit_wait() {
     let pool = app.start_pool().unwrap();
     pool.submit(message_update(1, 1, 1));
     // The worker takes update 1 and blocks; 2 and 3 fill the queue.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while pool.queued() > 0 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    started.wait_len(1);
+    assert_eq!(pool.queued(), 0);
     pool.submit(message_update(2, 2, 1));
     pool.submit(message_update(3, 3, 1));
     let waited = Instant::now();
@@ -200,13 +202,15 @@ fn a_full_queue_makes_submit_wait() {
 #[test]
 fn shutdown_finishes_in_flight_handlers_within_the_deadline() {
     let done = Arc::new(AtomicUsize::new(0));
+    let started: Arc<Log<i64>> = Arc::default();
     let app = {
-        let done = done.clone();
+        let (done, started) = (done.clone(), started.clone());
         Application::builder(Bot::new("1:T"))
             .workers(2)
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
+                    started.push(ctx.update().update_id);
                     let slow = ctx.update().update_id == 3;
                     std::thread::sleep(Duration::from_millis(if slow { 3000 } else { 50 }));
                     done.fetch_add(1, Ordering::SeqCst);
@@ -219,11 +223,12 @@ fn shutdown_finishes_in_flight_handlers_within_the_deadline() {
     for id in 1..=3 {
         pool.submit(message_update(id, id, 1));
     }
-    std::thread::sleep(Duration::from_millis(20));
-    let started = Instant::now();
+    // Both workers are busy.
+    started.wait_len(2);
+    let stopping = Instant::now();
     // 1 and 2 finish in time; 3 does not, and stays unconfirmed.
     let offset = pool.shutdown(Duration::from_millis(500));
-    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert!(stopping.elapsed() < Duration::from_millis(1500));
     assert!(done.load(Ordering::SeqCst) >= 2);
     assert_eq!(offset, Some(3));
 }

@@ -6,11 +6,11 @@
 //! transition applied twice.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use telegram_api::ext::store::{FileStore, Key, Store};
-use telegram_api_tests::fake_api::{FakeApi, message_update};
+use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::updates;
 
 const CHATS: i64 = 100;
 const PER_CHAT: usize = 10;
@@ -86,7 +86,7 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
         let c = open[rng.below(open.len() as u64) as usize];
         let text = scripts[c].remove(0);
         let chat = 1000 + c as i64;
-        updates.push((id, message_update(id, chat, id as usize, text)));
+        updates.push((id, updates::text(id, chat, text).json()));
         expected.entry(chat).or_default().push(id);
         texts.entry(chat).or_default().push(text);
         id += 1;
@@ -116,31 +116,24 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
     targets.sort_unstable();
     for target in targets {
         let mut child = spawn();
-        let sent = api.sent.lock().unwrap().len();
         // At least one more reply in each run, so that every run makes progress.
-        let target = target.max(sent + 1);
-        while api.sent.lock().unwrap().len() < target {
-            assert!(
-                Instant::now() < deadline,
-                "no progress in run {} (target {target}, {} replies, offset {}): {:?}",
-                kills + 1,
-                api.sent.lock().unwrap().len(),
-                api.confirmed.load(Ordering::SeqCst),
-                api.server.handler_panics()
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        let target = target.max(api.sent.len() + 1);
+        api.sent.wait_for_within(
+            deadline.saturating_duration_since(Instant::now()),
+            &format!("run {}: {target} replies", kills + 1),
+            |sent| sent.len() >= target,
+        );
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
-        offsets.push(api.confirmed.load(Ordering::SeqCst));
+        offsets.push(api.confirmed());
     }
     // The last run: until Telegram was told that every update was handled.
     let mut child = spawn();
-    while api.confirmed.load(Ordering::SeqCst) <= total {
-        assert!(Instant::now() < deadline, "the last run did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    api.wait_confirmed(
+        total + 1,
+        deadline.saturating_duration_since(Instant::now()),
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -188,7 +181,7 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
     }
     // Replies are sent before the commit: those of updates in flight at a kill are sent again
     // (what exactly-once state does not cover). Count them for the figures.
-    let sent = api.sent.lock().unwrap().clone();
+    let sent = api.sent.entries();
     let mut seen = std::collections::BTreeSet::new();
     let resent = sent.iter().filter(|t| !seen.insert(t.as_str())).count();
     eprintln!(

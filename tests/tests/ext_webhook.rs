@@ -1,17 +1,34 @@
 //! `Application::run_webhook`: setWebhook with the secret and the allowed updates, 200 and the
 //! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
 
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use telegram_api::Bot;
-use telegram_api::ext::{Application, Context, Handler, Webhook};
+use telegram_api::ext::{Application, Context, Handler, RunError, Webhook};
+use telegram_api::{Bot, StopHandle};
 use telegram_api_tests::http::{Reply, Server, post_update};
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::Log;
 
 /// POSTs `body` to `addr` at `path` and returns the status code.
 fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
     post_update(addr, path, secret, body, Duration::from_secs(5))
+}
+
+/// Runs `app` on a webhook on a loopback port, configured by `webhook`, on a thread of its own:
+/// the port's address, what stops the run, and the run.
+fn run_webhook(
+    app: Application,
+    webhook: impl FnOnce(Webhook) -> Webhook + Send + 'static,
+) -> (SocketAddr, StopHandle, JoinHandle<Result<(), RunError>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner =
+        std::thread::spawn(move || app.run_webhook(webhook(Webhook::from_listener(listener))));
+    (addr, stop, runner)
 }
 
 #[test]
@@ -34,25 +51,15 @@ fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
             }))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner = std::thread::spawn(move || {
-        app.run_webhook(
-            Webhook::from_listener(listener)
-                .url("https://bot.example.com/hook")
-                .path("/hook")
-                .secret_token("s3cr3t")
-                .drop_pending_updates(true),
-        )
+    let (addr, stop, runner) = run_webhook(app, |webhook| {
+        webhook
+            .url("https://bot.example.com/hook")
+            .path("/hook")
+            .secret_token("s3cr3t")
+            .drop_pending_updates(true)
     });
     // setWebhook comes first.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while api.requests().is_empty() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let set = api.requests()[0].json();
+    let set = api.wait_for_requests(1)[0].json();
     assert_eq!(set["url"], "https://bot.example.com/hook");
     assert_eq!(set["secret_token"], "s3cr3t");
     assert_eq!(set["drop_pending_updates"], true);
@@ -61,23 +68,9 @@ fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
         serde_json::json!(["callback_query", "chat_member"])
     );
 
-    let update = |id: i64| {
-        format!(
-            r#"{{"update_id": {id}, "callback_query": {{"id": "c{id}", "from": {{"id": 5, "is_bot": false, "first_name": "A"}}, "chat_instance": "i", "data": "d"}}}}"#
-        )
-    };
-    // Wait for the server to accept.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut status = 0;
-    while status != 200 {
-        assert!(
-            Instant::now() < deadline,
-            "the webhook server never answered"
-        );
-        status = std::panic::catch_unwind(|| post(addr, "/hook", Some("s3cr3t"), &update(1)))
-            .unwrap_or(0);
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let update = |id: i64| updates::callback_query(id, 5, "d").json();
+    // The listener was bound before the run: the first post waits for it to be served.
+    assert_eq!(post(addr, "/hook", Some("s3cr3t"), &update(1)), 200);
     assert_eq!(post(addr, "/hook", Some("wrong"), &update(2)), 403);
     assert_eq!(post(addr, "/hook", None, &update(3)), 403);
     assert_eq!(post(addr, "/hook", Some("s3cr3t"), "<html>oops"), 400);
@@ -86,16 +79,11 @@ fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
         400
     );
     assert_eq!(post(addr, "/elsewhere", Some("s3cr3t"), &update(4)), 404);
+    // Answered 200 once handled.
     assert_eq!(post(addr, "/hook", Some("s3cr3t"), &update(5)), 200);
-
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while handled.lock().unwrap().len() < 2 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert_eq!(*handled.lock().unwrap(), [1, 5]);
     stop.stop();
     runner.join().unwrap().unwrap();
-    assert_eq!(*handled.lock().unwrap(), [1, 5]);
     assert_eq!(api.requests().len(), 1);
 }
 
@@ -105,16 +93,8 @@ fn a_random_secret_is_made_when_none_is_given() {
     let app = Application::builder(Bot::new("1:T").with_api_url(api.url()))
         .handle_signals(false)
         .build();
-    let stop = app.stop_handle();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let runner = std::thread::spawn(move || {
-        app.run_webhook(Webhook::from_listener(listener).url("https://bot.example.com/"))
-    });
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while api.requests().is_empty() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let (_, stop, runner) = run_webhook(app, |webhook| webhook.url("https://bot.example.com/"));
+    api.wait_for_requests(1);
     stop.stop();
     runner.join().unwrap().unwrap();
     let secret = api.requests()[0].json()["secret_token"]
@@ -127,18 +107,18 @@ fn a_random_secret_is_made_when_none_is_given() {
 
 #[test]
 fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
-    use std::sync::mpsc;
-    use telegram_api_tests::fake_api::message_update;
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
+    let started: Arc<Log<i64>> = Arc::default();
     let handled: Arc<Mutex<Vec<i64>>> = Arc::default();
     let app = {
-        let handled = handled.clone();
+        let (started, handled) = (started.clone(), handled.clone());
         Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
             .handle_signals(false)
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
+                    started.push(ctx.update().update_id);
                     // Update 1 waits until the test lets it go.
                     if ctx.update().update_id == 1 {
                         release_rx.lock().unwrap().recv().unwrap();
@@ -150,31 +130,28 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
             ))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner =
-        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+    let (addr, stop, runner) = run_webhook(app, |webhook| webhook.path("/"));
 
     let first = {
         let handled = handled.clone();
         std::thread::spawn(move || {
-            let status = post(addr, "/", None, &message_update(1, 10, 1, "slow"));
+            let status = post(addr, "/", None, &updates::text(1, 10, "slow").json());
             // By the time the answer comes, the handler has run.
             (status, handled.lock().unwrap().clone())
         })
     };
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(!first.is_finished(), "answered before its handler finished");
+    // Update 1's handler is running, and waits.
+    started.wait_for("update 1 handled", |ids| ids.contains(&1));
     // Another chat's update is taken, handled and answered meanwhile.
-    let started = Instant::now();
+    let posted = Instant::now();
     assert_eq!(
-        post(addr, "/", None, &message_update(2, 20, 1, "quick")),
+        post(addr, "/", None, &updates::text(2, 20, "quick").json()),
         200
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(posted.elapsed() < Duration::from_secs(2));
     assert_eq!(*handled.lock().unwrap(), [2]);
-    assert!(!first.is_finished());
+    // An answer to update 1 sent when it was taken would have come before this one.
+    assert!(!first.is_finished(), "answered before its handler finished");
 
     release_tx.send(()).unwrap();
     let (status, handled_then) = first.join().unwrap();
@@ -186,8 +163,6 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
 
 #[test]
 fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
-    use std::sync::mpsc;
-    use telegram_api_tests::fake_api::message_update;
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
     let (started_tx, started_rx) = mpsc::channel::<()>();
@@ -211,15 +186,16 @@ fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
             ))
             .build()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = app.stop_handle();
-    let runner =
-        std::thread::spawn(move || app.run_webhook(Webhook::from_listener(listener).path("/")));
+    let (addr, stop, runner) = run_webhook(app, |webhook| webhook.path("/"));
     // Update 1 is being handled; update 2, of the same chat, waits behind it.
-    let first = std::thread::spawn(move || post(addr, "/", None, &message_update(1, 10, 1, "a")));
+    let first =
+        std::thread::spawn(move || post(addr, "/", None, &updates::text(1, 10, "a").json()));
     started_rx.recv().unwrap();
-    let second = std::thread::spawn(move || post(addr, "/", None, &message_update(2, 10, 2, "b")));
+    let second =
+        std::thread::spawn(move || post(addr, "/", None, &updates::text(2, 10, "b").json()));
+    // Time for update 2 to arrive and be queued. Nothing outside the application shows that it
+    // did (it waits behind update 1, and so does its answer), so a pause stands in for that
+    // event.
     std::thread::sleep(Duration::from_millis(200));
     stop.stop();
     runner.join().unwrap().unwrap();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use telegram_api::{Bot, FloodControl, Limit};
 use telegram_api_tests::http::{Reply, Request, Server};
+use telegram_api_tests::most_in_a_window;
 
 /// What the server saw: arrival time, method, chat and text of each request.
 type Log = Arc<Mutex<Vec<(Instant, String, Option<i64>, String)>>>;
@@ -53,22 +54,6 @@ fn server(
         })
     });
     (server, log)
-}
-
-/// The most arrivals within any window of `per`, as the server saw them.
-fn most_in_a_window(times: &[Instant], per: Duration) -> usize {
-    let mut times = times.to_vec();
-    times.sort();
-    let window = per;
-    let mut most = 0;
-    let mut first = 0;
-    for last in 0..times.len() {
-        while times[last].duration_since(times[first]) >= window {
-            first += 1;
-        }
-        most = most.max(last - first + 1);
-    }
-    most
 }
 
 #[test]
@@ -156,7 +141,8 @@ fn a_429_pauses_its_chat_and_the_call_is_sent_again() {
             assert_eq!(sent.text.as_deref(), Some("first"));
             paused.send_message(5, "second").call().unwrap();
         });
-        // Another chat is not held up by the pause.
+        // Another chat is not held up by the pause. Nothing outside the client shows when it
+        // has read the 429, so a pause gives it the time.
         std::thread::sleep(Duration::from_millis(100));
         for n in 0..3 {
             bot.send_message(6, format!("other {n}")).call().unwrap();
@@ -196,6 +182,7 @@ fn a_429_without_a_chat_pauses_everything() {
     std::thread::scope(|scope| {
         let answering = bot.clone();
         scope.spawn(move || assert!(answering.answer_callback_query("42").call().unwrap()));
+        // Time for the client to read the 429: nothing outside it shows when it has.
         std::thread::sleep(Duration::from_millis(200));
         bot.send_message(7, "during the pause").call().unwrap();
     });

@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use telegram_api::*;
-use telegram_api_tests::loopback::{Conn, Head, Loopback};
+use telegram_api_tests::http::{Conn, Request, Server};
+use telegram_api_tests::updates;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
+/// Update `id`: message `id` of chat 42.
 fn update(id: i64) -> Value {
-    json!({"update_id": id, "message": {"message_id": id, "date": 1700000000,
-        "chat": {"id": 42, "type": "private"}, "text": format!("m{id}")}})
+    updates::text(id, 42, &format!("m{id}")).value()
 }
 
 /// The `offset` of a getUpdates request.
@@ -24,11 +25,11 @@ fn offset(conn: &mut Conn) -> Option<i64> {
 
 /// A server answering each getUpdates with the next of `batches` (then `[]`), recording the
 /// offsets asked for.
-fn batches(batches: Vec<Value>) -> (Loopback, Arc<Mutex<Vec<Option<i64>>>>) {
+fn batches(batches: Vec<Value>) -> (Server, Arc<Mutex<Vec<Option<i64>>>>) {
     let offsets = Arc::new(Mutex::new(Vec::new()));
     let seen = offsets.clone();
     let next = AtomicUsize::new(0);
-    let server = Loopback::start(move |_: &Head, conn: &mut Conn| {
+    let server = Server::start_raw(move |_: &Request, conn: &mut Conn| {
         seen.lock().unwrap().push(offset(conn));
         let i = next.fetch_add(1, Ordering::SeqCst);
         let batch = batches.get(i).cloned().unwrap_or_else(|| json!([]));
@@ -37,7 +38,7 @@ fn batches(batches: Vec<Value>) -> (Loopback, Arc<Mutex<Vec<Option<i64>>>>) {
     (server, offsets)
 }
 
-fn bot(server: &Loopback) -> Bot {
+fn bot(server: &Server) -> Bot {
     Bot::new(TOKEN).with_api_url(server.url())
 }
 
@@ -128,14 +129,12 @@ fn a_server_that_does_not_long_poll_is_not_hammered() {
     let poller = bot(&server).updates(); // 30-second polls, answered at once
     let stop = poller.stop_handle();
     let thread = std::thread::spawn(move || poller.count());
-    std::thread::sleep(Duration::from_millis(800));
+    let heads = server.wait_for_requests(4);
     stop.stop();
     assert_eq!(thread.join().unwrap(), 0);
-    // Pauses of 100, 200, 400 ms: 4 requests in 800 ms, not thousands.
-    let n = server.count();
-    assert!((3..=6).contains(&n), "{n} requests");
-    let heads = server.requests();
+    // Pauses of 100, 200, 400 ms: the fourth request 700 ms after the first, not at once.
     let gaps: Vec<Duration> = heads.windows(2).map(|w| w[1].at - w[0].at).collect();
+    assert!(gaps[0] >= Duration::from_millis(100), "{gaps:?}");
     assert!(
         gaps.windows(2).all(|g| g[1] > g[0]),
         "the pause grows: {gaps:?}"
@@ -143,8 +142,8 @@ fn a_server_that_does_not_long_poll_is_not_hammered() {
 }
 
 /// A server answering every request with a 429 carrying this `retry_after`.
-fn flood(retry_after: Value) -> Loopback {
-    Loopback::start(move |_, conn| {
+fn flood(retry_after: Value) -> Server {
+    Server::start_raw(move |_, conn| {
         conn.body()?;
         conn.json(
             429,
@@ -157,7 +156,7 @@ fn flood(retry_after: Value) -> Loopback {
 }
 
 /// The wait the poller chose after the first failure against `server`.
-fn first_wait(server: &Loopback) -> Duration {
+fn first_wait(server: &Server) -> Duration {
     let waits = Arc::new(Mutex::new(Vec::new()));
     let poller = bot(server).updates().timeout(0);
     let stop = poller.stop_handle();
@@ -214,12 +213,12 @@ fn retry_after_zero_still_waits() {
 
 #[test]
 fn redirects_are_not_followed() {
-    let elsewhere = Loopback::start(|_, conn| {
+    let elsewhere = Server::start_raw(|_, conn| {
         conn.body()?;
         conn.ok(r#"{"id": 1, "is_bot": true, "first_name": "Impostor"}"#)
     });
     let target = format!("{}/bot{TOKEN}/getMe", elsewhere.url());
-    let server = Loopback::start(move |_, conn| {
+    let server = Server::start_raw(move |_, conn| {
         conn.body()?;
         conn.head(302, &[("Location", &target), ("Content-Length", "0")])
     });

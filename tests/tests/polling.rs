@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use telegram_api::*;
 use telegram_api_tests::http::{Reply, Request, Server};
+use telegram_api_tests::updates;
 
 const TOKEN: &str = "123456789:AAE-polling-token";
 
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body>\r\n</html>\r\n";
 
+/// Update `id`: message `id` of chat 42, saying its number.
 fn update(id: i64) -> String {
-    format!(
-        r#"{{"update_id":{id},"message":{{"message_id":{id},"date":1700000000,"chat":{{"id":42,"type":"private","first_name":"Ann"}},"from":{{"id":42,"is_bot":false,"first_name":"Ann"}},"text":"message {id}"}}}}"#
-    )
+    updates::text(id, 42, &format!("message {id}")).json()
 }
 
 /// The faults the server injects.

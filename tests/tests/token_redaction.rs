@@ -4,7 +4,7 @@
 use std::error::Error as _;
 
 use telegram_api::{Bot, Error, File};
-use telegram_api_tests::loopback::Loopback;
+use telegram_api_tests::http::Server;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
@@ -29,8 +29,8 @@ fn assert_redacted(e: &Error) {
 }
 
 /// A server that echoes the requested path (which holds `bot<token>`) in every answer.
-fn echoing() -> Loopback {
-    Loopback::start(|head, conn| {
+fn echoing() -> Server {
+    Server::start_raw(|head, conn| {
         conn.body()?;
         let encoded = head.path.replace(':', "%3A");
         if head.path.starts_with("/file/") {

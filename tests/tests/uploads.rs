@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use telegram_api::*;
-use telegram_api_tests::loopback::Loopback;
+use telegram_api_tests::http::Server;
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
@@ -17,11 +17,11 @@ const BAD_GATEWAY: &str = r#"{"ok": false, "error_code": 502, "description": "Ba
 
 /// A server answering the first `failures` requests with a 502, then with a message; it reads
 /// every body whole and records its length.
-fn failing(failures: usize) -> (Loopback, Arc<Mutex<Vec<usize>>>) {
+fn failing(failures: usize) -> (Server, Arc<Mutex<Vec<usize>>>) {
     let lengths = Arc::new(Mutex::new(Vec::new()));
     let seen = lengths.clone();
     let n = AtomicUsize::new(0);
-    let server = Loopback::start(move |_, conn| {
+    let server = Server::start_raw(move |_, conn| {
         let body = conn.body()?;
         seen.lock().unwrap().push(body.len());
         if n.fetch_add(1, Ordering::SeqCst) < failures {
@@ -76,7 +76,7 @@ fn a_file_that_shrinks_while_it_is_sent_is_an_error() {
     // Larger than what the socket buffers take in before the server reads.
     std::fs::write(&path, vec![7u8; 48 << 20]).unwrap();
     let truncate = path.clone();
-    let server = Loopback::start(move |_, conn| {
+    let server = Server::start_raw(move |_, conn| {
         // The request head is in: the client has opened the file. Cut it, then read.
         std::fs::OpenOptions::new()
             .write(true)
