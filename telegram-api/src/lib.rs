@@ -190,6 +190,9 @@ pub use transport::{ApiError, ApiErrorKind, Error};
 pub use transport::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
 pub use transport::{Call, Defaults, FloodControl, Limit, MIN_FLOOD_WAIT, Retry};
 pub use types::*;
+/// The HTTP client this crate sends with, re-exported so that [`Bot::with_agent`] is given an
+/// `ureq::Agent` of the version it was built with (`telegram_api::ureq::Agent::new_with_config`).
+pub use ureq;
 
 /// Every Bot API type, under its official name, and the string enumerations of its fields.
 pub mod types {

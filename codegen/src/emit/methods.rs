@@ -291,6 +291,7 @@ pub(super) fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
 
         impl #name {
             #[doc = #new_doc]
+            #[must_use]
             #many
             pub fn new(#(#new_args),*) -> Self {
                 Self {

@@ -219,6 +219,7 @@ fn sent_object_has_constructor_and_setters() {
         r#"
         impl Button {
             /// A `Button` from its required fields; optional ones are set with the methods below.
+            #[must_use]
             pub fn new(text: impl Into<String>, chat: impl Into<crate::ChatId>) -> Self {
                 Self {
                     text: text.into(),
@@ -228,6 +229,7 @@ fn sent_object_has_constructor_and_setters() {
                 }
             }
             /// Link
+            #[must_use]
             pub fn url(mut self, url: impl Into<String>) -> Self {
                 self.url = Some(url.into());
                 self

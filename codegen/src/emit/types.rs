@@ -341,6 +341,7 @@ fn builder(
             let d = cx.field_docs(p.field, &t.name);
             setters.push(quote! {
                 #d
+                #[must_use]
                 pub fn #ident(mut self, #ident: #param) -> Self {
                     self.#ident = Some(#expr);
                     self
@@ -364,6 +365,7 @@ fn builder(
     quote! {
         impl #name {
             #[doc = #new_doc]
+            #[must_use]
             #many
             pub fn new(#(#params),*) -> Self {
                 Self {

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 /// name, and the type of its result.
 ///
 /// Every method of the Bot API has a request type in [`crate::methods`] implementing this; run
-/// one with [`Bot::execute`], or build and send it with the matching [`Bot`] method.
+/// one with [`Bot::execute`](crate::Bot::execute), or build and send it with the matching
+/// [`Bot`](crate::Bot) method.
 pub trait Method: Serialize {
     /// The official method name, such as `sendMessage`.
     const NAME: &'static str;

@@ -90,6 +90,7 @@ macro_rules! setters {
         impl $request {
             $(
                 $(#[$attr])*
+                #[must_use]
                 pub fn $name(mut self, $arg: $ty) -> Self {
                     self.$name = Some($value);
                     self

@@ -166,6 +166,7 @@ fn many_required_fields_allow_many_arguments_there_only() {
         &types,
         r#"
         /// A `Rights` from its required fields; optional ones are set with the methods below.
+        #[must_use]
         #[allow(clippy::too_many_arguments)]
         pub fn new(
         "#,

@@ -12,6 +12,7 @@ use crate::generated::types::*;
 pub struct GetMe {}
 impl GetMe {
     /// A `getMe` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -36,6 +37,7 @@ impl std::fmt::Display for GetMe {
 pub struct LogOut {}
 impl LogOut {
     /// A `logOut` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -60,6 +62,7 @@ impl std::fmt::Display for LogOut {
 pub struct Close {}
 impl Close {
     /// A `close` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -117,6 +120,7 @@ pub struct SendMessage {
 }
 impl SendMessage {
     /// A `sendMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, text: impl Into<String>) -> Self {
         Self {
             business_connection_id: None,
@@ -217,6 +221,7 @@ pub struct ForwardMessage {
 }
 impl ForwardMessage {
     /// A `forwardMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         from_chat_id: impl Into<crate::ChatId>,
@@ -295,6 +300,7 @@ pub struct ForwardMessages {
 }
 impl ForwardMessages {
     /// A `forwardMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         from_chat_id: impl Into<crate::ChatId>,
@@ -384,6 +390,7 @@ pub struct CopyMessage {
 }
 impl CopyMessage {
     /// A `copyMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         from_chat_id: impl Into<crate::ChatId>,
@@ -485,6 +492,7 @@ pub struct CopyMessages {
 }
 impl CopyMessages {
     /// A `copyMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         from_chat_id: impl Into<crate::ChatId>,
@@ -579,6 +587,7 @@ pub struct SendPhoto {
 }
 impl SendPhoto {
     /// A `sendPhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         photo: impl Into<crate::InputFile>,
@@ -707,6 +716,7 @@ pub struct SendLivePhoto {
 }
 impl SendLivePhoto {
     /// A `sendLivePhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         live_photo: impl Into<crate::InputFile>,
@@ -841,6 +851,7 @@ pub struct SendAudio {
 }
 impl SendAudio {
     /// A `sendAudio` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         audio: impl Into<crate::InputFile>,
@@ -973,6 +984,7 @@ pub struct SendDocument {
 }
 impl SendDocument {
     /// A `sendDocument` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         document: impl Into<crate::InputFile>,
@@ -1113,6 +1125,7 @@ pub struct SendVideo {
 }
 impl SendVideo {
     /// A `sendVideo` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         video: impl Into<crate::InputFile>,
@@ -1268,6 +1281,7 @@ pub struct SendAnimation {
 }
 impl SendAnimation {
     /// A `sendAnimation` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         animation: impl Into<crate::InputFile>,
@@ -1404,6 +1418,7 @@ pub struct SendVoice {
 }
 impl SendVoice {
     /// A `sendVoice` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         voice: impl Into<crate::InputFile>,
@@ -1523,6 +1538,7 @@ pub struct SendVideoNote {
 }
 impl SendVideoNote {
     /// A `sendVideoNote` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         video_note: impl Into<crate::InputFile>,
@@ -1641,6 +1657,7 @@ pub struct SendPaidMedia {
 }
 impl SendPaidMedia {
     /// A `sendPaidMedia` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         star_count: i64,
@@ -1746,6 +1763,7 @@ pub struct SendMediaGroup {
 }
 impl SendMediaGroup {
     /// A `sendMediaGroup` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, media: Vec<InputMedia>) -> Self {
         Self {
             business_connection_id: None,
@@ -1844,6 +1862,7 @@ pub struct SendLocation {
 }
 impl SendLocation {
     /// A `sendLocation` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         latitude: f64,
@@ -1972,6 +1991,7 @@ pub struct SendVenue {
 }
 impl SendVenue {
     /// A `sendVenue` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         latitude: f64,
@@ -2096,6 +2116,7 @@ pub struct SendContact {
 }
 impl SendContact {
     /// A `sendContact` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         phone_number: impl Into<String>,
@@ -2246,6 +2267,7 @@ pub struct SendPoll {
 }
 impl SendPoll {
     /// A `sendPoll` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         question: impl Into<String>,
@@ -2398,6 +2420,7 @@ pub struct SendChecklist {
 }
 impl SendChecklist {
     /// A `sendChecklist` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         chat_id: impl Into<crate::ChatId>,
@@ -2480,6 +2503,7 @@ pub struct SendDice {
 }
 impl SendDice {
     /// A `sendDice` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             business_connection_id: None,
@@ -2566,6 +2590,7 @@ pub struct SendMessageDraft {
 }
 impl SendMessageDraft {
     /// A `sendMessageDraft` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: i64, draft_id: i64) -> Self {
         Self {
             chat_id,
@@ -2632,6 +2657,7 @@ pub struct SendChatAction {
 }
 impl SendChatAction {
     /// A `sendChatAction` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         action: impl Into<ChatAction>,
@@ -2681,6 +2707,7 @@ pub struct SetMessageReaction {
 }
 impl SetMessageReaction {
     /// A `setMessageReaction` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -2725,6 +2752,7 @@ pub struct GetUserProfilePhotos {
 }
 impl GetUserProfilePhotos {
     /// A `getUserProfilePhotos` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -2768,6 +2796,7 @@ pub struct GetUserProfileAudios {
 }
 impl GetUserProfileAudios {
     /// A `getUserProfileAudios` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -2811,6 +2840,7 @@ pub struct SetUserEmojiStatus {
 }
 impl SetUserEmojiStatus {
     /// A `setUserEmojiStatus` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -2852,6 +2882,7 @@ pub struct GetFile {
 }
 impl GetFile {
     /// A `getFile` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
     }
@@ -2885,6 +2916,7 @@ pub struct BanChatMember {
 }
 impl BanChatMember {
     /// A `banChatMember` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -2929,6 +2961,7 @@ pub struct UnbanChatMember {
 }
 impl UnbanChatMember {
     /// A `unbanChatMember` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -2974,6 +3007,7 @@ pub struct RestrictChatMember {
 }
 impl RestrictChatMember {
     /// A `restrictChatMember` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         user_id: i64,
@@ -3057,6 +3091,7 @@ pub struct PromoteChatMember {
 }
 impl PromoteChatMember {
     /// A `promoteChatMember` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3149,6 +3184,7 @@ pub struct SetChatAdministratorCustomTitle {
 }
 impl SetChatAdministratorCustomTitle {
     /// A `setChatAdministratorCustomTitle` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         user_id: i64,
@@ -3188,6 +3224,7 @@ pub struct SetChatMemberTag {
 }
 impl SetChatMemberTag {
     /// A `setChatMemberTag` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3227,6 +3264,7 @@ pub struct BanChatSenderChat {
 }
 impl BanChatSenderChat {
     /// A `banChatSenderChat` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, sender_chat_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3259,6 +3297,7 @@ pub struct UnbanChatSenderChat {
 }
 impl UnbanChatSenderChat {
     /// A `unbanChatSenderChat` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, sender_chat_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3293,6 +3332,7 @@ pub struct SetChatPermissions {
 }
 impl SetChatPermissions {
     /// A `setChatPermissions` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, permissions: ChatPermissions) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3330,6 +3370,7 @@ pub struct ExportChatInviteLink {
 }
 impl ExportChatInviteLink {
     /// A `exportChatInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -3365,6 +3406,7 @@ pub struct CreateChatInviteLink {
 }
 impl CreateChatInviteLink {
     /// A `createChatInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3420,6 +3462,7 @@ pub struct EditChatInviteLink {
 }
 impl EditChatInviteLink {
     /// A `editChatInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         invite_link: impl Into<String>,
@@ -3475,6 +3518,7 @@ pub struct CreateChatSubscriptionInviteLink {
 }
 impl CreateChatSubscriptionInviteLink {
     /// A `createChatSubscriptionInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         subscription_period: i64,
@@ -3521,6 +3565,7 @@ pub struct EditChatSubscriptionInviteLink {
 }
 impl EditChatSubscriptionInviteLink {
     /// A `editChatSubscriptionInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         invite_link: impl Into<String>,
@@ -3563,6 +3608,7 @@ pub struct RevokeChatInviteLink {
 }
 impl RevokeChatInviteLink {
     /// A `revokeChatInviteLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         invite_link: impl Into<String>,
@@ -3598,6 +3644,7 @@ pub struct ApproveChatJoinRequest {
 }
 impl ApproveChatJoinRequest {
     /// A `approveChatJoinRequest` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3630,6 +3677,7 @@ pub struct DeclineChatJoinRequest {
 }
 impl DeclineChatJoinRequest {
     /// A `declineChatJoinRequest` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3662,6 +3710,7 @@ pub struct AnswerChatJoinRequestQuery {
 }
 impl AnswerChatJoinRequestQuery {
     /// A `answerChatJoinRequestQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_join_request_query_id: impl Into<String>,
         result: impl Into<JoinRequestDecision>,
@@ -3697,6 +3746,7 @@ pub struct SendChatJoinRequestWebApp {
 }
 impl SendChatJoinRequestWebApp {
     /// A `sendChatJoinRequestWebApp` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_join_request_query_id: impl Into<String>,
         web_app_url: impl Into<String>,
@@ -3732,6 +3782,7 @@ pub struct SetChatPhoto {
 }
 impl SetChatPhoto {
     /// A `setChatPhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         photo: impl Into<crate::InputFile>,
@@ -3766,6 +3817,7 @@ pub struct DeleteChatPhoto {
 }
 impl DeleteChatPhoto {
     /// A `deleteChatPhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -3795,6 +3847,7 @@ pub struct SetChatTitle {
 }
 impl SetChatTitle {
     /// A `setChatTitle` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, title: impl Into<String>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3827,6 +3880,7 @@ pub struct SetChatDescription {
 }
 impl SetChatDescription {
     /// A `setChatDescription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -3869,6 +3923,7 @@ pub struct PinChatMessage {
 }
 impl PinChatMessage {
     /// A `pinChatMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_id: i64) -> Self {
         Self {
             business_connection_id: None,
@@ -3919,6 +3974,7 @@ pub struct UnpinChatMessage {
 }
 impl UnpinChatMessage {
     /// A `unpinChatMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             business_connection_id: None,
@@ -3958,6 +4014,7 @@ pub struct UnpinAllChatMessages {
 }
 impl UnpinAllChatMessages {
     /// A `unpinAllChatMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -3985,6 +4042,7 @@ pub struct LeaveChat {
 }
 impl LeaveChat {
     /// A `leaveChat` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4012,6 +4070,7 @@ pub struct GetChat {
 }
 impl GetChat {
     /// A `getChat` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4041,6 +4100,7 @@ pub struct GetChatAdministrators {
 }
 impl GetChatAdministrators {
     /// A `getChatAdministrators` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4077,6 +4137,7 @@ pub struct GetChatMemberCount {
 }
 impl GetChatMemberCount {
     /// A `getChatMemberCount` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4106,6 +4167,7 @@ pub struct GetChatMember {
 }
 impl GetChatMember {
     /// A `getChatMember` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4138,6 +4200,7 @@ pub struct GetUserPersonalChatMessages {
 }
 impl GetUserPersonalChatMessages {
     /// A `getUserPersonalChatMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, limit: i64) -> Self {
         Self { user_id, limit }
     }
@@ -4167,6 +4230,7 @@ pub struct SetChatStickerSet {
 }
 impl SetChatStickerSet {
     /// A `setChatStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         sticker_set_name: impl Into<String>,
@@ -4200,6 +4264,7 @@ pub struct DeleteChatStickerSet {
 }
 impl DeleteChatStickerSet {
     /// A `deleteChatStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4224,6 +4289,7 @@ impl std::fmt::Display for DeleteChatStickerSet {
 pub struct GetForumTopicIconStickers {}
 impl GetForumTopicIconStickers {
     /// A `getForumTopicIconStickers` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -4257,6 +4323,7 @@ pub struct CreateForumTopic {
 }
 impl CreateForumTopic {
     /// A `createForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4303,6 +4370,7 @@ pub struct EditForumTopic {
 }
 impl EditForumTopic {
     /// A `editForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4345,6 +4413,7 @@ pub struct CloseForumTopic {
 }
 impl CloseForumTopic {
     /// A `closeForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4377,6 +4446,7 @@ pub struct ReopenForumTopic {
 }
 impl ReopenForumTopic {
     /// A `reopenForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4409,6 +4479,7 @@ pub struct DeleteForumTopic {
 }
 impl DeleteForumTopic {
     /// A `deleteForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4441,6 +4512,7 @@ pub struct UnpinAllForumTopicMessages {
 }
 impl UnpinAllForumTopicMessages {
     /// A `unpinAllForumTopicMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4473,6 +4545,7 @@ pub struct EditGeneralForumTopic {
 }
 impl EditGeneralForumTopic {
     /// A `editGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -4503,6 +4576,7 @@ pub struct CloseGeneralForumTopic {
 }
 impl CloseGeneralForumTopic {
     /// A `closeGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4530,6 +4604,7 @@ pub struct ReopenGeneralForumTopic {
 }
 impl ReopenGeneralForumTopic {
     /// A `reopenGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4557,6 +4632,7 @@ pub struct HideGeneralForumTopic {
 }
 impl HideGeneralForumTopic {
     /// A `hideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4584,6 +4660,7 @@ pub struct UnhideGeneralForumTopic {
 }
 impl UnhideGeneralForumTopic {
     /// A `unhideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -4593,33 +4670,6 @@ impl crate::Method for UnhideGeneralForumTopic {
     type Response = bool;
 }
 impl std::fmt::Display for UnhideGeneralForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to clear the list of pinned messages in a General forum topic. The bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
-///
-/// Send it with [`Bot::unpin_all_general_forum_topic_messages`](crate::Bot::unpin_all_general_forum_topic_messages) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#unpinallgeneralforumtopicmessages>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UnpinAllGeneralForumTopicMessages {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl UnpinAllGeneralForumTopicMessages {
-    /// A `unpinAllGeneralForumTopicMessages` request from its required parameters; optional ones are set with the methods below.
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for UnpinAllGeneralForumTopicMessages {
-    const NAME: &'static str = "unpinAllGeneralForumTopicMessages";
-    type Response = bool;
-}
-impl std::fmt::Display for UnpinAllGeneralForumTopicMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::codec::display::write_json(self, f)

@@ -2,6 +2,34 @@
 //! A request type for every Bot API method, named after it (`SendMessage` for `sendMessage`), implementing [`Method`](crate::Method). Chapter "Available methods" of the Bot API documentation.
 use crate::generated::enums::*;
 use crate::generated::types::*;
+/// Use this method to clear the list of pinned messages in a General forum topic. The bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
+///
+/// Send it with [`Bot::unpin_all_general_forum_topic_messages`](crate::Bot::unpin_all_general_forum_topic_messages) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#unpinallgeneralforumtopicmessages>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UnpinAllGeneralForumTopicMessages {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl UnpinAllGeneralForumTopicMessages {
+    /// A `unpinAllGeneralForumTopicMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for UnpinAllGeneralForumTopicMessages {
+    const NAME: &'static str = "unpinAllGeneralForumTopicMessages";
+    type Response = bool;
+}
+impl std::fmt::Display for UnpinAllGeneralForumTopicMessages {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
 /// Use this method to send answers to callback queries sent from inline keyboards. The answer will be displayed to the user as a notification at the top of the chat screen or as an alert. On success, True is returned.
 ///
 /// Send it with [`Bot::answer_callback_query`](crate::Bot::answer_callback_query) or [`Bot::execute`](crate::Bot::execute).
@@ -23,6 +51,7 @@ pub struct AnswerCallbackQuery {
 }
 impl AnswerCallbackQuery {
     /// A `answerCallbackQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(callback_query_id: impl Into<String>) -> Self {
         Self {
             callback_query_id: callback_query_id.into(),
@@ -70,6 +99,7 @@ pub struct AnswerGuestQuery {
 }
 impl AnswerGuestQuery {
     /// A `answerGuestQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         guest_query_id: impl Into<String>,
         result: impl Into<InlineQueryResult>,
@@ -105,6 +135,7 @@ pub struct GetUserChatBoosts {
 }
 impl GetUserChatBoosts {
     /// A `getUserChatBoosts` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -135,6 +166,7 @@ pub struct GetBusinessConnection {
 }
 impl GetBusinessConnection {
     /// A `getBusinessConnection` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -164,6 +196,7 @@ pub struct GetManagedBotToken {
 }
 impl GetManagedBotToken {
     /// A `getManagedBotToken` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self { user_id }
     }
@@ -191,6 +224,7 @@ pub struct ReplaceManagedBotToken {
 }
 impl ReplaceManagedBotToken {
     /// A `replaceManagedBotToken` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self { user_id }
     }
@@ -218,6 +252,7 @@ pub struct GetManagedBotAccessSettings {
 }
 impl GetManagedBotAccessSettings {
     /// A `getManagedBotAccessSettings` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self { user_id }
     }
@@ -249,6 +284,7 @@ pub struct SetManagedBotAccessSettings {
 }
 impl SetManagedBotAccessSettings {
     /// A `setManagedBotAccessSettings` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, is_access_restricted: bool) -> Self {
         Self {
             user_id,
@@ -290,6 +326,7 @@ pub struct SetMyCommands {
 }
 impl SetMyCommands {
     /// A `setMyCommands` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(commands: Vec<BotCommand>) -> Self {
         Self {
             commands,
@@ -331,6 +368,7 @@ pub struct DeleteMyCommands {
 }
 impl DeleteMyCommands {
     /// A `deleteMyCommands` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             scope: None,
@@ -371,6 +409,7 @@ pub struct GetMyCommands {
 }
 impl GetMyCommands {
     /// A `getMyCommands` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             scope: None,
@@ -411,6 +450,7 @@ pub struct SetMyName {
 }
 impl SetMyName {
     /// A `setMyName` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -449,6 +489,7 @@ pub struct GetMyName {
 }
 impl GetMyName {
     /// A `getMyName` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { language_code: None }
     }
@@ -484,6 +525,7 @@ pub struct SetMyDescription {
 }
 impl SetMyDescription {
     /// A `setMyDescription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -522,6 +564,7 @@ pub struct GetMyDescription {
 }
 impl GetMyDescription {
     /// A `getMyDescription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { language_code: None }
     }
@@ -557,6 +600,7 @@ pub struct SetMyShortDescription {
 }
 impl SetMyShortDescription {
     /// A `setMyShortDescription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             short_description: None,
@@ -595,6 +639,7 @@ pub struct GetMyShortDescription {
 }
 impl GetMyShortDescription {
     /// A `getMyShortDescription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { language_code: None }
     }
@@ -628,6 +673,7 @@ pub struct SetMyProfilePhoto {
 }
 impl SetMyProfilePhoto {
     /// A `setMyProfilePhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(photo: impl Into<InputProfilePhoto>) -> Self {
         Self { photo: photo.into() }
     }
@@ -652,6 +698,7 @@ impl std::fmt::Display for SetMyProfilePhoto {
 pub struct RemoveMyProfilePhoto {}
 impl RemoveMyProfilePhoto {
     /// A `removeMyProfilePhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -681,6 +728,7 @@ pub struct SetChatMenuButton {
 }
 impl SetChatMenuButton {
     /// A `setChatMenuButton` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             chat_id: None,
@@ -719,6 +767,7 @@ pub struct GetChatMenuButton {
 }
 impl GetChatMenuButton {
     /// A `getChatMenuButton` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { chat_id: None }
     }
@@ -754,6 +803,7 @@ pub struct SetMyDefaultAdministratorRights {
 }
 impl SetMyDefaultAdministratorRights {
     /// A `setMyDefaultAdministratorRights` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             rights: None,
@@ -792,6 +842,7 @@ pub struct GetMyDefaultAdministratorRights {
 }
 impl GetMyDefaultAdministratorRights {
     /// A `getMyDefaultAdministratorRights` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { for_channels: None }
     }
@@ -822,6 +873,7 @@ impl std::fmt::Display for GetMyDefaultAdministratorRights {
 pub struct GetAvailableGifts {}
 impl GetAvailableGifts {
     /// A `getAvailableGifts` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -861,6 +913,7 @@ pub struct SendGift {
 }
 impl SendGift {
     /// A `sendGift` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(gift_id: impl Into<String>) -> Self {
         Self {
             user_id: None,
@@ -922,6 +975,7 @@ pub struct GiftPremiumSubscription {
 }
 impl GiftPremiumSubscription {
     /// A `giftPremiumSubscription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, month_count: i64, star_count: i64) -> Self {
         Self {
             user_id,
@@ -968,6 +1022,7 @@ pub struct VerifyUser {
 }
 impl VerifyUser {
     /// A `verifyUser` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -1006,6 +1061,7 @@ pub struct VerifyChat {
 }
 impl VerifyChat {
     /// A `verifyChat` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -1042,6 +1098,7 @@ pub struct RemoveUserVerification {
 }
 impl RemoveUserVerification {
     /// A `removeUserVerification` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self { user_id }
     }
@@ -1069,6 +1126,7 @@ pub struct RemoveChatVerification {
 }
 impl RemoveChatVerification {
     /// A `removeChatVerification` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self { chat_id: chat_id.into() }
     }
@@ -1100,6 +1158,7 @@ pub struct ReadBusinessMessage {
 }
 impl ReadBusinessMessage {
     /// A `readBusinessMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         chat_id: i64,
@@ -1137,6 +1196,7 @@ pub struct DeleteBusinessMessages {
 }
 impl DeleteBusinessMessages {
     /// A `deleteBusinessMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         message_ids: Vec<i64>,
@@ -1174,6 +1234,7 @@ pub struct SetBusinessAccountName {
 }
 impl SetBusinessAccountName {
     /// A `setBusinessAccountName` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         first_name: impl Into<String>,
@@ -1216,6 +1277,7 @@ pub struct SetBusinessAccountUsername {
 }
 impl SetBusinessAccountUsername {
     /// A `setBusinessAccountUsername` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1254,6 +1316,7 @@ pub struct SetBusinessAccountBio {
 }
 impl SetBusinessAccountBio {
     /// A `setBusinessAccountBio` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1294,6 +1357,7 @@ pub struct SetBusinessAccountProfilePhoto {
 }
 impl SetBusinessAccountProfilePhoto {
     /// A `setBusinessAccountProfilePhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         photo: impl Into<InputProfilePhoto>,
@@ -1336,6 +1400,7 @@ pub struct RemoveBusinessAccountProfilePhoto {
 }
 impl RemoveBusinessAccountProfilePhoto {
     /// A `removeBusinessAccountProfilePhoto` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1376,6 +1441,7 @@ pub struct SetBusinessAccountGiftSettings {
 }
 impl SetBusinessAccountGiftSettings {
     /// A `setBusinessAccountGiftSettings` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         show_gift_button: bool,
@@ -1411,6 +1477,7 @@ pub struct GetBusinessAccountStarBalance {
 }
 impl GetBusinessAccountStarBalance {
     /// A `getBusinessAccountStarBalance` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1442,6 +1509,7 @@ pub struct TransferBusinessAccountStars {
 }
 impl TransferBusinessAccountStars {
     /// A `transferBusinessAccountStars` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>, star_count: i64) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1492,6 +1560,7 @@ pub struct GetBusinessAccountGifts {
 }
 impl GetBusinessAccountGifts {
     /// A `getBusinessAccountGifts` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -1571,6 +1640,7 @@ pub struct GetUserGifts {
 }
 impl GetUserGifts {
     /// A `getUserGifts` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -1648,6 +1718,7 @@ pub struct GetChatGifts {
 }
 impl GetChatGifts {
     /// A `getChatGifts` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -1713,6 +1784,7 @@ pub struct ConvertGiftToStars {
 }
 impl ConvertGiftToStars {
     /// A `convertGiftToStars` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         owned_gift_id: impl Into<String>,
@@ -1752,6 +1824,7 @@ pub struct UpgradeGift {
 }
 impl UpgradeGift {
     /// A `upgradeGift` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         owned_gift_id: impl Into<String>,
@@ -1801,6 +1874,7 @@ pub struct TransferGift {
 }
 impl TransferGift {
     /// A `transferGift` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         owned_gift_id: impl Into<String>,
@@ -1859,6 +1933,7 @@ pub struct PostStory {
 }
 impl PostStory {
     /// A `postStory` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         content: impl Into<InputStoryContent>,
@@ -1932,6 +2007,7 @@ pub struct RepostStory {
 }
 impl RepostStory {
     /// A `repostStory` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         from_chat_id: i64,
@@ -1997,6 +2073,7 @@ pub struct EditStory {
 }
 impl EditStory {
     /// A `editStory` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         story_id: i64,
@@ -2056,6 +2133,7 @@ pub struct DeleteStory {
 }
 impl DeleteStory {
     /// A `deleteStory` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(business_connection_id: impl Into<String>, story_id: i64) -> Self {
         Self {
             business_connection_id: business_connection_id.into(),
@@ -2088,6 +2166,7 @@ pub struct AnswerWebAppQuery {
 }
 impl AnswerWebAppQuery {
     /// A `answerWebAppQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         web_app_query_id: impl Into<String>,
         result: impl Into<InlineQueryResult>,
@@ -2131,6 +2210,7 @@ pub struct SavePreparedInlineMessage {
 }
 impl SavePreparedInlineMessage {
     /// A `savePreparedInlineMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, result: impl Into<InlineQueryResult>) -> Self {
         Self {
             user_id,
@@ -2179,6 +2259,7 @@ pub struct SavePreparedKeyboardButton {
 }
 impl SavePreparedKeyboardButton {
     /// A `savePreparedKeyboardButton` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, button: KeyboardButton) -> Self {
         Self { user_id, button }
     }

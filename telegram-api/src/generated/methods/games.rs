@@ -32,6 +32,7 @@ pub struct SendGame {
 }
 impl SendGame {
     /// A `sendGame` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         game_short_name: impl Into<String>,
@@ -111,6 +112,7 @@ pub struct SetGameScore {
 }
 impl SetGameScore {
     /// A `setGameScore` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, score: i64) -> Self {
         Self {
             user_id,
@@ -166,6 +168,7 @@ pub struct GetGameHighScores {
 }
 impl GetGameHighScores {
     /// A `getGameHighScores` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,

@@ -21,6 +21,7 @@ pub struct GetUpdates {
 }
 impl GetUpdates {
     /// A `getUpdates` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             offset: None,
@@ -85,6 +86,7 @@ pub struct SetWebhook {
 }
 impl SetWebhook {
     /// A `setWebhook` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -137,6 +139,7 @@ pub struct DeleteWebhook {
 }
 impl DeleteWebhook {
     /// A `deleteWebhook` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { drop_pending_updates: None }
     }
@@ -167,6 +170,7 @@ impl std::fmt::Display for DeleteWebhook {
 pub struct GetWebhookInfo {}
 impl GetWebhookInfo {
     /// A `getWebhookInfo` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }

@@ -26,6 +26,7 @@ pub struct AnswerInlineQuery {
 }
 impl AnswerInlineQuery {
     /// A `answerInlineQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         inline_query_id: impl Into<String>,
         results: Vec<InlineQueryResult>,

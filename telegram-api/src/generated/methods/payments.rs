@@ -74,6 +74,7 @@ pub struct SendInvoice {
 }
 impl SendInvoice {
     /// A `sendInvoice` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         title: impl Into<String>,
@@ -242,6 +243,7 @@ pub struct CreateInvoiceLink {
 }
 impl CreateInvoiceLink {
     /// A `createInvoiceLink` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         title: impl Into<String>,
         description: impl Into<String>,
@@ -342,6 +344,7 @@ pub struct AnswerShippingQuery {
 }
 impl AnswerShippingQuery {
     /// A `answerShippingQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(shipping_query_id: impl Into<String>, ok: bool) -> Self {
         Self {
             shipping_query_id: shipping_query_id.into(),
@@ -386,6 +389,7 @@ pub struct AnswerPreCheckoutQuery {
 }
 impl AnswerPreCheckoutQuery {
     /// A `answerPreCheckoutQuery` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(pre_checkout_query_id: impl Into<String>, ok: bool) -> Self {
         Self {
             pre_checkout_query_id: pre_checkout_query_id.into(),
@@ -420,6 +424,7 @@ impl std::fmt::Display for AnswerPreCheckoutQuery {
 pub struct GetMyStarBalance {}
 impl GetMyStarBalance {
     /// A `getMyStarBalance` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {}
     }
@@ -449,6 +454,7 @@ pub struct GetStarTransactions {
 }
 impl GetStarTransactions {
     /// A `getStarTransactions` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
@@ -486,6 +492,7 @@ pub struct RefundStarPayment {
 }
 impl RefundStarPayment {
     /// A `refundStarPayment` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, telegram_payment_charge_id: impl Into<String>) -> Self {
         Self {
             user_id,
@@ -520,6 +527,7 @@ pub struct EditUserStarSubscription {
 }
 impl EditUserStarSubscription {
     /// A `editUserStarSubscription` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         user_id: i64,
         telegram_payment_charge_id: impl Into<String>,

@@ -41,6 +41,7 @@ pub struct SendSticker {
 }
 impl SendSticker {
     /// A `sendSticker` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         sticker: impl Into<crate::InputFile>,
@@ -121,6 +122,7 @@ pub struct GetStickerSet {
 }
 impl GetStickerSet {
     /// A `getStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -148,6 +150,7 @@ pub struct GetCustomEmojiStickers {
 }
 impl GetCustomEmojiStickers {
     /// A `getCustomEmojiStickers` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(custom_emoji_ids: Vec<String>) -> Self {
         Self { custom_emoji_ids }
     }
@@ -179,6 +182,7 @@ pub struct UploadStickerFile {
 }
 impl UploadStickerFile {
     /// A `uploadStickerFile` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         user_id: i64,
         sticker: impl Into<crate::InputFile>,
@@ -225,6 +229,7 @@ pub struct CreateNewStickerSet {
 }
 impl CreateNewStickerSet {
     /// A `createNewStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         user_id: i64,
         name: impl Into<String>,
@@ -276,6 +281,7 @@ pub struct AddStickerToSet {
 }
 impl AddStickerToSet {
     /// A `addStickerToSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, name: impl Into<String>, sticker: InputSticker) -> Self {
         Self {
             user_id,
@@ -309,6 +315,7 @@ pub struct SetStickerPositionInSet {
 }
 impl SetStickerPositionInSet {
     /// A `setStickerPositionInSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(sticker: impl Into<String>, position: i64) -> Self {
         Self {
             sticker: sticker.into(),
@@ -339,6 +346,7 @@ pub struct DeleteStickerFromSet {
 }
 impl DeleteStickerFromSet {
     /// A `deleteStickerFromSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(sticker: impl Into<String>) -> Self {
         Self { sticker: sticker.into() }
     }
@@ -372,6 +380,7 @@ pub struct ReplaceStickerInSet {
 }
 impl ReplaceStickerInSet {
     /// A `replaceStickerInSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         user_id: i64,
         name: impl Into<String>,
@@ -411,6 +420,7 @@ pub struct SetStickerEmojiList {
 }
 impl SetStickerEmojiList {
     /// A `setStickerEmojiList` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(sticker: impl Into<String>, emoji_list: Vec<String>) -> Self {
         Self {
             sticker: sticker.into(),
@@ -443,6 +453,7 @@ pub struct SetStickerKeywords {
 }
 impl SetStickerKeywords {
     /// A `setStickerKeywords` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(sticker: impl Into<String>) -> Self {
         Self {
             sticker: sticker.into(),
@@ -481,6 +492,7 @@ pub struct SetStickerMaskPosition {
 }
 impl SetStickerMaskPosition {
     /// A `setStickerMaskPosition` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(sticker: impl Into<String>) -> Self {
         Self {
             sticker: sticker.into(),
@@ -519,6 +531,7 @@ pub struct SetStickerSetTitle {
 }
 impl SetStickerSetTitle {
     /// A `setStickerSetTitle` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>, title: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -555,6 +568,7 @@ pub struct SetStickerSetThumbnail {
 }
 impl SetStickerSetThumbnail {
     /// A `setStickerSetThumbnail` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         name: impl Into<String>,
         user_id: i64,
@@ -600,6 +614,7 @@ pub struct SetCustomEmojiStickerSetThumbnail {
 }
 impl SetCustomEmojiStickerSetThumbnail {
     /// A `setCustomEmojiStickerSetThumbnail` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -636,6 +651,7 @@ pub struct DeleteStickerSet {
 }
 impl DeleteStickerSet {
     /// A `deleteStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -687,6 +703,7 @@ pub struct SendRichMessage {
 }
 impl SendRichMessage {
     /// A `sendRichMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         rich_message: InputRichMessage,
@@ -773,6 +790,7 @@ pub struct SendRichMessageDraft {
 }
 impl SendRichMessageDraft {
     /// A `sendRichMessageDraft` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: i64, draft_id: i64, rich_message: InputRichMessage) -> Self {
         Self {
             chat_id,

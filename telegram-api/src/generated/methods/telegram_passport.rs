@@ -18,6 +18,7 @@ pub struct SetPassportDataErrors {
 }
 impl SetPassportDataErrors {
     /// A `setPassportDataErrors` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(user_id: i64, errors: Vec<PassportElementError>) -> Self {
         Self { user_id, errors }
     }

@@ -33,6 +33,7 @@ pub struct EditMessageText {
 }
 impl EditMessageText {
     /// A `editMessageText` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             business_connection_id: None,
@@ -117,6 +118,7 @@ pub struct EditMessageCaption {
 }
 impl EditMessageCaption {
     /// A `editMessageCaption` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             business_connection_id: None,
@@ -192,6 +194,7 @@ pub struct EditMessageMedia {
 }
 impl EditMessageMedia {
     /// A `editMessageMedia` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<InputMedia>) -> Self {
         Self {
             business_connection_id: None,
@@ -260,6 +263,7 @@ pub struct EditMessageLiveLocation {
 }
 impl EditMessageLiveLocation {
     /// A `editMessageLiveLocation` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(latitude: f64, longitude: f64) -> Self {
         Self {
             business_connection_id: None,
@@ -329,6 +333,7 @@ pub struct StopMessageLiveLocation {
 }
 impl StopMessageLiveLocation {
     /// A `stopMessageLiveLocation` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             business_connection_id: None,
@@ -384,6 +389,7 @@ pub struct EditMessageChecklist {
 }
 impl EditMessageChecklist {
     /// A `editMessageChecklist` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         business_connection_id: impl Into<String>,
         chat_id: impl Into<crate::ChatId>,
@@ -436,6 +442,7 @@ pub struct EditMessageReplyMarkup {
 }
 impl EditMessageReplyMarkup {
     /// A `editMessageReplyMarkup` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             business_connection_id: None,
@@ -489,6 +496,7 @@ pub struct StopPoll {
 }
 impl StopPoll {
     /// A `stopPoll` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_id: i64) -> Self {
         Self {
             business_connection_id: None,
@@ -545,6 +553,7 @@ pub struct EditEphemeralMessageText {
 }
 impl EditEphemeralMessageText {
     /// A `editEphemeralMessageText` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         receiver_user_id: i64,
@@ -616,6 +625,7 @@ pub struct EditEphemeralMessageMedia {
 }
 impl EditEphemeralMessageMedia {
     /// A `editEphemeralMessageMedia` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         receiver_user_id: i64,
@@ -674,6 +684,7 @@ pub struct EditEphemeralMessageCaption {
 }
 impl EditEphemeralMessageCaption {
     /// A `editEphemeralMessageCaption` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         receiver_user_id: i64,
@@ -740,6 +751,7 @@ pub struct EditEphemeralMessageReplyMarkup {
 }
 impl EditEphemeralMessageReplyMarkup {
     /// A `editEphemeralMessageReplyMarkup` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         receiver_user_id: i64,
@@ -786,6 +798,7 @@ pub struct ApproveSuggestedPost {
 }
 impl ApproveSuggestedPost {
     /// A `approveSuggestedPost` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: i64, message_id: i64) -> Self {
         Self {
             chat_id,
@@ -827,6 +840,7 @@ pub struct DeclineSuggestedPost {
 }
 impl DeclineSuggestedPost {
     /// A `declineSuggestedPost` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: i64, message_id: i64) -> Self {
         Self {
             chat_id,
@@ -878,6 +892,7 @@ pub struct DeleteMessage {
 }
 impl DeleteMessage {
     /// A `deleteMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -910,6 +925,7 @@ pub struct DeleteMessages {
 }
 impl DeleteMessages {
     /// A `deleteMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_ids: Vec<i64>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -944,6 +960,7 @@ pub struct DeleteEphemeralMessage {
 }
 impl DeleteEphemeralMessage {
     /// A `deleteEphemeralMessage` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         chat_id: impl Into<crate::ChatId>,
         receiver_user_id: i64,
@@ -985,6 +1002,7 @@ pub struct DeleteMessageReaction {
 }
 impl DeleteMessageReaction {
     /// A `deleteMessageReaction` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, message_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -1029,6 +1047,7 @@ pub struct DeleteAllMessageReactions {
 }
 impl DeleteAllMessageReactions {
     /// A `deleteAllMessageReactions` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),

@@ -50,6 +50,7 @@ pub struct User {
 }
 impl User {
     /// A `User` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: i64, is_bot: bool, first_name: impl Into<String>) -> Self {
         Self {
             id,
@@ -74,36 +75,43 @@ impl User {
         }
     }
     /// User's or bot's last name
+    #[must_use]
     pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
         self.last_name = Some(last_name.into());
         self
     }
     /// User's or bot's username
+    #[must_use]
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
     }
     /// IETF language tag of the user's language
+    #[must_use]
     pub fn language_code(mut self, language_code: impl Into<String>) -> Self {
         self.language_code = Some(language_code.into());
         self
     }
     /// True, if this user is a Telegram Premium user
+    #[must_use]
     pub fn is_premium(mut self, is_premium: bool) -> Self {
         self.is_premium = Some(is_premium);
         self
     }
     /// True, if this user added the bot to the attachment menu
+    #[must_use]
     pub fn added_to_attachment_menu(mut self, added_to_attachment_menu: bool) -> Self {
         self.added_to_attachment_menu = Some(added_to_attachment_menu);
         self
     }
     /// True, if the bot can be invited to groups. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn can_join_groups(mut self, can_join_groups: bool) -> Self {
         self.can_join_groups = Some(can_join_groups);
         self
     }
     /// True, if privacy mode is disabled for the bot. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn can_read_all_group_messages(
         mut self,
         can_read_all_group_messages: bool,
@@ -112,31 +120,37 @@ impl User {
         self
     }
     /// True, if the bot supports guest queries from chats it is not a member of. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn supports_guest_queries(mut self, supports_guest_queries: bool) -> Self {
         self.supports_guest_queries = Some(supports_guest_queries);
         self
     }
     /// True, if the bot supports inline queries. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn supports_inline_queries(mut self, supports_inline_queries: bool) -> Self {
         self.supports_inline_queries = Some(supports_inline_queries);
         self
     }
     /// True, if the bot can be connected to a user account to manage it. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn can_connect_to_business(mut self, can_connect_to_business: bool) -> Self {
         self.can_connect_to_business = Some(can_connect_to_business);
         self
     }
     /// True, if the bot has a main Web App. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn has_main_web_app(mut self, has_main_web_app: bool) -> Self {
         self.has_main_web_app = Some(has_main_web_app);
         self
     }
     /// True, if the bot has forum topic mode enabled in private chats. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn has_topics_enabled(mut self, has_topics_enabled: bool) -> Self {
         self.has_topics_enabled = Some(has_topics_enabled);
         self
     }
     /// True, if the bot allows users to create and delete topics in private chats. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn allows_users_to_create_topics(
         mut self,
         allows_users_to_create_topics: bool,
@@ -145,11 +159,13 @@ impl User {
         self
     }
     /// True, if other bots can be created to be controlled by the bot. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn can_manage_bots(mut self, can_manage_bots: bool) -> Self {
         self.can_manage_bots = Some(can_manage_bots);
         self
     }
     /// True, if the bot supports join request queries and can be assigned to process them. Returned only in [`getMe`](crate::Bot::get_me).
+    #[must_use]
     pub fn supports_join_request_queries(
         mut self,
         supports_join_request_queries: bool,
@@ -635,6 +651,7 @@ pub struct MessageEntity {
 }
 impl MessageEntity {
     /// A `MessageEntity` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(r#type: impl Into<MessageEntityType>, offset: i64, length: i64) -> Self {
         Self {
             r#type: r#type.into(),
@@ -650,31 +667,37 @@ impl MessageEntity {
         }
     }
     /// For "text_link" only, URL that will be opened after user taps on the text
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// For "text_mention" only, the mentioned user
+    #[must_use]
     pub fn user(mut self, user: User) -> Self {
         self.user = Some(Box::new(user));
         self
     }
     /// For "pre" only, the programming language of the entity text
+    #[must_use]
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
     }
     /// For "custom_emoji" only, unique identifier of the custom emoji. Use [`getCustomEmojiStickers`](crate::Bot::get_custom_emoji_stickers) to get full information about the sticker.
+    #[must_use]
     pub fn custom_emoji_id(mut self, custom_emoji_id: impl Into<String>) -> Self {
         self.custom_emoji_id = Some(custom_emoji_id.into());
         self
     }
     /// For "date_time" only, the Unix time associated with the entity
+    #[must_use]
     pub fn unix_time(mut self, unix_time: i64) -> Self {
         self.unix_time = Some(unix_time);
         self
     }
     /// For "date_time" only, the string that defines the formatting of the date and time. See date-time entity formatting for more details.
+    #[must_use]
     pub fn date_time_format(mut self, date_time_format: impl Into<String>) -> Self {
         self.date_time_format = Some(date_time_format.into());
         self
@@ -792,6 +815,7 @@ pub struct ReplyParameters {
 }
 impl ReplyParameters {
     /// A `ReplyParameters` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             message_id: None,
@@ -808,21 +832,25 @@ impl ReplyParameters {
         }
     }
     /// Identifier of the message that will be replied to in the current chat, or in the chat chat_id if it is specified. Required if ephemeral_message_id isn't specified.
+    #[must_use]
     pub fn message_id(mut self, message_id: i64) -> Self {
         self.message_id = Some(message_id);
         self
     }
     /// If the message to be replied to is from a different chat, unique identifier for the chat or username of the bot, supergroup or channel in the format @username. Not supported for messages sent on behalf of a business account, messages from channel direct messages chats and ephemeral messages.
+    #[must_use]
     pub fn chat_id(mut self, chat_id: impl Into<crate::ChatId>) -> Self {
         self.chat_id = Some(chat_id.into());
         self
     }
     /// Identifier of the incoming ephemeral message that will be replied to in the current chat. A reply to an ephemeral message must itself be an ephemeral message. An ephemeral message may only be replied to within 15 seconds of being sent. Required if message_id isn't specified.
+    #[must_use]
     pub fn ephemeral_message_id(mut self, ephemeral_message_id: i64) -> Self {
         self.ephemeral_message_id = Some(ephemeral_message_id);
         self
     }
     /// Pass True if the message should be sent even if the specified message to be replied to is not found. Always False for replies in another chat or forum topic, and sent ephemeral messages. Always True for messages sent on behalf of a business account.
+    #[must_use]
     pub fn allow_sending_without_reply(
         mut self,
         allow_sending_without_reply: bool,
@@ -831,31 +859,37 @@ impl ReplyParameters {
         self
     }
     /// Quoted part of the message to be replied to; 0-1024 characters after entities parsing. The quote must be an exact substring of the message to be replied to, including bold, italic, underline, strikethrough, spoiler, custom_emoji, and date_time entities. The message will fail to send if the quote isn't found in the original message. Ignored for ephemeral messages.
+    #[must_use]
     pub fn quote(mut self, quote: impl Into<String>) -> Self {
         self.quote = Some(quote.into());
         self
     }
     /// Mode for parsing entities in the quote. See formatting options for more details.
+    #[must_use]
     pub fn quote_parse_mode(mut self, quote_parse_mode: impl Into<ParseMode>) -> Self {
         self.quote_parse_mode = Some(quote_parse_mode.into());
         self
     }
     /// A list of special entities that appear in the quote. It can be specified instead of quote_parse_mode.
+    #[must_use]
     pub fn quote_entities(mut self, quote_entities: Vec<MessageEntity>) -> Self {
         self.quote_entities = Some(quote_entities);
         self
     }
     /// Position of the quote in the original message in UTF-16 code units
+    #[must_use]
     pub fn quote_position(mut self, quote_position: i64) -> Self {
         self.quote_position = Some(quote_position);
         self
     }
     /// Identifier of the specific checklist task to be replied to
+    #[must_use]
     pub fn checklist_task_id(mut self, checklist_task_id: i64) -> Self {
         self.checklist_task_id = Some(checklist_task_id);
         self
     }
     /// Persistent identifier of the specific poll option to be replied to
+    #[must_use]
     pub fn poll_option_id(mut self, poll_option_id: impl Into<String>) -> Self {
         self.poll_option_id = Some(poll_option_id.into());
         self
@@ -877,6 +911,7 @@ pub struct EphemeralMessageParameters {
 }
 impl EphemeralMessageParameters {
     /// An `EphemeralMessageParameters` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(receiver_user_id: i64) -> Self {
         Self {
             receiver_user_id,
@@ -886,11 +921,13 @@ impl EphemeralMessageParameters {
         }
     }
     /// Identifier of the callback query which triggered the message, if any
+    #[must_use]
     pub fn callback_query_id(mut self, callback_query_id: impl Into<String>) -> Self {
         self.callback_query_id = Some(callback_query_id.into());
         self
     }
     /// Pass True if the ephemeral message must be shown in place of the original message. Must be False for callback queries from ephemeral messages, which must be edited using regular editEphemeralMessage... methods.
+    #[must_use]
     pub fn replace_callback_query_message(
         mut self,
         replace_callback_query_message: bool,
@@ -1761,6 +1798,7 @@ pub struct InputPollOption {
 }
 impl InputPollOption {
     /// An `InputPollOption` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -1771,16 +1809,19 @@ impl InputPollOption {
         }
     }
     /// Mode for parsing entities in the text. See formatting options for more details. Currently, only custom emoji entities are allowed.
+    #[must_use]
     pub fn text_parse_mode(mut self, text_parse_mode: impl Into<ParseMode>) -> Self {
         self.text_parse_mode = Some(text_parse_mode.into());
         self
     }
     /// A list of special entities that appear in the poll option text. It can be specified instead of text_parse_mode.
+    #[must_use]
     pub fn text_entities(mut self, text_entities: Vec<MessageEntity>) -> Self {
         self.text_entities = Some(text_entities);
         self
     }
     /// Media added to the poll option
+    #[must_use]
     pub fn media(mut self, media: impl Into<InputPollOptionMedia>) -> Self {
         self.media = Some(media.into());
         self
@@ -1932,6 +1973,7 @@ pub struct InputChecklistTask {
 }
 impl InputChecklistTask {
     /// An `InputChecklistTask` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: i64, text: impl Into<String>) -> Self {
         Self {
             id,
@@ -1942,11 +1984,13 @@ impl InputChecklistTask {
         }
     }
     /// Mode for parsing entities in the text. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the text, which can be specified instead of parse_mode. Currently, only bold, italic, underline, strikethrough, spoiler, custom_emoji, and date_time entities are allowed.
+    #[must_use]
     pub fn text_entities(mut self, text_entities: Vec<MessageEntity>) -> Self {
         self.text_entities = Some(text_entities);
         self
@@ -1976,6 +2020,7 @@ pub struct InputChecklist {
 }
 impl InputChecklist {
     /// An `InputChecklist` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(title: impl Into<String>, tasks: Vec<InputChecklistTask>) -> Self {
         Self {
             title: title.into(),
@@ -1988,21 +2033,25 @@ impl InputChecklist {
         }
     }
     /// Mode for parsing entities in the title. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the title, which can be specified instead of parse_mode. Currently, only bold, italic, underline, strikethrough, spoiler, custom_emoji, and date_time entities are allowed.
+    #[must_use]
     pub fn title_entities(mut self, title_entities: Vec<MessageEntity>) -> Self {
         self.title_entities = Some(title_entities);
         self
     }
     /// Pass True if other users can add tasks to the checklist
+    #[must_use]
     pub fn others_can_add_tasks(mut self, others_can_add_tasks: bool) -> Self {
         self.others_can_add_tasks = Some(others_can_add_tasks);
         self
     }
     /// Pass True if other users can mark tasks as done or not done in the checklist
+    #[must_use]
     pub fn others_can_mark_tasks_as_done(
         mut self,
         others_can_mark_tasks_as_done: bool,
@@ -2035,6 +2084,7 @@ pub struct Location {
 }
 impl Location {
     /// A `Location` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(latitude: f64, longitude: f64) -> Self {
         Self {
             latitude,
@@ -2047,21 +2097,25 @@ impl Location {
         }
     }
     /// The radius of uncertainty for the location, measured in meters; 0-1500
+    #[must_use]
     pub fn horizontal_accuracy(mut self, horizontal_accuracy: f64) -> Self {
         self.horizontal_accuracy = Some(horizontal_accuracy);
         self
     }
     /// Time relative to the message sending date, during which the location can be updated; in seconds. For active live locations only.
+    #[must_use]
     pub fn live_period(mut self, live_period: i64) -> Self {
         self.live_period = Some(live_period);
         self
     }
     /// The direction in which user is moving, in degrees; 1-360. For active live locations only.
+    #[must_use]
     pub fn heading(mut self, heading: i64) -> Self {
         self.heading = Some(heading);
         self
     }
     /// The maximum distance for proximity alerts about approaching another chat member, in meters. For sent live locations only.
+    #[must_use]
     pub fn proximity_alert_radius(mut self, proximity_alert_radius: i64) -> Self {
         self.proximity_alert_radius = Some(proximity_alert_radius);
         self
@@ -2922,6 +2976,7 @@ pub struct LinkPreviewOptions {
 }
 impl LinkPreviewOptions {
     /// A `LinkPreviewOptions` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             is_disabled: None,
@@ -2933,26 +2988,31 @@ impl LinkPreviewOptions {
         }
     }
     /// True, if the link preview is disabled
+    #[must_use]
     pub fn is_disabled(mut self, is_disabled: bool) -> Self {
         self.is_disabled = Some(is_disabled);
         self
     }
     /// URL to use for the link preview. If empty, then the first URL found in the message text will be used.
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// True, if the media in the link preview is supposed to be shrunk; ignored if the URL isn't explicitly specified or media size change isn't supported for the preview
+    #[must_use]
     pub fn prefer_small_media(mut self, prefer_small_media: bool) -> Self {
         self.prefer_small_media = Some(prefer_small_media);
         self
     }
     /// True, if the media in the link preview is supposed to be enlarged; ignored if the URL isn't explicitly specified or media size change isn't supported for the preview
+    #[must_use]
     pub fn prefer_large_media(mut self, prefer_large_media: bool) -> Self {
         self.prefer_large_media = Some(prefer_large_media);
         self
     }
     /// True, if the link preview must be shown above the message text; otherwise, the link preview will be shown below the message text
+    #[must_use]
     pub fn show_above_text(mut self, show_above_text: bool) -> Self {
         self.show_above_text = Some(show_above_text);
         self
@@ -2974,6 +3034,7 @@ pub struct SuggestedPostPrice {
 }
 impl SuggestedPostPrice {
     /// A `SuggestedPostPrice` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(currency: impl Into<TelegramCurrency>, amount: i64) -> Self {
         Self {
             currency: currency.into(),
@@ -3014,6 +3075,7 @@ pub struct SuggestedPostParameters {
 }
 impl SuggestedPostParameters {
     /// A `SuggestedPostParameters` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             price: None,
@@ -3022,11 +3084,13 @@ impl SuggestedPostParameters {
         }
     }
     /// Proposed price for the post. If the field is omitted, then the post is unpaid.
+    #[must_use]
     pub fn price(mut self, price: SuggestedPostPrice) -> Self {
         self.price = Some(price);
         self
     }
     /// Proposed send date of the post. If specified, then the date must be between 300 second and 2678400 seconds (30 days) in the future. If the field is omitted, then the post can be published at any time within 30 days at the sole discretion of the user who approves it.
+    #[must_use]
     pub fn send_date(mut self, send_date: i64) -> Self {
         self.send_date = Some(send_date);
         self
@@ -3106,6 +3170,7 @@ pub struct WebAppInfo {
 }
 impl WebAppInfo {
     /// A `WebAppInfo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -3139,6 +3204,7 @@ pub struct ReplyKeyboardMarkup {
 }
 impl ReplyKeyboardMarkup {
     /// A `ReplyKeyboardMarkup` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(keyboard: Vec<Vec<KeyboardButton>>) -> Self {
         Self {
             keyboard,
@@ -3152,21 +3218,25 @@ impl ReplyKeyboardMarkup {
         }
     }
     /// Requests clients to always show the keyboard when the regular keyboard is hidden. Defaults to False, in which case the custom keyboard can be hidden and opened with a keyboard icon.
+    #[must_use]
     pub fn is_persistent(mut self, is_persistent: bool) -> Self {
         self.is_persistent = Some(is_persistent);
         self
     }
     /// Requests clients to resize the keyboard vertically for optimal fit (e.g., make the keyboard smaller if there are just two rows of buttons). Defaults to False, in which case the custom keyboard is always of the same height as the app's standard keyboard.
+    #[must_use]
     pub fn resize_keyboard(mut self, resize_keyboard: bool) -> Self {
         self.resize_keyboard = Some(resize_keyboard);
         self
     }
     /// Requests clients to hide the keyboard as soon as it's been used. The keyboard will still be available, but clients will automatically display the usual letter-keyboard in the chat - the user can press a special button in the input field to see the custom keyboard again. Defaults to False.
+    #[must_use]
     pub fn one_time_keyboard(mut self, one_time_keyboard: bool) -> Self {
         self.one_time_keyboard = Some(one_time_keyboard);
         self
     }
     /// The placeholder to be shown in the input field when the keyboard is active; 1-64 characters
+    #[must_use]
     pub fn input_field_placeholder(
         mut self,
         input_field_placeholder: impl Into<String>,
@@ -3175,11 +3245,13 @@ impl ReplyKeyboardMarkup {
         self
     }
     /// Use this parameter if you want to show the keyboard to specific users only. Targets: 1) users that are @mentioned in the text of the Message object; 2) if the bot's message is a reply to a message in the same chat and forum topic, sender of the original message. Example: A user requests to change the bot's language, bot replies to the request with a keyboard to select the new language. Other users in the group don't see the keyboard.
+    #[must_use]
     pub fn selective(mut self, selective: bool) -> Self {
         self.selective = Some(selective);
         self
     }
     /// Pass True if the reply interface must be shown to the user, as if they had manually selected the bot's message and tapped 'Reply'
+    #[must_use]
     pub fn force_reply(mut self, force_reply: bool) -> Self {
         self.force_reply = Some(force_reply);
         self
@@ -3217,6 +3289,7 @@ pub struct KeyboardButton {
 }
 impl KeyboardButton {
     /// A `KeyboardButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -3233,6 +3306,7 @@ impl KeyboardButton {
         }
     }
     /// Unique identifier of the custom emoji shown before the text of the button. Can only be used by bots that purchased additional usernames on Fragment or in the messages directly sent by the bot to private, group and supergroup chats if the owner of the bot has a Telegram Premium subscription.
+    #[must_use]
     pub fn icon_custom_emoji_id(
         mut self,
         icon_custom_emoji_id: impl Into<String>,
@@ -3241,21 +3315,25 @@ impl KeyboardButton {
         self
     }
     /// Style of the button. Must be one of "danger" (red), "success" (green) or "primary" (blue). If omitted, then an app-specific style is used.
+    #[must_use]
     pub fn style(mut self, style: impl Into<ButtonStyle>) -> Self {
         self.style = Some(style.into());
         self
     }
     /// If specified, pressing the button will open a list of suitable users. Identifiers of selected users will be sent to the bot in a "users_shared" service message. Available in private chats only.
+    #[must_use]
     pub fn request_users(mut self, request_users: KeyboardButtonRequestUsers) -> Self {
         self.request_users = Some(request_users);
         self
     }
     /// If specified, pressing the button will open a list of suitable chats. Tapping on a chat will send its identifier to the bot in a "chat_shared" service message. Available in private chats only.
+    #[must_use]
     pub fn request_chat(mut self, request_chat: KeyboardButtonRequestChat) -> Self {
         self.request_chat = Some(request_chat);
         self
     }
     /// If specified, pressing the button will ask the user to create and share a bot that will be managed by the current bot. Available for bots that enabled management of other bots in the @BotFather Mini App. Available in private chats only.
+    #[must_use]
     pub fn request_managed_bot(
         mut self,
         request_managed_bot: KeyboardButtonRequestManagedBot,
@@ -3264,21 +3342,25 @@ impl KeyboardButton {
         self
     }
     /// If True, the user's phone number will be sent as a contact when the button is pressed. Available in private chats only.
+    #[must_use]
     pub fn request_contact(mut self, request_contact: bool) -> Self {
         self.request_contact = Some(request_contact);
         self
     }
     /// If True, the user's current location will be sent when the button is pressed. Available in private chats only.
+    #[must_use]
     pub fn request_location(mut self, request_location: bool) -> Self {
         self.request_location = Some(request_location);
         self
     }
     /// If specified, the user will be asked to create a poll and send it to the bot when the button is pressed. Available in private chats only.
+    #[must_use]
     pub fn request_poll(mut self, request_poll: KeyboardButtonPollType) -> Self {
         self.request_poll = Some(request_poll);
         self
     }
     /// If specified, the described Web App will be launched when the button is pressed. The Web App will be able to send a "web_app_data" service message. Available in private chats only.
+    #[must_use]
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
         self.web_app = Some(web_app);
         self
@@ -3310,6 +3392,7 @@ pub struct KeyboardButtonRequestUsers {
 }
 impl KeyboardButtonRequestUsers {
     /// A `KeyboardButtonRequestUsers` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(request_id: i64) -> Self {
         Self {
             request_id,
@@ -3323,31 +3406,37 @@ impl KeyboardButtonRequestUsers {
         }
     }
     /// Pass True to request bots, pass False to request regular users. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn user_is_bot(mut self, user_is_bot: bool) -> Self {
         self.user_is_bot = Some(user_is_bot);
         self
     }
     /// Pass True to request premium users, pass False to request non-premium users. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn user_is_premium(mut self, user_is_premium: bool) -> Self {
         self.user_is_premium = Some(user_is_premium);
         self
     }
     /// The maximum number of users to be selected; 1-10. Defaults to 1.
+    #[must_use]
     pub fn max_quantity(mut self, max_quantity: i64) -> Self {
         self.max_quantity = Some(max_quantity);
         self
     }
     /// Pass True to request the users' first and last names
+    #[must_use]
     pub fn request_name(mut self, request_name: bool) -> Self {
         self.request_name = Some(request_name);
         self
     }
     /// Pass True to request the users' usernames
+    #[must_use]
     pub fn request_username(mut self, request_username: bool) -> Self {
         self.request_username = Some(request_username);
         self
     }
     /// Pass True to request the users' photos
+    #[must_use]
     pub fn request_photo(mut self, request_photo: bool) -> Self {
         self.request_photo = Some(request_photo);
         self
@@ -3387,6 +3476,7 @@ pub struct KeyboardButtonRequestChat {
 }
 impl KeyboardButtonRequestChat {
     /// A `KeyboardButtonRequestChat` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(request_id: i64, chat_is_channel: bool) -> Self {
         Self {
             request_id,
@@ -3404,21 +3494,25 @@ impl KeyboardButtonRequestChat {
         }
     }
     /// Pass True to request a forum supergroup, pass False to request a non-forum chat. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn chat_is_forum(mut self, chat_is_forum: bool) -> Self {
         self.chat_is_forum = Some(chat_is_forum);
         self
     }
     /// Pass True to request a supergroup or a channel with a username, pass False to request a chat without a username. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn chat_has_username(mut self, chat_has_username: bool) -> Self {
         self.chat_has_username = Some(chat_has_username);
         self
     }
     /// Pass True to request a chat owned by the user. Otherwise, no additional restrictions are applied.
+    #[must_use]
     pub fn chat_is_created(mut self, chat_is_created: bool) -> Self {
         self.chat_is_created = Some(chat_is_created);
         self
     }
     /// An object listing the required administrator rights of the user in the chat. The rights must be a superset of bot_administrator_rights. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn user_administrator_rights(
         mut self,
         user_administrator_rights: ChatAdministratorRights,
@@ -3427,6 +3521,7 @@ impl KeyboardButtonRequestChat {
         self
     }
     /// An object listing the required administrator rights of the bot in the chat. The rights must be a subset of user_administrator_rights. If not specified, no additional restrictions are applied.
+    #[must_use]
     pub fn bot_administrator_rights(
         mut self,
         bot_administrator_rights: ChatAdministratorRights,
@@ -3435,21 +3530,25 @@ impl KeyboardButtonRequestChat {
         self
     }
     /// Pass True to request a chat with the bot as a member. Otherwise, no additional restrictions are applied.
+    #[must_use]
     pub fn bot_is_member(mut self, bot_is_member: bool) -> Self {
         self.bot_is_member = Some(bot_is_member);
         self
     }
     /// Pass True to request the chat's title
+    #[must_use]
     pub fn request_title(mut self, request_title: bool) -> Self {
         self.request_title = Some(request_title);
         self
     }
     /// Pass True to request the chat's username
+    #[must_use]
     pub fn request_username(mut self, request_username: bool) -> Self {
         self.request_username = Some(request_username);
         self
     }
     /// Pass True to request the chat's photo
+    #[must_use]
     pub fn request_photo(mut self, request_photo: bool) -> Self {
         self.request_photo = Some(request_photo);
         self
@@ -3473,6 +3572,7 @@ pub struct KeyboardButtonRequestManagedBot {
 }
 impl KeyboardButtonRequestManagedBot {
     /// A `KeyboardButtonRequestManagedBot` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(request_id: i64) -> Self {
         Self {
             request_id,
@@ -3482,11 +3582,13 @@ impl KeyboardButtonRequestManagedBot {
         }
     }
     /// Suggested name for the bot
+    #[must_use]
     pub fn suggested_name(mut self, suggested_name: impl Into<String>) -> Self {
         self.suggested_name = Some(suggested_name.into());
         self
     }
     /// Suggested username for the bot
+    #[must_use]
     pub fn suggested_username(mut self, suggested_username: impl Into<String>) -> Self {
         self.suggested_username = Some(suggested_username.into());
         self
@@ -3506,6 +3608,7 @@ pub struct KeyboardButtonPollType {
 }
 impl KeyboardButtonPollType {
     /// A `KeyboardButtonPollType` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             r#type: None,
@@ -3513,6 +3616,7 @@ impl KeyboardButtonPollType {
         }
     }
     /// If quiz is passed, the user will be allowed to create only polls in the quiz mode. If regular is passed, only regular polls will be allowed. Otherwise, the user will be allowed to create a poll of any type.
+    #[must_use]
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.r#type = Some(r#type.into());
         self
@@ -3534,6 +3638,7 @@ pub struct ReplyKeyboardRemove {
 }
 impl ReplyKeyboardRemove {
     /// A `ReplyKeyboardRemove` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             selective: None,
@@ -3541,6 +3646,7 @@ impl ReplyKeyboardRemove {
         }
     }
     /// Use this parameter if you want to remove the keyboard for specific users only. Targets: 1) users that are @mentioned in the text of the Message object; 2) if the bot's message is a reply to a message in the same chat and forum topic, sender of the original message. Example: A user votes in a poll, bot returns confirmation message in reply to the vote and removes the keyboard for that user, while still showing the keyboard with poll options to users who haven't voted yet.
+    #[must_use]
     pub fn selective(mut self, selective: bool) -> Self {
         self.selective = Some(selective);
         self
@@ -3562,6 +3668,7 @@ pub struct InlineKeyboardMarkup {
 }
 impl InlineKeyboardMarkup {
     /// An `InlineKeyboardMarkup` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(inline_keyboard: Vec<Vec<InlineKeyboardButton>>) -> Self {
         Self {
             inline_keyboard,
@@ -3570,6 +3677,7 @@ impl InlineKeyboardMarkup {
         }
     }
     /// Pass True if the reply interface must be shown to the user, as if they had manually selected the bot's message and tapped 'Reply'. The value of the field can't be changed when the inline keyboard is edited.
+    #[must_use]
     pub fn force_reply(mut self, force_reply: bool) -> Self {
         self.force_reply = Some(force_reply);
         self
@@ -3615,6 +3723,7 @@ pub struct InlineKeyboardButton {
 }
 impl InlineKeyboardButton {
     /// An `InlineKeyboardButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -3635,6 +3744,7 @@ impl InlineKeyboardButton {
         }
     }
     /// Unique identifier of the custom emoji shown before the text of the button. Can only be used by bots that purchased additional usernames on Fragment or in the messages directly sent by the bot to private, group and supergroup chats if the owner of the bot has a Telegram Premium subscription.
+    #[must_use]
     pub fn icon_custom_emoji_id(
         mut self,
         icon_custom_emoji_id: impl Into<String>,
@@ -3643,31 +3753,37 @@ impl InlineKeyboardButton {
         self
     }
     /// Style of the button. Must be one of "danger" (red), "success" (green) or "primary" (blue). If omitted, then an app-specific style is used.
+    #[must_use]
     pub fn style(mut self, style: impl Into<ButtonStyle>) -> Self {
         self.style = Some(style.into());
         self
     }
     /// HTTP or tg:// URL to be opened when the button is pressed. Links tg://user?id=\<user_id\> can be used to mention a user by their identifier without using a username, if this is allowed by their privacy settings.
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// Data to be sent in a callback query to the bot when the button is pressed, 1-64 bytes
+    #[must_use]
     pub fn callback_data(mut self, callback_data: impl Into<String>) -> Self {
         self.callback_data = Some(callback_data.into());
         self
     }
     /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    #[must_use]
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
         self.web_app = Some(Box::new(web_app));
         self
     }
     /// An HTTPS URL used to automatically authorize the user. Can be used as a replacement for the Telegram Login Widget. Not supported for ephemeral messages.
+    #[must_use]
     pub fn login_url(mut self, login_url: LoginUrl) -> Self {
         self.login_url = Some(Box::new(login_url));
         self
     }
     /// If set, pressing the button will prompt the user to select one of their chats, open that chat and insert the bot's username and the specified inline query in the input field. May be empty, in which case just the bot's username will be inserted. Not supported for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query(
         mut self,
         switch_inline_query: impl Into<String>,
@@ -3676,6 +3792,7 @@ impl InlineKeyboardButton {
         self
     }
     /// If set, pressing the button will insert the bot's username and the specified inline query in the current chat's input field. May be empty, in which case only the bot's username will be inserted. This offers a quick way for the user to open your bot in inline mode in the same chat - good for selecting something from multiple options. Not supported in channels and for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query_current_chat(
         mut self,
         switch_inline_query_current_chat: impl Into<String>,
@@ -3686,6 +3803,7 @@ impl InlineKeyboardButton {
         self
     }
     /// If set, pressing the button will prompt the user to select one of their chats of the specified type, open that chat and insert the bot's username and the specified inline query in the input field. Not supported for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query_chosen_chat(
         mut self,
         switch_inline_query_chosen_chat: SwitchInlineQueryChosenChat,
@@ -3696,21 +3814,25 @@ impl InlineKeyboardButton {
         self
     }
     /// Description of the button that copies the specified text to the clipboard
+    #[must_use]
     pub fn copy_text(mut self, copy_text: CopyTextButton) -> Self {
         self.copy_text = Some(Box::new(copy_text));
         self
     }
     /// Description of the game that will be launched when the user presses the button. NOTE: This type of button must always be the first button in the first row.
+    #[must_use]
     pub fn callback_game(mut self, callback_game: CallbackGame) -> Self {
         self.callback_game = Some(Box::new(callback_game));
         self
     }
     /// Specify True, to send a Pay button. Substrings "⭐" and "XTR" in the buttons's text will be replaced with a Telegram Star icon. NOTE: This type of button must always be the first button in the first row and can only be used in invoice messages.
+    #[must_use]
     pub fn pay(mut self, pay: bool) -> Self {
         self.pay = Some(pay);
         self
     }
     /// If set, then the button is disabled and does nothing
+    #[must_use]
     pub fn disabled(mut self, disabled: DisabledButton) -> Self {
         self.disabled = Some(Box::new(disabled));
         self
@@ -3736,6 +3858,7 @@ pub struct LoginUrl {
 }
 impl LoginUrl {
     /// A `LoginUrl` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -3746,16 +3869,19 @@ impl LoginUrl {
         }
     }
     /// New text of the button in forwarded messages
+    #[must_use]
     pub fn forward_text(mut self, forward_text: impl Into<String>) -> Self {
         self.forward_text = Some(forward_text.into());
         self
     }
     /// Username of a bot, which will be used for user authorization; not supported in [`RichMessageButton`](crate::RichMessageButton). See Setting up a bot for more details. If not specified, the current bot's username will be assumed. The url's domain must be the same as the domain linked with the bot. See Linking your domain to the bot for more details.
+    #[must_use]
     pub fn bot_username(mut self, bot_username: impl Into<String>) -> Self {
         self.bot_username = Some(bot_username.into());
         self
     }
     /// Pass True to request the permission for your bot to send messages to the user
+    #[must_use]
     pub fn request_write_access(mut self, request_write_access: bool) -> Self {
         self.request_write_access = Some(request_write_access);
         self
@@ -3783,6 +3909,7 @@ pub struct SwitchInlineQueryChosenChat {
 }
 impl SwitchInlineQueryChosenChat {
     /// A `SwitchInlineQueryChosenChat` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             query: None,
@@ -3794,26 +3921,31 @@ impl SwitchInlineQueryChosenChat {
         }
     }
     /// The default inline query to be inserted in the input field. If left empty, only the bot's username will be inserted.
+    #[must_use]
     pub fn query(mut self, query: impl Into<String>) -> Self {
         self.query = Some(query.into());
         self
     }
     /// True, if private chats with users can be chosen
+    #[must_use]
     pub fn allow_user_chats(mut self, allow_user_chats: bool) -> Self {
         self.allow_user_chats = Some(allow_user_chats);
         self
     }
     /// True, if private chats with bots can be chosen
+    #[must_use]
     pub fn allow_bot_chats(mut self, allow_bot_chats: bool) -> Self {
         self.allow_bot_chats = Some(allow_bot_chats);
         self
     }
     /// True, if group and supergroup chats can be chosen
+    #[must_use]
     pub fn allow_group_chats(mut self, allow_group_chats: bool) -> Self {
         self.allow_group_chats = Some(allow_group_chats);
         self
     }
     /// True, if channel chats can be chosen
+    #[must_use]
     pub fn allow_channel_chats(mut self, allow_channel_chats: bool) -> Self {
         self.allow_channel_chats = Some(allow_channel_chats);
         self
@@ -3833,6 +3965,7 @@ pub struct CopyTextButton {
 }
 impl CopyTextButton {
     /// A `CopyTextButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -3852,6 +3985,7 @@ pub struct DisabledButton {
 }
 impl DisabledButton {
     /// A `DisabledButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -3898,6 +4032,7 @@ pub struct ForceReply {
 }
 impl ForceReply {
     /// A `ForceReply` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             input_field_placeholder: None,
@@ -3906,6 +4041,7 @@ impl ForceReply {
         }
     }
     /// The placeholder to be shown in the input field when the reply is active; 1-64 characters
+    #[must_use]
     pub fn input_field_placeholder(
         mut self,
         input_field_placeholder: impl Into<String>,
@@ -3914,6 +4050,7 @@ impl ForceReply {
         self
     }
     /// Use this parameter if you want to force reply from specific users only. Targets: 1) users that are @mentioned in the text of the Message object; 2) if the bot's message is a reply to a message in the same chat and forum topic, sender of the original message.
+    #[must_use]
     pub fn selective(mut self, selective: bool) -> Self {
         self.selective = Some(selective);
         self
@@ -4036,6 +4173,7 @@ pub struct ChatAdministratorRights {
 }
 impl ChatAdministratorRights {
     /// A `ChatAdministratorRights` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         is_anonymous: bool,
@@ -4075,26 +4213,31 @@ impl ChatAdministratorRights {
         }
     }
     /// True, if the administrator can post messages in the channel, approve suggested posts, or access channel statistics; for channels only
+    #[must_use]
     pub fn can_post_messages(mut self, can_post_messages: bool) -> Self {
         self.can_post_messages = Some(can_post_messages);
         self
     }
     /// True, if the administrator can edit messages of other users and can pin messages; for channels only
+    #[must_use]
     pub fn can_edit_messages(mut self, can_edit_messages: bool) -> Self {
         self.can_edit_messages = Some(can_edit_messages);
         self
     }
     /// True, if the user is allowed to pin messages; for groups and supergroups only
+    #[must_use]
     pub fn can_pin_messages(mut self, can_pin_messages: bool) -> Self {
         self.can_pin_messages = Some(can_pin_messages);
         self
     }
     /// True, if the user is allowed to create, rename, close, and reopen forum topics; for supergroups only
+    #[must_use]
     pub fn can_manage_topics(mut self, can_manage_topics: bool) -> Self {
         self.can_manage_topics = Some(can_manage_topics);
         self
     }
     /// True, if the administrator can manage direct messages of the channel and decline suggested posts; for channels only
+    #[must_use]
     pub fn can_manage_direct_messages(
         mut self,
         can_manage_direct_messages: bool,
@@ -4103,6 +4246,7 @@ impl ChatAdministratorRights {
         self
     }
     /// True, if the administrator can edit the tags of regular members; for groups and supergroups only
+    #[must_use]
     pub fn can_manage_tags(mut self, can_manage_tags: bool) -> Self {
         self.can_manage_tags = Some(can_manage_tags);
         self
@@ -4451,6 +4595,7 @@ pub struct ChatPermissions {
 }
 impl ChatPermissions {
     /// A `ChatPermissions` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             can_send_messages: None,
@@ -4473,81 +4618,97 @@ impl ChatPermissions {
         }
     }
     /// True, if the user is allowed to send text messages, rich messages, contacts, giveaways, giveaway winners, invoices, locations and venues
+    #[must_use]
     pub fn can_send_messages(mut self, can_send_messages: bool) -> Self {
         self.can_send_messages = Some(can_send_messages);
         self
     }
     /// True, if the user is allowed to send audios
+    #[must_use]
     pub fn can_send_audios(mut self, can_send_audios: bool) -> Self {
         self.can_send_audios = Some(can_send_audios);
         self
     }
     /// True, if the user is allowed to send documents
+    #[must_use]
     pub fn can_send_documents(mut self, can_send_documents: bool) -> Self {
         self.can_send_documents = Some(can_send_documents);
         self
     }
     /// True, if the user is allowed to send photos
+    #[must_use]
     pub fn can_send_photos(mut self, can_send_photos: bool) -> Self {
         self.can_send_photos = Some(can_send_photos);
         self
     }
     /// True, if the user is allowed to send videos
+    #[must_use]
     pub fn can_send_videos(mut self, can_send_videos: bool) -> Self {
         self.can_send_videos = Some(can_send_videos);
         self
     }
     /// True, if the user is allowed to send video notes
+    #[must_use]
     pub fn can_send_video_notes(mut self, can_send_video_notes: bool) -> Self {
         self.can_send_video_notes = Some(can_send_video_notes);
         self
     }
     /// True, if the user is allowed to send voice notes
+    #[must_use]
     pub fn can_send_voice_notes(mut self, can_send_voice_notes: bool) -> Self {
         self.can_send_voice_notes = Some(can_send_voice_notes);
         self
     }
     /// True, if the user is allowed to send polls and checklists
+    #[must_use]
     pub fn can_send_polls(mut self, can_send_polls: bool) -> Self {
         self.can_send_polls = Some(can_send_polls);
         self
     }
     /// True, if the user is allowed to send animations, games, stickers and use inline bots
+    #[must_use]
     pub fn can_send_other_messages(mut self, can_send_other_messages: bool) -> Self {
         self.can_send_other_messages = Some(can_send_other_messages);
         self
     }
     /// True, if the user is allowed to add web page previews to their messages
+    #[must_use]
     pub fn can_add_web_page_previews(mut self, can_add_web_page_previews: bool) -> Self {
         self.can_add_web_page_previews = Some(can_add_web_page_previews);
         self
     }
     /// True, if the user is allowed to react to messages. If omitted, defaults to the value of can_send_messages.
+    #[must_use]
     pub fn can_react_to_messages(mut self, can_react_to_messages: bool) -> Self {
         self.can_react_to_messages = Some(can_react_to_messages);
         self
     }
     /// True, if the user is allowed to edit their own tag. If omitted, defaults to the value of can_pin_messages.
+    #[must_use]
     pub fn can_edit_tag(mut self, can_edit_tag: bool) -> Self {
         self.can_edit_tag = Some(can_edit_tag);
         self
     }
     /// True, if the user is allowed to change the chat title, photo and other settings. Ignored in public supergroups.
+    #[must_use]
     pub fn can_change_info(mut self, can_change_info: bool) -> Self {
         self.can_change_info = Some(can_change_info);
         self
     }
     /// True, if the user is allowed to invite new users to the chat
+    #[must_use]
     pub fn can_invite_users(mut self, can_invite_users: bool) -> Self {
         self.can_invite_users = Some(can_invite_users);
         self
     }
     /// True, if the user is allowed to pin messages. Ignored in public supergroups.
+    #[must_use]
     pub fn can_pin_messages(mut self, can_pin_messages: bool) -> Self {
         self.can_pin_messages = Some(can_pin_messages);
         self
     }
     /// True, if the user is allowed to create forum topics. If omitted, defaults to the value of can_pin_messages.
+    #[must_use]
     pub fn can_manage_topics(mut self, can_manage_topics: bool) -> Self {
         self.can_manage_topics = Some(can_manage_topics);
         self
@@ -4669,6 +4830,7 @@ pub struct StoryAreaPosition {
 }
 impl StoryAreaPosition {
     /// A `StoryAreaPosition` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         x_percentage: f64,
         y_percentage: f64,
@@ -4708,6 +4870,7 @@ pub struct LocationAddress {
 }
 impl LocationAddress {
     /// A `LocationAddress` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(country_code: impl Into<String>) -> Self {
         Self {
             country_code: country_code.into(),
@@ -4718,16 +4881,19 @@ impl LocationAddress {
         }
     }
     /// State of the location
+    #[must_use]
     pub fn state(mut self, state: impl Into<String>) -> Self {
         self.state = Some(state.into());
         self
     }
     /// City of the location
+    #[must_use]
     pub fn city(mut self, city: impl Into<String>) -> Self {
         self.city = Some(city.into());
         self
     }
     /// Street address of the location
+    #[must_use]
     pub fn street(mut self, street: impl Into<String>) -> Self {
         self.street = Some(street.into());
         self
@@ -4806,6 +4972,7 @@ pub struct StoryAreaTypeLocation {
 }
 impl StoryAreaTypeLocation {
     /// A `StoryAreaTypeLocation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(latitude: f64, longitude: f64) -> Self {
         Self {
             latitude,
@@ -4815,6 +4982,7 @@ impl StoryAreaTypeLocation {
         }
     }
     /// Address of the location
+    #[must_use]
     pub fn address(mut self, address: LocationAddress) -> Self {
         self.address = Some(address);
         self
@@ -4840,6 +5008,7 @@ pub struct StoryAreaTypeSuggestedReaction {
 }
 impl StoryAreaTypeSuggestedReaction {
     /// A `StoryAreaTypeSuggestedReaction` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(reaction_type: impl Into<ReactionType>) -> Self {
         Self {
             reaction_type: reaction_type.into(),
@@ -4849,11 +5018,13 @@ impl StoryAreaTypeSuggestedReaction {
         }
     }
     /// Pass True if the reaction area has a dark background
+    #[must_use]
     pub fn is_dark(mut self, is_dark: bool) -> Self {
         self.is_dark = Some(is_dark);
         self
     }
     /// Pass True if reaction area corner is flipped
+    #[must_use]
     pub fn is_flipped(mut self, is_flipped: bool) -> Self {
         self.is_flipped = Some(is_flipped);
         self
@@ -4875,6 +5046,7 @@ pub struct StoryAreaTypeLink {
 }
 impl StoryAreaTypeLink {
     /// A `StoryAreaTypeLink` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -4902,6 +5074,7 @@ pub struct StoryAreaTypeWeather {
 }
 impl StoryAreaTypeWeather {
     /// A `StoryAreaTypeWeather` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         temperature: f64,
         emoji: impl Into<String>,
@@ -4931,6 +5104,7 @@ pub struct StoryAreaTypeUniqueGift {
 }
 impl StoryAreaTypeUniqueGift {
     /// A `StoryAreaTypeUniqueGift` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -4954,6 +5128,7 @@ pub struct StoryArea {
 }
 impl StoryArea {
     /// A `StoryArea` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(position: StoryAreaPosition, r#type: impl Into<StoryAreaType>) -> Self {
         Self {
             position,
@@ -5030,6 +5205,7 @@ pub struct ReactionTypeEmoji {
 }
 impl ReactionTypeEmoji {
     /// A `ReactionTypeEmoji` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(emoji: impl Into<ReactionEmoji>) -> Self {
         Self {
             emoji: emoji.into(),
@@ -5053,6 +5229,7 @@ pub struct ReactionTypeCustomEmoji {
 }
 impl ReactionTypeCustomEmoji {
     /// A `ReactionTypeCustomEmoji` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(custom_emoji_id: impl Into<String>) -> Self {
         Self {
             custom_emoji_id: custom_emoji_id.into(),
@@ -5074,6 +5251,7 @@ pub struct ReactionTypePaid {
 }
 impl ReactionTypePaid {
     /// A `ReactionTypePaid` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -5252,62 +5430,6 @@ pub struct UniqueGiftSymbol {
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
 }
-/// This object describes the colors of the backdrop of a unique gift.
-///
-/// <https://core.telegram.org/bots/api#uniquegiftbackdropcolors>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UniqueGiftBackdropColors {
-    /// The color in the center of the backdrop in RGB format
-    pub center_color: i64,
-    /// The color on the edges of the backdrop in RGB format
-    pub edge_color: i64,
-    /// The color to be applied to the symbol in RGB format
-    pub symbol_color: i64,
-    /// The color for the text on the backdrop in RGB format
-    pub text_color: i64,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object describes the backdrop of a unique gift.
-///
-/// <https://core.telegram.org/bots/api#uniquegiftbackdrop>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UniqueGiftBackdrop {
-    /// Name of the backdrop
-    pub name: String,
-    /// Colors of the backdrop
-    pub colors: Box<UniqueGiftBackdropColors>,
-    /// The number of unique gifts that receive this backdrop for every 1000 gifts upgraded
-    pub rarity_per_mille: i64,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object contains information about the color scheme for a user's name, message replies and link previews based on a unique gift.
-///
-/// <https://core.telegram.org/bots/api#uniquegiftcolors>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UniqueGiftColors {
-    /// Custom emoji identifier of the unique gift's model
-    pub model_custom_emoji_id: String,
-    /// Custom emoji identifier of the unique gift's symbol
-    pub symbol_custom_emoji_id: String,
-    /// Main color used in light themes; RGB format
-    pub light_theme_main_color: i64,
-    /// List of 1-3 additional colors used in light themes; RGB format
-    pub light_theme_other_colors: Vec<i64>,
-    /// Main color used in dark themes; RGB format
-    pub dark_theme_main_color: i64,
-    /// List of 1-3 additional colors used in dark themes; RGB format
-    pub dark_theme_other_colors: Vec<i64>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
 crate::codec::display::display_as_json!(
     User, Chat, ChatFullInfo, Message, MessageId, InaccessibleMessage,
     MaybeInaccessibleMessage, MessageEntity, TextQuote, ExternalReplyInfo,
@@ -5347,6 +5469,5 @@ crate::codec::display::display_as_json!(
     StoryAreaTypeUniqueGift, StoryArea, ChatLocation, ReactionType, ReactionTypeEmoji,
     ReactionTypeCustomEmoji, ReactionTypePaid, ReactionCount, MessageReactionUpdated,
     MessageReactionCountUpdated, ForumTopic, GiftBackground, Gift, Gifts,
-    UniqueGiftModel, UniqueGiftSymbol, UniqueGiftBackdropColors, UniqueGiftBackdrop,
-    UniqueGiftColors
+    UniqueGiftModel, UniqueGiftSymbol
 );

@@ -2,6 +2,62 @@
 //! Every Bot API type: objects as structs, unions as enums. Chapter "Available types" of the Bot API documentation.
 use crate::generated::enums::*;
 use super::*;
+/// This object describes the colors of the backdrop of a unique gift.
+///
+/// <https://core.telegram.org/bots/api#uniquegiftbackdropcolors>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UniqueGiftBackdropColors {
+    /// The color in the center of the backdrop in RGB format
+    pub center_color: i64,
+    /// The color on the edges of the backdrop in RGB format
+    pub edge_color: i64,
+    /// The color to be applied to the symbol in RGB format
+    pub symbol_color: i64,
+    /// The color for the text on the backdrop in RGB format
+    pub text_color: i64,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object describes the backdrop of a unique gift.
+///
+/// <https://core.telegram.org/bots/api#uniquegiftbackdrop>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UniqueGiftBackdrop {
+    /// Name of the backdrop
+    pub name: String,
+    /// Colors of the backdrop
+    pub colors: Box<UniqueGiftBackdropColors>,
+    /// The number of unique gifts that receive this backdrop for every 1000 gifts upgraded
+    pub rarity_per_mille: i64,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object contains information about the color scheme for a user's name, message replies and link previews based on a unique gift.
+///
+/// <https://core.telegram.org/bots/api#uniquegiftcolors>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UniqueGiftColors {
+    /// Custom emoji identifier of the unique gift's model
+    pub model_custom_emoji_id: String,
+    /// Custom emoji identifier of the unique gift's symbol
+    pub symbol_custom_emoji_id: String,
+    /// Main color used in light themes; RGB format
+    pub light_theme_main_color: i64,
+    /// List of 1-3 additional colors used in light themes; RGB format
+    pub light_theme_other_colors: Vec<i64>,
+    /// Main color used in dark themes; RGB format
+    pub dark_theme_main_color: i64,
+    /// List of 1-3 additional colors used in dark themes; RGB format
+    pub dark_theme_other_colors: Vec<i64>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
 /// This object describes a unique gift that was upgraded from a regular gift.
 ///
 /// <https://core.telegram.org/bots/api#uniquegift>
@@ -252,6 +308,7 @@ pub struct AcceptedGiftTypes {
 }
 impl AcceptedGiftTypes {
     /// An `AcceptedGiftTypes` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         unlimited_gifts: bool,
         limited_gifts: bool,
@@ -302,6 +359,7 @@ pub struct BotCommand {
 }
 impl BotCommand {
     /// A `BotCommand` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(command: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             command: command.into(),
@@ -311,6 +369,7 @@ impl BotCommand {
         }
     }
     /// True, if the command sends an ephemeral message, which can be seen only by the sender of the message and the bot
+    #[must_use]
     pub fn is_ephemeral(mut self, is_ephemeral: bool) -> Self {
         self.is_ephemeral = Some(is_ephemeral);
         self
@@ -401,6 +460,7 @@ pub struct BotCommandScopeDefault {
 }
 impl BotCommandScopeDefault {
     /// A `BotCommandScopeDefault` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -419,6 +479,7 @@ pub struct BotCommandScopeAllPrivateChats {
 }
 impl BotCommandScopeAllPrivateChats {
     /// A `BotCommandScopeAllPrivateChats` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -437,6 +498,7 @@ pub struct BotCommandScopeAllGroupChats {
 }
 impl BotCommandScopeAllGroupChats {
     /// A `BotCommandScopeAllGroupChats` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -455,6 +517,7 @@ pub struct BotCommandScopeAllChatAdministrators {
 }
 impl BotCommandScopeAllChatAdministrators {
     /// A `BotCommandScopeAllChatAdministrators` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -475,6 +538,7 @@ pub struct BotCommandScopeChat {
 }
 impl BotCommandScopeChat {
     /// A `BotCommandScopeChat` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -498,6 +562,7 @@ pub struct BotCommandScopeChatAdministrators {
 }
 impl BotCommandScopeChatAdministrators {
     /// A `BotCommandScopeChatAdministrators` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -523,6 +588,7 @@ pub struct BotCommandScopeChatMember {
 }
 impl BotCommandScopeChatMember {
     /// A `BotCommandScopeChatMember` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(chat_id: impl Into<crate::ChatId>, user_id: i64) -> Self {
         Self {
             chat_id: chat_id.into(),
@@ -621,6 +687,7 @@ pub struct MenuButtonCommands {
 }
 impl MenuButtonCommands {
     /// A `MenuButtonCommands` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -643,6 +710,7 @@ pub struct MenuButtonWebApp {
 }
 impl MenuButtonWebApp {
     /// A `MenuButtonWebApp` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>, web_app: WebAppInfo) -> Self {
         Self {
             text: text.into(),
@@ -665,6 +733,7 @@ pub struct MenuButtonDefault {
 }
 impl MenuButtonDefault {
     /// A `MenuButtonDefault` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -1077,6 +1146,7 @@ pub struct InputMediaAnimation {
 }
 impl InputMediaAnimation {
     /// An `InputMediaAnimation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1093,46 +1163,55 @@ impl InputMediaAnimation {
         }
     }
     /// Thumbnail of the file sent; can be ignored if thumbnail generation for the file is supported server-side. The thumbnail should be in JPEG format and less than 200 kB in size. A thumbnail's width and height should not exceed 320. Ignored if the file is not uploaded using multipart/form-data. Thumbnails can't be reused and can be only uploaded as a new file, so you can pass "attach://\<file_attach_name\>" if the thumbnail was uploaded using multipart/form-data under \<file_attach_name\>. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn thumbnail(mut self, thumbnail: impl Into<crate::InputFile>) -> Self {
         self.thumbnail = Some(thumbnail.into());
         self
     }
     /// Caption of the animation to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the animation caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Animation width
+    #[must_use]
     pub fn width(mut self, width: i64) -> Self {
         self.width = Some(width);
         self
     }
     /// Animation height
+    #[must_use]
     pub fn height(mut self, height: i64) -> Self {
         self.height = Some(height);
         self
     }
     /// Animation duration in seconds
+    #[must_use]
     pub fn duration(mut self, duration: i64) -> Self {
         self.duration = Some(duration);
         self
     }
     /// Pass True if the animation needs to be covered with a spoiler animation
+    #[must_use]
     pub fn has_spoiler(mut self, has_spoiler: bool) -> Self {
         self.has_spoiler = Some(has_spoiler);
         self
@@ -1168,6 +1247,7 @@ pub struct InputMediaAudio {
 }
 impl InputMediaAudio {
     /// An `InputMediaAudio` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1182,36 +1262,43 @@ impl InputMediaAudio {
         }
     }
     /// Thumbnail of the file sent; can be ignored if thumbnail generation for the file is supported server-side. The thumbnail should be in JPEG format and less than 200 kB in size. A thumbnail's width and height should not exceed 320. Ignored if the file is not uploaded using multipart/form-data. Thumbnails can't be reused and can be only uploaded as a new file, so you can pass "attach://\<file_attach_name\>" if the thumbnail was uploaded using multipart/form-data under \<file_attach_name\>. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn thumbnail(mut self, thumbnail: impl Into<crate::InputFile>) -> Self {
         self.thumbnail = Some(thumbnail.into());
         self
     }
     /// Caption of the audio to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the audio caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Duration of the audio in seconds
+    #[must_use]
     pub fn duration(mut self, duration: i64) -> Self {
         self.duration = Some(duration);
         self
     }
     /// Performer of the audio
+    #[must_use]
     pub fn performer(mut self, performer: impl Into<String>) -> Self {
         self.performer = Some(performer.into());
         self
     }
     /// Title of the audio
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
@@ -1243,6 +1330,7 @@ pub struct InputMediaDocument {
 }
 impl InputMediaDocument {
     /// An `InputMediaDocument` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1255,26 +1343,31 @@ impl InputMediaDocument {
         }
     }
     /// Thumbnail of the file sent; can be ignored if thumbnail generation for the file is supported server-side. The thumbnail should be in JPEG format and less than 200 kB in size. A thumbnail's width and height should not exceed 320. Ignored if the file is not uploaded using multipart/form-data. Thumbnails can't be reused and can be only uploaded as a new file, so you can pass "attach://\<file_attach_name\>" if the thumbnail was uploaded using multipart/form-data under \<file_attach_name\>. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn thumbnail(mut self, thumbnail: impl Into<crate::InputFile>) -> Self {
         self.thumbnail = Some(thumbnail.into());
         self
     }
     /// Caption of the document to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the document caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Disables automatic server-side content type detection for files uploaded using multipart/form-data. Always True, if the document is sent as part of an album.
+    #[must_use]
     pub fn disable_content_type_detection(
         mut self,
         disable_content_type_detection: bool,
@@ -1299,6 +1392,7 @@ pub struct InputMediaLink {
 }
 impl InputMediaLink {
     /// An `InputMediaLink` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -1334,6 +1428,7 @@ pub struct InputMediaLivePhoto {
 }
 impl InputMediaLivePhoto {
     /// An `InputMediaLivePhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         media: impl Into<crate::InputFile>,
         photo: impl Into<crate::InputFile>,
@@ -1350,26 +1445,31 @@ impl InputMediaLivePhoto {
         }
     }
     /// Caption of the live photo to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the live photo caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Pass True if the live photo needs to be covered with a spoiler animation
+    #[must_use]
     pub fn has_spoiler(mut self, has_spoiler: bool) -> Self {
         self.has_spoiler = Some(has_spoiler);
         self
@@ -1395,6 +1495,7 @@ pub struct InputMediaLocation {
 }
 impl InputMediaLocation {
     /// An `InputMediaLocation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(latitude: f64, longitude: f64) -> Self {
         Self {
             latitude,
@@ -1404,6 +1505,7 @@ impl InputMediaLocation {
         }
     }
     /// The radius of uncertainty for the location, measured in meters; 0-1500
+    #[must_use]
     pub fn horizontal_accuracy(mut self, horizontal_accuracy: f64) -> Self {
         self.horizontal_accuracy = Some(horizontal_accuracy);
         self
@@ -1435,6 +1537,7 @@ pub struct InputMediaPhoto {
 }
 impl InputMediaPhoto {
     /// An `InputMediaPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1447,26 +1550,31 @@ impl InputMediaPhoto {
         }
     }
     /// Caption of the photo to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the photo caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Pass True if the photo needs to be covered with a spoiler animation
+    #[must_use]
     pub fn has_spoiler(mut self, has_spoiler: bool) -> Self {
         self.has_spoiler = Some(has_spoiler);
         self
@@ -1490,6 +1598,7 @@ pub struct InputMediaSticker {
 }
 impl InputMediaSticker {
     /// An `InputMediaSticker` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1498,6 +1607,7 @@ impl InputMediaSticker {
         }
     }
     /// Emoji associated with the sticker; only for just uploaded stickers
+    #[must_use]
     pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
         self.emoji = Some(emoji.into());
         self
@@ -1533,6 +1643,7 @@ pub struct InputMediaVenue {
 }
 impl InputMediaVenue {
     /// An `InputMediaVenue` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         latitude: f64,
         longitude: f64,
@@ -1552,21 +1663,25 @@ impl InputMediaVenue {
         }
     }
     /// Foursquare identifier of the venue
+    #[must_use]
     pub fn foursquare_id(mut self, foursquare_id: impl Into<String>) -> Self {
         self.foursquare_id = Some(foursquare_id.into());
         self
     }
     /// Foursquare type of the venue, if known. (For example, "arts_entertainment/default", "arts_entertainment/aquarium" or "food/icecream".)
+    #[must_use]
     pub fn foursquare_type(mut self, foursquare_type: impl Into<String>) -> Self {
         self.foursquare_type = Some(foursquare_type.into());
         self
     }
     /// Google Places identifier of the venue
+    #[must_use]
     pub fn google_place_id(mut self, google_place_id: impl Into<String>) -> Self {
         self.google_place_id = Some(google_place_id.into());
         self
     }
     /// Google Places type of the venue. (See supported types.)
+    #[must_use]
     pub fn google_place_type(mut self, google_place_type: impl Into<String>) -> Self {
         self.google_place_type = Some(google_place_type.into());
         self
@@ -1612,6 +1727,7 @@ pub struct InputMediaVideo {
 }
 impl InputMediaVideo {
     /// An `InputMediaVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1631,61 +1747,73 @@ impl InputMediaVideo {
         }
     }
     /// Thumbnail of the file sent; can be ignored if thumbnail generation for the file is supported server-side. The thumbnail should be in JPEG format and less than 200 kB in size. A thumbnail's width and height should not exceed 320. Ignored if the file is not uploaded using multipart/form-data. Thumbnails can't be reused and can be only uploaded as a new file, so you can pass "attach://\<file_attach_name\>" if the thumbnail was uploaded using multipart/form-data under \<file_attach_name\>. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn thumbnail(mut self, thumbnail: impl Into<crate::InputFile>) -> Self {
         self.thumbnail = Some(thumbnail.into());
         self
     }
     /// Cover for the video in the message. Pass a file_id to send a file that exists on the Telegram servers (recommended), pass an HTTP URL for Telegram to get a file from the Internet, or pass "attach://\<file_attach_name\>" to upload a new one using multipart/form-data under \<file_attach_name\> name. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn cover(mut self, cover: impl Into<crate::InputFile>) -> Self {
         self.cover = Some(cover.into());
         self
     }
     /// Start timestamp for the video in the message
+    #[must_use]
     pub fn start_timestamp(mut self, start_timestamp: i64) -> Self {
         self.start_timestamp = Some(start_timestamp);
         self
     }
     /// Caption of the video to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the video caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Video width
+    #[must_use]
     pub fn width(mut self, width: i64) -> Self {
         self.width = Some(width);
         self
     }
     /// Video height
+    #[must_use]
     pub fn height(mut self, height: i64) -> Self {
         self.height = Some(height);
         self
     }
     /// Video duration in seconds
+    #[must_use]
     pub fn duration(mut self, duration: i64) -> Self {
         self.duration = Some(duration);
         self
     }
     /// Pass True if the uploaded video is suitable for streaming
+    #[must_use]
     pub fn supports_streaming(mut self, supports_streaming: bool) -> Self {
         self.supports_streaming = Some(supports_streaming);
         self
     }
     /// Pass True if the video needs to be covered with a spoiler animation
+    #[must_use]
     pub fn has_spoiler(mut self, has_spoiler: bool) -> Self {
         self.has_spoiler = Some(has_spoiler);
         self
@@ -1715,6 +1843,7 @@ pub struct InputMediaVoiceNote {
 }
 impl InputMediaVoiceNote {
     /// An `InputMediaVoiceNote` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1726,21 +1855,25 @@ impl InputMediaVoiceNote {
         }
     }
     /// Caption of the voice message to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the voice message caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Duration of the voice message in seconds
+    #[must_use]
     pub fn duration(mut self, duration: i64) -> Self {
         self.duration = Some(duration);
         self
@@ -1799,6 +1932,7 @@ pub struct InputPaidMediaLivePhoto {
 }
 impl InputPaidMediaLivePhoto {
     /// An `InputPaidMediaLivePhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         media: impl Into<crate::InputFile>,
         photo: impl Into<crate::InputFile>,
@@ -1826,6 +1960,7 @@ pub struct InputPaidMediaPhoto {
 }
 impl InputPaidMediaPhoto {
     /// An `InputPaidMediaPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1863,6 +1998,7 @@ pub struct InputPaidMediaVideo {
 }
 impl InputPaidMediaVideo {
     /// An `InputPaidMediaVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(media: impl Into<crate::InputFile>) -> Self {
         Self {
             media: media.into(),
@@ -1877,36 +2013,43 @@ impl InputPaidMediaVideo {
         }
     }
     /// Thumbnail of the file sent; can be ignored if thumbnail generation for the file is supported server-side. The thumbnail should be in JPEG format and less than 200 kB in size. A thumbnail's width and height should not exceed 320. Ignored if the file is not uploaded using multipart/form-data. Thumbnails can't be reused and can be only uploaded as a new file, so you can pass "attach://\<file_attach_name\>" if the thumbnail was uploaded using multipart/form-data under \<file_attach_name\>. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn thumbnail(mut self, thumbnail: impl Into<crate::InputFile>) -> Self {
         self.thumbnail = Some(thumbnail.into());
         self
     }
     /// Cover for the video in the message. Pass a file_id to send a file that exists on the Telegram servers (recommended), pass an HTTP URL for Telegram to get a file from the Internet, or pass "attach://\<file_attach_name\>" to upload a new one using multipart/form-data under \<file_attach_name\> name. More information on Sending Files: <https://core.telegram.org/bots/api#sending-files>
+    #[must_use]
     pub fn cover(mut self, cover: impl Into<crate::InputFile>) -> Self {
         self.cover = Some(cover.into());
         self
     }
     /// Start timestamp for the video in the message
+    #[must_use]
     pub fn start_timestamp(mut self, start_timestamp: i64) -> Self {
         self.start_timestamp = Some(start_timestamp);
         self
     }
     /// Video width
+    #[must_use]
     pub fn width(mut self, width: i64) -> Self {
         self.width = Some(width);
         self
     }
     /// Video height
+    #[must_use]
     pub fn height(mut self, height: i64) -> Self {
         self.height = Some(height);
         self
     }
     /// Video duration in seconds
+    #[must_use]
     pub fn duration(mut self, duration: i64) -> Self {
         self.duration = Some(duration);
         self
     }
     /// Pass True if the uploaded video is suitable for streaming
+    #[must_use]
     pub fn supports_streaming(mut self, supports_streaming: bool) -> Self {
         self.supports_streaming = Some(supports_streaming);
         self
@@ -1954,6 +2097,7 @@ pub struct InputProfilePhotoStatic {
 }
 impl InputProfilePhotoStatic {
     /// An `InputProfilePhotoStatic` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(photo: impl Into<crate::InputFile>) -> Self {
         Self {
             photo: photo.into(),
@@ -1979,6 +2123,7 @@ pub struct InputProfilePhotoAnimated {
 }
 impl InputProfilePhotoAnimated {
     /// An `InputProfilePhotoAnimated` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(animation: impl Into<crate::InputFile>) -> Self {
         Self {
             animation: animation.into(),
@@ -1987,6 +2132,7 @@ impl InputProfilePhotoAnimated {
         }
     }
     /// Timestamp in seconds of the frame that will be used as the static profile photo. Defaults to 0.0.
+    #[must_use]
     pub fn main_frame_timestamp(mut self, main_frame_timestamp: f64) -> Self {
         self.main_frame_timestamp = Some(main_frame_timestamp);
         self
@@ -2034,6 +2180,7 @@ pub struct InputStoryContentPhoto {
 }
 impl InputStoryContentPhoto {
     /// An `InputStoryContentPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(photo: impl Into<crate::InputFile>) -> Self {
         Self {
             photo: photo.into(),
@@ -2063,6 +2210,7 @@ pub struct InputStoryContentVideo {
 }
 impl InputStoryContentVideo {
     /// An `InputStoryContentVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(video: impl Into<crate::InputFile>) -> Self {
         Self {
             video: video.into(),
@@ -2073,28 +2221,32 @@ impl InputStoryContentVideo {
         }
     }
     /// Precise duration of the video in seconds; 0-60
+    #[must_use]
     pub fn duration(mut self, duration: f64) -> Self {
         self.duration = Some(duration);
         self
     }
     /// Timestamp in seconds of the frame that will be used as the static cover for the story. Defaults to 0.0.
+    #[must_use]
     pub fn cover_frame_timestamp(mut self, cover_frame_timestamp: f64) -> Self {
         self.cover_frame_timestamp = Some(cover_frame_timestamp);
         self
     }
     /// Pass True if the video has no sound
+    #[must_use]
     pub fn is_animation(mut self, is_animation: bool) -> Self {
         self.is_animation = Some(is_animation);
         self
     }
 }
 crate::codec::display::display_as_json!(
-    UniqueGift, GiftInfo, UniqueGiftInfo, OwnedGift, OwnedGiftRegular, OwnedGiftUnique,
-    OwnedGifts, BotAccessSettings, AcceptedGiftTypes, StarAmount, BotCommand,
-    BotCommandScope, BotCommandScopeDefault, BotCommandScopeAllPrivateChats,
-    BotCommandScopeAllGroupChats, BotCommandScopeAllChatAdministrators,
-    BotCommandScopeChat, BotCommandScopeChatAdministrators, BotCommandScopeChatMember,
-    BotName, BotDescription, BotShortDescription, MenuButton, MenuButtonCommands,
+    UniqueGiftBackdropColors, UniqueGiftBackdrop, UniqueGiftColors, UniqueGift, GiftInfo,
+    UniqueGiftInfo, OwnedGift, OwnedGiftRegular, OwnedGiftUnique, OwnedGifts,
+    BotAccessSettings, AcceptedGiftTypes, StarAmount, BotCommand, BotCommandScope,
+    BotCommandScopeDefault, BotCommandScopeAllPrivateChats, BotCommandScopeAllGroupChats,
+    BotCommandScopeAllChatAdministrators, BotCommandScopeChat,
+    BotCommandScopeChatAdministrators, BotCommandScopeChatMember, BotName,
+    BotDescription, BotShortDescription, MenuButton, MenuButtonCommands,
     MenuButtonWebApp, MenuButtonDefault, ChatBoostSource, ChatBoostSourcePremium,
     ChatBoostSourceGiftCode, ChatBoostSourceGiveaway, ChatBoost, ChatBoostUpdated,
     ChatBoostRemoved, ChatOwnerLeft, ChatOwnerChanged, UserChatBoosts, BusinessBotRights,

@@ -35,6 +35,7 @@ pub struct CallbackGame {
 }
 impl CallbackGame {
     /// A `CallbackGame` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }

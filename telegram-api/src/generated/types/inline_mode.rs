@@ -42,6 +42,7 @@ pub struct InlineQueryResultsButton {
 }
 impl InlineQueryResultsButton {
     /// An `InlineQueryResultsButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -51,11 +52,13 @@ impl InlineQueryResultsButton {
         }
     }
     /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to switch back to the inline mode using the method switchInlineQuery inside the Web App.
+    #[must_use]
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
         self.web_app = Some(web_app);
         self
     }
     /// Deep-linking parameter for the /start message sent to the bot when a user presses the button. 1-64 characters, only A-Z, a-z, 0-9, _ and - are allowed. Example: An inline bot that sends YouTube videos can ask the user to connect the bot to their YouTube account to adapt search results accordingly. To do this, it displays a 'Connect your YouTube account' button above the results, or even before showing any. The user presses the button, switches to a private chat with the bot and, in doing so, passes a start parameter that instructs the bot to return an OAuth link. Once done, the bot can offer a switch_inline button so that the user can easily return to the chat where they wanted to use the bot's inline capabilities.
+    #[must_use]
     pub fn start_parameter(mut self, start_parameter: impl Into<String>) -> Self {
         self.start_parameter = Some(start_parameter.into());
         self
@@ -283,6 +286,7 @@ pub struct InlineQueryResultArticle {
 }
 impl InlineQueryResultArticle {
     /// An `InlineQueryResultArticle` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         title: impl Into<String>,
@@ -302,31 +306,37 @@ impl InlineQueryResultArticle {
         }
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// URL of the result
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Url of the thumbnail for the result
+    #[must_use]
     pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
         self.thumbnail_url = Some(thumbnail_url.into());
         self
     }
     /// Thumbnail width
+    #[must_use]
     pub fn thumbnail_width(mut self, thumbnail_width: i64) -> Self {
         self.thumbnail_width = Some(thumbnail_width);
         self
     }
     /// Thumbnail height
+    #[must_use]
     pub fn thumbnail_height(mut self, thumbnail_height: i64) -> Self {
         self.thumbnail_height = Some(thumbnail_height);
         self
@@ -372,6 +382,7 @@ pub struct InlineQueryResultPhoto {
 }
 impl InlineQueryResultPhoto {
     /// An `InlineQueryResultPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         photo_url: impl Into<String>,
@@ -395,51 +406,61 @@ impl InlineQueryResultPhoto {
         }
     }
     /// Width of the photo
+    #[must_use]
     pub fn photo_width(mut self, photo_width: i64) -> Self {
         self.photo_width = Some(photo_width);
         self
     }
     /// Height of the photo
+    #[must_use]
     pub fn photo_height(mut self, photo_height: i64) -> Self {
         self.photo_height = Some(photo_height);
         self
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Caption of the photo to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the photo caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the photo
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -490,6 +511,7 @@ pub struct InlineQueryResultGif {
 }
 impl InlineQueryResultGif {
     /// An `InlineQueryResultGif` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         gif_url: impl Into<String>,
@@ -514,21 +536,25 @@ impl InlineQueryResultGif {
         }
     }
     /// Width of the GIF
+    #[must_use]
     pub fn gif_width(mut self, gif_width: i64) -> Self {
         self.gif_width = Some(gif_width);
         self
     }
     /// Height of the GIF
+    #[must_use]
     pub fn gif_height(mut self, gif_height: i64) -> Self {
         self.gif_height = Some(gif_height);
         self
     }
     /// Duration of the GIF in seconds
+    #[must_use]
     pub fn gif_duration(mut self, gif_duration: i64) -> Self {
         self.gif_duration = Some(gif_duration);
         self
     }
     /// MIME type of the thumbnail, must be one of "image/jpeg", "image/gif", or "video/mp4". Defaults to "image/jpeg".
+    #[must_use]
     pub fn thumbnail_mime_type(
         mut self,
         thumbnail_mime_type: impl Into<ThumbnailMimeType>,
@@ -537,36 +563,43 @@ impl InlineQueryResultGif {
         self
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Caption of the GIF file to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the GIF animation
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -617,6 +650,7 @@ pub struct InlineQueryResultMpeg4Gif {
 }
 impl InlineQueryResultMpeg4Gif {
     /// An `InlineQueryResultMpeg4Gif` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         mpeg4_url: impl Into<String>,
@@ -641,21 +675,25 @@ impl InlineQueryResultMpeg4Gif {
         }
     }
     /// Video width
+    #[must_use]
     pub fn mpeg4_width(mut self, mpeg4_width: i64) -> Self {
         self.mpeg4_width = Some(mpeg4_width);
         self
     }
     /// Video height
+    #[must_use]
     pub fn mpeg4_height(mut self, mpeg4_height: i64) -> Self {
         self.mpeg4_height = Some(mpeg4_height);
         self
     }
     /// Video duration in seconds
+    #[must_use]
     pub fn mpeg4_duration(mut self, mpeg4_duration: i64) -> Self {
         self.mpeg4_duration = Some(mpeg4_duration);
         self
     }
     /// MIME type of the thumbnail, must be one of "image/jpeg", "image/gif", or "video/mp4". Defaults to "image/jpeg".
+    #[must_use]
     pub fn thumbnail_mime_type(
         mut self,
         thumbnail_mime_type: impl Into<ThumbnailMimeType>,
@@ -664,36 +702,43 @@ impl InlineQueryResultMpeg4Gif {
         self
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Caption of the MPEG-4 file to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the video animation
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -746,6 +791,7 @@ pub struct InlineQueryResultVideo {
 }
 impl InlineQueryResultVideo {
     /// An `InlineQueryResultVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         video_url: impl Into<String>,
@@ -773,51 +819,61 @@ impl InlineQueryResultVideo {
         }
     }
     /// Caption of the video to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the video caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Video width
+    #[must_use]
     pub fn video_width(mut self, video_width: i64) -> Self {
         self.video_width = Some(video_width);
         self
     }
     /// Video height
+    #[must_use]
     pub fn video_height(mut self, video_height: i64) -> Self {
         self.video_height = Some(video_height);
         self
     }
     /// Video duration in seconds
+    #[must_use]
     pub fn video_duration(mut self, video_duration: i64) -> Self {
         self.video_duration = Some(video_duration);
         self
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the video. This field is required if InlineQueryResultVideo is used to send an HTML-page as a result (e.g., a YouTube video).
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -860,6 +916,7 @@ pub struct InlineQueryResultAudio {
 }
 impl InlineQueryResultAudio {
     /// An `InlineQueryResultAudio` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         audio_url: impl Into<String>,
@@ -880,36 +937,43 @@ impl InlineQueryResultAudio {
         }
     }
     /// Caption, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the audio caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Performer
+    #[must_use]
     pub fn performer(mut self, performer: impl Into<String>) -> Self {
         self.performer = Some(performer.into());
         self
     }
     /// Audio duration in seconds
+    #[must_use]
     pub fn audio_duration(mut self, audio_duration: i64) -> Self {
         self.audio_duration = Some(audio_duration);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the audio
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -950,6 +1014,7 @@ pub struct InlineQueryResultVoice {
 }
 impl InlineQueryResultVoice {
     /// An `InlineQueryResultVoice` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         voice_url: impl Into<String>,
@@ -969,31 +1034,37 @@ impl InlineQueryResultVoice {
         }
     }
     /// Caption, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the voice message caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Recording duration in seconds
+    #[must_use]
     pub fn voice_duration(mut self, voice_duration: i64) -> Self {
         self.voice_duration = Some(voice_duration);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the voice recording
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1042,6 +1113,7 @@ pub struct InlineQueryResultDocument {
 }
 impl InlineQueryResultDocument {
     /// An `InlineQueryResultDocument` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         title: impl Into<String>,
@@ -1066,31 +1138,37 @@ impl InlineQueryResultDocument {
         }
     }
     /// Caption of the document to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the document caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the file
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1099,16 +1177,19 @@ impl InlineQueryResultDocument {
         self
     }
     /// URL of the thumbnail (JPEG only) for the file
+    #[must_use]
     pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
         self.thumbnail_url = Some(thumbnail_url.into());
         self
     }
     /// Thumbnail width
+    #[must_use]
     pub fn thumbnail_width(mut self, thumbnail_width: i64) -> Self {
         self.thumbnail_width = Some(thumbnail_width);
         self
     }
     /// Thumbnail height
+    #[must_use]
     pub fn thumbnail_height(mut self, thumbnail_height: i64) -> Self {
         self.thumbnail_height = Some(thumbnail_height);
         self
@@ -1154,6 +1235,7 @@ pub struct InlineQueryResultLocation {
 }
 impl InlineQueryResultLocation {
     /// An `InlineQueryResultLocation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         latitude: f64,
@@ -1178,31 +1260,37 @@ impl InlineQueryResultLocation {
         }
     }
     /// The radius of uncertainty for the location, measured in meters; 0-1500
+    #[must_use]
     pub fn horizontal_accuracy(mut self, horizontal_accuracy: f64) -> Self {
         self.horizontal_accuracy = Some(horizontal_accuracy);
         self
     }
     /// Period in seconds during which the location can be updated, must be between 60 and 86400, or 0x7FFFFFFF for live locations that can be edited indefinitely
+    #[must_use]
     pub fn live_period(mut self, live_period: i64) -> Self {
         self.live_period = Some(live_period);
         self
     }
     /// For live locations, a direction in which the user is moving, in degrees. Must be between 1 and 360 if specified.
+    #[must_use]
     pub fn heading(mut self, heading: i64) -> Self {
         self.heading = Some(heading);
         self
     }
     /// For live locations, a maximum distance for proximity alerts about approaching another chat member, in meters. Must be between 1 and 100000 if specified.
+    #[must_use]
     pub fn proximity_alert_radius(mut self, proximity_alert_radius: i64) -> Self {
         self.proximity_alert_radius = Some(proximity_alert_radius);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the location
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1211,16 +1299,19 @@ impl InlineQueryResultLocation {
         self
     }
     /// Url of the thumbnail for the result
+    #[must_use]
     pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
         self.thumbnail_url = Some(thumbnail_url.into());
         self
     }
     /// Thumbnail width
+    #[must_use]
     pub fn thumbnail_width(mut self, thumbnail_width: i64) -> Self {
         self.thumbnail_width = Some(thumbnail_width);
         self
     }
     /// Thumbnail height
+    #[must_use]
     pub fn thumbnail_height(mut self, thumbnail_height: i64) -> Self {
         self.thumbnail_height = Some(thumbnail_height);
         self
@@ -1268,6 +1359,7 @@ pub struct InlineQueryResultVenue {
 }
 impl InlineQueryResultVenue {
     /// An `InlineQueryResultVenue` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         latitude: f64,
@@ -1294,31 +1386,37 @@ impl InlineQueryResultVenue {
         }
     }
     /// Foursquare identifier of the venue if known
+    #[must_use]
     pub fn foursquare_id(mut self, foursquare_id: impl Into<String>) -> Self {
         self.foursquare_id = Some(foursquare_id.into());
         self
     }
     /// Foursquare type of the venue, if known. (For example, "arts_entertainment/default", "arts_entertainment/aquarium" or "food/icecream".)
+    #[must_use]
     pub fn foursquare_type(mut self, foursquare_type: impl Into<String>) -> Self {
         self.foursquare_type = Some(foursquare_type.into());
         self
     }
     /// Google Places identifier of the venue
+    #[must_use]
     pub fn google_place_id(mut self, google_place_id: impl Into<String>) -> Self {
         self.google_place_id = Some(google_place_id.into());
         self
     }
     /// Google Places type of the venue. (See supported types.)
+    #[must_use]
     pub fn google_place_type(mut self, google_place_type: impl Into<String>) -> Self {
         self.google_place_type = Some(google_place_type.into());
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the venue
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1327,16 +1425,19 @@ impl InlineQueryResultVenue {
         self
     }
     /// Url of the thumbnail for the result
+    #[must_use]
     pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
         self.thumbnail_url = Some(thumbnail_url.into());
         self
     }
     /// Thumbnail width
+    #[must_use]
     pub fn thumbnail_width(mut self, thumbnail_width: i64) -> Self {
         self.thumbnail_width = Some(thumbnail_width);
         self
     }
     /// Thumbnail height
+    #[must_use]
     pub fn thumbnail_height(mut self, thumbnail_height: i64) -> Self {
         self.thumbnail_height = Some(thumbnail_height);
         self
@@ -1376,6 +1477,7 @@ pub struct InlineQueryResultContact {
 }
 impl InlineQueryResultContact {
     /// An `InlineQueryResultContact` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         phone_number: impl Into<String>,
@@ -1396,21 +1498,25 @@ impl InlineQueryResultContact {
         }
     }
     /// Contact's last name
+    #[must_use]
     pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
         self.last_name = Some(last_name.into());
         self
     }
     /// Additional data about the contact in the form of a vCard, 0-2048 bytes
+    #[must_use]
     pub fn vcard(mut self, vcard: impl Into<String>) -> Self {
         self.vcard = Some(vcard.into());
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the contact
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1419,16 +1525,19 @@ impl InlineQueryResultContact {
         self
     }
     /// Url of the thumbnail for the result
+    #[must_use]
     pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
         self.thumbnail_url = Some(thumbnail_url.into());
         self
     }
     /// Thumbnail width
+    #[must_use]
     pub fn thumbnail_width(mut self, thumbnail_width: i64) -> Self {
         self.thumbnail_width = Some(thumbnail_width);
         self
     }
     /// Thumbnail height
+    #[must_use]
     pub fn thumbnail_height(mut self, thumbnail_height: i64) -> Self {
         self.thumbnail_height = Some(thumbnail_height);
         self
@@ -1454,6 +1563,7 @@ pub struct InlineQueryResultGame {
 }
 impl InlineQueryResultGame {
     /// An `InlineQueryResultGame` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, game_short_name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1463,6 +1573,7 @@ impl InlineQueryResultGame {
         }
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
@@ -1502,6 +1613,7 @@ pub struct InlineQueryResultCachedPhoto {
 }
 impl InlineQueryResultCachedPhoto {
     /// An `InlineQueryResultCachedPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, photo_file_id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1518,41 +1630,49 @@ impl InlineQueryResultCachedPhoto {
         }
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Caption of the photo to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the photo caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the photo
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1593,6 +1713,7 @@ pub struct InlineQueryResultCachedGif {
 }
 impl InlineQueryResultCachedGif {
     /// An `InlineQueryResultCachedGif` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, gif_file_id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1608,36 +1729,43 @@ impl InlineQueryResultCachedGif {
         }
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Caption of the GIF file to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the GIF animation
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1678,6 +1806,7 @@ pub struct InlineQueryResultCachedMpeg4Gif {
 }
 impl InlineQueryResultCachedMpeg4Gif {
     /// An `InlineQueryResultCachedMpeg4Gif` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, mpeg4_file_id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1693,36 +1822,43 @@ impl InlineQueryResultCachedMpeg4Gif {
         }
     }
     /// Title for the result
+    #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
     /// Caption of the MPEG-4 file to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the video animation
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1753,6 +1889,7 @@ pub struct InlineQueryResultCachedSticker {
 }
 impl InlineQueryResultCachedSticker {
     /// An `InlineQueryResultCachedSticker` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, sticker_file_id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1763,11 +1900,13 @@ impl InlineQueryResultCachedSticker {
         }
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the sticker
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1808,6 +1947,7 @@ pub struct InlineQueryResultCachedDocument {
 }
 impl InlineQueryResultCachedDocument {
     /// An `InlineQueryResultCachedDocument` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         title: impl Into<String>,
@@ -1827,31 +1967,37 @@ impl InlineQueryResultCachedDocument {
         }
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Caption of the document to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the document caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the file
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1894,6 +2040,7 @@ pub struct InlineQueryResultCachedVideo {
 }
 impl InlineQueryResultCachedVideo {
     /// An `InlineQueryResultCachedVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         video_file_id: impl Into<String>,
@@ -1914,36 +2061,43 @@ impl InlineQueryResultCachedVideo {
         }
     }
     /// Short description of the result
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Caption of the video to be sent, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the video caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Pass True if the caption must be shown above the message media
+    #[must_use]
     pub fn show_caption_above_media(mut self, show_caption_above_media: bool) -> Self {
         self.show_caption_above_media = Some(show_caption_above_media);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the video
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -1982,6 +2136,7 @@ pub struct InlineQueryResultCachedVoice {
 }
 impl InlineQueryResultCachedVoice {
     /// An `InlineQueryResultCachedVoice` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         voice_file_id: impl Into<String>,
@@ -2000,26 +2155,31 @@ impl InlineQueryResultCachedVoice {
         }
     }
     /// Caption, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the voice message caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the voice message
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -2056,6 +2216,7 @@ pub struct InlineQueryResultCachedAudio {
 }
 impl InlineQueryResultCachedAudio {
     /// An `InlineQueryResultCachedAudio` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(id: impl Into<String>, audio_file_id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -2069,26 +2230,31 @@ impl InlineQueryResultCachedAudio {
         }
     }
     /// Caption, 0-1024 characters after entities parsing
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
     }
     /// Mode for parsing entities in the audio caption. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in the caption, which can be specified instead of parse_mode
+    #[must_use]
     pub fn caption_entities(mut self, caption_entities: Vec<MessageEntity>) -> Self {
         self.caption_entities = Some(caption_entities);
         self
     }
     /// Inline keyboard attached to the message
+    #[must_use]
     pub fn reply_markup(mut self, reply_markup: InlineKeyboardMarkup) -> Self {
         self.reply_markup = Some(reply_markup);
         self
     }
     /// Content of the message to be sent instead of the audio
+    #[must_use]
     pub fn input_message_content(
         mut self,
         input_message_content: impl Into<InputMessageContent>,
@@ -2179,6 +2345,7 @@ pub struct InputTextMessageContent {
 }
 impl InputTextMessageContent {
     /// An `InputTextMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(message_text: impl Into<String>) -> Self {
         Self {
             message_text: message_text.into(),
@@ -2189,16 +2356,19 @@ impl InputTextMessageContent {
         }
     }
     /// Mode for parsing entities in the message text. See formatting options for more details.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: impl Into<ParseMode>) -> Self {
         self.parse_mode = Some(parse_mode.into());
         self
     }
     /// List of special entities that appear in message text, which can be specified instead of parse_mode
+    #[must_use]
     pub fn entities(mut self, entities: Vec<MessageEntity>) -> Self {
         self.entities = Some(entities);
         self
     }
     /// Link preview generation options for the message
+    #[must_use]
     pub fn link_preview_options(
         mut self,
         link_preview_options: LinkPreviewOptions,
@@ -2221,6 +2391,7 @@ pub struct InputRichMessageContent {
 }
 impl InputRichMessageContent {
     /// An `InputRichMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(rich_message: InputRichMessage) -> Self {
         Self {
             rich_message,
@@ -2252,6 +2423,7 @@ pub struct InputLocationMessageContent {
 }
 impl InputLocationMessageContent {
     /// An `InputLocationMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(latitude: f64, longitude: f64) -> Self {
         Self {
             latitude,
@@ -2264,21 +2436,25 @@ impl InputLocationMessageContent {
         }
     }
     /// The radius of uncertainty for the location, measured in meters; 0-1500
+    #[must_use]
     pub fn horizontal_accuracy(mut self, horizontal_accuracy: f64) -> Self {
         self.horizontal_accuracy = Some(horizontal_accuracy);
         self
     }
     /// Period in seconds during which the location can be updated, must be between 60 and 86400, or 0x7FFFFFFF for live locations that can be edited indefinitely
+    #[must_use]
     pub fn live_period(mut self, live_period: i64) -> Self {
         self.live_period = Some(live_period);
         self
     }
     /// For live locations, a direction in which the user is moving, in degrees. Must be between 1 and 360 if specified.
+    #[must_use]
     pub fn heading(mut self, heading: i64) -> Self {
         self.heading = Some(heading);
         self
     }
     /// For live locations, a maximum distance for proximity alerts about approaching another chat member, in meters. Must be between 1 and 100000 if specified.
+    #[must_use]
     pub fn proximity_alert_radius(mut self, proximity_alert_radius: i64) -> Self {
         self.proximity_alert_radius = Some(proximity_alert_radius);
         self
@@ -2312,6 +2488,7 @@ pub struct InputVenueMessageContent {
 }
 impl InputVenueMessageContent {
     /// An `InputVenueMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         latitude: f64,
         longitude: f64,
@@ -2331,21 +2508,25 @@ impl InputVenueMessageContent {
         }
     }
     /// Foursquare identifier of the venue, if known
+    #[must_use]
     pub fn foursquare_id(mut self, foursquare_id: impl Into<String>) -> Self {
         self.foursquare_id = Some(foursquare_id.into());
         self
     }
     /// Foursquare type of the venue, if known. (For example, "arts_entertainment/default", "arts_entertainment/aquarium" or "food/icecream".)
+    #[must_use]
     pub fn foursquare_type(mut self, foursquare_type: impl Into<String>) -> Self {
         self.foursquare_type = Some(foursquare_type.into());
         self
     }
     /// Google Places identifier of the venue
+    #[must_use]
     pub fn google_place_id(mut self, google_place_id: impl Into<String>) -> Self {
         self.google_place_id = Some(google_place_id.into());
         self
     }
     /// Google Places type of the venue. (See supported types.)
+    #[must_use]
     pub fn google_place_type(mut self, google_place_type: impl Into<String>) -> Self {
         self.google_place_type = Some(google_place_type.into());
         self
@@ -2371,6 +2552,7 @@ pub struct InputContactMessageContent {
 }
 impl InputContactMessageContent {
     /// An `InputContactMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(phone_number: impl Into<String>, first_name: impl Into<String>) -> Self {
         Self {
             phone_number: phone_number.into(),
@@ -2381,11 +2563,13 @@ impl InputContactMessageContent {
         }
     }
     /// Contact's last name
+    #[must_use]
     pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
         self.last_name = Some(last_name.into());
         self
     }
     /// Additional data about the contact in the form of a vCard, 0-2048 bytes
+    #[must_use]
     pub fn vcard(mut self, vcard: impl Into<String>) -> Self {
         self.vcard = Some(vcard.into());
         self
@@ -2443,6 +2627,7 @@ pub struct InputInvoiceMessageContent {
 }
 impl InputInvoiceMessageContent {
     /// An `InputInvoiceMessageContent` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         title: impl Into<String>,
         description: impl Into<String>,
@@ -2475,66 +2660,79 @@ impl InputInvoiceMessageContent {
         }
     }
     /// Payment provider token, obtained via @BotFather. Pass an empty string for payments in Telegram Stars.
+    #[must_use]
     pub fn provider_token(mut self, provider_token: impl Into<String>) -> Self {
         self.provider_token = Some(provider_token.into());
         self
     }
     /// The maximum accepted amount for tips in the smallest units of the currency (integer, not float/double). For example, for a maximum tip of US$ 1.45 pass max_tip_amount = 145. See the exp parameter in currencies.json, it shows the number of digits past the decimal point for each currency (2 for the majority of currencies). Defaults to 0. Not supported for payments in Telegram Stars.
+    #[must_use]
     pub fn max_tip_amount(mut self, max_tip_amount: i64) -> Self {
         self.max_tip_amount = Some(max_tip_amount);
         self
     }
     /// An array of suggested amounts of tip in the smallest units of the currency (integer, not float/double). At most 4 suggested tip amounts can be specified. The suggested tip amounts must be positive, passed in a strictly increased order and must not exceed max_tip_amount.
+    #[must_use]
     pub fn suggested_tip_amounts(mut self, suggested_tip_amounts: Vec<i64>) -> Self {
         self.suggested_tip_amounts = Some(suggested_tip_amounts);
         self
     }
     /// A JSON-serialized object for data about the invoice, which will be shared with the payment provider. A detailed description of the required fields should be provided by the payment provider.
+    #[must_use]
     pub fn provider_data(mut self, provider_data: impl Into<String>) -> Self {
         self.provider_data = Some(provider_data.into());
         self
     }
     /// URL of the product photo for the invoice. Can be a photo of the goods or a marketing image for a service.
+    #[must_use]
     pub fn photo_url(mut self, photo_url: impl Into<String>) -> Self {
         self.photo_url = Some(photo_url.into());
         self
     }
     /// Photo size in bytes
+    #[must_use]
     pub fn photo_size(mut self, photo_size: i64) -> Self {
         self.photo_size = Some(photo_size);
         self
     }
     /// Photo width
+    #[must_use]
     pub fn photo_width(mut self, photo_width: i64) -> Self {
         self.photo_width = Some(photo_width);
         self
     }
     /// Photo height
+    #[must_use]
     pub fn photo_height(mut self, photo_height: i64) -> Self {
         self.photo_height = Some(photo_height);
         self
     }
     /// Pass True if you require the user's full name to complete the order. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn need_name(mut self, need_name: bool) -> Self {
         self.need_name = Some(need_name);
         self
     }
     /// Pass True if you require the user's phone number to complete the order. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn need_phone_number(mut self, need_phone_number: bool) -> Self {
         self.need_phone_number = Some(need_phone_number);
         self
     }
     /// Pass True if you require the user's email address to complete the order. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn need_email(mut self, need_email: bool) -> Self {
         self.need_email = Some(need_email);
         self
     }
     /// Pass True if you require the user's shipping address to complete the order. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn need_shipping_address(mut self, need_shipping_address: bool) -> Self {
         self.need_shipping_address = Some(need_shipping_address);
         self
     }
     /// Pass True if the user's phone number should be sent to the provider. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn send_phone_number_to_provider(
         mut self,
         send_phone_number_to_provider: bool,
@@ -2543,11 +2741,13 @@ impl InputInvoiceMessageContent {
         self
     }
     /// Pass True if the user's email address should be sent to the provider. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn send_email_to_provider(mut self, send_email_to_provider: bool) -> Self {
         self.send_email_to_provider = Some(send_email_to_provider);
         self
     }
     /// Pass True if the final price depends on the shipping method. Ignored for payments in Telegram Stars.
+    #[must_use]
     pub fn is_flexible(mut self, is_flexible: bool) -> Self {
         self.is_flexible = Some(is_flexible);
         self

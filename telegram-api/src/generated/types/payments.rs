@@ -18,6 +18,7 @@ pub struct LabeledPrice {
 }
 impl LabeledPrice {
     /// A `LabeledPrice` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(label: impl Into<String>, amount: i64) -> Self {
         Self {
             label: label.into(),
@@ -104,6 +105,7 @@ pub struct ShippingOption {
 }
 impl ShippingOption {
     /// A `ShippingOption` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         title: impl Into<String>,

@@ -82,6 +82,7 @@ pub struct MaskPosition {
 }
 impl MaskPosition {
     /// A `MaskPosition` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         point: impl Into<MaskPositionPoint>,
         x_shift: f64,
@@ -119,6 +120,7 @@ pub struct InputSticker {
 }
 impl InputSticker {
     /// An `InputSticker` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         sticker: impl Into<crate::InputFile>,
         format: impl Into<StickerFormat>,
@@ -134,11 +136,13 @@ impl InputSticker {
         }
     }
     /// Position where the mask should be placed on faces. For "mask" stickers only.
+    #[must_use]
     pub fn mask_position(mut self, mask_position: MaskPosition) -> Self {
         self.mask_position = Some(mask_position);
         self
     }
     /// List of 0-20 search keywords for the sticker with total length of up to 64 characters. For "regular" and "custom_emoji" stickers only.
+    #[must_use]
     pub fn keywords(mut self, keywords: Vec<String>) -> Self {
         self.keywords = Some(keywords);
         self
@@ -182,6 +186,7 @@ pub struct InputRichMessage {
 }
 impl InputRichMessage {
     /// An `InputRichMessage` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             blocks: None,
@@ -194,31 +199,37 @@ impl InputRichMessage {
         }
     }
     /// Content of the rich message to send described as a list of blocks
+    #[must_use]
     pub fn blocks(mut self, blocks: Vec<InputRichBlock>) -> Self {
         self.blocks = Some(blocks);
         self
     }
     /// Content of the rich message to send described using HTML formatting. See rich message formatting options for more details. Use media field to specify the media used in the message.
+    #[must_use]
     pub fn html(mut self, html: impl Into<String>) -> Self {
         self.html = Some(html.into());
         self
     }
     /// Content of the rich message to send described using Markdown formatting. See rich message formatting options for more details. Use media field to specify the media used in the message.
+    #[must_use]
     pub fn markdown(mut self, markdown: impl Into<String>) -> Self {
         self.markdown = Some(markdown.into());
         self
     }
     /// List of media that are specified in the markdown or html fields using tg://photo?id=, tg://video?id=, tg://document?id=, and tg://audio?id= links
+    #[must_use]
     pub fn media(mut self, media: Vec<InputRichMessageMedia>) -> Self {
         self.media = Some(media);
         self
     }
     /// Pass True if the rich message must be shown right-to-left
+    #[must_use]
     pub fn is_rtl(mut self, is_rtl: bool) -> Self {
         self.is_rtl = Some(is_rtl);
         self
     }
     /// Pass True to skip automatic detection of entities (e.g., URLs, email addresses, username mentions, hashtags, cashtags, bot commands, or phone numbers) in the text
+    #[must_use]
     pub fn skip_entity_detection(mut self, skip_entity_detection: bool) -> Self {
         self.skip_entity_detection = Some(skip_entity_detection);
         self
@@ -240,6 +251,7 @@ pub struct InputRichMessageMedia {
 }
 impl InputRichMessageMedia {
     /// An `InputRichMessageMedia` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         id: impl Into<String>,
         media: impl Into<InputRichMessageMediaMedia>,
@@ -285,6 +297,7 @@ pub struct RichMessageButton {
 }
 impl RichMessageButton {
     /// A `RichMessageButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -302,31 +315,37 @@ impl RichMessageButton {
         }
     }
     /// Style of the button. Must be one of "danger", "success", "primary", or "link" (the button is shown as a regular link without borders). Apps may use theme-specific colors for the button background and text based on the style. The style "link" is allowed only for callback buttons.
+    #[must_use]
     pub fn style(mut self, style: impl Into<RichMessageButtonStyle>) -> Self {
         self.style = Some(style.into());
         self
     }
     /// HTTP or tg:// URL to be opened when the button is pressed. Links tg://user?id=\<user_id\> can be used to mention a user by their identifier without using a username, if this is allowed by their privacy settings.
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// Data to be sent in a callback query to the bot when the button is pressed, 1-64 bytes
+    #[must_use]
     pub fn callback_data(mut self, callback_data: impl Into<String>) -> Self {
         self.callback_data = Some(callback_data.into());
         self
     }
     /// Description of the Web App that will be launched when the user presses the button. The Web App will be able to send an arbitrary message on behalf of the user using the method [`answerWebAppQuery`](crate::Bot::answer_web_app_query). Available only in private chats between a user and the bot. Not supported for messages sent on behalf of a business account.
+    #[must_use]
     pub fn web_app(mut self, web_app: WebAppInfo) -> Self {
         self.web_app = Some(Box::new(web_app));
         self
     }
     /// An HTTPS URL used to automatically authorize the user. Can be used as a replacement for the Telegram Login Widget. Not supported for ephemeral messages.
+    #[must_use]
     pub fn login_url(mut self, login_url: LoginUrl) -> Self {
         self.login_url = Some(Box::new(login_url));
         self
     }
     /// If set, pressing the button will prompt the user to select one of their chats, open that chat and insert the bot's username and the specified inline query in the input field. May be empty, in which case just the bot's username will be inserted. Not supported for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query(
         mut self,
         switch_inline_query: impl Into<String>,
@@ -335,6 +354,7 @@ impl RichMessageButton {
         self
     }
     /// If set, pressing the button will insert the bot's username and the specified inline query in the current chat's input field. May be empty, in which case only the bot's username will be inserted. Not supported in channels and for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query_current_chat(
         mut self,
         switch_inline_query_current_chat: impl Into<String>,
@@ -345,6 +365,7 @@ impl RichMessageButton {
         self
     }
     /// If set, pressing the button will prompt the user to select one of their chats of the specified type, open that chat and insert the bot's username and the specified inline query in the input field. Not supported for messages sent in channel direct messages chats and on behalf of a business account.
+    #[must_use]
     pub fn switch_inline_query_chosen_chat(
         mut self,
         switch_inline_query_chosen_chat: SwitchInlineQueryChosenChat,
@@ -355,11 +376,13 @@ impl RichMessageButton {
         self
     }
     /// A button that copies the specified text to the clipboard
+    #[must_use]
     pub fn copy_text(mut self, copy_text: CopyTextButton) -> Self {
         self.copy_text = Some(Box::new(copy_text));
         self
     }
     /// If set, then the button is disabled and does nothing
+    #[must_use]
     pub fn disabled(mut self, disabled: DisabledButton) -> Self {
         self.disabled = Some(Box::new(disabled));
         self
@@ -648,6 +671,7 @@ pub struct RichTextBold {
 }
 impl RichTextBold {
     /// A `RichTextBold` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -671,6 +695,7 @@ pub struct RichTextItalic {
 }
 impl RichTextItalic {
     /// A `RichTextItalic` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -694,6 +719,7 @@ pub struct RichTextUnderline {
 }
 impl RichTextUnderline {
     /// A `RichTextUnderline` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -717,6 +743,7 @@ pub struct RichTextStrikethrough {
 }
 impl RichTextStrikethrough {
     /// A `RichTextStrikethrough` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -740,6 +767,7 @@ pub struct RichTextSpoiler {
 }
 impl RichTextSpoiler {
     /// A `RichTextSpoiler` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -767,6 +795,7 @@ pub struct RichTextDateTime {
 }
 impl RichTextDateTime {
     /// A `RichTextDateTime` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         text: impl Into<RichText>,
         unix_time: i64,
@@ -798,6 +827,7 @@ pub struct RichTextTextMention {
 }
 impl RichTextTextMention {
     /// A `RichTextTextMention` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, user: User) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -822,6 +852,7 @@ pub struct RichTextSubscript {
 }
 impl RichTextSubscript {
     /// A `RichTextSubscript` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -845,6 +876,7 @@ pub struct RichTextSuperscript {
 }
 impl RichTextSuperscript {
     /// A `RichTextSuperscript` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -868,6 +900,7 @@ pub struct RichTextMarked {
 }
 impl RichTextMarked {
     /// A `RichTextMarked` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -891,6 +924,7 @@ pub struct RichTextCode {
 }
 impl RichTextCode {
     /// A `RichTextCode` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -916,6 +950,7 @@ pub struct RichTextCustomEmoji {
 }
 impl RichTextCustomEmoji {
     /// A `RichTextCustomEmoji` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         custom_emoji_id: impl Into<String>,
         alternative_text: impl Into<String>,
@@ -943,6 +978,7 @@ pub struct RichTextMathematicalExpression {
 }
 impl RichTextMathematicalExpression {
     /// A `RichTextMathematicalExpression` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(expression: impl Into<String>) -> Self {
         Self {
             expression: expression.into(),
@@ -968,6 +1004,7 @@ pub struct RichTextUrl {
 }
 impl RichTextUrl {
     /// A `RichTextUrl` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, url: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -994,6 +1031,7 @@ pub struct RichTextEmailAddress {
 }
 impl RichTextEmailAddress {
     /// A `RichTextEmailAddress` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, email_address: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1020,6 +1058,7 @@ pub struct RichTextPhoneNumber {
 }
 impl RichTextPhoneNumber {
     /// A `RichTextPhoneNumber` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, phone_number: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1046,6 +1085,7 @@ pub struct RichTextBankCardNumber {
 }
 impl RichTextBankCardNumber {
     /// A `RichTextBankCardNumber` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, bank_card_number: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1072,6 +1112,7 @@ pub struct RichTextMention {
 }
 impl RichTextMention {
     /// A `RichTextMention` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, username: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1098,6 +1139,7 @@ pub struct RichTextHashtag {
 }
 impl RichTextHashtag {
     /// A `RichTextHashtag` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, hashtag: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1124,6 +1166,7 @@ pub struct RichTextCashtag {
 }
 impl RichTextCashtag {
     /// A `RichTextCashtag` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, cashtag: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1150,6 +1193,7 @@ pub struct RichTextBotCommand {
 }
 impl RichTextBotCommand {
     /// A `RichTextBotCommand` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, bot_command: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1174,6 +1218,7 @@ pub struct RichTextButton {
 }
 impl RichTextButton {
     /// A `RichTextButton` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(button: RichMessageButton) -> Self {
         Self {
             button: Box::new(button),
@@ -1197,6 +1242,7 @@ pub struct RichTextAnchor {
 }
 impl RichTextAnchor {
     /// A `RichTextAnchor` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1222,6 +1268,7 @@ pub struct RichTextAnchorLink {
 }
 impl RichTextAnchorLink {
     /// A `RichTextAnchorLink` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, anchor_name: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1248,6 +1295,7 @@ pub struct RichTextReference {
 }
 impl RichTextReference {
     /// A `RichTextReference` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, name: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1274,6 +1322,7 @@ pub struct RichTextReferenceLink {
 }
 impl RichTextReferenceLink {
     /// A `RichTextReferenceLink` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, reference_name: impl Into<String>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1298,6 +1347,7 @@ pub struct RichBlockCaption {
 }
 impl RichBlockCaption {
     /// A `RichBlockCaption` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: Box::new(text.into()),
@@ -1306,6 +1356,7 @@ impl RichBlockCaption {
         }
     }
     /// Block credit which corresponds to the HTML tag \<cite\>
+    #[must_use]
     pub fn credit(mut self, credit: impl Into<RichText>) -> Self {
         self.credit = Some(Box::new(credit.into()));
         self
@@ -1335,6 +1386,7 @@ pub struct RichBlockTableCell {
 }
 impl RichBlockTableCell {
     /// A `RichBlockTableCell` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         align: impl Into<HorizontalAlignment>,
         valign: impl Into<VerticalAlignment>,
@@ -1350,21 +1402,25 @@ impl RichBlockTableCell {
         }
     }
     /// Text in the cell. If omitted, then the cell is invisible.
+    #[must_use]
     pub fn text(mut self, text: impl Into<RichText>) -> Self {
         self.text = Some(Box::new(text.into()));
         self
     }
     /// True, if the cell is a header cell
+    #[must_use]
     pub fn is_header(mut self, is_header: bool) -> Self {
         self.is_header = Some(is_header);
         self
     }
     /// The number of columns the cell spans if it is bigger than 1
+    #[must_use]
     pub fn colspan(mut self, colspan: i64) -> Self {
         self.colspan = Some(colspan);
         self
     }
     /// The number of rows the cell spans if it is bigger than 1
+    #[must_use]
     pub fn rowspan(mut self, rowspan: i64) -> Self {
         self.rowspan = Some(rowspan);
         self
@@ -2029,6 +2085,7 @@ pub struct InputRichBlockListItem {
 }
 impl InputRichBlockListItem {
     /// An `InputRichBlockListItem` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(blocks: Vec<InputRichBlock>) -> Self {
         Self {
             blocks,
@@ -2040,21 +2097,25 @@ impl InputRichBlockListItem {
         }
     }
     /// Pass True if the item has a checkbox
+    #[must_use]
     pub fn has_checkbox(mut self, has_checkbox: bool) -> Self {
         self.has_checkbox = Some(has_checkbox);
         self
     }
     /// Pass True if the item has a checked checkbox
+    #[must_use]
     pub fn is_checked(mut self, is_checked: bool) -> Self {
         self.is_checked = Some(is_checked);
         self
     }
     /// For ordered lists, the numeric value of the item label
+    #[must_use]
     pub fn value(mut self, value: i64) -> Self {
         self.value = Some(value);
         self
     }
     /// For ordered lists, the type of the item label; must be one of "a" for lowercase letters, "A" for uppercase letters, "i" for lowercase Roman numerals, "I" for uppercase Roman numerals, or "1" for decimal numbers
+    #[must_use]
     pub fn r#type(mut self, r#type: impl Into<ListLabelType>) -> Self {
         self.r#type = Some(r#type.into());
         self
@@ -2300,6 +2361,7 @@ pub struct InputRichBlockParagraph {
 }
 impl InputRichBlockParagraph {
     /// An `InputRichBlockParagraph` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),
@@ -2325,6 +2387,7 @@ pub struct InputRichBlockSectionHeading {
 }
 impl InputRichBlockSectionHeading {
     /// An `InputRichBlockSectionHeading` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>, size: i64) -> Self {
         Self {
             text: text.into(),
@@ -2351,6 +2414,7 @@ pub struct InputRichBlockPreformatted {
 }
 impl InputRichBlockPreformatted {
     /// An `InputRichBlockPreformatted` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),
@@ -2359,6 +2423,7 @@ impl InputRichBlockPreformatted {
         }
     }
     /// The programming language of the text
+    #[must_use]
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
@@ -2380,6 +2445,7 @@ pub struct InputRichBlockFooter {
 }
 impl InputRichBlockFooter {
     /// An `InputRichBlockFooter` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),
@@ -2401,6 +2467,7 @@ pub struct InputRichBlockDivider {
 }
 impl InputRichBlockDivider {
     /// An `InputRichBlockDivider` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new() -> Self {
         Self { extra: crate::Extra::new() }
     }
@@ -2421,6 +2488,7 @@ pub struct InputRichBlockMathematicalExpression {
 }
 impl InputRichBlockMathematicalExpression {
     /// An `InputRichBlockMathematicalExpression` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(expression: impl Into<String>) -> Self {
         Self {
             expression: expression.into(),
@@ -2444,6 +2512,7 @@ pub struct InputRichBlockAnchor {
 }
 impl InputRichBlockAnchor {
     /// An `InputRichBlockAnchor` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2467,6 +2536,7 @@ pub struct InputRichBlockList {
 }
 impl InputRichBlockList {
     /// An `InputRichBlockList` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(items: Vec<InputRichBlockListItem>) -> Self {
         Self {
             items,
@@ -2492,6 +2562,7 @@ pub struct InputRichBlockBlockQuotation {
 }
 impl InputRichBlockBlockQuotation {
     /// An `InputRichBlockBlockQuotation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(blocks: Vec<InputRichBlock>) -> Self {
         Self {
             blocks,
@@ -2500,6 +2571,7 @@ impl InputRichBlockBlockQuotation {
         }
     }
     /// Credit of the block
+    #[must_use]
     pub fn credit(mut self, credit: impl Into<RichText>) -> Self {
         self.credit = Some(credit.into());
         self
@@ -2523,6 +2595,7 @@ pub struct InputRichBlockExpandableBlockQuotation {
 }
 impl InputRichBlockExpandableBlockQuotation {
     /// An `InputRichBlockExpandableBlockQuotation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),
@@ -2531,6 +2604,7 @@ impl InputRichBlockExpandableBlockQuotation {
         }
     }
     /// Credit of the block
+    #[must_use]
     pub fn credit(mut self, credit: impl Into<RichText>) -> Self {
         self.credit = Some(credit.into());
         self
@@ -2554,6 +2628,7 @@ pub struct InputRichBlockPullQuotation {
 }
 impl InputRichBlockPullQuotation {
     /// An `InputRichBlockPullQuotation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),
@@ -2562,6 +2637,7 @@ impl InputRichBlockPullQuotation {
         }
     }
     /// Credit of the block
+    #[must_use]
     pub fn credit(mut self, credit: impl Into<RichText>) -> Self {
         self.credit = Some(credit.into());
         self
@@ -2585,6 +2661,7 @@ pub struct InputRichBlockCollage {
 }
 impl InputRichBlockCollage {
     /// An `InputRichBlockCollage` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(blocks: Vec<InputRichBlock>) -> Self {
         Self {
             blocks,
@@ -2593,6 +2670,7 @@ impl InputRichBlockCollage {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2616,6 +2694,7 @@ pub struct InputRichBlockSlideshow {
 }
 impl InputRichBlockSlideshow {
     /// An `InputRichBlockSlideshow` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(blocks: Vec<InputRichBlock>) -> Self {
         Self {
             blocks,
@@ -2624,6 +2703,7 @@ impl InputRichBlockSlideshow {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2653,6 +2733,7 @@ pub struct InputRichBlockTable {
 }
 impl InputRichBlockTable {
     /// An `InputRichBlockTable` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(cells: Vec<Vec<RichBlockTableCell>>) -> Self {
         Self {
             cells,
@@ -2664,21 +2745,25 @@ impl InputRichBlockTable {
         }
     }
     /// Pass True if the table has borders
+    #[must_use]
     pub fn is_bordered(mut self, is_bordered: bool) -> Self {
         self.is_bordered = Some(is_bordered);
         self
     }
     /// Pass True if the table is striped
+    #[must_use]
     pub fn is_striped(mut self, is_striped: bool) -> Self {
         self.is_striped = Some(is_striped);
         self
     }
     /// Pass True if table cells must have smaller indents
+    #[must_use]
     pub fn is_compact(mut self, is_compact: bool) -> Self {
         self.is_compact = Some(is_compact);
         self
     }
     /// Caption of the table
+    #[must_use]
     pub fn caption(mut self, caption: impl Into<RichText>) -> Self {
         self.caption = Some(caption.into());
         self
@@ -2704,6 +2789,7 @@ pub struct InputRichBlockDetails {
 }
 impl InputRichBlockDetails {
     /// An `InputRichBlockDetails` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(summary: impl Into<RichText>, blocks: Vec<InputRichBlock>) -> Self {
         Self {
             summary: summary.into(),
@@ -2713,6 +2799,7 @@ impl InputRichBlockDetails {
         }
     }
     /// Pass True if the content of the block is visible by default
+    #[must_use]
     pub fn is_open(mut self, is_open: bool) -> Self {
         self.is_open = Some(is_open);
         self
@@ -2742,6 +2829,7 @@ pub struct InputRichBlockMap {
 }
 impl InputRichBlockMap {
     /// An `InputRichBlockMap` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(location: Location) -> Self {
         Self {
             location,
@@ -2753,21 +2841,25 @@ impl InputRichBlockMap {
         }
     }
     /// Map zoom level; 0-24
+    #[must_use]
     pub fn zoom(mut self, zoom: i64) -> Self {
         self.zoom = Some(zoom);
         self
     }
     /// Map width; 0-10000
+    #[must_use]
     pub fn width(mut self, width: i64) -> Self {
         self.width = Some(width);
         self
     }
     /// Map height; 0-10000
+    #[must_use]
     pub fn height(mut self, height: i64) -> Self {
         self.height = Some(height);
         self
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2791,6 +2883,7 @@ pub struct InputRichBlockButtons {
 }
 impl InputRichBlockButtons {
     /// An `InputRichBlockButtons` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(buttons: Vec<RichMessageButton>) -> Self {
         Self {
             buttons,
@@ -2799,6 +2892,7 @@ impl InputRichBlockButtons {
         }
     }
     /// Horizontal alignment of the buttons. Currently, must be one of "left", "center", or "right".
+    #[must_use]
     pub fn align(mut self, align: impl Into<HorizontalAlignment>) -> Self {
         self.align = Some(align.into());
         self
@@ -2822,6 +2916,7 @@ pub struct InputRichBlockAnimation {
 }
 impl InputRichBlockAnimation {
     /// An `InputRichBlockAnimation` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(animation: InputMediaAnimation) -> Self {
         Self {
             animation,
@@ -2830,6 +2925,7 @@ impl InputRichBlockAnimation {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2853,6 +2949,7 @@ pub struct InputRichBlockAudio {
 }
 impl InputRichBlockAudio {
     /// An `InputRichBlockAudio` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(audio: InputMediaAudio) -> Self {
         Self {
             audio,
@@ -2861,6 +2958,7 @@ impl InputRichBlockAudio {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2884,6 +2982,7 @@ pub struct InputRichBlockDocument {
 }
 impl InputRichBlockDocument {
     /// An `InputRichBlockDocument` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(document: InputMediaDocument) -> Self {
         Self {
             document,
@@ -2892,6 +2991,7 @@ impl InputRichBlockDocument {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2915,6 +3015,7 @@ pub struct InputRichBlockPhoto {
 }
 impl InputRichBlockPhoto {
     /// An `InputRichBlockPhoto` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(photo: InputMediaPhoto) -> Self {
         Self {
             photo,
@@ -2923,6 +3024,7 @@ impl InputRichBlockPhoto {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2946,6 +3048,7 @@ pub struct InputRichBlockVideo {
 }
 impl InputRichBlockVideo {
     /// An `InputRichBlockVideo` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(video: InputMediaVideo) -> Self {
         Self {
             video,
@@ -2954,6 +3057,7 @@ impl InputRichBlockVideo {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -2977,6 +3081,7 @@ pub struct InputRichBlockVoiceNote {
 }
 impl InputRichBlockVoiceNote {
     /// An `InputRichBlockVoiceNote` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(voice_note: InputMediaVoiceNote) -> Self {
         Self {
             voice_note,
@@ -2985,6 +3090,7 @@ impl InputRichBlockVoiceNote {
         }
     }
     /// Caption of the block
+    #[must_use]
     pub fn caption(mut self, caption: RichBlockCaption) -> Self {
         self.caption = Some(caption);
         self
@@ -3006,6 +3112,7 @@ pub struct InputRichBlockThinking {
 }
 impl InputRichBlockThinking {
     /// An `InputRichBlockThinking` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(text: impl Into<RichText>) -> Self {
         Self {
             text: text.into(),

@@ -190,6 +190,7 @@ pub struct PassportElementErrorDataField {
 }
 impl PassportElementErrorDataField {
     /// A `PassportElementErrorDataField` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         field_name: impl Into<String>,
@@ -225,6 +226,7 @@ pub struct PassportElementErrorFrontSide {
 }
 impl PassportElementErrorFrontSide {
     /// A `PassportElementErrorFrontSide` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hash: impl Into<String>,
@@ -258,6 +260,7 @@ pub struct PassportElementErrorReverseSide {
 }
 impl PassportElementErrorReverseSide {
     /// A `PassportElementErrorReverseSide` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hash: impl Into<String>,
@@ -291,6 +294,7 @@ pub struct PassportElementErrorSelfie {
 }
 impl PassportElementErrorSelfie {
     /// A `PassportElementErrorSelfie` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hash: impl Into<String>,
@@ -324,6 +328,7 @@ pub struct PassportElementErrorFile {
 }
 impl PassportElementErrorFile {
     /// A `PassportElementErrorFile` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hash: impl Into<String>,
@@ -357,6 +362,7 @@ pub struct PassportElementErrorFiles {
 }
 impl PassportElementErrorFiles {
     /// A `PassportElementErrorFiles` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hashes: Vec<String>,
@@ -390,6 +396,7 @@ pub struct PassportElementErrorTranslationFile {
 }
 impl PassportElementErrorTranslationFile {
     /// A `PassportElementErrorTranslationFile` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hash: impl Into<String>,
@@ -423,6 +430,7 @@ pub struct PassportElementErrorTranslationFiles {
 }
 impl PassportElementErrorTranslationFiles {
     /// A `PassportElementErrorTranslationFiles` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<PassportElementType>,
         file_hashes: Vec<String>,
@@ -456,6 +464,7 @@ pub struct PassportElementErrorUnspecified {
 }
 impl PassportElementErrorUnspecified {
     /// A `PassportElementErrorUnspecified` from its required fields; optional ones are set with the methods below.
+    #[must_use]
     pub fn new(
         r#type: impl Into<String>,
         element_hash: impl Into<String>,
