@@ -402,7 +402,8 @@ pub struct InitData {
     pub can_send_after: Option<i64>,
     /// When the data was signed, in Unix time.
     pub auth_date: i64,
-    /// The HMAC-SHA256 of the data, hexadecimal.
+    /// The HMAC-SHA256 of the data, hexadecimal (empty if the data had none and was checked by
+    /// its signature).
     pub hash: String,
     /// Telegram's Ed25519 signature of the data, base64url, if present.
     pub signature: Option<String>,
