@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::{PassportError, decode_base64, decrypt_data, download, element_name};
+use super::{PassportError, decode_base64, decrypt_data};
 use crate::{
     Bot, EncryptedPassportElement, PassportElementError, PassportElementErrorDataField,
     PassportElementErrorFile, PassportElementErrorFiles, PassportElementErrorFrontSide,
@@ -218,11 +218,19 @@ impl SecureFile {
         decrypt_data(encrypted, &secret, &hash, what)
     }
 
-    /// Downloads the file through `bot` and decrypts it.
+    /// Downloads the file through `bot` ([`getFile`](crate::Bot::get_file), then
+    /// [`download_file`](crate::Bot::download_file)) and decrypts it.
     pub fn download(&self, bot: &Bot) -> Result<Vec<u8>, PassportError> {
-        download(bot, self, || {
-            format!("the file {}", self.file.file_unique_id)
-        })
+        let failed = |source| PassportError::Download {
+            what: format!("the file {}", self.file.file_unique_id),
+            source,
+        };
+        let info = bot
+            .get_file(self.file.file_id.as_str())
+            .call()
+            .map_err(failed)?;
+        let encrypted = bot.download_file(&info).map_err(failed)?;
+        self.decrypt(&encrypted)
     }
 }
 
@@ -274,7 +282,7 @@ impl DecryptedElement {
         element: &EncryptedPassportElement,
         secure_data: &SecureData,
     ) -> Result<DecryptedElement, PassportError> {
-        let name = element_name(&element.r#type);
+        let name = element.r#type.as_str();
         let value = secure_data.get(&element.r#type);
         let missing = |part: &str| PassportError::MissingCredentials {
             what: format!("the {part} of {name}"),

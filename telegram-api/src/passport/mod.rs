@@ -69,7 +69,7 @@ use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::NoPadding
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::{Bot, EncryptedCredentials, PassportData, PassportElementType};
+use crate::{EncryptedCredentials, PassportData};
 
 mod elements;
 mod key;
@@ -293,26 +293,4 @@ fn decrypt_data<W: Into<String>>(
     }
     plain.drain(..padding);
     Ok(plain)
-}
-
-fn element_name(r#type: &PassportElementType) -> &str {
-    r#type.as_str()
-}
-
-/// Downloads a file through the bot and decrypts it.
-fn download(
-    bot: &Bot,
-    file: &SecureFile,
-    what: impl Fn() -> String,
-) -> Result<Vec<u8>, PassportError> {
-    let download = |source| PassportError::Download {
-        what: what(),
-        source,
-    };
-    let info = bot
-        .get_file(file.file.file_id.as_str())
-        .call()
-        .map_err(download)?;
-    let encrypted = bot.download_file(&info).map_err(download)?;
-    file.decrypt(&encrypted)
 }
