@@ -179,6 +179,8 @@ mod transport;
 mod api_shape;
 #[cfg(feature = "ext")]
 pub mod ext;
+// What Telegram signs or encrypts (Mini Apps, the Login Widget, Passport), on the public API
+// only, like ext.
 #[cfg(feature = "passport")]
 pub mod passport;
 #[cfg(feature = "web-app")]
