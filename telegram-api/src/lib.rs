@@ -157,6 +157,12 @@
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 //! - `redis`: `ext::store::RedisStore`, state in a Redis server that several processes of a
 //!   bot share (adds `redis`, blocking, without TLS).
+//! - `web-app`: `telegram_api::web_app`, validation of a Mini App's init data (with the bot's
+//!   token, or Telegram's Ed25519 signature) and of the Login Widget's data (adds `hmac`,
+//!   `sha2`, `ed25519-dalek`, `base64` and `form_urlencoded`).
+//! - `passport`: `telegram_api::passport`, decryption of Telegram Passport data with the bot's
+//!   private key, checked against the nonce the bot chose (adds `aws-lc-rs` for constant-time
+//!   RSA-OAEP, and `aes`, `cbc`, `sha2` and `base64`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -173,6 +179,12 @@ mod transport;
 mod api_shape;
 #[cfg(feature = "ext")]
 pub mod ext;
+// What Telegram signs or encrypts (Mini Apps, the Login Widget, Passport), on the public API
+// only, like ext.
+#[cfg(feature = "passport")]
+pub mod passport;
+#[cfg(feature = "web-app")]
+pub mod web_app;
 #[rustfmt::skip]
 mod generated;
 #[cfg(test)]
