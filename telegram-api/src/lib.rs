@@ -101,7 +101,10 @@
 //! ([`Error::retry_after`], [`Error::migrate_to_chat_id`]) and are classified
 //! ([`Error::is_forbidden`], [`Error::is_too_many_requests`], ...); transport failures, timeouts,
 //! non-JSON bodies (a proxy's HTML error page) and decode errors (with the JSON path) have their
-//! own variants. No error, and no `Debug` output, contains the bot token.
+//! own variants. No error, and no `Debug` output, contains the bot token. Every error of the
+//! crate names each cause once: a message includes the text of the error it wraps, and
+//! `source()` goes on with that error's own cause, so a report that walks the chain
+//! (`anyhow`'s `{:#}`) repeats nothing.
 //!
 //! # Files
 //!

@@ -42,16 +42,17 @@ impl fmt::Display for HandlerError {
             HandlerError::Failed(e) => write!(f, "handler failed: {e}"),
             HandlerError::Panicked(m) => write!(f, "handler panicked: {m}"),
             HandlerError::Undecodable(m) => write!(f, "undecodable update: {m}"),
-            HandlerError::Store(e) => write!(f, "store: {e}"),
+            HandlerError::Store(e) => e.fmt(f),
         }
     }
 }
 
+/// The message includes the wrapped error's, so `source()` goes on with that error's cause.
 impl std::error::Error for HandlerError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HandlerError::Failed(e) => Some(&**e),
-            HandlerError::Store(e) => Some(e),
+            HandlerError::Failed(e) => e.source(),
+            HandlerError::Store(e) => e.source(),
             _ => None,
         }
     }

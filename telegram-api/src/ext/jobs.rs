@@ -221,16 +221,17 @@ impl fmt::Display for JobError {
                 f.write_str("a schedule in a time zone without an IANA name cannot be stored")
             }
             JobError::Data(e) => write!(f, "job data: {e}"),
-            JobError::Store(e) => write!(f, "jobs: {e}"),
+            JobError::Store(e) => e.fmt(f),
         }
     }
 }
 
+/// The message includes the wrapped error's, so `source()` goes on with that error's cause.
 impl std::error::Error for JobError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            JobError::Data(e) => Some(e),
-            JobError::Store(e) => Some(e),
+            JobError::Data(e) => e.source(),
+            JobError::Store(e) => e.source(),
             _ => None,
         }
     }

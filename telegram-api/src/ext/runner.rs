@@ -34,8 +34,9 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RunError::Api(e) => Some(e),
-            RunError::Io(e) => Some(e),
+            // The message is the wrapped error's: go on with its cause.
+            RunError::Api(e) => e.source(),
+            RunError::Io(e) => e.source(),
         }
     }
 }

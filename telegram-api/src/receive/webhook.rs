@@ -46,7 +46,8 @@ impl fmt::Display for WebhookError {
 impl std::error::Error for WebhookError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            WebhookError::InvalidBody(e) => Some(e),
+            // The message includes the decode error's.
+            WebhookError::InvalidBody(e) => e.source(),
             WebhookError::Unauthorized => None,
         }
     }

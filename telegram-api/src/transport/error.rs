@@ -289,11 +289,14 @@ impl fmt::Display for Error {
     }
 }
 
+/// Each error prints its cause once: `Display` includes the text of the error it wraps, so
+/// `source()` goes on with that error's own cause (an error report that walks the chain does
+/// not repeat a message).
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Api(e) => Some(e),
-            Error::Io { source, .. } => Some(source),
+            Error::Api(e) => e.source(),
+            Error::Io { source, .. } => source.source(),
             _ => None,
         }
     }

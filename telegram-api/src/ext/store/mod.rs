@@ -161,11 +161,12 @@ impl fmt::Display for StoreError {
     }
 }
 
+/// The message includes the backend's, so `source()` goes on with the backend error's cause.
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StoreError::Open { source, .. } => Some(&**source),
-            StoreError::Backend(e) => Some(&**e),
+            StoreError::Open { source, .. } => source.source(),
+            StoreError::Backend(e) => e.source(),
         }
     }
 }
@@ -436,9 +437,10 @@ impl fmt::Display for DecodeError {
     }
 }
 
+/// The message includes the decode error's, so `source()` goes on with its cause.
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        self.source.source()
     }
 }
 
@@ -475,9 +477,10 @@ impl fmt::Display for DataError {
 impl std::error::Error for DataError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            DataError::Store(e) => Some(e),
-            DataError::Decode(e) => Some(e),
-            DataError::Encode { source, .. } => Some(source),
+            // Each message includes the wrapped error's: go on with that error's cause.
+            DataError::Store(e) => e.source(),
+            DataError::Decode(e) => e.source(),
+            DataError::Encode { source, .. } => source.source(),
             DataError::NoScope(_) => None,
         }
     }
