@@ -200,10 +200,9 @@ pub use generated::methods;
 pub use model::text;
 pub use model::{ChatId, InputFile, MessageOrTrue, Method, ReplyMarkup};
 pub use receive::webhook;
-pub use receive::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};
+pub use receive::{Poller, StopHandle, UpdateBatch};
 pub use transport::{ApiError, ApiErrorKind, Error};
-pub use transport::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
-pub use transport::{Call, Defaults, FloodControl, Limit, MIN_FLOOD_WAIT, Retry};
+pub use transport::{Bot, Call, Defaults, FloodControl, Limit, Retry};
 pub use types::*;
 /// The HTTP client this crate sends with, re-exported so that [`Bot::with_agent`] is given an
 /// `ureq::Agent` of the version it was built with (`telegram_api::ureq::Agent::new_with_config`).

@@ -180,8 +180,8 @@ fn first_wait(server: &Server) -> Duration {
 
 #[test]
 fn retry_after_beyond_any_duration_is_capped() {
-    assert_eq!(first_wait(&flood(json!(i64::MAX))), MAX_POLL_WAIT);
-    assert_eq!(first_wait(&flood(json!(0))), MIN_FLOOD_WAIT);
+    assert_eq!(first_wait(&flood(json!(i64::MAX))), Poller::MAX_POLL_WAIT);
+    assert_eq!(first_wait(&flood(json!(0))), Retry::MIN_FLOOD_WAIT);
     // A call retrying flood control gives up on a wait past its bound, at once.
     let server = flood(json!(i64::MAX));
     let started = Instant::now();
@@ -208,7 +208,10 @@ fn retry_after_zero_still_waits() {
     let heads = server.requests();
     assert_eq!(heads.len(), 2);
     let gap = heads[1].at - heads[0].at;
-    assert!(gap >= MIN_FLOOD_WAIT - Duration::from_millis(50), "{gap:?}");
+    assert!(
+        gap >= Retry::MIN_FLOOD_WAIT - Duration::from_millis(50),
+        "{gap:?}"
+    );
 }
 
 #[test]

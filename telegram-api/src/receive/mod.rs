@@ -4,4 +4,4 @@
 mod polling;
 pub mod webhook;
 
-pub use polling::{IDLE_BACKOFF, IDLE_BACKOFF_MAX, MAX_POLL_WAIT, Poller, StopHandle, UpdateBatch};
+pub use polling::{Poller, StopHandle, UpdateBatch};

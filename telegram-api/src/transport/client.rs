@@ -16,13 +16,13 @@ use crate::transport::resolver::CachingResolver;
 use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry};
 
 /// The official Bot API server.
-pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
 /// The client's default timeout for a request that is not a long poll.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How much longer than its `timeout` a long poll may take before it is abandoned.
-pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
+pub(crate) const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 
 /// The largest response body read (a getUpdates batch is far smaller).
 const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
@@ -78,6 +78,16 @@ struct Inner {
 }
 
 impl Bot {
+    /// The official Bot API server.
+    pub const DEFAULT_API_URL: &str = DEFAULT_API_URL;
+
+    /// The default timeout of a request that is not a long poll: 30 seconds.
+    pub const DEFAULT_TIMEOUT: Duration = DEFAULT_TIMEOUT;
+
+    /// How much longer than its `timeout` a long poll may take before it is abandoned:
+    /// 10 seconds.
+    pub const LONG_POLL_MARGIN: Duration = LONG_POLL_MARGIN;
+
     /// A bot with the token from @BotFather, talking to the official Bot API server.
     /// Nothing is sent until a request is made.
     pub fn new(token: impl Into<String>) -> Bot {
@@ -145,7 +155,7 @@ impl Bot {
 
     /// The timeout of requests that are not long polls (30 seconds by default): for connecting,
     /// sending the request, and each phase of receiving the response. Long polls wait for their
-    /// `timeout` plus [`LONG_POLL_MARGIN`].
+    /// `timeout` plus [`LONG_POLL_MARGIN`](Bot::LONG_POLL_MARGIN).
     ///
     /// Downloads and uploads of any length are not cut off by it: a download fails when no byte
     /// arrives for this long (a deadline per read, not for the whole body), an upload when no
@@ -158,7 +168,7 @@ impl Bot {
     }
 
     /// How much longer than its `timeout` a long poll may take before it is abandoned
-    /// ([`LONG_POLL_MARGIN`] by default).
+    /// ([`LONG_POLL_MARGIN`](Bot::LONG_POLL_MARGIN) by default).
     pub fn with_long_poll_margin(mut self, margin: Duration) -> Bot {
         self.inner_mut().long_poll_margin = margin;
         self

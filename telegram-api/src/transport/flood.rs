@@ -415,7 +415,8 @@ impl Permit<'_> {
             return false;
         }
         self.retries += 1;
-        self.limiter.pause(self, wait.max(crate::MIN_FLOOD_WAIT));
+        self.limiter
+            .pause(self, wait.max(crate::Retry::MIN_FLOOD_WAIT));
         true
     }
 }

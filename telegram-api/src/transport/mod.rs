@@ -11,8 +11,8 @@ mod resolver;
 pub(crate) mod retry;
 
 pub use call::Call;
-pub use client::{Bot, DEFAULT_API_URL, DEFAULT_TIMEOUT, LONG_POLL_MARGIN};
+pub use client::Bot;
 pub use defaults::Defaults;
 pub use error::{ApiError, ApiErrorKind, Error};
 pub use flood::{FloodControl, Limit};
-pub use retry::{MIN_FLOOD_WAIT, Retry};
+pub use retry::Retry;

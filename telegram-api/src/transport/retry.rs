@@ -6,7 +6,7 @@ use crate::Error;
 
 /// The shortest wait after flood control (429), whatever `retry_after` says: a server that
 /// answers `retry_after: 0` is not asked again at once, as fast as the round trip allows.
-pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
+pub(crate) const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 
 /// When a failed request is sent again. Off by default: set it for a bot with
 /// [`Bot::with_retry`](crate::Bot::with_retry) or for one call with
@@ -14,7 +14,7 @@ pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 ///
 /// Two kinds of failure can be retried:
 /// - flood control (429): Telegram refused the request and says how long to wait
-///   (`retry_after`, at least [`MIN_FLOOD_WAIT`]). Repeating it is safe: the first attempt did
+///   (`retry_after`, at least [`MIN_FLOOD_WAIT`](Retry::MIN_FLOOD_WAIT)). Repeating it is safe: the first attempt did
 ///   nothing.
 /// - transient failures ([`Retry::transient`]): connection failures, timeouts, 5xx answers and
 ///   proxy error pages. Here the first attempt may have reached Telegram before the connection
@@ -44,6 +44,10 @@ pub struct Retry {
 }
 
 impl Retry {
+    /// The shortest wait after flood control (429), whatever `retry_after` says: 1 second, so
+    /// that a server that answers `retry_after: 0` is not asked again at once.
+    pub const MIN_FLOOD_WAIT: Duration = MIN_FLOOD_WAIT;
+
     /// Never retry (the default).
     pub const fn none() -> Retry {
         Retry {
