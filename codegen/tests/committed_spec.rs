@@ -279,7 +279,11 @@ fn generated_crate_has_every_type_field_and_value() {
                         .filter_map(|f| f.ident.as_ref())
                         .map(|i| i.to_string().trim_start_matches("r#").to_string())
                         .collect();
-                    let docs: String = s.attrs.iter().filter_map(doc_text).collect();
+                    let docs: String = s
+                        .attrs
+                        .iter()
+                        .filter_map(codegen::emit::docs::doc_text)
+                        .collect();
                     docs_of_struct.insert(s.ident.to_string(), docs);
                     structs.insert(s.ident.to_string(), fields);
                 }
@@ -288,7 +292,7 @@ fn generated_crate_has_every_type_field_and_value() {
                         .variants
                         .iter()
                         .map(|v| {
-                            let doc = v.attrs.iter().find_map(doc_text);
+                            let doc = v.attrs.iter().find_map(codegen::emit::docs::doc_text);
                             (v.ident.to_string(), doc)
                         })
                         .collect();
@@ -349,20 +353,6 @@ fn generated_crate_has_every_type_field_and_value() {
                 v.value
             );
         }
-    }
-}
-
-/// The text of a `#[doc = "..."]` attribute.
-fn doc_text(attr: &syn::Attribute) -> Option<String> {
-    match &attr.meta {
-        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -262,6 +262,20 @@ pub fn summary(text: &str) -> &str {
     text.split("\n\n").next().unwrap_or(text)
 }
 
+/// The text of a `#[doc = "..."]` attribute; `None` for any other attribute.
+pub fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -370,16 +370,7 @@ impl syn::parse::Parse for Setters {
             let docs = content
                 .call(syn::Attribute::parse_outer)?
                 .iter()
-                .filter_map(|a| match &a.meta {
-                    syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(s),
-                            ..
-                        }) => Some(s.value()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
+                .filter_map(super::docs::doc_text)
                 .collect();
             let name = content.parse()?;
             let args;
