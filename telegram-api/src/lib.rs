@@ -168,6 +168,7 @@
 //!   RSA-OAEP, and `aes`, `cbc`, `sha2` and `base64`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 // The layers, each using only those above it (ARCHITECTURE.md draws them):
 // codec (decoding and display primitives) -> model (the Bot API's types and requests) ->

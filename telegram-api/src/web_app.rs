@@ -159,6 +159,14 @@ impl Validator {
     }
 
     /// Validates init data with the bot's token: its `hash`, then the age of `auth_date`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`WebAppError::Malformed`], [`WebAppError::MissingField`] or
+    /// [`WebAppError::InvalidField`] when `init_data` is not well-formed,
+    /// [`WebAppError::InvalidHash`] or [`WebAppError::HashMismatch`] when the `hash` is not valid
+    /// for `bot_token`, and [`WebAppError::Expired`] when `auth_date` is older than the maximum
+    /// age.
     pub fn validate(&self, init_data: &str, bot_token: &str) -> Result<InitData, WebAppError> {
         let fields = Fields::parse(init_data)?;
         let hash = fields.hex_hash()?;
@@ -174,6 +182,10 @@ impl Validator {
 
     /// Validates init data without the bot's token: Telegram's Ed25519 `signature` for the bot
     /// `bot_id` in `environment`, then the age of `auth_date`.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`validate_signature_with_key`](Validator::validate_signature_with_key) does.
     pub fn validate_signature(
         &self,
         init_data: &str,
@@ -185,6 +197,14 @@ impl Validator {
 
     /// [`validate_signature`](Validator::validate_signature) with an Ed25519 public key given
     /// as its 32 bytes.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`WebAppError::InvalidPublicKey`] when `public_key` is not an Ed25519 key,
+    /// [`WebAppError::Malformed`], [`WebAppError::MissingField`] or [`WebAppError::InvalidField`]
+    /// when `init_data` is not well-formed, [`WebAppError::InvalidSignature`] or
+    /// [`WebAppError::SignatureMismatch`] when the `signature` is not valid, and
+    /// [`WebAppError::Expired`] when `auth_date` is older than the maximum age.
     pub fn validate_signature_with_key(
         &self,
         init_data: &str,
@@ -216,12 +236,27 @@ impl Validator {
 
     /// Validates what the Login Widget sent to a website as a query string (the redirect of
     /// `data-auth-url`): its `hash`, then the age of `auth_date`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`WebAppError::Malformed`], [`WebAppError::MissingField`] or
+    /// [`WebAppError::InvalidField`] when `query` is not well-formed, [`WebAppError::InvalidHash`]
+    /// or [`WebAppError::HashMismatch`] when the `hash` is not valid for `bot_token`, and
+    /// [`WebAppError::Expired`] when `auth_date` is older than the maximum age.
     pub fn validate_login(&self, query: &str, bot_token: &str) -> Result<LoginData, WebAppError> {
         self.validate_login_fields(Fields::parse(query)?, bot_token)
     }
 
     /// Validates what the Login Widget passed to a page's `data-onauth` callback, as the JSON
     /// object the page sent on (string and number values).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`WebAppError::Malformed`] when `json` is not an object of strings, numbers and
+    /// booleans, [`WebAppError::MissingField`] or [`WebAppError::InvalidField`] when a field is
+    /// missing or wrong, [`WebAppError::InvalidHash`] or [`WebAppError::HashMismatch`] when the
+    /// `hash` is not valid for `bot_token`, and [`WebAppError::Expired`] when `auth_date` is older
+    /// than the maximum age.
     pub fn validate_login_json(
         &self,
         json: &str,

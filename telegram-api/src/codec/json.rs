@@ -20,6 +20,11 @@ use serde::Deserialize;
 /// assert_eq!(update.message().and_then(|m| m.text.as_deref()), Some("hi"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// Fails with serde_json's error when `json` is not JSON (bytes that are not UTF-8 included) or
+/// does not decode as a `T`.
 pub fn from_slice<'a, T: Deserialize<'a>>(json: &'a [u8]) -> serde_json::Result<T> {
     match simdutf8::basic::from_utf8(json) {
         Ok(text) => from_str(text),
@@ -30,6 +35,10 @@ pub fn from_slice<'a, T: Deserialize<'a>>(json: &'a [u8]) -> serde_json::Result<
 /// Decodes a value from JSON text, like `serde_json::from_str`, but faster for this crate's
 /// types: field names and enumeration values are read as text, which serde_json does not check
 /// again, rather than as bytes.
+///
+/// # Errors
+///
+/// Fails with serde_json's error when `json` is not JSON or does not decode as a `T`.
 pub fn from_str<'a, T: Deserialize<'a>>(json: &'a str) -> serde_json::Result<T> {
     crate::codec::de::read_as_text(|| serde_json::from_str(json))
 }

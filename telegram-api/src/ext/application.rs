@@ -239,6 +239,11 @@ impl ApplicationBuilder {
     }
 
     /// Keeps state in the file `path`: a [`FileStore`], created when missing.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Open`] when the file cannot be opened or created, or is not a
+    /// store.
     pub fn store_path(self, path: impl AsRef<std::path::Path>) -> Result<Self, StoreError> {
         Ok(self.store(FileStore::open(path)?))
     }
@@ -445,12 +450,23 @@ impl Application {
 
     /// Starts the ordered worker pool, to feed it updates from a source of your own. The
     /// pool also runs the [jobs](super::jobs) as they fall due.
+    ///
+    /// # Errors
+    ///
+    /// Fails with the system's error when a thread of the pool cannot be started.
     pub fn start_pool(&self) -> std::io::Result<Pool> {
         Pool::start(self.inner.clone())
     }
 
     /// Schedules the job registered as `name` to run on `schedule` with `data`, for the chat
     /// `chat_id` (or for none); committed at once. Returns the job's id.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
+    /// [`JobError::NoRun`] when `schedule` has no run from now on, [`JobError::UnnamedZone`] or
+    /// [`JobError::Data`] when the job cannot be stored, and [`JobError::Store`] when the store
+    /// fails.
     pub fn schedule_job<T: serde::Serialize + ?Sized>(
         &self,
         name: &str,
@@ -471,6 +487,10 @@ impl Application {
     }
 
     /// Cancels the job `id` (nothing happens when there is none).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
     pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
         let inner = &self.inner;
         inner.jobs.load(&*inner.store, false)?;
@@ -481,6 +501,10 @@ impl Application {
     }
 
     /// The scheduled jobs, by next run.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn jobs(&self) -> Result<Vec<Job>, JobError> {
         self.inner.jobs.load(&*self.inner.store, false)?;
         Ok(self.inner.jobs.list())

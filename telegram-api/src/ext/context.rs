@@ -183,6 +183,12 @@ impl Context {
     /// `data`, for the update's chat and user (a job's, when called from a job). Returns the
     /// job's id. Like [`set`](Context::set), it is committed when the update is done, and
     /// dropped if the handler fails.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
+    /// [`JobError::NoRun`] when `schedule` has no run from now on, and [`JobError::UnnamedZone`] or
+    /// [`JobError::Data`] when the job cannot be stored.
     pub fn schedule_job<T: Serialize + ?Sized>(
         &self,
         name: &str,
@@ -193,6 +199,12 @@ impl Context {
     }
 
     /// Like [`schedule_job`](Context::schedule_job), for the chat `chat_id` (and no user).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
+    /// [`JobError::NoRun`] when `schedule` has no run from now on, and [`JobError::UnnamedZone`] or
+    /// [`JobError::Data`] when the job cannot be stored.
     pub fn schedule_job_for<T: Serialize + ?Sized>(
         &self,
         chat_id: i64,
@@ -225,6 +237,10 @@ impl Context {
     }
 
     /// Cancels every job named `name`; how many there were.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
         let jobs = self.jobs_named(Some(name))?;
         for job in &jobs {
@@ -235,11 +251,19 @@ impl Context {
 
     /// The scheduled jobs named `name`, as this update left them so far (scheduled and
     /// cancelled ones included), by next run.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
         self.jobs_named(Some(name))
     }
 
     /// Every scheduled job, as this update left them so far, by next run.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
         self.jobs_named(None)
     }
@@ -300,13 +324,21 @@ impl Context {
     }
 
     /// The value of `key` as a `T`: as changed while handling this update, or else as stored.
-    /// A stored value that does not decode as a `T` is a [`DataError::Decode`] naming the key
-    /// and the type (the stored value stays as it is).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Store`] when the store cannot be read, and [`DataError::Decode`]
+    /// naming the key and the type when the stored value does not decode as a `T` (the stored value
+    /// stays as it is).
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
         store::read(&*self.store, &self.pending.borrow(), key)
     }
 
     /// Sets `key` to `value` (written when the update is done).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Encode`] when `value` does not encode as JSON.
     pub fn set<T: Serialize + ?Sized>(&self, key: &Key, value: &T) -> Result<(), DataError> {
         let bytes = store::encode(key, value)?;
         self.pending.borrow_mut().insert(key.clone(), Some(bytes));
@@ -318,24 +350,41 @@ impl Context {
         self.pending.borrow_mut().insert(key.clone(), None);
     }
 
-    /// The key `name` of the update's user ([`DataError::NoScope`] for an update without one).
+    /// The key `name` of the update's user.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update (or the job) has no user.
     pub fn user_key(&self, name: &str) -> Result<Key, DataError> {
         let user = self.user_id().ok_or(DataError::NoScope("user"))?;
         Ok(Key::user(user, name))
     }
 
-    /// The key `name` of the update's chat ([`DataError::NoScope`] for an update without one).
+    /// The key `name` of the update's chat.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update (or the job) has no chat.
     pub fn chat_key(&self, name: &str) -> Result<Key, DataError> {
         let chat = self.chat_id().ok_or(DataError::NoScope("chat"))?;
         Ok(Key::chat(chat, name))
     }
 
     /// The value `name` of the update's user.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when there is no user, and as [`get`](Context::get) does.
     pub fn user_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&self.user_key(name)?)
     }
 
     /// Sets the value `name` of the update's user.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when there is no user, and [`DataError::Encode`] when
+    /// `value` does not encode as JSON.
     pub fn set_user_data<T: Serialize + ?Sized>(
         &self,
         name: &str,
@@ -345,11 +394,20 @@ impl Context {
     }
 
     /// The value `name` of the update's chat.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when there is no chat, and as [`get`](Context::get) does.
     pub fn chat_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&self.chat_key(name)?)
     }
 
     /// Sets the value `name` of the update's chat.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when there is no chat, and [`DataError::Encode`] when
+    /// `value` does not encode as JSON.
     pub fn set_chat_data<T: Serialize + ?Sized>(
         &self,
         name: &str,
@@ -359,11 +417,19 @@ impl Context {
     }
 
     /// The bot-wide value `name`.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`get`](Context::get) does.
     pub fn bot_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&Key::bot(name))
     }
 
     /// Sets the bot-wide value `name`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Encode`] when `value` does not encode as JSON.
     pub fn set_bot_data<T: Serialize + ?Sized>(
         &self,
         name: &str,

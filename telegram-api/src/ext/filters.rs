@@ -455,6 +455,10 @@ pub fn in_chats<C: Into<ChatId>>(chats: impl IntoIterator<Item = C>) -> Filter {
 /// assert!(filters::regex("(unclosed").is_err());
 /// # Ok::<(), regex::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// Fails with the `regex::Error` of a pattern that does not compile (bad syntax, or too large).
 pub fn regex(pattern: &str) -> Result<Filter, regex::Error> {
     regex::Regex::new(pattern).map(regex_compiled)
 }

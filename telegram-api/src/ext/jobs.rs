@@ -120,8 +120,12 @@ impl Job {
         self.next
     }
 
-    /// Its data, as a `T`. Data that does not decode as a `T` is a [`DataError::Decode`]
-    /// naming the job's key and the type.
+    /// Its data, as a `T`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Decode`], naming the job's key and the type, when the data does not
+    /// decode as a `T`.
     pub fn data<T: DeserializeOwned>(&self) -> Result<T, DataError> {
         T::deserialize(&self.data)
             .map_err(|source| DataError::decode::<T>(self.key(), self.data.to_string(), source))

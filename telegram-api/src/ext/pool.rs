@@ -247,8 +247,11 @@ impl Pool {
         let _ = self.submit_timeout(update, None);
     }
 
-    /// Queues `update`, waiting at most `wait` while the queue is full; gives the update back
-    /// when it could not be queued in time (or the pool is stopping).
+    /// Queues `update`, waiting at most `wait` while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Gives `update` back when the queue has no room within `wait`, or the pool is stopping.
     pub fn try_submit(&self, update: Update, wait: Duration) -> Result<(), Update> {
         self.submit_timeout(update, Some(wait))
     }
@@ -292,10 +295,14 @@ impl Pool {
 
     /// Queues `update`, as it arrives (not necessarily in `update_id` order), waiting at most
     /// `wait` while the queue is full; `done` is told once it was handled and committed, or
-    /// that it was not. Gives both back when the update could not be queued in time or the
-    /// pool is stopping. An update already in the pool (delivered again while it is handled)
+    /// that it was not. An update already in the pool (delivered again while it is handled)
     /// is not queued twice: `done` is told `false` at once. One handled before is handled
     /// again, which the store's record of handled updates turns into nothing.
+    ///
+    /// # Errors
+    ///
+    /// Gives `update` and `done` back when the queue has no room within `wait`, or the pool is
+    /// stopping.
     pub fn try_submit_with(
         &self,
         update: Update,

@@ -169,6 +169,12 @@ impl Application {
     ///   updates are confirmed, and the call returns.
     ///
     /// The update types asked for are [`allowed_updates`](Application::allowed_updates).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`RunError::Io`] when a thread cannot be started, and [`RunError::Api`] when
+    /// `getUpdates` fails with an error that repeating does not cure ([`Error::is_transient`] is
+    /// false), such as an invalid token or a webhook that is set.
     pub fn run_polling(&self) -> Result<(), RunError> {
         let stop = Stop::new(&self.inner);
         if stop.is_stopped() {

@@ -154,6 +154,10 @@ impl Schedule {
     }
 
     /// Every `interval`, the first run at `first`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`ScheduleError::InvalidInterval`] when `interval` is shorter than 1 ms.
     pub fn every(interval: Duration, first: Timestamp) -> Result<Schedule, ScheduleError> {
         if interval < Duration::from_millis(1) {
             return Err(ScheduleError::InvalidInterval(interval));
@@ -163,6 +167,10 @@ impl Schedule {
 
     /// Every day at the wall-clock `time` of the time zone `zone_name` (an IANA name such as
     /// `Europe/Berlin`, or `UTC`); [`on`](Schedule::on) chooses the weekdays.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`ScheduleError::UnknownTimeZone`] when there is no time zone `zone_name`.
     pub fn daily(time: Time, zone_name: &str) -> Result<Schedule, ScheduleError> {
         Ok(Schedule::Daily {
             time,
@@ -173,6 +181,11 @@ impl Schedule {
 
     /// Every month on `day` (1 to 31: a day past the end of a shorter month means its last
     /// day, so a job on the 31st runs every month) at the wall-clock `time` of `zone_name`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`ScheduleError::InvalidDay`] when `day` is not 1 to 31, and
+    /// [`ScheduleError::UnknownTimeZone`] when there is no time zone `zone_name`.
     pub fn monthly(day: i64, time: Time, zone_name: &str) -> Result<Schedule, ScheduleError> {
         let day = i8::try_from(day)
             .ok()

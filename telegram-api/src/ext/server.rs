@@ -190,6 +190,11 @@ impl Application {
     /// applied twice. An update that could not be handled (the store kept failing, or the
     /// application stopped before its turn) gets 503, and Telegram sends it again later; so
     /// does one delivered again while the first delivery is still being handled.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`RunError::Io`] when the server cannot listen or a thread cannot be started, and
+    /// [`RunError::Api`] when `setWebhook` fails.
     pub fn run_webhook(&self, webhook: Webhook) -> Result<(), RunError> {
         let stop = Stop::new(&self.inner);
         if stop.is_stopped() {

@@ -149,12 +149,23 @@ impl std::error::Error for DeepLinkError {}
 /// assert_eq!(deep_link("@hello_bot", "ref-42").unwrap(), "https://t.me/hello_bot?start=ref-42");
 /// assert_eq!(deep_link("hello_bot", "a b"), Err(DeepLinkError::InvalidCharacter(' ')));
 /// ```
+///
+/// # Errors
+///
+/// Fails with [`DeepLinkError::InvalidUsername`] when the username is empty or has characters other
+/// than `A-Z`, `a-z`, `0-9` and `_`, [`DeepLinkError::InvalidLength`] or
+/// [`DeepLinkError::InvalidCharacter`] when the payload breaks the rules above.
 pub fn deep_link(bot_username: &str, payload: &str) -> Result<String, DeepLinkError> {
     link_with(bot_username, "start", payload)
 }
 
 /// A link that asks the user to add the bot to a group, then sends `/start <payload>` there
 /// (`https://t.me/<bot_username>?startgroup=<payload>`), with the rules of [`deep_link`].
+///
+/// # Errors
+///
+/// Fails as [`deep_link`] does: with [`DeepLinkError`] for a username or a payload that breaks its
+/// rules.
 pub fn deep_link_group(bot_username: &str, payload: &str) -> Result<String, DeepLinkError> {
     link_with(bot_username, "startgroup", payload)
 }

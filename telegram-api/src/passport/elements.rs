@@ -211,6 +211,13 @@ pub struct SecureFile {
 
 impl SecureFile {
     /// Decrypts the file's downloaded bytes, checking them against the file's hash.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::InvalidBase64`] when the file's secret or hash is not base64,
+    /// [`PassportError::InvalidCiphertext`] when `encrypted` is empty or not whole AES blocks, and
+    /// [`PassportError::HashMismatch`] or [`PassportError::InvalidPadding`] when it does not
+    /// decrypt to the file.
     pub fn decrypt(&self, encrypted: &[u8]) -> Result<Vec<u8>, PassportError> {
         let what = || format!("the file {}", self.file.file_unique_id);
         let secret = decode_base64(&self.credentials.secret, || "a file secret")?;
@@ -220,6 +227,11 @@ impl SecureFile {
 
     /// Downloads the file through `bot` ([`getFile`](crate::Bot::get_file), then
     /// [`download_file`](crate::Bot::download_file)) and decrypts it.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::Download`] when `getFile` or the download fails, and as
+    /// [`decrypt`](SecureFile::decrypt) does.
     pub fn download(&self, bot: &Bot) -> Result<Vec<u8>, PassportError> {
         let failed = |source| PassportError::Download {
             what: format!("the file {}", self.file.file_unique_id),

@@ -31,6 +31,11 @@ impl PassportKey {
     /// Reads a PEM private key: PKCS#8 (`-----BEGIN PRIVATE KEY-----`, what
     /// `openssl genrsa` writes since OpenSSL 3) or PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`).
     /// Encrypted keys are not read: decrypt them first (`openssl pkey -in key.pem`).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::InvalidKey`] when `pem` has no PKCS#8 or PKCS#1 private key
+    /// block, or its key is not an RSA key of 2048 to 8192 bits.
     pub fn from_pem(pem: &str) -> Result<PassportKey, PassportError> {
         let (label, der) = pem_decode(pem).ok_or(PassportError::InvalidKey)?;
         match label {
@@ -41,6 +46,11 @@ impl PassportKey {
     }
 
     /// Reads a private key in PKCS#8 DER.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::InvalidKey`] when `der` is not an RSA private key of 2048 to
+    /// 8192 bits in PKCS#8.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PassportKey, PassportError> {
         let private =
             PrivateDecryptingKey::from_pkcs8(der).map_err(|_| PassportError::InvalidKey)?;
@@ -48,11 +58,20 @@ impl PassportKey {
     }
 
     /// Reads a private key in PKCS#1 DER (an `RSAPrivateKey`).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::InvalidKey`] when `der` is not an RSA private key of 2048 to
+    /// 8192 bits in PKCS#1.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<PassportKey, PassportError> {
         PassportKey::from_pkcs8_der(&pkcs1_to_pkcs8(der))
     }
 
     /// Makes a new 2048-bit key, as Telegram's documentation suggests.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::Key`] when the cryptographic library cannot make the key.
     pub fn generate() -> Result<PassportKey, PassportError> {
         let private =
             PrivateDecryptingKey::generate(KeySize::Rsa2048).map_err(|_| PassportError::Key)?;
@@ -71,6 +90,10 @@ impl PassportKey {
     }
 
     /// The private key in PEM (PKCS#8), to store it. Keep it secret.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::Key`] when the cryptographic library cannot encode the key.
     pub fn private_key_pem(&self) -> Result<String, PassportError> {
         let der = self.private.as_der().map_err(|_| PassportError::Key)?;
         Ok(pem_encode(PKCS8_LABEL, der.as_ref()))
@@ -78,12 +101,20 @@ impl PassportKey {
 
     /// The public key in PEM (`-----BEGIN PUBLIC KEY-----`, X.509 SubjectPublicKeyInfo), to give
     /// to @BotFather with `/setpublickey`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::Key`] when the cryptographic library cannot encode the key.
     pub fn public_key_pem(&self) -> Result<String, PassportError> {
         let der = self.public_key_der()?;
         Ok(pem_encode("PUBLIC KEY", &der))
     }
 
     /// The public key in DER (X.509 SubjectPublicKeyInfo).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::Key`] when the cryptographic library cannot encode the key.
     pub fn public_key_der(&self) -> Result<Vec<u8>, PassportError> {
         let der = self
             .private

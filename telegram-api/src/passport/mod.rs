@@ -201,6 +201,14 @@ impl PassportKey {
     ///
     /// Files are not downloaded here: each [`SecureFile`] downloads and decrypts its file on
     /// demand.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`decrypt_credentials`](PassportKey::decrypt_credentials) does, with
+    /// [`PassportError::NonceMismatch`] when the credentials' nonce is not `nonce`, and with the
+    /// error of the first element that does not decrypt: [`PassportError::MissingCredentials`] or
+    /// [`PassportError::FileCountMismatch`] when the credentials do not cover it, or an error of
+    /// its data as for the credentials.
     pub fn decrypt(
         &self,
         passport: &PassportData,
@@ -223,6 +231,14 @@ impl PassportKey {
 
     /// Decrypts the credentials alone, without checking their nonce: the caller must compare
     /// [`Credentials::nonce`] with the nonce it asked with.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`PassportError::InvalidBase64`] when a field is not base64,
+    /// [`PassportError::SecretDecryption`] when the secret was not encrypted for this key,
+    /// [`PassportError::InvalidCiphertext`], [`PassportError::HashMismatch`] or
+    /// [`PassportError::InvalidPadding`] when the data does not decrypt, and
+    /// [`PassportError::InvalidJson`] when it is not credentials.
     pub fn decrypt_credentials(
         &self,
         credentials: &EncryptedCredentials,

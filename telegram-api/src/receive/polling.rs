@@ -217,6 +217,10 @@ impl Poller {
     /// Confirms every update handed out so far, without waiting for the next fetch (call it
     /// after handling an update for exactly-once hand-off, or before exiting). Updates fetched
     /// but not handed out stay unconfirmed.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the confirming `getUpdates` fails, with the errors of [`Bot::execute`].
     pub fn confirm(&mut self) -> Result<(), Error> {
         let Some(offset) = self.offset else {
             return Ok(());
@@ -333,6 +337,11 @@ impl Bot {
     ///
     /// An item that is not an update cannot be confirmed by its own `update_id`: an `offset`
     /// past the highest readable one of the batch confirms it with the rest.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Bot::execute`] does, with [`Error::Decode`] only when the result is not a list;
+    /// an item that is not an update does not fail the batch.
     pub fn get_update_batch(&self, request: GetUpdates) -> Result<UpdateBatch, Error> {
         let mut batch = self.execute(&Raw(request))?;
         batch.skipped = batch

@@ -77,6 +77,11 @@ pub fn verify_secret_token(expected: &str, header: Option<&str>) -> bool {
 /// `telegram_api`). Answering such a request with an error would make Telegram deliver the
 /// same update again and again. Only a body that is not an update at all (not a JSON object,
 /// or without a readable `update_id`) is an [`WebhookError::InvalidBody`].
+///
+/// # Errors
+///
+/// Fails with [`WebhookError::InvalidBody`] when `body` is not a JSON object with an integer
+/// `update_id`.
 pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
     use crate::codec::de::Salvage;
     let error = match crate::json::from_slice::<Update>(body) {
@@ -105,6 +110,11 @@ pub fn parse_update(body: &[u8]) -> Result<Update, WebhookError> {
 }
 
 /// Checks the secret token, then decodes the body.
+///
+/// # Errors
+///
+/// Fails with [`WebhookError::Unauthorized`] when `header` is missing or is not `secret_token`, and
+/// as [`parse_update`] does.
 pub fn receive(
     secret_token: &str,
     header: Option<&str>,

@@ -36,6 +36,14 @@ impl<'a, M: Method> Call<'a, M> {
     }
 
     /// Sends the request and returns its result.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`Error::Api`] when Telegram refuses the request, [`Error::Transport`] or
+    /// [`Error::Timeout`] when the connection fails or times out, [`Error::InvalidResponse`] or
+    /// [`Error::Decode`] when the answer is not the method's result, [`Error::Io`] when a file to
+    /// upload cannot be read, and [`Error::Config`] when the request cannot be encoded. With a
+    /// retry policy, this is the last attempt's error.
     pub fn call(self) -> Result<M::Response, Error> {
         match &self.retry {
             Some(retry) => self.bot.execute_with(&self.request, retry),

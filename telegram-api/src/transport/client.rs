@@ -109,6 +109,10 @@ impl Bot {
 
     /// A bot configured from the environment: the token from `TELEGRAM_BOT_TOKEN`, and the
     /// server from `TELEGRAM_API_URL` when it is set.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`Error::Config`] when `TELEGRAM_BOT_TOKEN` is not set or is blank.
     pub fn from_env() -> Result<Bot, Error> {
         let token = std::env::var("TELEGRAM_BOT_TOKEN")
             .ok()
@@ -256,6 +260,14 @@ impl Bot {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`Error::Api`] when Telegram refuses the request, [`Error::Transport`] or
+    /// [`Error::Timeout`] when the connection fails or times out, [`Error::InvalidResponse`] or
+    /// [`Error::Decode`] when the answer is not the method's result, [`Error::Io`] when a file to
+    /// upload cannot be read, and [`Error::Config`] when the request cannot be encoded. With a
+    /// retry policy, this is the last attempt's error.
     pub fn execute<M: Method>(&self, request: &M) -> Result<M::Response, Error> {
         self.execute_with(request, &self.0.retry)
     }
@@ -347,6 +359,13 @@ impl Bot {
     }
 
     /// Downloads a file (from [`getFile`](Bot::get_file)) into memory.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`Error::Config`] when `file` has no `file_path`, or an absolute one the bot may
+    /// not read; [`Error::Api`] or [`Error::InvalidResponse`] when the server does not send the
+    /// file; [`Error::Transport`] or [`Error::Timeout`] when the connection fails; [`Error::Io`]
+    /// when a local server's file cannot be read.
     pub fn download_file(&self, file: &File) -> Result<Vec<u8>, Error> {
         let mut out = Vec::with_capacity(file.file_size.unwrap_or(0).clamp(0, 1 << 24) as usize);
         self.download_file_to(file, &mut out)?;
@@ -357,12 +376,21 @@ impl Bot {
     ///
     /// The file is written beside `path` under a temporary name and renamed to `path` once it is
     /// complete: a download that fails leaves nothing at `path` (and removes what it wrote).
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`download_file_to`](Bot::download_file_to) does, and with [`Error::Io`] when the
+    /// file beside `path` cannot be created, written or renamed to `path`.
     pub fn download_file_to_path(&self, file: &File, path: impl AsRef<Path>) -> Result<u64, Error> {
         self.download_file_to_path_with_progress(file, path, |_, _| {})
     }
 
     /// [`download_file_to_path`](Bot::download_file_to_path), calling `progress` as
     /// [`download_file_with_progress`](Bot::download_file_with_progress) does.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`download_file_to_path`](Bot::download_file_to_path) does.
     pub fn download_file_to_path_with_progress(
         &self,
         file: &File,
@@ -399,6 +427,13 @@ impl Bot {
     /// An absolute `file_path` (from a local Bot API server) is read from the disk only when
     /// the bot was told where that server keeps its files ([`Bot::with_local_files`]), and only
     /// under that directory; otherwise it is an [`Error::Config`].
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`Error::Config`] when `file` has no `file_path`, or an absolute one the bot may
+    /// not read; [`Error::Api`] or [`Error::InvalidResponse`] when the server does not send the
+    /// file; [`Error::Transport`] or [`Error::Timeout`] when the connection fails; [`Error::Io`]
+    /// when `out` cannot be written or a local server's file cannot be read.
     pub fn download_file_to(&self, file: &File, out: &mut dyn Write) -> Result<u64, Error> {
         self.download_file_with_progress(file, out, |_, _| {})
     }
@@ -422,6 +457,10 @@ impl Bot {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`download_file_to`](Bot::download_file_to) does.
     pub fn download_file_with_progress(
         &self,
         file: &File,

@@ -180,22 +180,43 @@ fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
 /// Implementations are shared between worker threads.
 pub trait Store: Send + Sync {
     /// The value of `key`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read.
     fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Whether the changes of update `update_id` were committed.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read.
     fn is_applied(&self, update_id: i64) -> Result<bool, StoreError>;
 
     /// Writes `changes` and, with `update_id`, records that update as applied, in one
     /// transaction: either all of it is stored or none of it. When `update_id` was recorded
     /// before, nothing is written and the answer is [`Commit::AlreadyApplied`].
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the transaction cannot be written; then nothing of
+    /// it is stored.
     fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError>;
 
     /// Forgets the record of updates below `update_id`: once Telegram has been told they were
     /// handled (the `getUpdates` offset passed them), it never delivers them again.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be written.
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError>;
 
     /// The bot-wide values ([`Scope::Bot`]) whose names start with `prefix`, as
     /// (name, value), in name order. The application keeps its scheduled jobs this way.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read.
     fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 
     /// Whether processes other than this one use the store at the same time. The application
@@ -208,12 +229,22 @@ pub trait Store: Send + Sync {
     /// Takes the lease `name` for `holder`, or renews it when `holder` holds it, for `ttl`:
     /// whether `holder` holds it now. A lease that is not renewed expires after `ttl`, so a
     /// process that died does not keep it. The default (a store of one process) always grants it.
+    ///
+    /// # Errors
+    ///
+    /// The default never fails; a shared store fails with [`StoreError::Backend`] when it cannot
+    /// reach its backend.
     fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
         let _ = (name, holder, ttl);
         Ok(true)
     }
 
     /// Gives up the lease `name` when `holder` holds it (a lease held by another is left).
+    ///
+    /// # Errors
+    ///
+    /// The default never fails; a shared store fails with [`StoreError::Backend`] when it cannot
+    /// reach its backend.
     fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         let _ = (name, holder);
         Ok(())
@@ -311,8 +342,12 @@ impl fmt::Debug for FileStore {
 }
 
 impl FileStore {
-    /// Opens the store at `path`, creating it when there is none. A file that is not a store,
-    /// or is damaged beyond what the database repairs, is an error; the file is left as it is.
+    /// Opens the store at `path`, creating it when there is none.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Open`] when the file cannot be opened or created, is not a store,
+    /// or is damaged beyond what the database repairs; the file is left as it is.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let path = path.as_ref().to_owned();
         let open_error = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
@@ -538,11 +573,20 @@ impl<'s> Data<'s> {
     }
 
     /// The value of `key` as a `T`: the pending change if there is one, else what is stored.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Store`] when the store cannot be read, and [`DataError::Decode`]
+    /// when the value does not decode as a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
         read(self.store, &self.changes, key)
     }
 
     /// Sets `key` to `value` (at the commit).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Encode`] when `value` does not encode as JSON.
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &Key, value: &T) -> Result<(), DataError> {
         self.changes.insert(key.clone(), Some(encode(key, value)?));
         Ok(())
@@ -559,6 +603,11 @@ impl<'s> Data<'s> {
     }
 
     /// Commits the changes, recording `update_id` as applied (see [`Store::commit`]).
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Store::commit`] does: with [`StoreError::Backend`] when the transaction cannot be
+    /// written, and then nothing of it is stored.
     pub fn commit(self, update_id: Option<i64>) -> Result<Commit, StoreError> {
         self.store.commit(update_id, &into_changes(self.changes))
     }

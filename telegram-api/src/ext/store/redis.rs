@@ -176,9 +176,12 @@ impl fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`, or
-    /// `redis+unix:///path/to/socket[?db=N]`). A URL that does not parse, or a server that
-    /// cannot be reached or refuses the connection, is a [`StoreError::Open`] naming the URL
-    /// (without its password).
+    /// `redis+unix:///path/to/socket[?db=N]`).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Open`], naming the URL without its password, when the URL does not
+    /// parse, or the server cannot be reached or refuses the connection.
     pub fn open(url: &str) -> Result<RedisStore, StoreError> {
         let redacted = redact(url);
         let open_error = |e: RedisError| StoreError::Open {
