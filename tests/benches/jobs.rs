@@ -3,7 +3,7 @@
 //! `cargo bench -p telegram-api-tests --bench jobs`. With `BENCH_JOBS` (100,000) jobs pending,
 //! each due at its own second, on the in-memory store and a manual clock (see `BENCHMARKS.md`):
 //!
-//! - **Scheduling**: `Application::schedule_job` per job, against the baseline of committing
+//! - **Scheduling**: `Application::schedule_job_for` per job, against the baseline of committing
 //!   the same record to the store directly (what scheduling adds: checks, the record, the
 //!   index).
 //! - **Firing one**: moving the clock to the next due job and `run_due_jobs` (a no-op job:
@@ -64,7 +64,7 @@ fn at(second: usize) -> Timestamp {
 fn schedule(app: &Application, n: usize) -> Duration {
     let started = Instant::now();
     for i in 0..n {
-        app.schedule_job("noop", Schedule::once(at(i)), Some(i as i64), "data")
+        app.schedule_job_for(i as i64, "noop", Schedule::once(at(i)), "data")
             .unwrap();
     }
     started.elapsed() / n as u32
@@ -99,19 +99,19 @@ fn main() {
 
     let clock = ManualClock::new(Timestamp::from_second(START).unwrap());
     let many = app(&clock);
-    assert!(many.jobs().unwrap().is_empty());
+    assert!(many.all_jobs().unwrap().is_empty());
     let before = HELD.load(Ordering::Relaxed);
     let scheduling = schedule(&many, jobs);
     let held = HELD.load(Ordering::Relaxed) - before;
     let fire_many = fire(&many, &clock, fires);
-    assert_eq!(many.jobs().unwrap().len(), jobs - fires);
+    assert_eq!(many.all_jobs().unwrap().len(), jobs - fires);
 
     // Baseline for firing: one job pending at a time.
     let clock = ManualClock::new(Timestamp::from_second(START).unwrap());
     let one = app(&clock);
     let mut firing = Duration::ZERO;
     for i in 0..fires {
-        one.schedule_job("noop", Schedule::once(at(i)), Some(i as i64), "data")
+        one.schedule_job_for(i as i64, "noop", Schedule::once(at(i)), "data")
             .unwrap();
         let started = Instant::now();
         clock.set(one.next_job_at().expect("a pending job"));

@@ -108,7 +108,7 @@ fn a_one_off_job_runs_once_at_its_time_in_its_chat() {
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let app = app(&server, &clock).build();
     app.process_update(text(1, 7, "/remind 90 take a break"));
-    let jobs = app.jobs().unwrap();
+    let jobs = app.all_jobs().unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].name(), "say");
     assert_eq!(jobs[0].chat_id(), Some(7));
@@ -122,7 +122,7 @@ fn a_one_off_job_runs_once_at_its_time_in_its_chat() {
     clock.advance(Duration::from_secs(1));
     assert_eq!(app.run_due_jobs(), 1);
     assert_eq!(sent(&server), ["7: take a break"]);
-    assert!(app.jobs().unwrap().is_empty());
+    assert!(app.all_jobs().unwrap().is_empty());
     clock.advance(Duration::from_secs(3600));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(sent(&server).len(), 1);
@@ -135,7 +135,7 @@ fn a_repeating_job_keeps_its_interval_and_does_not_make_up_missed_runs() {
     let app = app(&server, &clock).build();
     let first = ts("2026-06-01T10:05:00Z");
     let every = Schedule::every(Duration::from_secs(60), first).unwrap();
-    let id = app.schedule_job("say", every, Some(5), "tick").unwrap();
+    let id = app.schedule_job_for(5, "say", every, "tick").unwrap();
     let ran = run_until(&app, &clock, ts("2026-06-01T10:08:30Z"));
     assert_eq!(
         ran,
@@ -150,7 +150,7 @@ fn a_repeating_job_keeps_its_interval_and_does_not_make_up_missed_runs() {
     clock.set(ts("2026-06-01T10:19:10Z"));
     assert_eq!(app.run_due_jobs(), 1);
     assert_eq!(app.run_due_jobs(), 0);
-    let job = app.jobs().unwrap().remove(0);
+    let job = app.all_jobs().unwrap().remove(0);
     assert_eq!(job.id(), id);
     assert_eq!(job.next_run(), ts("2026-06-01T10:20:00Z"));
     assert_eq!(sent(&server).len(), 5);
@@ -163,7 +163,7 @@ fn a_daily_job_keeps_its_wall_clock_time_across_daylight_saving_changes() {
     let clock = ManualClock::new(ts("2026-03-27T12:00:00Z"));
     let app = app(&server, &clock).build();
     let daily = Schedule::daily(time(9, 0, 0, 0), "Europe/Berlin").unwrap();
-    app.schedule_job("say", daily, Some(3), "good morning")
+    app.schedule_job_for(3, "say", daily, "good morning")
         .unwrap();
     // Berlin moves from UTC+1 to UTC+2 on 2026-03-29 and back on 2026-10-25.
     let spring = run_until(&app, &clock, ts("2026-03-31T00:00:00Z"));
@@ -198,8 +198,7 @@ fn a_daily_job_on_chosen_weekdays_skips_the_others() {
     let weekend = Schedule::daily(time(10, 30, 0, 0), "UTC")
         .unwrap()
         .on(Weekdays::of([Saturday, Sunday]));
-    app.schedule_job("say", weekend, Some(3), "weekend")
-        .unwrap();
+    app.schedule_job_for(3, "say", weekend, "weekend").unwrap();
     let ran = run_until(&app, &clock, ts("2026-06-15T00:00:00Z"));
     assert_eq!(
         ran,
@@ -218,7 +217,7 @@ fn a_monthly_job_on_the_31st_runs_on_the_last_day_of_shorter_months() {
     let clock = ManualClock::new(ts("2026-01-01T00:00:00Z"));
     let app = app(&server, &clock).build();
     let monthly = Schedule::monthly(31, time(18, 0, 0, 0), "UTC").unwrap();
-    app.schedule_job("say", monthly, Some(3), "month end")
+    app.schedule_job_for(3, "say", monthly, "month end")
         .unwrap();
     let ran = run_until(&app, &clock, ts("2026-07-01T00:00:00Z"));
     assert_eq!(
@@ -244,15 +243,17 @@ fn jobs_are_cancelled_by_id_and_by_name() {
     app.process_update(text(2, 7, "/remind 120 two"));
     app.process_update(text(3, 8, "/remind 60 other chat"));
     let every = Schedule::every(Duration::from_secs(30), clock.now()).unwrap();
-    let repeating = app.schedule_job("say", every, Some(9), "rep").unwrap();
-    assert_eq!(app.jobs().unwrap().len(), 4);
+    let repeating = app.schedule_job_for(9, "say", every, "rep").unwrap();
+    assert_eq!(app.all_jobs().unwrap().len(), 4);
 
     app.cancel_job(&repeating).unwrap();
-    assert_eq!(app.jobs().unwrap().len(), 3);
+    assert_eq!(app.all_jobs().unwrap().len(), 3);
+    assert_eq!(app.jobs("say").unwrap().len(), 3);
+    assert!(app.jobs("count").unwrap().is_empty());
     // `/clear` cancels every `say` job, whichever chat.
     app.process_update(text(4, 7, "/clear"));
     assert_eq!(sent(&server), ["7: cancelled 3"]);
-    assert!(app.jobs().unwrap().is_empty());
+    assert!(app.all_jobs().unwrap().is_empty());
     clock.advance(Duration::from_secs(600));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(sent(&server).len(), 1);
@@ -272,7 +273,7 @@ fn scheduling_from_a_failed_handler_is_dropped_like_its_other_changes() {
         .error_handler(|_, _| {})
         .build();
     app.process_update(text(1, 7, "/fail"));
-    assert!(app.jobs().unwrap().is_empty());
+    assert!(app.all_jobs().unwrap().is_empty());
     assert_eq!(app.run_due_jobs(), 0);
 }
 
@@ -282,12 +283,12 @@ fn an_unregistered_job_name_is_an_error() {
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let app = app(&server, &clock).build();
     let at = Schedule::once(clock.now());
-    match app.schedule_job("nope", at, None, &()) {
+    match app.schedule_job("nope", at, &()) {
         Err(JobError::Unregistered(name)) => assert_eq!(name, "nope"),
         other => panic!("expected Unregistered, got {other:?}"),
     }
     let past = Schedule::every(Duration::from_secs(1), clock.now()).unwrap();
-    assert!(app.schedule_job("say", past, None, "x").is_ok());
+    assert!(app.schedule_job("say", past, "x").is_ok());
 }
 
 #[test]
@@ -319,7 +320,7 @@ fn a_job_that_fails_or_panics_is_reported_and_keeps_its_schedule() {
         })
         .build();
     let every = Schedule::every(Duration::from_secs(60), ts("2026-06-01T10:01:00Z")).unwrap();
-    app.schedule_job("flaky", every, Some(4), &1u32).unwrap();
+    app.schedule_job_for(4, "flaky", every, &1u32).unwrap();
     let ran = run_until(&app, &clock, ts("2026-06-01T10:02:30Z"));
     assert_eq!(ran.len(), 2);
     assert_eq!(
@@ -330,7 +331,7 @@ fn a_job_that_fails_or_panics_is_reported_and_keeps_its_schedule() {
         ]
     );
     assert_eq!(
-        app.jobs().unwrap()[0].next_run(),
+        app.all_jobs().unwrap()[0].next_run(),
         ts("2026-06-01T10:03:00Z")
     );
     let touched = app.store().get(&Key::chat(4, "touched")).unwrap();
@@ -353,12 +354,12 @@ fn a_run_commits_its_changes_with_the_next_run() {
         })
         .build();
     let every = Schedule::every(Duration::from_secs(10), clock.now()).unwrap();
-    app.schedule_job("count", every, Some(-100), &()).unwrap();
+    app.schedule_job_for(-100, "count", every, &()).unwrap();
     let ran = run_until(&app, &clock, ts("2026-06-01T10:10:00Z"));
     assert_eq!(ran.len(), 3);
     let runs = app.store().get(&Key::chat(-100, "runs")).unwrap();
     assert_eq!(runs.as_deref(), Some(&b"3"[..]));
-    assert!(app.jobs().unwrap().is_empty());
+    assert!(app.all_jobs().unwrap().is_empty());
 }
 
 fn temp_store(name: &str) -> std::path::PathBuf {
@@ -378,19 +379,19 @@ fn jobs_due_while_the_bot_was_down_run_once_after_a_restart() {
         let app = app(&server, &clock).store_path(&path).unwrap().build();
         app.process_update(text(1, 7, "/remind 60 after the restart"));
         let daily = Schedule::daily(time(12, 0, 0, 0), "UTC").unwrap();
-        app.schedule_job("say", daily, Some(8), "noon").unwrap();
+        app.schedule_job_for(8, "say", daily, "noon").unwrap();
     }
     // Down for two days.
     clock.set(ts("2026-06-03T11:00:00Z"));
     {
         let app = app(&server, &clock).store_path(&path).unwrap().build();
-        assert_eq!(app.jobs().unwrap().len(), 2);
+        assert_eq!(app.all_jobs().unwrap().len(), 2);
         assert_eq!(app.run_due_jobs(), 2);
         assert_eq!(app.run_due_jobs(), 0);
         let mut texts = sent(&server);
         texts.sort();
         assert_eq!(texts, ["7: after the restart", "8: noon"]);
-        let jobs = app.jobs().unwrap();
+        let jobs = app.all_jobs().unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].next_run(), ts("2026-06-03T12:00:00Z"));
     }
@@ -413,7 +414,7 @@ fn late_runs_are_skipped_when_asked() {
         app.process_update(text(1, 7, "/remind 60 too late"));
         app.process_update(text(2, 7, "/remind 3600 in time"));
         let every = Schedule::every(Duration::from_secs(600), ts("2026-06-01T10:10:00Z")).unwrap();
-        app.schedule_job("say", every, Some(8), "every ten minutes")
+        app.schedule_job_for(8, "say", every, "every ten minutes")
             .unwrap();
     }
     clock.set(ts("2026-06-01T11:00:20Z"));
@@ -425,7 +426,7 @@ fn late_runs_are_skipped_when_asked() {
     assert_eq!(app.run_due_jobs(), 3);
     // Only the run 20 s late (within the grace) was sent.
     assert_eq!(sent(&server), ["7: in time"]);
-    let jobs = app.jobs().unwrap();
+    let jobs = app.all_jobs().unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].next_run(), ts("2026-06-01T11:10:00Z"));
     drop(app);
@@ -439,12 +440,7 @@ fn a_record_changed_by_another_process_wins() {
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let app = app(&server, &clock).store_path(&path).unwrap().build();
     let id = app
-        .schedule_job(
-            "say",
-            Schedule::once(ts("2026-06-01T10:01:00Z")),
-            Some(7),
-            "x",
-        )
+        .schedule_job_for(7, "say", Schedule::once(ts("2026-06-01T10:01:00Z")), "x")
         .unwrap();
     assert_eq!(app.next_job_at(), Some(ts("2026-06-01T10:01:00Z")));
     // Another writer removes the record behind this application's back.
@@ -499,14 +495,32 @@ fn on_the_pool_a_job_waits_for_its_chats_update_and_not_for_other_chats() {
     // Job 7 is scheduled first, both are due at once: by the time job 8 has run, job 7 was
     // handed out too, and waits for chat 7's update.
     let now = Timestamp::now();
-    app.schedule_job("mark", Schedule::once(now), Some(7), &())
+    app.schedule_job_for(7, "mark", Schedule::once(now), &())
         .unwrap();
-    app.schedule_job("mark", Schedule::once(now), Some(8), &())
+    app.schedule_job_for(8, "mark", Schedule::once(now), &())
         .unwrap();
     events.wait_for("job 8 run", |e| e.contains(&"job 8".to_owned()));
     release_tx.send(()).unwrap();
     let order = events.wait_len(4);
     pool.shutdown(Duration::from_secs(5));
     assert_eq!(order, ["slow start", "job 8", "slow end", "job 7"]);
-    assert!(app.jobs().unwrap().is_empty());
+    assert!(app.all_jobs().unwrap().is_empty());
+}
+
+#[test]
+fn the_application_cancels_jobs_by_name_at_once() {
+    let server = server();
+    let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
+    let app = app(&server, &clock).build();
+    let every = Schedule::every(Duration::from_secs(30), clock.now()).unwrap();
+    app.schedule_job_for(9, "say", every.clone(), "rep")
+        .unwrap();
+    app.schedule_job("say", every, "bot-wide").unwrap();
+    assert_eq!(app.jobs("say").unwrap().len(), 2);
+    assert_eq!(app.cancel_jobs("say").unwrap(), 2);
+    assert!(app.all_jobs().unwrap().is_empty());
+    assert_eq!(app.cancel_jobs("say").unwrap(), 0);
+    clock.advance(Duration::from_secs(600));
+    assert_eq!(app.run_due_jobs(), 0);
+    assert!(sent(&server).is_empty());
 }

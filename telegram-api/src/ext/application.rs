@@ -458,8 +458,9 @@ impl Application {
         Pool::start(self.inner.clone())
     }
 
-    /// Schedules the job registered as `name` to run on `schedule` with `data`, for the chat
-    /// `chat_id` (or for none); committed at once. Returns the job's id.
+    /// Schedules the job registered as `name` to run on `schedule` with `data`, for no chat
+    /// (a job of the whole bot); committed at once. Returns the job's id. The same as
+    /// [`Context::schedule_job`] without an update to take a chat from.
     ///
     /// # Errors
     ///
@@ -471,6 +472,31 @@ impl Application {
         &self,
         name: &str,
         schedule: Schedule,
+        data: &T,
+    ) -> Result<String, JobError> {
+        self.schedule(name, schedule, None, data)
+    }
+
+    /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id`: its runs are
+    /// ordered with the chat's updates. The same as [`Context::schedule_job_for`].
+    ///
+    /// # Errors
+    ///
+    /// As [`schedule_job`](Application::schedule_job).
+    pub fn schedule_job_for<T: serde::Serialize + ?Sized>(
+        &self,
+        chat_id: i64,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<String, JobError> {
+        self.schedule(name, schedule, Some(chat_id), data)
+    }
+
+    fn schedule<T: serde::Serialize + ?Sized>(
+        &self,
+        name: &str,
+        schedule: Schedule,
         chat_id: Option<i64>,
         data: &T,
     ) -> Result<String, JobError> {
@@ -479,33 +505,59 @@ impl Application {
             inner
                 .jobs
                 .make(name, schedule, chat_id, None, data, inner.clock.now())?;
-        inner.jobs.load(&*inner.store, false)?;
-        let changes = [Change::Put(job.key(), record)];
-        inner.store.commit(None, &changes)?;
-        inner.jobs.apply(&changes);
+        self.commit_jobs(&[Change::Put(job.key(), record)])?;
         Ok(job.id().to_owned())
     }
 
-    /// Cancels the job `id` (nothing happens when there is none).
+    /// Cancels the job `id` (nothing happens when there is none); committed at once.
     ///
     /// # Errors
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
     pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
+        self.commit_jobs(&[Change::Delete(job_key(id))])
+    }
+
+    /// Cancels every job named `name`; how many there were. Committed at once.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
+    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
+        let jobs = self.jobs(name)?;
+        let changes: Vec<Change> = jobs.iter().map(|j| Change::Delete(j.key())).collect();
+        self.commit_jobs(&changes)?;
+        Ok(jobs.len())
+    }
+
+    /// Loads the jobs, commits `changes` to them, and applies them to the schedule.
+    fn commit_jobs(&self, changes: &[Change]) -> Result<(), JobError> {
         let inner = &self.inner;
         inner.jobs.load(&*inner.store, false)?;
-        let changes = [Change::Delete(job_key(id))];
-        inner.store.commit(None, &changes)?;
-        inner.jobs.apply(&changes);
+        if !changes.is_empty() {
+            inner.store.commit(None, changes)?;
+            inner.jobs.apply(changes);
+        }
         Ok(())
     }
 
-    /// The scheduled jobs, by next run.
+    /// The scheduled jobs named `name`, by next run.
     ///
     /// # Errors
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
-    pub fn jobs(&self) -> Result<Vec<Job>, JobError> {
+    pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
+        let mut jobs = self.all_jobs()?;
+        jobs.retain(|j| j.name() == name);
+        Ok(jobs)
+    }
+
+    /// Every scheduled job, by next run.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
+    pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
         self.inner.jobs.load(&*self.inner.store, false)?;
         Ok(self.inner.jobs.list())
     }
