@@ -817,3 +817,58 @@ fn the_chat_user_and_message_of_an_update_follow_the_fields_of_each_kind() {
     );
     assert!(text.contains("/// - `new_thing`: its `chat`;"), "{text}");
 }
+
+#[test]
+fn a_union_reads_what_all_its_members_have() {
+    let text = types_rs(&chat_member_spec());
+    // Only the owner has a user here: no accessor promises one.
+    assert!(!text.contains("pub fn user(&self)"), "{text}");
+    assert_renders(
+        &text,
+        r#"
+        pub fn status(&self) -> &str {
+            match self {
+                ChatMember::Owner(_) => "creator",
+        "#,
+    );
+}
+
+#[test]
+fn a_field_every_member_has_is_read_on_the_union() {
+    let member = |name: &str, tag: &str| {
+        format!(
+            r#"{{"name": "{name}", "doc_url": "u", "description": "M.", "direction": "received",
+            "kind": "object", "fields": [
+            {{"name": "status", "type": {{"kind": "literal", "value": "{tag}"}}, "required": true, "description": "s"}},
+            {{"name": "user", "type": {{"kind": "ref", "name": "User"}}, "required": true, "description": "User"}},
+            {{"name": "since", "type": {{"kind": "integer"}}, "required": true, "description": "Since"}}]}}"#
+        )
+    };
+    let union = r#"{"name": "ChatMember", "doc_url": "u", "description": "A member.",
+        "direction": "received", "kind": "union",
+        "discriminator": {"by": "field", "field": "status"}, "members": [
+        {"type": {"kind": "ref", "name": "ChatMemberOwner"}, "tag": "creator"},
+        {"type": {"kind": "ref", "name": "ChatMemberLeft"}, "tag": "left"}]}"#;
+    let text = types_rs(&spec(
+        &method_returning("ChatMember"),
+        &format!(
+            "{USER},{union},{},{}",
+            member("ChatMemberOwner", "creator"),
+            member("ChatMemberLeft", "left")
+        ),
+        "",
+    ));
+    assert_renders(
+        &text,
+        r#"
+        pub fn user(&self) -> Option<&User> {
+            match self {
+                ChatMember::Owner(__v) => Some(&__v.user),
+                ChatMember::Left(__v) => Some(&__v.user),
+                ChatMember::Unknown(_) => None,
+            }
+        }
+        "#,
+    );
+    assert_renders(&text, "pub fn since(&self) -> Option<i64> {");
+}

@@ -957,7 +957,7 @@ pub(super) fn union(
 ) -> Result<TokenStream, String> {
     let vs = variants(cx, &t.name, members)?;
     let docs = type_docs(cx, t, vec![]);
-    union_enum(
+    let mut out = union_enum(
         cx,
         &t.name,
         &t.description,
@@ -965,7 +965,122 @@ pub(super) fn union(
         &vs,
         discriminator,
         cx.is_read(t),
-    )
+    )?;
+    out.extend(common_accessors(cx, t, discriminator, &vs)?);
+    Ok(out)
+}
+
+/// Accessors on a union for what all its members have: each field every object member has,
+/// required and of the same type (`ChatMember::user`), and the discriminator's value
+/// (`ChatMember::status`). They return an `Option` where the union can hold a member this
+/// version of the crate does not know.
+fn common_accessors(
+    cx: &Context,
+    t: &TypeDef,
+    discriminator: &Discriminator,
+    vs: &[Variant],
+) -> Result<TokenStream, String> {
+    let Discriminator::Field { field: tag_field } = discriminator else {
+        return Ok(quote!());
+    };
+    let objects: Vec<(&Variant, &TypeDef)> = vs
+        .iter()
+        .filter_map(|v| Some((v, *cx.types.get(v.object.as_deref()?)?)))
+        .collect();
+    if objects.len() < 2 || objects.len() != vs.len() {
+        return Ok(quote!());
+    }
+    let has_unknown = cx.is_read(t);
+    let ident = type_ident(&t.name);
+    let wrap = |value: TokenStream| {
+        if has_unknown {
+            quote!(Some(#value))
+        } else {
+            value
+        }
+    };
+    let rest = has_unknown.then(|| quote!(#ident::Unknown(_) => None,));
+    let mut methods = Vec::new();
+    let first = objects[0].1;
+    for f in first.fields() {
+        if &f.name == tag_field || !f.required {
+            continue;
+        }
+        let shared = objects.iter().all(|(_, o)| {
+            o.fields()
+                .iter()
+                .any(|g| g.name == f.name && g.required && g.ty == f.ty)
+        });
+        if !shared {
+            continue;
+        }
+        let field = snake_ident(&f.name)?;
+        let (ret, value) = match &f.ty {
+            TypeExpr::Ref { name } if cx.is_object(&f.ty) || cx.is_union(&f.ty) => {
+                let target = type_ident(name);
+                (quote!(&#target), quote!(&__v.#field))
+            }
+            TypeExpr::String => (quote!(&str), quote!(__v.#field.as_str())),
+            TypeExpr::Integer => (quote!(i64), quote!(__v.#field)),
+            TypeExpr::Boolean => (quote!(bool), quote!(__v.#field)),
+            _ => continue,
+        };
+        let ret = if has_unknown {
+            quote!(Option<#ret>)
+        } else {
+            ret
+        };
+        let arms = objects.iter().map(|(v, _)| {
+            let variant = &v.ident;
+            let value = wrap(value.clone());
+            quote!(#ident::#variant(__v) => #value,)
+        });
+        let doc = format!(
+            " The `{}` of every kind of [`{}`]{}.",
+            f.name,
+            t.name,
+            if has_unknown {
+                "; `None` for a kind this version of the crate does not know"
+            } else {
+                ""
+            }
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #field(&self) -> #ret {
+                match self {
+                    #(#arms)*
+                    #rest
+                }
+            }
+        });
+    }
+    let tag = snake_ident(tag_field)?;
+    let tag_arms = vs.iter().filter_map(|v| {
+        let (variant, value) = (&v.ident, v.tag.as_deref()?);
+        Some(quote!(#ident::#variant(_) => #value,))
+    });
+    let unknown_tag = has_unknown.then(|| {
+        quote!(#ident::Unknown(__v) => __v.get(#tag_field).and_then(serde_json::Value::as_str).unwrap_or_default(),)
+    });
+    let tag_doc = format!(
+        " The `{tag_field}` that tells the kinds of [`{}`] apart, as Telegram writes it.",
+        t.name
+    );
+    methods.push(quote! {
+        #[doc = #tag_doc]
+        pub fn #tag(&self) -> &str {
+            match self {
+                #(#tag_arms)*
+                #unknown_tag
+            }
+        }
+    });
+    Ok(quote! {
+        impl #ident {
+            #(#methods)*
+        }
+    })
 }
 
 /// An enum for a field that accepts one of several tagged types without naming them.

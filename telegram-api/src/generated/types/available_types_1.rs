@@ -983,6 +983,30 @@ impl From<MessageOriginChannel> for MessageOrigin {
         MessageOrigin::Channel(v)
     }
 }
+impl MessageOrigin {
+    /// The `date` of every kind of [`MessageOrigin`]; `None` for a kind this version of the crate does not know.
+    pub fn date(&self) -> Option<i64> {
+        match self {
+            MessageOrigin::User(__v) => Some(__v.date),
+            MessageOrigin::HiddenUser(__v) => Some(__v.date),
+            MessageOrigin::Chat(__v) => Some(__v.date),
+            MessageOrigin::Channel(__v) => Some(__v.date),
+            MessageOrigin::Unknown(_) => None,
+        }
+    }
+    /// The `type` that tells the kinds of [`MessageOrigin`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            MessageOrigin::User(_) => "user",
+            MessageOrigin::HiddenUser(_) => "hidden_user",
+            MessageOrigin::Chat(_) => "chat",
+            MessageOrigin::Channel(_) => "channel",
+            MessageOrigin::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// The message was originally sent by a known user.
 ///
 /// On the wire, `type` is always `"user"`; it is written and checked, not stored.
@@ -1350,6 +1374,20 @@ impl From<PaidMediaVideo> for PaidMedia {
         PaidMedia::Video(v)
     }
 }
+impl PaidMedia {
+    /// The `type` that tells the kinds of [`PaidMedia`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            PaidMedia::LivePhoto(_) => "live_photo",
+            PaidMedia::Photo(_) => "photo",
+            PaidMedia::Preview(_) => "preview",
+            PaidMedia::Video(_) => "video",
+            PaidMedia::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// The paid media is a live photo.
 ///
 /// On the wire, `type` is always `"live_photo"`; it is written and checked, not stored.
@@ -1670,6 +1708,21 @@ impl From<InputMediaVideo> for InputPollMedia {
         InputPollMedia::Video(v)
     }
 }
+impl InputPollMedia {
+    /// The `type` that tells the kinds of [`InputPollMedia`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputPollMedia::Animation(_) => "animation",
+            InputPollMedia::Audio(_) => "audio",
+            InputPollMedia::Document(_) => "document",
+            InputPollMedia::LivePhoto(_) => "live_photo",
+            InputPollMedia::Location(_) => "location",
+            InputPollMedia::Photo(_) => "photo",
+            InputPollMedia::Venue(_) => "venue",
+            InputPollMedia::Video(_) => "video",
+        }
+    }
+}
 /// This object represents the content of a poll option to be sent. It should be one of
 ///
 /// - [`InputMediaAnimation`](crate::InputMediaAnimation)
@@ -1748,6 +1801,21 @@ impl From<InputMediaVideo> for InputPollOptionMedia {
     /// Wraps a value as an `InputPollOptionMedia`.
     fn from(v: InputMediaVideo) -> Self {
         InputPollOptionMedia::Video(v)
+    }
+}
+impl InputPollOptionMedia {
+    /// The `type` that tells the kinds of [`InputPollOptionMedia`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputPollOptionMedia::Animation(_) => "animation",
+            InputPollOptionMedia::Link(_) => "link",
+            InputPollOptionMedia::LivePhoto(_) => "live_photo",
+            InputPollOptionMedia::Location(_) => "location",
+            InputPollOptionMedia::Photo(_) => "photo",
+            InputPollOptionMedia::Sticker(_) => "sticker",
+            InputPollOptionMedia::Venue(_) => "venue",
+            InputPollOptionMedia::Video(_) => "video",
+        }
     }
 }
 /// This object contains information about one answer option in a poll.
@@ -2331,6 +2399,19 @@ impl From<BackgroundFillFreeformGradient> for BackgroundFill {
         BackgroundFill::FreeformGradient(v)
     }
 }
+impl BackgroundFill {
+    /// The `type` that tells the kinds of [`BackgroundFill`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            BackgroundFill::Solid(_) => "solid",
+            BackgroundFill::Gradient(_) => "gradient",
+            BackgroundFill::FreeformGradient(_) => "freeform_gradient",
+            BackgroundFill::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// The background is filled using the selected color.
 ///
 /// On the wire, `type` is always `"solid"`; it is written and checked, not stored.
@@ -2422,6 +2503,20 @@ impl From<BackgroundTypeChatTheme> for BackgroundType {
     /// Wraps a value as a `BackgroundType`.
     fn from(v: BackgroundTypeChatTheme) -> Self {
         BackgroundType::ChatTheme(v)
+    }
+}
+impl BackgroundType {
+    /// The `type` that tells the kinds of [`BackgroundType`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            BackgroundType::Fill(_) => "fill",
+            BackgroundType::Wallpaper(_) => "wallpaper",
+            BackgroundType::Pattern(_) => "pattern",
+            BackgroundType::ChatTheme(_) => "chat_theme",
+            BackgroundType::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
     }
 }
 /// The background is automatically filled based on the selected colors.
@@ -4343,6 +4438,34 @@ impl From<ChatMemberBanned> for ChatMember {
         ChatMember::Banned(v)
     }
 }
+impl ChatMember {
+    /// The `user` of every kind of [`ChatMember`]; `None` for a kind this version of the crate does not know.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            ChatMember::Owner(__v) => Some(&__v.user),
+            ChatMember::Administrator(__v) => Some(&__v.user),
+            ChatMember::Member(__v) => Some(&__v.user),
+            ChatMember::Restricted(__v) => Some(&__v.user),
+            ChatMember::Left(__v) => Some(&__v.user),
+            ChatMember::Banned(__v) => Some(&__v.user),
+            ChatMember::Unknown(_) => None,
+        }
+    }
+    /// The `status` that tells the kinds of [`ChatMember`] apart, as Telegram writes it.
+    pub fn status(&self) -> &str {
+        match self {
+            ChatMember::Owner(_) => "creator",
+            ChatMember::Administrator(_) => "administrator",
+            ChatMember::Member(_) => "member",
+            ChatMember::Restricted(_) => "restricted",
+            ChatMember::Left(_) => "left",
+            ChatMember::Banned(_) => "kicked",
+            ChatMember::Unknown(__v) => {
+                __v.get("status").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// Represents a chat member that owns the chat and has all administrator privileges.
 ///
 /// On the wire, `status` is always `"creator"`; it is written and checked, not stored.
@@ -4952,6 +5075,18 @@ impl From<StoryAreaTypeUniqueGift> for StoryAreaType {
         StoryAreaType::UniqueGift(v)
     }
 }
+impl StoryAreaType {
+    /// The `type` that tells the kinds of [`StoryAreaType`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            StoryAreaType::Location(_) => "location",
+            StoryAreaType::SuggestedReaction(_) => "suggested_reaction",
+            StoryAreaType::Link(_) => "link",
+            StoryAreaType::Weather(_) => "weather",
+            StoryAreaType::UniqueGift(_) => "unique_gift",
+        }
+    }
+}
 /// Describes a story area pointing to a location. Currently, a story can have up to 10 location areas.
 ///
 /// On the wire, `type` is always `"location"`; it is written and checked, not stored.
@@ -5189,6 +5324,19 @@ impl From<ReactionTypePaid> for ReactionType {
         ReactionType::Paid(v)
     }
 }
+impl ReactionType {
+    /// The `type` that tells the kinds of [`ReactionType`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            ReactionType::Emoji(_) => "emoji",
+            ReactionType::CustomEmoji(_) => "custom_emoji",
+            ReactionType::Paid(_) => "paid",
+            ReactionType::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// The reaction is based on an emoji.
 ///
 /// On the wire, `type` is always `"emoji"`; it is written and checked, not stored.
@@ -5294,142 +5442,6 @@ pub struct MessageReactionUpdated {
     /// gives back what Telegram sent.
     pub extra: crate::Extra,
 }
-/// This object represents reaction changes on a message with anonymous reactions.
-///
-/// <https://core.telegram.org/bots/api#messagereactioncountupdated>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct MessageReactionCountUpdated {
-    /// The chat containing the message
-    pub chat: Box<Chat>,
-    /// Unique message identifier inside the chat
-    pub message_id: i64,
-    /// Date of the change in Unix time
-    pub date: i64,
-    /// List of reactions that are present on the message
-    pub reactions: Vec<ReactionCount>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object represents a forum topic.
-///
-/// <https://core.telegram.org/bots/api#forumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct ForumTopic {
-    /// Unique identifier of the forum topic
-    pub message_thread_id: i64,
-    /// Name of the topic
-    pub name: String,
-    /// Color of the topic icon in RGB format
-    pub icon_color: i64,
-    /// Unique identifier of the custom emoji shown as the topic icon
-    pub icon_custom_emoji_id: Option<String>,
-    /// True, if the name of the topic wasn't specified explicitly by its creator and likely needs to be changed by the bot
-    pub is_name_implicit: Option<bool>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object describes the background of a gift.
-///
-/// <https://core.telegram.org/bots/api#giftbackground>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct GiftBackground {
-    /// Center color of the background in RGB format
-    pub center_color: i64,
-    /// Edge color of the background in RGB format
-    pub edge_color: i64,
-    /// Text color of the background in RGB format
-    pub text_color: i64,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object represents a gift that can be sent by the bot.
-///
-/// <https://core.telegram.org/bots/api#gift>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Gift {
-    /// Unique identifier of the gift
-    pub id: String,
-    /// The sticker that represents the gift
-    pub sticker: Box<Sticker>,
-    /// The number of Telegram Stars that must be paid to send the sticker
-    pub star_count: i64,
-    /// The number of Telegram Stars that must be paid to upgrade the gift to a unique one
-    pub upgrade_star_count: Option<i64>,
-    /// True, if the gift can only be purchased by Telegram Premium subscribers
-    pub is_premium: Option<bool>,
-    /// True, if the gift can be used (after being upgraded) to customize a user's appearance
-    pub has_colors: Option<bool>,
-    /// The total number of gifts of this type that can be sent by all users; for limited gifts only
-    pub total_count: Option<i64>,
-    /// The number of remaining gifts of this type that can be sent by all users; for limited gifts only
-    pub remaining_count: Option<i64>,
-    /// The total number of gifts of this type that can be sent by the bot; for limited gifts only
-    pub personal_total_count: Option<i64>,
-    /// The number of remaining gifts of this type that can be sent by the bot; for limited gifts only
-    pub personal_remaining_count: Option<i64>,
-    /// Background of the gift
-    pub background: Option<Box<GiftBackground>>,
-    /// The total number of different unique gifts that can be obtained by upgrading the gift
-    pub unique_gift_variant_count: Option<i64>,
-    /// Information about the chat that published the gift
-    pub publisher_chat: Option<Box<Chat>>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object represent a list of gifts.
-///
-/// <https://core.telegram.org/bots/api#gifts>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Gifts {
-    /// The list of gifts
-    pub gifts: Vec<Gift>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object describes the model of a unique gift.
-///
-/// <https://core.telegram.org/bots/api#uniquegiftmodel>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UniqueGiftModel {
-    /// Name of the model
-    pub name: String,
-    /// The sticker that represents the unique gift
-    pub sticker: Box<Sticker>,
-    /// The number of unique gifts that receive this model for every 1000 gift upgrades. Always 0 for crafted gifts.
-    pub rarity_per_mille: i64,
-    /// Rarity of the model if it is a crafted model. Currently, can be "uncommon", "rare", "epic", or "legendary".
-    pub rarity: Option<GiftRarity>,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
-/// This object describes the symbol shown on the pattern of a unique gift.
-///
-/// <https://core.telegram.org/bots/api#uniquegiftsymbol>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UniqueGiftSymbol {
-    /// Name of the symbol
-    pub name: String,
-    /// The sticker that represents the unique gift
-    pub sticker: Box<Sticker>,
-    /// The number of unique gifts that receive this model for every 1000 gifts upgraded
-    pub rarity_per_mille: i64,
-    /// Fields this version of the crate does not know, kept so that re-encoding the value
-    /// gives back what Telegram sent.
-    pub extra: crate::Extra,
-}
 crate::codec::display::display_as_json!(
     User, Chat, ChatFullInfo, Message, MessageId, InaccessibleMessage,
     MaybeInaccessibleMessage, MessageEntity, TextQuote, ExternalReplyInfo,
@@ -5467,7 +5479,5 @@ crate::codec::display::display_as_json!(
     LocationAddress, StoryAreaType, StoryAreaTypeLocation,
     StoryAreaTypeSuggestedReaction, StoryAreaTypeLink, StoryAreaTypeWeather,
     StoryAreaTypeUniqueGift, StoryArea, ChatLocation, ReactionType, ReactionTypeEmoji,
-    ReactionTypeCustomEmoji, ReactionTypePaid, ReactionCount, MessageReactionUpdated,
-    MessageReactionCountUpdated, ForumTopic, GiftBackground, Gift, Gifts,
-    UniqueGiftModel, UniqueGiftSymbol
+    ReactionTypeCustomEmoji, ReactionTypePaid, ReactionCount, MessageReactionUpdated
 );

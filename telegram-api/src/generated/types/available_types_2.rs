@@ -2,6 +2,142 @@
 //! Every Bot API type: objects as structs, unions as enums. Chapter "Available types" of the Bot API documentation.
 use crate::generated::enums::*;
 use super::*;
+/// This object represents reaction changes on a message with anonymous reactions.
+///
+/// <https://core.telegram.org/bots/api#messagereactioncountupdated>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MessageReactionCountUpdated {
+    /// The chat containing the message
+    pub chat: Box<Chat>,
+    /// Unique message identifier inside the chat
+    pub message_id: i64,
+    /// Date of the change in Unix time
+    pub date: i64,
+    /// List of reactions that are present on the message
+    pub reactions: Vec<ReactionCount>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object represents a forum topic.
+///
+/// <https://core.telegram.org/bots/api#forumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ForumTopic {
+    /// Unique identifier of the forum topic
+    pub message_thread_id: i64,
+    /// Name of the topic
+    pub name: String,
+    /// Color of the topic icon in RGB format
+    pub icon_color: i64,
+    /// Unique identifier of the custom emoji shown as the topic icon
+    pub icon_custom_emoji_id: Option<String>,
+    /// True, if the name of the topic wasn't specified explicitly by its creator and likely needs to be changed by the bot
+    pub is_name_implicit: Option<bool>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object describes the background of a gift.
+///
+/// <https://core.telegram.org/bots/api#giftbackground>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GiftBackground {
+    /// Center color of the background in RGB format
+    pub center_color: i64,
+    /// Edge color of the background in RGB format
+    pub edge_color: i64,
+    /// Text color of the background in RGB format
+    pub text_color: i64,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object represents a gift that can be sent by the bot.
+///
+/// <https://core.telegram.org/bots/api#gift>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Gift {
+    /// Unique identifier of the gift
+    pub id: String,
+    /// The sticker that represents the gift
+    pub sticker: Box<Sticker>,
+    /// The number of Telegram Stars that must be paid to send the sticker
+    pub star_count: i64,
+    /// The number of Telegram Stars that must be paid to upgrade the gift to a unique one
+    pub upgrade_star_count: Option<i64>,
+    /// True, if the gift can only be purchased by Telegram Premium subscribers
+    pub is_premium: Option<bool>,
+    /// True, if the gift can be used (after being upgraded) to customize a user's appearance
+    pub has_colors: Option<bool>,
+    /// The total number of gifts of this type that can be sent by all users; for limited gifts only
+    pub total_count: Option<i64>,
+    /// The number of remaining gifts of this type that can be sent by all users; for limited gifts only
+    pub remaining_count: Option<i64>,
+    /// The total number of gifts of this type that can be sent by the bot; for limited gifts only
+    pub personal_total_count: Option<i64>,
+    /// The number of remaining gifts of this type that can be sent by the bot; for limited gifts only
+    pub personal_remaining_count: Option<i64>,
+    /// Background of the gift
+    pub background: Option<Box<GiftBackground>>,
+    /// The total number of different unique gifts that can be obtained by upgrading the gift
+    pub unique_gift_variant_count: Option<i64>,
+    /// Information about the chat that published the gift
+    pub publisher_chat: Option<Box<Chat>>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object represent a list of gifts.
+///
+/// <https://core.telegram.org/bots/api#gifts>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Gifts {
+    /// The list of gifts
+    pub gifts: Vec<Gift>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object describes the model of a unique gift.
+///
+/// <https://core.telegram.org/bots/api#uniquegiftmodel>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UniqueGiftModel {
+    /// Name of the model
+    pub name: String,
+    /// The sticker that represents the unique gift
+    pub sticker: Box<Sticker>,
+    /// The number of unique gifts that receive this model for every 1000 gift upgrades. Always 0 for crafted gifts.
+    pub rarity_per_mille: i64,
+    /// Rarity of the model if it is a crafted model. Currently, can be "uncommon", "rare", "epic", or "legendary".
+    pub rarity: Option<GiftRarity>,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
+/// This object describes the symbol shown on the pattern of a unique gift.
+///
+/// <https://core.telegram.org/bots/api#uniquegiftsymbol>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UniqueGiftSymbol {
+    /// Name of the symbol
+    pub name: String,
+    /// The sticker that represents the unique gift
+    pub sticker: Box<Sticker>,
+    /// The number of unique gifts that receive this model for every 1000 gifts upgraded
+    pub rarity_per_mille: i64,
+    /// Fields this version of the crate does not know, kept so that re-encoding the value
+    /// gives back what Telegram sent.
+    pub extra: crate::Extra,
+}
 /// This object describes the colors of the backdrop of a unique gift.
 ///
 /// <https://core.telegram.org/bots/api#uniquegiftbackdropcolors>
@@ -181,6 +317,26 @@ impl From<OwnedGiftUnique> for OwnedGift {
     /// Wraps a value as an `OwnedGift`.
     fn from(v: OwnedGiftUnique) -> Self {
         OwnedGift::Unique(v)
+    }
+}
+impl OwnedGift {
+    /// The `send_date` of every kind of [`OwnedGift`]; `None` for a kind this version of the crate does not know.
+    pub fn send_date(&self) -> Option<i64> {
+        match self {
+            OwnedGift::Regular(__v) => Some(__v.send_date),
+            OwnedGift::Unique(__v) => Some(__v.send_date),
+            OwnedGift::Unknown(_) => None,
+        }
+    }
+    /// The `type` that tells the kinds of [`OwnedGift`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            OwnedGift::Regular(_) => "regular",
+            OwnedGift::Unique(_) => "unique",
+            OwnedGift::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
     }
 }
 /// Describes a regular gift owned by a user or a chat.
@@ -446,6 +602,20 @@ impl From<BotCommandScopeChatMember> for BotCommandScope {
         BotCommandScope::ChatMember(v)
     }
 }
+impl BotCommandScope {
+    /// The `type` that tells the kinds of [`BotCommandScope`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            BotCommandScope::Default(_) => "default",
+            BotCommandScope::AllPrivateChats(_) => "all_private_chats",
+            BotCommandScope::AllGroupChats(_) => "all_group_chats",
+            BotCommandScope::AllChatAdministrators(_) => "all_chat_administrators",
+            BotCommandScope::Chat(_) => "chat",
+            BotCommandScope::ChatAdministrators(_) => "chat_administrators",
+            BotCommandScope::ChatMember(_) => "chat_member",
+        }
+    }
+}
 /// Represents the default scope of bot commands. Default commands are used if no commands with a narrower scope are specified for the user.
 ///
 /// On the wire, `type` is always `"default"`; it is written and checked, not stored.
@@ -673,6 +843,19 @@ impl From<MenuButtonDefault> for MenuButton {
         MenuButton::Default(v)
     }
 }
+impl MenuButton {
+    /// The `type` that tells the kinds of [`MenuButton`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            MenuButton::Commands(_) => "commands",
+            MenuButton::WebApp(_) => "web_app",
+            MenuButton::Default(_) => "default",
+            MenuButton::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// Represents a menu button, which opens the bot's list of commands.
 ///
 /// On the wire, `type` is always `"commands"`; it is written and checked, not stored.
@@ -774,6 +957,19 @@ impl From<ChatBoostSourceGiveaway> for ChatBoostSource {
     /// Wraps a value as a `ChatBoostSource`.
     fn from(v: ChatBoostSourceGiveaway) -> Self {
         ChatBoostSource::Giveaway(v)
+    }
+}
+impl ChatBoostSource {
+    /// The `source` that tells the kinds of [`ChatBoostSource`] apart, as Telegram writes it.
+    pub fn source(&self) -> &str {
+        match self {
+            ChatBoostSource::Premium(_) => "premium",
+            ChatBoostSource::GiftCode(_) => "gift_code",
+            ChatBoostSource::Giveaway(_) => "giveaway",
+            ChatBoostSource::Unknown(__v) => {
+                __v.get("source").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
     }
 }
 /// The boost was obtained by subscribing to Telegram Premium or by gifting a Telegram Premium subscription to another user.
@@ -1110,6 +1306,19 @@ impl From<InputMediaVideo> for InputMedia {
     /// Wraps a value as an `InputMedia`.
     fn from(v: InputMediaVideo) -> Self {
         InputMedia::Video(v)
+    }
+}
+impl InputMedia {
+    /// The `type` that tells the kinds of [`InputMedia`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputMedia::Animation(_) => "animation",
+            InputMedia::Audio(_) => "audio",
+            InputMedia::Document(_) => "document",
+            InputMedia::LivePhoto(_) => "live_photo",
+            InputMedia::Photo(_) => "photo",
+            InputMedia::Video(_) => "video",
+        }
     }
 }
 /// Represents an animation file (GIF or H.264/MPEG-4 AVC video without sound) to be sent.
@@ -1914,6 +2123,16 @@ impl From<InputPaidMediaVideo> for InputPaidMedia {
         InputPaidMedia::Video(v)
     }
 }
+impl InputPaidMedia {
+    /// The `type` that tells the kinds of [`InputPaidMedia`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputPaidMedia::LivePhoto(_) => "live_photo",
+            InputPaidMedia::Photo(_) => "photo",
+            InputPaidMedia::Video(_) => "video",
+        }
+    }
+}
 /// The paid media to send is a live photo.
 ///
 /// On the wire, `type` is always `"live_photo"`; it is written and checked, not stored.
@@ -2081,6 +2300,15 @@ impl From<InputProfilePhotoAnimated> for InputProfilePhoto {
         InputProfilePhoto::Animated(v)
     }
 }
+impl InputProfilePhoto {
+    /// The `type` that tells the kinds of [`InputProfilePhoto`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputProfilePhoto::Static(_) => "static",
+            InputProfilePhoto::Animated(_) => "animated",
+        }
+    }
+}
 /// A static profile photo in the .JPG format.
 ///
 /// On the wire, `type` is always `"static"`; it is written and checked, not stored.
@@ -2164,6 +2392,15 @@ impl From<InputStoryContentVideo> for InputStoryContent {
         InputStoryContent::Video(v)
     }
 }
+impl InputStoryContent {
+    /// The `type` that tells the kinds of [`InputStoryContent`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputStoryContent::Photo(_) => "photo",
+            InputStoryContent::Video(_) => "video",
+        }
+    }
+}
 /// Describes a photo to post as a story.
 ///
 /// On the wire, `type` is always `"photo"`; it is written and checked, not stored.
@@ -2240,13 +2477,14 @@ impl InputStoryContentVideo {
     }
 }
 crate::codec::display::display_as_json!(
-    UniqueGiftBackdropColors, UniqueGiftBackdrop, UniqueGiftColors, UniqueGift, GiftInfo,
-    UniqueGiftInfo, OwnedGift, OwnedGiftRegular, OwnedGiftUnique, OwnedGifts,
-    BotAccessSettings, AcceptedGiftTypes, StarAmount, BotCommand, BotCommandScope,
-    BotCommandScopeDefault, BotCommandScopeAllPrivateChats, BotCommandScopeAllGroupChats,
-    BotCommandScopeAllChatAdministrators, BotCommandScopeChat,
-    BotCommandScopeChatAdministrators, BotCommandScopeChatMember, BotName,
-    BotDescription, BotShortDescription, MenuButton, MenuButtonCommands,
+    MessageReactionCountUpdated, ForumTopic, GiftBackground, Gift, Gifts,
+    UniqueGiftModel, UniqueGiftSymbol, UniqueGiftBackdropColors, UniqueGiftBackdrop,
+    UniqueGiftColors, UniqueGift, GiftInfo, UniqueGiftInfo, OwnedGift, OwnedGiftRegular,
+    OwnedGiftUnique, OwnedGifts, BotAccessSettings, AcceptedGiftTypes, StarAmount,
+    BotCommand, BotCommandScope, BotCommandScopeDefault, BotCommandScopeAllPrivateChats,
+    BotCommandScopeAllGroupChats, BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat, BotCommandScopeChatAdministrators, BotCommandScopeChatMember,
+    BotName, BotDescription, BotShortDescription, MenuButton, MenuButtonCommands,
     MenuButtonWebApp, MenuButtonDefault, ChatBoostSource, ChatBoostSourcePremium,
     ChatBoostSourceGiftCode, ChatBoostSourceGiveaway, ChatBoost, ChatBoostUpdated,
     ChatBoostRemoved, ChatOwnerLeft, ChatOwnerChanged, UserChatBoosts, BusinessBotRights,

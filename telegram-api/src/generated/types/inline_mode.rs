@@ -254,6 +254,58 @@ impl From<InlineQueryResultVoice> for InlineQueryResult {
         InlineQueryResult::Voice(v)
     }
 }
+impl InlineQueryResult {
+    /// The `id` of every kind of [`InlineQueryResult`].
+    pub fn id(&self) -> &str {
+        match self {
+            InlineQueryResult::CachedAudio(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedDocument(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedGif(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedMpeg4Gif(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedPhoto(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedSticker(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedVideo(__v) => __v.id.as_str(),
+            InlineQueryResult::CachedVoice(__v) => __v.id.as_str(),
+            InlineQueryResult::Article(__v) => __v.id.as_str(),
+            InlineQueryResult::Audio(__v) => __v.id.as_str(),
+            InlineQueryResult::Contact(__v) => __v.id.as_str(),
+            InlineQueryResult::Game(__v) => __v.id.as_str(),
+            InlineQueryResult::Document(__v) => __v.id.as_str(),
+            InlineQueryResult::Gif(__v) => __v.id.as_str(),
+            InlineQueryResult::Location(__v) => __v.id.as_str(),
+            InlineQueryResult::Mpeg4Gif(__v) => __v.id.as_str(),
+            InlineQueryResult::Photo(__v) => __v.id.as_str(),
+            InlineQueryResult::Venue(__v) => __v.id.as_str(),
+            InlineQueryResult::Video(__v) => __v.id.as_str(),
+            InlineQueryResult::Voice(__v) => __v.id.as_str(),
+        }
+    }
+    /// The `type` that tells the kinds of [`InlineQueryResult`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InlineQueryResult::CachedAudio(_) => "audio",
+            InlineQueryResult::CachedDocument(_) => "document",
+            InlineQueryResult::CachedGif(_) => "gif",
+            InlineQueryResult::CachedMpeg4Gif(_) => "mpeg4_gif",
+            InlineQueryResult::CachedPhoto(_) => "photo",
+            InlineQueryResult::CachedSticker(_) => "sticker",
+            InlineQueryResult::CachedVideo(_) => "video",
+            InlineQueryResult::CachedVoice(_) => "voice",
+            InlineQueryResult::Article(_) => "article",
+            InlineQueryResult::Audio(_) => "audio",
+            InlineQueryResult::Contact(_) => "contact",
+            InlineQueryResult::Game(_) => "game",
+            InlineQueryResult::Document(_) => "document",
+            InlineQueryResult::Gif(_) => "gif",
+            InlineQueryResult::Location(_) => "location",
+            InlineQueryResult::Mpeg4Gif(_) => "mpeg4_gif",
+            InlineQueryResult::Photo(_) => "photo",
+            InlineQueryResult::Venue(_) => "venue",
+            InlineQueryResult::Video(_) => "video",
+            InlineQueryResult::Voice(_) => "voice",
+        }
+    }
+}
 /// Represents a link to an article or web page.
 ///
 /// On the wire, `type` is always `"article"`; it is written and checked, not stored.

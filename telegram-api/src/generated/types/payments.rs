@@ -263,6 +263,19 @@ impl From<RevenueWithdrawalStateFailed> for RevenueWithdrawalState {
         RevenueWithdrawalState::Failed(v)
     }
 }
+impl RevenueWithdrawalState {
+    /// The `type` that tells the kinds of [`RevenueWithdrawalState`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            RevenueWithdrawalState::Pending(_) => "pending",
+            RevenueWithdrawalState::Succeeded(_) => "succeeded",
+            RevenueWithdrawalState::Failed(_) => "failed",
+            RevenueWithdrawalState::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// The withdrawal is in progress.
 ///
 /// On the wire, `type` is always `"pending"`; it is written and checked, not stored.
@@ -395,6 +408,23 @@ impl From<TransactionPartnerOther> for TransactionPartner {
     /// Wraps a value as a `TransactionPartner`.
     fn from(v: TransactionPartnerOther) -> Self {
         TransactionPartner::Other(v)
+    }
+}
+impl TransactionPartner {
+    /// The `type` that tells the kinds of [`TransactionPartner`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            TransactionPartner::User(_) => "user",
+            TransactionPartner::Chat(_) => "chat",
+            TransactionPartner::AffiliateProgram(_) => "affiliate_program",
+            TransactionPartner::Fragment(_) => "fragment",
+            TransactionPartner::TelegramAds(_) => "telegram_ads",
+            TransactionPartner::TelegramApi(_) => "telegram_api",
+            TransactionPartner::Other(_) => "other",
+            TransactionPartner::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
     }
 }
 /// Describes a transaction with a user.

@@ -1675,6 +1675,40 @@ impl From<RichBlockThinking> for RichBlock {
         RichBlock::Thinking(v)
     }
 }
+impl RichBlock {
+    /// The `type` that tells the kinds of [`RichBlock`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            RichBlock::Paragraph(_) => "paragraph",
+            RichBlock::SectionHeading(_) => "heading",
+            RichBlock::Preformatted(_) => "pre",
+            RichBlock::Footer(_) => "footer",
+            RichBlock::Divider(_) => "divider",
+            RichBlock::MathematicalExpression(_) => "mathematical_expression",
+            RichBlock::Anchor(_) => "anchor",
+            RichBlock::List(_) => "list",
+            RichBlock::BlockQuotation(_) => "blockquote",
+            RichBlock::ExpandableBlockQuotation(_) => "expandable_blockquote",
+            RichBlock::PullQuotation(_) => "pullquote",
+            RichBlock::Collage(_) => "collage",
+            RichBlock::Slideshow(_) => "slideshow",
+            RichBlock::Table(_) => "table",
+            RichBlock::Details(_) => "details",
+            RichBlock::Map(_) => "map",
+            RichBlock::Buttons(_) => "buttons",
+            RichBlock::Animation(_) => "animation",
+            RichBlock::Audio(_) => "audio",
+            RichBlock::Document(_) => "document",
+            RichBlock::Photo(_) => "photo",
+            RichBlock::Video(_) => "video",
+            RichBlock::VoiceNote(_) => "voice_note",
+            RichBlock::Thinking(_) => "thinking",
+            RichBlock::Unknown(__v) => {
+                __v.get("type").and_then(serde_json::Value::as_str).unwrap_or_default()
+            }
+        }
+    }
+}
 /// A text paragraph, corresponding to the HTML tag \<p\>.
 ///
 /// On the wire, `type` is always `"paragraph"`; it is written and checked, not stored.
@@ -2343,6 +2377,37 @@ impl From<InputRichBlockThinking> for InputRichBlock {
     /// Wraps a value as an `InputRichBlock`.
     fn from(v: InputRichBlockThinking) -> Self {
         InputRichBlock::Thinking(v)
+    }
+}
+impl InputRichBlock {
+    /// The `type` that tells the kinds of [`InputRichBlock`] apart, as Telegram writes it.
+    pub fn r#type(&self) -> &str {
+        match self {
+            InputRichBlock::Paragraph(_) => "paragraph",
+            InputRichBlock::SectionHeading(_) => "heading",
+            InputRichBlock::Preformatted(_) => "pre",
+            InputRichBlock::Footer(_) => "footer",
+            InputRichBlock::Divider(_) => "divider",
+            InputRichBlock::MathematicalExpression(_) => "mathematical_expression",
+            InputRichBlock::Anchor(_) => "anchor",
+            InputRichBlock::List(_) => "list",
+            InputRichBlock::BlockQuotation(_) => "blockquote",
+            InputRichBlock::ExpandableBlockQuotation(_) => "expandable_blockquote",
+            InputRichBlock::PullQuotation(_) => "pullquote",
+            InputRichBlock::Collage(_) => "collage",
+            InputRichBlock::Slideshow(_) => "slideshow",
+            InputRichBlock::Table(_) => "table",
+            InputRichBlock::Details(_) => "details",
+            InputRichBlock::Map(_) => "map",
+            InputRichBlock::Buttons(_) => "buttons",
+            InputRichBlock::Animation(_) => "animation",
+            InputRichBlock::Audio(_) => "audio",
+            InputRichBlock::Document(_) => "document",
+            InputRichBlock::Photo(_) => "photo",
+            InputRichBlock::Video(_) => "video",
+            InputRichBlock::VoiceNote(_) => "voice_note",
+            InputRichBlock::Thinking(_) => "thinking",
+        }
     }
 }
 /// A text paragraph, corresponding to the HTML tag \<p\>.

@@ -168,6 +168,36 @@ impl From<PassportElementErrorUnspecified> for PassportElementError {
         PassportElementError::Unspecified(v)
     }
 }
+impl PassportElementError {
+    /// The `message` of every kind of [`PassportElementError`].
+    pub fn message(&self) -> &str {
+        match self {
+            PassportElementError::DataField(__v) => __v.message.as_str(),
+            PassportElementError::FrontSide(__v) => __v.message.as_str(),
+            PassportElementError::ReverseSide(__v) => __v.message.as_str(),
+            PassportElementError::Selfie(__v) => __v.message.as_str(),
+            PassportElementError::File(__v) => __v.message.as_str(),
+            PassportElementError::Files(__v) => __v.message.as_str(),
+            PassportElementError::TranslationFile(__v) => __v.message.as_str(),
+            PassportElementError::TranslationFiles(__v) => __v.message.as_str(),
+            PassportElementError::Unspecified(__v) => __v.message.as_str(),
+        }
+    }
+    /// The `source` that tells the kinds of [`PassportElementError`] apart, as Telegram writes it.
+    pub fn source(&self) -> &str {
+        match self {
+            PassportElementError::DataField(_) => "data",
+            PassportElementError::FrontSide(_) => "front_side",
+            PassportElementError::ReverseSide(_) => "reverse_side",
+            PassportElementError::Selfie(_) => "selfie",
+            PassportElementError::File(_) => "file",
+            PassportElementError::Files(_) => "files",
+            PassportElementError::TranslationFile(_) => "translation_file",
+            PassportElementError::TranslationFiles(_) => "translation_files",
+            PassportElementError::Unspecified(_) => "unspecified",
+        }
+    }
+}
 /// Represents an issue in one of the data fields that was provided by the user. The error is considered resolved when the field's value changes.
 ///
 /// On the wire, `source` is always `"data"`; it is written and checked, not stored.
