@@ -2,7 +2,7 @@
 //! JSON Schemas, request types, `Bot` methods) and by chapter of the Bot API documentation,
 //! with no file much over [`FILE_LIMIT`].
 //!
-//! The emitters produce the items of one type or method together; [`concern_of`] sorts each
+//! The emitters produce the items of one type or method together; `concern_of` sorts each
 //! item into its folder by what it is, so the emitters need not know the layout.
 
 use std::collections::BTreeSet;
