@@ -134,7 +134,8 @@ impl ApplicationBuilder {
     }
 
     /// Receives every handler error and panic, and every update that could not be decoded,
-    /// with the update's context. The default writes them to standard error.
+    /// with the update's context. The default logs them (`log::error!`, target
+    /// `telegram_api`): the library itself never writes to standard error.
     pub fn error_handler(
         mut self,
         f: impl Fn(&Context, &HandlerError) + Send + Sync + 'static,
@@ -853,10 +854,11 @@ impl Inner {
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| match &self.error_handler {
             Some(f) => f(ctx, error),
-            None => eprintln!("{what}: {error}"),
+            None => log::error!(target: "telegram_api", "{what}: {error}"),
         }));
         if let Err(payload) = outcome {
-            eprintln!(
+            log::error!(
+                target: "telegram_api",
                 "{what}: the error handler panicked ({}) on: {error}",
                 panic_message(&*payload)
             );

@@ -146,7 +146,7 @@
 //! ## When things fail
 //!
 //! A handler that returns an error or panics does not stop the bot: the error handler gets it
-//! with the update's context (by default it writes to standard error), and the next updates are
+//! with the update's context (by default it logs it with `log::error!`), and the next updates are
 //! handled as usual.
 //!
 //! ```

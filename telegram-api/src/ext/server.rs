@@ -179,7 +179,7 @@ impl Application {
     /// serves: each POST to the path with the right secret token (compared in constant time)
     /// and an update as body is handed to the ordered worker pool, and answered 200 once its
     /// handlers ran and their changes were committed; a wrong or missing token gets 403, a
-    /// body that is not an update 400 (and a line on standard error), another path 404,
+    /// body that is not an update 400 (and a `log::warn!` record), another path 404,
     /// another method 405. Requests are answered as their updates finish, while the server
     /// goes on taking others. Telegram sends one chat's updates one after the other, waiting
     /// for each answer, so the pool handles them in order.
@@ -232,7 +232,7 @@ impl Application {
                 Ok(Some(r)) => r,
                 Ok(None) => continue,
                 Err(e) => {
-                    eprintln!("webhook: accepting a request failed: {e}");
+                    log::warn!(target: "telegram_api", "webhook: accepting a request failed: {e}");
                     continue;
                 }
             };
@@ -258,7 +258,7 @@ impl Application {
             }
             let mut body = Vec::new();
             if let Err(e) = request.as_reader().take(MAX_BODY).read_to_end(&mut body) {
-                eprintln!("webhook: reading a request body failed: {e}");
+                log::warn!(target: "telegram_api", "webhook: reading a request body failed: {e}");
                 respond(request, 400, "unreadable body");
                 continue;
             }
@@ -278,7 +278,11 @@ impl Application {
                     }
                 }
                 Err(e) => {
-                    eprintln!("webhook: rejected a body of {} bytes: {e}", body.len());
+                    log::warn!(
+                        target: "telegram_api",
+                        "webhook: rejected a body of {} bytes: {e}",
+                        body.len()
+                    );
                     respond(request, 400, "not an update");
                 }
             }
