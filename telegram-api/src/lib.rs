@@ -35,10 +35,10 @@
 //!
 //! ```no_run
 //! # fn demo(bot: &telegram_api::Bot) -> Result<(), telegram_api::Error> {
-//! use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
-//! let keyboard = InlineKeyboardMarkup::new(vec![vec![
-//!     InlineKeyboardButton::new("Yes").callback_data("yes"),
-//!     InlineKeyboardButton::new("No").callback_data("no"),
+//! use telegram_api::{InlineKeyboardButton as Button, InlineKeyboardMarkup, ParseMode};
+//! let keyboard = InlineKeyboardMarkup::from_rows([[
+//!     Button::callback("Yes", "yes"),
+//!     Button::callback("No", "no"),
 //! ]]);
 //! let sent = bot
 //!     .sendMessage("@channel", "<b>Deploy?</b>")
@@ -136,6 +136,15 @@
 //! delivered again; [`Poller::confirm`] gives exactly-once hand-off. Network errors, proxy error
 //! pages and flood control are retried without losing or reordering updates. For webhooks, [`webhook::receive`] checks the secret token and decodes the body,
 //! with whatever HTTP server you use.
+//!
+//! # Keyboards
+//!
+//! [`InlineKeyboardMarkup`] and [`ReplyKeyboardMarkup`] are built from rows
+//! ([`from_rows`](InlineKeyboardMarkup::from_rows), [`row`](InlineKeyboardMarkup::row)), as a
+//! grid ([`grid`](InlineKeyboardMarkup::grid)) or in rows of given sizes
+//! ([`adjusted`](InlineKeyboardMarkup::adjusted)); [`InlineKeyboardButton::callback`] and
+//! [`InlineKeyboardButton::link`] make the usual buttons, and a reply keyboard's buttons can be
+//! plain strings (`ReplyKeyboardMarkup::grid(["Mon", "Tue", "Wed"], 2)`).
 //!
 //! # Formatting text
 //!

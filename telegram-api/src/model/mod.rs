@@ -6,6 +6,7 @@ mod chat_id;
 #[cfg(test)]
 mod effective;
 pub(crate) mod input_file;
+mod keyboards;
 mod method;
 mod people;
 mod reply_markup;
