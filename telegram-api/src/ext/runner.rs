@@ -105,7 +105,7 @@ impl Stop {
         self.inner.stop.is_stopped()
     }
 
-    /// Sleeps `wait` (at most [`MAX_POLL_WAIT`](Poller::MAX_POLL_WAIT)), waking early when stopped.
+    /// Sleeps `wait` (at most [`Poller::MAX_POLL_WAIT`]), waking early when stopped.
     pub(crate) fn pause(&self, wait: Duration) {
         let until = Instant::now() + wait.min(MAX_POLL_WAIT);
         while !self.is_stopped() {
@@ -159,10 +159,12 @@ impl Application {
     ///   returns at most 100 updates from the offset), so a handler that takes very long holds
     ///   back updates more than 100 behind it.
     /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
-    ///   waits its `retry_after`, at least [`MIN_FLOOD_WAIT`](Retry::MIN_FLOOD_WAIT) and at most [`MAX_POLL_WAIT`](Poller::MAX_POLL_WAIT).
+    ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
+    ///   [`Poller::MAX_POLL_WAIT`].
     /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
-    ///   at once with nothing gets a pause before the next one ([`IDLE_BACKOFF`](Poller::IDLE_BACKOFF), doubled up to
-    ///   [`IDLE_BACKOFF_MAX`](Poller::IDLE_BACKOFF_MAX) while it goes on), so it is never flooded with requests.
+    ///   at once with nothing gets a pause before the next one ([`Poller::IDLE_BACKOFF`],
+    ///   doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded
+    ///   with requests.
     /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
     ///   stays unconfirmed), the handlers in flight get the
     ///   [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish, the handled

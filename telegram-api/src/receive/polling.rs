@@ -19,7 +19,7 @@ const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
 
 /// The first pause after a poll that came back empty sooner than its `timeout` asked (a server
 /// or proxy that does not hold the request open): 100 ms, doubled after each such poll up to
-/// [`IDLE_BACKOFF_MAX`](Poller::IDLE_BACKOFF_MAX), and reset by the first update.
+/// [`Poller::IDLE_BACKOFF_MAX`], and reset by the first update.
 const IDLE_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The longest pause between empty polls that came back sooner than asked: 5 seconds.
@@ -55,12 +55,12 @@ const IDLE_FLOOR: Duration = Duration::from_millis(10);
 ///   in, and the confirmed offset never moves past an update not yet handed out.
 /// - **Faults.** Connection failures, timeouts, 5xx answers and proxy error pages are retried
 ///   with exponential backoff; flood control (429) waits as long as Telegram asks, but at least
-///   [`MIN_FLOOD_WAIT`](crate::Retry::MIN_FLOOD_WAIT). No wait is longer than [`MAX_POLL_WAIT`](Poller::MAX_POLL_WAIT). No
-///   update is lost, repeated or reordered by a retry. Other errors (an invalid token, a
-///   conflicting webhook or poller) are returned once, and the iteration ends.
+///   [`Retry::MIN_FLOOD_WAIT`]. No wait is longer than [`Poller::MAX_POLL_WAIT`]. No update is
+///   lost, repeated or reordered by a retry. Other errors (an invalid token, a conflicting
+///   webhook or poller) are returned once, and the iteration ends.
 /// - **Never spinning.** A poll that comes back empty sooner than its `timeout` asked (a server
-///   that does not long-poll) is followed by a pause, [`IDLE_BACKOFF`](Poller::IDLE_BACKOFF) doubled after each such
-///   poll up to [`IDLE_BACKOFF_MAX`](Poller::IDLE_BACKOFF_MAX) ([`Poller::idle_backoff`] changes both).
+///   that does not long-poll) is followed by a pause, [`Poller::IDLE_BACKOFF`] doubled after
+///   each such poll up to [`Poller::IDLE_BACKOFF_MAX`] ([`Poller::idle_backoff`] changes both).
 /// - **Undecodable updates.** An update whose payload does not decode is still handed out, as
 ///   [`UpdateKind::Unknown`](crate::UpdateKind::Unknown) with the raw payload and the error
 ///   ([`Update::undecoded`]), and a warning is logged through the [`log`] facade (target
@@ -183,8 +183,8 @@ impl Poller {
     }
 
     /// The pause after a poll that came back empty sooner than its `timeout` asked: `first`,
-    /// doubled after each such poll up to `max` ([`IDLE_BACKOFF`](Poller::IDLE_BACKOFF) to [`IDLE_BACKOFF_MAX`](Poller::IDLE_BACKOFF_MAX) by
-    /// default; never less than 10 ms).
+    /// doubled after each such poll up to `max` ([`Poller::IDLE_BACKOFF`] to
+    /// [`Poller::IDLE_BACKOFF_MAX`] by default; never less than 10 ms).
     pub fn idle_backoff(mut self, first: Duration, max: Duration) -> Self {
         self.idle_backoff = (first, max);
         self
@@ -278,7 +278,7 @@ impl Poller {
         updates
     }
 
-    /// Sleeps `wait` (at most [`MAX_POLL_WAIT`](Poller::MAX_POLL_WAIT)), waking early when stopped.
+    /// Sleeps `wait` (at most [`Poller::MAX_POLL_WAIT`]), waking early when stopped.
     fn pause(&self, wait: Duration) {
         let wait = wait.min(MAX_POLL_WAIT);
         let start = Instant::now();

@@ -159,7 +159,7 @@ impl Bot {
 
     /// The timeout of requests that are not long polls (30 seconds by default): for connecting,
     /// sending the request, and each phase of receiving the response. Long polls wait for their
-    /// `timeout` plus [`LONG_POLL_MARGIN`](Bot::LONG_POLL_MARGIN).
+    /// `timeout` plus [`Bot::LONG_POLL_MARGIN`].
     ///
     /// Downloads and uploads of any length are not cut off by it: a download fails when no byte
     /// arrives for this long (a deadline per read, not for the whole body), an upload when no
@@ -172,7 +172,7 @@ impl Bot {
     }
 
     /// How much longer than its `timeout` a long poll may take before it is abandoned
-    /// ([`LONG_POLL_MARGIN`](Bot::LONG_POLL_MARGIN) by default).
+    /// ([`Bot::LONG_POLL_MARGIN`] by default).
     pub fn with_long_poll_margin(mut self, margin: Duration) -> Bot {
         self.inner_mut().long_poll_margin = margin;
         self

@@ -14,8 +14,8 @@ pub(crate) const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 ///
 /// Two kinds of failure can be retried:
 /// - flood control (429): Telegram refused the request and says how long to wait
-///   (`retry_after`, at least [`MIN_FLOOD_WAIT`](Retry::MIN_FLOOD_WAIT)). Repeating it is safe: the first attempt did
-///   nothing.
+///   (`retry_after`, at least [`Retry::MIN_FLOOD_WAIT`]). Repeating it is safe: the first
+///   attempt did nothing.
 /// - transient failures ([`Retry::transient`]): connection failures, timeouts, 5xx answers and
 ///   proxy error pages. Here the first attempt may have reached Telegram before the connection
 ///   broke, so repeating a send can send the message twice. Allow it for idempotent requests
