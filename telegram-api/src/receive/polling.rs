@@ -55,8 +55,8 @@ const IDLE_FLOOR: Duration = Duration::from_millis(10);
 ///   in, and the confirmed offset never moves past an update not yet handed out.
 /// - **Faults.** Connection failures, timeouts, 5xx answers and proxy error pages are retried
 ///   with exponential backoff; flood control (429) waits as long as Telegram asks, but at least
-///   [`Retry::MIN_FLOOD_WAIT`]. No wait is longer than [`Poller::MAX_POLL_WAIT`]. No update is
-///   lost, repeated or reordered by a retry. Other errors (an invalid token, a conflicting
+///   [`Retry::MIN_FLOOD_WAIT`](crate::Retry::MIN_FLOOD_WAIT). No wait is longer than
+///   [`Poller::MAX_POLL_WAIT`]. No update is lost, repeated or reordered by a retry. Other errors (an invalid token, a conflicting
 ///   webhook or poller) are returned once, and the iteration ends.
 /// - **Never spinning.** A poll that comes back empty sooner than its `timeout` asked (a server
 ///   that does not long-poll) is followed by a pause, [`Poller::IDLE_BACKOFF`] doubled after
