@@ -354,3 +354,79 @@ fn replies_go_to_the_chat_topic_and_button_message() {
     assert_eq!(sent[4].1["business_connection_id"], "bc1");
     assert_eq!(sent[4].1["chat_id"], 111);
 }
+
+#[test]
+fn a_shortcut_used_on_the_wrong_update_fails_at_once_and_sends_nothing() {
+    let server = Server::start(|req| panic!("nothing should be sent, got {}", req.api_method()));
+    let outcomes: Arc<Mutex<Vec<String>>> = Arc::default();
+    let app = {
+        let outcomes = outcomes.clone();
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    let mut out = outcomes.lock().unwrap();
+                    out.push(format!("{:?}", ctx.callback_data()));
+                    for result in [
+                        ctx.answer_callback().call().map(|_| ()),
+                        ctx.edit_text("x").call().map(|_| ()),
+                        ctx.edit_reply_markup(telegram_api::InlineKeyboardMarkup::new(vec![]))
+                            .call()
+                            .map(|_| ()),
+                        ctx.reply("x").call().map(|_| ()),
+                    ] {
+                        out.push(match result {
+                            Err(e @ telegram_api::Error::NotForThisUpdate { .. }) => e.to_string(),
+                            other => format!("{other:?}"),
+                        });
+                    }
+                    Ok::<_, telegram_api::Error>(())
+                },
+            ))
+            .error_handler(|_, e| panic!("{e}"))
+            .build()
+    };
+    // A poll: no callback query, no message, no chat, no user.
+    let poll = kinds()
+        .into_iter()
+        .find(|(name, _)| *name == "poll")
+        .unwrap()
+        .1;
+    app.process_update(update(&poll));
+    assert_eq!(
+        *outcomes.lock().unwrap(),
+        [
+            "None",
+            "answer_callback: the update has no callback query; nothing was sent",
+            "edit_text: the update has no message to edit; nothing was sent",
+            "edit_reply_markup: the update has no message to edit; nothing was sent",
+            "reply: the update has no chat or user; nothing was sent",
+        ]
+    );
+    assert_eq!(server.count(), 0);
+}
+
+#[test]
+fn the_pressed_buttons_data() {
+    let data: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let app = {
+        let data = data.clone();
+        Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    data.lock()
+                        .unwrap()
+                        .push(ctx.callback_data().map(str::to_owned));
+                    Ok::<_, telegram_api::Error>(())
+                },
+            ))
+            .build()
+    };
+    for (name, json) in kinds() {
+        if name == "callback_data" || name == "message" {
+            app.process_update(update(&json));
+        }
+    }
+    assert_eq!(*data.lock().unwrap(), [Some("vote:42".to_string()), None]);
+}

@@ -495,8 +495,13 @@ impl Context {
     /// A message `text` to the chat of the update (to the private chat of the effective user
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
     /// connection as the update's message.
+    ///
+    /// On an update with neither a chat nor a user (a poll's), the call fails with
+    /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn reply(&self, text: impl Into<String>) -> Call<'_, SendMessage> {
-        let chat_id = self.chat_id().or(self.user_id()).unwrap_or(0);
+        let Some(chat_id) = self.chat_id().or(self.user_id()) else {
+            return self.refused(SendMessage::new(0, text), "reply", "chat or user");
+        };
         let mut request = SendMessage::new(chat_id, text);
         if let Some(message) = self.message_or_button_message() {
             if message.is_topic_message == Some(true)
@@ -515,47 +520,62 @@ impl Context {
     }
 
     /// An answer to the callback query (stops the button's loading animation; set `.text(...)`
-    /// for a notification).
+    /// for a notification). On an update that is not a callback query, the call fails with
+    /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_callback(&self) -> Call<'_, AnswerCallbackQuery> {
-        let id = self.update.callback_query().map_or("", |q| q.id.as_str());
-        Call::new(&self.bot, AnswerCallbackQuery::new(id))
+        match self.update.callback_query() {
+            Some(q) => Call::new(&self.bot, AnswerCallbackQuery::new(q.id.as_str())),
+            None => self.refused(
+                AnswerCallbackQuery::new(""),
+                "answer_callback",
+                "callback query",
+            ),
+        }
     }
 
-    /// Replaces the text of the message the pressed button was on.
+    /// The data of the pressed button, for a callback query that has some.
+    pub fn callback_data(&self) -> Option<&str> {
+        self.update.callback_query()?.data.as_deref()
+    }
+
+    /// A call that fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate)
+    /// without sending anything: `shortcut` was used on an update without `needs`.
+    fn refused<M: crate::Method>(
+        &self,
+        request: M,
+        shortcut: &'static str,
+        needs: &'static str,
+    ) -> Call<'_, M> {
+        Call::refused(
+            &self.bot,
+            request,
+            crate::Error::NotForThisUpdate { shortcut, needs },
+        )
+    }
+
+    /// Replaces the text of the message the pressed button was on (or of the update's
+    /// message). On an update with neither, the call fails with
+    /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn edit_text(&self, text: impl Into<String>) -> Call<'_, EditMessageText> {
-        let mut request = EditMessageText::new().text(text);
-        let (chat, message, inline, business) = self.button_target();
-        if let Some(inline) = inline {
-            request = request.inline_message_id(inline);
-        } else {
-            request = request
-                .chat_id(chat.unwrap_or(0))
-                .message_id(message.unwrap_or(0));
+        let request = EditMessageText::new().text(text);
+        match self.button_target() {
+            Some(target) => Call::new(&self.bot, at_target!(request, target)),
+            None => self.refused(request, "edit_text", "message to edit"),
         }
-        if let Some(b) = business {
-            request = request.business_connection_id(b);
-        }
-        Call::new(&self.bot, request)
     }
 
-    /// Replaces the inline keyboard of the message the pressed button was on.
+    /// Replaces the inline keyboard of the message the pressed button was on (or of the
+    /// update's message). On an update with neither, the call fails with
+    /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn edit_reply_markup(
         &self,
         markup: InlineKeyboardMarkup,
     ) -> Call<'_, EditMessageReplyMarkup> {
-        let mut request = EditMessageReplyMarkup::new().reply_markup(markup);
-        let (chat, message, inline, business) = self.button_target();
-        if let Some(inline) = inline {
-            request = request.inline_message_id(inline);
-        } else {
-            request = request
-                .chat_id(chat.unwrap_or(0))
-                .message_id(message.unwrap_or(0));
+        let request = EditMessageReplyMarkup::new().reply_markup(markup);
+        match self.button_target() {
+            Some(target) => Call::new(&self.bot, at_target!(request, target)),
+            None => self.refused(request, "edit_reply_markup", "message to edit"),
         }
-        if let Some(b) = business {
-            request = request.business_connection_id(b);
-        }
-        Call::new(&self.bot, request)
     }
 
     /// The update's message, or for a callback query the message its button was on.
@@ -569,37 +589,66 @@ impl Context {
         self.effective_message()
     }
 
-    /// Chat id, message id, inline message id and business connection of the message a
-    /// callback query's button was on (or of the update's message).
-    fn button_target(&self) -> (Option<i64>, Option<i64>, Option<String>, Option<String>) {
-        if let Some(query) = self.update.callback_query() {
-            if let Some(inline) = &query.inline_message_id {
-                return (None, None, Some(inline.clone()), None);
-            }
-            return match query.message.as_deref() {
-                Some(MaybeInaccessibleMessage::Message(m)) => (
-                    Some(m.chat.id),
-                    Some(m.message_id),
-                    None,
-                    m.business_connection_id.clone(),
-                ),
-                Some(MaybeInaccessibleMessage::InaccessibleMessage(m)) => {
-                    (Some(m.chat.id), Some(m.message_id), None, None)
+    /// The message a callback query's button was on, or the update's message.
+    fn button_target(&self) -> Option<Target> {
+        let message = match self.update.callback_query() {
+            Some(query) => {
+                if let Some(inline) = &query.inline_message_id {
+                    return Some(Target::Inline(inline.clone()));
                 }
-                None => (None, None, None, None),
-            };
-        }
-        match self.effective_message() {
-            Some(m) => (
-                Some(m.chat.id),
-                Some(m.message_id),
-                None,
-                m.business_connection_id.clone(),
-            ),
-            None => (None, None, None, None),
-        }
+                match query.message.as_deref()? {
+                    MaybeInaccessibleMessage::Message(m) => m,
+                    MaybeInaccessibleMessage::InaccessibleMessage(m) => {
+                        return Some(Target::Message {
+                            chat: m.chat.id,
+                            message: m.message_id,
+                            business: None,
+                        });
+                    }
+                }
+            }
+            None => self.effective_message()?,
+        };
+        Some(Target::Message {
+            chat: message.chat.id,
+            message: message.message_id,
+            business: message.business_connection_id.clone(),
+        })
     }
 }
+
+/// The message an edit is for.
+enum Target {
+    /// A message sent through inline mode, by its id.
+    Inline(String),
+    /// A message of a chat (of a business connection).
+    Message {
+        chat: i64,
+        message: i64,
+        business: Option<String>,
+    },
+}
+
+/// `request` (an edit, which has the same parameters for every target) aimed at `target`.
+macro_rules! at_target {
+    ($request:expr, $target:expr) => {
+        match $target {
+            Target::Inline(id) => $request.inline_message_id(id),
+            Target::Message {
+                chat,
+                message,
+                business,
+            } => {
+                let request = $request.chat_id(chat).message_id(message);
+                match business {
+                    Some(b) => request.business_connection_id(b),
+                    None => request,
+                }
+            }
+        }
+    };
+}
+use at_target;
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -23,6 +23,8 @@ pub struct Call<'a, M> {
     bot: &'a Bot,
     request: M,
     retry: Option<Retry>,
+    /// The error [`call`](Call::call) returns without sending anything.
+    refused: Option<Error>,
 }
 
 impl<'a, M: Method> Call<'a, M> {
@@ -32,6 +34,17 @@ impl<'a, M: Method> Call<'a, M> {
             bot,
             request,
             retry: None,
+            refused: None,
+        }
+    }
+
+    /// A call that [`call`](Call::call) answers with `error` without sending anything: what a
+    /// shortcut returns when the update it was used on lacks what the request needs
+    /// ([`Error::NotForThisUpdate`]). Its setters work as on any call.
+    pub fn refused(bot: &'a Bot, request: M, error: Error) -> Self {
+        Call {
+            refused: Some(error),
+            ..Call::new(bot, request)
         }
     }
 
@@ -43,8 +56,12 @@ impl<'a, M: Method> Call<'a, M> {
     /// [`Error::Timeout`] when the connection fails or times out, [`Error::InvalidResponse`] or
     /// [`Error::Decode`] when the answer is not the method's result, [`Error::Io`] when a file to
     /// upload cannot be read, and [`Error::Config`] when the request cannot be encoded. With a
-    /// retry policy, this is the last attempt's error.
+    /// retry policy, this is the last attempt's error. A [`refused`](Call::refused) call fails
+    /// with its error ([`Error::NotForThisUpdate`]) and sends nothing.
     pub fn call(self) -> Result<M::Response, Error> {
+        if let Some(error) = self.refused {
+            return Err(error);
+        }
         match &self.retry {
             Some(retry) => self.bot.execute_with(&self.request, retry),
             None => self.bot.execute(&self.request),
@@ -74,6 +91,7 @@ impl<'a, M: Method> Call<'a, M> {
             bot: self.bot,
             request: f(self.request),
             retry: self.retry,
+            refused: self.refused,
         }
     }
 }
@@ -84,6 +102,7 @@ impl<M: fmt::Debug> fmt::Debug for Call<'_, M> {
             .field("bot", self.bot)
             .field("request", &self.request)
             .field("retry", &self.retry)
+            .field("refused", &self.refused)
             .finish()
     }
 }

@@ -78,6 +78,15 @@ pub enum Error {
     /// The client is not usable as configured (no token in the environment, an invalid URL,
     /// a request that cannot be encoded).
     Config(String),
+    /// A shortcut was used on an update it does not apply to (answering a callback query on a
+    /// plain message, editing the message of a button when there was no button): nothing was
+    /// sent.
+    NotForThisUpdate {
+        /// The shortcut, such as `answer_callback`.
+        shortcut: &'static str,
+        /// What the update lacks, such as `a callback query`.
+        needs: &'static str,
+    },
 }
 
 /// Telegram's refusal of a request: the body of an `"ok": false` response.
@@ -256,7 +265,7 @@ impl Error {
             | Error::Timeout { method, .. }
             | Error::InvalidResponse { method, .. }
             | Error::Decode { method, .. } => Some(method),
-            Error::Io { .. } | Error::Config(_) => None,
+            Error::Io { .. } | Error::Config(_) | Error::NotForThisUpdate { .. } => None,
         }
     }
 }
@@ -285,6 +294,9 @@ impl fmt::Display for Error {
             } => write!(f, "{method}: cannot decode {path}: {message}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
             Error::Config(message) => write!(f, "configuration: {message}"),
+            Error::NotForThisUpdate { shortcut, needs } => {
+                write!(f, "{shortcut}: the update has no {needs}; nothing was sent")
+            }
         }
     }
 }
@@ -399,6 +411,8 @@ impl Redactor {
                 }
             }
             Error::Config(message) => self.in_place(message),
+            // Static texts of this crate's own.
+            Error::NotForThisUpdate { .. } => {}
         }
         error
     }
