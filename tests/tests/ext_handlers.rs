@@ -430,3 +430,83 @@ fn the_pressed_buttons_data() {
     }
     assert_eq!(*data.lock().unwrap(), [Some("vote:42".to_string()), None]);
 }
+
+#[test]
+fn inline_shipping_and_pre_checkout_queries_are_answered_by_their_ids() {
+    let server = Server::start(|req| match req.api_method() {
+        "answerInlineQuery" | "answerShippingQuery" | "answerPreCheckoutQuery" => Reply::ok("true"),
+        m => panic!("unexpected {m}"),
+    });
+    let app = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+        .handler(Handler::of_type(
+            UpdateType::InlineQuery,
+            |ctx: &Context| {
+                let article = telegram_api::InlineQueryResultArticle::new(
+                    "a1",
+                    "Cats",
+                    telegram_api::InputTextMessageContent::new("meow"),
+                );
+                ctx.answer_inline_query([article]).cache_time(5).call()?;
+                Ok::<_, telegram_api::Error>(())
+            },
+        ))
+        .handler(Handler::of_type(
+            UpdateType::ShippingQuery,
+            |ctx: &Context| {
+                ctx.answer_shipping_query(false)
+                    .error_message("no delivery there")
+                    .call()?;
+                Ok::<_, telegram_api::Error>(())
+            },
+        ))
+        .handler(Handler::of_type(
+            UpdateType::PreCheckoutQuery,
+            |ctx: &Context| {
+                ctx.answer_pre_checkout_query(true).call()?;
+                // The wrong shortcut for this update sends nothing.
+                let wrong = ctx.answer_shipping_query(true).call();
+                assert!(matches!(
+                    wrong,
+                    Err(telegram_api::Error::NotForThisUpdate { .. })
+                ));
+                Ok::<_, telegram_api::Error>(())
+            },
+        ))
+        .error_handler(|_, e| panic!("{e}"))
+        .build();
+    for (name, json) in kinds() {
+        if ["inline_query", "shipping_query", "pre_checkout_query"].contains(&name) {
+            app.process_update(update(&json));
+        }
+    }
+    let sent: Vec<(String, serde_json::Value)> = server
+        .requests()
+        .iter()
+        .map(|r| (r.api_method().to_string(), r.json()))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(sent[0].0, "answerInlineQuery");
+    assert_eq!(
+        sent[0].1,
+        serde_json::json!({
+            "inline_query_id": "q1",
+            "results": [{"type": "article", "id": "a1", "title": "Cats",
+                "input_message_content": {"message_text": "meow"}}],
+            "cache_time": 5
+        })
+    );
+    assert_eq!(
+        sent[1],
+        (
+            "answerPreCheckoutQuery".to_string(),
+            serde_json::json!({"pre_checkout_query_id": "pc1", "ok": true})
+        )
+    );
+    assert_eq!(
+        sent[2],
+        (
+            "answerShippingQuery".to_string(),
+            serde_json::json!({"shipping_query_id": "s1", "ok": false, "error_message": "no delivery there"})
+        )
+    );
+}

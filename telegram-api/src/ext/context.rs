@@ -17,9 +17,13 @@ use super::jobs::{Job, JobError, Jobs, Late, job_key};
 use super::schedule::Schedule;
 use super::store::{self, DataError, Key, MemoryStore, Pending, Store};
 #[allow(unused_imports)]
-use crate::methods::{AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage};
+use crate::methods::{
+    AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
+    EditMessageReplyMarkup, EditMessageText, SendMessage,
+};
 use crate::{
-    Bot, Call, Chat, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update, User,
+    Bot, Call, Chat, InlineKeyboardMarkup, InlineQueryResult, MaybeInaccessibleMessage, Message,
+    Update, User,
 };
 
 /// The capture groups of a [`Handler::callback_data`](super::Handler::callback_data) pattern
@@ -529,6 +533,53 @@ impl Context {
                 AnswerCallbackQuery::new(""),
                 "answer_callback",
                 "callback query",
+            ),
+        }
+    }
+
+    /// The answer to the inline query: `results` of any kind of inline result
+    /// (`InlineQueryResultArticle`, ...), converted to [`InlineQueryResult`] here. On an update
+    /// that is not an inline query, the call fails with
+    /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
+    pub fn answer_inline_query<R: Into<InlineQueryResult>>(
+        &self,
+        results: impl IntoIterator<Item = R>,
+    ) -> Call<'_, AnswerInlineQuery> {
+        let results = results.into_iter().map(Into::into).collect();
+        match self.update.inline_query() {
+            Some(q) => Call::new(&self.bot, AnswerInlineQuery::new(q.id.as_str(), results)),
+            None => self.refused(
+                AnswerInlineQuery::new("", results),
+                "answer_inline_query",
+                "inline query",
+            ),
+        }
+    }
+
+    /// The answer to the shipping query: `ok` to go on (set `.shipping_options(...)`), or not
+    /// (set `.error_message(...)`). On an update that is not a shipping query, the call fails
+    /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
+    pub fn answer_shipping_query(&self, ok: bool) -> Call<'_, AnswerShippingQuery> {
+        match self.update.shipping_query() {
+            Some(q) => Call::new(&self.bot, AnswerShippingQuery::new(q.id.as_str(), ok)),
+            None => self.refused(
+                AnswerShippingQuery::new("", ok),
+                "answer_shipping_query",
+                "shipping query",
+            ),
+        }
+    }
+
+    /// The answer to the pre-checkout query: `ok` to take the payment, or not (set
+    /// `.error_message(...)`). On an update that is not a pre-checkout query, the call fails
+    /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
+    pub fn answer_pre_checkout_query(&self, ok: bool) -> Call<'_, AnswerPreCheckoutQuery> {
+        match self.update.pre_checkout_query() {
+            Some(q) => Call::new(&self.bot, AnswerPreCheckoutQuery::new(q.id.as_str(), ok)),
+            None => self.refused(
+                AnswerPreCheckoutQuery::new("", ok),
+                "answer_pre_checkout_query",
+                "pre-checkout query",
             ),
         }
     }
