@@ -448,3 +448,32 @@ fn bot_is_shareable() {
     }
     let _: SendMediaGroup = SendMediaGroup::new(1, vec![]);
 }
+
+#[test]
+fn the_bots_own_user_is_asked_once_and_again_only_after_a_failure() {
+    let answers = std::sync::atomic::AtomicUsize::new(0);
+    let server = Server::start(move |req| {
+        assert_eq!(req.api_method(), "getMe");
+        // The first answer fails: the next call must ask again.
+        match answers.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Reply::json(
+                502,
+                r#"{"ok": false, "error_code": 502, "description": "Bad Gateway"}"#,
+            ),
+            _ => Reply::ok(
+                r#"{"id": 987654321, "is_bot": true, "first_name": "Hello Bot", "username": "hello_bot"}"#,
+            ),
+        }
+    });
+    let bot = bot(&server);
+    assert!(bot.me().is_err());
+    let clone = bot.clone();
+    assert_eq!(bot.me().unwrap().username.as_deref(), Some("hello_bot"));
+    assert_eq!(clone.me().unwrap().id, 987654321);
+    assert_eq!(bot.me().unwrap().first_name, "Hello Bot");
+    assert_eq!(server.count(), 2, "getMe once after the failure, then kept");
+    // Another server may know another bot: asked again.
+    let elsewhere = bot.clone().with_api_url(server.url());
+    elsewhere.me().unwrap();
+    assert_eq!(server.count(), 3);
+}

@@ -619,11 +619,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 impl Inner {
-    /// The bot's username: the configured one, or `getMe`'s (asked until it succeeds).
+    /// The bot's username: the configured one, or `getMe`'s (asked until it succeeds, then kept
+    /// by the bot: [`Bot::me`]).
     pub(crate) fn username(&self) -> Option<String> {
         let mut cached = self.username.lock().unwrap_or_else(|e| e.into_inner());
         if cached.is_none()
-            && let Ok(me) = self.bot.get_me().call()
+            && let Ok(me) = self.bot.me()
         {
             *cached = me.username;
         }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -13,7 +13,7 @@ use crate::transport::encode::{self, Body};
 use crate::transport::error::{ApiError, Redactor, excerpt_redacted};
 use crate::transport::flood::Limiter;
 use crate::transport::resolver::CachingResolver;
-use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry};
+use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry, User};
 
 /// The official Bot API server.
 pub(crate) const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -75,6 +75,8 @@ struct Inner {
     retry: Retry,
     flood: Option<Arc<Limiter>>,
     defaults: Option<Arc<Defaults>>,
+    /// The bot's own user, once `getMe` answered (see [`Bot::me`]).
+    me: OnceLock<User>,
 }
 
 impl Bot {
@@ -104,6 +106,7 @@ impl Bot {
             retry: Retry::none(),
             flood: None,
             defaults: None,
+            me: OnceLock::new(),
         }))
     }
 
@@ -129,7 +132,10 @@ impl Bot {
     /// local Bot API server): requests go to `<url>/bot<token>/<method>`.
     pub fn with_api_url(mut self, url: impl Into<String>) -> Bot {
         let url: String = url.into();
-        self.inner_mut().api_url = url.trim_end_matches('/').to_owned();
+        let inner = self.inner_mut();
+        inner.api_url = url.trim_end_matches('/').to_owned();
+        // Another server may know another bot.
+        inner.me = OnceLock::new();
         self
     }
 
@@ -153,7 +159,10 @@ impl Bot {
 
     /// Uses Telegram's test environment (`/bot<token>/test/<method>`).
     pub fn with_test_environment(mut self, test: bool) -> Bot {
-        self.inner_mut().test_environment = test;
+        let inner = self.inner_mut();
+        inner.test_environment = test;
+        // The test environment's bots are other accounts.
+        inner.me = OnceLock::new();
         self
     }
 
@@ -239,6 +248,21 @@ impl Bot {
     /// `error` with the token replaced by a marker in every text it keeps.
     pub(crate) fn redact_error(&self, error: Error) -> Error {
         self.0.redactor.error(error)
+    }
+
+    /// The bot's own user, as `getMe` gives it: asked once, then kept (also by the clones of
+    /// this `Bot`), so that code that needs the bot's username asks only once.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Call::call`](crate::Call::call) does while `getMe` has not yet answered; the
+    /// next call asks again.
+    pub fn me(&self) -> Result<User, Error> {
+        if let Some(me) = self.0.me.get() {
+            return Ok(me.clone());
+        }
+        let me = self.get_me().call()?;
+        Ok(self.0.me.get_or_init(|| me).clone())
     }
 
     fn inner_mut(&mut self) -> &mut Inner {
