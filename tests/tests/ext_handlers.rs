@@ -510,3 +510,38 @@ fn inline_shipping_and_pre_checkout_queries_are_answered_by_their_ids() {
         )
     );
 }
+
+#[test]
+fn the_command_menu_comes_from_the_described_command_handlers() {
+    let server = Server::start(|req| {
+        assert_eq!(req.api_method(), "setMyCommands");
+        Reply::ok("true")
+    });
+    let noop = |_: &Context| Ok::<_, telegram_api::Error>(());
+    let app = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+        .handler_in(
+            1,
+            Handler::command("help", noop).description("What I can do"),
+        )
+        .handler(Handler::commands(["start", "Go"], noop).description("Begin"))
+        // Not in the menu: no description, or not a command.
+        .handler(Handler::command("secret", noop))
+        .handler(Handler::callback_query(noop).description("ignored"))
+        // A name given again: the first description stands.
+        .handler_in(2, Handler::command("start", noop).description("Again"))
+        .build();
+    app.my_commands().language_code("en").call().unwrap();
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].json(),
+        serde_json::json!({
+            "commands": [
+                {"command": "start", "description": "Begin"},
+                {"command": "go", "description": "Begin"},
+                {"command": "help", "description": "What I can do"}
+            ],
+            "language_code": "en"
+        })
+    );
+}

@@ -14,7 +14,8 @@ use super::pool::{Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
-use crate::{Bot, Defaults, StopHandle, Update, UpdateKind, UpdateType};
+use crate::methods::SetMyCommands;
+use crate::{Bot, BotCommand, Call, Defaults, StopHandle, Update, UpdateKind, UpdateType};
 
 /// Why a handler did not handle an update, as the error handler receives it.
 #[derive(Debug)]
@@ -367,6 +368,32 @@ fn lease_holder() -> String {
 #[derive(Clone)]
 pub struct Application {
     pub(crate) inner: Arc<Inner>,
+}
+
+impl Application {
+    /// The bot's command menu from the command handlers that have a
+    /// [`description`](Handler::description), in the order of their groups and registration
+    /// (a name given twice: the first); a `setMyCommands` call to send, with a scope or a
+    /// language set on it where wanted.
+    ///
+    /// ```no_run
+    /// # fn demo(app: &telegram_api::ext::Application) -> Result<(), telegram_api::Error> {
+    /// app.my_commands().call()?;
+    /// app.my_commands().language_code("de").call()?; // after describing them in German
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn my_commands(&self) -> Call<'_, SetMyCommands> {
+        let mut commands: Vec<BotCommand> = Vec::new();
+        for (names, description) in self.inner.groups.iter().flatten().filter_map(Handler::menu) {
+            for name in names {
+                if !commands.iter().any(|c| &c.command == name) {
+                    commands.push(BotCommand::new(name.as_str(), description));
+                }
+            }
+        }
+        self.inner.bot.set_my_commands(commands)
+    }
 }
 
 impl Application {

@@ -69,6 +69,8 @@ enum Kind {
 pub struct Handler<T = ()> {
     kind: Kind,
     filter: Option<Filter>,
+    /// For a command handler, its line in the bot's command menu.
+    description: Option<Arc<str>>,
     pub(crate) callback: Callback<T>,
 }
 
@@ -77,6 +79,7 @@ impl<T> Clone for Handler<T> {
         Handler {
             kind: self.kind.clone(),
             filter: self.filter.clone(),
+            description: self.description.clone(),
             callback: self.callback.clone(),
         }
     }
@@ -110,6 +113,7 @@ impl<T: 'static> Handler<T> {
         Handler {
             kind,
             filter: None,
+            description: None,
             callback,
         }
     }
@@ -232,6 +236,23 @@ impl<T: 'static> Handler<T> {
         removed_chat_boost => RemovedChatBoost;
         /// Paid media bought with a payload (`purchased_paid_media`).
         purchased_paid_media => PurchasedPaidMedia;
+    }
+
+    /// For a command handler, what the command does, as the bot's command menu shows it next
+    /// to `/name` ([`Application::my_commands`](super::Application::my_commands) sets the menu
+    /// from the handlers that have one; 1-256 characters). Other handlers ignore it.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Handler<T> {
+        self.description = Some(description.into().into());
+        self
+    }
+
+    /// The command names and the description of a command handler that has one.
+    pub(crate) fn menu(&self) -> Option<(&[String], &str)> {
+        match (&self.kind, &self.description) {
+            (Kind::Command(names), Some(description)) => Some((names, description)),
+            _ => None,
+        }
     }
 
     /// Takes only the updates that also pass `filter` (on top of what the kind of handler
