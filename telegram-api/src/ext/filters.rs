@@ -1,4 +1,5 @@
-//! [`Filter`]s: which updates a handler is for, combined with `&`, `|` and `!`.
+//! [`Filter`]s: which updates a handler is for, combined with `&`, `|`, `^` (exactly one) and
+//! `!`.
 //!
 //! ```
 //! use telegram_api::ext::filters;
@@ -20,7 +21,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::ops::{BitAnd, BitOr, Not};
+use std::ops::{BitAnd, BitOr, BitXor, Not};
 use std::sync::Arc;
 
 use super::Command;
@@ -45,6 +46,7 @@ enum Shape {
     Atom,
     And,
     Or,
+    Xor,
 }
 
 impl Filter {
@@ -105,15 +107,15 @@ impl Filter {
         }
     }
 
+    /// The name of `self <symbol> other`.
+    fn joined(&self, other: &Filter, shape: Shape, symbol: &str) -> Arc<str> {
+        format!("{} {symbol} {}", self.operand(shape), other.operand(shape)).into()
+    }
+
     fn both(&self, other: &Filter) -> Filter {
         let (a, b) = (self.test.clone(), other.test.clone());
         Filter {
-            name: format!(
-                "{} & {}",
-                self.operand(Shape::And),
-                other.operand(Shape::And)
-            )
-            .into(),
+            name: self.joined(other, Shape::And, "&"),
             test: Arc::new(move |u| a(u) && b(u)),
             shape: Shape::And,
         }
@@ -122,9 +124,18 @@ impl Filter {
     fn either(&self, other: &Filter) -> Filter {
         let (a, b) = (self.test.clone(), other.test.clone());
         Filter {
-            name: format!("{} | {}", self.operand(Shape::Or), other.operand(Shape::Or)).into(),
+            name: self.joined(other, Shape::Or, "|"),
             test: Arc::new(move |u| a(u) || b(u)),
             shape: Shape::Or,
+        }
+    }
+
+    fn one_of(&self, other: &Filter) -> Filter {
+        let (a, b) = (self.test.clone(), other.test.clone());
+        Filter {
+            name: self.joined(other, Shape::Xor, "^"),
+            test: Arc::new(move |u| a(u) != b(u)),
+            shape: Shape::Xor,
         }
     }
 
@@ -158,6 +169,14 @@ macro_rules! operators {
             /// Either filter: `a | b` passes what `a` or `b` passes.
             fn bitor(self, other: $rhs) -> Filter {
                 Filter::either(&self, &other)
+            }
+        }
+        impl BitXor<$rhs> for $lhs {
+            type Output = Filter;
+            /// Exactly one of the filters: `a ^ b` passes what one of `a` and `b` passes, but
+            /// not both.
+            fn bitxor(self, other: $rhs) -> Filter {
+                Filter::one_of(&self, &other)
             }
         }
     )*};
@@ -637,6 +656,9 @@ mod tests {
         assert!(caption().matches(&photo) && !caption().matches(&hello));
         let plain = super::text() & !command();
         assert!(plain.matches(&hello) && !plain.matches(&start) && !plain.matches(&photo));
+        // Exactly one: a command or a caption, not a command in a caption.
+        let one = command() ^ caption();
+        assert!(one.matches(&start) && !one.matches(&photo) && !one.matches(&hello));
         // A slash without a bot_command entity is not a command.
         assert!(!command().matches(&text("/not a command")));
         assert!(!super::text().matches(&inline_query()));
@@ -1064,6 +1086,11 @@ mod tests {
         assert_eq!(
             name(photo() | (video() & private())),
             "photo | (video & private)"
+        );
+        assert_eq!(name(photo() ^ video() ^ voice()), "photo ^ video ^ voice");
+        assert_eq!(
+            name((photo() ^ video()) | voice()),
+            "(photo ^ video) | voice"
         );
         assert_eq!(name(!(photo() | video())), "!(photo | video)");
         assert_eq!(name(!!photo()), "!!photo");
