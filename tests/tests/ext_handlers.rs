@@ -545,3 +545,70 @@ fn the_command_menu_comes_from_the_described_command_handlers() {
         })
     );
 }
+
+#[test]
+fn message_and_command_handlers_take_edited_messages_and_channel_posts_when_asked() {
+    let taken: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+    let record = |name: &'static str| {
+        let taken = taken.clone();
+        move |ctx: &Context| {
+            taken
+                .lock()
+                .unwrap()
+                .push((name.to_string(), ctx.update().update_id));
+            Ok::<_, telegram_api::Error>(())
+        }
+    };
+    let app = Application::builder(Bot::new("1:T"))
+        .handler(Handler::command("start", record("start")).edited())
+        .handler(
+            Handler::message(telegram_api::ext::filters::text(), record("text"))
+                .edited()
+                .channel_posts(),
+        )
+        .build();
+    assert_eq!(
+        app.allowed_updates(),
+        [
+            UpdateType::Message,
+            UpdateType::EditedMessage,
+            UpdateType::ChannelPost,
+            UpdateType::EditedChannelPost
+        ]
+    );
+    let post = r#"{"message_id": 7, "date": 1700000000, "chat": {"id": -100200, "type": "channel", "title": "News"}, "text": "post"}"#;
+    let edited_start = format!(
+        r#"{{"update_id": 3, "edited_message": {{"message_id": 5, "date": 1700000000, "edit_date": 1700000100,
+            "chat": {PRIVATE}, "from": {USER}, "text": "/start", "entities": [{{"type": "bot_command", "offset": 0, "length": 6}}]}}}}"#
+    );
+    for json in [
+        message(1, "hi"),
+        format!(r#"{{"update_id": 2, "channel_post": {post}}}"#),
+        edited_start,
+        format!(r#"{{"update_id": 4, "edited_channel_post": {post}}}"#),
+    ] {
+        app.process_update(update(&json));
+    }
+    assert_eq!(
+        *taken.lock().unwrap(),
+        [
+            ("text".to_string(), 1),
+            ("text".to_string(), 2),
+            ("start".to_string(), 3),
+            ("text".to_string(), 4)
+        ]
+    );
+
+    // Without asking, only new messages.
+    let plain = Application::builder(Bot::new("1:T"))
+        .handler(Handler::message(
+            telegram_api::ext::filters::text(),
+            record("plain"),
+        ))
+        .build();
+    assert_eq!(plain.allowed_updates(), [UpdateType::Message]);
+    plain.process_update(update(&format!(
+        r#"{{"update_id": 5, "channel_post": {post}}}"#
+    )));
+    assert_eq!(taken.lock().unwrap().len(), 4);
+}

@@ -71,6 +71,9 @@ pub struct Handler<T = ()> {
     filter: Option<Filter>,
     /// For a command handler, its line in the bot's command menu.
     description: Option<Arc<str>>,
+    /// For a command or message handler: also edited messages, also channel posts.
+    edited: bool,
+    channel_posts: bool,
     pub(crate) callback: Callback<T>,
 }
 
@@ -80,6 +83,8 @@ impl<T> Clone for Handler<T> {
             kind: self.kind.clone(),
             filter: self.filter.clone(),
             description: self.description.clone(),
+            edited: self.edited,
+            channel_posts: self.channel_posts,
             callback: self.callback.clone(),
         }
     }
@@ -114,12 +119,15 @@ impl<T: 'static> Handler<T> {
             kind,
             filter: None,
             description: None,
+            edited: false,
+            channel_posts: false,
             callback,
         }
     }
 
     /// The bot command `/name` (also `/name@this_bot`, not `/name@other_bot`) at the start of a
-    /// new message. Names compare case-insensitively, as Telegram treats commands; the arguments
+    /// new message (also of an edited one with [`edited`](Handler::edited), and of channel
+    /// posts with [`channel_posts`](Handler::channel_posts)). Names compare case-insensitively, as Telegram treats commands; the arguments
     /// are in [`Context::args`] and [`Context::command`].
     pub fn command<F, E>(name: &str, f: F) -> Handler<T>
     where
@@ -142,7 +150,9 @@ impl<T: 'static> Handler<T> {
         Handler::new(Kind::Command(names.into()), wrap(f))
     }
 
-    /// A new message (the `message` update) that passes `filter`.
+    /// A new message (the `message` update) that passes `filter`; also edited messages and
+    /// channel posts with [`edited`](Handler::edited) and
+    /// [`channel_posts`](Handler::channel_posts).
     pub fn message<F, E>(filter: Filter, f: F) -> Handler<T>
     where
         F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
@@ -247,6 +257,48 @@ impl<T: 'static> Handler<T> {
         self
     }
 
+    /// For a command or message handler: also take edited messages (`edited_message`, and
+    /// `edited_channel_post` with [`channel_posts`](Handler::channel_posts)), which the
+    /// application then asks Telegram for. Other handlers ignore it.
+    #[must_use]
+    pub fn edited(mut self) -> Handler<T> {
+        self.edited = true;
+        self
+    }
+
+    /// For a command or message handler: also take channel posts (`channel_post`, and
+    /// `edited_channel_post` with [`edited`](Handler::edited)), which the application then asks
+    /// Telegram for. Other handlers ignore it.
+    #[must_use]
+    pub fn channel_posts(mut self) -> Handler<T> {
+        self.channel_posts = true;
+        self
+    }
+
+    /// The update types a command or message handler takes.
+    fn message_types(&self) -> Vec<UpdateType> {
+        let mut types = vec![UpdateType::Message];
+        if self.edited {
+            types.push(UpdateType::EditedMessage);
+        }
+        if self.channel_posts {
+            types.push(UpdateType::ChannelPost);
+            if self.edited {
+                types.push(UpdateType::EditedChannelPost);
+            }
+        }
+        types
+    }
+
+    /// The message of an update of a type this command or message handler takes.
+    fn taken_message<'u>(&self, update: &'u Update) -> Option<&'u crate::Message> {
+        let kind = update.kind.update_type()?;
+        if !self.message_types().contains(&kind) {
+            return None;
+        }
+        update.effective_message()
+    }
+
     /// The command names and the description of a command handler that has one.
     pub(crate) fn menu(&self) -> Option<(&[String], &str)> {
         match (&self.kind, &self.description) {
@@ -273,7 +325,7 @@ impl<T: 'static> Handler<T> {
     /// The update types this handler can take (`None`: any).
     pub(crate) fn update_types(&self) -> Option<Vec<UpdateType>> {
         match &self.kind {
-            Kind::Command(_) | Kind::Message(_) => Some(vec![UpdateType::Message]),
+            Kind::Command(_) | Kind::Message(_) => Some(self.message_types()),
             Kind::CallbackQuery(_) => Some(vec![UpdateType::CallbackQuery]),
             Kind::Type(t) => Some(vec![t.clone()]),
             Kind::Update(_) => None,
@@ -291,7 +343,7 @@ impl<T: 'static> Handler<T> {
         let update = ctx.update();
         let matched = match &self.kind {
             Kind::Command(names) => {
-                let message = update.message()?;
+                let message = self.taken_message(update)?;
                 let command = Command::parse(message)?;
                 if !names.iter().any(|n| command.is(n)) {
                     return None;
@@ -305,7 +357,7 @@ impl<T: 'static> Handler<T> {
                 }
             }
             Kind::Message(filter) => {
-                update.message()?;
+                self.taken_message(update)?;
                 if !filter.matches(update) {
                     return None;
                 }
