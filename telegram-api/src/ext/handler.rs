@@ -127,8 +127,9 @@ impl<T: 'static> Handler<T> {
 
     /// The bot command `/name` (also `/name@this_bot`, not `/name@other_bot`) at the start of a
     /// new message (also of an edited one with [`edited`](Handler::edited), and of channel
-    /// posts with [`channel_posts`](Handler::channel_posts)). Names compare case-insensitively, as Telegram treats commands; the arguments
-    /// are in [`Context::args`] and [`Context::command`].
+    /// posts with [`channel_posts`](Handler::channel_posts)). Names compare case-insensitively,
+    /// as Telegram treats commands; the arguments are in [`Context::args`] and
+    /// [`Context::command`].
     pub fn command<F, E>(name: &str, f: F) -> Handler<T>
     where
         F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
