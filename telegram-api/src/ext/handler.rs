@@ -8,7 +8,7 @@ use regex::Regex;
 use super::context::{Captures, Context};
 use super::conversation::{Route, Routes};
 use super::{BoxError, Command, Filter};
-use crate::{Update, UpdateType};
+use crate::{Update, UpdateKind, UpdateType};
 
 /// The code of a handler, with its error made uniform.
 pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
@@ -291,13 +291,21 @@ impl<T: 'static> Handler<T> {
         types
     }
 
-    /// The message of an update of a type this command or message handler takes.
+    /// The message of an update of a type this command or message handler takes (checked
+    /// without allocating: this runs for every update).
     fn taken_message<'u>(&self, update: &'u Update) -> Option<&'u crate::Message> {
-        let kind = update.kind.update_type()?;
-        if !self.message_types().contains(&kind) {
-            return None;
+        let taken = match &update.kind {
+            UpdateKind::Message(_) => true,
+            UpdateKind::EditedMessage(_) => self.edited,
+            UpdateKind::ChannelPost(_) => self.channel_posts,
+            UpdateKind::EditedChannelPost(_) => self.edited && self.channel_posts,
+            _ => false,
+        };
+        if taken {
+            update.effective_message()
+        } else {
+            None
         }
-        update.effective_message()
     }
 
     /// The command names and the description of a command handler that has one.
