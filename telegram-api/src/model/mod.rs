@@ -7,6 +7,7 @@ mod chat_id;
 mod effective;
 pub(crate) mod input_file;
 mod keyboards;
+mod members;
 mod method;
 mod people;
 mod reply_markup;
