@@ -143,8 +143,7 @@
 //! ([`from_rows`](InlineKeyboardMarkup::from_rows), [`row`](InlineKeyboardMarkup::row)), as a
 //! grid ([`grid`](InlineKeyboardMarkup::grid)) or in rows of given sizes
 //! ([`adjusted`](InlineKeyboardMarkup::adjusted)); [`InlineKeyboardButton::callback`] and
-//! [`InlineKeyboardButton::link`] make the usual buttons, and a reply keyboard's buttons can be
-//! plain strings (`ReplyKeyboardMarkup::grid(["Mon", "Tue", "Wed"], 2)`).
+//! [`InlineKeyboardButton::link`] make the usual buttons.
 //!
 //! # Formatting text
 //!

@@ -3,7 +3,8 @@
 //! keyboards alike.
 //!
 //! ```
-//! use telegram_api::{InlineKeyboardButton as Button, InlineKeyboardMarkup, ReplyKeyboardMarkup};
+//! use telegram_api::{InlineKeyboardButton as Button, InlineKeyboardMarkup};
+//! use telegram_api::{KeyboardButton, ReplyKeyboardMarkup};
 //!
 //! let answers = InlineKeyboardMarkup::from_rows([
 //!     [Button::callback("Yes", "yes"), Button::callback("No", "no")],
@@ -11,7 +12,7 @@
 //! .row([Button::link("Why?", "https://example.com/why")]);
 //! assert_eq!(answers.inline_keyboard.len(), 2);
 //!
-//! let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+//! let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(KeyboardButton::new);
 //! let menu = ReplyKeyboardMarkup::grid(days, 3).resize_keyboard(true);
 //! assert_eq!(menu.keyboard.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
 //! ```
@@ -109,23 +110,13 @@ impl InlineKeyboardButton {
     }
 }
 
-impl From<&str> for KeyboardButton {
-    /// A button that sends its text as a message when pressed.
-    fn from(text: &str) -> Self {
-        KeyboardButton::new(text)
-    }
-}
-
-impl From<String> for KeyboardButton {
-    /// A button that sends its text as a message when pressed.
-    fn from(text: String) -> Self {
-        KeyboardButton::new(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn buttons<const N: usize>(texts: [&str; N]) -> [KeyboardButton; N] {
+        texts.map(KeyboardButton::new)
+    }
 
     fn texts(rows: &[Vec<KeyboardButton>]) -> Vec<Vec<&str>> {
         rows.iter()
@@ -135,8 +126,8 @@ mod tests {
 
     #[test]
     fn rows_of_given_sizes_the_last_repeating() {
-        let letters = ["a", "b", "c", "d", "e", "f"];
-        let k = ReplyKeyboardMarkup::adjusted(letters, &[2, 1]);
+        let letters = buttons(["a", "b", "c", "d", "e", "f"]);
+        let k = ReplyKeyboardMarkup::adjusted(letters.clone(), &[2, 1]);
         assert_eq!(
             texts(&k.keyboard),
             [vec!["a", "b"], vec!["c"], vec!["d"], vec!["e"], vec!["f"]]
@@ -148,14 +139,19 @@ mod tests {
         );
         // No sizes, or a size of 0, is a column.
         assert_eq!(
-            ReplyKeyboardMarkup::adjusted(["a", "b"], &[])
+            ReplyKeyboardMarkup::adjusted(buttons(["a", "b"]), &[])
                 .keyboard
                 .len(),
             2
         );
-        assert_eq!(ReplyKeyboardMarkup::grid(["a", "b"], 0).keyboard.len(), 2);
+        assert_eq!(
+            ReplyKeyboardMarkup::grid(buttons(["a", "b"]), 0)
+                .keyboard
+                .len(),
+            2
+        );
         assert!(
-            ReplyKeyboardMarkup::grid(Vec::<&str>::new(), 3)
+            ReplyKeyboardMarkup::grid(buttons([]), 3)
                 .keyboard
                 .is_empty()
         );
@@ -163,8 +159,8 @@ mod tests {
 
     #[test]
     fn a_keyboard_grows_by_rows_and_is_laid_out_again() {
-        let k = ReplyKeyboardMarkup::from_rows([["a", "b", "c"]])
-            .row(["d"])
+        let k = ReplyKeyboardMarkup::from_rows([buttons(["a", "b", "c"])])
+            .row(buttons(["d"]))
             .adjust(&[2]);
         assert_eq!(texts(&k.keyboard), [vec!["a", "b"], vec!["c", "d"]]);
     }
