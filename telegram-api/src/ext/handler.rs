@@ -8,7 +8,7 @@ use regex::Regex;
 use super::context::{Captures, Context};
 use super::conversation::{Route, Routes};
 use super::{BoxError, Command, Filter};
-use crate::{Update, UpdateKind, UpdateType};
+use crate::{Update, UpdateType};
 
 /// The code of a handler, with its error made uniform.
 pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
@@ -276,32 +276,34 @@ impl<T: 'static> Handler<T> {
         self
     }
 
-    /// The update types a command or message handler takes.
-    fn message_types(&self) -> Vec<UpdateType> {
-        let mut types = vec![UpdateType::Message];
-        if self.edited {
-            types.push(UpdateType::EditedMessage);
+    /// Whether a command or message handler takes updates of type `t`.
+    fn takes(&self, t: &UpdateType) -> bool {
+        match t {
+            UpdateType::Message => true,
+            UpdateType::EditedMessage => self.edited,
+            UpdateType::ChannelPost => self.channel_posts,
+            UpdateType::EditedChannelPost => self.edited && self.channel_posts,
+            _ => false,
         }
-        if self.channel_posts {
-            types.push(UpdateType::ChannelPost);
-            if self.edited {
-                types.push(UpdateType::EditedChannelPost);
-            }
-        }
-        types
     }
 
-    /// The message of an update of a type this command or message handler takes (checked
-    /// without allocating: this runs for every update).
+    /// The update types a command or message handler takes.
+    fn message_types(&self) -> Vec<UpdateType> {
+        [
+            UpdateType::Message,
+            UpdateType::EditedMessage,
+            UpdateType::ChannelPost,
+            UpdateType::EditedChannelPost,
+        ]
+        .into_iter()
+        .filter(|t| self.takes(t))
+        .collect()
+    }
+
+    /// The message of an update of a type this command or message handler takes.
     fn taken_message<'u>(&self, update: &'u Update) -> Option<&'u crate::Message> {
-        let taken = match &update.kind {
-            UpdateKind::Message(_) => true,
-            UpdateKind::EditedMessage(_) => self.edited,
-            UpdateKind::ChannelPost(_) => self.channel_posts,
-            UpdateKind::EditedChannelPost(_) => self.edited && self.channel_posts,
-            _ => false,
-        };
-        if taken {
+        let kind = update.kind.update_type()?;
+        if self.takes(&kind) {
             update.effective_message()
         } else {
             None
