@@ -14,7 +14,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::names::{snake_ident, type_ident};
+use super::names::{camel, snake_ident, type_ident};
 use super::types::union_variants;
 use super::{Boxing, Context};
 use crate::spec::{Field, TypeDef, TypeExpr, TypeKind};
@@ -238,12 +238,12 @@ fn method(
     ret: &Ident,
     summary: &str,
     kind_name: &Ident,
-    arms: &[(Ident, String, TokenStream)],
+    arms: &[(&Field, String, TokenStream)],
 ) -> TokenStream {
     let mut doc = vec![format!(" {summary}"), String::new()];
     let mut said: Vec<(String, Vec<String>)> = Vec::new();
-    for (variant, text, _) in arms {
-        let key = heck::ToSnakeCase::to_snake_case(variant.to_string().as_str());
+    for (kind, text, _) in arms {
+        let key = &kind.name;
         match said.iter_mut().find(|(t, _)| t == text) {
             Some((_, kinds)) => kinds.push(format!("`{key}`")),
             None => said.push((text.clone(), vec![format!("`{key}`")])),
@@ -258,9 +258,10 @@ fn method(
          where the field is absent."
             .to_string(),
     );
-    let arms = arms
-        .iter()
-        .map(|(variant, _, expr)| quote!(#kind_name::#variant(__v) => #expr,));
+    let arms = arms.iter().map(|(kind, _, expr)| {
+        let variant = format_ident!("{}", camel(&kind.name));
+        quote!(#kind_name::#variant(__v) => #expr,)
+    });
     quote! {
         #(#[doc = #doc])*
         pub fn #name(&self) -> Option<&#ret> {
@@ -288,15 +289,10 @@ pub(super) fn effective(
         let Some(payload) = ref_name(&f.ty) else {
             continue;
         };
-        let variant = format_ident!("{}", super::names::camel(&f.name));
         if payload == MESSAGE {
-            chats.push((
-                variant.clone(),
-                "the message's `chat`".into(),
-                quote!(Some(&__v.chat)),
-            ));
+            chats.push((*f, "the message's `chat`".into(), quote!(Some(&__v.chat))));
             users.push((
-                variant.clone(),
+                *f,
                 "the message's `from`".into(),
                 field_ref(
                     cx,
@@ -308,17 +304,17 @@ pub(super) fn effective(
                         .ok_or("Message has no from")?,
                 ),
             ));
-            messages.push((variant, "the message".into(), quote!(Some(__v))));
+            messages.push((*f, "the message".into(), quote!(Some(__v))));
             continue;
         }
         if let Some(r) = chat_of(cx, payload, &base)? {
-            chats.push((variant.clone(), r.said, r.expr));
+            chats.push((*f, r.said, r.expr));
         }
         if let Some(r) = user_of(cx, payload, &base)? {
-            users.push((variant.clone(), r.said, r.expr));
+            users.push((*f, r.said, r.expr));
         }
         if let Some(r) = message_of(cx, payload, &base)? {
-            messages.push((variant, r.said, r.expr));
+            messages.push((*f, r.said, r.expr));
         }
     }
     let mut out = TokenStream::new();
