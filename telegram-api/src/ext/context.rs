@@ -527,14 +527,13 @@ impl Context {
     /// for a notification). On an update that is not a callback query, the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_callback(&self) -> Call<'_, AnswerCallbackQuery> {
-        match self.update.callback_query() {
-            Some(q) => Call::new(&self.bot, AnswerCallbackQuery::new(q.id.as_str())),
-            None => self.refused(
-                AnswerCallbackQuery::new(""),
-                "answer_callback",
-                "callback query",
-            ),
-        }
+        let id = self.update.callback_query().map(|q| q.id.as_str());
+        self.answer(
+            id,
+            |id: &str| AnswerCallbackQuery::new(id),
+            "answer_callback",
+            "callback query",
+        )
     }
 
     /// The answer to the inline query: `results` of any kind of inline result
@@ -546,47 +545,52 @@ impl Context {
         results: impl IntoIterator<Item = R>,
     ) -> Call<'_, AnswerInlineQuery> {
         let results = results.into_iter().map(Into::into).collect();
-        match self.update.inline_query() {
-            Some(q) => Call::new(&self.bot, AnswerInlineQuery::new(q.id.as_str(), results)),
-            None => self.refused(
-                AnswerInlineQuery::new("", results),
-                "answer_inline_query",
-                "inline query",
-            ),
-        }
+        let id = self.update.inline_query().map(|q| q.id.as_str());
+        let request = |id: &str| AnswerInlineQuery::new(id, results);
+        self.answer(id, request, "answer_inline_query", "inline query")
     }
 
     /// The answer to the shipping query: `ok` to go on (set `.shipping_options(...)`), or not
     /// (set `.error_message(...)`). On an update that is not a shipping query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_shipping_query(&self, ok: bool) -> Call<'_, AnswerShippingQuery> {
-        match self.update.shipping_query() {
-            Some(q) => Call::new(&self.bot, AnswerShippingQuery::new(q.id.as_str(), ok)),
-            None => self.refused(
-                AnswerShippingQuery::new("", ok),
-                "answer_shipping_query",
-                "shipping query",
-            ),
-        }
+        let id = self.update.shipping_query().map(|q| q.id.as_str());
+        let request = |id: &str| AnswerShippingQuery::new(id, ok);
+        self.answer(id, request, "answer_shipping_query", "shipping query")
     }
 
     /// The answer to the pre-checkout query: `ok` to take the payment, or not (set
     /// `.error_message(...)`). On an update that is not a pre-checkout query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_pre_checkout_query(&self, ok: bool) -> Call<'_, AnswerPreCheckoutQuery> {
-        match self.update.pre_checkout_query() {
-            Some(q) => Call::new(&self.bot, AnswerPreCheckoutQuery::new(q.id.as_str(), ok)),
-            None => self.refused(
-                AnswerPreCheckoutQuery::new("", ok),
-                "answer_pre_checkout_query",
-                "pre-checkout query",
-            ),
-        }
+        let id = self.update.pre_checkout_query().map(|q| q.id.as_str());
+        let request = |id: &str| AnswerPreCheckoutQuery::new(id, ok);
+        self.answer(
+            id,
+            request,
+            "answer_pre_checkout_query",
+            "pre-checkout query",
+        )
     }
 
     /// The data of the pressed button, for a callback query that has some.
     pub fn callback_data(&self) -> Option<&str> {
         self.update.callback_query()?.data.as_deref()
+    }
+
+    /// The answer to the update's query `id`, or, when the update has none, a call that fails
+    /// without sending anything.
+    fn answer<M: crate::Method>(
+        &self,
+        id: Option<&str>,
+        request: impl FnOnce(&str) -> M,
+        shortcut: &'static str,
+        needs: &'static str,
+    ) -> Call<'_, M> {
+        match id {
+            Some(id) => Call::new(&self.bot, request(id)),
+            None => self.refused(request(""), shortcut, needs),
+        }
     }
 
     /// A call that fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate)
