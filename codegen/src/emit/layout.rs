@@ -68,7 +68,7 @@ impl Concern {
 
     /// Whether the folder's modules are re-exported (items users name) or only implement
     /// traits.
-    fn exported(self) -> bool {
+    pub fn exported(self) -> bool {
         matches!(self, Concern::Types | Concern::Methods)
     }
 }

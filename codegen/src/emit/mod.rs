@@ -419,7 +419,7 @@ impl<'a> Context<'a> {
         let folders = concerns.iter().map(|c| {
             let name = format_ident!("{}", c.dir());
             match c {
-                Concern::Types | Concern::Methods => quote!(pub mod #name;),
+                _ if c.exported() => quote!(pub mod #name;),
                 Concern::Schema => quote!(#[cfg(feature = "schemars")] mod #name;),
                 _ => quote!(mod #name;),
             }
