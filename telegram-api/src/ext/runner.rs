@@ -11,11 +11,6 @@ use std::time::{Duration, Instant};
 use super::application::{Application, Inner};
 use crate::{Error, Poller, Retry, UpdateBatch};
 
-const MAX_POLL_WAIT: Duration = Poller::MAX_POLL_WAIT;
-const IDLE_BACKOFF: Duration = Poller::IDLE_BACKOFF;
-const IDLE_BACKOFF_MAX: Duration = Poller::IDLE_BACKOFF_MAX;
-const MIN_FLOOD_WAIT: Duration = Retry::MIN_FLOOD_WAIT;
-
 /// Why a runner returned with an error.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -107,7 +102,7 @@ impl Stop {
 
     /// Sleeps `wait` (at most [`Poller::MAX_POLL_WAIT`]), waking early when stopped.
     pub(crate) fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait.min(MAX_POLL_WAIT);
+        let until = Instant::now() + wait.min(Poller::MAX_POLL_WAIT);
         while !self.is_stopped() {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -219,7 +214,7 @@ impl Application {
         let mut result = Ok(());
         let mut failures = 0u32;
         // The pause before the next poll after polls that came back empty sooner than asked.
-        let mut idle = IDLE_BACKOFF;
+        let mut idle = Poller::IDLE_BACKOFF;
         // The offset the last request sent (what Telegram has been told is confirmed).
         let mut sent: Option<i64> = None;
         // The highest update id handed to the pool.
@@ -259,9 +254,9 @@ impl Application {
                     let quick = asked.elapsed() < Duration::from_secs(u64::from(timeout)) / 2;
                     if batch.is_empty() && timeout > 0 && quick {
                         stop.pause(idle);
-                        idle = (idle * 2).min(IDLE_BACKOFF_MAX);
+                        idle = (idle * 2).min(Poller::IDLE_BACKOFF_MAX);
                     } else if !batch.is_empty() {
-                        idle = IDLE_BACKOFF;
+                        idle = Poller::IDLE_BACKOFF;
                     }
                     // Handed to the pool in update_id order, whatever order the server sent.
                     batch.sort_by_key(|u| u.update_id);
@@ -302,10 +297,10 @@ impl Application {
                 Err(e) if e.is_transient() => {
                     failures += 1;
                     let wait = match e.retry_after() {
-                        Some(asked) => asked.max(MIN_FLOOD_WAIT),
+                        Some(asked) => asked.max(Retry::MIN_FLOOD_WAIT),
                         None => backoff(failures),
                     };
-                    stop.pause(wait.min(MAX_POLL_WAIT));
+                    stop.pause(wait.min(Poller::MAX_POLL_WAIT));
                 }
                 Err(e) => {
                     result = Err(RunError::Api(e));

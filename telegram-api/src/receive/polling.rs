@@ -10,20 +10,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::methods::GetUpdates;
-use crate::transport::retry::{MIN_FLOOD_WAIT, backoff};
-use crate::{Bot, Error, Method, Update, UpdateType};
-
-/// The longest a [`Poller`] ever waits between two requests, whatever a server asks
-/// (`retry_after`) or the back-off settings say: 10 minutes.
-const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
-
-/// The first pause after a poll that came back empty sooner than its `timeout` asked (a server
-/// or proxy that does not hold the request open): 100 ms, doubled after each such poll up to
-/// [`Poller::IDLE_BACKOFF_MAX`], and reset by the first update.
-const IDLE_BACKOFF: Duration = Duration::from_millis(100);
-
-/// The longest pause between empty polls that came back sooner than asked: 5 seconds.
-const IDLE_BACKOFF_MAX: Duration = Duration::from_secs(5);
+use crate::transport::retry::backoff;
+use crate::{Bot, Error, Method, Retry, Update, UpdateType};
 
 /// The shortest pause between empty polls that came back sooner than asked, whatever
 /// [`Poller::idle_backoff`] sets: the poller never spins.
@@ -124,7 +112,7 @@ impl Bot {
             last: None,
             buffer: VecDeque::new(),
             backoff: (Duration::from_millis(250), Duration::from_secs(30)),
-            idle_backoff: (IDLE_BACKOFF, IDLE_BACKOFF_MAX),
+            idle_backoff: (Poller::IDLE_BACKOFF, Poller::IDLE_BACKOFF_MAX),
             failures: 0,
             idle: 0,
             stop: StopHandle::default(),
@@ -138,15 +126,15 @@ impl Bot {
 impl Poller {
     /// The longest a poller ever waits between two requests, whatever a server asks
     /// (`retry_after`) or the back-off settings say: 10 minutes.
-    pub const MAX_POLL_WAIT: Duration = MAX_POLL_WAIT;
+    pub const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
 
     /// The first pause after a poll that came back empty sooner than its `timeout` asked (a
     /// server or proxy that does not hold the request open): 100 ms, doubled after each such
     /// poll up to [`IDLE_BACKOFF_MAX`](Self::IDLE_BACKOFF_MAX), and reset by the first update.
-    pub const IDLE_BACKOFF: Duration = IDLE_BACKOFF;
+    pub const IDLE_BACKOFF: Duration = Duration::from_millis(100);
 
     /// The longest pause between empty polls that came back sooner than asked: 5 seconds.
-    pub const IDLE_BACKOFF_MAX: Duration = IDLE_BACKOFF_MAX;
+    pub const IDLE_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
     /// How long each `getUpdates` may wait for updates, in seconds (30 by default; 0 is short
     /// polling).
@@ -280,7 +268,7 @@ impl Poller {
 
     /// Sleeps `wait` (at most [`Poller::MAX_POLL_WAIT`]), waking early when stopped.
     fn pause(&self, wait: Duration) {
-        let wait = wait.min(MAX_POLL_WAIT);
+        let wait = wait.min(Poller::MAX_POLL_WAIT);
         let start = Instant::now();
         while !self.stop.is_stopped() {
             let elapsed = start.elapsed();
@@ -448,10 +436,10 @@ impl Iterator for Poller {
                 Err(e) if e.is_transient() => {
                     self.failures = self.failures.saturating_add(1);
                     let wait = match e.retry_after() {
-                        Some(wait) => wait.max(MIN_FLOOD_WAIT),
+                        Some(wait) => wait.max(Retry::MIN_FLOOD_WAIT),
                         None => backoff(self.backoff.0, self.backoff.1, self.failures),
                     }
-                    .min(MAX_POLL_WAIT);
+                    .min(Poller::MAX_POLL_WAIT);
                     if let Some(f) = &mut self.on_retry {
                         f(&e, wait);
                     }

@@ -15,15 +15,6 @@ use crate::transport::flood::Limiter;
 use crate::transport::resolver::CachingResolver;
 use crate::{Defaults, Error, File, FloodControl, Method, ResponseParameters, Retry, User};
 
-/// The official Bot API server.
-pub(crate) const DEFAULT_API_URL: &str = "https://api.telegram.org";
-
-/// The client's default timeout for a request that is not a long poll.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How much longer than its `timeout` a long poll may take before it is abandoned.
-pub(crate) const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
-
 /// The largest response body read (a getUpdates batch is far smaller).
 const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
 
@@ -81,14 +72,14 @@ struct Inner {
 
 impl Bot {
     /// The official Bot API server.
-    pub const DEFAULT_API_URL: &str = DEFAULT_API_URL;
+    pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
     /// The default timeout of a request that is not a long poll: 30 seconds.
-    pub const DEFAULT_TIMEOUT: Duration = DEFAULT_TIMEOUT;
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// How much longer than its `timeout` a long poll may take before it is abandoned:
     /// 10 seconds.
-    pub const LONG_POLL_MARGIN: Duration = LONG_POLL_MARGIN;
+    pub const LONG_POLL_MARGIN: Duration = Duration::from_secs(10);
 
     /// A bot with the token from @BotFather, talking to the official Bot API server.
     /// Nothing is sent until a request is made.
@@ -98,11 +89,11 @@ impl Bot {
             redactor: Redactor::new(&token),
             token,
             local_files: None,
-            api_url: DEFAULT_API_URL.to_owned(),
+            api_url: Bot::DEFAULT_API_URL.to_owned(),
             test_environment: false,
-            agent: default_agent(DEFAULT_TIMEOUT),
-            timeout: DEFAULT_TIMEOUT,
-            long_poll_margin: LONG_POLL_MARGIN,
+            agent: default_agent(Bot::DEFAULT_TIMEOUT),
+            timeout: Bot::DEFAULT_TIMEOUT,
+            long_poll_margin: Bot::LONG_POLL_MARGIN,
             retry: Retry::none(),
             flood: None,
             defaults: None,

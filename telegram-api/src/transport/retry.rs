@@ -4,10 +4,6 @@ use std::time::Duration;
 
 use crate::Error;
 
-/// The shortest wait after flood control (429), whatever `retry_after` says: a server that
-/// answers `retry_after: 0` is not asked again at once, as fast as the round trip allows.
-pub(crate) const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
-
 /// When a failed request is sent again. Off by default: set it for a bot with
 /// [`Bot::with_retry`](crate::Bot::with_retry) or for one call with
 /// [`Call::retry`](crate::Call::retry).
@@ -46,7 +42,7 @@ pub struct Retry {
 impl Retry {
     /// The shortest wait after flood control (429), whatever `retry_after` says: 1 second, so
     /// that a server that answers `retry_after: 0` is not asked again at once.
-    pub const MIN_FLOOD_WAIT: Duration = MIN_FLOOD_WAIT;
+    pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 
     /// Never retry (the default).
     pub const fn none() -> Retry {
@@ -104,7 +100,7 @@ impl Retry {
             return None;
         }
         if let Some(wait) = error.retry_after() {
-            let wait = wait.max(MIN_FLOOD_WAIT);
+            let wait = wait.max(Retry::MIN_FLOOD_WAIT);
             return (self.flood_control && wait <= self.max_flood_wait).then_some(wait);
         }
         if self.transient && error.is_transient() {
@@ -169,8 +165,16 @@ mod tests {
             None,
             "longer than max_flood_wait"
         );
-        assert_eq!(r.wait(&flood(0), 1), Some(MIN_FLOOD_WAIT), "never at once");
-        assert_eq!(r.wait(&flood(-5), 1), Some(MIN_FLOOD_WAIT), "never at once");
+        assert_eq!(
+            r.wait(&flood(0), 1),
+            Some(Retry::MIN_FLOOD_WAIT),
+            "never at once"
+        );
+        assert_eq!(
+            r.wait(&flood(-5), 1),
+            Some(Retry::MIN_FLOOD_WAIT),
+            "never at once"
+        );
         assert_eq!(
             r.wait(&reset(), 1),
             None,
