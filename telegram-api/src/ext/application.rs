@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -303,6 +304,8 @@ impl ApplicationBuilder {
                 clock: self.clock,
                 holder: lease_holder(),
                 jobs: Arc::new(Jobs::new(self.jobs, self.late)),
+                highest: AtomicI64::new(i64::MIN),
+                handled: AtomicU64::new(0),
             }),
         }
     }
@@ -330,7 +333,14 @@ pub(crate) struct Inner {
     /// This process's name in leases.
     holder: String,
     pub(crate) jobs: Arc<Jobs>,
+    /// The highest update id handled.
+    highest: AtomicI64,
+    /// How many updates were handled.
+    handled: AtomicU64,
 }
+
+/// The record of applied updates is pruned once every this many updates handled.
+const PRUNE_EVERY: u64 = 256;
 
 /// A name for this process in leases: its id and start time, unique enough among processes.
 fn lease_holder() -> String {
@@ -678,11 +688,16 @@ impl Inner {
         {
             return false;
         }
+        let id = ctx.update().update_id;
         let done = self.handle(&mut ctx);
         if let Some(name) = &lease {
             self.unlease(name, &ctx);
         }
         drop(ctx.into_update());
+        if done {
+            log::debug!(target: "telegram_api", "update {id} handled");
+            self.prune(id);
+        }
         done
     }
 
@@ -789,6 +804,40 @@ impl Inner {
             .is_some()
         {
             self.jobs.apply(&changes);
+        }
+    }
+
+    /// Writes `updates` to the store's inbox, trying again while the store fails (each failure
+    /// reported): the ids written (not received before), or `None` when the application
+    /// stopped first.
+    pub(crate) fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>> {
+        let ctx = Context::new(self.bot.clone(), placeholder_update("inbox"));
+        let added = self.retry(&ctx, || self.store.inbox_add(updates))?;
+        if log::log_enabled!(target: "telegram_api", log::Level::Debug) {
+            for (id, _) in updates {
+                let new = if added.contains(id) { "" } else { " (again)" };
+                log::debug!(target: "telegram_api", "update {id} received{new}");
+            }
+        }
+        Some(added)
+    }
+
+    /// Forgets the record of applied updates far below the highest one handled, every so
+    /// many updates: a store's record stays the size of the last [`store::RECEIVED_WINDOW`]
+    /// updates, whichever runner feeds the application.
+    fn prune(&self, update_id: i64) {
+        let highest = self
+            .highest
+            .fetch_max(update_id, Ordering::Relaxed)
+            .max(update_id);
+        if self.handled.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY != PRUNE_EVERY - 1 {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .forget_applied_below(highest.saturating_sub(store::RECEIVED_WINDOW))
+        {
+            log::warn!(target: "telegram_api", "cannot clear the record of handled updates: {e}");
         }
     }
 
