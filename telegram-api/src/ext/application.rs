@@ -36,6 +36,10 @@ pub enum HandlerError {
     /// or committing the update's changes); the application tries again until it succeeds or
     /// stops, and reports each failure.
     Store(StoreError),
+    /// Receiving updates failed: a `getUpdates` call failed in a way that asking again may
+    /// cure (a connection failure, a 5xx answer, flood control). Polling goes on after a
+    /// pause; the context's update is number 0, of the unknown kind `receiving`.
+    Receive(crate::Error),
 }
 
 impl fmt::Display for HandlerError {
@@ -45,6 +49,7 @@ impl fmt::Display for HandlerError {
             HandlerError::Panicked(m) => write!(f, "handler panicked: {m}"),
             HandlerError::Undecodable(m) => write!(f, "undecodable update: {m}"),
             HandlerError::Store(e) => e.fmt(f),
+            HandlerError::Receive(e) => write!(f, "receiving updates failed: {e}"),
         }
     }
 }
@@ -55,6 +60,7 @@ impl std::error::Error for HandlerError {
         match self {
             HandlerError::Failed(e) => e.source(),
             HandlerError::Store(e) => e.source(),
+            HandlerError::Receive(e) => e.source(),
             _ => None,
         }
     }
@@ -838,6 +844,19 @@ impl Inner {
             .forget_applied_below(highest.saturating_sub(store::RECEIVED_WINDOW))
         {
             log::warn!(target: "telegram_api", "cannot clear the record of handled updates: {e}");
+        }
+    }
+
+    /// Reports a failed `getUpdates` that polling retries after `wait`: a `log` record, and the
+    /// error handler when there is one.
+    pub(crate) fn report_receiving(&self, error: crate::Error, wait: Duration) {
+        log::warn!(
+            target: "telegram_api",
+            "getUpdates failed, asking again in {wait:?}: {error}"
+        );
+        if self.error_handler.is_some() {
+            let ctx = Context::new(self.bot.clone(), placeholder_update("receiving"));
+            self.report(&ctx, &HandlerError::Receive(error));
         }
     }
 

@@ -158,7 +158,8 @@ impl Application {
     ///   offset), so a handler that takes very long holds back updates more than 100 behind it.
     /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
     ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
-    ///   [`Poller::MAX_POLL_WAIT`].
+    ///   [`Poller::MAX_POLL_WAIT`]. Each failure is logged (`warn`) and given to the error
+    ///   handler as [`HandlerError::Receive`](super::HandlerError::Receive).
     /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
     ///   at once with nothing gets a pause before the next one ([`Poller::IDLE_BACKOFF`],
     ///   doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded
@@ -307,8 +308,10 @@ impl Application {
                     let wait = match e.retry_after() {
                         Some(asked) => asked.max(Retry::MIN_FLOOD_WAIT),
                         None => backoff(failures),
-                    };
-                    stop.pause(wait.min(Poller::MAX_POLL_WAIT));
+                    }
+                    .min(Poller::MAX_POLL_WAIT);
+                    inner.report_receiving(e, wait);
+                    stop.pause(wait);
                 }
                 Err(e) => {
                     result = Err(RunError::Api(e));
