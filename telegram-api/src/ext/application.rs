@@ -68,6 +68,16 @@ impl std::error::Error for HandlerError {
 
 type ErrorCallback = Arc<dyn Fn(&Context, &HandlerError) + Send + Sync>;
 
+/// A middleware: the update's context and the rest of its handling.
+type Middleware =
+    Arc<dyn Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), BoxError> + Send + Sync>;
+
+/// A hook run when a runner starts.
+type StartHook = Arc<dyn Fn(&Application) -> Result<(), BoxError> + Send + Sync>;
+
+/// A hook run when a runner stopped.
+type StopHook = Arc<dyn Fn(&Application) + Send + Sync>;
+
 /// Settings of the application's runners and pool.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
@@ -98,9 +108,82 @@ pub struct ApplicationBuilder {
     clock: Clock,
     jobs: HashMap<String, JobCallback>,
     late: Late,
+    middlewares: Vec<Middleware>,
+    post_init: Vec<StartHook>,
+    post_stop: Vec<StopHook>,
 }
 
 impl ApplicationBuilder {
+    /// Runs `f` around the handling of every update: `f` gets the update's context and `next`,
+    /// which runs the rest (the middlewares added after this one, then the handlers of every
+    /// group). Code before `next(ctx)` runs before the handlers, code after it after them; not
+    /// calling `next` stops the update there (it counts as handled). What `f` stores through
+    /// the context is committed with the handlers' changes. An error or a panic of `f` goes to
+    /// the error handler as [`HandlerError::Failed`] or [`HandlerError::Panicked`].
+    ///
+    /// Logging, metrics, access control, throttling and a per-update setting are middlewares:
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use telegram_api::Bot;
+    /// use telegram_api::ext::Application;
+    ///
+    /// const BANNED: [i64; 1] = [666];
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     // Access control: updates of banned users reach no handler.
+    ///     .middleware(|ctx, next| {
+    ///         if ctx.effective_user().is_some_and(|u| BANNED.contains(&u.id)) {
+    ///             return Ok::<_, std::io::Error>(());
+    ///         }
+    ///         next(ctx);
+    ///         Ok(())
+    ///     })
+    ///     // Timing: how long the handlers took.
+    ///     .middleware(|ctx, next| {
+    ///         let started = Instant::now();
+    ///         next(ctx);
+    ///         log::info!("update {} took {:?}", ctx.update().update_id, started.elapsed());
+    ///         Ok::<_, std::io::Error>(())
+    ///     })
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn middleware<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.middlewares
+            .push(Arc::new(move |ctx, next| f(ctx, next).map_err(Into::into)));
+        self
+    }
+
+    /// Runs `f` when a runner ([`run_polling`](Application::run_polling),
+    /// [`run_webhook`](Application::run_webhook)) starts, before it receives anything: to
+    /// schedule jobs, set the bot's commands ([`Application::my_commands`]), check settings.
+    /// Hooks run in the order added.
+    ///
+    /// # Errors
+    ///
+    /// An error of `f` stops the runner before it starts, as [`RunError::Init`](super::RunError::Init).
+    pub fn post_init<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn(&Application) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.post_init
+            .push(Arc::new(move |app| f(app).map_err(Into::into)));
+        self
+    }
+
+    /// Runs `f` when a runner stopped, after the last handler finished: to close what
+    /// [`post_init`](ApplicationBuilder::post_init) opened, flush metrics. Hooks run in the
+    /// order added.
+    pub fn post_stop(mut self, f: impl Fn(&Application) + Send + Sync + 'static) -> Self {
+        self.post_stop.push(Arc::new(f));
+        self
+    }
+
     /// Adds `handler` to group 0.
     pub fn handler(self, handler: Handler) -> Self {
         self.handler_in(0, handler)
@@ -310,6 +393,9 @@ impl ApplicationBuilder {
                 clock: self.clock,
                 holder: lease_holder(),
                 jobs: Arc::new(Jobs::new(self.jobs, self.late)),
+                middlewares: self.middlewares,
+                post_init: self.post_init,
+                post_stop: self.post_stop,
                 highest: AtomicI64::new(i64::MIN),
                 handled: AtomicU64::new(0),
             }),
@@ -339,6 +425,9 @@ pub(crate) struct Inner {
     /// This process's name in leases.
     holder: String,
     pub(crate) jobs: Arc<Jobs>,
+    middlewares: Vec<Middleware>,
+    post_init: Vec<StartHook>,
+    post_stop: Vec<StopHook>,
     /// The highest update id handled.
     highest: AtomicI64,
     /// How many updates were handled.
@@ -425,6 +514,9 @@ impl Application {
             clock: Clock::system(),
             jobs: HashMap::new(),
             late: Late::Run,
+            middlewares: Vec::new(),
+            post_init: Vec::new(),
+            post_stop: Vec::new(),
             config: Config {
                 workers,
                 queue_capacity: 1024,
@@ -860,6 +952,27 @@ impl Inner {
         }
     }
 
+    /// Runs the [`post_init`](ApplicationBuilder::post_init) hooks of `app`.
+    pub(crate) fn started(&self, app: &Application) -> Result<(), super::RunError> {
+        for hook in &self.post_init {
+            hook(app).map_err(super::RunError::Init)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the [`post_stop`](ApplicationBuilder::post_stop) hooks of `app`.
+    pub(crate) fn stopped(&self, app: &Application) {
+        for hook in &self.post_stop {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook(app))) {
+                log::error!(
+                    target: "telegram_api",
+                    "a post_stop hook panicked: {}",
+                    panic_message(&*payload)
+                );
+            }
+        }
+    }
+
     /// Reports a failure of the jobs as a whole (the store could not be read).
     pub(crate) fn report_jobs(&self, error: &HandlerError) {
         let ctx = Context::new(self.bot.clone(), placeholder_update("job"));
@@ -887,6 +1000,36 @@ impl Inner {
             let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
             self.report(ctx, &error);
         }
+        self.run_middlewares(0, ctx);
+        let changes = store::into_changes(ctx.take_pending());
+        if changes.is_empty() {
+            return true;
+        }
+        match self.retry(ctx, || self.store.commit(Some(id), &changes)) {
+            Some(Commit::Applied) => {
+                self.jobs.apply(&changes);
+                true
+            }
+            Some(Commit::AlreadyApplied) => true,
+            None => false,
+        }
+    }
+
+    /// Runs the middlewares from the `i`th on, and then the handlers.
+    fn run_middlewares(&self, i: usize, ctx: &mut Context) {
+        let Some(middleware) = self.middlewares.get(i) else {
+            self.run_handlers(ctx);
+            return;
+        };
+        let mut next = |ctx: &mut Context| self.run_middlewares(i + 1, ctx);
+        if let Some(failure) = failure_of(|| middleware(ctx, &mut next)) {
+            self.report(ctx, &failure);
+        }
+    }
+
+    /// Runs the handlers of each group: the first that takes the update in each, until one
+    /// stops the groups.
+    fn run_handlers(&self, ctx: &mut Context) {
         let username = || self.username();
         for group in &self.groups {
             let Some((handler, matched)) = group
@@ -905,18 +1048,6 @@ impl Inner {
             if ctx.take_stop() {
                 break;
             }
-        }
-        let changes = store::into_changes(ctx.take_pending());
-        if changes.is_empty() {
-            return true;
-        }
-        match self.retry(ctx, || self.store.commit(Some(id), &changes)) {
-            Some(Commit::Applied) => {
-                self.jobs.apply(&changes);
-                true
-            }
-            Some(Commit::AlreadyApplied) => true,
-            None => false,
         }
     }
 

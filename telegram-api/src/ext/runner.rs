@@ -20,6 +20,9 @@ pub enum RunError {
     Api(Error),
     /// The webhook server could not listen, or a thread could not be started.
     Io(std::io::Error),
+    /// A [`post_init`](super::ApplicationBuilder::post_init) hook failed; the runner did not
+    /// start.
+    Init(super::BoxError),
 }
 
 impl fmt::Display for RunError {
@@ -27,6 +30,7 @@ impl fmt::Display for RunError {
         match self {
             RunError::Api(e) => write!(f, "{e}"),
             RunError::Io(e) => write!(f, "{e}"),
+            RunError::Init(e) => write!(f, "post_init failed: {e}"),
         }
     }
 }
@@ -37,6 +41,7 @@ impl std::error::Error for RunError {
             // The message is the wrapped error's: go on with its cause.
             RunError::Api(e) => e.source(),
             RunError::Io(e) => e.source(),
+            RunError::Init(e) => e.source(),
         }
     }
 }
@@ -171,9 +176,13 @@ impl Application {
     ///
     /// The update types asked for are [`allowed_updates`](Application::allowed_updates).
     ///
+    /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the first poll,
+    /// the [`post_stop`](super::ApplicationBuilder::post_stop) hooks after the last update.
+    ///
     /// # Errors
     ///
-    /// Fails with [`RunError::Io`] when a thread cannot be started, and [`RunError::Api`] when
+    /// Fails with [`RunError::Init`] when a `post_init` hook fails, [`RunError::Io`] when a
+    /// thread cannot be started, and [`RunError::Api`] when
     /// `getUpdates` fails with an error that repeating does not cure ([`Error::is_transient`] is
     /// false), such as an invalid token or a webhook that is set.
     pub fn run_polling(&self) -> Result<(), RunError> {
@@ -182,6 +191,7 @@ impl Application {
             return Ok(());
         }
         let inner = &self.inner;
+        inner.started(self)?;
         let pool = self.start_pool()?;
         let allowed = self.allowed_updates();
 
@@ -338,6 +348,7 @@ impl Application {
                 Err(_) => {}
             }
         }
+        inner.stopped(self);
         result
     }
 }
