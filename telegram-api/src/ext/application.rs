@@ -11,7 +11,7 @@ use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
 use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
-use super::pool::{Pool, job_order_key, order_key};
+use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
@@ -90,6 +90,7 @@ pub(crate) struct Config {
     pub(crate) poll_timeout: u32,
     pub(crate) poll_limit: Option<u32>,
     pub(crate) lease_ttl: Duration,
+    pub(crate) order_by: OrderBy,
 }
 
 /// The default stack of each worker thread: 8 MiB.
@@ -181,6 +182,13 @@ impl ApplicationBuilder {
     /// order added.
     pub fn post_stop(mut self, f: impl Fn(&Application) + Send + Sync + 'static) -> Self {
         self.post_stop.push(Arc::new(f));
+        self
+    }
+
+    /// Which updates are handled one at a time, in order ([`OrderBy::Chat`] by default: one
+    /// chat at a time, chats in parallel).
+    pub fn order_by(mut self, order: OrderBy) -> Self {
+        self.config.order_by = order;
         self
     }
 
@@ -527,6 +535,7 @@ impl Application {
                 poll_timeout: 30,
                 poll_limit: None,
                 lease_ttl: Duration::from_secs(60),
+                order_by: OrderBy::Chat,
             },
         }
     }
@@ -773,7 +782,7 @@ impl Inner {
         let lease = self
             .store
             .is_shared()
-            .then(|| format!("lease/{}", order_key(&update)));
+            .then(|| format!("lease/{}", order_key(&update, &self.config.order_by)));
         let mut ctx = Context::with(
             self.bot.clone(),
             update,

@@ -228,7 +228,7 @@ pub use handler::Handler;
 /// version always matches.
 pub use jiff;
 pub use jobs::{Job, JobError};
-pub use pool::Pool;
+pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
 pub use runner::RunError;
 pub use server::Webhook;

@@ -12,11 +12,16 @@ use super::jobs::Job;
 #[allow(unused_imports)]
 use crate::Update;
 
-/// What orders updates: one chat (or one user, for updates without a chat) at a time.
+/// What orders updates: by default one chat (or one user, for updates without a chat) at a
+/// time; see [`OrderBy`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key {
     /// A chat id, or a user id for updates without a chat (a private chat's id is its user's).
     Id(i64),
+    /// A forum topic: the chat's id and the topic's thread id.
+    Topic(i64, i64),
+    /// A key of an [`OrderBy::custom`] function.
+    Custom(u64),
     /// An update with neither, which waits for nothing: keyed by its own id.
     Alone(i64),
     /// A job for no chat and no user: keyed by a hash of its id.
@@ -42,22 +47,87 @@ const RELOAD_SHARED: Duration = Duration::from_secs(10);
 /// How often the scheduler looks for due jobs.
 const SCHEDULER_TICK: Duration = Duration::from_millis(50);
 
-fn key_of(update: &Update) -> Key {
-    match update
-        .effective_chat()
-        .map(|c| c.id)
-        .or_else(|| update.effective_user().map(|u| u.id))
-    {
+/// Which updates an application handles one at a time, in the order they arrived; updates of
+/// different keys are handled in parallel. Set with
+/// [`ApplicationBuilder::order_by`](super::ApplicationBuilder::order_by).
+///
+/// A job for a chat is ordered with that chat's updates under [`OrderBy::Chat`] (and with
+/// the key of the same id under the others).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum OrderBy {
+    /// One chat at a time (one user at a time for updates without a chat, such as inline
+    /// queries): the default. Conversations and chat data see a chat's updates in order.
+    #[default]
+    Chat,
+    /// One user at a time (one chat at a time for updates without a user, such as channel
+    /// posts): a user's updates in every chat are in order, a busy group runs in parallel.
+    User,
+    /// One forum topic at a time in supergroups with topics, one chat at a time elsewhere.
+    ChatTopic,
+    /// No order: every update is handled as soon as a worker is free.
+    Unordered,
+    /// A function of yours gives each update its key; `None` orders it with nothing.
+    Custom(KeyFn),
+}
+
+/// The function of an [`OrderBy::Custom`].
+pub type KeyFn = Arc<dyn Fn(&Update) -> Option<u64> + Send + Sync>;
+
+impl OrderBy {
+    /// [`OrderBy::Custom`] with `f`: updates with the same key are handled one at a time.
+    pub fn custom(f: impl Fn(&Update) -> Option<u64> + Send + Sync + 'static) -> OrderBy {
+        OrderBy::Custom(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for OrderBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderBy::Chat => "Chat",
+            OrderBy::User => "User",
+            OrderBy::ChatTopic => "ChatTopic",
+            OrderBy::Unordered => "Unordered",
+            OrderBy::Custom(_) => "Custom(..)",
+        })
+    }
+}
+
+fn key_of(update: &Update, order: &OrderBy) -> Key {
+    let chat = || update.effective_chat().map(|c| c.id);
+    let user = || update.effective_user().map(|u| u.id);
+    let id = match order {
+        OrderBy::Chat => chat().or_else(user),
+        OrderBy::User => user().or_else(chat),
+        OrderBy::ChatTopic => {
+            let topic = update
+                .effective_message()
+                .filter(|m| m.is_topic_message == Some(true))
+                .and_then(|m| m.message_thread_id);
+            if let (Some(chat), Some(topic)) = (chat(), topic) {
+                return Key::Topic(chat, topic);
+            }
+            chat().or_else(user)
+        }
+        OrderBy::Unordered => None,
+        OrderBy::Custom(f) => match f(update) {
+            Some(key) => return Key::Custom(key),
+            None => None,
+        },
+    };
+    match id {
         Some(id) => Key::Id(id),
         None => Key::Alone(update.update_id),
     }
 }
 
-/// The name of what orders `update`, for leases: `chat/<id>`, or `update/<id>` for an update
-/// that waits for nothing.
-pub(crate) fn order_key(update: &Update) -> String {
-    match key_of(update) {
+/// The name of what orders `update`, for leases: `chat/<id>`, `topic/<chat>/<thread>`,
+/// `key/<key>`, or `update/<id>` for an update that waits for nothing.
+pub(crate) fn order_key(update: &Update, order: &OrderBy) -> String {
+    match key_of(update, order) {
         Key::Id(id) => chat_order_key(id),
+        Key::Topic(chat, thread) => format!("topic/{chat}/{thread}"),
+        Key::Custom(key) => format!("key/{key:x}"),
         Key::Alone(id) => format!("update/{id}"),
         Key::Job(hash) => format!("job/{hash:x}"),
     }
@@ -130,6 +200,8 @@ struct Shared {
     capacity: usize,
     /// Whether updates go through the store's inbox.
     inbox: bool,
+    /// What orders updates.
+    order: OrderBy,
 }
 
 impl Shared {
@@ -180,7 +252,7 @@ impl Shared {
             state.intake.push((update, done));
             self.arrived.notify_one();
         } else {
-            let key = key_of(&update);
+            let key = key_of(&update, &self.order);
             self.queue(state, key, Item::Update(update, done));
         }
     }
@@ -224,6 +296,7 @@ impl Pool {
             arrived: Condvar::new(),
             capacity: inner.config.queue_capacity.max(1),
             inbox: inner.store.has_inbox(),
+            order: inner.config.order_by.clone(),
         });
         if shared.inbox {
             // What was received before and not handled goes first.
@@ -235,7 +308,11 @@ impl Pool {
                         state.outstanding.insert(id);
                         state.queued += 1;
                         state.last_submitted = Some(state.last_submitted.map_or(id, |l| l.max(id)));
-                        shared.queue(&mut state, key_of(&update), Item::Update(update, None));
+                        shared.queue(
+                            &mut state,
+                            key_of(&update, &shared.order),
+                            Item::Update(update, None),
+                        );
                     }
                     Err(e) => {
                         log::error!(
@@ -619,7 +696,11 @@ fn intake(shared: &Shared, inner: &Inner) {
                 state.received = Some(state.received.map_or(id, |r| r.max(id)));
             }
             if added.contains(&id) {
-                shared.queue(&mut state, key_of(&update), Item::Update(update, None));
+                shared.queue(
+                    &mut state,
+                    key_of(&update, &shared.order),
+                    Item::Update(update, None),
+                );
             } else {
                 // Received before (it is in the inbox or was handled), or not written.
                 state.outstanding.remove(&id);
