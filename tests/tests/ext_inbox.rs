@@ -54,7 +54,7 @@ fn the_file_store_inbox_keeps_updates_until_handled_and_recognises_them_again() 
             .unwrap(),
         Commit::Applied
     );
-    store.inbox_remove(2).unwrap();
+    store.inbox_remove(&[2]).unwrap();
     let ids: Vec<i64> = store.inbox().unwrap().iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, vec![3, 4]);
     // Handled updates are still recognised when delivered again.
@@ -77,9 +77,7 @@ fn the_record_of_received_updates_keeps_the_last_ids_only() {
     let last = RECEIVED_WINDOW + 2_000;
     for chunk in (1..=last).collect::<Vec<_>>().chunks(2_000) {
         store.inbox_add(&rows(chunk.iter().copied())).unwrap();
-        for id in chunk {
-            store.inbox_remove(*id).unwrap();
-        }
+        store.inbox_remove(chunk).unwrap();
     }
     assert!(store.inbox().unwrap().is_empty());
     // Far below the highest: forgotten, so taken as new; recent ones are recognised.

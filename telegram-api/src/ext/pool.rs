@@ -187,6 +187,9 @@ struct State {
     /// With a store that keeps an inbox: the highest update id written to it (every update
     /// below it is in the inbox or handled, so Telegram may be told it arrived).
     received: Option<i64>,
+    /// With a store that keeps an inbox: updates handled whose entries are still to be taken
+    /// out of it (several at a time, by the inbox's writer).
+    handled: Vec<i64>,
 }
 
 struct Shared {
@@ -285,6 +288,7 @@ pub struct Pool {
     threads: Vec<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
     intake: Option<JoinHandle<()>>,
+    store: Arc<dyn super::store::Store>,
 }
 
 impl Pool {
@@ -319,7 +323,7 @@ impl Pool {
                             target: "telegram_api",
                             "update {id} in the inbox does not decode, dropped: {e}"
                         );
-                        if let Err(e) = inner.store.inbox_remove(id) {
+                        if let Err(e) = inner.store.inbox_remove(&[id]) {
                             log::warn!(target: "telegram_api", "update {id}: {e}");
                         }
                     }
@@ -329,13 +333,13 @@ impl Pool {
         }
         let mut threads = Vec::with_capacity(inner.config.workers);
         for i in 0..inner.config.workers.max(1) {
-            let (shared, inner) = (shared.clone(), inner.clone());
+            let shared = shared.clone();
             shared.lock().alive += 1;
             let spawned = thread::Builder::new()
                 .name(format!("telegram-worker-{i}"))
                 .stack_size(inner.config.stack_size)
                 .spawn({
-                    let shared = shared.clone();
+                    let (shared, inner) = (shared.clone(), inner.clone());
                     move || work(&shared, &inner)
                 });
             match spawned {
@@ -347,6 +351,7 @@ impl Pool {
                         threads,
                         scheduler: None,
                         intake: None,
+                        store: inner.store.clone(),
                     };
                     pool.close();
                     return Err(e);
@@ -358,6 +363,7 @@ impl Pool {
             threads,
             scheduler: None,
             intake: None,
+            store: inner.store.clone(),
         };
         if pool.shared.inbox {
             let (shared, inner) = (pool.shared.clone(), inner.clone());
@@ -555,6 +561,17 @@ impl Pool {
         }
         if let Some(t) = self.intake.take() {
             let _ = t.join();
+            // The last handled updates leave the inbox, so that the next start does not
+            // handle them again.
+            let handled = std::mem::take(&mut self.shared.lock().handled);
+            if !handled.is_empty()
+                && let Err(e) = self.store.inbox_remove(&handled)
+            {
+                log::warn!(target: "telegram_api", "updates {handled:?} stay in the inbox: {e}");
+            }
+            if let Err(e) = self.store.sync() {
+                log::warn!(target: "telegram_api", "cannot sync the store: {e}");
+            }
         }
         offset
     }
@@ -623,17 +640,18 @@ fn work(shared: &Shared, inner: &Inner) {
 
                 let id = update.update_id;
                 let done = inner.dispatch(update);
-                if shared.inbox && done {
-                    // Handled: its entry goes (one with changes went in its commit already).
-                    if let Err(e) = inner.store.inbox_remove(id) {
-                        log::warn!(target: "telegram_api", "update {id}: {e}");
-                    }
-                }
                 if let Some(tell) = tell {
                     tell(done);
                 }
 
                 state = shared.lock();
+                if shared.inbox && done {
+                    // Handled: its entry goes (one with changes went in its commit already).
+                    state.handled.push(id);
+                    if state.handled.len() == 1 {
+                        shared.arrived.notify_one();
+                    }
+                }
                 state.outstanding.remove(&id);
                 if !done {
                     state.held.insert(id);
@@ -658,21 +676,65 @@ fn work(shared: &Shared, inner: &Inner) {
     shared.notify_progress(&state);
 }
 
+/// How long the inbox's writer waits for more to write before it makes the commits of handled
+/// updates durable on their own.
+const SYNC_DELAY: Duration = Duration::from_millis(20);
+
+/// Makes the store's deferred commits durable, logging a failure (a later sync or batch
+/// retries it; a crash before then has those updates handled again).
+fn sync(inner: &Inner) {
+    if let Err(e) = inner.store.sync() {
+        log::warn!(target: "telegram_api", "cannot sync the store: {e}");
+    }
+}
+
 /// The inbox's writer: writes what was submitted since its last write in one transaction, tells
 /// each update's submitter, and queues the updates not received before; until the pool closes.
 /// Updates not written by then are told `false` and dropped (Telegram delivers them again).
 fn intake(shared: &Shared, inner: &Inner) {
     let mut state = shared.lock();
+    // Whether commits were written since the last durable write.
+    let mut unsynced = false;
     loop {
-        while state.intake.is_empty() && !state.closed {
-            state = shared
+        while state.intake.is_empty() && state.handled.is_empty() && !state.closed {
+            if !unsynced {
+                state = shared
+                    .arrived
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let (waited, timeout) = shared
                 .arrived
-                .wait(state)
+                .wait_timeout(state, SYNC_DELAY)
                 .unwrap_or_else(|e| e.into_inner());
+            state = waited;
+            if timeout.timed_out() && state.intake.is_empty() && state.handled.is_empty() {
+                // Quiet for a moment: what the workers committed goes to disk now.
+                drop(state);
+                sync(inner);
+                unsynced = false;
+                state = shared.lock();
+            }
         }
         let batch = std::mem::take(&mut state.intake);
+        let handled = std::mem::take(&mut state.handled);
         let closed = state.closed;
         drop(state);
+        if !handled.is_empty() {
+            unsynced = true;
+            if let Err(e) = inner.store.inbox_remove(&handled) {
+                // Left in the inbox: handled again at the next start.
+                log::warn!(target: "telegram_api", "updates {handled:?} stay in the inbox: {e}");
+            }
+        }
+        if batch.is_empty() {
+            state = shared.lock();
+            if closed && state.intake.is_empty() && state.handled.is_empty() {
+                break;
+            }
+            continue;
+        }
         let written = if closed {
             None
         } else {
@@ -684,7 +746,10 @@ fn intake(shared: &Shared, inner: &Inner) {
                     (update.update_id, json)
                 })
                 .collect();
-            inner.receive(&rows)
+            let written = inner.receive(&rows);
+            // A durable write: it carries every commit before it to disk.
+            unsynced &= written.is_none();
+            written
         };
         state = shared.lock();
         let mut tell = Vec::with_capacity(batch.len());

@@ -207,6 +207,11 @@ pub trait Store: Send + Sync {
     /// or none of it. When `update_id` was recorded before, nothing is written and the answer
     /// is [`Commit::AlreadyApplied`].
     ///
+    /// The commit is durable when this returns, except that of an update taken out of the
+    /// inbox, which a store may leave to a later durable write ([`sync`](Store::sync), or the
+    /// next [`inbox_add`](Store::inbox_add)): lost in a crash before then, it is lost whole,
+    /// with the update still in the inbox, to be handled again.
+    ///
     /// # Errors
     ///
     /// Fails with [`StoreError::Backend`] when the transaction cannot be written; then nothing of
@@ -261,16 +266,28 @@ pub trait Store: Send + Sync {
         Ok(Vec::new())
     }
 
-    /// Takes update `update_id`, handled without changes to commit, out of the inbox. (An update
-    /// with changes leaves the inbox in its [`commit`](Store::commit).) This need not be
-    /// durable at once: an entry that comes back after a crash is handled again.
+    /// Takes the updates `update_ids`, handled, out of the inbox (those that had changes to
+    /// commit left it in their [`commit`](Store::commit) already). This need not be durable at
+    /// once: an entry that comes back after a crash is handled again.
     ///
     /// # Errors
     ///
     /// Fails with [`StoreError::Backend`] when the store cannot be written. The default (no inbox)
     /// does nothing.
-    fn inbox_remove(&self, update_id: i64) -> Result<(), StoreError> {
-        let _ = update_id;
+    fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
+        let _ = update_ids;
+        Ok(())
+    }
+
+    /// Makes every commit so far durable, for a store that defers writing some of them to
+    /// disk (a [`commit`](Store::commit) of an update in the inbox may be deferred). The
+    /// application calls it when it has nothing else to do, and when it stops. Default: nothing
+    /// to do.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be written.
+    fn sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
 
@@ -388,7 +405,10 @@ const RECEIVED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("rec
 
 /// A store in one file, an embedded transactional database (redb, pure Rust): no server to
 /// run. A commit is on disk (`fsync`ed) when it returns, so a crash, even `kill -9` or a power
-/// cut, keeps every committed change and loses no record of an applied update.
+/// cut, keeps every committed change and loses no record of an applied update. It keeps an
+/// inbox of received updates ([`Store::has_inbox`]): a batch of received updates is written
+/// with one `fsync`, and the commit of an update from the inbox is synced with the next batch
+/// (or when the application is idle), so that many updates share one `fsync`.
 pub struct FileStore {
     db: redb::Database,
     path: PathBuf,
@@ -454,7 +474,8 @@ impl Store for FileStore {
     }
 
     fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
-        let txn = self.db.begin_write().map_err(backend)?;
+        let mut txn = self.db.begin_write().map_err(backend)?;
+        let mut from_inbox = false;
         {
             if let Some(id) = update_id {
                 let mut applied = txn.open_table(APPLIED).map_err(backend)?;
@@ -466,7 +487,7 @@ impl Store for FileStore {
             }
             if let Some(id) = update_id {
                 let mut inbox = txn.open_table(INBOX).map_err(backend)?;
-                inbox.remove(id).map_err(backend)?;
+                from_inbox = inbox.remove(id).map_err(backend)?.is_some();
             }
             let mut values = txn.open_table(VALUES).map_err(backend)?;
             for change in changes {
@@ -482,8 +503,19 @@ impl Store for FileStore {
                 }
             }
         }
+        if from_inbox {
+            // The update stays in the inbox on disk until a later synced write (the next batch
+            // received, or `sync`) makes this commit durable too; a crash before then loses
+            // this commit whole, and the update is handled again.
+            txn.set_durability(redb::Durability::None);
+        }
         txn.commit().map_err(backend)?;
         Ok(Commit::Applied)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        txn.commit().map_err(backend)
     }
 
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
@@ -540,14 +572,16 @@ impl Store for FileStore {
         Ok(found)
     }
 
-    fn inbox_remove(&self, update_id: i64) -> Result<(), StoreError> {
+    fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
         let mut txn = self.db.begin_write().map_err(backend)?;
         // Not synced: made durable by the next synced commit; one that is lost in a crash
         // leaves an entry that is handled again.
         txn.set_durability(redb::Durability::None);
         {
             let mut inbox = txn.open_table(INBOX).map_err(backend)?;
-            inbox.remove(update_id).map_err(backend)?;
+            for id in update_ids {
+                inbox.remove(*id).map_err(backend)?;
+            }
         }
         txn.commit().map_err(backend)
     }
