@@ -48,11 +48,12 @@ impl fmt::Display for HandlerError {
     }
 }
 
-/// The message includes the wrapped error's, so `source()` goes on with that error's cause.
+/// The message includes the wrapped error's, so `source()` goes on with that error's cause
+/// (the first one the message does not already tell).
 impl std::error::Error for HandlerError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HandlerError::Failed(e) => e.source(),
+            HandlerError::Failed(e) => store::untold_cause(&self.to_string(), &**e),
             HandlerError::Store(e) => e.source(),
             _ => None,
         }

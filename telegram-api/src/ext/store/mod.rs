@@ -156,19 +156,39 @@ impl fmt::Display for StoreError {
             StoreError::Open { path, source } => {
                 write!(f, "cannot open the store {}: {source}", path.display())
             }
+            // A store error passed on by a store wrapping another one already says "store".
+            StoreError::Backend(e) if e.is::<StoreError>() => e.fmt(f),
             StoreError::Backend(e) => write!(f, "store: {e}"),
         }
     }
 }
 
-/// The message includes the backend's, so `source()` goes on with the backend error's cause.
+/// The message includes the backend's, so `source()` goes on with the first cause that the
+/// message does not already tell (a backend error may include its own cause's text too).
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StoreError::Open { source, .. } => source.source(),
-            StoreError::Backend(e) => e.source(),
+            StoreError::Open { source, .. } => untold_cause(&self.to_string(), &**source),
+            StoreError::Backend(e) => untold_cause(&self.to_string(), &**e),
         }
     }
+}
+
+/// The first cause of `e` whose message `told` (a message that includes `e`'s) does not
+/// already include: where an error's `source()` goes on, so that a report walking the chain
+/// names each cause once.
+pub(crate) fn untold_cause<'e>(
+    told: &str,
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e (dyn std::error::Error + 'static)> {
+    let mut next = e.source();
+    while let Some(cause) = next {
+        if !told.contains(&cause.to_string()) {
+            return Some(cause);
+        }
+        next = cause.source();
+    }
+    None
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
@@ -475,7 +495,7 @@ impl fmt::Display for DecodeError {
 /// The message includes the decode error's, so `source()` goes on with its cause.
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.source()
+        untold_cause(&self.to_string(), &self.source)
     }
 }
 
@@ -515,7 +535,7 @@ impl std::error::Error for DataError {
             // Each message includes the wrapped error's: go on with that error's cause.
             DataError::Store(e) => e.source(),
             DataError::Decode(e) => e.source(),
-            DataError::Encode { source, .. } => source.source(),
+            DataError::Encode { source, .. } => untold_cause(&self.to_string(), source),
             DataError::NoScope(_) => None,
         }
     }
