@@ -31,9 +31,11 @@ pub enum HandlerError {
     /// `update_id`), with a context whose update is number 0, of the unknown kind `skipped`;
     /// polling goes on past it.
     Undecodable(String),
-    /// The store failed while the update was handled (reading the record of handled updates,
-    /// or committing the update's changes); the application tries again until it succeeds or
-    /// stops, and reports each failure.
+    /// The store failed while the update was handled: reading the record of handled updates,
+    /// a read of a handler ([`Context::get`], ...: the handler's attempt is then void, whatever
+    /// it did with the error, and the update is handled again from the start), or committing
+    /// the update's changes. The application tries again until it succeeds or stops, and
+    /// reports each failure; the update is not confirmed before.
     Store(StoreError),
 }
 
@@ -772,9 +774,24 @@ impl Inner {
                 job.id()
             );
         } else {
-            if let Some(failure) = failure_of(|| callback(ctx)) {
-                ctx.restore(Default::default());
-                self.report(ctx, &failure);
+            // A store error in the job's code voids the run, as for an update: it runs again.
+            let mut failures = 0u32;
+            loop {
+                let failure = failure_of(|| callback(ctx));
+                if let Some(fault) = ctx.take_fault() {
+                    ctx.restore(Default::default());
+                    failures += 1;
+                    self.report(ctx, &HandlerError::Store(fault));
+                    if !self.back_off(failures) {
+                        return;
+                    }
+                    continue;
+                }
+                if let Some(failure) = failure {
+                    ctx.restore(Default::default());
+                    self.report(ctx, &failure);
+                }
+                break;
             }
         }
         let mut pending = ctx.take_pending();
@@ -820,23 +837,16 @@ impl Inner {
             let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
             self.report(ctx, &error);
         }
-        let username = || self.username();
-        for group in &self.groups {
-            let Some((handler, matched)) = group
-                .iter()
-                .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)))
-            else {
-                continue;
-            };
-            ctx.set_matched(matched.command, matched.captures, matched.route);
-            let before = ctx.pending();
-            if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
-                // What a failed handler changed is not kept.
-                ctx.restore(before);
-                self.report(ctx, &failure);
-            }
-            if ctx.take_stop() {
-                break;
+        // A store error while handling voids the attempt, as a failed commit does: its changes
+        // are dropped, and the update is handled again from the start.
+        let mut failures = 0u32;
+        while let Some(fault) = self.route(ctx) {
+            ctx.take_pending();
+            ctx.take_stop();
+            failures += 1;
+            self.report(ctx, &HandlerError::Store(fault));
+            if !self.back_off(failures) {
+                return false;
             }
         }
         let changes = store::into_changes(ctx.take_pending());
@@ -853,6 +863,47 @@ impl Inner {
         }
     }
 
+    /// One attempt at `ctx`'s update: the handlers of each group. The store error that voids
+    /// it, if one was met (reading through the context, or matching a conversation); the
+    /// handlers after it do not run.
+    fn route(&self, ctx: &mut Context) -> Option<StoreError> {
+        let username = || self.username();
+        for group in &self.groups {
+            let found = group
+                .iter()
+                .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)));
+            if let Some(fault) = ctx.take_fault() {
+                return Some(fault);
+            }
+            let Some((handler, matched)) = found else {
+                continue;
+            };
+            ctx.set_matched(matched.command, matched.captures, matched.route);
+            let before = ctx.pending();
+            let failure = failure_of(|| (handler.callback)(ctx));
+            if let Some(fault) = ctx.take_fault() {
+                // The store's error is the one reported; the handler's outcome is moot.
+                if let Some(failure) = failure {
+                    log::debug!(
+                        target: "telegram_api",
+                        "update {}: after the store failed: {failure}",
+                        ctx.update().update_id
+                    );
+                }
+                return Some(fault);
+            }
+            if let Some(failure) = failure {
+                // What a failed handler changed is not kept.
+                ctx.restore(before);
+                self.report(ctx, &failure);
+            }
+            if ctx.take_stop() {
+                break;
+            }
+        }
+        None
+    }
+
     /// Calls `f` until it succeeds, reporting each failure and waiting more each time (up to
     /// 5 s); `None` when the application stops first.
     fn retry<T>(&self, ctx: &Context, mut f: impl FnMut() -> Result<T, StoreError>) -> Option<T> {
@@ -865,15 +916,24 @@ impl Inner {
                     self.report(ctx, &HandlerError::Store(e));
                 }
             }
-            let wait = Duration::from_millis(50 << failures.min(7)).min(Duration::from_secs(5));
-            let until = std::time::Instant::now() + wait;
-            while std::time::Instant::now() < until {
-                if self.stop.is_stopped() {
-                    return None;
-                }
-                std::thread::sleep(Duration::from_millis(10).min(wait));
+            if !self.back_off(failures) {
+                return None;
             }
         }
+    }
+
+    /// Waits after the `failures`-th failure in a row of the store, longer each time (up to
+    /// 5 s); false when the application stops first.
+    fn back_off(&self, failures: u32) -> bool {
+        let wait = Duration::from_millis(50 << failures.min(7)).min(Duration::from_secs(5));
+        let until = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < until {
+            if self.stop.is_stopped() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10).min(wait));
+        }
+        true
     }
 
     fn report(&self, ctx: &Context, error: &HandlerError) {

@@ -14,6 +14,16 @@
 //! ends in the right state, 0 state changes were applied twice and 0 updates lost; of the 806
 //! replies sent, 15 were sent again (those of updates in flight at a kill).
 //!
+//! When the store fails while an update is handled (a Redis server away, a full disk), the
+//! update is not lost and not half applied: reading the record of handled updates, a read of a
+//! handler through its [`Context`](super::Context) (whatever the handler does with the error,
+//! even if it ignores it), and the commit are each retried with a growing backoff (up to 5 s),
+//! each failure reported to the error handler as
+//! [`HandlerError::Store`](super::HandlerError::Store). A failed read voids the handlers'
+//! attempt: its changes are dropped and the update is handled again from the start. The update
+//! is confirmed to Telegram only once its changes are committed; when the application stops
+//! first, Telegram delivers it again.
+//!
 //! The stores that come with the crate, behind this one trait:
 //! - [`MemoryStore`]: in memory, nothing written (state ends with the process);
 //! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
@@ -157,7 +167,7 @@ impl fmt::Display for StoreError {
                 write!(f, "cannot open the store {}: {source}", path.display())
             }
             // A store error passed on by a store wrapping another one already says "store".
-            StoreError::Backend(e) if e.is::<StoreError>() => e.fmt(f),
+            StoreError::Backend(e) if e.is::<StoreError>() || e.is::<Shared>() => e.fmt(f),
             StoreError::Backend(e) => write!(f, "store: {e}"),
         }
     }
@@ -189,6 +199,31 @@ pub(crate) fn untold_cause<'e>(
         next = cause.source();
     }
     None
+}
+
+/// A store error that a handler got while the application keeps it too, to report it (see
+/// [`Context::get`](super::Context::get)). It prints as the error it shares.
+#[derive(Debug)]
+struct Shared(std::sync::Arc<StoreError>);
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The message is the shared error's: `source()` goes on with that error's cause.
+impl std::error::Error for Shared {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl StoreError {
+    /// `error`, for one more holder: the same message and causes.
+    pub(crate) fn shared(error: std::sync::Arc<StoreError>) -> StoreError {
+        StoreError::Backend(Box::new(Shared(error)))
+    }
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
