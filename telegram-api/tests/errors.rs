@@ -208,6 +208,23 @@ mod ext {
         );
     }
 
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_redis_server_that_cannot_be_reached_is_named_once() {
+        // A port nobody listens on: taken from the system, then let go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("redis://127.0.0.1:{port}/");
+        let e = telegram_api::ext::store::RedisStore::open(&url).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("cannot open the store redis://"), "{text}");
+        // The client's error prints its I/O error's message and returns it as its source too.
+        assert_cause_once(&e, &["cannot open the store"]);
+    }
+
     #[test]
     fn a_store_that_cannot_open_names_its_cause_once() {
         let dir = std::env::temp_dir().join(format!("errors-{}", std::process::id()));
