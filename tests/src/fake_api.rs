@@ -17,6 +17,8 @@ pub struct FakeApi {
     pub offsets: Arc<Log<i64>>,
     /// The `text` of every `sendMessage`, in the order received.
     pub sent: Arc<Log<String>>,
+    /// How many updates every `getUpdates` answer held, in order.
+    pub served: Arc<Log<usize>>,
 }
 
 impl FakeApi {
@@ -24,9 +26,10 @@ impl FakeApi {
     pub fn start(updates: Vec<(i64, String)>) -> FakeApi {
         let offsets = Arc::new(Log::default());
         let sent = Arc::new(Log::default());
+        let served = Arc::new(Log::default());
         let updates = Arc::new(Mutex::new(updates));
         let server = {
-            let (offsets, sent) = (offsets.clone(), sent.clone());
+            let (offsets, sent, served) = (offsets.clone(), sent.clone(), served.clone());
             Server::start(move |req| match req.api_method() {
                 "getUpdates" => {
                     let params = req.json();
@@ -42,6 +45,7 @@ impl FakeApi {
                             all.iter().take(limit).map(|(_, u)| u.clone()).collect()
                         };
                         if !batch.is_empty() || Instant::now() >= until {
+                            served.push(batch.len());
                             return Reply::ok(&format!("[{}]", batch.join(",")));
                         }
                         std::thread::sleep(Duration::from_millis(20));
@@ -66,6 +70,7 @@ impl FakeApi {
             server,
             offsets,
             sent,
+            served,
         }
     }
 

@@ -434,3 +434,56 @@ fn an_item_without_update_id_is_reported_and_polling_goes_past_it() {
         );
     }
 }
+
+#[test]
+fn a_failing_get_updates_reaches_the_error_handler_and_polling_goes_on() {
+    // Every other answer is a 502 until the update is delivered.
+    let calls = Arc::new(AtomicI64::new(0));
+    let server = {
+        let (calls, update) = (calls.clone(), message_update(5, 7, 1));
+        Server::start(move |req| {
+            assert_eq!(req.api_method(), "getUpdates");
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let offset = req.json()["offset"].as_i64().unwrap_or(0);
+            if n % 2 == 0 {
+                Reply::json(502, "<html><body>Bad Gateway</body></html>")
+            } else if offset <= 5 {
+                Reply::ok(&format!("[{update}]"))
+            } else {
+                Reply::ok("[]")
+            }
+        })
+    };
+    let errors: Arc<Log<String>> = Arc::default();
+    let handled: Arc<Log<i64>> = Arc::default();
+    let app = {
+        let (errors, handled) = (errors.clone(), handled.clone());
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .error_handler(move |ctx, e| {
+                errors.push(format!("{} {e}", ctx.update().update_id));
+            })
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    handled.wait_for("the update handled", |h| h == [5]);
+    errors.wait_for("two failures reported", |e| e.len() >= 2);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    for error in errors.entries() {
+        assert!(
+            error.starts_with("0 receiving updates failed: getUpdates: HTTP 502"),
+            "{error}"
+        );
+        assert!(error.contains("502"), "{error}");
+    }
+}

@@ -232,3 +232,94 @@ fn shutdown_finishes_in_flight_handlers_within_the_deadline() {
     assert!(done.load(Ordering::SeqCst) >= 2);
     assert_eq!(offset, Some(3));
 }
+
+/// Submits `first` and `second` to a pool ordered by `order` whose handler holds `first` until
+/// `second` ran (or 1 s passed: the ordered cases wait it out): whether they overlapped,
+/// and the order they finished in.
+fn overlap(order: telegram_api::ext::OrderBy, first: Update, second: Update) -> (bool, Vec<i64>) {
+    let (ran_tx, ran_rx) = mpsc::channel::<i64>();
+    let ran_rx = Mutex::new(ran_rx);
+    let finished: Arc<Log<i64>> = Arc::default();
+    let overlapped = Arc::new(Mutex::new(false));
+    let first_id = first.update_id;
+    let app = {
+        let (finished, overlapped) = (finished.clone(), overlapped.clone());
+        Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+            .workers(2)
+            .order_by(order)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    let id = ctx.update().update_id;
+                    if id == first_id {
+                        let seen = ran_rx.lock().unwrap().recv_timeout(Duration::from_secs(1));
+                        *overlapped.lock().unwrap() = seen.is_ok();
+                        finished.push(id);
+                    } else {
+                        finished.push(id);
+                        ran_tx.send(id).unwrap();
+                    }
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let pool = app.start_pool().unwrap();
+    pool.submit(first);
+    pool.submit(second);
+    finished.wait_len(2);
+    pool.shutdown(Duration::from_secs(1));
+    let overlapped = *overlapped.lock().unwrap();
+    (overlapped, finished.entries())
+}
+
+#[test]
+fn the_ordering_key_is_configurable() {
+    use telegram_api::ext::OrderBy;
+    let topic = |id: i64, thread: i64| {
+        let mut value = updates::text(id, -100, "hi").from_user(7).value();
+        value["message"]["message_thread_id"] = thread.into();
+        value["message"]["is_topic_message"] = true.into();
+        updates::decode(&value)
+    };
+    // Same chat: in order by chat, in parallel with no order.
+    let same_chat = || (message_update(1, 5, 1), message_update(2, 5, 2));
+    let (a, b) = same_chat();
+    assert_eq!(overlap(OrderBy::Chat, a, b), (false, vec![1, 2]));
+    let (a, b) = same_chat();
+    assert_eq!(overlap(OrderBy::Unordered, a, b), (true, vec![2, 1]));
+    // One user in two chats: in parallel by chat, in order by user.
+    let two_chats = || {
+        (
+            updates::text(1, -1, "a").from_user(7).update(),
+            updates::text(2, -2, "b").from_user(7).update(),
+        )
+    };
+    let (a, b) = two_chats();
+    assert_eq!(overlap(OrderBy::Chat, a, b), (true, vec![2, 1]));
+    let (a, b) = two_chats();
+    assert_eq!(overlap(OrderBy::User, a, b), (false, vec![1, 2]));
+    // Two topics of one forum: in parallel by topic, in order by chat; one topic in order.
+    assert_eq!(
+        overlap(OrderBy::ChatTopic, topic(1, 10), topic(2, 11)),
+        (true, vec![2, 1])
+    );
+    assert_eq!(
+        overlap(OrderBy::Chat, topic(1, 10), topic(2, 11)),
+        (false, vec![1, 2])
+    );
+    assert_eq!(
+        overlap(OrderBy::ChatTopic, topic(1, 10), topic(2, 10)),
+        (false, vec![1, 2])
+    );
+    // A function of the user's: even update ids together.
+    let custom = || OrderBy::custom(|u: &Update| Some((u.update_id % 2) as u64));
+    assert_eq!(
+        overlap(custom(), message_update(2, 1, 1), message_update(4, 2, 1)),
+        (false, vec![2, 4])
+    );
+    assert_eq!(
+        overlap(custom(), message_update(2, 1, 1), message_update(3, 1, 2)),
+        (true, vec![3, 2])
+    );
+}

@@ -232,6 +232,34 @@ enum Step {
 }
 
 #[test]
+fn a_failed_read_in_a_middleware_voids_the_attempt_too() {
+    let api = FakeApi::start(Vec::new());
+    let passed = Arc::new(AtomicUsize::new(0));
+    let (builder, reports) = app(&api, Faulty::failing(1), counter(false));
+    let app = {
+        let passed = passed.clone();
+        builder
+            // Throttling: reads the user's last update, and goes on whatever the store said.
+            .middleware(move |ctx, next| {
+                let last: Option<i64> = ctx.user_data("last").ok().flatten();
+                passed.fetch_add(1, Ordering::SeqCst);
+                ctx.set_user_data("last", &last.map_or(1, |n| n + 1))?;
+                next(ctx);
+                Ok::<_, telegram_api::ext::store::DataError>(())
+            })
+            .build()
+    };
+    app.process_update(text(1, 7, "a"));
+    // The middleware ran twice; the handlers only in the attempt that stayed.
+    assert_eq!(passed.load(Ordering::SeqCst), 2);
+    assert_eq!(api.sent.entries(), ["message 1"]);
+    assert_eq!(count(app.store(), 7), Some(1));
+    let last = app.store().get(&Key::user(7, "last")).unwrap();
+    assert_eq!(last, Some(b"1".to_vec()));
+    assert_eq!(reports.entries(), [(true, format!("store: {OUTAGE}"))]);
+}
+
+#[test]
 fn a_conversation_whose_state_cannot_be_read_moves_once_when_it_can() {
     let api = FakeApi::start(Vec::new());
     let conversation = Conversation::new("form")

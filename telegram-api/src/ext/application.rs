@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
 use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
-use super::pool::{Pool, job_order_key, order_key};
+use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
@@ -37,6 +38,10 @@ pub enum HandlerError {
     /// the update's changes. The application tries again until it succeeds or stops, and
     /// reports each failure; the update is not confirmed before.
     Store(StoreError),
+    /// Receiving updates failed: a `getUpdates` call failed in a way that asking again may
+    /// cure (a connection failure, a 5xx answer, flood control). Polling goes on after a
+    /// pause; the context's update is number 0, of the unknown kind `receiving`.
+    Receive(crate::Error),
 }
 
 impl fmt::Display for HandlerError {
@@ -46,6 +51,7 @@ impl fmt::Display for HandlerError {
             HandlerError::Panicked(m) => write!(f, "handler panicked: {m}"),
             HandlerError::Undecodable(m) => write!(f, "undecodable update: {m}"),
             HandlerError::Store(e) => e.fmt(f),
+            HandlerError::Receive(e) => write!(f, "receiving updates failed: {e}"),
         }
     }
 }
@@ -57,12 +63,23 @@ impl std::error::Error for HandlerError {
         match self {
             HandlerError::Failed(e) => store::untold_cause(&self.to_string(), &**e),
             HandlerError::Store(e) => e.source(),
+            HandlerError::Receive(e) => e.source(),
             _ => None,
         }
     }
 }
 
 type ErrorCallback = Arc<dyn Fn(&Context, &HandlerError) + Send + Sync>;
+
+/// A middleware: the update's context and the rest of its handling.
+type Middleware =
+    Arc<dyn Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), BoxError> + Send + Sync>;
+
+/// A hook run when a runner starts.
+type StartHook = Arc<dyn Fn(&Application) -> Result<(), BoxError> + Send + Sync>;
+
+/// A hook run when a runner stopped.
+type StopHook = Arc<dyn Fn(&Application) + Send + Sync>;
 
 /// Settings of the application's runners and pool.
 #[derive(Clone, Debug)]
@@ -76,6 +93,7 @@ pub(crate) struct Config {
     pub(crate) poll_timeout: u32,
     pub(crate) poll_limit: Option<u32>,
     pub(crate) lease_ttl: Duration,
+    pub(crate) order_by: OrderBy,
 }
 
 /// The default stack of each worker thread: 8 MiB.
@@ -94,9 +112,91 @@ pub struct ApplicationBuilder {
     clock: Clock,
     jobs: HashMap<String, JobCallback>,
     late: Late,
+    middlewares: Vec<Middleware>,
+    post_init: Vec<StartHook>,
+    post_stop: Vec<StopHook>,
 }
 
 impl ApplicationBuilder {
+    /// Runs `f` around the handling of every update: `f` gets the update's context and `next`,
+    /// which runs the rest (the middlewares added after this one, then the handlers of every
+    /// group). Code before `next(ctx)` runs before the handlers, code after it after them; not
+    /// calling `next` stops the update there (it counts as handled). What `f` stores through
+    /// the context is committed with the handlers' changes. An error or a panic of `f` goes to
+    /// the error handler as [`HandlerError::Failed`] or [`HandlerError::Panicked`]; a store
+    /// error of a read through the context voids the attempt, as in a handler (see
+    /// [`Context`]): the update is handled again, middlewares included.
+    ///
+    /// Logging, metrics, access control, throttling and a per-update setting are middlewares:
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use telegram_api::Bot;
+    /// use telegram_api::ext::Application;
+    ///
+    /// const BANNED: [i64; 1] = [666];
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     // Access control: updates of banned users reach no handler.
+    ///     .middleware(|ctx, next| {
+    ///         if ctx.effective_user().is_some_and(|u| BANNED.contains(&u.id)) {
+    ///             return Ok::<_, std::io::Error>(());
+    ///         }
+    ///         next(ctx);
+    ///         Ok(())
+    ///     })
+    ///     // Timing: how long the handlers took.
+    ///     .middleware(|ctx, next| {
+    ///         let started = Instant::now();
+    ///         next(ctx);
+    ///         log::info!("update {} took {:?}", ctx.update().update_id, started.elapsed());
+    ///         Ok::<_, std::io::Error>(())
+    ///     })
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn middleware<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.middlewares
+            .push(Arc::new(move |ctx, next| f(ctx, next).map_err(Into::into)));
+        self
+    }
+
+    /// Runs `f` when a runner ([`run_polling`](Application::run_polling),
+    /// [`run_webhook`](Application::run_webhook)) starts, before it receives anything: to
+    /// schedule jobs, set the bot's commands ([`Application::my_commands`]), check settings.
+    /// Hooks run in the order added.
+    ///
+    /// # Errors
+    ///
+    /// An error of `f` stops the runner before it starts, as [`RunError::Init`](super::RunError::Init).
+    pub fn post_init<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn(&Application) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.post_init
+            .push(Arc::new(move |app| f(app).map_err(Into::into)));
+        self
+    }
+
+    /// Runs `f` when a runner stopped, after the last handler finished: to close what
+    /// [`post_init`](ApplicationBuilder::post_init) opened, flush metrics. Hooks run in the
+    /// order added.
+    pub fn post_stop(mut self, f: impl Fn(&Application) + Send + Sync + 'static) -> Self {
+        self.post_stop.push(Arc::new(f));
+        self
+    }
+
+    /// Which updates are handled one at a time, in order ([`OrderBy::Chat`] by default: one
+    /// chat at a time, chats in parallel).
+    pub fn order_by(mut self, order: OrderBy) -> Self {
+        self.config.order_by = order;
+        self
+    }
+
     /// Adds `handler` to group 0.
     pub fn handler(self, handler: Handler) -> Self {
         self.handler_in(0, handler)
@@ -306,6 +406,11 @@ impl ApplicationBuilder {
                 clock: self.clock,
                 holder: lease_holder(),
                 jobs: Arc::new(Jobs::new(self.jobs, self.late)),
+                middlewares: self.middlewares,
+                post_init: self.post_init,
+                post_stop: self.post_stop,
+                highest: AtomicI64::new(i64::MIN),
+                handled: AtomicU64::new(0),
             }),
         }
     }
@@ -333,7 +438,17 @@ pub(crate) struct Inner {
     /// This process's name in leases.
     holder: String,
     pub(crate) jobs: Arc<Jobs>,
+    middlewares: Vec<Middleware>,
+    post_init: Vec<StartHook>,
+    post_stop: Vec<StopHook>,
+    /// The highest update id handled.
+    highest: AtomicI64,
+    /// How many updates were handled.
+    handled: AtomicU64,
 }
+
+/// The record of applied updates is pruned once every this many updates handled.
+const PRUNE_EVERY: u64 = 256;
 
 /// A name for this process in leases: its id and start time, unique enough among processes.
 fn lease_holder() -> String {
@@ -412,6 +527,9 @@ impl Application {
             clock: Clock::system(),
             jobs: HashMap::new(),
             late: Late::Run,
+            middlewares: Vec::new(),
+            post_init: Vec::new(),
+            post_stop: Vec::new(),
             config: Config {
                 workers,
                 queue_capacity: 1024,
@@ -422,6 +540,7 @@ impl Application {
                 poll_timeout: 30,
                 poll_limit: None,
                 lease_ttl: Duration::from_secs(60),
+                order_by: OrderBy::Chat,
             },
         }
     }
@@ -668,7 +787,7 @@ impl Inner {
         let lease = self
             .store
             .is_shared()
-            .then(|| format!("lease/{}", order_key(&update)));
+            .then(|| format!("lease/{}", order_key(&update, &self.config.order_by)));
         let mut ctx = Context::with(
             self.bot.clone(),
             update,
@@ -681,11 +800,16 @@ impl Inner {
         {
             return false;
         }
+        let id = ctx.update().update_id;
         let done = self.handle(&mut ctx);
         if let Some(name) = &lease {
             self.unlease(name, &ctx);
         }
         drop(ctx.into_update());
+        if done {
+            log::debug!(target: "telegram_api", "update {id} handled");
+            self.prune(id);
+        }
         done
     }
 
@@ -810,6 +934,74 @@ impl Inner {
         }
     }
 
+    /// Writes `updates` to the store's inbox, trying again while the store fails (each failure
+    /// reported): the ids written (not received before), or `None` when the application
+    /// stopped first.
+    pub(crate) fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>> {
+        let ctx = Context::new(self.bot.clone(), placeholder_update("inbox"));
+        let added = self.retry(&ctx, || self.store.inbox_add(updates))?;
+        if log::log_enabled!(target: "telegram_api", log::Level::Debug) {
+            for (id, _) in updates {
+                let new = if added.contains(id) { "" } else { " (again)" };
+                log::debug!(target: "telegram_api", "update {id} received{new}");
+            }
+        }
+        Some(added)
+    }
+
+    /// Forgets the record of applied updates far below the highest one handled, every so
+    /// many updates: a store's record stays the size of the last [`store::RECEIVED_WINDOW`]
+    /// updates, whichever runner feeds the application.
+    fn prune(&self, update_id: i64) {
+        let highest = self
+            .highest
+            .fetch_max(update_id, Ordering::Relaxed)
+            .max(update_id);
+        if self.handled.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY != PRUNE_EVERY - 1 {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .forget_applied_below(highest.saturating_sub(store::RECEIVED_WINDOW))
+        {
+            log::warn!(target: "telegram_api", "cannot clear the record of handled updates: {e}");
+        }
+    }
+
+    /// Reports a failed `getUpdates` that polling retries after `wait`: a `log` record, and the
+    /// error handler when there is one.
+    pub(crate) fn report_receiving(&self, error: crate::Error, wait: Duration) {
+        log::warn!(
+            target: "telegram_api",
+            "getUpdates failed, asking again in {wait:?}: {error}"
+        );
+        if self.error_handler.is_some() {
+            let ctx = Context::new(self.bot.clone(), placeholder_update("receiving"));
+            self.report(&ctx, &HandlerError::Receive(error));
+        }
+    }
+
+    /// Runs the [`post_init`](ApplicationBuilder::post_init) hooks of `app`.
+    pub(crate) fn started(&self, app: &Application) -> Result<(), super::RunError> {
+        for hook in &self.post_init {
+            hook(app).map_err(super::RunError::Init)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the [`post_stop`](ApplicationBuilder::post_stop) hooks of `app`.
+    pub(crate) fn stopped(&self, app: &Application) {
+        for hook in &self.post_stop {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook(app))) {
+                log::error!(
+                    target: "telegram_api",
+                    "a post_stop hook panicked: {}",
+                    panic_message(&*payload)
+                );
+            }
+        }
+    }
+
     /// Reports a failure of the jobs as a whole (the store could not be read).
     pub(crate) fn report_jobs(&self, error: &HandlerError) {
         let ctx = Context::new(self.bot.clone(), placeholder_update("job"));
@@ -840,7 +1032,11 @@ impl Inner {
         // A store error while handling voids the attempt, as a failed commit does: its changes
         // are dropped, and the update is handled again from the start.
         let mut failures = 0u32;
-        while let Some(fault) = self.route(ctx) {
+        loop {
+            self.run_middlewares(0, ctx);
+            let Some(fault) = ctx.take_fault() else {
+                break;
+            };
             ctx.take_pending();
             ctx.take_stop();
             failures += 1;
@@ -863,45 +1059,60 @@ impl Inner {
         }
     }
 
-    /// One attempt at `ctx`'s update: the handlers of each group. The store error that voids
-    /// it, if one was met (reading through the context, or matching a conversation); the
-    /// handlers after it do not run.
-    fn route(&self, ctx: &mut Context) -> Option<StoreError> {
+    /// Runs the middlewares from the `i`th on, and then the handlers. After a store error
+    /// (left in the context for [`handle`](Inner::handle)), the attempt is void: what fails
+    /// after it is not reported, and no later handler runs.
+    fn run_middlewares(&self, i: usize, ctx: &mut Context) {
+        let Some(middleware) = self.middlewares.get(i) else {
+            self.run_handlers(ctx);
+            return;
+        };
+        let mut next = |ctx: &mut Context| self.run_middlewares(i + 1, ctx);
+        if let Some(failure) = failure_of(|| middleware(ctx, &mut next)) {
+            self.report_unless_void(ctx, &failure);
+        }
+    }
+
+    /// Runs the handlers of each group: the first that takes the update in each, until one
+    /// stops the groups, or the store fails (reading through the context, or matching a
+    /// conversation).
+    fn run_handlers(&self, ctx: &mut Context) {
         let username = || self.username();
         for group in &self.groups {
             let found = group
                 .iter()
                 .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)));
-            if let Some(fault) = ctx.take_fault() {
-                return Some(fault);
+            if ctx.has_fault() {
+                return;
             }
             let Some((handler, matched)) = found else {
                 continue;
             };
             ctx.set_matched(matched.command, matched.captures, matched.route);
             let before = ctx.pending();
-            let failure = failure_of(|| (handler.callback)(ctx));
-            if let Some(fault) = ctx.take_fault() {
-                // The store's error is the one reported; the handler's outcome is moot.
-                if let Some(failure) = failure {
-                    log::debug!(
-                        target: "telegram_api",
-                        "update {}: after the store failed: {failure}",
-                        ctx.update().update_id
-                    );
-                }
-                return Some(fault);
-            }
-            if let Some(failure) = failure {
+            if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
                 // What a failed handler changed is not kept.
                 ctx.restore(before);
-                self.report(ctx, &failure);
+                self.report_unless_void(ctx, &failure);
             }
-            if ctx.take_stop() {
-                break;
+            if ctx.has_fault() || ctx.take_stop() {
+                return;
             }
         }
-        None
+    }
+
+    /// Reports `failure`, unless the store failed in this attempt: the store's error is the
+    /// one reported then, and what failed after it is moot.
+    fn report_unless_void(&self, ctx: &Context, failure: &HandlerError) {
+        if ctx.has_fault() {
+            log::debug!(
+                target: "telegram_api",
+                "update {}: after the store failed: {failure}",
+                ctx.update().update_id
+            );
+        } else {
+            self.report(ctx, failure);
+        }
     }
 
     /// Calls `f` until it succeeds, reporting each failure and waiting more each time (up to

@@ -349,6 +349,11 @@ impl Context {
         StoreError::shared(error)
     }
 
+    /// Whether the store failed in this attempt (it is void).
+    pub(crate) fn has_fault(&self) -> bool {
+        self.fault.borrow().is_some()
+    }
+
     /// The store error met since the last call, if any: the attempt is void. The error
     /// itself once the handler dropped its copy, as it mostly has.
     pub(crate) fn take_fault(&self) -> Option<StoreError> {

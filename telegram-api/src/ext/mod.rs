@@ -11,7 +11,8 @@
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
-//!   update is confirmed to Telegram only once it and every earlier one were handled.
+//!   update is confirmed to Telegram only once it is safe: written to the store's inbox (file
+//!   store), or handled (memory store).
 //! - The chat, user and message an update is about, whatever its kind, are
 //!   [`Update::effective_chat`](crate::Update::effective_chat),
 //!   [`Update::effective_user`](crate::Update::effective_user) and
@@ -172,8 +173,16 @@
 //! Handlers run on a pool of worker threads ([`ApplicationBuilder::workers`]): a slow handler
 //! in one chat never delays another chat, while the updates of one chat are handled one at a
 //! time, in order. A handler can block: call the [`Bot`](crate::Bot) directly, sleep, read a
-//! file. An update is confirmed to Telegram only after it and every earlier one were handled,
-//! so a crash loses nothing: the next run gets again what was in flight.
+//! file. A crash loses nothing, and what each store guarantees is this:
+//!
+//! | Store | Telegram is told an update arrived | After a crash |
+//! |---|---|---|
+//! | [`FileStore`](store::FileStore) (durable inbox) | once it is written to the store's inbox (polling: the next `getUpdates` offset; webhook: the `200` answer), several updates per `fsync` | the updates in the inbox are handled first, in order; none is fetched again |
+//! | [`MemoryStore`](store::MemoryStore), and stores without an inbox (`RedisStore`) | once it and every earlier one were handled and committed | Telegram delivers again what was not confirmed |
+//!
+//! With every store, an update's changes to the state are committed with the record that it
+//! was handled, in one transaction, so none is applied twice; what a handler did outside the
+//! store (a message sent) before a crash is done again when its update is handled again.
 //!
 //! ## A webhook instead of polling
 //!
@@ -225,7 +234,7 @@ pub use handler::Handler;
 /// version always matches.
 pub use jiff;
 pub use jobs::{Job, JobError};
-pub use pool::Pool;
+pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
 pub use runner::RunError;
 pub use server::Webhook;

@@ -12,11 +12,16 @@ use super::jobs::Job;
 #[allow(unused_imports)]
 use crate::Update;
 
-/// What orders updates: one chat (or one user, for updates without a chat) at a time.
+/// What orders updates: by default one chat (or one user, for updates without a chat) at a
+/// time; see [`OrderBy`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key {
     /// A chat id, or a user id for updates without a chat (a private chat's id is its user's).
     Id(i64),
+    /// A forum topic: the chat's id and the topic's thread id.
+    Topic(i64, i64),
+    /// A key of an [`OrderBy::custom`] function.
+    Custom(u64),
     /// An update with neither, which waits for nothing: keyed by its own id.
     Alone(i64),
     /// A job for no chat and no user: keyed by a hash of its id.
@@ -42,22 +47,87 @@ const RELOAD_SHARED: Duration = Duration::from_secs(10);
 /// How often the scheduler looks for due jobs.
 const SCHEDULER_TICK: Duration = Duration::from_millis(50);
 
-fn key_of(update: &Update) -> Key {
-    match update
-        .effective_chat()
-        .map(|c| c.id)
-        .or_else(|| update.effective_user().map(|u| u.id))
-    {
+/// Which updates an application handles one at a time, in the order they arrived; updates of
+/// different keys are handled in parallel. Set with
+/// [`ApplicationBuilder::order_by`](super::ApplicationBuilder::order_by).
+///
+/// A job for a chat is ordered with that chat's updates under [`OrderBy::Chat`] (and with
+/// the key of the same id under the others).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum OrderBy {
+    /// One chat at a time (one user at a time for updates without a chat, such as inline
+    /// queries): the default. Conversations and chat data see a chat's updates in order.
+    #[default]
+    Chat,
+    /// One user at a time (one chat at a time for updates without a user, such as channel
+    /// posts): a user's updates in every chat are in order, a busy group runs in parallel.
+    User,
+    /// One forum topic at a time in supergroups with topics, one chat at a time elsewhere.
+    ChatTopic,
+    /// No order: every update is handled as soon as a worker is free.
+    Unordered,
+    /// A function of yours gives each update its key; `None` orders it with nothing.
+    Custom(KeyFn),
+}
+
+/// The function of an [`OrderBy::Custom`].
+pub type KeyFn = Arc<dyn Fn(&Update) -> Option<u64> + Send + Sync>;
+
+impl OrderBy {
+    /// [`OrderBy::Custom`] with `f`: updates with the same key are handled one at a time.
+    pub fn custom(f: impl Fn(&Update) -> Option<u64> + Send + Sync + 'static) -> OrderBy {
+        OrderBy::Custom(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for OrderBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderBy::Chat => "Chat",
+            OrderBy::User => "User",
+            OrderBy::ChatTopic => "ChatTopic",
+            OrderBy::Unordered => "Unordered",
+            OrderBy::Custom(_) => "Custom(..)",
+        })
+    }
+}
+
+fn key_of(update: &Update, order: &OrderBy) -> Key {
+    let chat = || update.effective_chat().map(|c| c.id);
+    let user = || update.effective_user().map(|u| u.id);
+    let id = match order {
+        OrderBy::Chat => chat().or_else(user),
+        OrderBy::User => user().or_else(chat),
+        OrderBy::ChatTopic => {
+            let topic = update
+                .effective_message()
+                .filter(|m| m.is_topic_message == Some(true))
+                .and_then(|m| m.message_thread_id);
+            if let (Some(chat), Some(topic)) = (chat(), topic) {
+                return Key::Topic(chat, topic);
+            }
+            chat().or_else(user)
+        }
+        OrderBy::Unordered => None,
+        OrderBy::Custom(f) => match f(update) {
+            Some(key) => return Key::Custom(key),
+            None => None,
+        },
+    };
+    match id {
         Some(id) => Key::Id(id),
         None => Key::Alone(update.update_id),
     }
 }
 
-/// The name of what orders `update`, for leases: `chat/<id>`, or `update/<id>` for an update
-/// that waits for nothing.
-pub(crate) fn order_key(update: &Update) -> String {
-    match key_of(update) {
+/// The name of what orders `update`, for leases: `chat/<id>`, `topic/<chat>/<thread>`,
+/// `key/<key>`, or `update/<id>` for an update that waits for nothing.
+pub(crate) fn order_key(update: &Update, order: &OrderBy) -> String {
+    match key_of(update, order) {
         Key::Id(id) => chat_order_key(id),
+        Key::Topic(chat, thread) => format!("topic/{chat}/{thread}"),
+        Key::Custom(key) => format!("key/{key:x}"),
         Key::Alone(id) => format!("update/{id}"),
         Key::Job(hash) => format!("job/{hash:x}"),
     }
@@ -111,6 +181,12 @@ struct State {
     idle: usize,
     /// Threads waiting on `progress`.
     watchers: usize,
+    /// With a store that keeps an inbox: updates submitted and not yet written to it, and who
+    /// is told once they are.
+    intake: Vec<(Update, Option<Done>)>,
+    /// With a store that keeps an inbox: the highest update id written to it (every update
+    /// below it is in the inbox or handled, so Telegram may be told it arrived).
+    received: Option<i64>,
 }
 
 struct Shared {
@@ -119,7 +195,13 @@ struct Shared {
     work: Condvar,
     /// Signalled when an update is taken out of the queue or finished.
     progress: Condvar,
+    /// Signalled when an update waits to be written to the inbox, or the pool closes.
+    arrived: Condvar,
     capacity: usize,
+    /// Whether updates go through the store's inbox.
+    inbox: bool,
+    /// What orders updates.
+    order: OrderBy,
 }
 
 impl Shared {
@@ -163,6 +245,18 @@ impl Shared {
         }
     }
 
+    /// Takes a submitted update: to the inbox's writer when the store keeps an inbox, else
+    /// straight to its key's queue.
+    fn take(&self, state: &mut State, update: Update, done: Option<Done>) {
+        if self.inbox {
+            state.intake.push((update, done));
+            self.arrived.notify_one();
+        } else {
+            let key = key_of(&update, &self.order);
+            self.queue(state, key, Item::Update(update, done));
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Handlers run outside the lock, so a poisoned lock only means a panic in this module's
         // own bookkeeping, which does not leave the state half-changed.
@@ -178,12 +272,19 @@ impl Shared {
 ///   in the order submitted; other chats are handled in parallel by the workers.
 /// - At most the configured capacity of updates wait in the queue: [`submit`](Pool::submit)
 ///   blocks while it is full.
-/// - [`confirmed_offset`](Pool::confirmed_offset) is the low-water mark: every update submitted
-///   below it has been handled (its handler returned, or failed and the error handler ran).
+/// - [`confirmed_offset`](Pool::confirmed_offset) is what may be confirmed to Telegram. With a
+///   store that keeps an inbox ([`Store::has_inbox`](super::store::Store::has_inbox), the file
+///   store), every update below it is written to the inbox, from which it is handled, also
+///   after a crash; the pool writes what is submitted together, several updates per
+///   transaction. Without one (the memory store), every update below it has been handled (its
+///   handler returned, or failed and the error handler ran).
+/// - At start, a store's inbox is read: the updates received and not handled before (the
+///   process stopped or died) are handled first, in order.
 pub struct Pool {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
+    intake: Option<JoinHandle<()>>,
 }
 
 impl Pool {
@@ -192,8 +293,40 @@ impl Pool {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
             progress: Condvar::new(),
+            arrived: Condvar::new(),
             capacity: inner.config.queue_capacity.max(1),
+            inbox: inner.store.has_inbox(),
+            order: inner.config.order_by.clone(),
         });
+        if shared.inbox {
+            // What was received before and not handled goes first.
+            let kept = inner.store.inbox().map_err(std::io::Error::other)?;
+            let mut state = shared.lock();
+            for (id, json) in kept {
+                match crate::webhook::parse_update(&json) {
+                    Ok(update) => {
+                        state.outstanding.insert(id);
+                        state.queued += 1;
+                        state.last_submitted = Some(state.last_submitted.map_or(id, |l| l.max(id)));
+                        shared.queue(
+                            &mut state,
+                            key_of(&update, &shared.order),
+                            Item::Update(update, None),
+                        );
+                    }
+                    Err(e) => {
+                        log::error!(
+                            target: "telegram_api",
+                            "update {id} in the inbox does not decode, dropped: {e}"
+                        );
+                        if let Err(e) = inner.store.inbox_remove(id) {
+                            log::warn!(target: "telegram_api", "update {id}: {e}");
+                        }
+                    }
+                }
+                state.received = Some(state.received.map_or(id, |r| r.max(id)));
+            }
+        }
         let mut threads = Vec::with_capacity(inner.config.workers);
         for i in 0..inner.config.workers.max(1) {
             let (shared, inner) = (shared.clone(), inner.clone());
@@ -213,6 +346,7 @@ impl Pool {
                         shared,
                         threads,
                         scheduler: None,
+                        intake: None,
                     };
                     pool.close();
                     return Err(e);
@@ -223,7 +357,22 @@ impl Pool {
             shared,
             threads,
             scheduler: None,
+            intake: None,
         };
+        if pool.shared.inbox {
+            let (shared, inner) = (pool.shared.clone(), inner.clone());
+            let spawned = thread::Builder::new()
+                .name("telegram-inbox".into())
+                .stack_size(inner.config.stack_size)
+                .spawn(move || intake(&shared, &inner));
+            match spawned {
+                Ok(t) => pool.intake = Some(t),
+                Err(e) => {
+                    pool.close();
+                    return Err(e);
+                }
+            }
+        }
         if inner.jobs.has_handlers() {
             let shared = pool.shared.clone();
             let spawned = thread::Builder::new()
@@ -287,15 +436,14 @@ impl Pool {
         state.last_submitted = Some(id);
         state.outstanding.insert(id);
         state.queued += 1;
-        let key = key_of(&update);
-        self.shared
-            .queue(&mut state, key, Item::Update(update, None));
+        self.shared.take(&mut state, update, None);
         Ok(())
     }
 
     /// Queues `update`, as it arrives (not necessarily in `update_id` order), waiting at most
-    /// `wait` while the queue is full; `done` is told once it was handled and committed, or
-    /// that it was not. An update already in the pool (delivered again while it is handled)
+    /// `wait` while the queue is full; `done` is told once it may be confirmed to Telegram
+    /// (written to the store's inbox, or without one, handled and committed), or that it may
+    /// not. An update already in the pool (delivered again while it is handled)
     /// is not queued twice: `done` is told `false` at once. One handled before is handled
     /// again, which the store's record of handled updates turns into nothing.
     ///
@@ -320,17 +468,21 @@ impl Pool {
         }
         state.last_submitted = Some(state.last_submitted.map_or(id, |last| last.max(id)));
         state.queued += 1;
-        let key = key_of(&update);
-        self.shared
-            .queue(&mut state, key, Item::Update(update, Some(done)));
+        self.shared.take(&mut state, update, Some(done));
         Ok(())
     }
 
     /// The offset to confirm to Telegram: every update submitted with a lower id has been
-    /// handled. `None` before the first update.
+    /// written to the store's inbox, or without one, handled. `None` before the first update.
     pub fn confirmed_offset(&self) -> Option<i64> {
         let state = self.shared.lock();
         confirmed(&state)
+    }
+
+    /// Whether updates go through the store's inbox ([`Store::has_inbox`](super::store::Store::has_inbox)):
+    /// then [`confirmed_offset`](Pool::confirmed_offset) moves once they are written to it.
+    pub fn has_inbox(&self) -> bool {
+        self.shared.inbox
     }
 
     /// How many updates are submitted and not yet handled (queued or running).
@@ -401,6 +553,9 @@ impl Pool {
         if let Some(t) = self.scheduler.take() {
             let _ = t.join();
         }
+        if let Some(t) = self.intake.take() {
+            let _ = t.join();
+        }
         offset
     }
 
@@ -409,6 +564,7 @@ impl Pool {
         state.closed = true;
         self.shared.work.notify_all();
         self.shared.progress.notify_all();
+        self.shared.arrived.notify_all();
     }
 }
 
@@ -432,6 +588,9 @@ impl fmt::Debug for Pool {
 }
 
 fn confirmed(state: &State) -> Option<i64> {
+    if let Some(received) = state.received {
+        return Some(received + 1);
+    }
     match (state.outstanding.first(), state.held.first()) {
         (Some(&a), Some(&b)) => Some(a.min(b)),
         (Some(&first), None) | (None, Some(&first)) => Some(first),
@@ -464,6 +623,12 @@ fn work(shared: &Shared, inner: &Inner) {
 
                 let id = update.update_id;
                 let done = inner.dispatch(update);
+                if shared.inbox && done {
+                    // Handled: its entry goes (one with changes went in its commit already).
+                    if let Err(e) = inner.store.inbox_remove(id) {
+                        log::warn!(target: "telegram_api", "update {id}: {e}");
+                    }
+                }
                 if let Some(tell) = tell {
                     tell(done);
                 }
@@ -491,6 +656,70 @@ fn work(shared: &Shared, inner: &Inner) {
     }
     state.alive -= 1;
     shared.notify_progress(&state);
+}
+
+/// The inbox's writer: writes what was submitted since its last write in one transaction, tells
+/// each update's submitter, and queues the updates not received before; until the pool closes.
+/// Updates not written by then are told `false` and dropped (Telegram delivers them again).
+fn intake(shared: &Shared, inner: &Inner) {
+    let mut state = shared.lock();
+    loop {
+        while state.intake.is_empty() && !state.closed {
+            state = shared
+                .arrived
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        let batch = std::mem::take(&mut state.intake);
+        let closed = state.closed;
+        drop(state);
+        let written = if closed {
+            None
+        } else {
+            let rows: Vec<(i64, Vec<u8>)> = batch
+                .iter()
+                .map(|(update, _)| {
+                    // Serialising a decoded update cannot fail: its unknown parts are JSON.
+                    let json = serde_json::to_vec(update).unwrap_or_default();
+                    (update.update_id, json)
+                })
+                .collect();
+            inner.receive(&rows)
+        };
+        state = shared.lock();
+        let mut tell = Vec::with_capacity(batch.len());
+        let ok = written.is_some();
+        let added: std::collections::HashSet<i64> = written.into_iter().flatten().collect();
+        for (update, done) in batch {
+            let id = update.update_id;
+            if ok {
+                state.received = Some(state.received.map_or(id, |r| r.max(id)));
+            }
+            if added.contains(&id) {
+                shared.queue(
+                    &mut state,
+                    key_of(&update, &shared.order),
+                    Item::Update(update, None),
+                );
+            } else {
+                // Received before (it is in the inbox or was handled), or not written.
+                state.outstanding.remove(&id);
+                state.queued -= 1;
+            }
+            if let Some(done) = done {
+                tell.push(done);
+            }
+        }
+        shared.notify_progress(&state);
+        drop(state);
+        for done in tell {
+            done(ok);
+        }
+        state = shared.lock();
+        if closed && state.intake.is_empty() {
+            break;
+        }
+    }
 }
 
 /// The scheduler: every [`SCHEDULER_TICK`], queues the jobs that fell due, each behind its

@@ -20,6 +20,9 @@ pub enum RunError {
     Api(Error),
     /// The webhook server could not listen, or a thread could not be started.
     Io(std::io::Error),
+    /// A [`post_init`](super::ApplicationBuilder::post_init) hook failed; the runner did not
+    /// start.
+    Init(super::BoxError),
 }
 
 impl fmt::Display for RunError {
@@ -27,6 +30,7 @@ impl fmt::Display for RunError {
         match self {
             RunError::Api(e) => write!(f, "{e}"),
             RunError::Io(e) => write!(f, "{e}"),
+            RunError::Init(e) => write!(f, "post_init failed: {e}"),
         }
     }
 }
@@ -37,6 +41,7 @@ impl std::error::Error for RunError {
             // The message is the wrapped error's: go on with its cause.
             RunError::Api(e) => e.source(),
             RunError::Io(e) => e.source(),
+            RunError::Init(e) => e.source(),
         }
     }
 }
@@ -147,15 +152,19 @@ impl Application {
     /// refuses `getUpdates` for good.
     ///
     /// - Updates go to the ordered worker pool: one chat at a time in order, chats in parallel.
-    /// - **Nothing is lost on a crash.** An update is confirmed to Telegram (by the offset of
-    ///   a later `getUpdates`) only once it and every earlier update have been handled: after
-    ///   a crash or `kill -9`, the next run gets again exactly the updates that were not done.
-    ///   The price: while an update is in flight, `getUpdates` keeps asking from it (Telegram
-    ///   returns at most 100 updates from the offset), so a handler that takes very long holds
-    ///   back updates more than 100 behind it.
+    /// - **Nothing is lost on a crash.** With a store that keeps an inbox (the file store), a
+    ///   batch is written to it in one transaction and then confirmed to Telegram (by the
+    ///   offset of the next `getUpdates`): nothing is fetched twice, slow handlers hold back
+    ///   nothing but their own chat, and after a crash or `kill -9` the next run handles what
+    ///   the inbox kept before polling. Without one (the memory store), an update is confirmed
+    ///   only once it and every earlier update have been handled, so the next run gets again
+    ///   exactly the updates that were not done; the price: while an update is in flight,
+    ///   `getUpdates` keeps asking from it (Telegram returns at most 100 updates from the
+    ///   offset), so a handler that takes very long holds back updates more than 100 behind it.
     /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
     ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
-    ///   [`Poller::MAX_POLL_WAIT`].
+    ///   [`Poller::MAX_POLL_WAIT`]. Each failure is logged (`warn`) and given to the error
+    ///   handler as [`HandlerError::Receive`](super::HandlerError::Receive).
     /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
     ///   at once with nothing gets a pause before the next one ([`Poller::IDLE_BACKOFF`],
     ///   doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded
@@ -167,9 +176,13 @@ impl Application {
     ///
     /// The update types asked for are [`allowed_updates`](Application::allowed_updates).
     ///
+    /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the first poll,
+    /// the [`post_stop`](super::ApplicationBuilder::post_stop) hooks after the last update.
+    ///
     /// # Errors
     ///
-    /// Fails with [`RunError::Io`] when a thread cannot be started, and [`RunError::Api`] when
+    /// Fails with [`RunError::Init`] when a `post_init` hook fails, [`RunError::Io`] when a
+    /// thread cannot be started, and [`RunError::Api`] when
     /// `getUpdates` fails with an error that repeating does not cure ([`Error::is_transient`] is
     /// false), such as an invalid token or a webhook that is set.
     pub fn run_polling(&self) -> Result<(), RunError> {
@@ -178,6 +191,7 @@ impl Application {
             return Ok(());
         }
         let inner = &self.inner;
+        inner.started(self)?;
         let pool = self.start_pool()?;
         let allowed = self.allowed_updates();
 
@@ -219,14 +233,13 @@ impl Application {
         let mut sent: Option<i64> = None;
         // The highest update id handed to the pool.
         let mut last: Option<i64> = None;
-        // The store's record of applied updates was cleared below this offset.
-        let mut forgotten: Option<i64> = None;
         'run: loop {
             if stop.is_stopped() {
                 break;
             }
             let offset = pool.confirmed_offset();
-            let busy = pool.pending() > 0;
+            // Without an inbox, updates in flight hold the offset back: poll again soon.
+            let busy = !pool.has_inbox() && pool.pending() > 0;
             let timeout = if busy { 0 } else { inner.config.poll_timeout };
             if request_tx.send(Fetch { offset, timeout }).is_err() {
                 break;
@@ -260,10 +273,6 @@ impl Application {
                     }
                     // Handed to the pool in update_id order, whatever order the server sent.
                     batch.sort_by_key(|u| u.update_id);
-                    // Telegram got this offset: it never delivers the updates below it again.
-                    if let Some(offset) = offset {
-                        forget_applied(inner, &mut forgotten, offset, FORGET_EVERY);
-                    }
                     let mut new = 0;
                     for update in batch {
                         // Updates still in flight come back until confirmed; skip them.
@@ -284,7 +293,17 @@ impl Application {
                         }
                         new += 1;
                     }
-                    if new == 0 && pool.pending() > 0 {
+                    if new > 0 && pool.has_inbox() {
+                        // The next poll confirms the batch: once it is in the inbox.
+                        let want = last.map(|l| l + 1);
+                        let mut now = pool.confirmed_offset();
+                        while now < want {
+                            if stop.is_stopped() {
+                                break 'run;
+                            }
+                            now = pool.wait_progress(now, TICK);
+                        }
+                    } else if new == 0 && pool.pending() > 0 {
                         // Only updates in flight came back: wait for one to finish.
                         let deadline = Instant::now() + BUSY_POLL;
                         while !stop.is_stopped() && Instant::now() < deadline {
@@ -299,8 +318,10 @@ impl Application {
                     let wait = match e.retry_after() {
                         Some(asked) => asked.max(Retry::MIN_FLOOD_WAIT),
                         None => backoff(failures),
-                    };
-                    stop.pause(wait.min(Poller::MAX_POLL_WAIT));
+                    }
+                    .min(Poller::MAX_POLL_WAIT);
+                    inner.report_receiving(e, wait);
+                    stop.pause(wait);
                 }
                 Err(e) => {
                     result = Err(RunError::Api(e));
@@ -322,27 +343,13 @@ impl Application {
                 .timeout(0)
                 .call();
             match confirmed {
-                Ok(_) => forget_applied(inner, &mut forgotten, offset, 1),
+                Ok(_) => {}
                 Err(e) if result.is_ok() && !e.is_transient() => result = Err(RunError::Api(e)),
                 Err(_) => {}
             }
         }
+        inner.stopped(self);
         result
-    }
-}
-
-/// The record of applied updates is cleared when the confirmed offset moved this far.
-const FORGET_EVERY: i64 = 256;
-
-/// Clears the store's record of applied updates below `offset`, which Telegram was told of,
-/// when it moved at least `step` since the last time.
-fn forget_applied(inner: &Inner, forgotten: &mut Option<i64>, offset: i64, step: i64) {
-    if forgotten.is_some_and(|f| offset.saturating_sub(f) < step) {
-        return;
-    }
-    match inner.store.forget_applied_below(offset) {
-        Ok(()) => *forgotten = Some(offset),
-        Err(e) => log::warn!("cannot clear the record of handled updates: {e}"),
     }
 }
 

@@ -14,6 +14,10 @@
 //! ends in the right state, 0 state changes were applied twice and 0 updates lost; of the 806
 //! replies sent, 15 were sent again (those of updates in flight at a kill).
 //!
+//! A store may also keep an inbox of received updates ([`Store::has_inbox`]; the file store
+//! does): the application then writes each update there before telling Telegram it arrived,
+//! and handles it from there; the update leaves the inbox in the commit of its changes.
+//!
 //! When the store fails while an update is handled (a Redis server away, a full disk), the
 //! update is not lost and not half applied: reading the record of handled updates, a read of a
 //! handler through its [`Context`](super::Context) (whatever the handler does with the error,
@@ -21,14 +25,15 @@
 //! each failure reported to the error handler as
 //! [`HandlerError::Store`](super::HandlerError::Store). A failed read voids the handlers'
 //! attempt: its changes are dropped and the update is handled again from the start. The update
-//! is confirmed to Telegram only once its changes are committed; when the application stops
-//! first, Telegram delivers it again. A [`FileStore`] whose file had an I/O error opens it
-//! again on its next use, so it works again as soon as the disk does.
+//! counts as handled only once its changes are committed (without an inbox, it is confirmed to
+//! Telegram only then); when the application stops first, it is handled again at the next
+//! start. A [`FileStore`] whose file had an I/O error opens it again on its next use, so it
+//! works again as soon as the disk does.
 //!
 //! The stores that come with the crate, behind this one trait:
 //! - [`MemoryStore`]: in memory, nothing written (state ends with the process);
 //! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
-//!   and a commit is on disk when it returns;
+//!   a commit is on disk when it returns, and it keeps an inbox;
 //! - `RedisStore` (feature `redis`): a Redis server, shared by several processes of a bot,
 //!   which take leases on chats.
 //!
@@ -233,6 +238,11 @@ fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Backend(Box::new(e))
 }
 
+/// How many update ids below the highest one the records of received and of applied updates
+/// keep at least: an update is delivered again only shortly after its first delivery (an
+/// answer or a confirmation that was lost), long before this many later updates arrived.
+pub const RECEIVED_WINDOW: i64 = 10_000;
+
 /// Where state lives: values by [`Key`], and the set of updates whose changes were applied.
 ///
 /// Implementations are shared between worker threads.
@@ -251,9 +261,10 @@ pub trait Store: Send + Sync {
     /// Fails with [`StoreError::Backend`] when the store cannot be read.
     fn is_applied(&self, update_id: i64) -> Result<bool, StoreError>;
 
-    /// Writes `changes` and, with `update_id`, records that update as applied, in one
-    /// transaction: either all of it is stored or none of it. When `update_id` was recorded
-    /// before, nothing is written and the answer is [`Commit::AlreadyApplied`].
+    /// Writes `changes` and, with `update_id`, records that update as applied and takes it out
+    /// of the inbox (when the store keeps one), in one transaction: either all of it is stored
+    /// or none of it. When `update_id` was recorded before, nothing is written and the answer
+    /// is [`Commit::AlreadyApplied`].
     ///
     /// # Errors
     ///
@@ -276,6 +287,51 @@ pub trait Store: Send + Sync {
     ///
     /// Fails with [`StoreError::Backend`] when the store cannot be read.
     fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+
+    /// Whether the store keeps a durable inbox of received updates
+    /// ([`inbox_add`](Store::inbox_add)). The application then confirms an update to Telegram
+    /// as soon as it is in the inbox, and handles it from there, also after a crash. Without
+    /// one (the default), an update is confirmed only once it was handled. Default: false.
+    fn has_inbox(&self) -> bool {
+        false
+    }
+
+    /// Writes `updates` (each an `update_id` and the update as JSON) to the inbox, all in one
+    /// transaction that is durable when this returns, and returns the ids written. An update
+    /// received before (in the inbox, or handled since) is not written again. The record of
+    /// received updates keeps at least the last [`RECEIVED_WINDOW`] ids below the highest.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the transaction cannot be written (nothing of it is
+    /// stored then). The default, for a store without an inbox, always fails.
+    fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        let _ = updates;
+        Err(StoreError::Backend("this store keeps no inbox".into()))
+    }
+
+    /// The updates in the inbox (received and not yet handled), in `update_id` order.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read. The default (no inbox)
+    /// returns nothing.
+    fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Takes update `update_id`, handled without changes to commit, out of the inbox. (An update
+    /// with changes leaves the inbox in its [`commit`](Store::commit).) This need not be
+    /// durable at once: an entry that comes back after a crash is handled again.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be written. The default (no inbox)
+    /// does nothing.
+    fn inbox_remove(&self, update_id: i64) -> Result<(), StoreError> {
+        let _ = update_id;
+        Ok(())
+    }
 
     /// Whether processes other than this one use the store at the same time. The application
     /// then takes a lease ([`acquire_lease`](Store::acquire_lease)) on a chat before handling an
@@ -380,8 +436,14 @@ impl Store for MemoryStore {
     }
 }
 
+/// The record of received updates is pruned when its oldest id is this far past the
+/// [`RECEIVED_WINDOW`].
+const PRUNE_STEP: i64 = 1_000;
+
 const VALUES: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("values");
 const APPLIED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("applied_updates");
+const INBOX: redb::TableDefinition<i64, &[u8]> = redb::TableDefinition::new("inbox");
+const RECEIVED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("received_updates");
 
 /// A store in one file, an embedded transactional database (redb, pure Rust): no server to
 /// run. A commit is on disk (`fsync`ed) when it returns, so a crash, even `kill -9` or a power
@@ -522,6 +584,8 @@ fn open_db(opener: &Opener) -> Result<FileDb, Box<dyn std::error::Error + Send +
     let txn = db.begin_write()?;
     txn.open_table(VALUES)?;
     txn.open_table(APPLIED)?;
+    txn.open_table(INBOX)?;
+    txn.open_table(RECEIVED)?;
     txn.commit()?;
     Ok(FileDb(db))
 }
@@ -569,6 +633,22 @@ impl Store for FileStore {
     fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.using(|db| db.bot_values(prefix))
     }
+
+    fn has_inbox(&self) -> bool {
+        true
+    }
+
+    fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        self.using(|db| db.inbox_add(updates))
+    }
+
+    fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        self.using(|db| db.inbox())
+    }
+
+    fn inbox_remove(&self, update_id: i64) -> Result<(), StoreError> {
+        self.using(|db| db.inbox_remove(update_id))
+    }
 }
 
 impl FileDb {
@@ -596,6 +676,10 @@ impl FileDb {
                     return Ok(Commit::AlreadyApplied);
                 }
             }
+            if let Some(id) = update_id {
+                let mut inbox = txn.open_table(INBOX).map_err(backend)?;
+                inbox.remove(id).map_err(backend)?;
+            }
             let mut values = txn.open_table(VALUES).map_err(backend)?;
             for change in changes {
                 match change {
@@ -621,6 +705,57 @@ impl FileDb {
             applied
                 .retain_in(..update_id, |_, _| false)
                 .map_err(backend)?;
+        }
+        txn.commit().map_err(backend)
+    }
+
+    fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        use redb::ReadableTable;
+        let txn = self.0.begin_write().map_err(backend)?;
+        let mut added = Vec::with_capacity(updates.len());
+        {
+            let mut received = txn.open_table(RECEIVED).map_err(backend)?;
+            let mut inbox = txn.open_table(INBOX).map_err(backend)?;
+            for (id, update) in updates {
+                if received.insert(*id, ()).map_err(backend)?.is_none() {
+                    inbox.insert(*id, update.as_slice()).map_err(backend)?;
+                    added.push(*id);
+                }
+            }
+            // The record of received updates keeps the last ids only.
+            let highest = received.last().map_err(backend)?.map(|(id, _)| id.value());
+            if let Some(below) = highest.map(|h| h.saturating_sub(RECEIVED_WINDOW)) {
+                let oldest = received.first().map_err(backend)?.map(|(id, _)| id.value());
+                // Pruned in steps, so that most transactions only add.
+                if oldest.is_some_and(|o| o < below.saturating_sub(PRUNE_STEP)) {
+                    received.retain_in(..below, |_, _| false).map_err(backend)?;
+                }
+            }
+        }
+        txn.commit().map_err(backend)?;
+        Ok(added)
+    }
+
+    fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        use redb::ReadableTable;
+        let txn = self.0.begin_read().map_err(backend)?;
+        let table = txn.open_table(INBOX).map_err(backend)?;
+        let mut found = Vec::new();
+        for entry in table.iter().map_err(backend)? {
+            let (id, update) = entry.map_err(backend)?;
+            found.push((id.value(), update.value().to_vec()));
+        }
+        Ok(found)
+    }
+
+    fn inbox_remove(&self, update_id: i64) -> Result<(), StoreError> {
+        let mut txn = self.0.begin_write().map_err(backend)?;
+        // Not synced: made durable by the next synced commit; one that is lost in a crash
+        // leaves an entry that is handled again.
+        txn.set_durability(redb::Durability::None);
+        {
+            let mut inbox = txn.open_table(INBOX).map_err(backend)?;
+            inbox.remove(update_id).map_err(backend)?;
         }
         txn.commit().map_err(backend)
     }

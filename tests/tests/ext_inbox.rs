@@ -1,0 +1,214 @@
+//! The durable inbox of a file store: updates are written there before Telegram is told they
+//! arrived, handled from there in order, and leave it when handled; the records of received
+//! and of applied updates stay bounded whichever runner feeds the application.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use telegram_api::Bot;
+use telegram_api::ext::store::{
+    Change, Commit, FileStore, Key, MemoryStore, RECEIVED_WINDOW, Store,
+};
+use telegram_api::ext::{Application, Context, Handler};
+use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::Log;
+
+/// A fresh directory for one test's store file.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ext-inbox-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rows(ids: impl IntoIterator<Item = i64>) -> Vec<(i64, Vec<u8>)> {
+    ids.into_iter()
+        .map(|id| (id, updates::text(id, id % 7, "hi").json().into_bytes()))
+        .collect()
+}
+
+#[test]
+fn the_file_store_inbox_keeps_updates_until_handled_and_recognises_them_again() {
+    let dir = temp_dir("store");
+    let path = dir.join("state.redb");
+    let store = FileStore::open(&path).unwrap();
+    assert!(store.has_inbox());
+    assert_eq!(store.inbox_add(&rows([3, 1, 2])).unwrap(), vec![3, 1, 2]);
+    // Delivered again: not written twice.
+    assert_eq!(store.inbox_add(&rows([2, 4])).unwrap(), vec![4]);
+    let ids: Vec<i64> = store.inbox().unwrap().iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, vec![1, 2, 3, 4], "in update_id order");
+    assert_eq!(
+        store.inbox().unwrap()[0].1,
+        rows([1])[0].1,
+        "the update as written"
+    );
+
+    // Handled with changes: leaves the inbox in the commit; without: by inbox_remove.
+    let key = Key::chat(1, "n");
+    assert_eq!(
+        store
+            .commit(Some(1), &[Change::Put(key.clone(), b"1".to_vec())])
+            .unwrap(),
+        Commit::Applied
+    );
+    store.inbox_remove(2).unwrap();
+    let ids: Vec<i64> = store.inbox().unwrap().iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, vec![3, 4]);
+    // Handled updates are still recognised when delivered again.
+    assert_eq!(store.inbox_add(&rows([1, 2, 5])).unwrap(), vec![5]);
+
+    // All of it is on disk.
+    drop(store);
+    let store = FileStore::open(&path).unwrap();
+    let ids: Vec<i64> = store.inbox().unwrap().iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, vec![3, 4, 5]);
+    assert_eq!(store.get(&key).unwrap(), Some(b"1".to_vec()));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_record_of_received_updates_keeps_the_last_ids_only() {
+    let dir = temp_dir("window");
+    let store = FileStore::open(dir.join("state.redb")).unwrap();
+    let last = RECEIVED_WINDOW + 2_000;
+    for chunk in (1..=last).collect::<Vec<_>>().chunks(2_000) {
+        store.inbox_add(&rows(chunk.iter().copied())).unwrap();
+        for id in chunk {
+            store.inbox_remove(*id).unwrap();
+        }
+    }
+    assert!(store.inbox().unwrap().is_empty());
+    // Far below the highest: forgotten, so taken as new; recent ones are recognised.
+    assert_eq!(store.inbox_add(&rows([1])).unwrap(), vec![1]);
+    assert_eq!(
+        store.inbox_add(&rows([last - 5, last])).unwrap(),
+        Vec::<i64>::new()
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_record_of_applied_updates_stays_bounded_outside_polling() {
+    // Each update commits a change, so each is recorded as applied.
+    let store = Arc::new(MemoryStore::new());
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .handle_signals(false)
+        .store(SharedStore(store.clone()))
+        .handler(Handler::update(
+            |_| true,
+            |ctx: &Context| ctx.set_chat_data("last", &ctx.update().update_id),
+        ))
+        .build();
+    let total = RECEIVED_WINDOW * 2;
+    for id in 1..=total {
+        app.process_update(updates::text(id, 1 + id % 5, "x").update());
+    }
+    assert!(store.is_applied(total).unwrap());
+    assert!(store.is_applied(total - RECEIVED_WINDOW + 1).unwrap());
+    assert!(!store.is_applied(1).unwrap(), "old records are pruned");
+    assert!(!store.is_applied(total - RECEIVED_WINDOW - 1_000).unwrap());
+}
+
+/// A store shared with the test, to look into it while the application uses it.
+struct SharedStore(Arc<MemoryStore>);
+
+impl Store for SharedStore {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, telegram_api::ext::store::StoreError> {
+        self.0.get(key)
+    }
+    fn is_applied(&self, update_id: i64) -> Result<bool, telegram_api::ext::store::StoreError> {
+        self.0.is_applied(update_id)
+    }
+    fn commit(
+        &self,
+        update_id: Option<i64>,
+        changes: &[Change],
+    ) -> Result<Commit, telegram_api::ext::store::StoreError> {
+        self.0.commit(update_id, changes)
+    }
+    fn forget_applied_below(
+        &self,
+        update_id: i64,
+    ) -> Result<(), telegram_api::ext::store::StoreError> {
+        self.0.forget_applied_below(update_id)
+    }
+    fn bot_values(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, telegram_api::ext::store::StoreError> {
+        self.0.bot_values(prefix)
+    }
+}
+
+#[test]
+fn polling_with_an_inbox_fetches_each_update_once_while_a_handler_is_slow() {
+    const TOTAL: i64 = 300;
+    const CHATS: i64 = 30;
+    let updates = (1..=TOTAL)
+        .map(|id| {
+            (
+                id,
+                updates::text(id, 1 + id % CHATS, &id.to_string()).json(),
+            )
+        })
+        .collect();
+    let api = FakeApi::start(updates);
+    let dir = temp_dir("polling");
+    let seen: Arc<Log<(i64, i64)>> = Arc::default();
+    let app = {
+        let seen = seen.clone();
+        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
+            .workers(4)
+            .poll_limit(20)
+            .poll_timeout(1)
+            .handle_signals(false)
+            .store_path(dir.join("state.redb"))
+            .unwrap()
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    let id = ctx.update().update_id;
+                    // One chat's first update takes a second: it holds back only its chat.
+                    if id == 1 {
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    seen.push((ctx.effective_chat().unwrap().id, id));
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    seen.wait_for_within(Duration::from_secs(30), "every update handled", |seen| {
+        seen.len() >= TOTAL as usize
+    });
+    stop.stop();
+    runner.join().unwrap().unwrap();
+
+    let served: usize = api.served.entries().iter().sum();
+    assert!(
+        served as f64 <= TOTAL as f64 * 1.05,
+        "{served} items served for {TOTAL} updates"
+    );
+    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (chat, id) in seen.entries() {
+        chats.entry(chat).or_default().push(id);
+    }
+    for (chat, ids) in chats {
+        let want: Vec<i64> = (1..=TOTAL).filter(|id| 1 + id % CHATS == chat).collect();
+        assert_eq!(ids, want, "chat {chat}: each once, in order");
+    }
+    let store = FileStore::open(dir.join("state.redb")).unwrap();
+    assert!(
+        store.inbox().unwrap().is_empty(),
+        "the inbox is empty once all is handled"
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
