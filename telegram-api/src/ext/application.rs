@@ -32,9 +32,11 @@ pub enum HandlerError {
     /// `update_id`), with a context whose update is number 0, of the unknown kind `skipped`;
     /// polling goes on past it.
     Undecodable(String),
-    /// The store failed while the update was handled (reading the record of handled updates,
-    /// or committing the update's changes); the application tries again until it succeeds or
-    /// stops, and reports each failure.
+    /// The store failed while the update was handled: reading the record of handled updates,
+    /// a read of a handler ([`Context::get`], ...: the handler's attempt is then void, whatever
+    /// it did with the error, and the update is handled again from the start), or committing
+    /// the update's changes. The application tries again until it succeeds or stops, and
+    /// reports each failure; the update is not confirmed before.
     Store(StoreError),
     /// Receiving updates failed: a `getUpdates` call failed in a way that asking again may
     /// cure (a connection failure, a 5xx answer, flood control). Polling goes on after a
@@ -54,11 +56,12 @@ impl fmt::Display for HandlerError {
     }
 }
 
-/// The message includes the wrapped error's, so `source()` goes on with that error's cause.
+/// The message includes the wrapped error's, so `source()` goes on with that error's cause
+/// (the first one the message does not already tell).
 impl std::error::Error for HandlerError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HandlerError::Failed(e) => e.source(),
+            HandlerError::Failed(e) => store::untold_cause(&self.to_string(), &**e),
             HandlerError::Store(e) => e.source(),
             HandlerError::Receive(e) => e.source(),
             _ => None,
@@ -120,7 +123,9 @@ impl ApplicationBuilder {
     /// group). Code before `next(ctx)` runs before the handlers, code after it after them; not
     /// calling `next` stops the update there (it counts as handled). What `f` stores through
     /// the context is committed with the handlers' changes. An error or a panic of `f` goes to
-    /// the error handler as [`HandlerError::Failed`] or [`HandlerError::Panicked`].
+    /// the error handler as [`HandlerError::Failed`] or [`HandlerError::Panicked`]; a store
+    /// error of a read through the context voids the attempt, as in a handler (see
+    /// [`Context`]): the update is handled again, middlewares included.
     ///
     /// Logging, metrics, access control, throttling and a per-update setting are middlewares:
     ///
@@ -893,9 +898,24 @@ impl Inner {
                 job.id()
             );
         } else {
-            if let Some(failure) = failure_of(|| callback(ctx)) {
-                ctx.restore(Default::default());
-                self.report(ctx, &failure);
+            // A store error in the job's code voids the run, as for an update: it runs again.
+            let mut failures = 0u32;
+            loop {
+                let failure = failure_of(|| callback(ctx));
+                if let Some(fault) = ctx.take_fault() {
+                    ctx.restore(Default::default());
+                    failures += 1;
+                    self.report(ctx, &HandlerError::Store(fault));
+                    if !self.back_off(failures) {
+                        return;
+                    }
+                    continue;
+                }
+                if let Some(failure) = failure {
+                    ctx.restore(Default::default());
+                    self.report(ctx, &failure);
+                }
+                break;
             }
         }
         let mut pending = ctx.take_pending();
@@ -1009,7 +1029,22 @@ impl Inner {
             let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
             self.report(ctx, &error);
         }
-        self.run_middlewares(0, ctx);
+        // A store error while handling voids the attempt, as a failed commit does: its changes
+        // are dropped, and the update is handled again from the start.
+        let mut failures = 0u32;
+        loop {
+            self.run_middlewares(0, ctx);
+            let Some(fault) = ctx.take_fault() else {
+                break;
+            };
+            ctx.take_pending();
+            ctx.take_stop();
+            failures += 1;
+            self.report(ctx, &HandlerError::Store(fault));
+            if !self.back_off(failures) {
+                return false;
+            }
+        }
         let changes = store::into_changes(ctx.take_pending());
         if changes.is_empty() {
             return true;
@@ -1024,7 +1059,9 @@ impl Inner {
         }
     }
 
-    /// Runs the middlewares from the `i`th on, and then the handlers.
+    /// Runs the middlewares from the `i`th on, and then the handlers. After a store error
+    /// (left in the context for [`handle`](Inner::handle)), the attempt is void: what fails
+    /// after it is not reported, and no later handler runs.
     fn run_middlewares(&self, i: usize, ctx: &mut Context) {
         let Some(middleware) = self.middlewares.get(i) else {
             self.run_handlers(ctx);
@@ -1032,19 +1069,23 @@ impl Inner {
         };
         let mut next = |ctx: &mut Context| self.run_middlewares(i + 1, ctx);
         if let Some(failure) = failure_of(|| middleware(ctx, &mut next)) {
-            self.report(ctx, &failure);
+            self.report_unless_void(ctx, &failure);
         }
     }
 
     /// Runs the handlers of each group: the first that takes the update in each, until one
-    /// stops the groups.
+    /// stops the groups, or the store fails (reading through the context, or matching a
+    /// conversation).
     fn run_handlers(&self, ctx: &mut Context) {
         let username = || self.username();
         for group in &self.groups {
-            let Some((handler, matched)) = group
+            let found = group
                 .iter()
-                .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)))
-            else {
+                .find_map(|h| h.matches(ctx, &username).map(|m| (h, m)));
+            if ctx.has_fault() {
+                return;
+            }
+            let Some((handler, matched)) = found else {
                 continue;
             };
             ctx.set_matched(matched.command, matched.captures, matched.route);
@@ -1052,11 +1093,25 @@ impl Inner {
             if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
                 // What a failed handler changed is not kept.
                 ctx.restore(before);
-                self.report(ctx, &failure);
+                self.report_unless_void(ctx, &failure);
             }
-            if ctx.take_stop() {
-                break;
+            if ctx.has_fault() || ctx.take_stop() {
+                return;
             }
+        }
+    }
+
+    /// Reports `failure`, unless the store failed in this attempt: the store's error is the
+    /// one reported then, and what failed after it is moot.
+    fn report_unless_void(&self, ctx: &Context, failure: &HandlerError) {
+        if ctx.has_fault() {
+            log::debug!(
+                target: "telegram_api",
+                "update {}: after the store failed: {failure}",
+                ctx.update().update_id
+            );
+        } else {
+            self.report(ctx, failure);
         }
     }
 
@@ -1072,15 +1127,24 @@ impl Inner {
                     self.report(ctx, &HandlerError::Store(e));
                 }
             }
-            let wait = Duration::from_millis(50 << failures.min(7)).min(Duration::from_secs(5));
-            let until = std::time::Instant::now() + wait;
-            while std::time::Instant::now() < until {
-                if self.stop.is_stopped() {
-                    return None;
-                }
-                std::thread::sleep(Duration::from_millis(10).min(wait));
+            if !self.back_off(failures) {
+                return None;
             }
         }
+    }
+
+    /// Waits after the `failures`-th failure in a row of the store, longer each time (up to
+    /// 5 s); false when the application stops first.
+    fn back_off(&self, failures: u32) -> bool {
+        let wait = Duration::from_millis(50 << failures.min(7)).min(Duration::from_secs(5));
+        let until = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < until {
+            if self.stop.is_stopped() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10).min(wait));
+        }
+        true
     }
 
     fn report(&self, ctx: &Context, error: &HandlerError) {

@@ -15,7 +15,7 @@ use super::clock::Clock;
 use super::conversation::Route;
 use super::jobs::{Job, JobError, Jobs, Late, job_key};
 use super::schedule::Schedule;
-use super::store::{self, DataError, Key, MemoryStore, Pending, Store};
+use super::store::{self, DataError, Key, MemoryStore, Pending, Store, StoreError};
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
@@ -96,6 +96,16 @@ impl Captures {
 /// Changes are seen at once by the handlers of this update, and written when the update is
 /// done, in one transaction with the record that it was handled; the changes of a handler that
 /// fails or panics are dropped.
+///
+/// A store that fails while an update is handled (a read through this context, whatever the
+/// handler then does with the error, even nothing) makes that attempt void, as a failed commit
+/// does: its changes are dropped, the error handler gets the [`HandlerError::Store`] (not the
+/// handler's own outcome), and the update is handled again from the first group after a
+/// backoff, until the store works or the application stops; it is never confirmed as handled
+/// before. What a handler did outside the store in the void attempt (a message sent after the
+/// failed read) is done again. The same holds for a job's run.
+///
+/// [`HandlerError::Store`]: super::HandlerError::Store
 pub struct Context {
     bot: Bot,
     update: Update,
@@ -108,6 +118,9 @@ pub struct Context {
     route: RefCell<Option<Route>>,
     jobs: Arc<Jobs>,
     job: Option<Job>,
+    /// The first store error met while handling the update, kept for the application to
+    /// report; the attempt is void.
+    fault: RefCell<Option<Arc<StoreError>>>,
 }
 
 impl Context {
@@ -143,6 +156,7 @@ impl Context {
             route: RefCell::new(None),
             jobs,
             job: None,
+            fault: RefCell::new(None),
         }
     }
 
@@ -244,7 +258,8 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`JobError::Store`] when the store cannot be read.
+    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
+    /// the update as for [`get`](Context::get): it is handled again.
     pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
         let jobs = self.jobs_named(Some(name))?;
         for job in &jobs {
@@ -258,7 +273,8 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`JobError::Store`] when the store cannot be read.
+    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
+    /// the update as for [`get`](Context::get): it is handled again.
     pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
         self.jobs_named(Some(name))
     }
@@ -267,13 +283,16 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`JobError::Store`] when the store cannot be read.
+    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
+    /// the update as for [`get`](Context::get): it is handled again.
     pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
         self.jobs_named(None)
     }
 
     fn jobs_named(&self, name: Option<&str>) -> Result<Vec<Job>, JobError> {
-        self.jobs.load(&*self.store, false)?;
+        self.jobs
+            .load(&*self.store, false)
+            .map_err(|e| self.store_failed(e))?;
         let pending = self.pending.borrow();
         let mut jobs: Vec<Job> = self
             .jobs
@@ -322,6 +341,26 @@ impl Context {
         std::mem::take(&mut *self.pending.borrow_mut())
     }
 
+    /// Notes that the store failed (the attempt is void; the first error is kept for the
+    /// report); the error to give the handler, which prints the same.
+    fn store_failed(&self, error: StoreError) -> StoreError {
+        let error = Arc::new(error);
+        self.fault.borrow_mut().get_or_insert_with(|| error.clone());
+        StoreError::shared(error)
+    }
+
+    /// Whether the store failed in this attempt (it is void).
+    pub(crate) fn has_fault(&self) -> bool {
+        self.fault.borrow().is_some()
+    }
+
+    /// The store error met since the last call, if any: the attempt is void. The error
+    /// itself once the handler dropped its copy, as it mostly has.
+    pub(crate) fn take_fault(&self) -> Option<StoreError> {
+        let fault = self.fault.borrow_mut().take()?;
+        Some(Arc::try_unwrap(fault).unwrap_or_else(StoreError::shared))
+    }
+
     /// The time, from the application's [`Clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -334,8 +373,16 @@ impl Context {
     /// Fails with [`DataError::Store`] when the store cannot be read, and [`DataError::Decode`]
     /// naming the key and the type when the stored value does not decode as a `T` (the stored value
     /// stays as it is).
+    ///
+    /// A store that cannot be read voids this attempt at the update (see [the type's
+    /// docs](Context)): whatever the handler does with the error, the application reports it,
+    /// drops the attempt's changes and handles the update again, from the start, after a
+    /// backoff. Returning the error is the simplest.
     pub fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, DataError> {
-        store::read(&*self.store, &self.pending.borrow(), key)
+        store::read(&*self.store, &self.pending.borrow(), key).map_err(|e| match e {
+            DataError::Store(e) => DataError::Store(self.store_failed(e)),
+            e => e,
+        })
     }
 
     /// Sets `key` to `value` (written when the update is done).
@@ -378,7 +425,8 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`DataError::NoScope`] when there is no user, and as [`get`](Context::get) does.
+    /// Fails with [`DataError::NoScope`] when there is no user, and as [`get`](Context::get) does
+    /// (a store that cannot be read voids this attempt at the update: it is handled again).
     pub fn user_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&self.user_key(name)?)
     }
@@ -401,7 +449,8 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`DataError::NoScope`] when there is no chat, and as [`get`](Context::get) does.
+    /// Fails with [`DataError::NoScope`] when there is no chat, and as [`get`](Context::get) does
+    /// (a store that cannot be read voids this attempt at the update: it is handled again).
     pub fn chat_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&self.chat_key(name)?)
     }
@@ -424,7 +473,8 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails as [`get`](Context::get) does.
+    /// Fails as [`get`](Context::get) does (a store that cannot be read voids this attempt at
+    /// the update: it is handled again).
     pub fn bot_data<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DataError> {
         self.get(&Key::bot(name))
     }

@@ -150,6 +150,12 @@
 //! with the update's context (by default it logs it with `log::error!`), and the next updates are
 //! handled as usual.
 //!
+//! The store is different: an update whose state cannot be read or committed is not handled
+//! as far as it goes. Each store error while an update is handled, a handler's read included
+//! (whatever the handler does with it), is reported as [`HandlerError::Store`], the attempt's
+//! changes are dropped, and the update is handled again from the start after a backoff; it is
+//! confirmed to Telegram only once its changes are committed (see [`store`]).
+//!
 //! ```
 //! use telegram_api::ext::{Application, HandlerError};
 //!

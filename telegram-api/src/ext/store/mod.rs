@@ -18,6 +18,18 @@
 //! does): the application then writes each update there before telling Telegram it arrived,
 //! and handles it from there; the update leaves the inbox in the commit of its changes.
 //!
+//! When the store fails while an update is handled (a Redis server away, a full disk), the
+//! update is not lost and not half applied: reading the record of handled updates, a read of a
+//! handler through its [`Context`](super::Context) (whatever the handler does with the error,
+//! even if it ignores it), and the commit are each retried with a growing backoff (up to 5 s),
+//! each failure reported to the error handler as
+//! [`HandlerError::Store`](super::HandlerError::Store). A failed read voids the handlers'
+//! attempt: its changes are dropped and the update is handled again from the start. The update
+//! counts as handled only once its changes are committed (without an inbox, it is confirmed to
+//! Telegram only then); when the application stops first, it is handled again at the next
+//! start. A [`FileStore`] whose file had an I/O error opens it again on its next use, so it
+//! works again as soon as the disk does.
+//!
 //! The stores that come with the crate, behind this one trait:
 //! - [`MemoryStore`]: in memory, nothing written (state ends with the process);
 //! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
@@ -32,12 +44,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+#[cfg(test)]
+mod file_faults;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
@@ -160,18 +174,63 @@ impl fmt::Display for StoreError {
             StoreError::Open { path, source } => {
                 write!(f, "cannot open the store {}: {source}", path.display())
             }
+            // A store error passed on by a store wrapping another one already says "store".
+            StoreError::Backend(e) if e.is::<StoreError>() || e.is::<Shared>() => e.fmt(f),
             StoreError::Backend(e) => write!(f, "store: {e}"),
         }
     }
 }
 
-/// The message includes the backend's, so `source()` goes on with the backend error's cause.
+/// The message includes the backend's, so `source()` goes on with the first cause that the
+/// message does not already tell (a backend error may include its own cause's text too).
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StoreError::Open { source, .. } => source.source(),
-            StoreError::Backend(e) => e.source(),
+            StoreError::Open { source, .. } => untold_cause(&self.to_string(), &**source),
+            StoreError::Backend(e) => untold_cause(&self.to_string(), &**e),
         }
+    }
+}
+
+/// The first cause of `e` whose message `told` (a message that includes `e`'s) does not
+/// already include: where an error's `source()` goes on, so that a report walking the chain
+/// names each cause once.
+pub(crate) fn untold_cause<'e>(
+    told: &str,
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e (dyn std::error::Error + 'static)> {
+    let mut next = e.source();
+    while let Some(cause) = next {
+        if !told.contains(&cause.to_string()) {
+            return Some(cause);
+        }
+        next = cause.source();
+    }
+    None
+}
+
+/// A store error that a handler got while the application keeps it too, to report it (see
+/// [`Context::get`](super::Context::get)). It prints as the error it shares.
+#[derive(Debug)]
+struct Shared(std::sync::Arc<StoreError>);
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The message is the shared error's: `source()` goes on with that error's cause.
+impl std::error::Error for Shared {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl StoreError {
+    /// `error`, for one more holder: the same message and causes.
+    pub(crate) fn shared(error: std::sync::Arc<StoreError>) -> StoreError {
+        StoreError::Backend(Box::new(Shared(error)))
     }
 }
 
@@ -409,10 +468,31 @@ const RECEIVED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("rec
 /// inbox of received updates ([`Store::has_inbox`]): a batch of received updates is written
 /// with one `fsync`, and the commit of an update from the inbox is synced with the next batch
 /// (or when the application is idle), so that many updates share one `fsync`.
+///
+/// After an I/O error (a full disk, say) the database refuses every use until it is opened
+/// again: the store then closes it, and opens it again on its next use (repairing it from its
+/// last commit), so it works again as soon as the disk does, without a restart. Until then each
+/// read and commit fails with [`StoreError::Backend`].
 pub struct FileStore {
-    db: redb::Database,
+    /// The open database, none after an I/O error until the next use opens it again.
+    db: RwLock<Opened>,
+    /// Opens the database, at first and again.
+    opener: Opener,
     path: PathBuf,
 }
+
+/// Opens a store's database.
+type Opener = Box<dyn Fn() -> Result<redb::Database, redb::DatabaseError> + Send + Sync>;
+
+/// The database of a [`FileStore`] as it is now.
+struct Opened {
+    db: Option<FileDb>,
+    /// How many times it was opened: an error closes the database it came from, not a newer one.
+    generation: u64,
+}
+
+/// An open database of a [`FileStore`]: where its reads and commits happen.
+struct FileDb(redb::Database);
 
 impl fmt::Debug for FileStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -431,50 +511,186 @@ impl FileStore {
     /// or is damaged beyond what the database repairs; the file is left as it is.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let path = path.as_ref().to_owned();
-        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
+        let file = path.clone();
+        FileStore::with_opener(path, Box::new(move || redb::Database::create(&file)))
+    }
+
+    /// The store of the database that `opener` opens (a file's, or one on a storage backend
+    /// of a test), named `path`.
+    fn with_opener(path: PathBuf, opener: Opener) -> Result<FileStore, StoreError> {
+        let db = open_db(&opener).map_err(|source| StoreError::Open {
             path: path.clone(),
             source,
-        };
-        // redb checks some damage (a truncated file) with assertions: a panic there is the
-        // damaged file's error, not the application's.
-        let opened = std::panic::catch_unwind(|| redb::Database::create(&path))
-            .map_err(|_| open_error("the file is damaged (truncated?)".into()))?;
-        let db = opened.map_err(|e| open_error(Box::new(e)))?;
-        // Create the tables once, so reads never meet a missing table.
-        let txn = db.begin_write().map_err(|e| open_error(Box::new(e)))?;
-        txn.open_table(VALUES)
-            .map_err(|e| open_error(Box::new(e)))?;
-        txn.open_table(APPLIED)
-            .map_err(|e| open_error(Box::new(e)))?;
-        txn.open_table(INBOX).map_err(|e| open_error(Box::new(e)))?;
-        txn.open_table(RECEIVED)
-            .map_err(|e| open_error(Box::new(e)))?;
-        txn.commit().map_err(|e| open_error(Box::new(e)))?;
-        Ok(FileStore { db, path })
+        })?;
+        Ok(FileStore {
+            db: RwLock::new(Opened {
+                db: Some(db),
+                generation: 1,
+            }),
+            opener,
+            path,
+        })
     }
 
     /// The store's file.
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Runs `op` on the database, opening it again first when an I/O error closed it, and
+    /// closing it when `op` meets one.
+    fn using<T>(&self, op: impl FnOnce(&FileDb) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut opened = self.opened();
+        if opened.db.is_none() {
+            drop(opened);
+            self.reopen()?;
+            opened = self.opened();
+        }
+        let generation = opened.generation;
+        let result = match &opened.db {
+            Some(db) => op(db),
+            // Closed again by another thread's error in between.
+            None => return Err(StoreError::Backend(CLOSED.into())),
+        };
+        drop(opened);
+        if let Err(e) = &result
+            && needs_reopening(e)
+        {
+            let mut opened = self.db.write().unwrap_or_else(PoisonError::into_inner);
+            if opened.generation == generation && opened.db.take().is_some() {
+                log::warn!(
+                    target: "telegram_api",
+                    "the store {} is closed after an I/O error, and opened again on its next use",
+                    self.path.display()
+                );
+            }
+        }
+        result
+    }
+
+    fn opened(&self) -> std::sync::RwLockReadGuard<'_, Opened> {
+        // The database is replaced whole under the lock: a panic elsewhere leaves it consistent.
+        self.db.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens the database again, unless another thread just did.
+    fn reopen(&self) -> Result<(), StoreError> {
+        let mut opened = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if opened.db.is_none() {
+            opened.db = Some(open_db(&self.opener).map_err(StoreError::Backend)?);
+            opened.generation += 1;
+            log::info!(
+                target: "telegram_api",
+                "the store {} is open again",
+                self.path.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// What a use of a [`FileStore`] whose database another thread has just closed fails with.
+const CLOSED: &str =
+    "the database was closed after an I/O error; it is opened again on its next use";
+
+/// Opens the database with `opener`, with its tables.
+fn open_db(opener: &Opener) -> Result<FileDb, Box<dyn std::error::Error + Send + Sync>> {
+    // redb checks some damage (a truncated file) with assertions: a panic there is the
+    // damaged file's error, not the application's.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(opener))
+        .map_err(|_| "the file is damaged (truncated?)")?;
+    let db = opened?;
+    // Create the tables once, so reads never meet a missing table.
+    let txn = db.begin_write()?;
+    txn.open_table(VALUES)?;
+    txn.open_table(APPLIED)?;
+    txn.open_table(INBOX)?;
+    txn.open_table(RECEIVED)?;
+    txn.commit()?;
+    Ok(FileDb(db))
+}
+
+/// Whether `e` says that the database had an I/O error: redb then refuses every use
+/// (`PreviousIo`) until it is opened again.
+fn needs_reopening(e: &StoreError) -> bool {
+    let StoreError::Backend(e) = e else {
+        return false;
+    };
+    let storage = if let Some(e) = e.downcast_ref::<redb::StorageError>() {
+        Some(e)
+    } else if let Some(redb::TransactionError::Storage(e)) = e.downcast_ref() {
+        Some(e)
+    } else if let Some(redb::TableError::Storage(e)) = e.downcast_ref() {
+        Some(e)
+    } else if let Some(redb::CommitError::Storage(e)) = e.downcast_ref() {
+        Some(e)
+    } else {
+        None
+    };
+    matches!(
+        storage,
+        Some(redb::StorageError::Io(_) | redb::StorageError::PreviousIo)
+    )
 }
 
 impl Store for FileStore {
     fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(backend)?;
+        self.using(|db| db.get(key))
+    }
+
+    fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
+        self.using(|db| db.is_applied(update_id))
+    }
+
+    fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
+        self.using(|db| db.commit(update_id, changes))
+    }
+
+    fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
+        self.using(|db| db.forget_applied_below(update_id))
+    }
+
+    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.using(|db| db.bot_values(prefix))
+    }
+
+    fn has_inbox(&self) -> bool {
+        true
+    }
+
+    fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        self.using(|db| db.inbox_add(updates))
+    }
+
+    fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        self.using(|db| db.inbox())
+    }
+
+    fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
+        self.using(|db| db.inbox_remove(update_ids))
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.using(|db| db.sync())
+    }
+}
+
+impl FileDb {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.0.begin_read().map_err(backend)?;
         let table = txn.open_table(VALUES).map_err(backend)?;
         let value = table.get(key.encode().as_str()).map_err(backend)?;
         Ok(value.map(|v| v.value().to_vec()))
     }
 
     fn is_applied(&self, update_id: i64) -> Result<bool, StoreError> {
-        let txn = self.db.begin_read().map_err(backend)?;
+        let txn = self.0.begin_read().map_err(backend)?;
         let table = txn.open_table(APPLIED).map_err(backend)?;
         Ok(table.get(update_id).map_err(backend)?.is_some())
     }
 
     fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
-        let mut txn = self.db.begin_write().map_err(backend)?;
+        let mut txn = self.0.begin_write().map_err(backend)?;
         let mut from_inbox = false;
         {
             if let Some(id) = update_id {
@@ -514,12 +730,12 @@ impl Store for FileStore {
     }
 
     fn sync(&self) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.0.begin_write().map_err(backend)?;
         txn.commit().map_err(backend)
     }
 
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.0.begin_write().map_err(backend)?;
         {
             let mut applied = txn.open_table(APPLIED).map_err(backend)?;
             applied
@@ -529,13 +745,9 @@ impl Store for FileStore {
         txn.commit().map_err(backend)
     }
 
-    fn has_inbox(&self) -> bool {
-        true
-    }
-
     fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
         use redb::ReadableTable;
-        let txn = self.db.begin_write().map_err(backend)?;
+        let txn = self.0.begin_write().map_err(backend)?;
         let mut added = Vec::with_capacity(updates.len());
         {
             let mut received = txn.open_table(RECEIVED).map_err(backend)?;
@@ -562,7 +774,7 @@ impl Store for FileStore {
 
     fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         use redb::ReadableTable;
-        let txn = self.db.begin_read().map_err(backend)?;
+        let txn = self.0.begin_read().map_err(backend)?;
         let table = txn.open_table(INBOX).map_err(backend)?;
         let mut found = Vec::new();
         for entry in table.iter().map_err(backend)? {
@@ -573,7 +785,7 @@ impl Store for FileStore {
     }
 
     fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
-        let mut txn = self.db.begin_write().map_err(backend)?;
+        let mut txn = self.0.begin_write().map_err(backend)?;
         // Not synced: made durable by the next synced commit; one that is lost in a crash
         // leaves an entry that is handled again.
         txn.set_durability(redb::Durability::None);
@@ -587,7 +799,7 @@ impl Store for FileStore {
     }
 
     fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let txn = self.db.begin_read().map_err(backend)?;
+        let txn = self.0.begin_read().map_err(backend)?;
         let table = txn.open_table(VALUES).map_err(backend)?;
         let from = Key::bot(prefix).encode();
         let mut found = Vec::new();
@@ -632,7 +844,7 @@ impl fmt::Display for DecodeError {
 /// The message includes the decode error's, so `source()` goes on with its cause.
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.source()
+        untold_cause(&self.to_string(), &self.source)
     }
 }
 
@@ -672,7 +884,7 @@ impl std::error::Error for DataError {
             // Each message includes the wrapped error's: go on with that error's cause.
             DataError::Store(e) => e.source(),
             DataError::Decode(e) => e.source(),
-            DataError::Encode { source, .. } => source.source(),
+            DataError::Encode { source, .. } => untold_cause(&self.to_string(), source),
             DataError::NoScope(_) => None,
         }
     }
