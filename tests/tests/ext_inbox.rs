@@ -13,7 +13,7 @@ use telegram_api::ext::store::{
 use telegram_api::ext::{Application, Context, Handler};
 use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::updates;
-use telegram_api_tests::wait::Log;
+use telegram_api_tests::wait::{Log, wait_until};
 
 /// A fresh directory for one test's store file.
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -208,5 +208,85 @@ fn polling_with_an_inbox_fetches_each_update_once_while_a_handler_is_slow() {
         "the inbox is empty once all is handled"
     );
     drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_webhook_with_an_inbox_answers_once_the_update_is_written_and_handles_it_after_a_restart() {
+    let dir = temp_dir("webhook");
+    let path = dir.join("state.redb");
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let handled: Arc<Log<(u32, i64)>> = Arc::default();
+    // The first run: the handler waits until released.
+    let first = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+            .handle_signals(false)
+            .stop_timeout(Duration::from_millis(100))
+            .store_path(&path)
+            .unwrap()
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.push((1, ctx.update().update_id));
+                    let _ = release_rx.lock().unwrap().recv();
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = first.stop_handle();
+    let runner = std::thread::spawn(move || {
+        first.run_webhook(telegram_api::ext::Webhook::from_listener(listener).path("/hook"))
+    });
+    let update = updates::text(77, 5, "hi").json();
+    let status =
+        telegram_api_tests::http::post_update(addr, "/hook", None, &update, Duration::from_secs(5));
+    // Answered while its handler is still held: it is in the inbox.
+    assert_eq!(status, 200);
+    handled.wait_for("the first run took it", |h| h == [(1, 77)]);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    // The handler finishes after the stop: the update stays in the inbox.
+    release_tx.send(()).unwrap();
+
+    // The second run handles it from the inbox; nothing is posted again.
+    let second = {
+        let handled = handled.clone();
+        let open = || {
+            Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+                .handle_signals(false)
+                .store_path(&path)
+        };
+        // The first run's store closes once its last worker let go of it.
+        let mut builder = None;
+        wait_until(
+            Duration::from_secs(5),
+            "the first run's store closed",
+            || {
+                builder = open().ok();
+                builder.is_some()
+            },
+        );
+        builder
+            .unwrap()
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.push((2, ctx.update().update_id));
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let pool = second.start_pool().unwrap();
+    handled.wait_for("the second run handled it", |h| h.len() == 2);
+    pool.shutdown(Duration::from_secs(5));
+    assert_eq!(handled.entries(), [(1, 77), (2, 77)]);
+    assert!(second.store().inbox().unwrap().is_empty());
+    drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
