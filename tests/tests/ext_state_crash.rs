@@ -57,6 +57,34 @@ fn model(state: Option<Step>, text: &str) -> (Option<Step>, bool) {
 
 #[test]
 fn conversations_survive_sigkills_without_loss_or_double_application() {
+    survive_sigkills(false);
+}
+
+#[test]
+fn conversations_on_a_webhook_survive_sigkills_without_loss_or_double_application() {
+    survive_sigkills(true);
+}
+
+/// POSTs `body` to the webhook at `addr`: its status, or `None` when no answer came (the bot
+/// is down or was killed during the request).
+fn try_post(addr: &str, body: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+/// The crash test, receiving by polling or (`webhook`) by a webhook to which a fake Telegram
+/// posts every update in order, each until it is answered 200, across the kills.
+fn survive_sigkills(webhook: bool) {
     let seed = std::env::var("EXT_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -93,18 +121,42 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
         id += 1;
     }
     let total = updates.len() as i64;
-    let api = FakeApi::start(updates);
+    let posts = updates.clone();
+    let api = FakeApi::start(if webhook { Vec::new() } else { updates });
+    // The webhook's address: a free port, taken again by every run.
+    let address = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().to_string()
+    };
+    // Telegram's side of a webhook: every update posted in order until answered 200.
+    let delivered = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let sender = webhook.then(|| {
+        let (address, delivered) = (address.clone(), delivered.clone());
+        std::thread::spawn(move || {
+            for (id, body) in posts {
+                while try_post(&address, &body) != Some(200) {
+                    // The bot is down (killed, or starting again): try again shortly.
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                delivered.store(id, std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+    });
 
-    let dir = std::env::temp_dir().join(format!("ext-state-crash-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("ext-state-crash-{}-{webhook}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("state.redb");
     let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ext_state_crash_bot"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ext_state_crash_bot"));
+        command
             .env("TELEGRAM_API_URL", api.server.url())
-            .env("EXT_STORE", &path)
-            .spawn()
-            .expect("start the bot")
+            .env("EXT_STORE", &path);
+        if webhook {
+            command.env("EXT_WEBHOOK", &address);
+        }
+        command.spawn().expect("start the bot")
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut kills = 0;
@@ -127,18 +179,32 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
-        offsets.push(api.confirmed());
+        offsets.push(if webhook {
+            delivered.load(std::sync::atomic::Ordering::SeqCst) + 1
+        } else {
+            api.confirmed()
+        });
     }
     // The last run: until Telegram was told that every update arrived (they are in the
     // store's inbox then, or handled), and a graceful stop, which handles what is queued.
     let polls = api.offsets.entries().len();
     let mut child = spawn();
-    // A poll of this run (so it is running) that confirms the last update.
-    api.offsets.wait_for_within(
-        deadline.saturating_duration_since(Instant::now()),
-        "the last run polled past the last update",
-        |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > total),
-    );
+    if let Some(sender) = sender {
+        sender.join().unwrap();
+        // Running (it answers), so its signal handlers are set.
+        telegram_api_tests::wait::wait_until(
+            deadline.saturating_duration_since(Instant::now()),
+            "the last run listens",
+            || std::net::TcpStream::connect(&address).is_ok(),
+        );
+    } else {
+        // A poll of this run (so it is running) that confirms the last update.
+        api.offsets.wait_for_within(
+            deadline.saturating_duration_since(Instant::now()),
+            "the last run polled past the last update",
+            |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > total),
+        );
+    }
     let term = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -199,8 +265,9 @@ fn conversations_survive_sigkills_without_loss_or_double_application() {
     let sent = api.sent.entries();
     let mut seen = std::collections::BTreeSet::new();
     let resent = sent.iter().filter(|t| !seen.insert(t.as_str())).count();
+    let how = if webhook { "webhook" } else { "polling" };
     eprintln!(
-        "{kills} kills (confirmed offsets {offsets:?}), {total} updates over {CHATS} chats: \
+        "{how}: {kills} kills (confirmed offsets {offsets:?}), {total} updates over {CHATS} chats: \
          {duplicates} applied twice, {lost} lost; {} replies, {resent} sent again",
         sent.len()
     );

@@ -680,6 +680,10 @@ fn work(shared: &Shared, inner: &Inner) {
 /// updates durable on their own.
 const SYNC_DELAY: Duration = Duration::from_millis(20);
 
+/// The longest the commits of handled updates wait to be made durable while updates keep
+/// being handled.
+const SYNC_EVERY: Duration = Duration::from_millis(50);
+
 /// Makes the store's deferred commits durable, logging a failure (a later sync or batch
 /// retries it; a crash before then has those updates handled again).
 fn sync(inner: &Inner) {
@@ -693,8 +697,9 @@ fn sync(inner: &Inner) {
 /// Updates not written by then are told `false` and dropped (Telegram delivers them again).
 fn intake(shared: &Shared, inner: &Inner) {
     let mut state = shared.lock();
-    // Whether commits were written since the last durable write.
+    // Whether commits were written since the last durable write, and when that was.
     let mut unsynced = false;
+    let mut synced = Instant::now();
     loop {
         while state.intake.is_empty() && state.handled.is_empty() && !state.closed {
             if !unsynced {
@@ -713,7 +718,7 @@ fn intake(shared: &Shared, inner: &Inner) {
                 // Quiet for a moment: what the workers committed goes to disk now.
                 drop(state);
                 sync(inner);
-                unsynced = false;
+                (unsynced, synced) = (false, Instant::now());
                 state = shared.lock();
             }
         }
@@ -726,6 +731,11 @@ fn intake(shared: &Shared, inner: &Inner) {
             if let Err(e) = inner.store.inbox_remove(&handled) {
                 // Left in the inbox: handled again at the next start.
                 log::warn!(target: "telegram_api", "updates {handled:?} stay in the inbox: {e}");
+            }
+            if synced.elapsed() >= SYNC_EVERY {
+                // Busy with handled updates only: a crash redoes at most this much.
+                sync(inner);
+                (unsynced, synced) = (false, Instant::now());
             }
         }
         if batch.is_empty() {
@@ -747,8 +757,10 @@ fn intake(shared: &Shared, inner: &Inner) {
                 })
                 .collect();
             let written = inner.receive(&rows);
-            // A durable write: it carries every commit before it to disk.
-            unsynced &= written.is_none();
+            if written.is_some() {
+                // A durable write: it carries every commit before it to disk.
+                (unsynced, synced) = (false, Instant::now());
+            }
             written
         };
         state = shared.lock();

@@ -4,13 +4,13 @@
 //! `no`, `/cancel`), and every update appends its id to the chat's `applied` list, in the same
 //! commit as the conversation's move: the list shows which updates were applied, and how many
 //! times. Every handler also sends a reply naming its update. The test kills it with SIGKILL
-//! at random points.
+//! at random points. With `EXT_WEBHOOK` set to an address, it receives by webhook there.
 
 use std::time::Duration;
 
 use serde_derive::{Deserialize, Serialize};
 use telegram_api::Bot;
-use telegram_api::ext::{Application, Context, Conversation, Handler, Next, filters};
+use telegram_api::ext::{Application, Context, Conversation, Handler, Next, Webhook, filters};
 
 #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
 enum Step {
@@ -93,7 +93,12 @@ fn main() {
         .store_path(&store)
         .expect("the store opens")
         .build();
-    if let Err(e) = app.run_polling() {
+    // With EXT_WEBHOOK (a listen address), updates come by webhook instead.
+    let run = match std::env::var("EXT_WEBHOOK") {
+        Ok(address) => app.run_webhook(Webhook::new(address)),
+        Err(_) => app.run_polling(),
+    };
+    if let Err(e) = run {
         eprintln!("{e}");
         std::process::exit(1);
     }
