@@ -487,3 +487,54 @@ fn a_failing_get_updates_reaches_the_error_handler_and_polling_goes_on() {
         assert!(error.contains("502"), "{error}");
     }
 }
+
+#[test]
+fn a_webhook_left_set_is_deleted_and_polling_takes_over() {
+    // Telegram refuses getUpdates while a webhook is set, until deleteWebhook.
+    let webhook = Arc::new(Mutex::new(true));
+    let server = {
+        let (webhook, update) = (webhook.clone(), message_update(5, 7, 1));
+        Server::start(move |req| match req.api_method() {
+            "getUpdates" if *webhook.lock().unwrap() => Reply::json(
+                409,
+                r#"{"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}"#,
+            ),
+            "getUpdates" if req.json()["offset"].as_i64().unwrap_or(0) <= 5 => {
+                Reply::ok(&format!("[{update}]"))
+            }
+            "getUpdates" => Reply::ok("[]"),
+            "deleteWebhook" => {
+                assert_ne!(req.json()["drop_pending_updates"], true);
+                *webhook.lock().unwrap() = false;
+                Reply::ok("true")
+            }
+            m => panic!("unexpected {m}"),
+        })
+    };
+    let handled: Arc<Log<i64>> = Arc::default();
+    let app = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    handled.wait_for("the update handled", |h| h == [5]);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    let methods: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.api_method().to_owned())
+        .collect();
+    assert_eq!(methods[..3], ["getUpdates", "deleteWebhook", "getUpdates"]);
+}

@@ -174,7 +174,10 @@ impl Application {
     ///   [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish, the handled
     ///   updates are confirmed, and the call returns.
     ///
-    /// The update types asked for are [`allowed_updates`](Application::allowed_updates).
+    /// The update types asked for are [`allowed_updates`](Application::allowed_updates). When
+    /// Telegram refuses to poll because a webhook is set (left from an earlier deployment), the
+    /// webhook is deleted (`deleteWebhook`, the updates waiting at Telegram kept) and polling
+    /// goes on.
     ///
     /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the first poll,
     /// the [`post_stop`](super::ApplicationBuilder::post_stop) hooks after the last update.
@@ -227,6 +230,7 @@ impl Application {
 
         let mut result = Ok(());
         let mut failures = 0u32;
+        let mut webhook_deleted = false;
         // The pause before the next poll after polls that came back empty sooner than asked.
         let mut idle = Poller::IDLE_BACKOFF;
         // The offset the last request sent (what Telegram has been told is confirmed).
@@ -323,6 +327,18 @@ impl Application {
                     inner.report_receiving(e, wait);
                     stop.pause(wait);
                 }
+                // A webhook left from an earlier deployment: polling takes over.
+                Err(e) if !webhook_deleted && webhook_is_set(&e) => {
+                    webhook_deleted = true;
+                    log::info!(
+                        target: "telegram_api",
+                        "a webhook is set: deleting it (pending updates kept) to poll instead"
+                    );
+                    if let Err(e) = inner.bot.delete_webhook().call() {
+                        result = Err(RunError::Api(e));
+                        break;
+                    }
+                }
                 Err(e) => {
                     result = Err(RunError::Api(e));
                     break;
@@ -351,6 +367,14 @@ impl Application {
         inner.stopped(self);
         result
     }
+}
+
+/// Whether `error` is Telegram's refusal to poll because a webhook is set (409 Conflict).
+fn webhook_is_set(error: &Error) -> bool {
+    error.is_conflict()
+        && error
+            .api()
+            .is_some_and(|a| a.description.contains("webhook"))
 }
 
 /// The wait after `failures` transient failures in a row: 250 ms doubled each time, at most
