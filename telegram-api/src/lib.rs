@@ -163,7 +163,7 @@
 //!
 //! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters,
 //!   commands, an ordered worker pool, polling and webhook runners, job schedules and state
-//!   stores (adds `regex`, `tiny_http`, `signal-hook`, `jiff` and `redb`). With
+//!   stores (adds `regex`, `hyper` on `tokio`, `signal-hook`, `jiff` and `redb`). With
 //!   `default-features = false` the crate is the pure bindings.
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 //! - `redis`: `ext::store::RedisStore`, state in a Redis server that several processes of a

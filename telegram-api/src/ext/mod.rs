@@ -222,7 +222,7 @@ pub use jobs::{Job, JobError};
 pub use pool::Pool;
 pub use regex::Regex;
 pub use runner::RunError;
-pub use server::Webhook;
+pub use server::{Webhook, WebhookRequest, WebhookResponse};
 
 /// The error type handlers return, once converted.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
