@@ -38,7 +38,7 @@ type RouteHandler = dyn Fn(WebhookRequest) -> WebhookResponse + Send + Sync;
 
 /// Where and how [`Application::run_webhook`] receives updates.
 ///
-/// The server speaks plain HTTP unless TLS is configured with [`Webhook::tls`] (the
+/// The server speaks plain HTTP unless TLS is configured with `Webhook::tls` (the
 /// `webhook-tls` feature). Without it, put it behind a reverse proxy (nginx, Caddy, a cloud
 /// load balancer) that terminates TLS on one of the ports Telegram accepts (443, 80, 88,
 /// 8443) and forwards the path to [`listen`](Webhook::new); with it, the server can face
@@ -77,6 +77,8 @@ pub struct Webhook {
     max_body: usize,
     health: Option<String>,
     routes: HashMap<String, Arc<RouteHandler>>,
+    #[cfg(feature = "webhook-tls")]
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 enum Listen {
@@ -109,6 +111,8 @@ impl Webhook {
             max_body: 1 << 20,
             health: None,
             routes: HashMap::new(),
+            #[cfg(feature = "webhook-tls")]
+            tls: None,
         }
     }
 
@@ -222,6 +226,81 @@ impl Webhook {
     }
 }
 
+#[cfg(feature = "webhook-tls")]
+impl Webhook {
+    /// Serves HTTPS with the certificate chain and private key in these PEM files (the
+    /// `webhook-tls` feature): the leaf certificate first, then its intermediates; the key
+    /// in PKCS #8, PKCS #1 or SEC1 form. TLS 1.2 and 1.3 through rustls; the handshake must
+    /// end within [`header_timeout`](Webhook::header_timeout).
+    ///
+    /// Telegram accepts a certificate of a public authority, or a self-signed one uploaded with
+    /// `setWebhook` (call it yourself then, with the certificate, and leave
+    /// [`url`](Webhook::url) unset).
+    ///
+    /// ```no_run
+    /// # fn demo(app: telegram_api::ext::Application) -> Result<(), telegram_api::ext::RunError> {
+    /// use telegram_api::ext::Webhook;
+    /// app.run_webhook(
+    ///     Webhook::new("0.0.0.0:8443")
+    ///         .url("https://bot.example.com:8443/telegram")
+    ///         .path("/telegram")
+    ///         .tls("/etc/bot/fullchain.pem", "/etc/bot/privkey.pem"),
+    /// )?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tls(
+        mut self,
+        cert_chain_pem: impl Into<std::path::PathBuf>,
+        key_pem: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls = Some((cert_chain_pem.into(), key_pem.into()));
+        self
+    }
+}
+
+/// The TLS of the connections, when configured.
+#[derive(Clone, Default)]
+struct Tls(#[cfg(feature = "webhook-tls")] Option<tokio_rustls::TlsAcceptor>);
+
+impl Tls {
+    /// Reads the certificate chain and key of `webhook`, when it has them.
+    #[cfg(feature = "webhook-tls")]
+    fn of(webhook: &Webhook) -> std::io::Result<Tls> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio_rustls::rustls;
+
+        let Some((chain, key)) = &webhook.tls else {
+            return Ok(Tls(None));
+        };
+        let invalid = |what: &std::path::Path, e: &dyn fmt::Display| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("webhook TLS: {}: {e}", what.display()),
+            )
+        };
+        let certs = CertificateDer::pem_file_iter(chain)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| invalid(chain, &e))?;
+        if certs.is_empty() {
+            return Err(invalid(chain, &"no certificate in the file"));
+        }
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| invalid(key, &e))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+            .map_err(|e| invalid(chain, &e))?;
+        Ok(Tls(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))))
+    }
+
+    #[cfg(not(feature = "webhook-tls"))]
+    fn of(_: &Webhook) -> std::io::Result<Tls> {
+        Ok(Tls())
+    }
+}
+
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let listen = match &self.listen {
@@ -230,8 +309,8 @@ impl fmt::Debug for Webhook {
         };
         let mut routes: Vec<&String> = self.routes.keys().collect();
         routes.sort();
-        f.debug_struct("Webhook")
-            .field("listen", &listen)
+        let mut f = f.debug_struct("Webhook");
+        f.field("listen", &listen)
             .field("url", &self.url)
             .field("path", &self.path)
             .field(
@@ -245,8 +324,10 @@ impl fmt::Debug for Webhook {
             .field("connection_limit", &self.connection_limit)
             .field("max_body", &self.max_body)
             .field("health", &self.health)
-            .field("routes", &routes)
-            .finish()
+            .field("routes", &routes);
+        #[cfg(feature = "webhook-tls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 
@@ -354,6 +435,9 @@ struct Shared {
     secret: Option<String>,
     max_body: usize,
     body_timeout: Duration,
+    /// Also the time a TLS handshake may take.
+    #[cfg_attr(not(feature = "webhook-tls"), allow(dead_code))]
+    header_timeout: Duration,
     health: Option<String>,
     routes: HashMap<String, Arc<RouteHandler>>,
     /// To the submitting thread.
@@ -570,16 +654,43 @@ fn route_answer(path: &str, response: WebhookResponse) -> Answer {
     answer
 }
 
+/// Serves one accepted connection, after its TLS handshake when there is TLS (which must end
+/// within the header timeout). `permit` is its place under the connection limit.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    tls: Tls,
+    builder: http1::Builder,
+    shared: Arc<Shared>,
+    stopped: watch::Receiver<bool>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    #[cfg(feature = "webhook-tls")]
+    if let Some(acceptor) = tls.0 {
+        match tokio::time::timeout(shared.header_timeout, acceptor.accept(stream)).await {
+            Ok(Ok(stream)) => serve_connection(stream, builder, shared, stopped, permit).await,
+            Ok(Err(e)) => {
+                log::debug!(target: "telegram_api", "webhook: a TLS handshake failed: {e}")
+            }
+            Err(_) => log::debug!(target: "telegram_api", "webhook: a TLS handshake took too long"),
+        }
+        return;
+    }
+    let _ = tls;
+    serve_connection(stream, builder, shared, stopped, permit).await;
+}
+
 /// Serves one connection until it closes, shutting it down gracefully once `stopped` says so
 /// (the request in progress is answered, then the connection closes). `_permit` is its place
 /// under the connection limit.
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
+async fn serve_connection<S>(
+    stream: S,
     builder: http1::Builder,
     shared: Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
     _permit: tokio::sync::OwnedSemaphorePermit,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |request| {
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(serve(request, shared).await) }
@@ -606,6 +717,7 @@ async fn serve_connection(
 /// Accepts connections while there is room under the limit, each served by a task of its own.
 async fn accept(
     listener: tokio::net::TcpListener,
+    tls: Tls,
     limit: Arc<Semaphore>,
     builder: http1::Builder,
     shared: Arc<Shared>,
@@ -625,8 +737,9 @@ async fn accept(
             }
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(
+        tokio::spawn(connection(
             stream,
+            tls.clone(),
             builder.clone(),
             shared.clone(),
             stopped.clone(),
@@ -713,13 +826,15 @@ impl Application {
     ///
     /// # Errors
     ///
-    /// Fails with [`RunError::Io`] when the server cannot listen or a thread cannot be started, and
-    /// [`RunError::Api`] when `setWebhook` fails.
+    /// Fails with [`RunError::Io`] when the server cannot listen, a thread cannot be started or
+    /// the TLS certificate or key (`Webhook::tls`) cannot be read, and [`RunError::Api`] when
+    /// `setWebhook` fails.
     pub fn run_webhook(&self, webhook: Webhook) -> Result<(), RunError> {
         let stop = Stop::new(&self.inner);
         if stop.is_stopped() {
             return Ok(());
         }
+        let tls = Tls::of(&webhook)?;
         let listener = match webhook.listen {
             Listen::Address(a) => TcpListener::bind(a.as_str())?,
             Listen::Listener(l) => l,
@@ -771,6 +886,7 @@ impl Application {
             secret,
             max_body: webhook.max_body,
             body_timeout: webhook.body_timeout,
+            header_timeout: webhook.header_timeout,
             health: webhook.health,
             routes: webhook.routes,
             submit,
@@ -791,8 +907,14 @@ impl Application {
 
         let served = runtime.block_on(async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            let acceptor =
-                tokio::spawn(accept(listener, limit.clone(), builder, shared, stopped_rx));
+            let acceptor = tokio::spawn(accept(
+                listener,
+                tls,
+                limit.clone(),
+                builder,
+                shared,
+                stopped_rx,
+            ));
             while !stop.is_stopped() {
                 tokio::time::sleep(TICK).await;
             }
