@@ -196,7 +196,9 @@ impl Webhook {
     /// read in full first (within [`body_timeout`](Webhook::body_timeout) and
     /// [`max_body`](Webhook::max_body)); no secret token is checked: the handler checks what its
     /// caller signs. A handler that panics gets its request answered 500. Once the application
-    /// is stopping, requests are answered 503 without it.
+    /// is stopping, requests are answered 503 without it; one still running when
+    /// [`run_webhook`](Application::run_webhook) returns finishes on its own thread, its
+    /// answer unsent.
     ///
     /// ```no_run
     /// # fn demo(app: telegram_api::ext::Application) -> Result<(), telegram_api::ext::RunError> {
@@ -762,8 +764,11 @@ fn submit_updates(
     stop_timeout: Duration,
 ) {
     'updates: while !stopping.load(Ordering::SeqCst) {
-        let Ok((mut update, mut done)) = updates.recv_timeout(TICK) else {
-            continue;
+        let (mut update, mut done) = match updates.recv_timeout(TICK) {
+            Ok(submission) => submission,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            // The server is gone (it failed to start): nothing more will come.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
         let id = update.update_id;
         loop {
@@ -929,7 +934,8 @@ impl Application {
                 tokio::time::timeout(ANSWER_GRACE, limit.acquire_many(connections as u32)).await;
             Ok::<_, std::io::Error>(())
         });
-        drop(runtime);
+        // Route handlers still running are left to finish on their own threads.
+        runtime.shutdown_background();
         // The thread has ended, unless the event loop failed to start: then it ends within a
         // tick, once told to stop.
         stopping.store(true, Ordering::SeqCst);
