@@ -163,11 +163,14 @@
 //!
 //! - `ext` (on by default): the application layer in `telegram_api::ext`: handlers, filters,
 //!   commands, an ordered worker pool, polling and webhook runners, job schedules and state
-//!   stores (adds `regex`, `tiny_http`, `signal-hook`, `jiff` and `redb`). With
+//!   stores (adds `regex`, `hyper` on `tokio`, `signal-hook`, `jiff` and `redb`). With
 //!   `default-features = false` the crate is the pure bindings.
 //! - `schemars`: a JSON Schema for every Bot API type (`schemars::JsonSchema`).
 //! - `redis`: `ext::store::RedisStore`, state in a Redis server that several processes of a
 //!   bot share (adds `redis`, blocking, without TLS).
+//! - `webhook-tls`: `ext::Webhook::tls`, `run_webhook` serving HTTPS itself with a
+//!   certificate chain and key from PEM files (adds `tokio-rustls` and `rustls-pki-types`, on
+//!   the rustls and ring that ureq brings already).
 //! - `web-app`: `telegram_api::web_app`, validation of a Mini App's init data (with the bot's
 //!   token, or Telegram's Ed25519 signature) and of the Login Widget's data (adds `hmac`,
 //!   `sha2`, `ed25519-dalek`, `base64` and `form_urlencoded`).

@@ -208,3 +208,28 @@ impl Store for Shared {
         self.0.bot_values(prefix)
     }
 }
+
+#[test]
+fn the_webhook_runner_runs_the_hooks_too() {
+    let log: Arc<Log<String>> = Arc::default();
+    let app = {
+        let (init, stop) = (log.clone(), log.clone());
+        Application::builder(bot())
+            .handle_signals(false)
+            .post_init(move |_: &Application| {
+                init.push("init".into());
+                Ok::<_, std::io::Error>(())
+            })
+            .post_stop(move |_| stop.push("stopped".into()))
+            .build()
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || {
+        app.run_webhook(telegram_api::ext::Webhook::from_listener(listener))
+    });
+    log.wait_for("post_init ran", |l| l == ["init"]);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert_eq!(log.entries(), ["init", "stopped"]);
+}

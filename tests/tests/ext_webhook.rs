@@ -2,7 +2,7 @@
 //! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use telegram_api::ext::{Application, Context, Handler, RunError, Webhook};
 use telegram_api::{Bot, StopHandle};
 use telegram_api_tests::http::{Reply, Server, post_update};
 use telegram_api_tests::updates;
-use telegram_api_tests::wait::Log;
+use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
 
 /// POSTs `body` to `addr` at `path` and returns the status code.
 fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
@@ -161,8 +161,32 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
     runner.join().unwrap().unwrap();
 }
 
+/// The `telegram_api` log records of this test binary, which the tests wait on.
+fn records() -> &'static Log<String> {
+    static RECORDS: OnceLock<&'static Log<String>> = OnceLock::new();
+    RECORDS.get_or_init(|| {
+        struct Keep(&'static Log<String>);
+        impl log::Log for Keep {
+            fn enabled(&self, metadata: &log::Metadata) -> bool {
+                metadata.target() == "telegram_api"
+            }
+            fn log(&self, record: &log::Record) {
+                if self.enabled(record.metadata()) {
+                    self.0.push(record.args().to_string());
+                }
+            }
+            fn flush(&self) {}
+        }
+        let records: &'static Log<String> = Box::leak(Box::default());
+        log::set_boxed_logger(Box::new(Keep(records))).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+        records
+    })
+}
+
 #[test]
-fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
+fn updates_unanswered_at_a_stop_are_answered_503_before_the_run_returns() {
+    let records = records();
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
     let (started_tx, started_rx) = mpsc::channel::<()>();
@@ -176,7 +200,7 @@ fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    if ctx.update().update_id == 1 {
+                    if ctx.update().update_id == 1001 {
                         started_tx.lock().unwrap().send(()).unwrap();
                         release_rx.lock().unwrap().recv().unwrap();
                     }
@@ -187,21 +211,26 @@ fn an_update_left_in_the_queue_at_a_stop_is_answered_503() {
             .build()
     };
     let (addr, stop, runner) = run_webhook(app, |webhook| webhook.path("/"));
-    // Update 1 is being handled; update 2, of the same chat, waits behind it.
+    // Update 1001 is being handled; update 1002, of the same chat, waits behind it.
     let first =
-        std::thread::spawn(move || post(addr, "/", None, &updates::text(1, 10, "a").json()));
+        std::thread::spawn(move || post(addr, "/", None, &updates::text(1001, 10, "a").json()));
     started_rx.recv().unwrap();
     let second =
-        std::thread::spawn(move || post(addr, "/", None, &updates::text(2, 10, "b").json()));
-    // Time for update 2 to arrive and be queued. Nothing outside the application shows that it
-    // did (it waits behind update 1, and so does its answer), so a pause stands in for that
-    // event.
-    std::thread::sleep(Duration::from_millis(200));
+        std::thread::spawn(move || post(addr, "/", None, &updates::text(1002, 10, "b").json()));
+    records.wait_for("update 1002 queued", |r| {
+        r.iter().any(|m| m == "webhook: update 1002 queued")
+    });
     stop.stop();
     runner.join().unwrap().unwrap();
-    release_tx.send(()).unwrap();
-    assert_eq!(first.join().unwrap(), 200);
-    // Never handled: Telegram is told to send it again.
+    // Both were answered before the run returned (the connections close with it): the queued
+    // one was never handled, the running one outlived the stop timeout; Telegram is told to
+    // send them again.
     assert_eq!(second.join().unwrap(), 503);
-    assert_eq!(*handled.lock().unwrap(), [1]);
+    assert_eq!(first.join().unwrap(), 503);
+    // The running handler finishes on its own; the queued update was dropped.
+    release_tx.send(()).unwrap();
+    wait_until(PATIENCE, "update 1001 handled", || {
+        !handled.lock().unwrap().is_empty()
+    });
+    assert_eq!(*handled.lock().unwrap(), [1001]);
 }

@@ -188,7 +188,10 @@
 //!
 //! [`Application::run_webhook`] serves the same handlers on an HTTP server of its own and
 //! registers it with Telegram (`setWebhook`, with a secret token checked on every request).
-//! Telegram posts only to HTTPS: put a reverse proxy with the certificate in front.
+//! Telegram posts only to HTTPS: put a reverse proxy with the certificate in front, or serve
+//! TLS yourself with the `webhook-tls` feature (`Webhook::tls`). Slow or stalled clients
+//! are cut off at timeouts without holding up anyone else; the same port can answer health
+//! checks ([`Webhook::health`]) and requests of your own ([`Webhook::route`]).
 //!
 //! ```no_run
 //! use telegram_api::ext::{Application, Webhook};
@@ -237,7 +240,7 @@ pub use jobs::{Job, JobError};
 pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
 pub use runner::RunError;
-pub use server::Webhook;
+pub use server::{Webhook, WebhookRequest, WebhookResponse};
 
 /// The error type handlers return, once converted.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
