@@ -10,6 +10,10 @@
 //! - **bare hyper** (the ceiling): a hyper HTTP/1.1 server on a single-threaded tokio runtime,
 //!   as run_webhook's, that reads each body in full and answers 200 without looking at it.
 //!
+//! Then one round with the file store (its durable inbox: an update is answered once written
+//! there) and a handler that sleeps 10 s, `BENCH_WEBHOOK_SLOW_UPDATES` (default 640) updates:
+//! the answers' latency while every worker sleeps.
+//!
 //! The two take turns for `BENCH_ROUNDS` (default 3) rounds; the best round of each is
 //! reported, with the median and 99th percentile latency of a request in it (from its first
 //! byte written to its answer read) and the process's resident memory after the round.
@@ -182,6 +186,43 @@ fn webhook_round(per_client: Vec<Vec<Vec<u8>>>, total: usize) -> Round {
     round
 }
 
+/// A round against run_webhook with the file store (its durable inbox) and a handler that
+/// sleeps 10 s: how long the answers take while every worker is asleep.
+fn slow_round(per_client: Vec<Vec<Vec<u8>>>) -> Round {
+    let dir =
+        std::env::temp_dir().join(format!("telegram-api-bench-webhook-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .handle_signals(false)
+        .stop_timeout(Duration::from_millis(100))
+        .store_path(dir.join("state.redb"))
+        .unwrap()
+        .handler(Handler::update(
+            |_| true,
+            |_: &Context| {
+                std::thread::sleep(Duration::from_secs(10));
+                Ok::<_, std::io::Error>(())
+            },
+        ))
+        .build();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || {
+        app.run_webhook(
+            Webhook::from_listener(listener)
+                .path("/hook")
+                .secret_token("s3cr3t"),
+        )
+    });
+    let round = drive(addr, per_client);
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    round
+}
+
 /// A round against a bare hyper server that reads each body and answers 200.
 fn bare_round(per_client: Vec<Vec<Vec<u8>>>) -> Round {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -260,5 +301,15 @@ fn main() {
         w.rate / b.rate,
         bare.iter().map(|r| r.rate.round()).collect::<Vec<_>>(),
         webhook.iter().map(|r| r.rate.round()).collect::<Vec<_>>()
+    );
+    // Within the pool's queue (1,024 by default): beyond it, answers wait for room.
+    let slow = env("BENCH_WEBHOOK_SLOW_UPDATES", 640);
+    let first = 1 + (rounds * total) as i64;
+    let r = slow_round(requests(slow, first));
+    println!(
+        "run_webhook, file store, a handler sleeping 10 s, {slow} updates: answered at {:.0} updates/s, latency p50 {:.0} µs, p99 {:.0} µs",
+        r.rate,
+        r.p50.as_secs_f64() * 1e6,
+        r.p99.as_secs_f64() * 1e6
     );
 }
