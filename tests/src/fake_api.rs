@@ -24,6 +24,13 @@ pub struct FakeApi {
 impl FakeApi {
     /// Serves `updates` (id and JSON, in id order).
     pub fn start(updates: Vec<(i64, String)>) -> FakeApi {
+        FakeApi::start_with_faults(updates, 0)
+    }
+
+    /// Serves `updates`, answering every `every`th `getUpdates` (none when 0) with a 502 and
+    /// an HTML page, as a proxy in front of the Bot API does when it fails.
+    pub fn start_with_faults(updates: Vec<(i64, String)>, every: usize) -> FakeApi {
+        let polls = std::sync::atomic::AtomicUsize::new(0);
         let offsets = Arc::new(Log::default());
         let sent = Arc::new(Log::default());
         let served = Arc::new(Log::default());
@@ -31,6 +38,13 @@ impl FakeApi {
         let server = {
             let (offsets, sent, served) = (offsets.clone(), sent.clone(), served.clone());
             Server::start(move |req| match req.api_method() {
+                "getUpdates"
+                    if every > 0
+                        && polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % every
+                            == every - 1 =>
+                {
+                    Reply::json(502, "<html><body>502 Bad Gateway</body></html>")
+                }
                 "getUpdates" => {
                     let params = req.json();
                     let offset = params["offset"].as_i64().unwrap_or(0);

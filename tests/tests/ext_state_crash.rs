@@ -1,6 +1,8 @@
 //! Crash safety of conversations on a file store: a bot (`src/bin/ext_state_crash_bot.rs`)
-//! runs a scripted mix of 1,000 updates over 100 chats from a fake Bot API that delivers again
-//! what was not confirmed, and is killed with SIGKILL at random points, then started again.
+//! runs a scripted mix of 1,000 updates over 100 chats (`EXT_CRASH_PER_CHAT` scales it) from a
+//! fake Bot API that delivers again what was not confirmed (and fails every 7th `getUpdates`
+//! with a 502), or posts them to its webhook until each is answered 200, and is killed with
+//! SIGKILL at 10 random points, each time started again.
 //! Afterwards every chat's conversation is in the state the script leads to, and its record of
 //! applied updates holds each of its updates exactly once, in order: no update lost, no state
 //! transition applied twice. The file store keeps an inbox: the bot confirms an update once it
@@ -14,8 +16,15 @@ use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::updates;
 
 const CHATS: i64 = 100;
-const PER_CHAT: usize = 10;
-const KILLS: usize = 8;
+const KILLS: usize = 10;
+
+/// Updates per chat: 10 (1,000 in all), or `EXT_CRASH_PER_CHAT`.
+fn per_chat() -> usize {
+    std::env::var("EXT_CRASH_PER_CHAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+}
 
 /// A small seeded generator (xorshift), so that a failing mix can be run again.
 struct Rng(u64);
@@ -96,7 +105,7 @@ fn survive_sigkills(webhook: bool) {
     // Each chat's texts, then interleaved at random into one stream of update ids.
     let mut scripts: Vec<Vec<&str>> = (0..CHATS)
         .map(|_| {
-            (0..PER_CHAT)
+            (0..per_chat())
                 .map(|i| match i {
                     0 => "/start",
                     _ => WORDS[rng.below(WORDS.len() as u64) as usize],
@@ -122,7 +131,12 @@ fn survive_sigkills(webhook: bool) {
     }
     let total = updates.len() as i64;
     let posts = updates.clone();
-    let api = FakeApi::start(if webhook { Vec::new() } else { updates });
+    // Polling meets a failing proxy now and then: every 7th getUpdates is a 502.
+    let api = if webhook {
+        FakeApi::start(Vec::new())
+    } else {
+        FakeApi::start_with_faults(updates, 7)
+    };
     // The webhook's address: a free port, taken again by every run.
     let address = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -158,7 +172,7 @@ fn survive_sigkills(webhook: bool) {
         }
         command.spawn().expect("start the bot")
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(60 * (per_chat() as u64 / 10).max(1));
     let mut kills = 0;
     let mut offsets = Vec::new();
     // Kill points: after a random number of replies, spread over most of the stream (about
