@@ -1153,7 +1153,11 @@ impl Inner {
             None => format!("update {}", ctx.update().update_id),
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| match &self.error_handler {
-            Some(f) => f(ctx, error),
+            Some(f) => {
+                // The error handler decides what to show; a record stays for the log.
+                log::debug!(target: "telegram_api", "{what}: {error}");
+                f(ctx, error)
+            }
             None => log::error!(target: "telegram_api", "{what}: {error}"),
         }));
         if let Err(payload) = outcome {
