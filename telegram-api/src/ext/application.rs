@@ -590,7 +590,7 @@ impl Application {
     /// for failures and panics. For updates from a source of your own; see also
     /// [`start_pool`](Application::start_pool).
     pub fn process_update(&self, update: Update) {
-        self.inner.dispatch(update);
+        self.inner.dispatch(update, false);
     }
 
     /// The application's store.
@@ -783,7 +783,12 @@ impl Inner {
     /// Handles `update`: routes it through the groups, reports failures, and commits its
     /// changes. Whether it is done (false: the application stopped before its changes could
     /// be committed, so it must not be confirmed to Telegram).
-    pub(crate) fn dispatch(&self, update: Update) -> bool {
+    ///
+    /// `from_inbox`: the update was taken from the store's inbox. Its changes were not
+    /// committed then (a commit takes its update out of the inbox in the same transaction, and
+    /// a redelivered update is not written to the inbox again), so the store is not asked
+    /// whether they were; [`commit`](super::store::Store::commit) still refuses a second.
+    pub(crate) fn dispatch(&self, update: Update, from_inbox: bool) -> bool {
         let lease = self
             .store
             .is_shared()
@@ -801,7 +806,7 @@ impl Inner {
             return false;
         }
         let id = ctx.update().update_id;
-        let done = self.handle(&mut ctx);
+        let done = self.handle(&mut ctx, from_inbox);
         if let Some(name) = &lease {
             self.unlease(name, &ctx);
         }
@@ -1015,13 +1020,15 @@ impl Inner {
         self.report(&ctx, &HandlerError::Undecodable(error.to_string()));
     }
 
-    fn handle(&self, ctx: &mut Context) -> bool {
+    fn handle(&self, ctx: &mut Context, from_inbox: bool) -> bool {
         let id = ctx.update().update_id;
         // Delivered again, and its changes were committed before: already handled.
-        match self.retry(ctx, || self.store.is_applied(id)) {
-            Some(true) => return true,
-            Some(false) => {}
-            None => return false,
+        if !from_inbox {
+            match self.retry(ctx, || self.store.is_applied(id)) {
+                Some(true) => return true,
+                Some(false) => {}
+                None => return false,
+            }
         }
         if let UpdateKind::Unknown(unknown) = &ctx.update().kind
             && let Some(error) = &unknown.error

@@ -179,6 +179,11 @@ struct State {
     alive: usize,
     /// Workers waiting for work (signalling `work` without any costs a system call).
     idle: usize,
+    /// Workers signalled on `work` and not yet awake: a key made ready wakes another only
+    /// when there are more ready keys than these.
+    waking: usize,
+    /// What the runner waits for, if it waits: see [`Pool::wait_until`].
+    settle: Option<Settle>,
     /// Threads waiting on `progress`.
     watchers: usize,
     /// With a store that keeps an inbox: updates submitted and not yet written to it, and who
@@ -192,6 +197,25 @@ struct State {
     handled: Vec<i64>,
 }
 
+/// What [`Pool::wait_until`] waits for: whichever comes first.
+#[derive(Clone, Copy)]
+struct Settle {
+    /// The confirmed offset at or past this.
+    offset: Option<i64>,
+    /// At most this many updates pending.
+    pending: Option<usize>,
+}
+
+impl Settle {
+    fn reached(&self, state: &State) -> bool {
+        self.pending
+            .is_some_and(|most| state.outstanding.len() <= most)
+            || self
+                .offset
+                .is_some_and(|want| confirmed(state).is_some_and(|now| now >= want))
+    }
+}
+
 struct Shared {
     state: Mutex<State>,
     /// Signalled when an update is queued, or the pool closes.
@@ -200,6 +224,9 @@ struct Shared {
     progress: Condvar,
     /// Signalled when an update waits to be written to the inbox, or the pool closes.
     arrived: Condvar,
+    /// Signalled when what the runner waits for ([`State::settle`]) is reached, or the pool
+    /// closes.
+    settled: Condvar,
     capacity: usize,
     /// Whether updates go through the store's inbox.
     inbox: bool,
@@ -232,6 +259,9 @@ impl Shared {
         if state.watchers > 0 {
             self.progress.notify_all();
         }
+        if state.settle.is_some_and(|settle| settle.reached(state)) {
+            self.settled.notify_all();
+        }
     }
 
     /// Puts `item` at the end of `key`'s queue.
@@ -241,19 +271,25 @@ impl Shared {
             None => {
                 state.queues.insert(key, VecDeque::from([item]));
                 state.ready.push_back(key);
-                if state.idle > 0 {
-                    self.work.notify_one();
-                }
+                self.wake(state);
             }
         }
     }
 
-    /// Takes a submitted update: to the inbox's writer when the store keeps an inbox, else
-    /// straight to its key's queue.
+    /// Wakes an idle worker for a key just made ready, unless the workers already woken are
+    /// as many as the ready keys (each takes one; a busy worker takes the next when done).
+    fn wake(&self, state: &mut State) {
+        if state.idle > state.waking && state.ready.len() > state.waking {
+            state.waking += 1;
+            self.work.notify_one();
+        }
+    }
+
+    /// Takes a submitted update: to the inbox's writer when the store keeps an inbox (the
+    /// caller signals `arrived`), else straight to its key's queue.
     fn take(&self, state: &mut State, update: Update, done: Option<Done>) {
         if self.inbox {
             state.intake.push((update, done));
-            self.arrived.notify_one();
         } else {
             let key = key_of(&update, &self.order);
             self.queue(state, key, Item::Update(update, done));
@@ -298,6 +334,7 @@ impl Pool {
             work: Condvar::new(),
             progress: Condvar::new(),
             arrived: Condvar::new(),
+            settled: Condvar::new(),
             capacity: inner.config.queue_capacity.max(1),
             inbox: inner.store.has_inbox(),
             order: inner.config.order_by.clone(),
@@ -443,7 +480,60 @@ impl Pool {
         state.outstanding.insert(id);
         state.queued += 1;
         self.shared.take(&mut state, update, None);
+        if self.shared.inbox {
+            self.shared.arrived.notify_one();
+        }
         Ok(())
+    }
+
+    /// Queues the updates at the front of `updates`, in order, as [`submit`](Pool::submit)
+    /// does, as many as the queue has room for, all under one lock (waiting at most `wait`
+    /// for room); the rest stay in `updates`.
+    pub(crate) fn submit_some(&self, updates: &mut VecDeque<Update>, wait: Duration) {
+        let Some(mut state) = self.room(Some(wait)) else {
+            return;
+        };
+        let mut taken = false;
+        while state.queued < self.shared.capacity
+            && let Some(update) = updates.pop_front()
+        {
+            let id = update.update_id;
+            if state.last_submitted.is_some_and(|last| id <= last) {
+                continue;
+            }
+            state.last_submitted = Some(id);
+            state.outstanding.insert(id);
+            state.queued += 1;
+            self.shared.take(&mut state, update, None);
+            taken = true;
+        }
+        if taken && self.shared.inbox {
+            self.shared.arrived.notify_one();
+        }
+    }
+
+    /// Waits at most `wait` until the confirmed offset is at least `offset`, or at most
+    /// `pending` updates are pending (whichever is given and comes first), or the pool
+    /// closes. Unlike [`wait_progress`](Pool::wait_progress), the waiting thread is woken
+    /// only then, not at each update handled. One thread at a time (the runner's).
+    pub(crate) fn wait_until(&self, offset: Option<i64>, pending: Option<usize>, wait: Duration) {
+        let settle = Settle { offset, pending };
+        let deadline = Instant::now() + wait;
+        let mut state = self.shared.lock();
+        while !settle.reached(&state) && !state.closed {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state.settle = Some(settle);
+            state = self
+                .shared
+                .settled
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            state.settle = None;
+        }
     }
 
     /// Queues `update`, as it arrives (not necessarily in `update_id` order), waiting at most
@@ -475,6 +565,9 @@ impl Pool {
         state.last_submitted = Some(state.last_submitted.map_or(id, |last| last.max(id)));
         state.queued += 1;
         self.shared.take(&mut state, update, Some(done));
+        if self.shared.inbox {
+            self.shared.arrived.notify_one();
+        }
         Ok(())
     }
 
@@ -582,6 +675,7 @@ impl Pool {
         self.shared.work.notify_all();
         self.shared.progress.notify_all();
         self.shared.arrived.notify_all();
+        self.shared.settled.notify_all();
     }
 }
 
@@ -626,6 +720,7 @@ fn work(shared: &Shared, inner: &Inner) {
             state.idle += 1;
             state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
             state.idle -= 1;
+            state.waking = state.waking.saturating_sub(1);
             continue;
         };
         let Some(item) = state.queues.get_mut(&key).and_then(VecDeque::pop_front) else {
@@ -639,7 +734,8 @@ fn work(shared: &Shared, inner: &Inner) {
                 drop(state);
 
                 let id = update.update_id;
-                let done = inner.dispatch(update);
+                // In a pool with an inbox, every update comes from the inbox.
+                let done = inner.dispatch(update, shared.inbox);
                 if let Some(tell) = tell {
                     tell(done);
                 }

@@ -1,6 +1,7 @@
 //! The runners: [`Application::run_polling`], and the stop conditions shared with the webhook
 //! runner (a stop handle, Ctrl-C and SIGTERM).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,6 +65,11 @@ pub(crate) const TICK: Duration = Duration::from_millis(50);
 /// While updates are in flight, `getUpdates` (whose offset cannot pass them without confirming
 /// them) is repeated at most this often unless one finishes earlier.
 const BUSY_POLL: Duration = Duration::from_millis(100);
+
+/// Without an inbox, a poll while updates are in flight returns them again (from the offset
+/// they hold back) before any new one: it waits at most this long for the pool to bring the
+/// updates in flight down to a tenth of a batch, so that it fetches mostly new ones.
+const BUSY_SETTLE: Duration = Duration::from_millis(20);
 
 /// The stop handle and, while a runner runs, SIGINT and SIGTERM.
 pub(crate) struct Stop {
@@ -241,9 +247,15 @@ impl Application {
             if stop.is_stopped() {
                 break;
             }
+            // Without an inbox, updates in flight hold the offset back: poll again soon, once
+            // most of them are done.
+            let mut busy = !pool.has_inbox() && pool.pending() > 0;
+            if busy {
+                let low = inner.config.poll_limit.unwrap_or(100) as usize / 10;
+                pool.wait_until(None, Some(low), BUSY_SETTLE);
+                busy = pool.pending() > 0;
+            }
             let offset = pool.confirmed_offset();
-            // Without an inbox, updates in flight hold the offset back: poll again soon.
-            let busy = !pool.has_inbox() && pool.pending() > 0;
             let timeout = if busy { 0 } else { inner.config.poll_timeout };
             if request_tx.send(Fetch { offset, timeout }).is_err() {
                 break;
@@ -277,41 +289,38 @@ impl Application {
                     }
                     // Handed to the pool in update_id order, whatever order the server sent.
                     batch.sort_by_key(|u| u.update_id);
-                    let mut new = 0;
-                    for update in batch {
-                        // Updates still in flight come back until confirmed; skip them.
-                        if last.is_some_and(|l| update.update_id <= l) {
-                            continue;
-                        }
+                    // Updates still in flight come back until confirmed; skip them.
+                    let mut fresh: VecDeque<_> = batch
+                        .into_iter()
+                        .filter(|u| last.is_none_or(|l| u.update_id > l))
+                        .collect();
+                    let new = fresh.len();
+                    if let Some(update) = fresh.back() {
                         last = Some(update.update_id);
-                        let mut update = update;
-                        loop {
-                            match pool.try_submit(update, TICK) {
-                                Ok(()) => break,
-                                Err(back) if stop.is_stopped() => {
-                                    drop(back);
-                                    break 'run;
-                                }
-                                Err(back) => update = back,
-                            }
+                    }
+                    // Handed over under one lock, as many at a time as the queue has room for.
+                    while !fresh.is_empty() {
+                        pool.submit_some(&mut fresh, TICK);
+                        if !fresh.is_empty() && stop.is_stopped() {
+                            break 'run;
                         }
-                        new += 1;
                     }
                     if new > 0 && pool.has_inbox() {
                         // The next poll confirms the batch: once it is in the inbox.
                         let want = last.map(|l| l + 1);
-                        let mut now = pool.confirmed_offset();
-                        while now < want {
+                        while pool.confirmed_offset() < want {
                             if stop.is_stopped() {
                                 break 'run;
                             }
-                            now = pool.wait_progress(now, TICK);
+                            pool.wait_until(want, None, TICK);
                         }
                     } else if new == 0 && pool.pending() > 0 {
                         // Only updates in flight came back: wait for one to finish.
                         let deadline = Instant::now() + BUSY_POLL;
+                        let past = offset.map(|o| o + 1);
                         while !stop.is_stopped() && Instant::now() < deadline {
-                            if pool.wait_progress(offset, TICK.min(BUSY_POLL)) != offset {
+                            pool.wait_until(past, None, TICK.min(BUSY_POLL));
+                            if pool.confirmed_offset() != offset {
                                 break;
                             }
                         }
