@@ -547,7 +547,7 @@ impl Pool {
     ///
     /// Gives `update` and `done` back when the queue has no room within `wait`, or the pool is
     /// stopping.
-    pub fn try_submit_with(
+    pub(crate) fn try_submit_with(
         &self,
         update: Update,
         wait: Duration,
