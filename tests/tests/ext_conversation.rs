@@ -516,8 +516,12 @@ impl Store for Flaky {
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
         self.inner.forget_applied_below(update_id)
     }
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.inner.bot_values(prefix)
+    fn values(
+        &self,
+        scope: &telegram_api::ext::store::Scope,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.inner.values(scope, prefix)
     }
 }
 

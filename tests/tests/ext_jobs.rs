@@ -454,7 +454,12 @@ fn a_record_changed_by_another_process_wins() {
     assert_eq!(app.next_job_at(), None);
     drop(app);
     let reopened = FileStore::open(&path).unwrap();
-    assert!(reopened.bot_values("job/").unwrap().is_empty());
+    assert!(
+        reopened
+            .values(&telegram_api::ext::store::Scope::Bot, "job/")
+            .unwrap()
+            .is_empty()
+    );
     drop(reopened);
     let _ = std::fs::remove_file(&path);
 }

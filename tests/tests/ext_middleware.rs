@@ -201,11 +201,12 @@ impl Store for Shared {
     ) -> Result<(), telegram_api::ext::store::StoreError> {
         self.0.forget_applied_below(update_id)
     }
-    fn bot_values(
+    fn values(
         &self,
+        scope: &telegram_api::ext::store::Scope,
         prefix: &str,
     ) -> Result<Vec<(String, Vec<u8>)>, telegram_api::ext::store::StoreError> {
-        self.0.bot_values(prefix)
+        self.0.values(scope, prefix)
     }
 }
 

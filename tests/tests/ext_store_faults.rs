@@ -21,7 +21,7 @@ use telegram_api_tests::wait::{Log, PATIENCE};
 const OUTAGE: &str = "the server went away";
 
 /// A [`MemoryStore`] whose reads fail while told to: the next `reads` reads (`get` and
-/// `bot_values`), or every `get` while `down` is set.
+/// `values`), or every `get` while `down` is set.
 #[derive(Default)]
 struct Faulty {
     inner: MemoryStore,
@@ -65,9 +65,13 @@ impl Store for Faulty {
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
         self.inner.forget_applied_below(update_id)
     }
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    fn values(
+        &self,
+        scope: &telegram_api::ext::store::Scope,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.fails_now(false)?;
-        self.inner.bot_values(prefix)
+        self.inner.values(scope, prefix)
     }
 }
 
@@ -87,8 +91,12 @@ impl Store for SharedStore {
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
         self.0.forget_applied_below(update_id)
     }
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.0.bot_values(prefix)
+    fn values(
+        &self,
+        scope: &telegram_api::ext::store::Scope,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.0.values(scope, prefix)
     }
 }
 

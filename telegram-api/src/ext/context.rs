@@ -1,6 +1,7 @@
 //! [`Context`]: what a handler gets: the bot, the update, and replies that need no ids.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use super::clock::Clock;
 use super::conversation::Route;
 use super::jobs::{Job, JobError, Jobs, Late, job_key};
 use super::schedule::Schedule;
-use super::store::{self, DataError, Key, MemoryStore, Pending, Store, StoreError};
+use super::store::{self, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
@@ -92,7 +93,10 @@ impl Captures {
 /// State: [`get`](Context::get), [`set`](Context::set) and [`remove`](Context::remove) read
 /// and change values of the application's [store](super::store) as any serde type, and
 /// [`user_data`](Context::user_data), [`chat_data`](Context::chat_data) and
-/// [`bot_data`](Context::bot_data) do so for the update's user, its chat, or the whole bot.
+/// [`bot_data`](Context::bot_data) do so for the update's user, its chat, or the whole bot;
+/// [`user_data_names`](Context::user_data_names), [`remove_user_data`](Context::remove_user_data)
+/// and [`clear_user_data`](Context::clear_user_data) (and their `chat` and `bot` twins) list,
+/// remove and clear them.
 /// Changes are seen at once by the handlers of this update, and written when the update is
 /// done, in one transaction with the record that it was handled; the changes of a handler that
 /// fails or panics are dropped.
@@ -490,6 +494,166 @@ impl Context {
         value: &T,
     ) -> Result<(), DataError> {
         self.set(&Key::bot(name), value)
+    }
+
+    /// The names of the values of `scope`, as this update left them so far (values set by
+    /// its handlers included, removed ones left out), in name order. Bot-wide, the records of
+    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) are left out.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::Store`] when the store cannot be read, which voids this attempt
+    /// at the update as for [`get`](Context::get): it is handled again.
+    pub fn data_names(&self, scope: &Scope) -> Result<Vec<String>, DataError> {
+        let stored = self
+            .store
+            .values(scope, "")
+            .map_err(|e| DataError::Store(self.store_failed(e)))?;
+        let mut names: BTreeSet<String> = stored.into_iter().map(|(name, _)| name).collect();
+        for (key, value) in self.pending.borrow().iter() {
+            if key.scope != *scope {
+                continue;
+            }
+            match value {
+                Some(_) => names.insert(key.name.clone()),
+                None => names.remove(&key.name),
+            };
+        }
+        if *scope == Scope::Bot {
+            names.retain(|name| !name.starts_with(super::jobs::JOB_PREFIX));
+        }
+        Ok(names.into_iter().collect())
+    }
+
+    /// Removes every value of `scope` (when the update is done, like
+    /// [`remove`](Context::remove)); how many there were. Bot-wide, scheduled jobs stay.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`data_names`](Context::data_names) does.
+    pub fn clear_data(&self, scope: &Scope) -> Result<usize, DataError> {
+        let names = self.data_names(scope)?;
+        let mut pending = self.pending.borrow_mut();
+        for name in &names {
+            let key = Key {
+                scope: scope.clone(),
+                name: name.clone(),
+            };
+            pending.insert(key, None);
+        }
+        Ok(names.len())
+    }
+
+    /// The scope of the update's user (a job's, when called from a job).
+    fn user_scope(&self) -> Result<Scope, DataError> {
+        self.user_id()
+            .map(Scope::User)
+            .ok_or(DataError::NoScope("user"))
+    }
+
+    /// The scope of the update's chat (a job's, when called from a job).
+    fn chat_scope(&self) -> Result<Scope, DataError> {
+        self.chat_id()
+            .map(Scope::Chat)
+            .ok_or(DataError::NoScope("chat"))
+    }
+
+    /// The names of the update's user's values, in name order (see
+    /// [`data_names`](Context::data_names)).
+    ///
+    /// ```no_run
+    /// # use telegram_api::ext::Context;
+    /// # fn show(ctx: &Context) -> Result<(), Box<dyn std::error::Error>> {
+    /// let names = ctx.user_data_names()?;
+    /// ctx.reply(format!("I keep {} about you: {}", names.len(), names.join(", ")))
+    ///     .call()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no user, and as
+    /// [`data_names`](Context::data_names) does.
+    pub fn user_data_names(&self) -> Result<Vec<String>, DataError> {
+        self.data_names(&self.user_scope()?)
+    }
+
+    /// The names of the update's chat's values, in name order (see
+    /// [`data_names`](Context::data_names)).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no chat, and as
+    /// [`data_names`](Context::data_names) does.
+    pub fn chat_data_names(&self) -> Result<Vec<String>, DataError> {
+        self.data_names(&self.chat_scope()?)
+    }
+
+    /// The names of the bot-wide values, in name order, scheduled jobs left out (see
+    /// [`data_names`](Context::data_names)).
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`data_names`](Context::data_names) does.
+    pub fn bot_data_names(&self) -> Result<Vec<String>, DataError> {
+        self.data_names(&Scope::Bot)
+    }
+
+    /// Removes the value `name` of the update's user (when the update is done).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no user.
+    pub fn remove_user_data(&self, name: &str) -> Result<(), DataError> {
+        self.remove(&self.user_key(name)?);
+        Ok(())
+    }
+
+    /// Removes the value `name` of the update's chat (when the update is done).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no chat.
+    pub fn remove_chat_data(&self, name: &str) -> Result<(), DataError> {
+        self.remove(&self.chat_key(name)?);
+        Ok(())
+    }
+
+    /// Removes the bot-wide value `name` (when the update is done).
+    pub fn remove_bot_data(&self, name: &str) {
+        self.remove(&Key::bot(name));
+    }
+
+    /// Removes every value of the update's user (when the update is done); how many there
+    /// were.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no user, and as
+    /// [`data_names`](Context::data_names) does.
+    pub fn clear_user_data(&self) -> Result<usize, DataError> {
+        self.clear_data(&self.user_scope()?)
+    }
+
+    /// Removes every value of the update's chat (when the update is done); how many there
+    /// were.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`DataError::NoScope`] when the update has no chat, and as
+    /// [`data_names`](Context::data_names) does.
+    pub fn clear_chat_data(&self) -> Result<usize, DataError> {
+        self.clear_data(&self.chat_scope()?)
+    }
+
+    /// Removes every bot-wide value but the scheduled jobs (when the update is done); how
+    /// many there were.
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`data_names`](Context::data_names) does.
+    pub fn clear_bot_data(&self) -> Result<usize, DataError> {
+        self.clear_data(&Scope::Bot)
     }
 
     pub(crate) fn take_stop(&self) -> bool {

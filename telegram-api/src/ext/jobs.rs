@@ -387,7 +387,7 @@ impl Jobs {
             return Ok(());
         }
         // The lock is held while reading, so no commit's change is applied in between.
-        let stored = store.bot_values(JOB_PREFIX)?;
+        let stored = store.values(&Scope::Bot, JOB_PREFIX)?;
         state.by_id.clear();
         state.due.clear();
         for (name, bytes) in stored {

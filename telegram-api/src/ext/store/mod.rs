@@ -120,11 +120,16 @@ impl Key {
     /// The key as stored: `bot/<name>`, `chat/<id>/<name>`, `user/<id>/<name>`,
     /// `conversation/<key>/<name>`.
     pub fn encode(&self) -> String {
-        match &self.scope {
-            Scope::Bot => format!("bot/{}", self.name),
-            Scope::Chat(id) => format!("chat/{id}/{}", self.name),
-            Scope::User(id) => format!("user/{id}/{}", self.name),
-            Scope::Conversation(c) => format!("conversation/{}/{}", escape_slashes(c), self.name),
+        format!("{}{}", Key::scope_prefix(&self.scope), self.name)
+    }
+
+    /// What the stored keys of `scope` start with (`chat/<id>/`, ...).
+    pub(crate) fn scope_prefix(scope: &Scope) -> String {
+        match scope {
+            Scope::Bot => "bot/".to_owned(),
+            Scope::Chat(id) => format!("chat/{id}/"),
+            Scope::User(id) => format!("user/{id}/"),
+            Scope::Conversation(c) => format!("conversation/{}/", escape_slashes(c)),
         }
     }
 }
@@ -290,13 +295,15 @@ pub trait Store: Send + Sync {
     /// Fails with [`StoreError::Backend`] when the store cannot be written.
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError>;
 
-    /// The bot-wide values ([`Scope::Bot`]) whose names start with `prefix`, as
-    /// (name, value), in name order. The application keeps its scheduled jobs this way.
+    /// The values of `scope` whose names start with `prefix` (all of them with `""`), as
+    /// (name, value), in name order. The application keeps its scheduled jobs this way
+    /// (bot-wide, under [`JOB_PREFIX`](super::jobs::JOB_PREFIX)), and
+    /// [`Context::data_names`](super::Context::data_names) lists a user's or a chat's values.
     ///
     /// # Errors
     ///
     /// Fails with [`StoreError::Backend`] when the store cannot be read.
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    fn values(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 
     /// Whether the store keeps a durable inbox of received updates
     /// ([`inbox_add`](Store::inbox_add)). The application then confirms an update to Telegram
@@ -446,13 +453,16 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    fn values(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let memory = self.lock();
-        let from = Key::bot(prefix);
+        let from = Key {
+            scope: scope.clone(),
+            name: prefix.to_owned(),
+        };
         Ok(memory
             .values
             .range(from..)
-            .take_while(|(k, _)| k.scope == Scope::Bot && k.name.starts_with(prefix))
+            .take_while(|(k, _)| k.scope == *scope && k.name.starts_with(prefix))
             .map(|(k, v)| (k.name.clone(), v.clone()))
             .collect())
     }
@@ -655,8 +665,8 @@ impl Store for FileStore {
         self.using(|db| db.forget_applied_below(update_id))
     }
 
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.using(|db| db.bot_values(prefix))
+    fn values(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.using(|db| db.values(scope, prefix))
     }
 
     fn has_inbox(&self) -> bool {
@@ -803,14 +813,15 @@ impl FileDb {
         txn.commit().map_err(backend)
     }
 
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    fn values(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let txn = self.0.begin_read().map_err(backend)?;
         let table = txn.open_table(VALUES).map_err(backend)?;
-        let from = Key::bot(prefix).encode();
+        let base = Key::scope_prefix(scope);
+        let from = format!("{base}{prefix}");
         let mut found = Vec::new();
         for entry in table.range(from.as_str()..).map_err(backend)? {
             let (key, value) = entry.map_err(backend)?;
-            let Some(name) = key.value().strip_prefix("bot/") else {
+            let Some(name) = key.value().strip_prefix(base.as_str()) else {
                 break;
             };
             if !name.starts_with(prefix) {
@@ -1107,14 +1118,31 @@ mod tests {
         ];
         store.commit(None, &jobs).unwrap();
         assert_eq!(
-            store.bot_values("job/").unwrap(),
+            store.values(&Scope::Bot, "job/").unwrap(),
             [
                 ("job/1".to_string(), b"a".to_vec()),
                 ("job/2".to_string(), b"b".to_vec())
             ]
         );
-        assert_eq!(store.bot_values("job/*").unwrap(), []);
-        assert_eq!(store.bot_values("nothing").unwrap(), []);
+        assert_eq!(store.values(&Scope::Bot, "job/*").unwrap(), []);
+        assert_eq!(store.values(&Scope::Bot, "nothing").unwrap(), []);
+        // Any scope's values, and only that scope's: chat 1's are not chat 10's or user 1's.
+        let others = [
+            Change::Put(Key::chat(10, "a"), b"c10".to_vec()),
+            Change::Put(Key::chat(1, "b"), b"c1".to_vec()),
+            Change::Put(Key::user(1, "a"), b"u1".to_vec()),
+            Change::Put(Key::conversation("x/1", "state"), b"s".to_vec()),
+        ];
+        store.commit(None, &others).unwrap();
+        let names = |scope: Scope| -> Vec<String> {
+            let values = store.values(&scope, "").unwrap();
+            values.into_iter().map(|(name, _)| name).collect()
+        };
+        assert_eq!(names(Scope::Chat(1)), ["b", "job/3"]);
+        assert_eq!(names(Scope::Chat(10)), ["a"]);
+        assert_eq!(names(Scope::User(1)), ["a"]);
+        assert_eq!(names(Scope::Conversation("x/1".into())), ["state"]);
+        assert_eq!(names(Scope::User(2)), Vec::<String>::new());
     }
 
     #[test]

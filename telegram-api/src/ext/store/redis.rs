@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use redis::{Client, Connection, IntoConnectionInfo, RedisError, RedisResult, Script};
 
-use super::{Change, Commit, Key, Store, StoreError, backend};
+use super::{Change, Commit, Key, Scope, Store, StoreError, backend};
 
 /// The prefix of every key unless [`RedisStore::with_prefix`] sets another.
 const DEFAULT_PREFIX: &str = "telegram:";
@@ -328,9 +328,12 @@ impl Store for RedisStore {
         self.run(|con| redis::cmd("GET").arg(&key).query(con))
     }
 
-    fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    fn values(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         // SCAN with a pattern; the pattern's special characters in the prefix are escaped.
-        let base = self.value_key(&Key::bot(""));
+        let base = self.value_key(&Key {
+            scope: scope.clone(),
+            name: String::new(),
+        });
         let pattern = format!("{}*", glob_escape(&format!("{base}{prefix}")));
         let mut keys: Vec<String> = Vec::new();
         let mut cursor: u64 = 0;
@@ -509,6 +512,10 @@ mod tests {
             "v:bot/job/2",
             "v:bot/jobs",
             "v:chat/1/job/3",
+            "v:chat/10/a",
+            "v:chat/1/b",
+            "v:user/1/a",
+            "v:conversation/x%2F1/state",
         ]
         .map(|k| format!("{prefix}{k}"));
         let mut sorted = expected.to_vec();
