@@ -11,7 +11,7 @@ use telegram_api::ext::jiff::civil::time;
 use telegram_api::ext::schedule::{Schedule, Weekdays};
 use telegram_api::ext::store::{FileStore, Key, Store};
 use telegram_api::ext::{
-    Application, ApplicationBuilder, Context, HandlerError, JobError, ManualClock,
+    Application, ApplicationBuilder, Context, HandlerError, Job, JobError, ManualClock,
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Server};
@@ -126,6 +126,78 @@ fn a_one_off_job_runs_once_at_its_time_in_its_chat() {
     clock.advance(Duration::from_secs(3600));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(sent(&server).len(), 1);
+}
+
+#[test]
+fn a_job_scheduled_under_an_id_of_ours_is_one_instance_found_replaced_and_cancelled_by_it() {
+    let server = server();
+    let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
+    let app = app(&server, &clock)
+        // `/snooze SECONDS TEXT`: this chat's one reminder, moved by each /snooze.
+        .command("snooze", |ctx: &Context| -> Result {
+            let seconds: u64 = ctx.args().first().ok_or("seconds")?.parse()?;
+            let text = ctx.args()[1..].join(" ");
+            let id = format!("reminder:{}", ctx.effective_chat().ok_or("chat")?.id);
+            let before = ctx
+                .find_job(&id)?
+                .map(|job| job.data::<String>())
+                .transpose()?;
+            let at = ctx.now() + Duration::from_secs(seconds);
+            ctx.schedule_job_as(&id, "say", Schedule::once(at), &text)?;
+            // Seen at once by this update.
+            let now = ctx.find_job(&id)?.ok_or("scheduled")?.data::<String>()?;
+            ctx.reply(format!("{before:?} -> {now}")).call()?;
+            Ok(())
+        })
+        .command("unsnooze", |ctx: &Context| -> Result {
+            ctx.cancel_job(&format!(
+                "reminder:{}",
+                ctx.effective_chat().ok_or("chat")?.id
+            ));
+            Ok(())
+        })
+        .build();
+    app.process_update(text(1, 7, "/snooze 60 tea"));
+    app.process_update(text(2, 7, "/snooze 120 coffee"));
+    app.process_update(text(3, 8, "/snooze 30 water"));
+    app.process_update(text(4, 9, "/snooze 30 juice"));
+    app.process_update(text(5, 9, "/unsnooze"));
+    assert_eq!(
+        sent(&server),
+        [
+            "7: None -> tea",
+            r#"7: Some("tea") -> coffee"#,
+            "8: None -> water",
+            "9: None -> juice"
+        ]
+    );
+    let jobs = app.all_jobs().unwrap();
+    let ids: Vec<&str> = jobs.iter().map(Job::id).collect();
+    assert_eq!(ids, ["reminder:8", "reminder:7"]);
+    let seven = app.find_job("reminder:7").unwrap().unwrap();
+    assert_eq!(seven.next_run(), ts("2026-06-01T10:02:00Z"));
+    assert_eq!(app.find_job("reminder:9").unwrap(), None);
+
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(app.run_due_jobs(), 2);
+    assert_eq!(&sent(&server)[4..], ["8: water", "7: coffee"]);
+
+    // From the application: replaced under the same id, then cancelled by it.
+    let at = ts("2026-06-02T00:00:00Z");
+    app.schedule_job_as("nightly", "say", Schedule::once(at), "a")
+        .unwrap();
+    app.schedule_job_as("nightly", "say", Schedule::once(at), "b")
+        .unwrap();
+    let nightly = app.find_job("nightly").unwrap().unwrap();
+    assert_eq!(
+        (
+            app.all_jobs().unwrap().len(),
+            nightly.data::<String>().unwrap()
+        ),
+        (1, "b".into())
+    );
+    app.cancel_job("nightly").unwrap();
+    assert!(app.all_jobs().unwrap().is_empty());
 }
 
 #[test]

@@ -624,7 +624,7 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(name, schedule, None, data)
+        self.schedule(None, name, schedule, None, data)
     }
 
     /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id`: its runs are
@@ -640,11 +640,38 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(name, schedule, Some(chat_id), data)
+        self.schedule(None, name, schedule, Some(chat_id), data)
+    }
+
+    /// Like [`schedule_job`](Application::schedule_job), under the id `id` of your choosing
+    /// (replacing the job of that id, if any): the same as [`Context::schedule_job_as`].
+    ///
+    /// # Errors
+    ///
+    /// As [`schedule_job`](Application::schedule_job).
+    pub fn schedule_job_as<T: serde::Serialize + ?Sized>(
+        &self,
+        id: &str,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<(), JobError> {
+        self.schedule(Some(id), name, schedule, None, data)?;
+        Ok(())
+    }
+
+    /// The scheduled job `id`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read.
+    pub fn find_job(&self, id: &str) -> Result<Option<Job>, JobError> {
+        Ok(self.all_jobs()?.into_iter().find(|job| job.id() == id))
     }
 
     fn schedule<T: serde::Serialize + ?Sized>(
         &self,
+        id: Option<&str>,
         name: &str,
         schedule: Schedule,
         chat_id: Option<i64>,
@@ -654,7 +681,7 @@ impl Application {
         let (job, record) =
             inner
                 .jobs
-                .make(name, schedule, chat_id, None, data, inner.clock.now())?;
+                .make(id, name, schedule, (chat_id, None), data, inner.clock.now())?;
         self.commit_jobs(&[Change::Put(job.key(), record)])?;
         Ok(job.id().to_owned())
     }

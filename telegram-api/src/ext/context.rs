@@ -217,7 +217,52 @@ impl Context {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(name, schedule, self.chat_id(), self.user_id(), data)
+        self.schedule(None, name, schedule, self.chat_id(), self.user_id(), data)
+    }
+
+    /// Like [`schedule_job`](Context::schedule_job), under the id `id` of your choosing, which
+    /// names this instance of the job ("this chat's reminder"): scheduling again under the same
+    /// id replaces it, and [`find_job`](Context::find_job) and
+    /// [`cancel_job`](Context::cancel_job) take it. Choose ids that cannot be taken for the
+    /// hexadecimal ones given to other jobs, such as `"reminder:<chat id>"`.
+    ///
+    /// ```no_run
+    /// # use telegram_api::ext::{Context, jiff::SignedDuration, schedule::Schedule};
+    /// # fn f(ctx: &Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let chat = ctx.effective_chat().ok_or("no chat")?.id;
+    /// let at = ctx.now() + SignedDuration::from_mins(10);
+    /// // A second /remind in this chat moves the reminder instead of adding one.
+    /// ctx.schedule_job_as(&format!("reminder:{chat}"), "remind", Schedule::once(at), "tea")?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`schedule_job`](Context::schedule_job).
+    pub fn schedule_job_as<T: Serialize + ?Sized>(
+        &self,
+        id: &str,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<(), JobError> {
+        let (chat, user) = (self.chat_id(), self.user_id());
+        self.schedule(Some(id), name, schedule, chat, user, data)?;
+        Ok(())
+    }
+
+    /// The scheduled job `id`, as this update left it so far (scheduled or cancelled by it
+    /// included).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
+    /// the update as for [`get`](Context::get): it is handled again.
+    pub fn find_job(&self, id: &str) -> Result<Option<Job>, JobError> {
+        Ok(self
+            .jobs_named(None)?
+            .into_iter()
+            .find(|job| job.id() == id))
     }
 
     /// Like [`schedule_job`](Context::schedule_job), for the chat `chat_id` (and no user).
@@ -234,20 +279,21 @@ impl Context {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(name, schedule, Some(chat_id), None, data)
+        self.schedule(None, name, schedule, Some(chat_id), None, data)
     }
 
     fn schedule<T: Serialize + ?Sized>(
         &self,
+        id: Option<&str>,
         name: &str,
         schedule: Schedule,
         chat_id: Option<i64>,
         user_id: Option<i64>,
         data: &T,
     ) -> Result<String, JobError> {
-        let (job, record) = self
-            .jobs
-            .make(name, schedule, chat_id, user_id, data, self.now())?;
+        let (job, record) =
+            self.jobs
+                .make(id, name, schedule, (chat_id, user_id), data, self.now())?;
         self.pending.borrow_mut().insert(job.key(), Some(record));
         Ok(job.id().to_owned())
     }

@@ -39,6 +39,9 @@
 //! - A run commits what its code changed together with the job's next run (or its removal,
 //!   after its last run) in one transaction. So with a persistent store a job never runs twice
 //!   for one due time; a run interrupted by a crash before its commit runs again on restart.
+//! - A job has an id, new for each job scheduled, unless it is scheduled under an id of your
+//!   own ([`Context::schedule_job_as`]: `"reminder:<chat>"`), which names one instance: to
+//!   find it ([`Context::find_job`]), cancel it, or replace it by scheduling again under that id.
 //! - A job that was due while the bot was down runs once when it starts, then keeps its
 //!   schedule (missed runs of a repeating job are not made up);
 //!   [`skip_late_jobs`](super::ApplicationBuilder::skip_late_jobs) skips runs that are late by
@@ -338,12 +341,13 @@ impl Jobs {
 
     /// A new job with `data`, checked (registered, storable, with a run from `now` on), and
     /// its record.
+    /// `id` names the job (`None` for a new id), `(chat_id, user_id)` whom it is for.
     pub(crate) fn make<T: Serialize + ?Sized>(
         &self,
+        id: Option<&str>,
         name: &str,
         schedule: Schedule,
-        chat_id: Option<i64>,
-        user_id: Option<i64>,
+        (chat_id, user_id): (Option<i64>, Option<i64>),
         data: &T,
         now: Timestamp,
     ) -> Result<(Job, Vec<u8>), JobError> {
@@ -367,7 +371,7 @@ impl Jobs {
             }
         };
         let job = Job {
-            id: self.new_id(),
+            id: id.map_or_else(|| self.new_id(), str::to_owned),
             name: name.to_owned(),
             chat_id,
             user_id,
