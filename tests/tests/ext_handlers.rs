@@ -527,6 +527,8 @@ fn the_command_menu_comes_from_the_described_command_handlers() {
         // Not in the menu: no description, or not a command.
         .handler(Handler::command("secret", noop))
         .handler(Handler::callback_query(noop).description("ignored"))
+        // Telegram's menu lists `/` commands only.
+        .handler(Handler::commands(["!ban", "/kick"], noop).description("Remove someone"))
         // A name given again: the first description stands.
         .handler_in(2, Handler::command("start", noop).description("Again"))
         .build();
@@ -539,6 +541,7 @@ fn the_command_menu_comes_from_the_described_command_handlers() {
             "commands": [
                 {"command": "start", "description": "Begin"},
                 {"command": "go", "description": "Begin"},
+                {"command": "kick", "description": "Remove someone"},
                 {"command": "help", "description": "What I can do"}
             ],
             "language_code": "en"
@@ -611,4 +614,163 @@ fn message_and_command_handlers_take_edited_messages_and_channel_posts_when_aske
         r#"{{"update_id": 5, "channel_post": {post}}}"#
     )));
     assert_eq!(taken.lock().unwrap().len(), 4);
+}
+
+#[test]
+fn commands_with_another_prefix_are_read_from_the_text() {
+    let log: Log = Arc::default();
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .bot_username("My_Bot")
+        .handler(Handler::commands(["!ban", "/ban"], record(&log, "command")))
+        .handler(Handler::command(".roll", record(&log, "command")))
+        .build();
+    let texts = [
+        "!ban @spam 7d",    // 1: taken
+        "/ban x",           // 2: taken, the `/` name
+        "!BAN@my_bot y",    // 3: taken, for this bot, any case
+        "!ban@other_bot z", // 4: for another bot
+        "! ban",            // 5: no name after the prefix
+        "!bank",            // 6: another name
+        ".roll 2d6",        // 7: taken
+        "say !ban",         // 8: not at the start
+        "/roll",            // 9: `/roll` is not `.roll`
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        app.process_update(update(&message(i as i64 + 1, text)));
+    }
+    let taken: Vec<(i64, String)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, id, detail)| (*id, detail.clone()))
+        .collect();
+    assert_eq!(
+        taken,
+        [
+            (1, r#"ban ["@spam", "7d"] None"#.to_string()),
+            (2, r#"ban ["x"] None"#.to_string()),
+            (3, r#"BAN ["y"] None"#.to_string()),
+            (7, r#"roll ["2d6"] None"#.to_string()),
+        ]
+    );
+}
+
+#[test]
+fn typed_command_arguments_and_their_errors() {
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = log.clone();
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .handler(Handler::command("remind", move |ctx: &Context| {
+            let parsed = (|| {
+                let minutes: u32 = ctx.arg(0)?;
+                let what: String = ctx.arg(1)?;
+                Ok::<_, telegram_api::ext::ArgError>(format!("{minutes} min: {what}"))
+            })();
+            seen.lock()
+                .unwrap()
+                .push(parsed.unwrap_or_else(|e| e.to_string()));
+            Ok::<_, std::io::Error>(())
+        }))
+        .handler(Handler::message(Filter::new(|_| true), |ctx: &Context| {
+            assert_eq!(
+                ctx.arg::<u32>(0),
+                Err(telegram_api::ext::ArgError::NoCommand)
+            );
+            Ok::<_, std::io::Error>(())
+        }))
+        .error_handler(|_, e| panic!("{e}"))
+        .build();
+    for (i, text) in [
+        "/remind 10 tea",
+        "/remind ten tea",
+        "/remind 10",
+        "/remind -1 x",
+        "hello",
+    ]
+    .iter()
+    .enumerate()
+    {
+        app.process_update(update(&message(i as i64 + 1, text)));
+    }
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "10 min: tea",
+            r#"argument 1 of /remind, "ten", is not a u32: invalid digit found in string"#,
+            "argument 2 of /remind is missing",
+            r#"argument 1 of /remind, "-1", is not a u32: invalid digit found in string"#,
+        ]
+    );
+}
+
+#[test]
+fn patterns_on_inline_queries_and_invoice_payloads() {
+    let log: Log = Arc::default();
+    let caps = |name: &'static str| {
+        let log = log.clone();
+        move |ctx: &Context| {
+            let caps = ctx.captures().unwrap();
+            let detail = format!("{:?}", caps.get(1));
+            log.lock()
+                .unwrap()
+                .push((name.to_string(), ctx.update().update_id, detail));
+            Ok::<_, std::io::Error>(())
+        }
+    };
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .handler(Handler::inline_query_pattern(
+            Regex::new(r"^gif (\w+)").unwrap(),
+            caps("gif"),
+        ))
+        .handler(Handler::shipping_payload(
+            Regex::new(r"^order-(\d+)$").unwrap(),
+            caps("shipping"),
+        ))
+        .handler(Handler::pre_checkout_payload(
+            Regex::new(r"^order-(\d+)$").unwrap(),
+            caps("pre_checkout"),
+        ))
+        .build();
+    assert_eq!(
+        app.allowed_updates(),
+        [
+            UpdateType::InlineQuery,
+            UpdateType::ShippingQuery,
+            UpdateType::PreCheckoutQuery
+        ]
+    );
+    let inline = |id: i64, query: &str| {
+        format!(
+            r#"{{"update_id": {id}, "inline_query": {{"id": "q{id}", "from": {USER}, "query": "{query}", "offset": ""}}}}"#
+        )
+    };
+    let shipping = |id: i64, payload: &str| {
+        format!(
+            r#"{{"update_id": {id}, "shipping_query": {{"id": "s{id}", "from": {USER}, "invoice_payload": "{payload}", "shipping_address": {{"country_code": "DE", "state": "", "city": "Berlin", "street_line1": "A 1", "street_line2": "", "post_code": "10115"}}}}}}"#
+        )
+    };
+    let pre_checkout = |id: i64, payload: &str| {
+        format!(
+            r#"{{"update_id": {id}, "pre_checkout_query": {{"id": "p{id}", "from": {USER}, "currency": "XTR", "total_amount": 5, "invoice_payload": "{payload}"}}}}"#
+        )
+    };
+    for json in [
+        inline(1, "gif cats"),
+        inline(2, "cats"),
+        shipping(3, "order-17"),
+        shipping(4, "gift-17"),
+        pre_checkout(5, "order-18"),
+        pre_checkout(6, "order-18x"),
+    ] {
+        app.process_update(update(&json));
+    }
+    let taken: Vec<(String, i64, String)> = log.lock().unwrap().clone();
+    assert_eq!(
+        taken,
+        [
+            ("gif".to_string(), 1, r#"Some("cats")"#.to_string()),
+            ("shipping".to_string(), 3, r#"Some("17")"#.to_string()),
+            ("pre_checkout".to_string(), 5, r#"Some("18")"#.to_string()),
+        ]
+    );
 }

@@ -505,8 +505,8 @@ impl Application {
         let mut commands: Vec<BotCommand> = Vec::new();
         for (names, description) in self.inner.groups.iter().flatten().filter_map(Handler::menu) {
             for name in names {
-                if !commands.iter().any(|c| &c.command == name) {
-                    commands.push(BotCommand::new(name.as_str(), description));
+                if !commands.iter().any(|c| c.command == name) {
+                    commands.push(BotCommand::new(name, description));
                 }
             }
         }

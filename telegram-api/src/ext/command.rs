@@ -13,6 +13,9 @@
 //!
 //! Arguments are never changed: `/echo Hello` has the argument `Hello`.
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::{Message, MessageEntity, MessageEntityType};
 
 /// A bot command at the start of a message's text or caption: `/start`, `/start@MyBot`,
@@ -64,6 +67,79 @@ impl Command {
         )
     }
 
+    /// A command written with another prefix than `/` at the start of `message`'s text (or
+    /// else caption): `!ban @spammer` with the prefix `"!"`. Telegram marks only `/` commands,
+    /// so this reads the text itself: the prefix, then a name up to the first whitespace
+    /// (`name@bot` names a bot as with `/`), then the arguments. `None` when the text does not
+    /// start with `prefix` followed by a name.
+    ///
+    /// ```
+    /// use telegram_api::ext::Command;
+    /// let message: telegram_api::Message = serde_json::from_str(
+    ///     r#"{"message_id": 1, "date": 1700000000, "chat": {"id": -42, "type": "group"},
+    ///         "text": "!ban @spammer 7d"}"#,
+    /// )?;
+    /// let command = Command::parse_prefixed(&message, "!").unwrap();
+    /// assert!(command.is("ban"));
+    /// assert_eq!(command.args, ["@spammer", "7d"]);
+    /// assert_eq!(Command::parse_prefixed(&message, "/"), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn parse_prefixed(message: &Message, prefix: &str) -> Option<Command> {
+        fn prefixed<'t>(text: Option<&'t str>, prefix: &str) -> Option<&'t str> {
+            let rest = text?.strip_prefix(prefix)?;
+            let named = !prefix.is_empty() && rest.starts_with(|c: char| !c.is_whitespace());
+            named.then_some(rest)
+        }
+        let rest = prefixed(message.text.as_deref(), prefix)
+            .or_else(|| prefixed(message.caption.as_deref(), prefix))?;
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        Some(command(&rest[..end], &rest[end..]))
+    }
+
+    /// Argument `index` (from 0) as a `T`, parsed with [`FromStr`]: `/remind 10 tea` gives
+    /// `10u64` for `arg::<u64>(0)` and `"tea"` for `arg::<String>(1)`.
+    ///
+    /// ```
+    /// # use telegram_api::ext::Command;
+    /// # let message: telegram_api::Message = serde_json::from_str(
+    /// #     r#"{"message_id": 1, "date": 1700000000, "chat": {"id": 42, "type": "private"},
+    /// #         "text": "/remind ten tea",
+    /// #         "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}"#,
+    /// # )?;
+    /// let command = Command::parse(&message).unwrap(); // "/remind ten tea"
+    /// assert_eq!(command.arg::<String>(1).unwrap(), "tea");
+    /// let error = command.arg::<u32>(0).unwrap_err();
+    /// assert_eq!(error.to_string(), r#"argument 1 of /remind, "ten", is not a u32: invalid digit found in string"#);
+    /// assert_eq!(command.arg::<u32>(2).unwrap_err().to_string(), "argument 3 of /remind is missing");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`ArgError::Missing`] when there are not so many arguments, and
+    /// [`ArgError::Invalid`] when the argument does not parse as a `T`; both print for the
+    /// user to read.
+    pub fn arg<T>(&self, index: usize) -> Result<T, ArgError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        let Some(value) = self.args.get(index) else {
+            return Err(ArgError::Missing {
+                command: self.name.clone(),
+                index,
+            });
+        };
+        value.parse().map_err(|e: T::Err| ArgError::Invalid {
+            command: self.name.clone(),
+            index,
+            value: value.clone(),
+            type_name: short_type_name::<T>(),
+            reason: e.to_string(),
+        })
+    }
+
     /// Whether this is the command `name` (given without `/`), ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
         self.name
@@ -113,18 +189,86 @@ fn from_text(text: Option<&str>, entities: Option<&[MessageEntity]>) -> Option<C
         .filter(|&end| end > 1)
         .unwrap_or_else(|| text.find(char::is_whitespace).unwrap_or(text.len()));
     let (token, rest) = text.split_at(end);
-    let token = &token[1..];
+    Some(command(&token[1..], rest))
+}
+
+/// The command of `token` (`name` or `name@bot`, its prefix taken off) and the text after it.
+fn command(token: &str, rest: &str) -> Command {
     let (name, bot_username) = match token.split_once('@') {
         Some((name, bot)) => (name, (!bot.is_empty()).then(|| bot.to_owned())),
         None => (token, None),
     };
     let raw_args = rest.trim_start().to_owned();
-    Some(Command {
+    Command {
         name: name.to_owned(),
         bot_username,
         args: split_args(&raw_args),
         raw_args,
-    })
+    }
+}
+
+/// An argument of a command that is not there or not of the type asked for
+/// ([`Command::arg`], [`Context::arg`](super::Context::arg)). It prints for the user: a
+/// handler may send it back as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArgError {
+    /// The update has no command (a handler other than a command handler asked).
+    NoCommand,
+    /// The command has fewer arguments.
+    Missing {
+        /// The command, as typed.
+        command: String,
+        /// The argument asked for, from 0.
+        index: usize,
+    },
+    /// The argument does not parse as the type asked for.
+    Invalid {
+        /// The command, as typed.
+        command: String,
+        /// The argument, from 0.
+        index: usize,
+        /// What the user gave.
+        value: String,
+        /// The type asked for (`u64`, `Duration`, ...).
+        type_name: &'static str,
+        /// Why it does not parse, as the type's parser says.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ArgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgError::NoCommand => write!(f, "the update has no command"),
+            ArgError::Missing { command, index } => {
+                write!(f, "argument {} of /{command} is missing", index + 1)
+            }
+            ArgError::Invalid {
+                command,
+                index,
+                value,
+                type_name,
+                reason,
+            } => write!(
+                f,
+                "argument {} of /{command}, {value:?}, is not a {type_name}: {reason}",
+                index + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// The name of `T` without its path: `u64`, `String`, `Duration`.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    match base.rfind("::") {
+        Some(i) if !full.contains('<') => &full[i + 2..],
+        _ => full,
+    }
 }
 
 /// The byte index in `text` after `units` UTF-16 code units, or `None` when that is past the

@@ -27,8 +27,11 @@ use crate::{
     Update, User,
 };
 
-/// The capture groups of a [`Handler::callback_data`](super::Handler::callback_data) pattern
-/// on the callback data.
+/// The capture groups of a handler's pattern: on the callback data
+/// ([`Handler::callback_data`](super::Handler::callback_data)), an inline query's text
+/// ([`Handler::inline_query_pattern`](super::Handler::inline_query_pattern)) or an invoice
+/// payload ([`Handler::pre_checkout_payload`](super::Handler::pre_checkout_payload),
+/// [`Handler::shipping_payload`](super::Handler::shipping_payload)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Captures {
     groups: Vec<Option<String>>,
@@ -745,8 +748,25 @@ impl Context {
         self.command.as_ref().map_or(&[], |c| &c.args)
     }
 
-    /// The capture groups a [`Handler::callback_data`](super::Handler::callback_data) pattern
-    /// matched on the callback data.
+    /// Argument `index` (from 0) of the command as a `T` ([`Command::arg`]):
+    /// `let minutes: u32 = ctx.arg(0)?;` for `/remind 10`.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`ArgError::NoCommand`](super::ArgError::NoCommand) outside a command
+    /// handler, and as [`Command::arg`] does; the error prints for the user to read.
+    pub fn arg<T>(&self, index: usize) -> Result<T, super::ArgError>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        self.command
+            .as_ref()
+            .ok_or(super::ArgError::NoCommand)?
+            .arg(index)
+    }
+
+    /// The capture groups the handler's pattern matched ([`Captures`]).
     pub fn captures(&self) -> Option<&Captures> {
         self.captures.as_ref()
     }

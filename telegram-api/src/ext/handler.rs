@@ -24,18 +24,52 @@ pub(crate) struct Matched {
 
 #[derive(Clone)]
 enum Kind {
-    /// A bot command in a new message, by lowercase name.
-    Command(Arc<[String]>),
+    /// A command in a new message: by prefix (`/` for Telegram's bot commands) and lowercase
+    /// name.
+    Command(Arc<[(String, String)]>),
     /// A new message that passes a filter.
     Message(Filter),
     /// An update whose payload is of this type.
     Type(UpdateType),
     /// A callback query whose data matches the regex (any callback query without one).
     CallbackQuery(Option<Regex>),
+    /// An update of a type whose text (an inline query's query, a payment's payload) matches
+    /// the regex.
+    Pattern(Pattern, Regex),
     /// Any update the closure accepts.
     Update(Arc<dyn Fn(&Update) -> bool + Send + Sync>),
     /// A conversation: what it takes depends on its state.
     Conversation(Arc<dyn Routes>),
+}
+
+/// What a [`Kind::Pattern`] handler matches its regex on.
+#[derive(Clone, Copy)]
+enum Pattern {
+    /// An inline query's query.
+    InlineQuery,
+    /// A shipping query's invoice payload.
+    Shipping,
+    /// A pre-checkout query's invoice payload.
+    PreCheckout,
+}
+
+impl Pattern {
+    fn update_type(self) -> UpdateType {
+        match self {
+            Pattern::InlineQuery => UpdateType::InlineQuery,
+            Pattern::Shipping => UpdateType::ShippingQuery,
+            Pattern::PreCheckout => UpdateType::PreCheckoutQuery,
+        }
+    }
+
+    /// The text of `update` to match, when it is of this pattern's type.
+    fn text(self, update: &Update) -> Option<&str> {
+        match self {
+            Pattern::InlineQuery => Some(update.inline_query()?.query.as_str()),
+            Pattern::Shipping => Some(update.shipping_query()?.invoice_payload.as_str()),
+            Pattern::PreCheckout => Some(update.pre_checkout_query()?.invoice_payload.as_str()),
+        }
+    }
 }
 
 /// A handler: which updates it takes, and the code that handles them.
@@ -128,8 +162,14 @@ impl<T: 'static> Handler<T> {
     /// The bot command `/name` (also `/name@this_bot`, not `/name@other_bot`) at the start of a
     /// new message (also of an edited one with [`edited`](Handler::edited), and of channel
     /// posts with [`channel_posts`](Handler::channel_posts)). Names compare case-insensitively,
-    /// as Telegram treats commands; the arguments are in [`Context::args`] and
-    /// [`Context::command`].
+    /// as Telegram treats commands; the arguments are in [`Context::args`],
+    /// [`Context::arg`] (typed) and [`Context::command`].
+    ///
+    /// A name written with another prefix than `/` is a command with that prefix, which
+    /// Telegram does not mark as a command and the bot's menu does not list:
+    /// `Handler::command("!ban", ban)` takes `!ban @spammer` (see
+    /// [`Command::parse_prefixed`]). The prefix is what comes before the first letter, digit
+    /// or `_`.
     pub fn command<F, E>(name: &str, f: F) -> Handler<T>
     where
         F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
@@ -144,9 +184,14 @@ impl<T: 'static> Handler<T> {
         F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
-        let names: Vec<String> = names
+        let names: Vec<(String, String)> = names
             .into_iter()
-            .map(|n| n.trim_start_matches('/').to_lowercase())
+            .map(|n| {
+                let at = n.find(|c: char| c.is_alphanumeric() || c == '_');
+                let (prefix, name) = n.split_at(at.unwrap_or(n.len()));
+                let prefix = if prefix.is_empty() { "/" } else { prefix };
+                (prefix.to_owned(), name.to_lowercase())
+            })
             .collect();
         Handler::new(Kind::Command(names.into()), wrap(f))
     }
@@ -180,6 +225,36 @@ impl<T: 'static> Handler<T> {
         E: Into<BoxError>,
     {
         Handler::new(Kind::CallbackQuery(Some(pattern)), wrap(f))
+    }
+
+    /// An inline query whose query text matches `pattern` (anywhere, unless anchored); the
+    /// capture groups are in [`Context::captures`].
+    pub fn inline_query_pattern<F, E>(pattern: Regex, f: F) -> Handler<T>
+    where
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Pattern(Pattern::InlineQuery, pattern), wrap(f))
+    }
+
+    /// A shipping query whose invoice payload matches `pattern` (anywhere, unless anchored);
+    /// the capture groups are in [`Context::captures`].
+    pub fn shipping_payload<F, E>(pattern: Regex, f: F) -> Handler<T>
+    where
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Pattern(Pattern::Shipping, pattern), wrap(f))
+    }
+
+    /// A pre-checkout query whose invoice payload matches `pattern` (anywhere, unless
+    /// anchored); the capture groups are in [`Context::captures`].
+    pub fn pre_checkout_payload<F, E>(pattern: Regex, f: F) -> Handler<T>
+    where
+        F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        Handler::new(Kind::Pattern(Pattern::PreCheckout, pattern), wrap(f))
     }
 
     /// Any update that `predicate` accepts. Such a handler makes the application ask Telegram
@@ -310,10 +385,16 @@ impl<T: 'static> Handler<T> {
         }
     }
 
-    /// The command names and the description of a command handler that has one.
-    pub(crate) fn menu(&self) -> Option<(&[String], &str)> {
+    /// The `/` command names and the description of a command handler that has one.
+    pub(crate) fn menu(&self) -> Option<(Vec<&str>, &str)> {
         match (&self.kind, &self.description) {
-            (Kind::Command(names), Some(description)) => Some((names, description)),
+            (Kind::Command(names), Some(description)) => {
+                let slashed = names.iter().filter(|(prefix, _)| prefix == "/");
+                Some((
+                    slashed.map(|(_, name)| name.as_str()).collect(),
+                    description,
+                ))
+            }
             _ => None,
         }
     }
@@ -338,6 +419,7 @@ impl<T: 'static> Handler<T> {
         match &self.kind {
             Kind::Command(_) | Kind::Message(_) => Some(self.message_types()),
             Kind::CallbackQuery(_) => Some(vec![UpdateType::CallbackQuery]),
+            Kind::Pattern(on, _) => Some(vec![on.update_type()]),
             Kind::Type(t) => Some(vec![t.clone()]),
             Kind::Update(_) => None,
             Kind::Conversation(routes) => routes.update_types(),
@@ -355,10 +437,13 @@ impl<T: 'static> Handler<T> {
         let matched = match &self.kind {
             Kind::Command(names) => {
                 let message = self.taken_message(update)?;
-                let command = Command::parse(message)?;
-                if !names.iter().any(|n| command.is(n)) {
-                    return None;
-                }
+                let command = names.iter().find_map(|(prefix, name)| {
+                    let command = match prefix.as_str() {
+                        "/" => Command::parse(message)?,
+                        other => Command::parse_prefixed(message, other)?,
+                    };
+                    command.is(name).then_some(command)
+                })?;
                 if command.bot_username.is_some() && !command.is_for(username().as_deref()) {
                     return None;
                 }
@@ -394,6 +479,14 @@ impl<T: 'static> Handler<T> {
                     }
                 }
             }
+            Kind::Pattern(on, re) => {
+                let text = on.text(update)?;
+                let caps = re.captures(text)?;
+                Matched {
+                    captures: Some(Captures::new(re, &caps)),
+                    ..Matched::default()
+                }
+            }
             Kind::Update(predicate) => {
                 if !predicate(update) {
                     return None;
@@ -419,6 +512,7 @@ impl<T> fmt::Debug for Handler<T> {
             Kind::Type(t) => t.as_str().to_string(),
             Kind::CallbackQuery(None) => "callback_query".into(),
             Kind::CallbackQuery(Some(re)) => format!("callback_query {:?}", re.as_str()),
+            Kind::Pattern(on, re) => format!("{} {:?}", on.update_type().as_str(), re.as_str()),
             Kind::Update(_) => "update".into(),
             Kind::Conversation(routes) => format!("conversation {:?}", routes.name()),
         };

@@ -228,7 +228,7 @@ pub mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
 pub use clock::{Clock, ManualClock};
-pub use command::Command;
+pub use command::{ArgError, Command};
 pub use context::{Captures, Context};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
