@@ -13,6 +13,7 @@ use crate::spec::{Discriminator, Field, Spec, TypeDef, TypeExpr, TypeKind};
 pub mod docs;
 mod effective;
 mod enums;
+mod filters;
 pub mod layout;
 mod methods;
 pub mod names;
@@ -85,6 +86,10 @@ fn generate_with_limit(spec: &Spec, limit: usize) -> Result<Vec<File>, Vec<Strin
         cx.enums_file().and_then(|t| render_file(&t)),
     );
     push("registry.rs".into(), render_file(&cx.registry_file()));
+    push(
+        "message_filters.rs".into(),
+        cx.message_filters_file().and_then(|t| render_file(&t)),
+    );
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if errors.is_empty() {
         Ok(files)
@@ -431,6 +436,8 @@ impl<'a> Context<'a> {
             #(#folders)*
             #[cfg(test)]
             pub(crate) mod registry;
+            #[cfg(feature = "ext")]
+            pub(crate) mod message_filters;
         }
     }
 

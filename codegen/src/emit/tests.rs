@@ -88,6 +88,7 @@ fn files_have_the_header_and_the_version() {
             "encode/mod.rs",
             "encode/other.rs",
             "enums.rs",
+            "message_filters.rs",
             "methods/mod.rs",
             "methods/other.rs",
             "mod.rs",
@@ -108,6 +109,38 @@ fn files_have_the_header_and_the_version() {
         pub const BOT_API_VERSION: &str = "9.9";
         "#,
     );
+}
+
+#[test]
+fn every_optional_field_of_message_has_a_filter() {
+    let message = r#"{"name": "Message", "doc_url": "https://core.telegram.org/bots/api#message",
+        "description": "A message.", "direction": "received", "kind": "object", "fields": [
+        {"name": "message_id", "type": {"kind": "integer"}, "required": true, "description": "Id"},
+        {"name": "pinned_message", "type": {"kind": "ref", "name": "User"}, "required": false,
+         "description": "Specified message was pinned"},
+        {"name": "photo", "type": {"kind": "array", "items": {"kind": "ref", "name": "User"}}, "required": false, "description": "Photos"}]}"#;
+    let files = generate(&spec(
+        &method_returning("Message"),
+        &format!("{USER},{message}"),
+        "",
+    ))
+    .unwrap();
+    let text = file(&files, "message_filters.rs");
+    assert_renders(
+        &text,
+        r#"
+        /// Messages with `pinned_message` ([`Message::pinned_message`](crate::Message::pinned_message)):
+        ///
+        /// Specified message was pinned
+        pub fn pinned_message() -> Filter {
+            Filter::on_message("pinned_message", |m| m.pinned_message.is_some())
+        }
+        "#,
+    );
+    assert!(text.contains("pub fn photo() -> Filter"));
+    // A field every message has is no filter.
+    assert!(!text.contains("message_id"));
+    assert!(file(&files, "mod.rs").contains("pub(crate) mod message_filters;"));
 }
 
 #[test]

@@ -91,7 +91,7 @@ impl Filter {
     }
 
     /// A filter on the update's effective message; `false` when it has none.
-    fn on_message(
+    pub(crate) fn on_message(
         name: impl Into<String>,
         test: impl Fn(&Message) -> bool + Send + Sync + 'static,
     ) -> Filter {
@@ -268,6 +268,25 @@ pub fn commands<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Filter {
 /// Messages with a caption.
 pub fn caption() -> Filter {
     Filter::on_message("caption", |m| m.caption.is_some())
+}
+
+/// One filter per optional field of [`Message`]: the messages that have it. Every kind of
+/// content and of service message is here, as the Bot API release this crate implements
+/// describes it, under the field's name: `message::pinned_message()`,
+/// `message::forum_topic_created()`, `message::video_chat_started()`, `message::gift()`,
+/// `message::users_shared()`, `message::migrate_to_chat_id()`, ...
+///
+/// ```
+/// use telegram_api::ext::filters::{self, message};
+/// // Service messages a group bot tidies away.
+/// let service = message::pinned_message() | message::new_chat_title() | message::new_chat_photo();
+/// let _ = service & filters::groups();
+/// ```
+///
+/// The filters of this module that the top level also has (`photo`, `sticker`, ...) are the
+/// same filters.
+pub mod message {
+    pub use crate::generated::message_filters::*;
 }
 
 macro_rules! media_filters {
@@ -1129,5 +1148,57 @@ mod tests {
         let hello = text("hello");
         let handle = std::thread::spawn(move || copy.matches(&hello));
         assert!(handle.join().unwrap());
+    }
+
+    #[test]
+    fn every_service_message_field_has_its_filter() {
+        // Service messages as the Bot API documents them.
+        let pinned = message(json!({"pinned_message": {"message_id": 4, "date": 0,
+            "chat": {"id": ADA, "type": "private"}, "text": "pin me"}}));
+        let topic = in_chat(
+            json!({"id": -100, "type": "supergroup", "title": "T", "is_forum": true}),
+            json!({"forum_topic_created": {"name": "News", "icon_color": 7322096},
+                   "message_thread_id": 9, "is_topic_message": true}),
+        );
+        let migrated = in_chat(
+            json!({"id": -5, "type": "group", "title": "G"}),
+            json!({"migrate_to_chat_id": -1001234}),
+        );
+        let video_chat = message(json!({"video_chat_started": {}}));
+        let plain = text("hello");
+        let cases = [
+            ("pinned_message", message::pinned_message(), &pinned),
+            (
+                "forum_topic_created",
+                message::forum_topic_created(),
+                &topic,
+            ),
+            (
+                "migrate_to_chat_id",
+                message::migrate_to_chat_id(),
+                &migrated,
+            ),
+            (
+                "video_chat_started",
+                message::video_chat_started(),
+                &video_chat,
+            ),
+        ];
+        let all = [&pinned, &topic, &migrated, &video_chat, &plain];
+        for (name, filter, update) in &cases {
+            assert_eq!(format!("{filter:?}"), *name);
+            for other in all {
+                let same = std::ptr::eq(*update, other);
+                assert_eq!(filter.matches(other), same, "{name} on {other:?}");
+            }
+        }
+        assert!(message::text().matches(&plain) && !message::text().matches(&pinned));
+        assert!(message::message_thread_id().matches(&topic));
+        // Also on edited messages and channel posts, as the other message filters.
+        let edited: Update = serde_json::from_value(json!({"update_id": 2, "edited_message":
+            {"message_id": 5, "date": 0, "edit_date": 1, "chat": {"id": 1, "type": "private"},
+             "pinned_message": {"message_id": 4, "date": 0, "chat": {"id": 1, "type": "private"}}}}))
+        .unwrap();
+        assert!(message::pinned_message().matches(&edited));
     }
 }

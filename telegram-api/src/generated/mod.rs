@@ -11,3 +11,5 @@ mod encode;
 mod schema;
 #[cfg(test)]
 pub(crate) mod registry;
+#[cfg(feature = "ext")]
+pub(crate) mod message_filters;
