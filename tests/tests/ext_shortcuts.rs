@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use telegram_api::ext::Context;
 use telegram_api::{
-    Bot, ChatAction, Defaults, Error, InputMediaPhoto, LabeledPrice, Quote, ReplyParameters, Update,
+    Bot, ChatAction, Defaults, Error, InputFile, InputMediaPhoto, LabeledPrice, Quote,
+    ReplyParameters, Retry, Update,
 };
 use telegram_api_tests::http::{Reply, Server};
 
@@ -200,6 +201,33 @@ fn every_kind_of_content_goes_to_the_topic_answering_the_message() {
             "{want_method}"
         );
     }
+}
+
+#[test]
+fn an_uploaded_file_goes_as_a_part_with_the_destination_beside_it() {
+    let server = api();
+    let ctx = Context::new(bot(&server), message_in(GROUP, 5, ""));
+    ctx.reply_document(InputFile::bytes("notes.txt", b"hello".to_vec()))
+        .call()
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests[0].api_method(), "sendDocument");
+    let parts: Vec<(String, Option<String>, String)> = requests[0]
+        .multipart()
+        .iter()
+        .map(|p| (p.name.clone(), p.filename.clone(), p.text()))
+        .collect();
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("no part {name}: {parts:?}"))
+    };
+    assert_eq!(field("chat_id").2, "-300");
+    let quote: Value = serde_json::from_str(&field("reply_parameters").2).unwrap();
+    assert_eq!(quote, quoting(5));
+    assert_eq!(field("document").1.as_deref(), Some("notes.txt"));
+    assert_eq!(field("document").2, "hello");
 }
 
 #[test]
@@ -569,12 +597,14 @@ fn a_chat_action_is_repeated_while_the_work_lasts_and_stops_with_it() {
 fn a_chat_action_that_fails_or_has_no_chat_does_not_stop_the_work() {
     let server = Server::start(|req| match req.api_method() {
         "sendChatAction" => Reply::json(
-            400,
-            r#"{"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}"#,
+            429,
+            r#"{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}"#,
         ),
         m => panic!("unexpected {m}"),
     });
-    let ctx = Context::new(bot(&server), message_in(GROUP, 5, ""));
+    // Not retried, though the bot retries on flood control: the next action is due soon.
+    let retrying = bot(&server).with_retry(Retry::flood_control());
+    let ctx = Context::new(retrying, message_in(GROUP, 5, ""));
     assert_eq!(ctx.with_chat_action(ChatAction::Typing, || 42), 42);
     assert_eq!(server.count(), 1);
     let ctx = Context::new(bot(&server), poll());

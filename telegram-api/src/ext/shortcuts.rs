@@ -15,7 +15,7 @@ use crate::methods::{
 };
 use crate::{
     Call, ChatAction, ChatId, ChatType, InputFile, InputMedia, InputPollOption, LabeledPrice,
-    Message, Quote, ReactionEmoji, ReactionType, ReactionTypeEmoji, ReplyParameters,
+    Message, Quote, ReactionEmoji, ReactionType, ReactionTypeEmoji, ReplyParameters, Retry,
 };
 
 /// How often [`Context::with_chat_action`] sends its action again: Telegram shows one for five
@@ -324,8 +324,9 @@ impl Context {
     /// connection), then every 4.5 seconds from another thread until `work` returns, and
     /// returns what `work` returned. No action is sent once this returns.
     ///
-    /// The actions are a courtesy: one that fails is logged (`log::debug!`) and `work` runs
-    /// all the same, as it does, with no action, on an update with neither a chat nor a user.
+    /// The actions are a courtesy: they are sent once each, without the bot's retries (the next
+    /// one is due soon anyway); one that fails is logged (`log::debug!`) and `work` runs all
+    /// the same, as it does, with no action, on an update with neither a chat nor a user.
     ///
     /// ```no_run
     /// use telegram_api::ChatAction;
@@ -347,7 +348,8 @@ impl Context {
         request.business_connection_id = to.business_connection_id;
         let bot = self.bot();
         let send = || {
-            if let Err(error) = bot.execute(&request) {
+            let once = Call::new(bot, request.clone()).retry(Retry::none());
+            if let Err(error) = once.call() {
                 log::debug!("sendChatAction to chat {} failed: {error}", to.chat_id);
             }
         };
