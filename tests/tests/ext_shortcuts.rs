@@ -611,3 +611,15 @@ fn a_chat_action_that_fails_or_has_no_chat_does_not_stop_the_work() {
     assert_eq!(ctx.with_chat_action(ChatAction::Typing, || "ran"), "ran");
     assert_eq!(server.count(), 1);
 }
+
+#[test]
+fn a_chat_action_ends_with_work_that_panics() {
+    let server = api();
+    let ctx = Context::new(bot(&server), message_in(PRIVATE, 6, ""));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ctx.with_chat_action(ChatAction::Typing, || panic!("the work failed"))
+    }));
+    // Returned at all: the repeating thread ended with the work.
+    assert!(outcome.is_err());
+    assert_eq!(server.count(), 1);
+}

@@ -322,7 +322,8 @@ impl Context {
     /// Runs `work` while the update's chat shows `action` ("typing...", "sending a photo..."):
     /// sends it at once (`sendChatAction`, in the update's forum topic and business
     /// connection), then every 4.5 seconds from another thread until `work` returns, and
-    /// returns what `work` returned. No action is sent once this returns.
+    /// returns what `work` returned. No action is sent once this returns (one under way when
+    /// `work` returns is waited for). A `work` that panics stops the actions too.
     ///
     /// The actions are a courtesy: they are sent once each, without the bot's retries (the next
     /// one is due soon anyway); one that fails is logged (`log::debug!`) and `work` runs all
@@ -340,7 +341,10 @@ impl Context {
     /// ```
     pub fn with_chat_action<T>(&self, action: ChatAction, work: impl FnOnce() -> T) -> T {
         let Some(to) = self.destination() else {
-            log::debug!("with_chat_action: the update has no chat or user; no action is shown");
+            log::debug!(
+                target: "telegram_api",
+                "with_chat_action: the update has no chat or user; no action is shown"
+            );
             return work();
         };
         let mut request = SendChatAction::new(to.chat_id, action);
@@ -350,7 +354,7 @@ impl Context {
         let send = || {
             let once = Call::new(bot, request.clone()).retry(Retry::none());
             if let Err(error) = once.call() {
-                log::debug!("sendChatAction to chat {} failed: {error}", to.chat_id);
+                log::debug!(target: "telegram_api", "sendChatAction to chat {}: {error}", to.chat_id);
             }
         };
         send();
@@ -368,7 +372,10 @@ impl Context {
                     }
                 });
             if let Err(error) = repeater {
-                log::debug!("with_chat_action: no thread to repeat the action: {error}");
+                log::debug!(
+                    target: "telegram_api",
+                    "with_chat_action: no thread to repeat the action: {error}"
+                );
             }
             let out = work();
             drop(stop);
