@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use telegram_api::ext::Context;
+use telegram_api::ext::{Application, Context, Handler};
 use telegram_api::{
     Bot, ChatAction, Defaults, Error, InputFile, InputMediaPhoto, LabeledPrice, Quote,
     ReplyParameters, Retry, Update,
@@ -348,6 +348,27 @@ fn the_bots_defaults_and_the_handlers_choice_change_the_quoting() {
     assert_eq!(
         sent(&server)[0].1["reply_parameters"],
         json!({"message_id": 2})
+    );
+}
+
+#[test]
+fn the_applications_defaults_reach_its_handlers_replies() {
+    let server = api();
+    let app = Application::builder(bot(&server))
+        .defaults(Defaults::new().quote(Quote::Never))
+        .handler(Handler::update(
+            |_| true,
+            |ctx: &Context| {
+                ctx.reply_dice().call()?;
+                Ok::<_, Error>(())
+            },
+        ))
+        .error_handler(|_, e| panic!("{e}"))
+        .build();
+    app.process_update(message_in(GROUP, 5, ""));
+    assert_eq!(
+        sent(&server),
+        [("sendDice".to_string(), json!({"chat_id": -300}))]
     );
 }
 
