@@ -214,7 +214,7 @@ pub use model::{ChatId, InputFile, MessageOrTrue, Method, ReplyMarkup};
 pub use receive::webhook;
 pub use receive::{Poller, StopHandle, UpdateBatch};
 pub use transport::{ApiError, ApiErrorKind, Error};
-pub use transport::{Bot, Call, Defaults, FloodControl, Limit, Retry};
+pub use transport::{Bot, Call, Defaults, FloodControl, Limit, Quote, Retry};
 pub use types::*;
 /// The HTTP client this crate sends with, re-exported so that [`Bot::with_agent`] is given an
 /// `ureq::Agent` of the version it was built with (`telegram_api::ureq::Agent::new_with_config`).

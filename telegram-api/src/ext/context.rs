@@ -16,6 +16,7 @@ use super::clock::Clock;
 use super::conversation::Route;
 use super::jobs::{Job, JobError, Jobs, Late, job_key};
 use super::schedule::Schedule;
+use super::shortcuts::reply_with;
 use super::store::{self, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
 #[allow(unused_imports)]
 use crate::methods::{
@@ -87,11 +88,15 @@ impl Captures {
 /// }
 /// ```
 ///
-/// The shortcuts ([`reply`](Context::reply), [`answer_callback`](Context::answer_callback),
-/// [`edit_text`](Context::edit_text), ...) return the request unsent, so any optional
-/// parameter can still be set on it before `.call()`. Used on an update that has no target for
-/// them (a reply to a poll update), the request lacks its target and Telegram refuses it with
-/// an error, which the handler returns like any other.
+/// The shortcuts ([`reply`](Context::reply), [`reply_photo`](Context::reply_photo) and the
+/// other kinds of content, [`answer_callback`](Context::answer_callback),
+/// [`edit_text`](Context::edit_text), [`delete_message`](Context::delete_message), ...)
+/// return the request unsent, so any optional parameter can still be set on it before
+/// `.call()`. Used on an update that has no target for them (a reply to a poll update), the
+/// call fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends
+/// nothing. Replies quote the message they answer in groups, by default
+/// ([`Quote`](crate::Quote)); [`with_chat_action`](Context::with_chat_action) shows
+/// "typing..." (or another action) while slow work runs.
 ///
 /// State: [`get`](Context::get), [`set`](Context::set) and [`remove`](Context::remove) read
 /// and change values of the application's [store](super::store) as any serde type, and
@@ -125,6 +130,8 @@ pub struct Context {
     route: RefCell<Option<Route>>,
     jobs: Arc<Jobs>,
     job: Option<Job>,
+    /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
+    pub(super) quote: Cell<Option<crate::Quote>>,
     /// The first store error met while handling the update, kept for the application to
     /// report; the attempt is void.
     fault: RefCell<Option<Arc<StoreError>>>,
@@ -163,6 +170,7 @@ impl Context {
             route: RefCell::new(None),
             jobs,
             job: None,
+            quote: Cell::new(None),
             fault: RefCell::new(None),
         }
     }
@@ -188,7 +196,7 @@ impl Context {
     }
 
     /// The chat the update happened in, or the job is for.
-    fn chat_id(&self) -> Option<i64> {
+    pub(super) fn chat_id(&self) -> Option<i64> {
         match &self.job {
             Some(job) => job.chat_id(),
             None => self.effective_chat().map(|c| c.id),
@@ -196,7 +204,7 @@ impl Context {
     }
 
     /// The user who caused the update, or the job is for.
-    fn user_id(&self) -> Option<i64> {
+    pub(super) fn user_id(&self) -> Option<i64> {
         match &self.job {
             Some(job) => job.user_id(),
             None => self.effective_user().map(|u| u.id),
@@ -778,29 +786,13 @@ impl Context {
 
     /// A message `text` to the chat of the update (to the private chat of the effective user
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
-    /// connection as the update's message.
+    /// connection as the update's message. In groups it answers the update's message as a
+    /// reply to it, by default (see [`set_quote`](Context::set_quote)).
     ///
     /// On an update with neither a chat nor a user (a poll's), the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn reply(&self, text: impl Into<String>) -> Call<'_, SendMessage> {
-        let Some(chat_id) = self.chat_id().or(self.user_id()) else {
-            return self.refused(SendMessage::new(0, text), "reply", "chat or user");
-        };
-        let mut request = SendMessage::new(chat_id, text);
-        if let Some(message) = self.message_or_button_message() {
-            if message.is_topic_message == Some(true)
-                && let Some(thread) = message.message_thread_id
-            {
-                request = request.message_thread_id(thread);
-            }
-            if let Some(topic) = &message.direct_messages_topic {
-                request = request.direct_messages_topic_id(topic.topic_id);
-            }
-            if let Some(connection) = &message.business_connection_id {
-                request = request.business_connection_id(connection.clone());
-            }
-        }
-        Call::new(&self.bot, request)
+        reply_with!(self, "reply", |chat| SendMessage::new(chat, text), all)
     }
 
     /// An answer to the callback query (stops the button's loading animation; set `.text(...)`
@@ -875,7 +867,7 @@ impl Context {
 
     /// A call that fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate)
     /// without sending anything: `shortcut` was used on an update without `needs`.
-    fn refused<M: crate::Method>(
+    pub(super) fn refused<M: crate::Method>(
         &self,
         request: M,
         shortcut: &'static str,
@@ -914,7 +906,7 @@ impl Context {
     }
 
     /// The update's message, or for a callback query the message its button was on.
-    fn message_or_button_message(&self) -> Option<&Message> {
+    pub(super) fn message_or_button_message(&self) -> Option<&Message> {
         if let Some(query) = self.update.callback_query() {
             return match query.message.as_deref()? {
                 MaybeInaccessibleMessage::Message(m) => Some(m),
@@ -925,7 +917,7 @@ impl Context {
     }
 
     /// The message a callback query's button was on, or the update's message.
-    fn button_target(&self) -> Option<Target> {
+    pub(super) fn button_target(&self) -> Option<Target> {
         let message = match self.update.callback_query() {
             Some(query) => {
                 if let Some(inline) = &query.inline_message_id {
@@ -953,7 +945,7 @@ impl Context {
 }
 
 /// The message an edit is for.
-enum Target {
+pub(super) enum Target {
     /// A message sent through inline mode, by its id.
     Inline(String),
     /// A message of a chat (of a business connection).
@@ -983,7 +975,7 @@ macro_rules! at_target {
         }
     };
 }
-use at_target;
+pub(super) use at_target;
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

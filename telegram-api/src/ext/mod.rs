@@ -5,7 +5,13 @@
 //!   [`Application::run_polling`], [`Application::run_webhook`], or takes updates from you with
 //!   [`Application::process_update`] and [`Application::start_pool`].
 //! - Each handler gets a [`Context`]: the bot, the update, command arguments, regex captures,
-//!   and replies that need no ids.
+//!   and shortcuts that need no ids: replies of every kind ([`Context::reply`],
+//!   [`Context::reply_photo`], ... [`Context::reply_invoice`]), which answer the update's
+//!   message as a reply to it in groups ([`Quote`](crate::Quote)); a chat action kept up during
+//!   slow work ([`Context::with_chat_action`]); and what can be done to the update's message
+//!   or the pressed button's ([`Context::delete_message`], [`Context::forward_to`],
+//!   [`Context::copy_to`], [`Context::pin`], [`Context::react`], [`Context::edit_text`],
+//!   [`Context::edit_caption`], ...).
 //! - [`Filter`]s ([`filters`]) say which messages a handler is for, combined with `&`, `|` and
 //!   `!`: `filters::text() & !filters::command()`.
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
@@ -224,6 +230,7 @@ mod pool;
 mod runner;
 pub mod schedule;
 mod server;
+mod shortcuts;
 pub mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};

@@ -62,6 +62,10 @@ use crate::{LinkPreviewOptions, ParseMode};
 ///   what [`Bot::execute`](crate::Bot::execute) is given) does not show them.
 /// - **Whose.** Defaults belong to the bot they were set on: clones of it made afterwards share
 ///   them; other bots, and clones made before, are not affected.
+///
+/// One setting is not a parameter: [`quote`](Defaults::quote) says whether the reply
+/// shortcuts of `ext` (`Context::reply`, `Context::reply_photo`, ...) answer the update's
+/// message as a reply to it. By default they do in groups and supergroups only.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Defaults {
@@ -73,6 +77,37 @@ pub struct Defaults {
     pub protect_content: Option<bool>,
     /// How link previews are generated (`link_preview_options`).
     pub link_preview_options: Option<LinkPreviewOptions>,
+    /// In which chats the reply shortcuts of `ext` quote the message they answer.
+    pub quote: Quote,
+}
+
+/// In which chats the reply shortcuts of `ext` (`Context::reply`, `Context::reply_photo`, ...)
+/// send their message as a reply to the update's message (with `reply_parameters`, which
+/// Telegram shows as a quote of it above the answer). Set it for a bot with
+/// [`Defaults::quote`]; a handler can choose otherwise for its own replies with
+/// `Context::set_quote`.
+///
+/// A reply quotes the message the update brought (a message, an edited message, a channel
+/// post, a business message), never the message of a pressed button, which is the bot's own.
+/// It is sent with `allow_sending_without_reply`, so a reply to a message deleted meanwhile
+/// still goes out, unquoted.
+///
+/// ```no_run
+/// use telegram_api::{Bot, Defaults, Quote};
+/// // Quote in private chats too.
+/// let bot = Bot::new("123456:ABC-DEF").with_defaults(Defaults::new().quote(Quote::Always));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Quote {
+    /// In groups and supergroups, where answers to several people mix; not in private chats,
+    /// where there is one person to answer, nor in channels. The default.
+    #[default]
+    InGroups,
+    /// In every chat.
+    Always,
+    /// In none.
+    Never,
 }
 
 impl Defaults {
@@ -102,6 +137,13 @@ impl Defaults {
     /// How link previews are generated.
     pub fn link_preview_options(mut self, link_preview_options: LinkPreviewOptions) -> Self {
         self.link_preview_options = Some(link_preview_options);
+        self
+    }
+
+    /// In which chats the reply shortcuts of `ext` quote the message they answer (by default
+    /// [`Quote::InGroups`]).
+    pub fn quote(mut self, quote: Quote) -> Self {
+        self.quote = quote;
         self
     }
 

@@ -12,7 +12,7 @@ pub(crate) mod retry;
 
 pub use call::Call;
 pub use client::Bot;
-pub use defaults::Defaults;
+pub use defaults::{Defaults, Quote};
 pub use error::{ApiError, ApiErrorKind, Error};
 pub use flood::{FloodControl, Limit};
 pub use retry::Retry;
