@@ -411,6 +411,14 @@ impl Context {
         Some(Arc::try_unwrap(fault).unwrap_or_else(StoreError::shared))
     }
 
+    /// The committed bot-wide values whose names start with `prefix` ([`Store::values`]);
+    /// a store that fails voids the attempt, as for [`get`](Context::get).
+    pub(crate) fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.store
+            .values(&Scope::Bot, prefix)
+            .map_err(|e| self.store_failed(e))
+    }
+
     /// The time, from the application's [`Clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -544,7 +552,9 @@ impl Context {
 
     /// The names of the values of `scope`, as this update left them so far (values set by
     /// its handlers included, removed ones left out), in name order. Bot-wide, the records of
-    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) are left out.
+    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) and of
+    /// stored callback data ([`callback_data::KEY_PREFIX`](super::callback_data::KEY_PREFIX))
+    /// are left out.
     ///
     /// # Errors
     ///
@@ -566,13 +576,17 @@ impl Context {
             };
         }
         if *scope == Scope::Bot {
-            names.retain(|name| !name.starts_with(super::jobs::JOB_PREFIX));
+            names.retain(|name| {
+                !name.starts_with(super::jobs::JOB_PREFIX)
+                    && !name.starts_with(super::callback_data::KEY_PREFIX)
+            });
         }
         Ok(names.into_iter().collect())
     }
 
     /// Removes every value of `scope` (when the update is done, like
-    /// [`remove`](Context::remove)); how many there were. Bot-wide, scheduled jobs stay.
+    /// [`remove`](Context::remove)); how many there were. Bot-wide, scheduled jobs and stored
+    /// callback data stay.
     ///
     /// # Errors
     ///
