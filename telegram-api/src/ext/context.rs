@@ -419,6 +419,15 @@ impl Context {
             .map_err(|e| self.store_failed(e))
     }
 
+    /// Whether this update changed a bot-wide value whose name starts with `prefix`.
+    pub(crate) fn changed_bot_values(&self, prefix: &str) -> bool {
+        let pending = self.pending.borrow();
+        let mut after = pending.range(Key::bot(prefix)..);
+        after
+            .next()
+            .is_some_and(|(key, _)| key.scope == Scope::Bot && key.name.starts_with(prefix))
+    }
+
     /// The time, from the application's [`Clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()

@@ -76,12 +76,13 @@
 //! [`CallbackDataError::Expired`]: answer it there, telling the user the button is too old.
 //!
 //! Expired records do not stay: one read after its expiry removes a record (committed when
-//! the handler that reads it succeeds), and each value stored also sweeps the records that
-//! expired among 1/64 of the stored ones (those whose id starts with the same character as the
-//! new one), removing at most 100. So the work is bounded per value stored (one read of a
-//! 64th of the records), and a record outlives its expiry by about 64 stored values (more
-//! precisely, until a new id starts with its id's character). A bot that stops making stored
-//! buttons keeps its expired records until their buttons are pressed.
+//! the handler that reads it succeeds), and an update (or a job's run) that stores values also
+//! sweeps the records that expired among 1/64 of the stored ones (those whose id starts with
+//! the same character as its first new one), removing at most 100. So the work is bounded per
+//! update: one listing of a 64th of the records (on Redis, a `SCAN` of the keys), whatever
+//! the number of values it stores; and a record outlives its expiry by about 64 updates that
+//! store values. A bot that stops making stored buttons keeps its expired records until their
+//! buttons are pressed.
 //!
 //! [`Context::set`]: super::Context::set
 
@@ -372,7 +373,7 @@ impl Context {
     ///
     /// Like [`set`](Context::set), the value is written when the update is done, in one
     /// transaction with its other changes, and dropped if the handler fails; a job can store
-    /// values too. Each call also removes some expired values (see [the
+    /// values too. The first call of an update also removes some expired values (see [the
     /// module](super::callback_data#stored-values)).
     ///
     /// # Errors
@@ -420,7 +421,10 @@ impl Context {
             "expires": now.saturating_add(secs),
             "value": value,
         });
-        self.sweep_callback_data(&id[..1], now)?;
+        // One sweep per update: the first value it stores sweeps, the others need not.
+        if !self.changed_bot_values(KEY_PREFIX) {
+            self.sweep_callback_data(&id[..1], now)?;
+        }
         self.set(&key(&id), &record)?;
         Ok(data)
     }
