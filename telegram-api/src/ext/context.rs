@@ -422,6 +422,23 @@ impl Context {
         Some(Arc::try_unwrap(fault).unwrap_or_else(StoreError::shared))
     }
 
+    /// The committed bot-wide values whose names start with `prefix` ([`Store::values`]);
+    /// a store that fails voids the attempt, as for [`get`](Context::get).
+    pub(crate) fn bot_values(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.store
+            .values(&Scope::Bot, prefix)
+            .map_err(|e| self.store_failed(e))
+    }
+
+    /// Whether this update changed a bot-wide value whose name starts with `prefix`.
+    pub(crate) fn changed_bot_values(&self, prefix: &str) -> bool {
+        let pending = self.pending.borrow();
+        let mut after = pending.range(Key::bot(prefix)..);
+        after
+            .next()
+            .is_some_and(|(key, _)| key.scope == Scope::Bot && key.name.starts_with(prefix))
+    }
+
     /// The time, from the application's [`Clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -555,7 +572,9 @@ impl Context {
 
     /// The names of the values of `scope`, as this update left them so far (values set by
     /// its handlers included, removed ones left out), in name order. Bot-wide, the records of
-    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) are left out.
+    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) and of
+    /// stored callback data ([`callback_data::KEY_PREFIX`](super::callback_data::KEY_PREFIX))
+    /// are left out.
     ///
     /// # Errors
     ///
@@ -577,13 +596,17 @@ impl Context {
             };
         }
         if *scope == Scope::Bot {
-            names.retain(|name| !name.starts_with(super::jobs::JOB_PREFIX));
+            names.retain(|name| {
+                !name.starts_with(super::jobs::JOB_PREFIX)
+                    && !name.starts_with(super::callback_data::KEY_PREFIX)
+            });
         }
         Ok(names.into_iter().collect())
     }
 
     /// Removes every value of `scope` (when the update is done, like
-    /// [`remove`](Context::remove)); how many there were. Bot-wide, scheduled jobs stay.
+    /// [`remove`](Context::remove)); how many there were. Bot-wide, scheduled jobs and stored
+    /// callback data stay.
     ///
     /// # Errors
     ///
@@ -703,8 +726,8 @@ impl Context {
         self.clear_data(&self.chat_scope()?)
     }
 
-    /// Removes every bot-wide value but the scheduled jobs (when the update is done); how
-    /// many there were.
+    /// Removes every bot-wide value but the scheduled jobs and stored callback data (when the
+    /// update is done); how many there were.
     ///
     /// # Errors
     ///

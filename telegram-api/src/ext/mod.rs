@@ -14,6 +14,8 @@
 //!   [`Context::edit_caption`], ...).
 //! - [`Filter`]s ([`filters`]) say which messages a handler is for, combined with `&`, `|` and
 //!   `!`: `filters::text() & !filters::command()`.
+//! - [`CallbackData`] ([`callback_data`]) types travel in inline keyboard buttons, packed in the
+//!   button or kept in the store, and come back typed to [`Handler::callback`].
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
@@ -150,6 +152,33 @@
 //! [`Context::edit_text`] changes the message the button was on. `tests/examples/` has
 //! `inline_keyboard.rs` and `commands.rs` (a reply keyboard).
 //!
+//! Buttons can also carry typed values ([`callback_data`]): a serde type that implements
+//! [`CallbackData`] (a short prefix naming it) is packed into the button's 64 bytes by
+//! [`CallbackData::button`], or kept in the store behind a short id, with an expiry, by
+//! [`Context::stored_button`]; [`Handler::callback`] takes the presses of that type and hands
+//! its code the value:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use telegram_api::ext::{Application, CallbackData, Context, Handler};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Like { post: u64 }
+//! impl CallbackData for Like {
+//!     const PREFIX: &'static str = "like";
+//! }
+//!
+//! fn liked(ctx: &Context, like: Like) -> Result<(), telegram_api::Error> {
+//!     ctx.answer_callback().text(format!("you like post {}", like.post)).call()?;
+//!     Ok(())
+//! }
+//!
+//! # fn build(bot: telegram_api::Bot) -> Application {
+//! Application::builder(bot).handler(Handler::callback(liked)).build()
+//! # }
+//! // The button: Like { post: 42 }.button("👍")?, whose data is "like:42".
+//! ```
+//!
 //! ## When things fail
 //!
 //! A handler that returns an error or panics does not stop the bot: the error handler gets it
@@ -219,6 +248,7 @@
 //! an update Telegram delivers again is never applied twice.
 
 mod application;
+pub mod callback_data;
 mod clock;
 pub mod command;
 mod context;
@@ -234,6 +264,7 @@ mod shortcuts;
 pub mod store;
 
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
+pub use callback_data::{CallbackData, CallbackDataError};
 pub use clock::{Clock, ManualClock};
 pub use command::{ArgError, Command};
 pub use context::{Captures, Context};
