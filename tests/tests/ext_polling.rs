@@ -538,3 +538,56 @@ fn a_webhook_left_set_is_deleted_and_polling_takes_over() {
         .collect();
     assert_eq!(methods[..3], ["getUpdates", "deleteWebhook", "getUpdates"]);
 }
+
+#[test]
+fn pending_updates_are_dropped_at_start_when_asked() {
+    // Update 5 waits at Telegram until deleteWebhook drops it.
+    let pending = Arc::new(Mutex::new(true));
+    let server = {
+        let (pending, update) = (pending.clone(), message_update(5, 7, 1));
+        Server::start(move |req| match req.api_method() {
+            "deleteWebhook" => {
+                assert_eq!(req.json()["drop_pending_updates"], true);
+                *pending.lock().unwrap() = false;
+                Reply::ok("true")
+            }
+            "getUpdates" if *pending.lock().unwrap() => Reply::ok(&format!("[{update}]")),
+            "getUpdates" => Reply::ok("[]"),
+            m => panic!("unexpected {m}"),
+        })
+    };
+    let handled: Arc<Log<i64>> = Arc::default();
+    let app = {
+        let handled = handled.clone();
+        Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0)
+            .drop_pending_updates(true)
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    handled.push(ctx.update().update_id);
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    server.wait_for("two polls", |requests| {
+        requests
+            .iter()
+            .filter(|r| r.api_method() == "getUpdates")
+            .count()
+            >= 2
+    });
+    stop.stop();
+    runner.join().unwrap().unwrap();
+    assert!(handled.entries().is_empty());
+    let methods: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.api_method().to_owned())
+        .collect();
+    assert_eq!(methods[..2], ["deleteWebhook", "getUpdates"]);
+}

@@ -92,6 +92,7 @@ pub(crate) struct Config {
     pub(crate) stop_timeout: Duration,
     pub(crate) poll_timeout: u32,
     pub(crate) poll_limit: Option<u32>,
+    pub(crate) drop_pending_updates: bool,
     pub(crate) lease_ttl: Duration,
     pub(crate) order_by: OrderBy,
 }
@@ -313,6 +314,16 @@ impl ApplicationBuilder {
     /// The long-poll timeout of `getUpdates` in seconds (default 30).
     pub fn poll_timeout(mut self, seconds: u32) -> Self {
         self.config.poll_timeout = seconds;
+        self
+    }
+
+    /// Whether [`run_polling`](Application::run_polling) drops the updates that waited at
+    /// Telegram while the bot was not running (default `false`: they are handled). With
+    /// `true`, it starts with `deleteWebhook` and `drop_pending_updates`, which also removes a
+    /// webhook left set. The updates kept in the store's inbox by an earlier run are handled
+    /// either way: they were confirmed to Telegram already.
+    pub fn drop_pending_updates(mut self, drop: bool) -> Self {
+        self.config.drop_pending_updates = drop;
         self
     }
 
@@ -539,6 +550,7 @@ impl Application {
                 stop_timeout: Duration::from_secs(10),
                 poll_timeout: 30,
                 poll_limit: None,
+                drop_pending_updates: false,
                 lease_ttl: Duration::from_secs(60),
                 order_by: OrderBy::Chat,
             },

@@ -185,14 +185,18 @@ impl Application {
     /// webhook is deleted (`deleteWebhook`, the updates waiting at Telegram kept) and polling
     /// goes on.
     ///
+    /// With [`drop_pending_updates`](super::ApplicationBuilder::drop_pending_updates), the
+    /// updates waiting at Telegram when it starts are dropped instead (`deleteWebhook` with
+    /// `drop_pending_updates`, before the first poll).
+    ///
     /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the first poll,
     /// the [`post_stop`](super::ApplicationBuilder::post_stop) hooks after the last update.
     ///
     /// # Errors
     ///
     /// Fails with [`RunError::Init`] when a `post_init` hook fails, [`RunError::Io`] when a
-    /// thread cannot be started, and [`RunError::Api`] when
-    /// `getUpdates` fails with an error that repeating does not cure ([`Error::is_transient`] is
+    /// thread cannot be started, and [`RunError::Api`] when the `deleteWebhook` that drops
+    /// pending updates fails, or `getUpdates` fails with an error that repeating does not cure ([`Error::is_transient`] is
     /// false), such as an invalid token or a webhook that is set.
     pub fn run_polling(&self) -> Result<(), RunError> {
         let stop = Stop::new(&self.inner);
@@ -201,6 +205,14 @@ impl Application {
         }
         let inner = &self.inner;
         inner.started(self)?;
+        if inner.config.drop_pending_updates {
+            inner
+                .bot
+                .delete_webhook()
+                .drop_pending_updates(true)
+                .call()
+                .map_err(RunError::Api)?;
+        }
         let pool = self.start_pool()?;
         let allowed = self.allowed_updates();
 

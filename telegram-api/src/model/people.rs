@@ -1,8 +1,8 @@
 //! What bots write about people and chats: a user's full name, a mention of them, a link to
-//! them; a chat's name and link.
+//! them; a chat's name and link; a message's link.
 
 use crate::text::{mention_html, mention_markdown_v2};
-use crate::{Chat, User};
+use crate::{Chat, ChatType, Message, User};
 
 impl User {
     /// The first name and, when the user has one, the last name, separated by a space.
@@ -57,6 +57,41 @@ impl Chat {
     }
 }
 
+impl Message {
+    /// The message's link, for a message of a supergroup or a channel:
+    /// `https://t.me/<username>/<message id>` for a public chat, `https://t.me/c/<id>/<message
+    /// id>` for a private one (which opens for its members only), with the forum topic's id
+    /// before the message's in a topic. `None` in private chats and basic groups, which have
+    /// no message links.
+    ///
+    /// ```
+    /// let message: telegram_api::Message = telegram_api::json::from_str(
+    ///     r#"{"message_id": 7, "date": 1700000000,
+    ///         "chat": {"id": -1001234567890, "type": "supergroup", "title": "Club"}}"#,
+    /// )?;
+    /// assert_eq!(message.link().as_deref(), Some("https://t.me/c/1234567890/7"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn link(&self) -> Option<String> {
+        let chat = &self.chat;
+        if !matches!(chat.r#type, ChatType::Supergroup | ChatType::Channel) {
+            return None;
+        }
+        let place = match &chat.username {
+            Some(username) => username.clone(),
+            // Supergroup and channel ids are -100 followed by the id links use.
+            None => format!("c/{}", chat.id.to_string().strip_prefix("-100")?),
+        };
+        let id = self.message_id;
+        Some(match self.message_thread_id {
+            Some(topic) if self.is_topic_message == Some(true) => {
+                format!("https://t.me/{place}/{topic}/{id}")
+            }
+            _ => format!("https://t.me/{place}/{id}"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Chat, User, json};
@@ -95,5 +130,43 @@ mod tests {
         .unwrap();
         assert_eq!(private.full_name().as_deref(), Some("Ada Lovelace"));
         assert_eq!(private.link(), None);
+    }
+
+    #[test]
+    fn links_of_messages() {
+        let message = |chat: &str, extra: &str| -> crate::Message {
+            json::from_str(&format!(
+                r#"{{"message_id": 7, "date": 1700000000, "chat": {chat}{extra}}}"#
+            ))
+            .unwrap()
+        };
+        let public =
+            r#"{"id": -1001234567890, "type": "channel", "title": "News", "username": "news"}"#;
+        let private = r#"{"id": -1001234567890, "type": "supergroup", "title": "Club"}"#;
+        let topic = r#", "message_thread_id": 3, "is_topic_message": true"#;
+        let reply_thread = r#", "message_thread_id": 3"#;
+        let link = |chat, extra| message(chat, extra).link();
+        assert_eq!(link(public, "").as_deref(), Some("https://t.me/news/7"));
+        assert_eq!(
+            link(private, "").as_deref(),
+            Some("https://t.me/c/1234567890/7")
+        );
+        assert_eq!(
+            link(private, topic).as_deref(),
+            Some("https://t.me/c/1234567890/3/7")
+        );
+        // A thread of replies that is not a forum topic is not in the link.
+        assert_eq!(
+            link(private, reply_thread).as_deref(),
+            Some("https://t.me/c/1234567890/7")
+        );
+        for none in [
+            r#"{"id": 42, "type": "private", "first_name": "Ada"}"#,
+            r#"{"id": -42, "type": "group", "title": "G"}"#,
+            // Not the shape of a supergroup's id: no link rather than a wrong one.
+            r#"{"id": -42, "type": "supergroup", "title": "S"}"#,
+        ] {
+            assert_eq!(link(none, ""), None, "{none}");
+        }
     }
 }
