@@ -254,6 +254,7 @@ pub mod command;
 mod context;
 mod conversation;
 pub mod filters;
+pub mod from_python_telegram_bot;
 mod handler;
 pub mod jobs;
 mod pool;
