@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
-use telegram_api::ext::{Application, Context, Handler};
+use telegram_api::ext::{Application, ApplicationBuilder, Context, Handler};
 use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::http::{Reply, Server};
 use telegram_api_tests::updates;
@@ -512,20 +512,7 @@ fn a_webhook_left_set_is_deleted_and_polling_takes_over() {
         })
     };
     let handled: Arc<Log<i64>> = Arc::default();
-    let app = {
-        let handled = handled.clone();
-        Application::builder(Bot::new("1:T").with_api_url(server.url()))
-            .handle_signals(false)
-            .poll_timeout(0)
-            .handler(Handler::update(
-                |_| true,
-                move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
-                    Ok::<_, std::io::Error>(())
-                },
-            ))
-            .build()
-    };
+    let app = logging(&server, &handled, |b| b);
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
     handled.wait_for("the update handled", |h| h == [5]);
@@ -557,21 +544,7 @@ fn pending_updates_are_dropped_at_start_when_asked() {
         })
     };
     let handled: Arc<Log<i64>> = Arc::default();
-    let app = {
-        let handled = handled.clone();
-        Application::builder(Bot::new("1:T").with_api_url(server.url()))
-            .handle_signals(false)
-            .poll_timeout(0)
-            .drop_pending_updates(true)
-            .handler(Handler::update(
-                |_| true,
-                move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
-                    Ok::<_, std::io::Error>(())
-                },
-            ))
-            .build()
-    };
+    let app = logging(&server, &handled, |b| b.drop_pending_updates(true));
     let stop = app.stop_handle();
     let runner = std::thread::spawn(move || app.run_polling());
     server.wait_for("two polls", |requests| {
@@ -590,4 +563,25 @@ fn pending_updates_are_dropped_at_start_when_asked() {
         .map(|r| r.api_method().to_owned())
         .collect();
     assert_eq!(methods[..2], ["deleteWebhook", "getUpdates"]);
+}
+
+/// An application polling `server` without waiting (no long poll, no signal handling), set up
+/// further by `configure`, that logs the id of each update it handles in `handled`.
+fn logging(
+    server: &Server,
+    handled: &Arc<Log<i64>>,
+    configure: impl FnOnce(ApplicationBuilder) -> ApplicationBuilder,
+) -> Application {
+    let handled = handled.clone();
+    let builder = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+        .handle_signals(false)
+        .poll_timeout(0)
+        .handler(Handler::update(
+            |_| true,
+            move |ctx: &Context| {
+                handled.push(ctx.update().update_id);
+                Ok::<_, std::io::Error>(())
+            },
+        ));
+    configure(builder).build()
 }

@@ -143,6 +143,15 @@ impl Counted<'_> {
     }
 }
 
+/// The `Serializer` methods that write an integer as a decimal field.
+macro_rules! decimal {
+    ($($method:ident: $ty:ty),* $(,)?) => {$(
+        fn $method(self, v: $ty) -> Result<(), PackError> {
+            self.push(v.to_string())
+        }
+    )*};
+}
+
 impl<'a> ser::Serializer for &'a mut Packer {
     type Ok = ();
     type Error = PackError;
@@ -157,35 +166,10 @@ impl<'a> ser::Serializer for &'a mut Packer {
     fn serialize_bool(self, v: bool) -> Result<(), PackError> {
         self.push(if v { "1" } else { "0" }.into())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), PackError> {
-        self.push(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), PackError> {
-        self.push(v.to_string())
+    decimal! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_u128: u128,
     }
     fn serialize_f32(self, v: f32) -> Result<(), PackError> {
         // `Debug` is the shortest text that reads back the same, with an exponent when long.
