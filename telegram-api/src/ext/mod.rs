@@ -115,7 +115,16 @@
 //! Command names match ignoring case (`/Caps` is `/caps`), and in groups `/caps@YourBot` is
 //! taken while `/caps@OtherBot` is left to the other bot. The `/start` of a deep link
 //! (`https://t.me/YourBot?start=ref-42`) carries its payload:
-//! `ctx.command().and_then(|c| c.start_payload())` is `Some("ref-42")`.
+//! `ctx.command().and_then(|c| c.start_payload())` is `Some("ref-42")`. Arguments come typed
+//! with [`Context::arg`] (`let minutes: u32 = ctx.arg(0)?;`, whose error tells the user what
+//! was wrong), and a name with another prefix than `/` makes a command Telegram does not mark:
+//! `Handler::command("!ban", ban)`.
+//!
+//! Every optional field of a message has its filter in [`filters::message`], generated from the
+//! Bot API's description: the service messages (`message::pinned_message()`,
+//! `message::forum_topic_created()`, `message::video_chat_started()`, ...) included.
+//!
+//! Coming from python-telegram-bot? [`from_python_telegram_bot`] maps its concepts to these.
 //!
 //! ## Unknown commands, and order
 //!
@@ -245,7 +254,10 @@
 //! [`schedule`] says when jobs run (once, at an interval, daily on chosen weekdays, monthly)
 //! in a time zone, daylight saving changes included, as pure rules over any clock. [`store`]
 //! keeps state with the record of which updates changed it, in memory or in one file, so that
-//! an update Telegram delivers again is never applied twice.
+//! an update Telegram delivers again is never applied twice. A handler lists, removes and clears
+//! a user's, a chat's or the bot's values ([`Context::user_data_names`],
+//! [`Context::clear_chat_data`], ...), and a job scheduled under an id of its own
+//! ([`Context::schedule_job_as`]) is one instance, found, moved or cancelled by that id.
 
 mod application;
 pub mod callback_data;
