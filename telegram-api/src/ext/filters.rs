@@ -599,9 +599,10 @@ pub fn language<S: AsRef<str>>(codes: impl IntoIterator<Item = S>) -> Filter {
 
 /// Filters on changes of a chat member: who joined, left, was promoted, demoted, restricted
 /// or banned. They pass `chat_member` updates (another member's status changed) and
-/// `my_chat_member` updates (the bot's own), whose change is that one, as the methods of
-/// [`ChatMemberUpdated`] ([`joined`](ChatMemberUpdated::joined), ...) tell it. Every other
-/// update fails them.
+/// `my_chat_member` updates (the bot's own) whose change is that one, as the methods of
+/// [`ChatMemberUpdated`](crate::ChatMemberUpdated)
+/// ([`joined`](crate::ChatMemberUpdated::joined), ...) tell it. Every other update fails
+/// them.
 ///
 /// One change can be several of these at once: a member who is banned also left, and a user
 /// added as an administrator both joined and was promoted.
