@@ -806,15 +806,11 @@ fn entity_text<'a>(text: &'a str, entity: &MessageEntity) -> Option<&'a str> {
     rest.get(..utf16_to_byte(rest, entity.length)?)
 }
 
-/// Whether an entity of the message's text or caption passes `test`, given the text it
-/// covers (`None` when its offsets do not fit the text).
+/// Whether an entity of the message's text or caption passes `test`, given the text or
+/// caption it belongs to.
 fn any_entity(m: &Message, test: impl Fn(&MessageEntity, Option<&str>) -> bool) -> bool {
     let with = |text: Option<&String>, entities: Option<&Vec<MessageEntity>>| {
-        entities.is_some_and(|entities| {
-            entities
-                .iter()
-                .any(|e| test(e, text.and_then(|t| entity_text(t, e))))
-        })
+        entities.is_some_and(|entities| entities.iter().any(|e| test(e, text.map(String::as_str))))
     };
     with(m.text.as_ref(), m.entities.as_ref())
         || with(m.caption.as_ref(), m.caption_entities.as_ref())
@@ -844,8 +840,9 @@ pub fn mentions(username: impl AsRef<str>) -> Filter {
         .to_ascii_lowercase();
     let name = format!("mentions({username:?})");
     Filter::on_message(name, move |m| {
-        any_entity(m, |e, covered| match e.r#type {
-            MessageEntityType::Mention => covered
+        any_entity(m, |e, text| match e.r#type {
+            MessageEntityType::Mention => text
+                .and_then(|t| entity_text(t, e))
                 .and_then(|t| t.strip_prefix('@'))
                 .is_some_and(|n| n.eq_ignore_ascii_case(&username)),
             MessageEntityType::TextMention => e
@@ -870,7 +867,7 @@ pub fn mentions_user(id: i64) -> Filter {
 }
 
 /// Updates from a Telegram Premium user: the [`effective_user`](Update::effective_user) has
-/// `is_premium` set.
+/// `is_premium` set to `true`.
 pub fn premium() -> Filter {
     Filter::named_atom("premium", |u| {
         u.effective_user()
