@@ -780,6 +780,23 @@ pub fn forwarded_from_chats(ids: impl IntoIterator<Item = i64>) -> Filter {
     })
 }
 
+/// Messages forwarded from one of these users or chats, by username (with or without `@`,
+/// ignoring case): the user, chat or channel of their `forward_origin` has that username.
+/// A hidden user has none and fails this filter.
+pub fn forwarded_from_usernames<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Filter {
+    let names = usernames(names);
+    let name = format!("forwarded_from_usernames({})", sorted(&names));
+    Filter::on_message(name, move |m| {
+        let username = match m.forward_origin.as_deref() {
+            Some(MessageOrigin::User(origin)) => origin.sender_user.username.as_deref(),
+            Some(MessageOrigin::Chat(origin)) => origin.sender_chat.username.as_deref(),
+            Some(MessageOrigin::Channel(origin)) => origin.chat.username.as_deref(),
+            _ => None,
+        };
+        username.is_some_and(|n| names.contains(&n.to_ascii_lowercase()))
+    })
+}
+
 /// Messages sent through one of these inline bots, by identifier.
 pub fn via_bots(ids: impl IntoIterator<Item = i64>) -> Filter {
     let ids: HashSet<i64> = ids.into_iter().collect();
@@ -1676,6 +1693,32 @@ mod tests {
         assert_eq!(
             format!("{:?}", forwarded_from_chats([-1007, 5])),
             "forwarded_from_chats([-1007, 5])"
+        );
+    }
+
+    #[test]
+    fn forwarded_from_usernames_of_users_and_chats() {
+        let from_user = message(json!({"text": "x", "forward_origin": {"type": "user",
+            "date": 1, "sender_user": {"id": 5, "is_bot": false, "first_name": "E",
+            "username": "Eve"}}}));
+        let from_channel = message(json!({"text": "x", "forward_origin": {"type": "channel",
+            "date": 1, "chat": {"id": -1007, "type": "channel", "title": "News",
+            "username": "NewsRoom"}, "message_id": 12}}));
+        let hidden = message(
+            json!({"text": "x", "forward_origin": {"type": "hidden_user",
+            "date": 1, "sender_user_name": "Eve"}}),
+        );
+        let f = forwarded_from_usernames(["@eve", "newsroom"]);
+        assert!(f.matches(&from_user) && f.matches(&from_channel));
+        assert!(!f.matches(&hidden), "a hidden user's name is no username");
+        assert!(!forwarded_from_usernames(["ev"]).matches(&from_user));
+        assert!(
+            !forwarded_from_usernames(["ada_l"]).matches(&text("x")),
+            "the sender is not an origin"
+        );
+        assert_eq!(
+            format!("{f:?}"),
+            r#"forwarded_from_usernames(["eve", "newsroom"])"#
         );
     }
 
