@@ -273,7 +273,7 @@ fn short_type_name<T>() -> &'static str {
 
 /// The byte index in `text` after `units` UTF-16 code units, or `None` when that is past the
 /// end or inside a character.
-fn utf16_to_byte(text: &str, units: i64) -> Option<usize> {
+pub(crate) fn utf16_to_byte(text: &str, units: i64) -> Option<usize> {
     let units = usize::try_from(units).ok()?;
     let mut counted = 0;
     for (index, c) in text.char_indices() {

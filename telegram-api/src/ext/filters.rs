@@ -15,7 +15,8 @@
 //! ([`private`], [`in_chats`], ...) look at its
 //! [`effective_chat`](crate::Update::effective_chat), user filters ([`from_users`], ...) at its
 //! [`effective_user`](crate::Update::effective_user), so they also apply to callback queries,
-//! member changes and the other kinds that have a chat or a user.
+//! member changes and the other kinds that have a chat or a user. The filters of [`member`]
+//! look at the change a `chat_member` or `my_chat_member` update carries.
 //!
 //! Any closure is a filter too: [`Filter::new`].
 
@@ -25,7 +26,11 @@ use std::ops::{BitAnd, BitOr, BitXor, Not};
 use std::sync::Arc;
 
 use super::Command;
-use crate::{ChatId, ChatType, Message, MessageEntityType, Update, UpdateType};
+use super::command::utf16_to_byte;
+use crate::{
+    ChatId, ChatType, Message, MessageEntity, MessageEntityType, MessageOrigin, StickerType,
+    Update, UpdateType,
+};
 
 /// A test on an [`Update`]: whether a handler is for it.
 ///
@@ -589,6 +594,301 @@ pub fn language<S: AsRef<str>>(codes: impl IntoIterator<Item = S>) -> Filter {
                             .is_some_and(|r| r.starts_with('-'))
                 })
             })
+    })
+}
+
+/// Filters on changes of a chat member: who joined, left, was promoted, demoted, restricted
+/// or banned. They pass `chat_member` updates (another member's status changed) and
+/// `my_chat_member` updates (the bot's own) whose change is that one, as the methods of
+/// [`ChatMemberUpdated`](crate::ChatMemberUpdated)
+/// ([`joined`](crate::ChatMemberUpdated::joined), ...) tell it. Every other update fails
+/// them.
+///
+/// One change can be several of these at once: a member who is banned also left, and a user
+/// added as an administrator both joined and was promoted.
+///
+/// ```
+/// use telegram_api::ext::{filters::member, Context, Handler};
+/// fn greet(ctx: &Context) -> Result<(), telegram_api::Error> {
+///     ctx.reply("Welcome!").call()?;
+///     Ok(())
+/// }
+/// let greeter: Handler = Handler::chat_member(greet).filter(member::joined());
+/// let bot_added = member::joined() & telegram_api::ext::filters::update_kind(
+///     telegram_api::UpdateType::MyChatMember,
+/// );
+/// assert_eq!(format!("{bot_added:?}"), "member::joined & update_kind(my_chat_member)");
+/// ```
+pub mod member {
+    use super::Filter;
+    use crate::{ChatMemberUpdated, Update};
+
+    /// The member change an update carries, of either kind.
+    fn change_of(update: &Update) -> Option<&ChatMemberUpdated> {
+        update.chat_member().or_else(|| update.my_chat_member())
+    }
+
+    fn change(name: &'static str, test: fn(&ChatMemberUpdated) -> bool) -> Filter {
+        Filter::named_atom(name, move |u| change_of(u).is_some_and(test))
+    }
+
+    /// The user came into the chat: joined, was added, or came back.
+    pub fn joined() -> Filter {
+        change("member::joined", ChatMemberUpdated::joined)
+    }
+
+    /// The user went out of the chat: left, was removed or banned.
+    pub fn left() -> Filter {
+        change("member::left", ChatMemberUpdated::left)
+    }
+
+    /// The user became the chat's owner or an administrator.
+    pub fn promoted() -> Filter {
+        change("member::promoted", ChatMemberUpdated::promoted)
+    }
+
+    /// The user stopped being the chat's owner or an administrator.
+    pub fn demoted() -> Filter {
+        change("member::demoted", ChatMemberUpdated::demoted)
+    }
+
+    /// The user became restricted, whether still in the chat or not.
+    pub fn restricted() -> Filter {
+        change("member::restricted", ChatMemberUpdated::restricted)
+    }
+
+    /// The user was banned.
+    pub fn banned() -> Filter {
+        change("member::banned", ChatMemberUpdated::banned)
+    }
+}
+
+/// Messages with a sticker of this type: [`StickerType::Regular`], [`StickerType::Mask`] or
+/// [`StickerType::CustomEmoji`]. The type is independent of the format
+/// ([`animated_sticker`], [`video_sticker`], [`static_sticker`]).
+///
+/// ```
+/// use telegram_api::StickerType;
+/// use telegram_api::ext::filters;
+/// let masks = filters::sticker_type(StickerType::Mask);
+/// assert_eq!(format!("{masks:?}"), "sticker_type(mask)");
+/// ```
+pub fn sticker_type(kind: StickerType) -> Filter {
+    let name = format!("sticker_type({})", kind.as_str());
+    Filter::on_message(name, move |m| {
+        m.sticker.as_ref().is_some_and(|s| s.r#type == kind)
+    })
+}
+
+/// Messages with an animated sticker (the `.TGS` format).
+pub fn animated_sticker() -> Filter {
+    Filter::on_message("animated_sticker", |m| {
+        m.sticker.as_ref().is_some_and(|s| s.is_animated)
+    })
+}
+
+/// Messages with a video sticker (the `.WEBM` format).
+pub fn video_sticker() -> Filter {
+    Filter::on_message("video_sticker", |m| {
+        m.sticker.as_ref().is_some_and(|s| s.is_video)
+    })
+}
+
+/// Messages with a static sticker (the `.WEBP` format): neither animated nor a video.
+pub fn static_sticker() -> Filter {
+    Filter::on_message("static_sticker", |m| {
+        m.sticker
+            .as_ref()
+            .is_some_and(|s| !s.is_animated && !s.is_video)
+    })
+}
+
+/// Messages with a premium sticker: a regular sticker with a premium animation.
+pub fn premium_sticker() -> Filter {
+    Filter::on_message("premium_sticker", |m| {
+        m.sticker
+            .as_ref()
+            .is_some_and(|s| s.premium_animation.is_some())
+    })
+}
+
+/// The emoji without a trailing variation selector (`⚽️` and `⚽` are the same ball).
+fn base_emoji(emoji: &str) -> &str {
+    emoji.trim_end_matches('\u{FE0F}')
+}
+
+/// Messages with a dice of this emoji: `🎲`, `🎯`, `🏀`, `⚽`, `🎳` or `🎰` (with or without
+/// the variation selector `U+FE0F`).
+///
+/// ```
+/// use telegram_api::ext::filters;
+/// let darts = filters::dice_emoji("🎯");
+/// assert_eq!(format!("{darts:?}"), r#"dice_emoji("🎯")"#);
+/// ```
+pub fn dice_emoji(emoji: impl Into<String>) -> Filter {
+    let wanted = base_emoji(&emoji.into()).to_owned();
+    let name = format!("dice_emoji({wanted:?})");
+    Filter::on_message(name, move |m| {
+        m.dice
+            .as_ref()
+            .is_some_and(|d| base_emoji(&d.emoji) == wanted)
+    })
+}
+
+/// Messages with a dice of this emoji that landed on one of `values`: 1 to 6 for `🎲`, `🎯`
+/// and `🎳`, 1 to 5 for `🏀` and `⚽`, 1 to 64 for `🎰`.
+///
+/// ```
+/// use telegram_api::ext::filters;
+/// let bullseye = filters::dice_value("🎯", [6]);
+/// let scored = filters::dice_value("🏀", 4..=5);
+/// assert_eq!(format!("{bullseye:?}"), r#"dice_value("🎯", [6])"#);
+/// ```
+pub fn dice_value(emoji: impl Into<String>, values: impl IntoIterator<Item = i64>) -> Filter {
+    let wanted = base_emoji(&emoji.into()).to_owned();
+    let values: HashSet<i64> = values.into_iter().collect();
+    let name = format!("dice_value({wanted:?}, {})", sorted(&values));
+    Filter::on_message(name, move |m| {
+        m.dice
+            .as_ref()
+            .is_some_and(|d| values.contains(&d.value) && base_emoji(&d.emoji) == wanted)
+    })
+}
+
+/// Messages forwarded from one of these users, by identifier: their `forward_origin` is a
+/// user. A user who hides their account in forwards (`hidden_user`) has no identifier and
+/// fails this filter.
+pub fn forwarded_from_users(ids: impl IntoIterator<Item = i64>) -> Filter {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    let name = format!("forwarded_from_users({})", sorted(&ids));
+    Filter::on_message(name, move |m| match m.forward_origin.as_deref() {
+        Some(MessageOrigin::User(origin)) => ids.contains(&origin.sender_user.id),
+        _ => false,
+    })
+}
+
+/// Messages forwarded from one of these chats, by identifier: their `forward_origin` is a
+/// channel post, or a message sent on behalf of a chat (an anonymous group administrator, a
+/// channel writing in a group).
+pub fn forwarded_from_chats(ids: impl IntoIterator<Item = i64>) -> Filter {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    let name = format!("forwarded_from_chats({})", sorted(&ids));
+    Filter::on_message(name, move |m| match m.forward_origin.as_deref() {
+        Some(MessageOrigin::Chat(origin)) => ids.contains(&origin.sender_chat.id),
+        Some(MessageOrigin::Channel(origin)) => ids.contains(&origin.chat.id),
+        _ => false,
+    })
+}
+
+/// Messages forwarded from one of these users or chats, by username (with or without `@`,
+/// ignoring case): the user, chat or channel of their `forward_origin` has that username.
+/// A hidden user has none and fails this filter.
+pub fn forwarded_from_usernames<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Filter {
+    let names = usernames(names);
+    let name = format!("forwarded_from_usernames({})", sorted(&names));
+    Filter::on_message(name, move |m| {
+        let username = match m.forward_origin.as_deref() {
+            Some(MessageOrigin::User(origin)) => origin.sender_user.username.as_deref(),
+            Some(MessageOrigin::Chat(origin)) => origin.sender_chat.username.as_deref(),
+            Some(MessageOrigin::Channel(origin)) => origin.chat.username.as_deref(),
+            _ => None,
+        };
+        username.is_some_and(|n| names.contains(&n.to_ascii_lowercase()))
+    })
+}
+
+/// Messages sent through one of these inline bots, by identifier.
+pub fn via_bots(ids: impl IntoIterator<Item = i64>) -> Filter {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    let name = format!("via_bots({})", sorted(&ids));
+    Filter::on_message(name, move |m| {
+        m.via_bot.as_ref().is_some_and(|b| ids.contains(&b.id))
+    })
+}
+
+/// Messages sent on behalf of one of these chats (a channel, or a group whose anonymous
+/// administrator wrote), by identifier.
+pub fn sender_chats(ids: impl IntoIterator<Item = i64>) -> Filter {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    let name = format!("sender_chats({})", sorted(&ids));
+    Filter::on_message(name, move |m| {
+        m.sender_chat.as_ref().is_some_and(|c| ids.contains(&c.id))
+    })
+}
+
+/// The part of `text` an entity covers, its offset and length counted in UTF-16 code units;
+/// `None` when they fall outside the text or inside a character.
+fn entity_text<'a>(text: &'a str, entity: &MessageEntity) -> Option<&'a str> {
+    let rest = text.get(utf16_to_byte(text, entity.offset)?..)?;
+    rest.get(..utf16_to_byte(rest, entity.length)?)
+}
+
+/// Whether an entity of the message's text or caption passes `test`, given the text or
+/// caption it belongs to.
+fn any_entity(m: &Message, test: impl Fn(&MessageEntity, Option<&str>) -> bool) -> bool {
+    let with = |text: Option<&String>, entities: Option<&Vec<MessageEntity>>| {
+        entities.is_some_and(|entities| entities.iter().any(|e| test(e, text.map(String::as_str))))
+    };
+    with(m.text.as_ref(), m.entities.as_ref())
+        || with(m.caption.as_ref(), m.caption_entities.as_ref())
+}
+
+/// Messages that mention this username (with or without `@`, ignoring case), in their text or
+/// caption: an `@username` mention, or a mention by name (`text_mention`) of a user with that
+/// username.
+///
+/// A filter only sees the update, not the application, so it is given the bot's username
+/// (the one [`ApplicationBuilder::bot_username`](super::ApplicationBuilder::bot_username)
+/// takes, or `getMe` returns): `filters::mentions("MyBot")` passes messages that call the bot
+/// in a group. [`mentions_user`] passes mentions by name of a user identifier.
+///
+/// ```
+/// use telegram_api::ext::filters;
+/// let called = filters::mentions("@MyBot") & filters::groups();
+/// assert_eq!(format!("{called:?}"), r#"mentions("mybot") & groups"#);
+/// ```
+///
+/// Entities whose offsets do not fit the text are not mentions.
+pub fn mentions(username: impl AsRef<str>) -> Filter {
+    let username = username.as_ref().trim();
+    let username = username
+        .strip_prefix('@')
+        .unwrap_or(username)
+        .to_ascii_lowercase();
+    let name = format!("mentions({username:?})");
+    Filter::on_message(name, move |m| {
+        any_entity(m, |e, text| match e.r#type {
+            MessageEntityType::Mention => text
+                .and_then(|t| entity_text(t, e))
+                .and_then(|t| t.strip_prefix('@'))
+                .is_some_and(|n| n.eq_ignore_ascii_case(&username)),
+            MessageEntityType::TextMention => e
+                .user
+                .as_ref()
+                .and_then(|u| u.username.as_deref())
+                .is_some_and(|n| n.eq_ignore_ascii_case(&username)),
+            _ => false,
+        })
+    })
+}
+
+/// Messages that mention this user by name (a `text_mention` entity, used for users without
+/// a username), in their text or caption, by the user's identifier.
+pub fn mentions_user(id: i64) -> Filter {
+    Filter::on_message(format!("mentions_user({id})"), move |m| {
+        any_entity(m, |e, _| {
+            e.r#type == MessageEntityType::TextMention
+                && e.user.as_ref().is_some_and(|u| u.id == id)
+        })
+    })
+}
+
+/// Updates from a Telegram Premium user: the [`effective_user`](Update::effective_user) has
+/// `is_premium` set to `true`.
+pub fn premium() -> Filter {
+    Filter::named_atom("premium", |u| {
+        u.effective_user()
+            .is_some_and(|user| user.is_premium == Some(true))
     })
 }
 
@@ -1200,5 +1500,340 @@ mod tests {
              "pinned_message": {"message_id": 4, "date": 0, "chat": {"id": 1, "type": "private"}}}}))
         .unwrap();
         assert!(message::pinned_message().matches(&edited));
+    }
+    /// A `kind` update (`chat_member` or `my_chat_member`) changing a member from `old` to
+    /// `new`, as Telegram sends it.
+    fn member_change(kind: &str, old: Value, new: Value) -> Update {
+        serde_json::from_value(json!({"update_id": 7, kind: {
+            "chat": {"id": -100, "type": "supergroup", "title": "G"},
+            "from": {"id": ADA, "is_bot": false, "first_name": "Ada"},
+            "date": 1700000000, "old_chat_member": old, "new_chat_member": new}}))
+        .expect("a documented chat member update")
+    }
+
+    fn member_with(status: &str) -> Value {
+        json!({"status": status, "user": {"id": 42, "is_bot": false, "first_name": "Bo"}})
+    }
+
+    fn administrator() -> Value {
+        json!({"status": "administrator", "user": {"id": 42, "is_bot": false, "first_name": "Bo"},
+            "can_be_edited": false, "is_anonymous": false, "can_manage_chat": true,
+            "can_delete_messages": true, "can_manage_video_chats": true,
+            "can_restrict_members": true, "can_promote_members": false, "can_change_info": true,
+            "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+            "can_delete_stories": false})
+    }
+
+    fn restricted_member() -> Value {
+        json!({"status": "restricted", "user": {"id": 42, "is_bot": false, "first_name": "Bo"},
+            "is_member": true, "can_send_messages": false, "can_send_audios": false,
+            "can_send_documents": false, "can_send_photos": false, "can_send_videos": false,
+            "can_send_video_notes": false, "can_send_voice_notes": false, "can_send_polls": false,
+            "can_send_other_messages": false, "can_add_web_page_previews": false,
+            "can_change_info": false, "can_invite_users": false, "can_pin_messages": false,
+            "can_manage_topics": false, "until_date": 0})
+    }
+
+    #[test]
+    fn member_transitions_on_both_update_kinds() {
+        let kicked = json!({"status": "kicked", "until_date": 0,
+            "user": {"id": 42, "is_bot": false, "first_name": "Bo"}});
+        let filters = [
+            member::joined(),
+            member::left(),
+            member::promoted(),
+            member::demoted(),
+            member::restricted(),
+            member::banned(),
+        ];
+        let (t, f) = (true, false);
+        let cases = [
+            (
+                member_with("left"),
+                member_with("member"),
+                [t, f, f, f, f, f],
+            ),
+            (
+                member_with("member"),
+                member_with("left"),
+                [f, t, f, f, f, f],
+            ),
+            (member_with("member"), administrator(), [f, f, t, f, f, f]),
+            (administrator(), member_with("member"), [f, f, f, t, f, f]),
+            (
+                member_with("member"),
+                restricted_member(),
+                [f, f, f, f, t, f],
+            ),
+            (member_with("member"), kicked, [f, t, f, f, f, t]),
+        ];
+        for kind in ["chat_member", "my_chat_member"] {
+            for (old, new, expected) in &cases {
+                let update = member_change(kind, old.clone(), new.clone());
+                let got: Vec<bool> = filters.iter().map(|f| f.matches(&update)).collect();
+                assert_eq!(got, expected, "{kind}: {old} -> {new}");
+            }
+        }
+        // Other updates have no member change.
+        assert!(filters.iter().all(|f| !f.matches(&text("hi"))));
+        let joined_note =
+            message(json!({"new_chat_members": [{"id": 42, "is_bot": false, "first_name": "Bo"}]}));
+        assert!(!member::joined().matches(&joined_note));
+        assert_eq!(format!("{:?}", member::promoted()), "member::promoted");
+        assert_eq!(
+            format!("{:?}", member::joined() | member::left()),
+            "member::joined | member::left"
+        );
+    }
+
+    fn sticker_message(kind: &str, animated: bool, video: bool, premium: bool) -> Update {
+        let mut sticker = json!({"file_id": "s", "file_unique_id": "s", "type": kind,
+            "width": 512, "height": 512, "is_animated": animated, "is_video": video});
+        if premium {
+            sticker["premium_animation"] = file("p");
+        }
+        message(json!({"sticker": sticker}))
+    }
+
+    #[test]
+    fn sticker_types_and_formats() {
+        let regular = sticker_message("regular", false, false, false);
+        let mask = sticker_message("mask", true, false, false);
+        let emoji = sticker_message("custom_emoji", false, true, false);
+        let premium = sticker_message("regular", true, false, true);
+        let future = sticker_message("hologram", false, false, false);
+        assert!(sticker_type(StickerType::Regular).matches(&regular));
+        assert!(!sticker_type(StickerType::Regular).matches(&mask));
+        assert!(sticker_type(StickerType::Mask).matches(&mask));
+        assert!(sticker_type(StickerType::CustomEmoji).matches(&emoji));
+        assert!(!sticker_type(StickerType::CustomEmoji).matches(&regular));
+        assert!(sticker_type(StickerType::Unknown("hologram".into())).matches(&future));
+        assert!(!sticker_type(StickerType::Regular).matches(&future));
+        let formats = [animated_sticker(), video_sticker(), static_sticker()];
+        for (update, expected) in [
+            (&regular, [false, false, true]),
+            (&mask, [true, false, false]),
+            (&emoji, [false, true, false]),
+        ] {
+            let got: Vec<bool> = formats.iter().map(|f| f.matches(update)).collect();
+            assert_eq!(got, expected);
+        }
+        assert!(premium_sticker().matches(&premium) && !premium_sticker().matches(&regular));
+        let plain = text("🙂");
+        assert!(formats.iter().all(|f| !f.matches(&plain)));
+        assert!(!sticker_type(StickerType::Regular).matches(&plain));
+        assert!(!premium_sticker().matches(&plain));
+    }
+
+    fn dice_message(emoji: &str, value: i64) -> Update {
+        message(json!({"dice": {"emoji": emoji, "value": value}}))
+    }
+
+    #[test]
+    fn dice_by_emoji_and_value() {
+        let darts_6 = dice_message("🎯", 6);
+        let die_6 = dice_message("🎲", 6);
+        let ball_5 = dice_message("⚽", 5);
+        assert!(dice_emoji("🎯").matches(&darts_6));
+        assert!(!dice_emoji("🎯").matches(&die_6));
+        assert!(
+            dice_emoji("⚽\u{FE0F}").matches(&ball_5),
+            "variation selector"
+        );
+        assert!(dice_emoji("⚽").matches(&dice_message("⚽\u{FE0F}", 1)));
+        assert!(!dice_emoji("🎯").matches(&text("🎯")));
+        assert!(dice_value("🎯", [6]).matches(&darts_6));
+        assert!(
+            !dice_value("🎯", [6]).matches(&die_6),
+            "same value, other emoji"
+        );
+        assert!(!dice_value("🎯", [1, 2, 3]).matches(&darts_6));
+        assert!(dice_value("⚽", 3..=5).matches(&ball_5));
+        assert!(dice_value("🎰", [1, 22, 43, 64]).matches(&dice_message("🎰", 64)));
+        assert!(!dice_value("🎰", [1, 22, 43, 64]).matches(&dice_message("🎰", 63)));
+        assert_eq!(
+            format!("{:?}", dice_value("🎳", [6, 1])),
+            r#"dice_value("🎳", [1, 6])"#
+        );
+    }
+
+    #[test]
+    fn forwarded_from_users_and_chats_by_id() {
+        let from_user = message(json!({"text": "x", "forward_origin": {"type": "user",
+            "date": 1699999999, "sender_user": {"id": 5, "is_bot": false, "first_name": "E"}}}));
+        let from_chat = message(json!({"text": "x", "forward_origin": {"type": "chat",
+            "date": 1699999999, "sender_chat": {"id": 5, "type": "supergroup", "title": "G"}}}));
+        let from_channel = message(json!({"text": "x", "forward_origin": {"type": "channel",
+            "date": 1699999999, "chat": {"id": -1007, "type": "channel", "title": "News"},
+            "message_id": 12, "author_signature": "Ed"}}));
+        let hidden = message(
+            json!({"text": "x", "forward_origin": {"type": "hidden_user",
+            "date": 1699999999, "sender_user_name": "Someone"}}),
+        );
+        assert!(forwarded_from_users([5]).matches(&from_user));
+        assert!(
+            !forwarded_from_users([5]).matches(&from_chat),
+            "chat 5 is no user"
+        );
+        assert!(!forwarded_from_users([6]).matches(&from_user));
+        assert!(forwarded_from_chats([5]).matches(&from_chat));
+        assert!(
+            !forwarded_from_chats([5]).matches(&from_user),
+            "user 5 is no chat"
+        );
+        assert!(forwarded_from_chats([-1007]).matches(&from_channel));
+        assert!(!forwarded_from_chats([5]).matches(&from_channel));
+        for f in [
+            forwarded_from_users([5, ADA]),
+            forwarded_from_chats([5, ADA]),
+        ] {
+            assert!(!f.matches(&hidden), "a hidden user has no identifier");
+            assert!(!f.matches(&text("x")), "not forwarded; the sender is Ada");
+        }
+        assert_eq!(
+            format!("{:?}", forwarded_from_chats([-1007, 5])),
+            "forwarded_from_chats([-1007, 5])"
+        );
+    }
+
+    #[test]
+    fn forwarded_from_usernames_of_users_and_chats() {
+        let from_user = message(json!({"text": "x", "forward_origin": {"type": "user",
+            "date": 1, "sender_user": {"id": 5, "is_bot": false, "first_name": "E",
+            "username": "Eve"}}}));
+        let from_channel = message(json!({"text": "x", "forward_origin": {"type": "channel",
+            "date": 1, "chat": {"id": -1007, "type": "channel", "title": "News",
+            "username": "NewsRoom"}, "message_id": 12}}));
+        let hidden = message(
+            json!({"text": "x", "forward_origin": {"type": "hidden_user",
+            "date": 1, "sender_user_name": "Eve"}}),
+        );
+        let f = forwarded_from_usernames(["@eve", "newsroom"]);
+        assert!(f.matches(&from_user) && f.matches(&from_channel));
+        assert!(!f.matches(&hidden), "a hidden user's name is no username");
+        assert!(!forwarded_from_usernames(["ev"]).matches(&from_user));
+        assert!(
+            !forwarded_from_usernames(["ada_l"]).matches(&text("x")),
+            "the sender is not an origin"
+        );
+        assert_eq!(
+            format!("{f:?}"),
+            r#"forwarded_from_usernames(["eve", "newsroom"])"#
+        );
+    }
+
+    #[test]
+    fn via_bots_and_sender_chats_by_id() {
+        let via = message(
+            json!({"text": "x", "via_bot": {"id": 9, "is_bot": true, "first_name": "gif"}}),
+        );
+        assert!(via_bots([9]).matches(&via));
+        assert!(!via_bots([8]).matches(&via) && !via_bots([9]).matches(&text("x")));
+        let on_behalf = in_chat(
+            json!({"id": -100, "type": "supergroup", "title": "G"}),
+            json!({"text": "x", "sender_chat": {"id": -1007, "type": "channel", "title": "News"}}),
+        );
+        assert!(sender_chats([-1007]).matches(&on_behalf));
+        assert!(
+            !sender_chats([-100]).matches(&on_behalf),
+            "the chat is not the sender"
+        );
+        assert!(!sender_chats([ADA]).matches(&text("x")));
+        assert_eq!(format!("{:?}", via_bots([9])), "via_bots([9])");
+    }
+
+    fn with_entities(text: &str, entities: Value) -> Update {
+        message(json!({"text": text, "entities": entities}))
+    }
+
+    #[test]
+    fn mentions_of_the_bot() {
+        let bot = mentions("MyBot");
+        let hi = with_entities(
+            "hi @mybot",
+            json!([{"type": "mention", "offset": 3, "length": 6}]),
+        );
+        assert!(bot.matches(&hi), "ignoring case");
+        assert!(mentions("@MYBOT").matches(&hi));
+        let longer = with_entities(
+            "hi @MyBotx",
+            json!([{"type": "mention", "offset": 3, "length": 7}]),
+        );
+        assert!(!bot.matches(&longer));
+        // Offsets count UTF-16 code units: the emoji takes two.
+        let after_emoji = with_entities(
+            "👋 @MyBot!",
+            json!([{"type": "mention", "offset": 3, "length": 6}]),
+        );
+        assert!(bot.matches(&after_emoji));
+        let wrong_units = with_entities(
+            "👋 @MyBot!",
+            json!([{"type": "mention", "offset": 2, "length": 6}]),
+        );
+        assert!(!bot.matches(&wrong_units));
+        // Offsets that do not fit the text: no panic, no match.
+        for (offset, length) in [(20, 6), (3, 60), (1, 6), (-1, 6), (0, -3), (i64::MAX, 1)] {
+            let bad = with_entities(
+                "👋 @MyBot",
+                json!([{"type": "mention", "offset": offset, "length": length}]),
+            );
+            assert!(!bot.matches(&bad), "offset {offset}, length {length}");
+        }
+        // In a caption, with the caption's entities.
+        let caption = message(json!({"photo": [], "caption": "@MyBot look",
+            "caption_entities": [{"type": "mention", "offset": 0, "length": 6}]}));
+        assert!(bot.matches(&caption));
+        // Each entity is cut from its own text, not from the other one.
+        let cut_from_text = message(json!({"text": "look @MyBot", "caption": "@MyBot",
+            "entities": [{"type": "mention", "offset": 0, "length": 6}]}));
+        assert!(!bot.matches(&cut_from_text));
+        // Not a mention entity: plain text, or a URL.
+        assert!(!bot.matches(&text("hi @MyBot")));
+        let url = with_entities("@MyBot", json!([{"type": "url", "offset": 0, "length": 6}]));
+        assert!(!bot.matches(&url));
+        // Mentions by name carry the user.
+        let by_name = with_entities(
+            "hey robot",
+            json!([{"type": "text_mention", "offset": 4, "length": 5,
+                "user": {"id": 77, "is_bot": true, "first_name": "Robot", "username": "MyBot"}}]),
+        );
+        assert!(bot.matches(&by_name));
+        assert!(mentions_user(77).matches(&by_name));
+        assert!(!mentions_user(78).matches(&by_name));
+        assert!(
+            !mentions_user(77).matches(&hi),
+            "@mentions carry no identifier"
+        );
+        assert!(!mentions("OtherBot").matches(&by_name));
+        assert_eq!(format!("{bot:?}"), r#"mentions("mybot")"#);
+    }
+
+    #[test]
+    fn premium_users() {
+        let premium_user = update(
+            "message",
+            json!({"id": ADA, "type": "private"}),
+            json!({"id": ADA, "is_bot": false, "first_name": "Ada", "is_premium": true}),
+            json!({"text": "x"}),
+        );
+        assert!(premium().matches(&premium_user));
+        assert!(!premium().matches(&text("x")), "is_premium absent");
+        let not_premium = update(
+            "message",
+            json!({"id": ADA, "type": "private"}),
+            json!({"id": ADA, "is_bot": false, "first_name": "Ada", "is_premium": false}),
+            json!({"text": "x"}),
+        );
+        assert!(!premium().matches(&not_premium));
+        assert!(!premium().matches(&inline_query()));
+    }
+
+    #[test]
+    fn exclusive_or_of_new_filters() {
+        let either = member::joined() ^ member::promoted();
+        let joined = member_change("chat_member", member_with("left"), member_with("member"));
+        let joined_as_admin = member_change("chat_member", member_with("left"), administrator());
+        assert!(either.matches(&joined));
+        assert!(!either.matches(&joined_as_admin), "both");
     }
 }

@@ -90,7 +90,8 @@
 //! ([`filters::photo`], [`filters::document_mime_type`], ...), chat types
 //! ([`filters::private`], [`filters::groups`]), users and chats ([`filters::from_users`],
 //! [`filters::in_chats`]), regular expressions ([`filters::regex()`]), forwards, replies,
-//! entities and more; [`Filter::new`] makes one from any closure.
+//! entities, member changes ([`filters::member::joined`], ...), sticker and dice kinds, mentions
+//! of the bot ([`filters::mentions`]) and more; [`Filter::new`] makes one from any closure.
 //!
 //! ## Commands with arguments
 //!
