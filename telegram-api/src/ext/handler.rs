@@ -400,7 +400,7 @@ impl<T: 'static> Handler<T> {
     }
 
     /// Takes only the updates that also pass `filter` (on top of what the kind of handler
-    /// takes): `Handler::command("ban", ban).filter(filters::chat_type(...))`.
+    /// takes): `Handler::command("ban", ban).filter(filters::groups())`.
     pub fn filter(mut self, filter: Filter) -> Handler<T> {
         self.filter = Some(match self.filter.take() {
             Some(old) => old & filter,
