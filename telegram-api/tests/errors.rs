@@ -35,15 +35,18 @@ impl StdError for Inner {}
 
 /// An error that prints its cause's message as its own and also returns that cause from
 /// `source()`, as some libraries' errors do (a client error that is an I/O error).
+#[cfg(feature = "ext")]
 #[derive(Debug)]
 struct Echo(Outer);
 
+#[cfg(feature = "ext")]
 impl fmt::Display for Echo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }
 }
 
+#[cfg(feature = "ext")]
 impl StdError for Echo {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         Some(&self.0)
