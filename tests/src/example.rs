@@ -316,7 +316,8 @@ impl Offline {
         })
     }
 
-    /// When `app` is idle (every update served was handled, no job due or running), moves
+    /// When `app` is idle (every update served was handled — confirmed, and out of the store's
+    /// inbox when it keeps one —, no job due or running), moves
     /// `clock` to the next update's date or the next job's due time, whichever is first.
     fn move_clock(&self, clock: &ManualClock, feed: &Feed, app: &Application) {
         let now = clock.now();
@@ -328,6 +329,12 @@ impl Offline {
             .last()
             .map(|(id, _)| *id);
         if last_served.is_some_and(|id| feed.confirmed.load(Ordering::SeqCst) <= id) {
+            return;
+        }
+        // With a store that keeps an inbox, an update is confirmed once it is in the inbox,
+        // before it is handled: it is handled once its entry is gone.
+        let store = app.store();
+        if store.has_inbox() && store.inbox().is_ok_and(|kept| !kept.is_empty()) {
             return;
         }
         let job = app.next_job_at();
