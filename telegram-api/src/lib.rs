@@ -198,6 +198,8 @@ pub mod ext;
 // only, like ext.
 #[cfg(feature = "passport")]
 pub mod passport;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "web-app")]
 pub mod web_app;
 #[rustfmt::skip]

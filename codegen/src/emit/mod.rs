@@ -15,6 +15,7 @@ mod effective;
 mod enums;
 mod filters;
 pub mod layout;
+mod method_table;
 mod methods;
 pub mod names;
 mod schema;
@@ -89,6 +90,10 @@ fn generate_with_limit(spec: &Spec, limit: usize) -> Result<Vec<File>, Vec<Strin
     push(
         "message_filters.rs".into(),
         cx.message_filters_file().and_then(|t| render_file(&t)),
+    );
+    push(
+        "method_table.rs".into(),
+        render_file(&cx.method_table_file()),
     );
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if errors.is_empty() {
@@ -438,6 +443,8 @@ impl<'a> Context<'a> {
             pub(crate) mod registry;
             #[cfg(feature = "ext")]
             pub(crate) mod message_filters;
+            #[cfg(feature = "testing")]
+            pub(crate) mod method_table;
         }
     }
 

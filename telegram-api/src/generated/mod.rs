@@ -13,3 +13,5 @@ mod schema;
 pub(crate) mod registry;
 #[cfg(feature = "ext")]
 pub(crate) mod message_filters;
+#[cfg(feature = "testing")]
+pub(crate) mod method_table;

@@ -68,6 +68,9 @@ struct Inner {
     defaults: Option<Arc<Defaults>>,
     /// The bot's own user, once `getMe` answered (see [`Bot::me`]).
     me: OnceLock<User>,
+    /// The fake Bot API of `telegram_api::testing` that answers instead of a server.
+    #[cfg(feature = "testing")]
+    fake: Option<Arc<dyn crate::testing::Fake>>,
 }
 
 impl Bot {
@@ -98,7 +101,17 @@ impl Bot {
             flood: None,
             defaults: None,
             me: OnceLock::new(),
+            #[cfg(feature = "testing")]
+            fake: None,
         }))
+    }
+
+    /// A bot whose requests `fake` answers in this process, with no server.
+    #[cfg(feature = "testing")]
+    pub(crate) fn with_fake(token: &str, fake: Arc<dyn crate::testing::Fake>) -> Bot {
+        let mut bot = Bot::new(token);
+        bot.inner_mut().fake = Some(fake);
+        bot
     }
 
     /// A bot configured from the environment: the token from `TELEGRAM_BOT_TOKEN`, and the
@@ -317,6 +330,16 @@ impl Bot {
 
     /// Sends a request once; says too whether its body can be built again for a retry.
     fn send<M: Method>(&self, request: &M) -> (Result<M::Response, Error>, bool) {
+        #[cfg(feature = "testing")]
+        if let Some(fake) = &self.0.fake {
+            let result = encode::fields(request, self.0.defaults.as_deref()).and_then(
+                |(fields, uploads)| {
+                    let (status, body) = fake.exchange(M::NAME, fields, uploads);
+                    decode_response_redacted::<M>(status, &body, Some(&self.0.redactor))
+                },
+            );
+            return (result.map_err(|e| self.0.redactor.error(e)), true);
+        }
         let body = match encode::encode(request, self.0.defaults.as_deref()) {
             Ok(body) => body,
             Err(e) => return (Err(self.0.redactor.error(e)), true),
@@ -513,6 +536,32 @@ impl Bot {
                     context: "cannot write the download".into(),
                     source,
                 },
+            });
+        }
+        #[cfg(feature = "testing")]
+        if let Some(fake) = &self.0.fake {
+            let (status, bytes) = fake.download(path);
+            if status != 200 {
+                let redactor = Some(&self.0.redactor);
+                return Err(
+                    match decode_response_redacted::<Download>(status, &bytes, redactor) {
+                        Err(e @ Error::Api(_)) => e,
+                        _ => Error::InvalidResponse {
+                            method: METHOD,
+                            status,
+                            reason: "the file was not sent".into(),
+                            excerpt: excerpt_redacted(&bytes, redactor),
+                        },
+                    },
+                );
+            }
+            let total = Some(bytes.len() as u64);
+            return copy_with_progress(&mut &bytes[..], out, total, progress).map_err(|e| {
+                let (Copy::Read(source) | Copy::Write(source)) = e;
+                Error::Io {
+                    context: "cannot write the download".into(),
+                    source,
+                }
             });
         }
         let test = if self.0.test_environment { "test/" } else { "" };

@@ -66,6 +66,59 @@ pub(crate) fn encode<M: Method>(request: &M, defaults: Option<&Defaults>) -> Res
     multipart(fields, files, M::FILE_PARAMS).map(Body::Multipart)
 }
 
+/// A file uploaded with a request, read in full: for `telegram_api::testing`.
+#[cfg(feature = "testing")]
+pub(crate) struct Upload {
+    /// The name the request's `attach://` reference gives it (`file0`, ...).
+    pub name: String,
+    /// The file name given with it.
+    pub file_name: Option<String>,
+    /// The contents.
+    pub bytes: Vec<u8>,
+}
+
+/// A request's parameters as JSON values, with the `defaults` it does not set added, and its
+/// uploads read in full, referred to from the parameters as `attach://<name>`: what the fake
+/// Bot API of `telegram_api::testing` is handed instead of a body.
+#[cfg(feature = "testing")]
+pub(crate) fn fields<M: Method>(
+    request: &M,
+    defaults: Option<&Defaults>,
+) -> Result<(Map<String, Value>, Vec<Upload>), Error> {
+    let (json, files) = uploads::collect(|| serde_json::to_vec(request));
+    let json =
+        json.map_err(|e| Error::Config(format!("{}: cannot encode the request: {e}", M::NAME)))?;
+    let mut fields: Map<String, Value> = serde_json::from_slice(&json)
+        .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
+    if let Some(defaults) = defaults.filter(|d| d.apply_to(&M::DEFAULTABLE)) {
+        defaults
+            .add_to_fields(&M::DEFAULTABLE, &mut fields)
+            .map_err(|e| {
+                Error::Config(format!("{}: cannot add the bot's defaults: {e}", M::NAME))
+            })?;
+    }
+    let mut uploads = Vec::with_capacity(files.len());
+    for (index, file) in files.iter().enumerate() {
+        let file_name = file.file_name();
+        let mut bytes = Vec::new();
+        file.open()
+            .and_then(|(mut reader, _)| reader.read_to_end(&mut bytes))
+            .map_err(|source| Error::Io {
+                context: format!(
+                    "cannot read the upload {:?}",
+                    file_name.clone().unwrap_or_default()
+                ),
+                source,
+            })?;
+        uploads.push(Upload {
+            name: uploads::part_name(index),
+            file_name,
+            bytes,
+        });
+    }
+    Ok((fields, uploads))
+}
+
 /// Builds the parts: each parameter as a field (objects and arrays as JSON text), an upload
 /// passed directly as one of the `file_params` under the parameter's name, and every nested
 /// upload under the name its `attach://` reference gives.
