@@ -383,7 +383,8 @@ impl ApplicationBuilder {
     /// [`Context::schedule_job`] and [`Application::schedule_job`] schedule. Jobs are stored
     /// by name, so a job stored by an earlier run finds its code again when the application
     /// registers the same name (see [`jobs`](super::jobs)). Registering a name again replaces
-    /// its code.
+    /// its code. Names that start with `telegram_api/` are the library's own (a
+    /// [`Conversation`](super::Conversation)'s timeouts): do not register them.
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -403,7 +404,11 @@ impl ApplicationBuilder {
     }
 
     /// The application.
-    pub fn build(self) -> Application {
+    pub fn build(mut self) -> Application {
+        // The jobs that handlers run on their own (a conversation's timeouts).
+        for handler in self.groups.values().flatten() {
+            self.jobs.extend(handler.jobs());
+        }
         let groups = self.groups.into_values().collect();
         Application {
             inner: Arc::new(Inner {
