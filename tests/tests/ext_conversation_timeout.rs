@@ -325,6 +325,28 @@ fn the_timeout_fires_once_across_restarts() {
 }
 
 #[test]
+fn a_late_timeout_fires_even_when_late_jobs_are_skipped() {
+    let server = server();
+    let path = temp_store("late");
+    let clock = ManualClock::new(ts(START));
+    let build = || {
+        strict(&server, &clock, form(300).build())
+            .skip_late_jobs(Duration::from_secs(1))
+            .store_path(&path)
+            .unwrap()
+            .build()
+    };
+    build().process_update(text(1, 7, 7, "/start"));
+    clock.set(at(3600));
+    let app = build();
+    assert_eq!(app.run_due_jobs(), 1);
+    assert_eq!(sent(&server), ["7: name?", "7: timed out at the deadline"]);
+    assert_eq!(app.store().get(&state_key("form:c7u7")).unwrap(), None);
+    drop(app);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
 fn an_update_after_the_deadline_before_the_job_ran_times_out_once() {
     let server = server();
     let clock = ManualClock::new(ts(START));

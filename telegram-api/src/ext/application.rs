@@ -397,7 +397,8 @@ impl ApplicationBuilder {
 
     /// Skips a job's run found later than `grace` after its due time (the bot was down, or
     /// busy), instead of running it late once (the default). A skipped run still moves the job
-    /// to its next run, or removes a one-off job.
+    /// to its next run, or removes a one-off job. A [`Conversation`](super::Conversation)'s
+    /// timeout is never skipped: it ends the conversation however late.
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self
@@ -938,7 +939,9 @@ impl Inner {
         };
         let now = self.clock.now();
         let late = super::schedule::until(due, now);
-        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace);
+        // The library's own jobs (a conversation's timeout) run however late.
+        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace)
+            && !super::jobs::is_internal(&job);
         if skip {
             log::info!(
                 target: "telegram_api",

@@ -54,7 +54,8 @@
 //!   runs them on the calling thread, for tests with a [`ManualClock`](super::ManualClock).
 //! - A [`Conversation`](super::Conversation)'s [timeouts](super::Conversation::timeout) are
 //!   jobs of the library's own, registered with the conversation; they run as the others do,
-//!   but are not listed ([`Context::all_jobs`], [`Application::all_jobs`](super::Application::all_jobs)).
+//!   however late (also with `skip_late_jobs`), and are not listed ([`Context::all_jobs`],
+//!   [`Application::all_jobs`](super::Application::all_jobs)).
 //! - With a store shared by several processes, each process runs the jobs it knows of (reading
 //!   the store again every 10 s), under the lease of the job's chat, and a run first checks the
 //!   stored record: a due time another process already handled does not run again.
