@@ -572,3 +572,26 @@ fn on_the_pool_the_timeout_fires_at_the_deadline_by_itself() {
     assert_eq!(sent(&server), ["7: name?", "7: timed out at the deadline"]);
     assert_eq!(app.next_job_at(), None);
 }
+
+#[test]
+fn handlers_do_not_see_the_timeout_jobs_among_the_jobs() {
+    let server = server();
+    let clock = ManualClock::new(ts(START));
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let seen = counts.clone();
+    // In a later group, on the same updates: the jobs as this update left them so far.
+    let count = Handler::update(
+        |_| true,
+        move |ctx: &Context| -> Result {
+            seen.lock().unwrap().push(ctx.all_jobs()?.len());
+            Ok(())
+        },
+    );
+    let app = strict(&server, &clock, form(300).build())
+        .handler_in(1, count)
+        .build();
+    app.process_update(text(1, 7, 7, "/start"));
+    app.process_update(text(2, 7, 7, "Ann"));
+    assert_eq!(*counts.lock().unwrap(), [0, 0]);
+    assert_eq!(stored_jobs(app.store()).len(), 1);
+}
