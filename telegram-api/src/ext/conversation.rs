@@ -98,6 +98,9 @@ pub enum Per {
 ///         ctx.reply("Cancelled.").call()?;
 ///         Ok::<_, telegram_api::Error>(Next::End)
 ///     }))
+///     // Ten minutes without an answer: the conversation ends, saying so.
+///     .timeout(std::time::Duration::from_secs(600))
+///     .on_timeout(|ctx: &Context| ctx.reply("Never mind, then.").call().map(drop))
 ///     .into();
 /// # let _ = handler;
 /// ```
