@@ -383,7 +383,8 @@ impl ApplicationBuilder {
     /// [`Context::schedule_job`] and [`Application::schedule_job`] schedule. Jobs are stored
     /// by name, so a job stored by an earlier run finds its code again when the application
     /// registers the same name (see [`jobs`](super::jobs)). Registering a name again replaces
-    /// its code.
+    /// its code. Names that start with `telegram_api/` are the library's own (a
+    /// [`Conversation`](super::Conversation)'s timeouts): do not register them.
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -396,14 +397,19 @@ impl ApplicationBuilder {
 
     /// Skips a job's run found later than `grace` after its due time (the bot was down, or
     /// busy), instead of running it late once (the default). A skipped run still moves the job
-    /// to its next run, or removes a one-off job.
+    /// to its next run, or removes a one-off job. A [`Conversation`](super::Conversation)'s
+    /// timeout is never skipped: it ends the conversation however late.
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self
     }
 
     /// The application.
-    pub fn build(self) -> Application {
+    pub fn build(mut self) -> Application {
+        // The jobs that handlers run on their own (a conversation's timeouts).
+        for handler in self.groups.values().flatten() {
+            self.jobs.extend(handler.jobs());
+        }
         let groups = self.groups.into_values().collect();
         Application {
             inner: Arc::new(Inner {
@@ -933,7 +939,9 @@ impl Inner {
         };
         let now = self.clock.now();
         let late = super::schedule::until(due, now);
-        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace);
+        // The library's own jobs (a conversation's timeout) run however late.
+        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace)
+            && !super::jobs::is_internal(&job);
         if skip {
             log::info!(
                 target: "telegram_api",

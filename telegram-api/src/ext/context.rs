@@ -368,7 +368,7 @@ impl Context {
                 jobs.push(job);
             }
         }
-        jobs.retain(|job| name.is_none_or(|n| job.name() == n));
+        jobs.retain(|job| !super::jobs::is_internal(job) && name.is_none_or(|n| job.name() == n));
         jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
         Ok(jobs)
     }

@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use super::BoxError;
 use super::context::Context;
 use super::handler::{Callback, Handler, Matched};
+use super::jobs::{INTERNAL_PREFIX, JobCallback, JobError};
+use super::schedule::Schedule;
 use super::store::{DataError, Key};
 use crate::{MaybeInaccessibleMessage, UpdateType};
 
@@ -49,10 +51,22 @@ pub enum Per {
 ///   one per (chat, user) by default ([`Per`]), and per message with
 ///   [`per_message`](Conversation::per_message). With a persistent store it survives restarts,
 ///   and moves exactly once per update (see [`ApplicationBuilder::store`](super::ApplicationBuilder::store)).
-/// - With a [`timeout`](Conversation::timeout), a conversation idle for longer ends. This is
-///   noticed when the next update of the conversation arrives: the
-///   [`on_timeout`](Conversation::on_timeout) handler runs with it, then the update is routed
-///   as for a conversation that has not started.
+/// - With a [`timeout`](Conversation::timeout), a conversation idle for that long ends at its
+///   deadline: the [`on_timeout`](Conversation::on_timeout) handler runs, and the state is
+///   removed. Each state change (a stay too) schedules the conversation's timeout
+///   [job](super::jobs) at the new deadline, replacing the one before, in the same commit as
+///   the state; ending the conversation cancels it. So with a persistent store the timeout
+///   fires once, also across a restart. The job runs where the application runs its jobs (its
+///   runners, its [pool](super::Application::start_pool),
+///   [`run_due_jobs`](super::Application::run_due_jobs)), for the chat and user of the update
+///   that last moved the conversation: the handler's [`reply`](Context::reply) goes to that
+///   chat, and [`Context::job`] tells it from an update's context. A job is not one of the
+///   [listed](Context::all_jobs) jobs.
+/// - An update of a conversation that reaches it after its deadline, before the job ran (the
+///   bot was down), ends it instead, and cancels the job: the handler runs with that update,
+///   then the update is routed as for a conversation that has not started. Either way the
+///   handler runs once per timeout. A handler that fails is reported and its changes dropped,
+///   and the conversation ends when its next update arrives, running the handler again then.
 ///
 /// A stored state that no longer decodes (the type changed) reaches the error handler as a
 /// [`DataError`] naming the key and the type; the stored value is left as it is.
@@ -84,6 +98,9 @@ pub enum Per {
 ///         ctx.reply("Cancelled.").call()?;
 ///         Ok::<_, telegram_api::Error>(Next::End)
 ///     }))
+///     // Ten minutes without an answer: the conversation ends, saying so.
+///     .timeout(std::time::Duration::from_secs(600))
+///     .on_timeout(|ctx: &Context| ctx.reply("Never mind, then.").call().map(drop))
 ///     .into();
 /// # let _ = handler;
 /// ```
@@ -159,13 +176,16 @@ where
         self
     }
 
-    /// Ends a conversation in which nothing happened for `idle` (see the type's docs).
+    /// Ends a conversation in which nothing happened for `idle`, at its deadline (see the
+    /// type's docs).
     pub fn timeout(mut self, idle: Duration) -> Self {
         self.timeout = Some(idle);
         self
     }
 
-    /// Runs `f` when a conversation that timed out gets its next update.
+    /// Runs `f` when a conversation times out: at its deadline, in a context for the chat and
+    /// user of the update that last moved it ([`Context::job`] is set), or with the update
+    /// that finds it timed out when that one comes first.
     pub fn on_timeout<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -220,13 +240,16 @@ where
         let Some(route) = ctx.take_route() else {
             return Ok(());
         };
-        let key = route.key;
+        let (key, conversation) = (route.key, route.conversation);
         if let Some(error) = route.error {
             return Err(Box::new(error));
         }
         let mut current = route.state;
         if route.expired {
+            // Timed out before its timeout job ran: the job is cancelled with the state, so
+            // the timeout handler runs here only.
             ctx.remove(&key);
+            ctx.cancel_job(&timeout_job_id(&conversation));
             current = None;
             if let Some(on_timeout) = &self.on_timeout {
                 on_timeout(ctx)?;
@@ -244,13 +267,115 @@ where
             Next::Stay => {
                 if let Some(state) = current {
                     ctx.set(&key, &record(&key, state, at)?)?;
+                    self.schedule_timeout(ctx, &conversation, at)?;
                 }
             }
-            Next::To(state) => ctx.set(&key, &record(&key, state, at)?)?,
-            Next::End => ctx.remove(&key),
+            Next::To(state) => {
+                ctx.set(&key, &record(&key, state, at)?)?;
+                self.schedule_timeout(ctx, &conversation, at)?;
+            }
+            Next::End => {
+                ctx.remove(&key);
+                if self.timeout.is_some() {
+                    ctx.cancel_job(&timeout_job_id(&conversation));
+                }
+            }
         }
         Ok(())
     }
+
+    /// The timeout in milliseconds.
+    fn limit(&self) -> Option<i64> {
+        self.timeout
+            .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Schedules the job that times out the conversation `conversation` (its key), last
+    /// active at `at` (Unix time in milliseconds), or moves it to the new deadline: committed
+    /// with the state. Without a timeout, or with a deadline past the end of time, there is
+    /// none.
+    fn schedule_timeout(&self, ctx: &Context, conversation: &str, at: i64) -> Result<(), BoxError> {
+        let Some(limit) = self.limit() else {
+            return Ok(());
+        };
+        let Ok(due) = jiff::Timestamp::from_millisecond(at.saturating_add(limit)) else {
+            return Ok(());
+        };
+        let data = serde_json::json!({ "key": conversation, "at": at });
+        let id = timeout_job_id(conversation);
+        match ctx.schedule_job_as(
+            &id,
+            &timeout_job_name(&self.name),
+            Schedule::once(due),
+            &data,
+        ) {
+            Ok(()) => Ok(()),
+            // Not run by an application that registered it (a context made by hand): the
+            // timeout is noticed when the next update arrives.
+            Err(JobError::Unregistered(name)) => {
+                log::debug!(
+                    target: "telegram_api",
+                    "no timeout job for conversation {conversation}: {name:?} is not registered"
+                );
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The code of the timeout job of a conversation: ends it when it has been idle for the
+    /// timeout, running the timeout handler; a conversation active since waits for its new
+    /// deadline.
+    fn time_out(&self, ctx: &Context) -> Result<(), BoxError> {
+        let Some(job) = ctx.job() else {
+            return Ok(());
+        };
+        let data = job.raw_data();
+        let (Some(conversation), Some(_)) = (
+            data.get("key").and_then(serde_json::Value::as_str),
+            data.get("at").and_then(serde_json::Value::as_i64),
+        ) else {
+            let source = <serde_json::Error as serde::de::Error>::custom(
+                "not a conversation timeout {\"key\": ..., \"at\": ...}",
+            );
+            return Err(Box::new(DataError::decode::<TimeoutData>(
+                job.key(),
+                data.to_string(),
+                source,
+            )));
+        };
+        let conversation = conversation.to_owned();
+        let key = Key::conversation(conversation.clone(), "state");
+        // Ended since, or a record that is not one (reported when its next update arrives).
+        let Some((_, at)) = ctx.get::<serde_json::Value>(&key)?.and_then(parse_record) else {
+            return Ok(());
+        };
+        let Some(limit) = self.limit() else {
+            return Ok(());
+        };
+        if ctx.now().as_millisecond().saturating_sub(at) < limit {
+            return self.schedule_timeout(ctx, &conversation, at);
+        }
+        ctx.remove(&key);
+        if let Some(on_timeout) = &self.on_timeout {
+            on_timeout(ctx)?;
+        }
+        Ok(())
+    }
+}
+
+/// The data of a conversation's timeout job, as its decoding errors name it:
+/// `{"key": <the conversation's key>, "at": <when it was last active>}`.
+struct TimeoutData;
+
+/// The name of the job that times out the conversations named `name`.
+fn timeout_job_name(name: &str) -> String {
+    format!("{INTERNAL_PREFIX}conversation/{name}")
+}
+
+/// The id of the job that times out the conversation of key `conversation`.
+fn timeout_job_id(conversation: &str) -> String {
+    format!("{INTERNAL_PREFIX}conversation-timeout/{conversation}")
 }
 
 impl<S> From<Conversation<S>> for Handler
@@ -312,6 +437,8 @@ pub(crate) enum Section {
 pub(crate) struct Route {
     /// The key of the conversation's state.
     key: Key,
+    /// The key of the conversation (its name and whose it is).
+    conversation: String,
     /// The stored state (before a timeout), as JSON.
     state: Option<serde_json::Value>,
     /// The stored state timed out.
@@ -327,6 +454,8 @@ pub(crate) trait Routes: Send + Sync {
     fn name(&self) -> &str;
     fn update_types(&self) -> Option<Vec<UpdateType>>;
     fn find(&self, ctx: &Context, username: &dyn Fn() -> Option<String>) -> Option<Matched>;
+    /// The jobs the conversation runs on its own, by name: its timeouts.
+    fn jobs(self: Arc<Self>) -> Vec<(String, JobCallback)>;
 }
 
 impl<S> Routes for Conversation<S>
@@ -354,11 +483,19 @@ where
         Some(all)
     }
 
+    fn jobs(self: Arc<Self>) -> Vec<(String, JobCallback)> {
+        let name = timeout_job_name(&self.name);
+        let time_out: JobCallback = Arc::new(move |ctx: &Context| self.time_out(ctx));
+        vec![(name, time_out)]
+    }
+
     fn find(&self, ctx: &Context, username: &dyn Fn() -> Option<String>) -> Option<Matched> {
-        let key = Key::conversation(self.key(ctx)?, "state");
+        let conversation = self.key(ctx)?;
+        let key = Key::conversation(conversation.clone(), "state");
         let broken = |key: Key, error: DataError| Matched {
             route: Some(Route {
                 key,
+                conversation: conversation.clone(),
                 state: None,
                 expired: false,
                 pick: None,
@@ -383,10 +520,7 @@ where
                 ));
             };
             let idle = ctx.now().as_millisecond().saturating_sub(at);
-            let limit = self
-                .timeout
-                .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
-            if limit.is_some_and(|limit| idle >= limit) {
+            if self.limit().is_some_and(|limit| idle >= limit) {
                 expired = true;
             } else {
                 // Decoded as `S` here, so that a state that no longer decodes is reported.
@@ -436,6 +570,7 @@ where
         Some(Matched {
             route: Some(Route {
                 key,
+                conversation,
                 state: current.map(|(_, json)| json),
                 expired,
                 pick,

@@ -25,6 +25,7 @@
 //! | `CallbackQueryHandler(pattern="^vote:")` | [`Handler::callback_data`]`(Regex::new("^vote:")?, f)`, or typed: [`Handler::callback`] |
 //! | `InlineQueryHandler`, `PreCheckoutQueryHandler`, `ChatMemberHandler` ... | [`Handler::inline_query`], [`Handler::pre_checkout_query`], [`Handler::chat_member`] ... (one per update type) |
 //! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`] |
+//! | `conversation_timeout=300` and the `TIMEOUT` state's handlers | [`timeout`](Conversation::timeout)`(Duration::from_secs(300))` and [`on_timeout`](Conversation::on_timeout)`(f)`, which runs at the deadline (a stored job, so also after a restart) |
 //! | handler groups, `ApplicationHandlerStop` | [`handler_in`](super::ApplicationBuilder::handler_in)`(group, h)`, [`Context::stop_groups`] |
 //! | `TypeHandler` | [`Handler::update`]`(|u| ..., f)` or [`Handler::of_type`] |
 //! | `filters.Regex`, `filters.User`, `filters.ChatType.GROUPS` ... | [`filters::regex()`](super::filters::regex()), [`filters::from_users`](super::filters::from_users), [`filters::groups`](super::filters::groups) ...; every message field: [`filters::message`](super::filters::message) |

@@ -7,6 +7,7 @@ use regex::Regex;
 
 use super::context::{Captures, Context};
 use super::conversation::{Route, Routes};
+use super::jobs::JobCallback;
 use super::{BoxError, Command, Filter};
 use crate::{Update, UpdateType};
 
@@ -412,6 +413,15 @@ impl<T: 'static> Handler<T> {
     /// A handler of the conversation `routes`.
     pub(crate) fn conversation(routes: Arc<dyn Routes>, callback: Callback<T>) -> Handler<T> {
         Handler::new(Kind::Conversation(routes), callback)
+    }
+
+    /// The jobs this handler runs on its own (a conversation's timeouts), by name, for the
+    /// application to register.
+    pub(crate) fn jobs(&self) -> Vec<(String, JobCallback)> {
+        match &self.kind {
+            Kind::Conversation(routes) => routes.clone().jobs(),
+            _ => Vec::new(),
+        }
     }
 
     /// The update types this handler can take (`None`: any).
