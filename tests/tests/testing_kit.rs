@@ -464,3 +464,47 @@ fn the_command_menu_the_application_sets_is_kept() {
         json!([{"command": "help", "description": "Get help"}])
     );
 }
+
+#[test]
+fn a_conversation_times_out_when_the_test_moves_the_clock() {
+    use serde::{Deserialize, Serialize};
+    use telegram_api::ext::{Conversation, Next};
+
+    #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+    enum Step {
+        Name,
+    }
+    let world = World::new();
+    let conversation: Handler = Conversation::new("signup")
+        .entry(Handler::command("start", |ctx: &Context| {
+            ctx.reply("Your name?").call()?;
+            Ok::<_, BoxError>(Next::To(Step::Name))
+        }))
+        .state(
+            Step::Name,
+            Handler::message(filters::text(), |ctx: &Context| {
+                ctx.reply("Thanks!").call()?;
+                Ok::<_, BoxError>(Next::End)
+            }),
+        )
+        .timeout(Duration::from_secs(300))
+        .on_timeout(|ctx: &Context| {
+            ctx.reply("Too slow, send /start again.").call()?;
+            Ok::<_, BoxError>(())
+        })
+        .into();
+    let app = Application::builder(world.bot())
+        .clock(world.clock())
+        .handler(conversation)
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/start");
+    world.advance(Duration::from_secs(299));
+    assert_eq!(alice.last_message().text(), "Your name?");
+    world.advance(Duration::from_secs(1));
+    assert_eq!(alice.last_message().text(), "Too slow, send /start again.");
+    // Ended: a name now starts nothing.
+    alice.send("Alice");
+    assert_eq!(alice.last_message().text(), "Too slow, send /start again.");
+}
