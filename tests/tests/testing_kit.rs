@@ -508,3 +508,23 @@ fn a_conversation_times_out_when_the_test_moves_the_clock() {
     alice.send("Alice");
     assert_eq!(alice.last_message().text(), "Too slow, send /start again.");
 }
+
+#[test]
+fn the_transcript_tells_the_conversation_in_order() {
+    let world = World::new();
+    world.run(&bot(world.bot(), &world));
+    let alice = world.user("Alice");
+    alice.send("/start");
+    alice.press("No");
+    alice.send_document("notes.txt", b"hi");
+    assert_eq!(
+        world.transcript(),
+        "Alice → bot: /start\n\
+         bot → Alice: Do you like Rust?  [Yes] [No]\n\
+         Alice pressed [No]\n\
+         bot answered the press: \"You chose no\"\n\
+         bot edited message 2 in Alice: Answer: no\n\
+         Alice → bot: [document] notes.txt\n\
+         bot → Alice: 2 bytes: hi\n"
+    );
+}

@@ -77,6 +77,8 @@ pub(super) struct State {
     pub payloads: HashMap<(i64, i64), String>,
     /// The options each user voted for in each poll.
     pub votes: HashMap<(String, i64), Vec<usize>>,
+    /// What happened, one line each, for [`World::transcript`](super::World::transcript).
+    pub transcript: Vec<String>,
 }
 
 /// An answer of the test's own to a method: the result, or a refusal.
@@ -106,6 +108,7 @@ impl State {
             commands: json!([]),
             payloads: HashMap::new(),
             votes: HashMap::new(),
+            transcript: Vec::new(),
         }
     }
 
@@ -150,6 +153,18 @@ impl State {
         message.insert("date".into(), date.into());
         message.extend(fields);
         let json = Value::Object(message);
+        let who = match from {
+            None => "bot".to_owned(),
+            Some(user) => user["first_name"].as_str().unwrap_or("someone").to_owned(),
+        };
+        let to = if from.is_none() {
+            self.chat_name(chat_id)
+        } else if chat_id > 0 {
+            "bot".to_owned()
+        } else {
+            self.chat_name(chat_id)
+        };
+        self.say(format!("{who} → {to}: {}", summary(&json)));
         self.messages.push(MessageRecord {
             chat_id,
             message_id,
@@ -157,6 +172,19 @@ impl State {
             deleted: false,
         });
         json
+    }
+
+    /// Adds a line to the transcript.
+    pub(super) fn say(&mut self, line: String) {
+        self.transcript.push(line);
+    }
+
+    /// A chat as the transcript names it: a user's first name, or a group's title.
+    pub(super) fn chat_name(&self, chat_id: i64) -> String {
+        let chat = self.chats.get(&chat_id).map(|c| &c.json);
+        chat.and_then(|c| c["first_name"].as_str().or(c["title"].as_str()))
+            .unwrap_or("an unknown chat")
+            .to_owned()
     }
 
     pub(super) fn message(&self, chat_id: i64, message_id: i64) -> Option<&MessageRecord> {
@@ -428,6 +456,8 @@ impl State {
                     .message_mut(chat, id)
                     .ok_or_else(|| Refusal::bad_request("message to delete not found"))?;
                 record.deleted = true;
+                let line = format!("bot deleted message {id} in {}", self.chat_name(chat));
+                self.say(line);
                 Ok(true.into())
             }
             "deleteMessages" => {
@@ -498,6 +528,25 @@ impl State {
                     return Err(too_old());
                 }
                 query.answer = Some(Value::Object(params.clone()));
+                let line = match spec.name {
+                    "answerInlineQuery" => {
+                        let n = p
+                            .get("results")
+                            .and_then(Value::as_array)
+                            .map_or(0, Vec::len);
+                        format!("bot answered the inline query with {n} results")
+                    }
+                    "answerCallbackQuery" => match p.str("text") {
+                        Some(text) => format!("bot answered the press: {text:?}"),
+                        None => "bot answered the press".to_owned(),
+                    },
+                    _ if p.bool("ok") => "bot accepted the order".to_owned(),
+                    _ => format!(
+                        "bot refused the order: {}",
+                        p.str("error_message").unwrap_or_default()
+                    ),
+                };
+                self.say(line);
                 Ok(true.into())
             }
             "getFile" => {
@@ -664,7 +713,14 @@ impl State {
             None => message.remove("reply_markup"),
         };
         message.insert("edit_date".into(), now.into());
-        Ok(record.json.clone())
+        let edited = record.json.clone();
+        let line = format!(
+            "bot edited message {id} in {}: {}",
+            self.chat_name(chat),
+            summary(&edited)
+        );
+        self.say(line);
+        Ok(edited)
     }
 
     /// The file a parameter names: an upload, a file id the world knows, or a URL.
@@ -843,6 +899,89 @@ fn shown_text(p: &Params<'_>, name: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&amp;", "&")
+}
+
+/// A message in one line: its text or caption, or what it holds, and its buttons.
+pub(super) fn summary(message: &Value) -> String {
+    let text = message["text"].as_str().or(message["caption"].as_str());
+    let mut line = String::new();
+    let held = [
+        "photo",
+        "document",
+        "video",
+        "audio",
+        "voice",
+        "animation",
+        "sticker",
+        "video_note",
+        "location",
+        "venue",
+        "contact",
+    ]
+    .into_iter()
+    .find(|k| message.get(*k).is_some());
+    if let Some(kind) = held {
+        line.push_str(&format!("[{kind}]"));
+        if let Some(name) = message["document"]["file_name"].as_str() {
+            line.push_str(&format!(" {name}"));
+        }
+    }
+    if let Some(question) = message["poll"]["question"].as_str() {
+        let options: Vec<&str> = message["poll"]["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["text"].as_str())
+            .collect();
+        line.push_str(&format!("[poll] {question} ({})", options.join(" / ")));
+    }
+    if let Some(dice) = message.get("dice") {
+        line.push_str(&format!(
+            "[dice {} = {}]",
+            dice["emoji"].as_str().unwrap_or(""),
+            dice["value"]
+        ));
+    }
+    if let Some(title) = message["invoice"]["title"].as_str() {
+        line.push_str(&format!(
+            "[invoice] {title}: {} {}",
+            message["invoice"]["total_amount"],
+            message["invoice"]["currency"].as_str().unwrap_or_default()
+        ));
+    }
+    if let Some(paid) = message.get("successful_payment") {
+        line.push_str(&format!(
+            "(paid {} {})",
+            paid["total_amount"],
+            paid["currency"].as_str().unwrap_or_default()
+        ));
+    }
+    if message.get("new_chat_members").is_some() {
+        line.push_str("(joined)");
+    }
+    if message.get("left_chat_member").is_some() {
+        line.push_str("(left)");
+    }
+    if let Some(text) = text {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(text);
+    }
+    let buttons: Vec<String> = message["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|b| b["text"].as_str())
+        .map(|label| format!("[{label}]"))
+        .collect();
+    if !buttons.is_empty() {
+        line.push_str("  ");
+        line.push_str(&buttons.join(" "));
+    }
+    line
 }
 
 /// Typed reads of a request's parameters.

@@ -761,6 +761,17 @@ impl World {
         answer
     }
 
+    /// What happened in the world so far, one line each: messages sent (by whom, to which
+    /// chat, with their buttons), edits and deletions by the bot, presses, queries and their
+    /// answers, votes, payments, members coming and going. For a test's failure message, or
+    /// an offline example's output.
+    pub fn transcript(&self) -> String {
+        let state = self.shared.lock();
+        let mut text = state.transcript.join("\n");
+        text.push('\n');
+        text
+    }
+
     /// The bot's command menu, as the last `setMyCommands` set it.
     pub fn commands(&self) -> Value {
         self.shared.lock().commands.clone()
@@ -1144,6 +1155,8 @@ impl Person {
                     answer: None,
                 },
             );
+            let line = format!("{} pressed [{label}]", self.first_name(&state));
+            state.say(line);
             let payload = json!({
                 "id": id,
                 "from": state.users[&self.id].json.clone(),
@@ -1177,6 +1190,11 @@ impl Person {
                     answer: None,
                 },
             );
+            let line = format!(
+                "{} typed an inline query: {query:?}",
+                self.first_name(&state)
+            );
+            state.say(line);
             let payload = json!({
                 "id": id,
                 "from": state.users[&self.id].json.clone(),
@@ -1241,6 +1259,8 @@ impl Person {
             (poll.clone(), poll["is_anonymous"] == true)
         };
         let mut state = self.shared.lock();
+        let line = format!("{} voted for {options:?}", self.first_name(&state));
+        state.say(line);
         if !anonymous {
             let ids: Vec<Value> = options.iter().map(|&i| i.into()).collect();
             let persistent: Vec<Value> = options.iter().map(|i| i.to_string().into()).collect();
@@ -1289,6 +1309,8 @@ impl Person {
                     answer: None,
                 },
             );
+            let line = format!("{} pays the invoice", self.first_name(&state));
+            state.say(line);
             let query = json!({
                 "id": id,
                 "from": state.users[&self.id].json.clone(),
@@ -1330,6 +1352,13 @@ impl Person {
     /// Leaves `group`: a `chat_member` update and the `left_chat_member` service message.
     pub fn leave(&self, group: &Group) {
         self.change_membership(group.id, "left", "left_chat_member");
+    }
+
+    fn first_name(&self, state: &State) -> String {
+        state.users[&self.id].json["first_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     fn change_membership(&self, chat: i64, status: &str, service: &str) {
@@ -1383,6 +1412,12 @@ impl Person {
         if let Some(record) = state.users.get_mut(&self.id) {
             record.blocked = blocked;
         }
+        let line = format!(
+            "{} {} the bot",
+            self.first_name(&state),
+            if blocked { "blocked" } else { "unblocked" }
+        );
+        state.say(line);
         let (old, new) = if blocked {
             ("member", "kicked")
         } else {
