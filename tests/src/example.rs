@@ -1,8 +1,8 @@
-//! Running the `telegram_api::ext` examples offline, so that their own code stays a bot.
+//! Replaying the `telegram_api::ext` examples' bots on their fixtures, so that every request
+//! they make is checked against exchanges written from the documented wire format.
 //!
-//! An example builds its [`Application`] from a [`Bot`] and calls [`polling`] (or [`webhook`])
-//! with it: with `TELEGRAM_BOT_TOKEN` set, the application runs live; without, it runs against
-//! the example's fixture under `tests/fixtures/`:
+//! A test builds an example's [`Application`] from the [`Bot`] of an [`Offline`] run, which
+//! serves the example's fixture under `tests/fixtures/`:
 //!
 //! - the updates of the fixture's `getUpdates` exchanges are served the way Telegram serves
 //!   them, by offset: the ext poller decides how often it asks (it asks again while updates
@@ -12,7 +12,8 @@
 //!   other exchanges by the [`Replay`] server;
 //! - once every update was confirmed and every exchange used, the application is stopped.
 //!
-//! An example whose application reads a clock (jobs, timeouts) uses [`polling_with_clock`]:
+//! An example whose application reads a clock (jobs, timeouts) uses
+//! [`Offline::polling_with_clock`]:
 //! offline, its clock is a [`ManualClock`] that starts at the first update's `date`; an update
 //! is served once the clock reached its `date`, and whenever the application is idle (every
 //! update served was handled, no job is due) the clock moves to the next update's `date` or the
@@ -33,90 +34,12 @@ use crate::replay::{Fixture, PLACEHOLDER_TOKEN, Replay};
 /// How long an offline run may take before it is stopped as stuck.
 const DEADLINE: Duration = Duration::from_secs(20);
 
-/// Runs the application `build` makes: live by long polling with `TELEGRAM_BOT_TOKEN` (and
-/// `TELEGRAM_API_URL` when set), else offline on `fixture` (a path under `tests/fixtures/`).
-pub fn polling(fixture: &str, build: impl FnOnce(Bot) -> Application) -> Result<(), RunError> {
-    match Bot::from_env() {
-        Ok(bot) => {
-            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
-            build(bot).run_polling()
-        }
-        Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline."
-            );
-            let offline = Offline::polling(fixture);
-            let app = build(offline.bot());
-            offline.run_polling(&app)?;
-            offline.finish();
-            Ok(())
-        }
-    }
-}
-
-/// Like [`polling`], for an application that reads `clock`: the system clock live, a clock the
-/// run moves offline (see the module's documentation).
-pub fn polling_with_clock(
-    fixture: &str,
-    build: impl FnOnce(Bot, Clock) -> Application,
-) -> Result<(), RunError> {
-    match Bot::from_env() {
-        Ok(bot) => {
-            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
-            build(bot, Clock::system()).run_polling()
-        }
-        Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline, \
-                 on a clock that jumps to the next update or job."
-            );
-            let offline = Offline::polling_with_clock(fixture);
-            let app = build(offline.bot(), offline.clock());
-            offline.run_polling(&app)?;
-            offline.finish();
-            Ok(())
-        }
-    }
-}
-
 /// The `date` of an update's payload (its message, ...), in Unix seconds.
 fn update_date(update: &Value) -> Option<i64> {
     update
         .as_object()?
         .values()
         .find_map(|payload| payload.get("date")?.as_i64())
-}
-
-/// Runs the application `build` makes on a webhook: live with `TELEGRAM_BOT_TOKEN`, on the
-/// webhook `live` describes; else offline on `fixture`, posting `posts` (update bodies, as
-/// Telegram would) to a local server.
-pub fn webhook(
-    fixture: &str,
-    posts: &[&str],
-    build: impl FnOnce(Bot) -> Application,
-    live: impl FnOnce() -> Result<Webhook, RunError>,
-) -> Result<(), RunError> {
-    match Bot::from_env() {
-        Ok(bot) => build(bot).run_webhook(live()?),
-        Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying {fixture} (hand-written exchanges), offline."
-            );
-            let offline = Offline::webhook(fixture);
-            let app = build(offline.bot());
-            for (post, status) in posts.iter().zip(offline.run_webhook(&app, posts)?) {
-                let id = serde_json::from_str::<Value>(post)
-                    .ok()
-                    .map(|u| u["update_id"].clone());
-                println!(
-                    "Telegram posted update {}: answered {status}",
-                    id.unwrap_or_default()
-                );
-            }
-            offline.finish();
-            Ok(())
-        }
-    }
 }
 
 /// The secret token of offline webhook runs.

@@ -159,7 +159,7 @@
 //! An inline keyboard's button sends a callback query with its `callback_data`;
 //! [`Handler::callback_data`] takes those whose data matches a regular expression, with the
 //! captures in [`Context::captures`]. [`Context::answer_callback`] stops the button's spinner,
-//! [`Context::edit_text`] changes the message the button was on. `tests/examples/` has
+//! [`Context::edit_text`] changes the message the button was on. The crate's `examples/` has
 //! `inline_keyboard.rs` and `commands.rs` (a reply keyboard).
 //!
 //! Buttons can also carry typed values ([`callback_data`]): a serde type that implements

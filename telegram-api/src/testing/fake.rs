@@ -489,6 +489,9 @@ impl State {
                     .json
                     .clone();
                 let mut fields = content_of(&original);
+                if !CONTENT.iter().any(|k| fields.contains_key(*k)) {
+                    return Err(Refusal::bad_request("message can't be copied"));
+                }
                 if spec.name == "forwardMessage" {
                     fields.insert(
                         "forward_origin".into(),
@@ -833,6 +836,27 @@ fn unique_id(file_id: &str) -> String {
     format!("u-{file_id}")
 }
 
+/// The fields of a message that hold content (a message with none of them is a service
+/// message, which cannot be copied or forwarded).
+const CONTENT: [&str; 16] = [
+    "text",
+    "photo",
+    "document",
+    "video",
+    "audio",
+    "voice",
+    "animation",
+    "sticker",
+    "video_note",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "story",
+];
+
 /// What a copy of `message` holds: its content, without who sent it where and when.
 fn content_of(message: &Value) -> Map<String, Value> {
     let mut fields = message.as_object().cloned().unwrap_or_default();
@@ -961,6 +985,26 @@ pub(super) fn summary(message: &Value) -> String {
     }
     if message.get("left_chat_member").is_some() {
         line.push_str("(left)");
+    }
+    if message.get("pinned_message").is_some() {
+        line.push_str("(pinned a message)");
+    }
+    if line.is_empty() && text.is_none() {
+        // Another service message: named by its field.
+        let known = [
+            "message_id",
+            "from",
+            "chat",
+            "date",
+            "edit_date",
+            "reply_to_message",
+        ];
+        if let Some(field) = message
+            .as_object()
+            .and_then(|m| m.keys().find(|k| !known.contains(&k.as_str())))
+        {
+            line.push_str(&format!("({field})"));
+        }
     }
     if let Some(text) = text {
         if !line.is_empty() {

@@ -1,7 +1,7 @@
 //! Sending photos from disk: one with a caption, then an album (a media group).
 //!
 //! ```sh
-//! cargo run --example photos                     # offline, replaying a fixture
+//! cargo run --example photos                     # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF TELEGRAM_CHAT_ID=1234567890 \
 //!     cargo run --example photos                 # live: sends them to that chat
 //! ```
@@ -11,14 +11,14 @@
 //! attached for you (`"media": "attach://file0"` and a part named `file0`). An album holds 2 to
 //! 10 photos or videos, and a caption on its first item shows as the album's caption.
 //!
-//! The photos are the small PNG files of `tests/examples/assets/`. `TELEGRAM_CHAT_ID` is a chat
+//! The photos are the small PNG files of `examples/assets/`. `TELEGRAM_CHAT_ID` is a chat
 //! id (`cargo run --example echo` prints the ids of the chats that write to the bot) or a
 //! `@channelusername`; the bot can only write to a user who wrote to it first.
 
 use std::path::{Path, PathBuf};
 
+use telegram_api::testing::World;
 use telegram_api::{Bot, ChatId, Error, InputFile, InputMediaPhoto, Message};
-use telegram_api_tests::replay::{Fixture, Replay};
 
 fn main() -> Result<(), Error> {
     match Bot::from_env() {
@@ -28,11 +28,13 @@ fn main() -> Result<(), Error> {
         }
         Err(_) => {
             println!(
-                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+                "No TELEGRAM_BOT_TOKEN: sending the photos to John in a fake Telegram, offline."
             );
-            let replay = Replay::serve(Fixture::load("examples/photos.json"));
-            send_photos(&replay.bot(), 1234567890, &assets())?;
-            replay.finish();
+            // A fake Telegram in this process (`telegram_api::testing`), with John in it.
+            let world = World::new();
+            let john = world.user("John Doe");
+            send_photos(&world.bot(), john.id(), &assets())?;
+            print!("{}", world.transcript());
             Ok(())
         }
     }

@@ -2,7 +2,7 @@
 //! the value back, decoded.
 //!
 //! ```sh
-//! cargo run --example callback_data                                  # offline, on hand-written exchanges
+//! cargo run --example callback_data                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example callback_data # live: send /start to your bot
 //! ```
 //!
@@ -16,11 +16,39 @@
 
 use serde::{Deserialize, Serialize};
 use telegram_api::ext::{Application, BoxError, CallbackData, Context, Handler};
+use telegram_api::testing::World;
 use telegram_api::{Bot, Error, InlineKeyboardMarkup};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/callback_data.json.
-    telegram_api_tests::example::polling("examples/callback_data.json", menu_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            menu_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John orders a large coffee through the menu, then the same again, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&menu_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.send("/start");
+    john.press("Tea");
+    john.press("Back");
+    john.press("Coffee");
+    john.press("Large");
+    john.send("/start");
+    // The last button repeats the last order, kept in the store.
+    let again = john.last_message().buttons().pop().unwrap_or_default();
+    john.press(&again);
+    world.transcript()
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug)]

@@ -2,7 +2,7 @@
 //! and the thanks after it.
 //!
 //! ```sh
-//! cargo run --example payments                                  # offline, on hand-written exchanges
+//! cargo run --example payments                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example payments # live: send /buy 3 to your bot
 //! ```
 //!
@@ -14,11 +14,34 @@
 //! `telegram_payment_charge_id`, which a refund needs (`refundStarPayment`).
 
 use telegram_api::ext::{Application, Context, Handler, Regex, filters};
+use telegram_api::testing::World;
 use telegram_api::{Bot, Error, LabeledPrice};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/payments.json.
-    telegram_api_tests::example::polling("examples/payments.json", shop_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            shop_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John buys three cups of coffee in Telegram Stars and pays, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&shop_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.send("/buy lots");
+    john.send("/buy 3");
+    let invoice = john.last_message();
+    john.pay(&invoice);
+    world.transcript()
 }
 
 /// The price of a cup, in Stars.

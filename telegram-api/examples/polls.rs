@@ -2,7 +2,7 @@
 //! closing a poll with its results.
 //!
 //! ```sh
-//! cargo run --example polls                                  # offline, on hand-written exchanges
+//! cargo run --example polls                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example polls # live: send /poll to your bot
 //! ```
 //!
@@ -17,11 +17,38 @@
 use serde::{Deserialize, Serialize};
 use telegram_api::ext::store::DataError;
 use telegram_api::ext::{Application, BoxError, Context, Handler};
+use telegram_api::testing::World;
 use telegram_api::{Bot, Message, PollType};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/polls.json.
-    telegram_api_tests::example::polling("examples/polls.json", poll_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            poll_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John votes in a poll, changes his vote, closes it, and answers a quiz, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&poll_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.send("/poll");
+    let poll = john.last_message();
+    john.vote(&poll, &[0]);
+    john.vote(&poll, &[1]);
+    john.send("/close");
+    john.send("/quiz");
+    let quiz = john.last_message();
+    john.vote(&quiz, &[2]);
+    world.transcript()
 }
 
 /// What the bot remembers of a poll it sent, in the bot's data under `poll-<poll id>`.

@@ -2,7 +2,7 @@
 //! here invitations that tell the bot who invited whom.
 //!
 //! ```sh
-//! cargo run --example deep_links                                  # offline, on hand-written exchanges
+//! cargo run --example deep_links                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example deep_links # live: send /start to your bot
 //! ```
 //!
@@ -17,16 +17,41 @@
 //!   with how many people their link brought;
 //! - `/start hello-group` in a group: a hello, with a link back to a private chat.
 //!
-//! Offline, the users' updates are served one at a time on a clock that jumps from one to the
-//! next; live, the application reads the system clock.
+//! The application takes the clock it reads: the system's live, the fake Telegram's offline.
 
 use telegram_api::ext::{Application, BoxError, Clock, Context};
+use telegram_api::testing::World;
 use telegram_api::text::{deep_link, deep_link_group};
 use telegram_api::{Bot, ChatType, InlineKeyboardButton, InlineKeyboardMarkup};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/deep_links.json.
-    telegram_api_tests::example::polling_with_clock("examples/deep_links.json", deep_links_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            deep_links_bot(bot, Clock::system()).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John gets his link, Jane comes with it, and the bot greets a group, in a fake
+/// Telegram (`telegram_api::testing`); what happened, one line each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&deep_links_bot(world.bot(), world.clock()));
+    let john = world.user("John Doe");
+    let jane = world.user("Jane Roe");
+    john.send("/start");
+    john.send(&format!("/start ref-{}", john.id()));
+    jane.send(&format!("/start ref-{}", john.id()));
+    let group = world.group("Coffee Lovers");
+    john.send_in(&group, "/start@test_bot hello-group");
+    jane.send("/start from-group");
+    world.transcript()
 }
 
 /// The bot: everything arrives as `/start`, told apart by its payload.

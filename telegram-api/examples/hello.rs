@@ -1,15 +1,15 @@
 //! Hello, Telegram: the first steps of a bot.
 //!
 //! ```sh
-//! cargo run --example hello                                  # offline, replaying a fixture
+//! cargo run --example hello                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example hello # live: then write to your bot
 //! ```
 //!
 //! The bot says who it is, waits for the first message, prints it, and answers
 //! "Hi <first name>!" to the person who wrote it.
 
+use telegram_api::testing::World;
 use telegram_api::{Bot, Error};
-use telegram_api_tests::replay::{Fixture, Replay};
 
 fn main() -> Result<(), Error> {
     match Bot::from_env() {
@@ -18,13 +18,11 @@ fn main() -> Result<(), Error> {
             hello(&bot)
         }
         Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
-            );
-            let replay = Replay::serve(Fixture::walkthrough());
-            hello(&replay.bot())?;
-            replay.finish();
-            Ok(())
+            println!("No TELEGRAM_BOT_TOKEN: John writes to the bot in a fake Telegram, offline.");
+            // A fake Telegram in this process (`telegram_api::testing`): John has written.
+            let world = World::new();
+            world.user("John Doe").send("Hello, bot!");
+            hello(&world.bot())
         }
     }
 }

@@ -2,7 +2,7 @@
 //! store so that it survives restarts.
 //!
 //! ```sh
-//! cargo run --example conversation                                   # offline, on hand-written exchanges
+//! cargo run --example conversation                                   # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example conversation # live: send /start to your bot
 //! TELEGRAM_BOT_TOKEN=... TELEGRAM_STORE=signup.redb cargo run --example conversation
 //! TELEGRAM_BOT_TOKEN=... REDIS_URL=redis://127.0.0.1:6379/ cargo run --example conversation --features redis
@@ -23,22 +23,53 @@
 //! that Redis server instead, which several processes of the bot can share behind one webhook.
 //! Without either, state is kept in memory.
 
-use serde_derive::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 use telegram_api::ext::store::Store;
 use telegram_api::ext::{
     Application, ApplicationBuilder, Context, Conversation, Handler, Next, Regex, filters,
 };
+use telegram_api::testing::World;
 use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = std::env::var_os("TELEGRAM_STORE");
     let redis = redis_store()?;
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/conversation.json.
-    telegram_api_tests::example::polling("examples/conversation.json", |bot| match redis {
+    let build = |bot| match redis {
         Some(redis) => signup_bot_on(bot, redis),
         None => signup_bot(bot, store.as_deref().map(std::path::Path::new)),
-    })?;
+    };
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            build(bot).run_polling()?;
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            let world = World::new();
+            world.run(&build(world.bot()));
+            print!("{}", sign_up(&world));
+        }
+    }
     Ok(())
+}
+
+/// Offline: one user's sign-up in a fake Telegram (`telegram_api::testing`), with a wrong
+/// age, a "No", a cancel and a second try; what happened, one line each.
+pub fn sign_up(world: &World) -> String {
+    let john = world.user("John Doe");
+    john.send("/start");
+    john.send("John");
+    john.send("forty");
+    john.send("41");
+    john.press("No");
+    john.send("Johnny");
+    john.send("/cancel");
+    john.send("anyone there?");
+    john.send("/start");
+    john.send("John");
+    john.send("42");
+    john.press("Yes");
+    world.transcript()
 }
 
 /// The Redis store `REDIS_URL` names, if set.

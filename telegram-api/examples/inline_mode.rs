@@ -2,7 +2,7 @@
 //! results to pick from.
 //!
 //! ```sh
-//! cargo run --example inline_mode                                  # offline, on hand-written exchanges
+//! cargo run --example inline_mode                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example inline_mode # live: type @your_bot hello in any chat
 //! ```
 //!
@@ -14,14 +14,36 @@
 //! a `chosen_inline_result` once inline feedback is on (@BotFather, `/setinlinefeedback`).
 
 use telegram_api::ext::{Application, BoxError, Context, Handler};
+use telegram_api::testing::World;
 use telegram_api::text::escape_html;
 use telegram_api::{
     Bot, InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent, ParseMode,
 };
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/inline_mode.json.
-    telegram_api_tests::example::polling("examples/inline_mode.json", inline_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            inline_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John types an inline query with no text, asks for help, then types some text, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&inline_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.inline_query("");
+    john.send("/start inline-help");
+    john.inline_query("rust & <friends>");
+    world.transcript()
 }
 
 /// The bot.

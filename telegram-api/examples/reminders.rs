@@ -2,7 +2,7 @@
 //! survive restarts.
 //!
 //! ```sh
-//! cargo run --example reminders                                   # offline, on hand-written exchanges
+//! cargo run --example reminders                                   # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example reminders # live: send /remind 90 take a break
 //! TELEGRAM_BOT_TOKEN=... TELEGRAM_STORE=reminders.redb cargo run --example reminders
 //! ```
@@ -23,14 +23,43 @@ use std::time::Duration;
 use telegram_api::Bot;
 use telegram_api::ext::schedule::{Schedule, until};
 use telegram_api::ext::{Application, Clock, Context};
+use telegram_api::testing::World;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = std::env::var_os("TELEGRAM_STORE");
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/reminders.json.
-    telegram_api_tests::example::polling_with_clock("examples/reminders.json", |bot, clock| {
-        reminders_bot(bot, clock, store.as_deref().map(std::path::Path::new))
-    })?;
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            let store = store.as_deref().map(std::path::Path::new);
+            reminders_bot(bot, Clock::system(), store).run_polling()?;
+        }
+        Err(_) => {
+            println!(
+                "No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline, on a \
+                 clock the run moves."
+            );
+            print!("{}", offline());
+        }
+    }
     Ok(())
+}
+
+/// Offline: two reminders asked for, listed, one sent when the clock reaches it, the other
+/// cancelled, in a fake Telegram (`telegram_api::testing`) whose clock only the run moves;
+/// what happened, one line each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&reminders_bot(world.bot(), world.clock(), None));
+    let john = world.user("John Doe");
+    john.send("/remind 90 take a break");
+    john.send("/remind 3600 call mum");
+    john.send("/reminders");
+    world.advance(Duration::from_secs(90));
+    john.send("/reminders");
+    john.send("/cancel_reminders");
+    john.send("/reminders");
+    john.send("/remind");
+    world.transcript()
 }
 
 type Outcome = Result<(), Box<dyn std::error::Error + Send + Sync>>;

@@ -1,7 +1,7 @@
 //! Downloading what users send: `getFile`, then the file itself, saved to a folder.
 //!
 //! ```sh
-//! cargo run --example download                                  # offline, replaying a fixture
+//! cargo run --example download                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example download # live: send your bot a file
 //! ```
 //!
@@ -13,8 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use telegram_api::testing::World;
 use telegram_api::{Bot, Document, Message, ReplyParameters};
-use telegram_api_tests::replay::{Fixture, Replay};
 
 /// Any error: a Bot API call that failed, or the download folder that could not be made.
 type BoxError = Box<dyn std::error::Error>;
@@ -36,19 +36,22 @@ fn main() -> Result<(), BoxError> {
             save_documents(&bot, &dir, None).map(|_| ())
         }
         Err(_) => {
-            println!(
-                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
-            );
+            println!("No TELEGRAM_BOT_TOKEN: John sends a file in a fake Telegram, offline.");
             let dir =
                 std::env::temp_dir().join(format!("telegram-download-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            let replay = Replay::serve(Fixture::load("examples/download.json"));
-            // The fixture holds two updates; stop after them instead of waiting for more.
-            let saved = save_documents(&replay.bot(), &dir, Some(2));
+            // A fake Telegram in this process (`telegram_api::testing`): John sends a file,
+            // then a text.
+            let world = World::new();
+            let john = world.user("John Doe");
+            john.send_document("notes.txt", b"Remember the milk.\n");
+            john.send("What do you do?");
+            // Two updates; stop after them instead of waiting for more.
+            let saved = save_documents(&world.bot(), &dir, Some(2));
             // Leave no temporary files behind, whatever happened.
             let _ = std::fs::remove_dir_all(&dir);
             saved?;
-            replay.finish();
+            print!("{}", world.transcript());
             Ok(())
         }
     }

@@ -2,7 +2,7 @@
 //! commands, and a reply keyboard.
 //!
 //! ```sh
-//! cargo run --example commands                                  # offline, on hand-written exchanges
+//! cargo run --example commands                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example commands # live: send /start to your bot
 //! ```
 //!
@@ -12,11 +12,34 @@
 //! list the commands; any other command gets a pointer to `/help`.
 
 use telegram_api::ext::{Application, Context, filters};
+use telegram_api::testing::World;
 use telegram_api::{Bot, Error, KeyboardButton, ReplyKeyboardMarkup};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/commands.json.
-    telegram_api_tests::example::polling("examples/commands.json", commands_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            commands_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John comes from a deep link, asks for help, presses Ping and tries an unknown command, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&commands_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.send("/start from-the-readme");
+    john.send("/help");
+    john.send("Ping");
+    john.send("/dance");
+    world.transcript()
 }
 
 /// What `/help` says.

@@ -2,7 +2,7 @@
 //! for who leaves, and a word when the bot itself is added or removed.
 //!
 //! ```sh
-//! cargo run --example chat_members                                  # offline, on hand-written exchanges
+//! cargo run --example chat_members                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example chat_members # live: add your bot to a group
 //! ```
 //!
@@ -13,11 +13,33 @@
 //! the user and are escaped, whatever the name holds.
 
 use telegram_api::ext::{Application, Context, Handler};
+use telegram_api::testing::World;
 use telegram_api::{Bot, ChatType, Error, ParseMode};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/chat_members.json.
-    telegram_api_tests::example::polling("examples/chat_members.json", members_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            members_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: Jane joins a group where the bot is an administrator, then leaves, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&members_bot(world.bot()));
+    let group = world.group("Rust Bots");
+    let jane = world.user("Jane Roe");
+    jane.join(&group);
+    jane.leave(&group);
+    world.transcript()
 }
 
 /// The bot: one handler for other members, one for itself.

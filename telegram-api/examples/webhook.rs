@@ -35,9 +35,9 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
+use telegram_api::testing::World;
 use telegram_api::webhook::{self, SECRET_TOKEN_HEADER, WebhookError};
 use telegram_api::{Bot, Error, Update};
-use telegram_api_tests::replay::{Fixture, Replay};
 
 /// Any error: a Bot API call that failed, or the network.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -47,7 +47,7 @@ fn main() -> Result<(), BoxError> {
         Ok(bot) => live(&bot),
         Err(_) => {
             println!(
-                "No TELEGRAM_BOT_TOKEN: replaying fixtures of the Bot API's wire format, offline."
+                "No TELEGRAM_BOT_TOKEN: playing Telegram's part, with a fake Telegram, offline."
             );
             offline()
         }
@@ -71,18 +71,29 @@ fn live(bot: &Bot) -> Result<(), BoxError> {
 }
 
 /// The secret token of the offline run.
-const OFFLINE_SECRET: &str = "replay-secret_0123";
-
-/// An update as Telegram posts it: John wrote "Hello, webhook!".
-pub const UPDATE: &str = r#"{"update_id":815000401,"message":{"message_id":50,"from":{"id":1234567890,"is_bot":false,"first_name":"John","last_name":"Doe","username":"johndoe","language_code":"en"},"chat":{"id":1234567890,"first_name":"John","last_name":"Doe","username":"johndoe","type":"private"},"date":1788256850,"text":"Hello, webhook!"}}"#;
+const OFFLINE_SECRET: &str = "offline-secret_0123";
 
 /// Starts the server on a free local port and plays Telegram: an update with the right secret
-/// token, the same with a wrong one, and a body that is not an update.
+/// token, the same with a wrong one, and a body that is not an update. The bot's answers go
+/// to a fake Telegram in this process (`telegram_api::testing`).
 fn offline() -> Result<(), BoxError> {
-    let replay = Replay::serve(Fixture::load("examples/webhook.json"));
+    let world = World::new();
+    let john = world.user("John Doe");
+    // An update as Telegram posts it: John wrote "Hello, webhook!".
+    let update = serde_json::json!({
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "from": john.user(),
+            "chat": {"id": john.id(), "type": "private", "first_name": "John"},
+            "date": world.now().as_second(),
+            "text": "Hello, webhook!",
+        },
+    })
+    .to_string();
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let bot = replay.bot();
+    let bot = world.bot();
     let server = std::thread::spawn(move || serve(&bot, &listener, OFFLINE_SECRET, Some(3)));
 
     // What Telegram would send, and the answer each must get.
@@ -90,13 +101,13 @@ fn offline() -> Result<(), BoxError> {
         (
             "an update with the right secret token",
             Some(OFFLINE_SECRET),
-            UPDATE,
+            update.as_str(),
             200,
         ),
         (
             "the update with a wrong secret token",
             Some("guess"),
-            UPDATE,
+            update.as_str(),
             403,
         ),
         (
@@ -115,7 +126,7 @@ fn offline() -> Result<(), BoxError> {
     }
 
     server.join().map_err(|_| "the webhook server panicked")??;
-    replay.finish();
+    print!("{}", world.transcript());
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! happens when one is pressed.
 //!
 //! ```sh
-//! cargo run --example inline_keyboard                                  # offline, on hand-written exchanges
+//! cargo run --example inline_keyboard                                  # offline, in a fake Telegram
 //! TELEGRAM_BOT_TOKEN=123456:ABC-DEF cargo run --example inline_keyboard # live: send /start to your bot
 //! ```
 //!
@@ -13,11 +13,34 @@
 //! offers are answered too, so that no button spins forever.
 
 use telegram_api::ext::{Application, Context, Handler, Regex};
+use telegram_api::testing::World;
 use telegram_api::{Bot, Error, InlineKeyboardButton, InlineKeyboardMarkup};
 
 fn main() -> Result<(), telegram_api::ext::RunError> {
-    // Live with TELEGRAM_BOT_TOKEN, else offline on tests/fixtures/examples/inline_keyboard.json.
-    telegram_api_tests::example::polling("examples/inline_keyboard.json", keyboard_bot)
+    match Bot::from_env() {
+        Ok(bot) => {
+            println!("Using TELEGRAM_BOT_TOKEN: write to your bot in Telegram, Ctrl-C to stop.");
+            keyboard_bot(bot).run_polling()
+        }
+        Err(_) => {
+            println!("No TELEGRAM_BOT_TOKEN: a short conversation in a fake Telegram, offline.");
+            print!("{}", offline());
+            Ok(())
+        }
+    }
+}
+
+/// Offline: John is asked, presses Yes, then presses it again, in a fake Telegram (`telegram_api::testing`); what happened, one line
+/// each.
+pub fn offline() -> String {
+    let world = World::new();
+    world.run(&keyboard_bot(world.bot()));
+    let john = world.user("John Doe");
+    john.send("/start");
+    john.press("Yes");
+    john.send("/start");
+    john.press("No");
+    world.transcript()
 }
 
 /// The question asked.
