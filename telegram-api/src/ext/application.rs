@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
-use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
+use super::jobs::{Job, JobCallback, JobError, Jobs, Late, is_internal, job_key};
 use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
@@ -383,7 +383,8 @@ impl ApplicationBuilder {
     /// [`Context::schedule_job`] and [`Application::schedule_job`] schedule. Jobs are stored
     /// by name, so a job stored by an earlier run finds its code again when the application
     /// registers the same name (see [`jobs`](super::jobs)). Registering a name again replaces
-    /// its code.
+    /// its code. Names that start with `telegram_api/` are the library's own (an album
+    /// handler's, [`Handler::album`]): do not register them.
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -396,14 +397,24 @@ impl ApplicationBuilder {
 
     /// Skips a job's run found later than `grace` after its due time (the bot was down, or
     /// busy), instead of running it late once (the default). A skipped run still moves the job
-    /// to its next run, or removes a one-off job.
+    /// to its next run, or removes a one-off job. The jobs the library runs for itself (an
+    /// album's, [`Handler::album`]) are not skipped.
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self
     }
 
     /// The application.
-    pub fn build(self) -> Application {
+    pub fn build(mut self) -> Application {
+        // The jobs that handlers run on their own (albums), numbered in the order of the groups
+        // and of registration.
+        let albums = self.groups.values_mut().flatten().filter(|h| h.is_album());
+        for (n, handler) in albums.enumerate() {
+            handler.register_album(n);
+        }
+        for handler in self.groups.values().flatten() {
+            self.jobs.extend(handler.jobs());
+        }
         let groups = self.groups.into_values().collect();
         Application {
             inner: Arc::new(Inner {
@@ -933,7 +944,9 @@ impl Inner {
         };
         let now = self.clock.now();
         let late = super::schedule::until(due, now);
-        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace);
+        // The library's own jobs (an album's) are never skipped: nothing would make up for them.
+        let skip =
+            !is_internal(&job) && matches!(self.jobs.late, Late::Skip(grace) if late > grace);
         if skip {
             log::info!(
                 target: "telegram_api",

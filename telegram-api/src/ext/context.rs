@@ -368,7 +368,7 @@ impl Context {
                 jobs.push(job);
             }
         }
-        jobs.retain(|job| name.is_none_or(|n| job.name() == n));
+        jobs.retain(|job| !super::jobs::is_internal(job) && name.is_none_or(|n| job.name() == n));
         jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
         Ok(jobs)
     }
@@ -400,6 +400,28 @@ impl Context {
 
     pub(crate) fn take_pending(&self) -> Pending {
         std::mem::take(&mut *self.pending.borrow_mut())
+    }
+
+    /// A context for `update` with this one's bot, store, clock and jobs, and no changes of
+    /// its own yet (an album handler's, for the album's first part); what it changes and meets
+    /// comes back with [`absorb`](Context::absorb).
+    pub(crate) fn for_update(&self, update: Update) -> Context {
+        Context::with(
+            self.bot.clone(),
+            update,
+            self.store.clone(),
+            self.clock.clone(),
+            self.jobs.clone(),
+        )
+    }
+
+    /// Takes into this context the changes made through `other` (one made by
+    /// [`for_update`](Context::for_update)) and the store error it met, if any.
+    pub(crate) fn absorb(&self, other: Context) {
+        self.pending.borrow_mut().extend(other.pending.into_inner());
+        if let Some(fault) = other.fault.into_inner() {
+            self.fault.borrow_mut().get_or_insert(fault);
+        }
     }
 
     /// Notes that the store failed (the attempt is void; the first error is kept for the

@@ -76,6 +76,16 @@ use super::store::{Change, DataError, Key, Scope, Store, StoreError};
 /// The prefix of the bot-wide values ([`Key::bot`]) that hold jobs: `job/<id>`.
 pub const JOB_PREFIX: &str = "job/";
 
+/// The prefix of the names (and ids) of the jobs the library schedules for itself, such as an
+/// album handler's ([`Handler::album`](super::Handler::album)): they are left out of the lists of jobs
+/// ([`Context::all_jobs`], [`Application::all_jobs`](super::Application::all_jobs), ...).
+pub(crate) const INTERNAL_PREFIX: &str = "telegram_api/";
+
+/// Whether `job` is one of the library's own (see [`INTERNAL_PREFIX`]).
+pub(crate) fn is_internal(job: &Job) -> bool {
+    job.name.starts_with(INTERNAL_PREFIX)
+}
+
 /// The code of a job.
 pub(crate) type JobCallback = Arc<dyn Fn(&Context) -> Result<(), BoxError> + Send + Sync>;
 
@@ -474,10 +484,15 @@ impl Jobs {
         }
     }
 
-    /// The jobs of the index, by due time (then id).
+    /// The jobs of the index but the library's own, by due time (then id).
     pub(crate) fn list(&self) -> Vec<Job> {
         let state = self.lock();
-        let mut jobs: Vec<Job> = state.by_id.values().cloned().collect();
+        let mut jobs: Vec<Job> = state
+            .by_id
+            .values()
+            .filter(|job| !is_internal(job))
+            .cloned()
+            .collect();
         jobs.sort_by(|a, b| (a.next, &a.id).cmp(&(b.next, &b.id)));
         jobs
     }

@@ -260,6 +260,7 @@
 //! [`Context::clear_chat_data`], ...), and a job scheduled under an id of its own
 //! ([`Context::schedule_job_as`]) is one instance, found, moved or cancelled by that id.
 
+mod album;
 mod application;
 pub mod callback_data;
 mod clock;
@@ -277,6 +278,7 @@ mod server;
 mod shortcuts;
 pub mod store;
 
+pub use album::Album;
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
 pub use callback_data::{CallbackData, CallbackDataError};
 pub use clock::{Clock, ManualClock};
