@@ -78,6 +78,16 @@ pub struct Album {
 impl Album {
     /// How long an album handler waits for more parts after an album's latest one, unless
     /// [`Handler::quiet`] says otherwise: 1 second.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telegram_api::ext::{Album, Context, Handler};
+    ///
+    /// // Albums that come over a slow network: twice the default.
+    /// let handler = Handler::album(|_: &Context, _: &Album| Ok::<_, telegram_api::Error>(()))
+    ///     .quiet(Album::DEFAULT_QUIET * 2);
+    /// # drop(handler);
+    /// ```
     pub const DEFAULT_QUIET: Duration = Duration::from_secs(1);
 
     /// The album's identifier ([`Message::media_group_id`]).
@@ -362,4 +372,140 @@ fn fire(spec: &Spec, ctx: &Context) -> Result<(), BoxError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| (spec.callback)(&album_ctx, &album)));
     ctx.absorb(album_ctx);
     outcome.unwrap_or_else(|payload| resume_unwind(payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record of parts, as the collector writes it: `messages` are `Message` objects of
+    /// chat 7, each delivered as update `1000 + message_id`.
+    fn record(messages: &[Value]) -> Value {
+        let updates: Vec<Value> = messages
+            .iter()
+            .map(|m| json!({"update_id": 1000 + m["message_id"].as_i64().unwrap(), "message": m}))
+            .collect();
+        json!({"media_group_id": "g", "updates": updates})
+    }
+
+    /// Message `id` of chat 7 in album `g`, with `fields` (the media) added.
+    fn part(id: i64, fields: Value) -> Value {
+        let mut message = json!({
+            "message_id": id,
+            "date": 1700000000,
+            "chat": {"id": 7, "type": "private", "first_name": "A"},
+            "media_group_id": "g",
+        });
+        for (name, value) in fields.as_object().unwrap() {
+            message[name] = value.clone();
+        }
+        message
+    }
+
+    fn size(id: &str, width: i64, height: i64) -> Value {
+        json!({"file_id": id, "file_unique_id": format!("u{id}"), "width": width, "height": height})
+    }
+
+    #[test]
+    fn each_kind_of_part_is_sent_again_by_file_id_with_its_caption_and_spoiler() {
+        let parts = [
+            part(
+                5,
+                json!({
+                    "live_photo": {
+                        "file_id": "live-video", "file_unique_id": "ulv",
+                        "width": 1080, "height": 1920, "duration": 3
+                    },
+                    "photo": [size("live-small", 90, 160), size("live-still", 1080, 1920)],
+                    "caption": "live",
+                    "has_media_spoiler": true,
+                }),
+            ),
+            part(
+                2,
+                json!({
+                    "photo": [size("big", 1280, 960), size("small", 320, 240)],
+                    "caption": "Hello there",
+                    "caption_entities": [{"type": "italic", "offset": 6, "length": 5}],
+                    "show_caption_above_media": true,
+                }),
+            ),
+            part(
+                3,
+                json!({"video": {
+                    "file_id": "vid", "file_unique_id": "uv",
+                    "width": 640, "height": 360, "duration": 12
+                }}),
+            ),
+            part(
+                4,
+                json!({
+                    "audio": {"file_id": "song", "file_unique_id": "ua", "duration": 200},
+                    "caption": "track",
+                }),
+            ),
+            part(
+                6,
+                json!({"document": {"file_id": "doc", "file_unique_id": "ud"}}),
+            ),
+            // A sticker is nothing an album holds.
+            part(
+                7,
+                json!({"sticker": {
+                    "file_id": "st", "file_unique_id": "us", "type": "regular",
+                    "width": 512, "height": 512, "is_animated": false, "is_video": false
+                }}),
+            ),
+        ];
+        let (album, first) = Album::from_record(&record(&parts)).unwrap();
+        assert_eq!(first.update_id, 1002);
+        let ids: Vec<i64> = album.messages().iter().map(|m| m.message_id).collect();
+        assert_eq!(ids, [2, 3, 4, 5, 6, 7]);
+        assert_eq!(album.caption(), Some("Hello there"));
+        assert_eq!(album.media_group_id(), "g");
+        let media = serde_json::to_value(album.input_media()).unwrap();
+        assert_eq!(
+            media,
+            json!([
+                {
+                    "type": "photo",
+                    "media": "big",
+                    "caption": "Hello there",
+                    "caption_entities": [{"type": "italic", "offset": 6, "length": 5}],
+                    "show_caption_above_media": true
+                },
+                {"type": "video", "media": "vid"},
+                {"type": "audio", "media": "song", "caption": "track"},
+                {
+                    "type": "live_photo",
+                    "media": "live-video",
+                    "photo": "live-still",
+                    "caption": "live",
+                    "has_spoiler": true
+                },
+                {"type": "document", "media": "doc"}
+            ])
+        );
+    }
+
+    #[test]
+    fn parts_that_do_not_decode_are_left_out_and_a_record_without_any_is_no_album() {
+        let good = part(
+            3,
+            json!({"document": {"file_id": "doc", "file_unique_id": "ud"}}),
+        );
+        let mut data = record(&[good]);
+        let updates = data["updates"].as_array_mut().unwrap();
+        updates.push(json!({"update_id": 1, "message": {"message_id": "not a number"}}));
+        updates.push(json!({"update_id": 2, "poll": {"id": "p"}}));
+        updates.push(json!("no update at all"));
+        let (album, first) = Album::from_record(&data).unwrap();
+        assert_eq!(album.len(), 1);
+        assert_eq!(first.update_id, 1003);
+
+        let none = json!({"media_group_id": "g", "updates": [{"update_id": 2}]});
+        assert!(Album::from_record(&none).is_none());
+        assert!(Album::from_record(&json!({"updates": []})).is_none());
+        assert!(Album::from_record(&json!(null)).is_none());
+    }
 }

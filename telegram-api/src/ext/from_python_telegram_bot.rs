@@ -26,6 +26,7 @@
 //! | `InlineQueryHandler`, `PreCheckoutQueryHandler`, `ChatMemberHandler` ... | [`Handler::inline_query`], [`Handler::pre_checkout_query`], [`Handler::chat_member`] ... (one per update type) |
 //! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`] |
 //! | handler groups, `ApplicationHandlerStop` | [`handler_in`](super::ApplicationBuilder::handler_in)`(group, h)`, [`Context::stop_groups`] |
+//! | an album (`message.media_group_id`) gathered by hand: a `MessageHandler` that stores each part and a `job_queue.run_once` that sends them on | [`Handler::album`]`(|ctx, album| ...)`: once per album, whole ([`Album`](super::Album)), a quiet window after its latest part, kept in the store meanwhile |
 //! | `TypeHandler` | [`Handler::update`]`(|u| ..., f)` or [`Handler::of_type`] |
 //! | `filters.Regex`, `filters.User`, `filters.ChatType.GROUPS` ... | [`filters::regex()`](super::filters::regex()), [`filters::from_users`](super::filters::from_users), [`filters::groups`](super::filters::groups) ...; every message field: [`filters::message`](super::filters::message) |
 //! | `context.args` | [`Context::args`]; typed: [`Context::arg`]`::<u32>(0)?` |

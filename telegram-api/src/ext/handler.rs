@@ -596,6 +596,18 @@ impl Handler {
     /// album arrive within moments of each other; a longer window delays every album, a
     /// shorter one risks splitting an album whose parts arrive slowly. Measured on the
     /// application's [`Clock`](super::Clock). Other handlers ignore it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telegram_api::ext::{Album, Context, Handler};
+    ///
+    /// let handler = Handler::album(|ctx: &Context, album: &Album| {
+    ///     ctx.reply(format!("{} files", album.len())).call()?;
+    ///     Ok::<_, telegram_api::Error>(())
+    /// })
+    /// .quiet(Duration::from_millis(500));
+    /// # drop(handler);
+    /// ```
     #[must_use]
     pub fn quiet(mut self, window: std::time::Duration) -> Handler {
         if let Kind::Album(spec, name) = &self.kind {

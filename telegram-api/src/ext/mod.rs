@@ -16,6 +16,8 @@
 //!   `!`: `filters::text() & !filters::command()`.
 //! - [`CallbackData`] ([`callback_data`]) types travel in inline keyboard buttons, packed in the
 //!   button or kept in the store, and come back typed to [`Handler::callback`].
+//! - [`Handler::album`] gets an album (a media group: the photos or files a user sent at once,
+//!   one message each) once, whole, as an [`Album`], after its last part arrived.
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
