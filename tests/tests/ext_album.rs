@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use telegram_api::ext::jiff::Timestamp;
-use telegram_api::ext::store::{FileStore, Scope, Store};
+use telegram_api::ext::store::{
+    Change, Commit, FileStore, Key, MemoryStore, Scope, Store, StoreError,
+};
 use telegram_api::ext::{
     Album, Application, ApplicationBuilder, Context, Handler, HandlerError, ManualClock, filters,
 };
@@ -504,14 +506,92 @@ fn a_failing_album_handler_is_reported_once_and_its_parts_are_not_kept() {
     assert_eq!(app.run_due_jobs(), 1);
     assert_eq!(reports.entries(), ["handler failed: cannot take 2 parts"]);
     assert_eq!(job_records(app.store()), 0);
-    let stored = app
-        .store()
-        .get(&telegram_api::ext::store::Key::chat(7, "albums"))
-        .unwrap();
+    let stored = app.store().get(&Key::chat(7, "albums")).unwrap();
     assert_eq!(stored, None);
     clock.advance(Duration::from_secs(60));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(reports.len(), 1);
+}
+
+/// A [`MemoryStore`] whose next read of the key `fails` fails.
+struct FailsOnce {
+    inner: MemoryStore,
+    fails: Mutex<Option<Key>>,
+}
+
+impl Store for FailsOnce {
+    fn get(&self, key: &Key) -> std::result::Result<Option<Vec<u8>>, StoreError> {
+        let mut fails = self.fails.lock().unwrap();
+        if fails.as_ref() == Some(key) {
+            *fails = None;
+            return Err(StoreError::Backend("the disk went away".into()));
+        }
+        drop(fails);
+        self.inner.get(key)
+    }
+    fn is_applied(&self, update_id: i64) -> std::result::Result<bool, StoreError> {
+        self.inner.is_applied(update_id)
+    }
+    fn commit(
+        &self,
+        update_id: Option<i64>,
+        changes: &[Change],
+    ) -> std::result::Result<Commit, StoreError> {
+        self.inner.commit(update_id, changes)
+    }
+    fn forget_applied_below(&self, update_id: i64) -> std::result::Result<(), StoreError> {
+        self.inner.forget_applied_below(update_id)
+    }
+    fn values(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+    ) -> std::result::Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.inner.values(scope, prefix)
+    }
+}
+
+#[test]
+fn a_store_failure_in_the_album_handler_voids_the_attempt_and_the_album_is_handled_again() {
+    let server = server();
+    let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
+    let attempts: Arc<Log<Option<u32>>> = Arc::default();
+    let reports: Arc<Log<String>> = Arc::default();
+    let store = FailsOnce {
+        inner: MemoryStore::new(),
+        fails: Mutex::new(Some(Key::chat(7, "albums"))),
+    };
+    let app = Application::builder(Bot::new("123:abc").with_api_url(server.url()))
+        .clock(clock.clock())
+        .store(store)
+        .handler(Handler::album({
+            let attempts = attempts.clone();
+            move |ctx: &Context, album: &Album| -> Result {
+                // The first read fails: whatever the handler does with the error, the attempt
+                // is void.
+                let before: Option<u32> = ctx.chat_data("albums").unwrap_or(None);
+                attempts.push(before);
+                ctx.set_chat_data("albums", &(before.unwrap_or(0) + 1))?;
+                ctx.reply(format!("{} photos", album.len())).call()?;
+                Ok(())
+            }
+        }))
+        .error_handler({
+            let reports = reports.clone();
+            move |_: &Context, error: &HandlerError| reports.push(error.to_string())
+        })
+        .build();
+    app.process_update(update(&photo(1, 7, 10, "g")));
+    app.process_update(update(&photo(2, 7, 11, "g")));
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(app.run_due_jobs(), 1);
+    assert_eq!(attempts.entries(), [None, None]);
+    assert_eq!(reports.entries(), ["store: the disk went away"]);
+    let albums = app.store().get(&Key::chat(7, "albums")).unwrap();
+    assert_eq!(albums.as_deref(), Some(&b"1"[..]));
+    assert_eq!(job_records(app.store()), 0);
+    // The void attempt's reply was sent too, as a void attempt's are.
+    assert_eq!(texts(&server), ["2 photos", "2 photos"]);
 }
 
 #[test]
