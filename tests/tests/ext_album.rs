@@ -1,8 +1,10 @@
 //! Albums (media groups) of `telegram_api::ext`: `Handler::album` gets each album once, whole,
 //! after a quiet window since its latest part, timed by a clock the tests control (no test
-//! sleeps for the window to pass). The parts are updates written from the Bot API's wire format
-//! (`Message.media_group_id`, `Message.photo` as an array of `PhotoSize`); replies go to a
-//! loopback Bot API server, which records them.
+//! sleeps for the window to pass): parts in order, windows moved by late parts, chats and
+//! albums kept apart, restarts with a file store, filters, channel posts, failures of the
+//! handler and of the store, and the chat's turn on the worker pool. The parts are updates
+//! written from the Bot API's wire format (`Message.media_group_id`, `Message.photo` as an
+//! array of `PhotoSize`); replies go to a loopback Bot API server, which records them.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -511,6 +513,58 @@ fn a_failing_album_handler_is_reported_once_and_its_parts_are_not_kept() {
     clock.advance(Duration::from_secs(60));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(reports.len(), 1);
+}
+
+/// `part` as a post of channel -100 (`channel_post`, signed by the channel, no sender).
+fn in_channel(mut part: Value) -> Value {
+    let mut message = part.as_object_mut().unwrap().remove("message").unwrap();
+    let channel = json!({"id": -100, "type": "channel", "title": "News"});
+    message["chat"] = channel.clone();
+    message["sender_chat"] = channel;
+    message.as_object_mut().unwrap().remove("from");
+    part["channel_post"] = message;
+    part
+}
+
+#[test]
+fn channel_posts_are_taken_when_asked_and_albums_of_two_groups_are_collected_by_each() {
+    let server = server();
+    let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
+    let albums: Arc<Log<String>> = Arc::default();
+    let record = |tag: &'static str| {
+        let albums = albums.clone();
+        move |_: &Context, album: &Album| -> Result {
+            albums.push(format!("{tag} {}", summary(album)));
+            Ok(())
+        }
+    };
+    let app = Application::builder(Bot::new("123:abc").with_api_url(server.url()))
+        .clock(clock.clock())
+        .handler(Handler::album(record("messages")))
+        .handler_in(1, Handler::album(record("posts too")).channel_posts())
+        .build();
+    let kinds: Vec<String> = app
+        .allowed_updates()
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .collect();
+    assert_eq!(kinds, ["message", "channel_post"]);
+    app.process_update(update(&in_channel(photo(1, 7, 10, "c"))));
+    app.process_update(update(&in_channel(photo(2, 7, 11, "c"))));
+    app.process_update(update(&photo(3, 7, 12, "m")));
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(app.run_due_jobs(), 3);
+    let mut got = albums.entries();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "messages 7 m: 12 None",
+            "posts too -100 c: 10,11 None",
+            "posts too 7 m: 12 None"
+        ]
+    );
+    assert_eq!(job_records(app.store()), 0);
 }
 
 /// A [`MemoryStore`] whose next read of the key `fails` fails.
