@@ -54,7 +54,8 @@ use crate::{
 /// are the first part's, and [`reply`](Context::reply) answers in its chat (forum topic,
 /// business connection), quoting it where replies quote. Its changes are committed with the
 /// album's removal. When the handler fails or panics, they are dropped, the error handler gets
-/// the failure (with the context of the job), and the album is not handled again.
+/// the failure (with the context of the job), and the album is not handled again. A store that
+/// fails while it runs voids the attempt, as for an update: the album is handled again.
 ///
 /// **Order.** The album runs in its chat's turn, as a job for the chat does: never at the same
 /// time as an update of the chat (with the default [`OrderBy::Chat`](super::OrderBy::Chat));

@@ -52,6 +52,11 @@
 //!   [`run_webhook`](super::Application::run_webhook) run due jobs, reading the application's
 //!   [`Clock`](super::Clock) every 50 ms; [`Application::run_due_jobs`](super::Application::run_due_jobs)
 //!   runs them on the calling thread, for tests with a [`ManualClock`](super::ManualClock).
+//! - The library runs jobs of its own, named `telegram_api/...` (an album handler's, which
+//!   waits for an album's last part: [`Handler::album`](super::Handler::album)); they are left
+//!   out of the lists of jobs ([`Context::all_jobs`], [`Context::jobs`],
+//!   [`Application::all_jobs`](super::Application::all_jobs), ...) and are never skipped as
+//!   late.
 //! - With a store shared by several processes, each process runs the jobs it knows of (reading
 //!   the store again every 10 s), under the lease of the job's chat, and a run first checks the
 //!   stored record: a due time another process already handled does not run again.
@@ -77,8 +82,9 @@ use super::store::{Change, DataError, Key, Scope, Store, StoreError};
 pub const JOB_PREFIX: &str = "job/";
 
 /// The prefix of the names (and ids) of the jobs the library schedules for itself, such as an
-/// album handler's ([`Handler::album`](super::Handler::album)): they are left out of the lists of jobs
-/// ([`Context::all_jobs`], [`Application::all_jobs`](super::Application::all_jobs), ...).
+/// album handler's ([`Handler::album`](super::Handler::album)): they are left out of the lists
+/// of jobs ([`Context::all_jobs`], [`Application::all_jobs`](super::Application::all_jobs),
+/// ...).
 pub(crate) const INTERNAL_PREFIX: &str = "telegram_api/";
 
 /// Whether `job` is one of the library's own (see [`INTERNAL_PREFIX`]).
