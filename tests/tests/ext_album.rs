@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use telegram_api::ext::jiff::Timestamp;
+use telegram_api::ext::schedule::Schedule;
 use telegram_api::ext::store::{
     Change, Commit, FileStore, Key, MemoryStore, Scope, Store, StoreError,
 };
@@ -219,6 +220,54 @@ fn three_parts_make_one_call_with_every_message_in_order_after_the_quiet_window(
     clock.advance(Duration::from_secs(3600));
     assert_eq!(app.run_due_jobs(), 0);
     assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_waiting_album_is_in_no_list_of_jobs_nor_of_bot_data() {
+    let server = server();
+    let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
+    let albums: Arc<Log<String>> = Arc::default();
+    let app = Application::builder(Bot::new("123:abc").with_api_url(server.url()))
+        .bot_username("test_bot")
+        .clock(clock.clock())
+        .album({
+            let albums = albums.clone();
+            move |_: &Context, album: &Album| -> Result {
+                albums.push(summary(album));
+                Ok(())
+            }
+        })
+        .job("say", |_: &Context| -> Result { Ok(()) })
+        .command("lists", |ctx: &Context| -> Result {
+            let jobs: Vec<String> = ctx.all_jobs()?.iter().map(|j| j.id().to_owned()).collect();
+            let data = ctx.bot_data_names()?;
+            ctx.reply(format!("jobs {jobs:?}, data {data:?}")).call()?;
+            Ok(())
+        })
+        .build();
+    app.schedule_job_as(
+        "mine",
+        "say",
+        Schedule::once(ts("2026-06-02T00:00:00Z")),
+        &(),
+    )
+    .unwrap();
+    app.process_update(update(&photo(1, 7, 10, "g")));
+    app.process_update(updates::text(2, 7, "/lists").message_id(11).update());
+    assert_eq!(texts(&server), [r#"jobs ["mine"], data []"#]);
+    let ids: Vec<String> = app
+        .all_jobs()
+        .unwrap()
+        .iter()
+        .map(|j| j.id().to_owned())
+        .collect();
+    assert_eq!(ids, ["mine"]);
+    assert!(app.jobs("telegram_api/album/0").unwrap().is_empty());
+    assert_eq!(job_records(app.store()), 2);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(app.run_due_jobs(), 1);
+    assert_eq!(albums.entries(), ["7 g: 10 None"]);
+    assert_eq!(app.all_jobs().unwrap().len(), 1);
 }
 
 #[test]

@@ -238,6 +238,28 @@ impl ApplicationBuilder {
         self.handler(Handler::callback_query(f))
     }
 
+    /// Adds [`Handler::album`] to group 0.
+    ///
+    /// ```
+    /// use telegram_api::Bot;
+    /// use telegram_api::ext::{Album, Application, Context};
+    ///
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     .album(|ctx: &Context, album: &Album| {
+    ///         ctx.reply(format!("Got {} files", album.len())).call()?;
+    ///         Ok::<_, telegram_api::Error>(())
+    ///     })
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn album<F, E>(self, f: F) -> Self
+    where
+        F: Fn(&Context, &super::Album) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.handler(Handler::album(f))
+    }
+
     /// Receives every handler error and panic, and every update that could not be decoded,
     /// with the update's context. The default logs them (`log::error!`, target
     /// `telegram_api`): the library itself never writes to standard error.
