@@ -51,8 +51,8 @@ use crate::{
 ///
 /// **The context** of the album handler is that of the album's first part (by `message_id`):
 /// [`effective_message`](Context::effective_message), `effective_chat` and `effective_user`
-/// are the first part's, and [`reply`](Context::reply) answers in its chat (forum topic,
-/// business connection), quoting it where replies quote. Its changes are committed with the
+/// are the first part's, and [`reply`](Context::reply) answers in its chat (and forum topic),
+/// quoting it where replies quote. Its changes are committed with the
 /// album's removal. When the handler fails or panics, they are dropped, the error handler gets
 /// the failure (with the context of the job), and the album is not handled again. A store that
 /// fails while it runs voids the attempt, as for an update: the album is handled again.
