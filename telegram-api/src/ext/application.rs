@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
-use super::jobs::{Job, JobCallback, JobError, Jobs, Late, job_key};
+use super::jobs::{Job, JobCallback, JobError, Jobs, Late, is_internal, job_key};
 use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
@@ -238,6 +238,28 @@ impl ApplicationBuilder {
         self.handler(Handler::callback_query(f))
     }
 
+    /// Adds [`Handler::album`] to group 0.
+    ///
+    /// ```
+    /// use telegram_api::Bot;
+    /// use telegram_api::ext::{Album, Application, Context};
+    ///
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     .album(|ctx: &Context, album: &Album| {
+    ///         ctx.reply(format!("Got {} files", album.len())).call()?;
+    ///         Ok::<_, telegram_api::Error>(())
+    ///     })
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn album<F, E>(self, f: F) -> Self
+    where
+        F: Fn(&Context, &super::Album) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        self.handler(Handler::album(f))
+    }
+
     /// Receives every handler error and panic, and every update that could not be decoded,
     /// with the update's context. The default logs them (`log::error!`, target
     /// `telegram_api`): the library itself never writes to standard error.
@@ -384,7 +406,8 @@ impl ApplicationBuilder {
     /// by name, so a job stored by an earlier run finds its code again when the application
     /// registers the same name (see [`jobs`](super::jobs)). Registering a name again replaces
     /// its code. Names that start with `telegram_api/` are the library's own (a
-    /// [`Conversation`](super::Conversation)'s timeouts): do not register them.
+    /// [`Conversation`](super::Conversation)'s timeouts, an album handler's wait,
+    /// [`Handler::album`]): do not register them.
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -397,8 +420,9 @@ impl ApplicationBuilder {
 
     /// Skips a job's run found later than `grace` after its due time (the bot was down, or
     /// busy), instead of running it late once (the default). A skipped run still moves the job
-    /// to its next run, or removes a one-off job. A [`Conversation`](super::Conversation)'s
-    /// timeout is never skipped: it ends the conversation however late.
+    /// to its next run, or removes a one-off job. The jobs the library runs for itself (a
+    /// [`Conversation`](super::Conversation)'s timeout, an album's wait, [`Handler::album`])
+    /// are never skipped: nothing would make up for them.
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self
@@ -406,7 +430,12 @@ impl ApplicationBuilder {
 
     /// The application.
     pub fn build(mut self) -> Application {
-        // The jobs that handlers run on their own (a conversation's timeouts).
+        // The jobs that handlers run on their own (a conversation's timeouts, albums); album
+        // handlers are numbered in the order of the groups and of registration.
+        let albums = self.groups.values_mut().flatten().filter(|h| h.is_album());
+        for (n, handler) in albums.enumerate() {
+            handler.register_album(n);
+        }
         for handler in self.groups.values().flatten() {
             self.jobs.extend(handler.jobs());
         }
@@ -939,9 +968,10 @@ impl Inner {
         };
         let now = self.clock.now();
         let late = super::schedule::until(due, now);
-        // The library's own jobs (a conversation's timeout) run however late.
-        let skip = matches!(self.jobs.late, Late::Skip(grace) if late > grace)
-            && !super::jobs::is_internal(&job);
+        // The library's own jobs (a conversation's timeout, an album's) are never skipped:
+        // nothing would make up for them.
+        let skip =
+            !is_internal(&job) && matches!(self.jobs.late, Late::Skip(grace) if late > grace);
         if skip {
             log::info!(
                 target: "telegram_api",

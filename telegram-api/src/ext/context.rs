@@ -402,6 +402,28 @@ impl Context {
         std::mem::take(&mut *self.pending.borrow_mut())
     }
 
+    /// A context for `update` with this one's bot, store, clock and jobs, and no changes of
+    /// its own yet (an album handler's, for the album's first part); what it changes and meets
+    /// comes back with [`absorb`](Context::absorb).
+    pub(crate) fn for_update(&self, update: Update) -> Context {
+        Context::with(
+            self.bot.clone(),
+            update,
+            self.store.clone(),
+            self.clock.clone(),
+            self.jobs.clone(),
+        )
+    }
+
+    /// Takes into this context the changes made through `other` (one made by
+    /// [`for_update`](Context::for_update)) and the store error it met, if any.
+    pub(crate) fn absorb(&self, other: Context) {
+        self.pending.borrow_mut().extend(other.pending.into_inner());
+        if let Some(fault) = other.fault.into_inner() {
+            self.fault.borrow_mut().get_or_insert(fault);
+        }
+    }
+
     /// Notes that the store failed (the attempt is void; the first error is kept for the
     /// report); the error to give the handler, which prints the same.
     fn store_failed(&self, error: StoreError) -> StoreError {

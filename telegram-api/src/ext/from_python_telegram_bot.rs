@@ -27,6 +27,7 @@
 //! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`] |
 //! | `conversation_timeout=300` and the `TIMEOUT` state's handlers | [`timeout`](Conversation::timeout)`(Duration::from_secs(300))` and [`on_timeout`](Conversation::on_timeout)`(f)`, which runs at the deadline (a stored job, so also after a restart) |
 //! | handler groups, `ApplicationHandlerStop` | [`handler_in`](super::ApplicationBuilder::handler_in)`(group, h)`, [`Context::stop_groups`] |
+//! | an album (`message.media_group_id`) gathered by hand: a `MessageHandler` that stores each part and a `job_queue.run_once` that sends them on | [`Handler::album`]`(|ctx, album| ...)`: once per album, whole ([`Album`](super::Album)), a quiet window after its latest part, kept in the store meanwhile |
 //! | `TypeHandler` | [`Handler::update`]`(|u| ..., f)` or [`Handler::of_type`] |
 //! | `filters.Regex`, `filters.User`, `filters.ChatType.GROUPS` ... | [`filters::regex()`](super::filters::regex()), [`filters::from_users`](super::filters::from_users), [`filters::groups`](super::filters::groups) ...; every message field: [`filters::message`](super::filters::message) |
 //! | `context.args` | [`Context::args`]; typed: [`Context::arg`]`::<u32>(0)?` |

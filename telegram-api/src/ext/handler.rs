@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::album::{self, Album};
 use super::context::{Captures, Context};
 use super::conversation::{Route, Routes};
 use super::jobs::JobCallback;
@@ -41,6 +42,9 @@ enum Kind {
     Update(Arc<dyn Fn(&Update) -> bool + Send + Sync>),
     /// A conversation: what it takes depends on its state.
     Conversation(Arc<dyn Routes>),
+    /// A new message of an album: collected, for the album's code to run once with all of
+    /// them; with the name of its job once the application registered it.
+    Album(Arc<album::Spec>, Option<Arc<str>>),
 }
 
 /// What a [`Kind::Pattern`] handler matches its regex on.
@@ -345,7 +349,8 @@ impl<T: 'static> Handler<T> {
 
     /// For a command or message handler: also take channel posts (`channel_post`, and
     /// `edited_channel_post` with [`edited`](Handler::edited)), which the application then asks
-    /// Telegram for. Other handlers ignore it.
+    /// Telegram for; for an album handler, also albums posted in channels. Other handlers
+    /// ignore it.
     #[must_use]
     pub fn channel_posts(mut self) -> Handler<T> {
         self.channel_posts = true;
@@ -410,16 +415,27 @@ impl<T: 'static> Handler<T> {
         self
     }
 
+    /// The update types an album handler takes: new messages, and channel posts with
+    /// [`channel_posts`](Handler::channel_posts).
+    fn album_types(&self) -> Vec<UpdateType> {
+        let mut types = vec![UpdateType::Message];
+        if self.channel_posts {
+            types.push(UpdateType::ChannelPost);
+        }
+        types
+    }
+
     /// A handler of the conversation `routes`.
     pub(crate) fn conversation(routes: Arc<dyn Routes>, callback: Callback<T>) -> Handler<T> {
         Handler::new(Kind::Conversation(routes), callback)
     }
 
-    /// The jobs this handler runs on its own (a conversation's timeouts), by name, for the
-    /// application to register.
+    /// The jobs this handler runs on its own (a conversation's timeouts, an album handler's
+    /// wait), by name, for the application to register.
     pub(crate) fn jobs(&self) -> Vec<(String, JobCallback)> {
         match &self.kind {
             Kind::Conversation(routes) => routes.clone().jobs(),
+            Kind::Album(spec, Some(name)) => vec![(name.to_string(), album::job(spec.clone()))],
             _ => Vec::new(),
         }
     }
@@ -428,6 +444,7 @@ impl<T: 'static> Handler<T> {
     pub(crate) fn update_types(&self) -> Option<Vec<UpdateType>> {
         match &self.kind {
             Kind::Command(_) | Kind::Message(_) => Some(self.message_types()),
+            Kind::Album(..) => Some(self.album_types()),
             Kind::CallbackQuery(_) => Some(vec![UpdateType::CallbackQuery]),
             Kind::Pattern(on, _) => Some(vec![on.update_type()]),
             Kind::Type(t) => Some(vec![t.clone()]),
@@ -504,6 +521,14 @@ impl<T: 'static> Handler<T> {
                 Matched::default()
             }
             Kind::Conversation(routes) => routes.find(ctx, username)?,
+            Kind::Album(..) => {
+                let kind = update.kind.update_type()?;
+                if !self.album_types().contains(&kind) {
+                    return None;
+                }
+                update.effective_message()?.media_group_id.as_ref()?;
+                Matched::default()
+            }
         };
         if let Some(filter) = &self.filter
             && !filter.matches(update)
@@ -525,10 +550,86 @@ impl<T> fmt::Debug for Handler<T> {
             Kind::Pattern(on, re) => format!("{} {:?}", on.update_type().as_str(), re.as_str()),
             Kind::Update(_) => "update".into(),
             Kind::Conversation(routes) => format!("conversation {:?}", routes.name()),
+            Kind::Album(_, name) => format!("album {name:?}"),
         };
         f.debug_struct("Handler")
             .field("kind", &kind)
             .field("filtered", &self.filter.is_some())
             .finish()
+    }
+}
+
+impl Handler {
+    /// The parts of an album ([media group](crate::Message::media_group_id)): `f` runs once per
+    /// album, with all of its messages ([`Album`]), once no part came for a quiet window
+    /// ([`quiet`](Handler::quiet), default [`Album::DEFAULT_QUIET`]) after the latest one.
+    /// New messages (and channel posts with [`channel_posts`](Handler::channel_posts)) that
+    /// belong to an album are taken; a [`filter`](Handler::filter) is checked on each part.
+    /// Messages that are no album's part go on to the other handlers. See [`Album`] for how the
+    /// parts are kept until then, and what `f`'s context is.
+    ///
+    /// ```
+    /// use telegram_api::ext::{Album, Application, Context, Handler};
+    /// use telegram_api::Bot;
+    ///
+    /// fn album(ctx: &Context, album: &Album) -> Result<(), telegram_api::Error> {
+    ///     let caption = album.caption().unwrap_or("no caption");
+    ///     ctx.reply(format!("{} files: {caption}", album.len())).call()?;
+    ///     Ok(())
+    /// }
+    ///
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     .handler(Handler::album(album))
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn album<F, E>(f: F) -> Handler
+    where
+        F: Fn(&Context, &Album) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        let spec = Arc::new(album::Spec::new(f));
+        Handler::new(Kind::Album(spec, None), album::unregistered())
+    }
+
+    /// For an album handler ([`Handler::album`]), how long it waits after an album's latest
+    /// part for more before it runs: [`Album::DEFAULT_QUIET`] (1 s) unless set. Parts of an
+    /// album arrive within moments of each other; a longer window delays every album, a
+    /// shorter one risks splitting an album whose parts arrive slowly. Measured on the
+    /// application's [`Clock`](super::Clock). Other handlers ignore it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telegram_api::ext::{Album, Context, Handler};
+    ///
+    /// let handler = Handler::album(|ctx: &Context, album: &Album| {
+    ///     ctx.reply(format!("{} files", album.len())).call()?;
+    ///     Ok::<_, telegram_api::Error>(())
+    /// })
+    /// .quiet(Duration::from_millis(500));
+    /// # drop(handler);
+    /// ```
+    #[must_use]
+    pub fn quiet(mut self, window: std::time::Duration) -> Handler {
+        if let Kind::Album(spec, name) = &self.kind {
+            self.kind = Kind::Album(Arc::new(spec.with_quiet(window)), name.clone());
+        }
+        self
+    }
+
+    /// Names the job of an album handler, the `n`th of an application (from 0), and gives it
+    /// the code that collects the parts; other handlers stay as they are.
+    pub(crate) fn register_album(&mut self, n: usize) {
+        if let Kind::Album(spec, _) = &self.kind {
+            let spec = spec.clone();
+            let name: Arc<str> = album::job_name(n).into();
+            self.callback = album::collector(spec.clone(), name.clone());
+            self.kind = Kind::Album(spec, Some(name));
+        }
+    }
+
+    /// Whether this is an album handler.
+    pub(crate) fn is_album(&self) -> bool {
+        matches!(self.kind, Kind::Album(..))
     }
 }

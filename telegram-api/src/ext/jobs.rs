@@ -52,10 +52,12 @@
 //!   [`run_webhook`](super::Application::run_webhook) run due jobs, reading the application's
 //!   [`Clock`](super::Clock) every 50 ms; [`Application::run_due_jobs`](super::Application::run_due_jobs)
 //!   runs them on the calling thread, for tests with a [`ManualClock`](super::ManualClock).
-//! - A [`Conversation`](super::Conversation)'s [timeouts](super::Conversation::timeout) are
-//!   jobs of the library's own, registered with the conversation; they run as the others do,
-//!   however late (also with `skip_late_jobs`), and are not listed ([`Context::all_jobs`],
-//!   [`Application::all_jobs`](super::Application::all_jobs)).
+//! - The library runs jobs of its own, named `telegram_api/...`: a
+//!   [`Conversation`](super::Conversation)'s [timeouts](super::Conversation::timeout), and an
+//!   album handler's wait for an album's last part ([`Handler::album`](super::Handler::album)).
+//!   They are registered with their handlers, run as the others do, however late (also with
+//!   `skip_late_jobs`), and are left out of the lists of jobs ([`Context::all_jobs`],
+//!   [`Context::jobs`], [`Application::all_jobs`](super::Application::all_jobs), ...).
 //! - With a store shared by several processes, each process runs the jobs it knows of (reading
 //!   the store again every 10 s), under the lease of the job's chat, and a run first checks the
 //!   stored record: a due time another process already handled does not run again.
@@ -81,7 +83,8 @@ use super::store::{Change, DataError, Key, Scope, Store, StoreError};
 pub const JOB_PREFIX: &str = "job/";
 
 /// The prefix of the names (and ids) of the jobs the library schedules for itself, such as a
-/// [`Conversation`](super::Conversation)'s timeouts: they are left out of the lists of jobs
+/// [`Conversation`](super::Conversation)'s timeouts or an album handler's
+/// ([`Handler::album`](super::Handler::album)): they are left out of the lists of jobs
 /// ([`Context::all_jobs`], [`Application::all_jobs`](super::Application::all_jobs), ...).
 pub(crate) const INTERNAL_PREFIX: &str = "telegram_api/";
 

@@ -16,6 +16,8 @@
 //!   `!`: `filters::text() & !filters::command()`.
 //! - [`CallbackData`] ([`callback_data`]) types travel in inline keyboard buttons, packed in the
 //!   button or kept in the store, and come back typed to [`Handler::callback`].
+//! - [`Handler::album`] gets an album (a media group: the photos or files a user sent at once,
+//!   one message each) once, whole, as an [`Album`], after its last part arrived.
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
@@ -260,6 +262,7 @@
 //! [`Context::clear_chat_data`], ...), and a job scheduled under an id of its own
 //! ([`Context::schedule_job_as`]) is one instance, found, moved or cancelled by that id.
 
+mod album;
 mod application;
 pub mod callback_data;
 mod clock;
@@ -277,6 +280,7 @@ mod server;
 mod shortcuts;
 pub mod store;
 
+pub use album::Album;
 pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
 pub use callback_data::{CallbackData, CallbackDataError};
 pub use clock::{Clock, ManualClock};
