@@ -528,3 +528,53 @@ fn the_transcript_tells_the_conversation_in_order() {
          bot → Alice: 2 bytes: hi\n"
     );
 }
+
+#[test]
+fn forum_topics_and_channels() {
+    let world = World::new();
+    let app = Application::builder(world.bot())
+        .message(filters::text(), |ctx: &Context| {
+            // A reply goes to the topic of the message it answers.
+            ctx.reply("Noted.").call()?;
+            Ok::<_, BoxError>(())
+        })
+        .handler(
+            Handler::message(filters::text(), |ctx: &Context| {
+                let text = ctx.effective_message().and_then(|m| m.text.clone());
+                ctx.bot()
+                    .send_message("@rustnews", format!("Seen: {}", text.unwrap_or_default()))
+                    .call()?;
+                Ok::<_, BoxError>(())
+            })
+            .channel_posts(),
+        )
+        .build();
+    world.run(&app);
+    let forum = world.forum("Rust Forum");
+    let help = forum.topic("Help");
+    let alice = world.user("Alice");
+    alice.send_in_topic(&help, "How do lifetimes work?");
+    assert_eq!(help.last_message().text(), "Noted.");
+    assert_eq!(help.last_message().message().is_topic_message, Some(true));
+    let sent = &world.params_of("sendMessage")[0];
+    assert_eq!(sent["message_thread_id"], help.thread_id());
+
+    // A topic the forum does not have.
+    let error = world
+        .bot()
+        .send_message(forum.id(), "lost")
+        .message_thread_id(9999)
+        .call()
+        .unwrap_err();
+    assert_eq!(
+        error.api().unwrap().description,
+        "Bad Request: message thread not found"
+    );
+
+    // A channel post reaches the bot; its answer goes to the channel by username.
+    let news = world.channel("Rust News", "rustnews");
+    news.post("1.90 is out");
+    assert_eq!(news.last_message().text(), "Seen: 1.90 is out");
+    assert!(news.last_message().message().from.is_none());
+    assert!(world.transcript().contains("Rust News posted: 1.90 is out"));
+}

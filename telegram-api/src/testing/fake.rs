@@ -27,6 +27,8 @@ pub(super) struct ChatRecord {
     pub next_message_id: i64,
     /// The status of each member (`creator`, `administrator`, `member`, `left`, `kicked`).
     pub members: BTreeMap<i64, String>,
+    /// The topics of a forum, by thread id.
+    pub topics: BTreeMap<i64, String>,
 }
 
 /// A message, as the chat shows it.
@@ -35,6 +37,17 @@ pub(super) struct MessageRecord {
     pub message_id: i64,
     pub json: Value,
     pub deleted: bool,
+    /// Whether the bot sent it.
+    pub by_bot: bool,
+}
+
+/// Who writes a message.
+#[derive(Clone, Copy)]
+pub(super) enum Author<'a> {
+    /// The bot.
+    Bot,
+    /// A user (in a channel: one of its administrators, posting as the channel).
+    User(&'a Value),
 }
 
 /// A callback or inline query sent to the bot, and its answer once given.
@@ -135,41 +148,64 @@ impl State {
         Some(id)
     }
 
-    /// Adds a message to `chat_id` from `from` (the bot when `None`) with `fields`; its JSON.
+    /// Adds a message to `chat_id` by `author` with `fields`; its JSON.
     pub(super) fn add_message(
         &mut self,
         chat_id: i64,
-        from: Option<&Value>,
-        fields: Map<String, Value>,
+        author: Author<'_>,
+        mut fields: Map<String, Value>,
         date: i64,
     ) -> Value {
+        let bot = self.bot.clone();
         let chat = self.chats.get_mut(&chat_id).expect("a chat of the world");
         let message_id = chat.next_message_id;
         chat.next_message_id += 1;
+        let channel = chat.json["type"] == "channel";
         let mut message = Map::new();
         message.insert("message_id".into(), message_id.into());
-        message.insert("from".into(), from.unwrap_or(&self.bot).clone());
+        match author {
+            // In a channel, a post is the channel's: no sender user.
+            _ if channel => {
+                message.insert("sender_chat".into(), chat.json.clone());
+            }
+            Author::Bot => {
+                message.insert("from".into(), bot);
+            }
+            Author::User(user) => {
+                message.insert("from".into(), user.clone());
+            }
+        }
         message.insert("chat".into(), chat.json.clone());
         message.insert("date".into(), date.into());
+        let topic = fields
+            .get("message_thread_id")
+            .and_then(Value::as_i64)
+            .and_then(|thread| chat.topics.get(&thread).cloned());
+        if topic.is_some() {
+            fields.insert("is_topic_message".into(), true.into());
+        }
         message.extend(fields);
         let json = Value::Object(message);
-        let who = match from {
-            None => "bot".to_owned(),
-            Some(user) => user["first_name"].as_str().unwrap_or("someone").to_owned(),
+        let mut place = self.chat_name(chat_id);
+        if let Some(topic) = topic {
+            place = format!("{place} / {topic}");
+        }
+        let line = match author {
+            Author::Bot => format!("bot → {place}: {}", summary(&json)),
+            Author::User(_) if channel => format!("{place} posted: {}", summary(&json)),
+            Author::User(user) => {
+                let who = user["first_name"].as_str().unwrap_or("someone");
+                let to = if chat_id > 0 { "bot" } else { place.as_str() };
+                format!("{who} → {to}: {}", summary(&json))
+            }
         };
-        let to = if from.is_none() {
-            self.chat_name(chat_id)
-        } else if chat_id > 0 {
-            "bot".to_owned()
-        } else {
-            self.chat_name(chat_id)
-        };
-        self.say(format!("{who} → {to}: {}", summary(&json)));
+        self.say(line);
         self.messages.push(MessageRecord {
             chat_id,
             message_id,
             json: json.clone(),
             deleted: false,
+            by_bot: matches!(author, Author::Bot),
         });
         json
     }
@@ -670,7 +706,13 @@ impl State {
         if let Some(thread) = p.get("message_thread_id") {
             fields.insert("message_thread_id".into(), thread.clone());
         }
-        Ok(self.add_message(chat, None, fields, now))
+        if let Some(thread) = fields.get("message_thread_id").and_then(Value::as_i64) {
+            let record = &self.chats[&chat];
+            if record.json["is_forum"] == true && !record.topics.contains_key(&thread) {
+                return Err(Refusal::bad_request("message thread not found"));
+            }
+        }
+        Ok(self.add_message(chat, Author::Bot, fields, now))
     }
 
     fn edit(&mut self, method: &str, p: &Params<'_>, now: i64) -> Result<Value, Refusal> {

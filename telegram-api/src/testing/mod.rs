@@ -1,9 +1,10 @@
 //! A fake Telegram in the test's own process, to test a bot without a network or a token
 //! (cargo feature `testing`).
 //!
-//! A [`World`] is a small model of Telegram: users with private chats, groups, messages with
-//! ids, edits and deletions, inline keyboards and button presses, inline queries, polls and
-//! votes, invoices and payments, members joining and leaving, files uploaded and downloaded.
+//! A [`World`] is a small model of Telegram: users with private chats, groups, forums with
+//! topics, channels, messages with ids, edits and deletions, inline keyboards and button
+//! presses, inline queries, polls and votes, invoices and payments, members joining and
+//! leaving, files uploaded and downloaded.
 //! Its [`bot`](World::bot) is a real [`Bot`] whose requests the world answers in-process, as
 //! the Bot API would, after the same encoding a real request goes through. The bot's
 //! [`Application`] runs on its real runner ([`run`](World::run) for long polling,
@@ -76,7 +77,7 @@
 //!
 //! # What is not modelled
 //!
-//! Channels, forum topics, inline messages (edits by `inline_message_id`), business
+//! Inline messages (edits by `inline_message_id`), business
 //! connections and stories; formatting other than HTML (a `MarkdownV2` text is kept as
 //! written, an HTML one is shown without its tags); message entities other than a command's.
 
@@ -94,7 +95,7 @@ use serde_json::{Map, Value, json};
 use crate::ext::{Application, Clock, ManualClock, RunError, Webhook};
 use crate::transport::encode::Upload;
 use crate::{Bot, Message, User};
-use fake::{ChatRecord, State, UserRecord};
+use fake::{Author, ChatRecord, State, UserRecord};
 
 /// The token of every world's bot (it reaches no server).
 const TOKEN: &str = "123456789:testing-token-reaches-no-server";
@@ -216,13 +217,18 @@ impl Request {
 pub struct ChatMessage {
     json: Value,
     message: Message,
+    by_bot: bool,
 }
 
 impl ChatMessage {
-    fn new(json: Value) -> ChatMessage {
+    fn new(json: Value, by_bot: bool) -> ChatMessage {
         let message = serde_json::from_value(json.clone())
             .unwrap_or_else(|e| panic!("the world made a message that does not decode: {e}"));
-        ChatMessage { json, message }
+        ChatMessage {
+            json,
+            message,
+            by_bot,
+        }
     }
 
     /// Its id in its chat.
@@ -261,7 +267,7 @@ impl ChatMessage {
 
     /// Whether the bot sent it.
     pub fn is_from_bot(&self) -> bool {
-        self.message.from.as_ref().is_some_and(|u| u.is_bot)
+        self.by_bot
     }
 
     /// The message, typed.
@@ -559,6 +565,7 @@ impl World {
                 json: chat,
                 next_message_id: 1,
                 members: [(id, "member".to_owned()), (bot_id, "member".to_owned())].into(),
+                topics: Default::default(),
             },
         );
         Person {
@@ -580,9 +587,43 @@ impl World {
                 json: json!({"id": id, "title": title, "type": "supergroup"}),
                 next_message_id: 1,
                 members: [(bot_id, "administrator".to_owned())].into(),
+                topics: Default::default(),
             },
         );
         Group {
+            shared: self.shared.clone(),
+            id,
+        }
+    }
+
+    /// A new supergroup titled `title` that is a forum: its messages are in topics
+    /// ([`Group::topic`]), or in its General topic without one.
+    pub fn forum(&self, title: &str) -> Group {
+        let group = self.group(title);
+        let mut state = self.shared.lock();
+        if let Some(chat) = state.chats.get_mut(&group.id) {
+            chat.json["is_forum"] = true.into();
+        }
+        group
+    }
+
+    /// A new channel titled `title`, public as `@username`, with the bot as an administrator.
+    /// Its posts reach the bot as `channel_post` updates ([`Channel::post`]).
+    pub fn channel(&self, title: &str, username: &str) -> Channel {
+        let mut state = self.shared.lock();
+        let id = -state.next_group_id;
+        state.next_group_id += 1;
+        let bot_id = state.bot["id"].as_i64().unwrap_or_default();
+        state.chats.insert(
+            id,
+            ChatRecord {
+                json: json!({"id": id, "title": title, "username": username, "type": "channel"}),
+                next_message_id: 1,
+                members: [(bot_id, "administrator".to_owned())].into(),
+                topics: Default::default(),
+            },
+        );
+        Channel {
             shared: self.shared.clone(),
             id,
         }
@@ -860,7 +901,7 @@ impl Shared {
             .messages
             .iter()
             .filter(|m| m.chat_id == chat && !m.deleted)
-            .map(|m| ChatMessage::new(m.json.clone()))
+            .map(|m| ChatMessage::new(m.json.clone(), m.by_bot))
             .collect()
     }
 
@@ -947,6 +988,26 @@ impl Group {
         self.id
     }
 
+    /// A new topic named `name` in this forum ([`World::forum`]).
+    ///
+    /// # Panics
+    ///
+    /// When the group is not a forum.
+    pub fn topic(&self, name: &str) -> Topic {
+        let mut state = self.shared.lock();
+        let chat = state.chats.get_mut(&self.id).expect("a chat of the world");
+        assert!(chat.json["is_forum"] == true, "the group is not a forum");
+        // A topic's thread id is the id of the message that created it.
+        let thread = chat.next_message_id;
+        chat.next_message_id += 1;
+        chat.topics.insert(thread, name.to_owned());
+        Topic {
+            shared: self.shared.clone(),
+            chat: self.id,
+            thread,
+        }
+    }
+
     /// Makes `person` a member without telling the bot (a member from before the test).
     pub fn add(&self, person: &Person) {
         let mut state = self.shared.lock();
@@ -967,6 +1028,100 @@ impl Group {
     /// When the bot sent nothing there.
     pub fn last_message(&self) -> ChatMessage {
         self.shared.last_from_bot(self.id, "the group")
+    }
+}
+
+/// A topic of a forum ([`Group::topic`]).
+#[derive(Clone)]
+pub struct Topic {
+    shared: Arc<Shared>,
+    chat: i64,
+    thread: i64,
+}
+
+impl fmt::Debug for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Topic")
+            .field("chat", &self.chat)
+            .field("thread", &self.thread)
+            .finish()
+    }
+}
+
+impl Topic {
+    /// The topic's thread id (`message_thread_id`).
+    pub fn thread_id(&self) -> i64 {
+        self.thread
+    }
+
+    /// The messages of the topic, oldest first.
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        let thread = Some(self.thread);
+        self.shared
+            .chat_messages(self.chat)
+            .into_iter()
+            .filter(|m| m.message.message_thread_id == thread)
+            .collect()
+    }
+
+    /// The last message the bot sent to the topic.
+    ///
+    /// # Panics
+    ///
+    /// When the bot sent nothing there.
+    pub fn last_message(&self) -> ChatMessage {
+        self.messages()
+            .into_iter()
+            .rev()
+            .find(ChatMessage::is_from_bot)
+            .unwrap_or_else(|| panic!("the bot sent nothing to the topic"))
+    }
+}
+
+/// A channel of the world ([`World::channel`]).
+#[derive(Clone)]
+pub struct Channel {
+    shared: Arc<Shared>,
+    id: i64,
+}
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel").field("id", &self.id).finish()
+    }
+}
+
+impl Channel {
+    /// The channel's chat id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Posts `text` in the channel (as the channel, by one of its administrators): a
+    /// `channel_post` update; returns once the bot handled it.
+    pub fn post(&self, text: &str) -> ChatMessage {
+        let message = {
+            let mut state = self.shared.lock();
+            let now = self.shared.now();
+            let admin = json!({"id": 0, "is_bot": false, "first_name": "admin"});
+            state.add_message(self.id, Author::User(&admin), text_fields(text), now)
+        };
+        self.shared.act("channel_post", message.clone());
+        ChatMessage::new(message, false)
+    }
+
+    /// The channel's posts, oldest first (deleted ones left out).
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        self.shared.chat_messages(self.id)
+    }
+
+    /// The last post the bot made in the channel.
+    ///
+    /// # Panics
+    ///
+    /// When the bot posted nothing there.
+    pub fn last_message(&self) -> ChatMessage {
+        self.shared.last_from_bot(self.id, "the channel")
     }
 }
 
@@ -991,6 +1146,13 @@ impl Person {
     /// Sends `text` in `group`.
     pub fn send_in(&self, group: &Group, text: &str) -> ChatMessage {
         self.send_to(group.id, text_fields(text))
+    }
+
+    /// Sends `text` in `topic` of a forum.
+    pub fn send_in_topic(&self, topic: &Topic, text: &str) -> ChatMessage {
+        let mut fields = text_fields(text);
+        fields.insert("message_thread_id".into(), topic.thread.into());
+        self.send_to(topic.chat, fields)
     }
 
     /// Sends a message with these fields (as in `{"photo": [...], "caption": "..."}` or
@@ -1070,7 +1232,7 @@ impl Person {
             record.json.clone()
         };
         self.shared.act("edited_message", edited.clone());
-        ChatMessage::new(edited)
+        ChatMessage::new(edited, false)
     }
 
     fn send_to(&self, chat: i64, fields: Map<String, Value>) -> ChatMessage {
@@ -1082,10 +1244,10 @@ impl Person {
             );
             let from = state.users[&self.id].json.clone();
             let now = self.shared.now();
-            state.add_message(chat, Some(&from), fields, now)
+            state.add_message(chat, Author::User(&from), fields, now)
         };
         self.shared.act("message", message.clone());
-        ChatMessage::new(message)
+        ChatMessage::new(message, false)
     }
 
     /// The messages of the private chat with the bot, oldest first (deleted ones left out).
@@ -1386,7 +1548,7 @@ impl Person {
         };
         let mut fields = Map::new();
         fields.insert(service.into(), service_value);
-        let message = state.add_message(chat, Some(&user), fields, now);
+        let message = state.add_message(chat, Author::User(&user), fields, now);
         state.push_update("message", message);
         drop(state);
         self.shared.changed.notify_all();
