@@ -89,6 +89,7 @@ fn files_have_the_header_and_the_version() {
             "encode/other.rs",
             "enums.rs",
             "message_filters.rs",
+            "method_table.rs",
             "methods/mod.rs",
             "methods/other.rs",
             "mod.rs",
@@ -109,6 +110,55 @@ fn files_have_the_header_and_the_version() {
         pub const BOT_API_VERSION: &str = "9.9";
         "#,
     );
+}
+
+#[test]
+fn every_method_is_in_the_table_of_the_strict_checks_with_its_parameters() {
+    let send = r#"{"name": "sendNote", "doc_url": "u", "description": "Sends.", "params": [
+        {"name": "chat_id", "type": {"kind": "chat_id"}, "required": true, "description": "Chat"},
+        {"name": "ids", "type": {"kind": "array", "items": {"kind": "integer"}}, "required": false, "description": "Ids"},
+        {"name": "mood", "type": {"kind": "enum", "name": "Mood"}, "required": false, "description": "Mood"}],
+        "returns": {"kind": "true"}}"#;
+    let mood = r#"{"name": "Mood", "values": [{"value": "calm"}, {"value": "loud"}],
+        "used_by": ["sendNote.mood"]}"#;
+    let files = generate(&spec(
+        &format!("{send}, {}", method_returning("User")),
+        USER,
+        mood,
+    ))
+    .unwrap();
+    assert_renders(
+        &file(&files, "method_table.rs"),
+        r#"
+        pub(crate) const METHODS: &[MethodSpec] = &[
+            MethodSpec {
+                name: "sendNote",
+                params: &[
+                    Param {
+                        name: "chat_id",
+                        required: true,
+                        kind: Kind::IntegerOrString,
+                    },
+                    Param {
+                        name: "ids",
+                        required: false,
+                        kind: Kind::Array(&Kind::Integer),
+                    },
+                    Param {
+                        name: "mood",
+                        required: false,
+                        kind: Kind::OneOf(&["calm", "loud"]),
+                    },
+                ],
+            },
+            MethodSpec {
+                name: "getUser",
+                params: &[],
+            },
+        ];
+        "#,
+    );
+    assert!(file(&files, "mod.rs").contains("pub(crate) mod method_table;"));
 }
 
 #[test]
