@@ -578,3 +578,40 @@ fn forum_topics_and_channels() {
     assert!(news.last_message().message().from.is_none());
     assert!(world.transcript().contains("Rust News posted: 1.90 is out"));
 }
+
+#[test]
+fn a_reply_keyboard_is_kept_until_removed_and_its_buttons_tapped() {
+    use telegram_api::{KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove};
+    let world = World::new();
+    let app = Application::builder(world.bot())
+        .command("start", |ctx: &Context| {
+            let keyboard = ReplyKeyboardMarkup::new(vec![vec![
+                KeyboardButton::new("Help"),
+                KeyboardButton::new("Done"),
+            ]]);
+            ctx.reply("Pick one.").reply_markup(keyboard).call()?;
+            Ok::<_, BoxError>(())
+        })
+        .message(filters::text_in(["Help"]), |ctx: &Context| {
+            ctx.reply("Here is some help.").call()?;
+            Ok::<_, BoxError>(())
+        })
+        .message(filters::text_in(["Done"]), |ctx: &Context| {
+            ctx.reply("Bye.")
+                .reply_markup(ReplyKeyboardRemove::new())
+                .call()?;
+            Ok::<_, BoxError>(())
+        })
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    assert!(alice.keyboard().is_empty());
+    alice.send("/start");
+    assert_eq!(alice.keyboard(), [["Help", "Done"]]);
+    alice.tap("Help");
+    assert_eq!(alice.last_message().text(), "Here is some help.");
+    // The keyboard stays until the bot removes it.
+    assert_eq!(alice.keyboard(), [["Help", "Done"]]);
+    alice.tap("Done");
+    assert!(alice.keyboard().is_empty());
+}

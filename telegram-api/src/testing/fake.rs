@@ -92,6 +92,8 @@ pub(super) struct State {
     pub votes: HashMap<(String, i64), Vec<usize>>,
     /// What happened, one line each, for [`World::transcript`](super::World::transcript).
     pub transcript: Vec<String>,
+    /// The reply keyboard the bot last gave each chat.
+    pub keyboards: HashMap<i64, Value>,
 }
 
 /// An answer of the test's own to a method: the result, or a refusal.
@@ -122,6 +124,7 @@ impl State {
             payloads: HashMap::new(),
             votes: HashMap::new(),
             transcript: Vec::new(),
+            keyboards: HashMap::new(),
         }
     }
 
@@ -698,10 +701,15 @@ impl State {
                 None => return Err(Refusal::bad_request("message to be replied not found")),
             }
         }
-        if let Some(markup) = p.get("reply_markup")
-            && markup.get("inline_keyboard").is_some()
-        {
-            fields.insert("reply_markup".into(), markup.clone());
+        if let Some(markup) = p.get("reply_markup") {
+            if markup.get("inline_keyboard").is_some() {
+                fields.insert("reply_markup".into(), markup.clone());
+            } else if markup.get("keyboard").is_some() {
+                // A reply keyboard replaces the user's keyboard until removed.
+                self.keyboards.insert(chat, markup.clone());
+            } else if markup["remove_keyboard"] == true {
+                self.keyboards.remove(&chat);
+            }
         }
         if let Some(thread) = p.get("message_thread_id") {
             fields.insert("message_thread_id".into(), thread.clone());

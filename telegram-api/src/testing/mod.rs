@@ -1250,6 +1250,44 @@ impl Person {
         ChatMessage::new(message, false)
     }
 
+    /// The labels of the reply keyboard the bot gave the private chat, by row (empty when it
+    /// gave none, or removed it).
+    pub fn keyboard(&self) -> Vec<Vec<String>> {
+        let state = self.shared.lock();
+        let rows = state.keyboards.get(&self.id).map(|k| k["keyboard"].clone());
+        rows.and_then(|r| r.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|b| {
+                        b.as_str()
+                            .or(b["text"].as_str())
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Taps the button `label` of the reply keyboard the bot gave the private chat: its text is
+    /// sent as a message, as Telegram does.
+    ///
+    /// # Panics
+    ///
+    /// When the keyboard has no such button.
+    pub fn tap(&self, label: &str) -> ChatMessage {
+        assert!(
+            self.keyboard().iter().flatten().any(|b| b == label),
+            "the bot's reply keyboard has no button {label:?}: {:?}",
+            self.keyboard()
+        );
+        self.send(label)
+    }
+
     /// The messages of the private chat with the bot, oldest first (deleted ones left out).
     pub fn messages(&self) -> Vec<ChatMessage> {
         self.shared.chat_messages(self.id)
