@@ -476,3 +476,38 @@ fn both_levels_survive_a_restart_and_nothing_is_applied_twice() {
     assert_eq!(cities.load(Ordering::SeqCst), 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+#[test]
+fn a_child_an_update_finds_timed_out_ends_and_the_update_goes_on_to_the_parent() {
+    let world = World::new();
+    let alice = world.user("Alice");
+    let app = Application::builder(world.bot())
+        .clock(world.clock())
+        .handler(signup(Setup {
+            child_timeout: Some(Duration::from_secs(60)),
+            ..Setup::default()
+        }))
+        .build();
+    let update = |id: i64, text: &str| {
+        updates::text(id, alice.id(), text)
+            .from(serde_json::to_value(alice.user()).unwrap())
+            .update()
+    };
+    // Not run by a runner, the application runs no jobs: as a bot that was down at the
+    // child's deadline.
+    app.process_update(update(1, "/signup"));
+    app.process_update(update(2, "/address"));
+    world.advance(Duration::from_secs(60));
+    assert_eq!(said(&alice), ["Send /address.", "Street?"]);
+    // The child's fallback would take `/help`, but the child timed out: it ends, and the
+    // parent's fallback takes the update.
+    app.process_update(update(3, "/help"));
+    assert_eq!(
+        said(&alice)[2..],
+        ["The address timed out.", "Sign-up help."]
+    );
+    // The parent stayed in Address.
+    app.process_update(update(4, "Main Street 1"));
+    app.process_update(update(5, "/address"));
+    assert_eq!(said(&alice)[4..], ["Street?"]);
+}

@@ -27,6 +27,9 @@ pub enum Next<S> {
 }
 
 /// Whose a conversation is: which updates share one state.
+///
+/// On top of it, [`per_message`](Conversation::per_message) keys a conversation by the message
+/// of a callback query's button, and [`per_topic`](Conversation::per_topic) by the forum topic.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Per {
@@ -127,7 +130,10 @@ pub enum Per {
 ///   [`per_message`](Conversation::per_message), [`per_topic`](Conversation::per_topic)) and
 ///   its own [`timeout`](Conversation::timeout): a child that times out ends and runs its own
 ///   [`on_timeout`](Conversation::on_timeout), the parent staying in its state; a parent that
-///   times out runs its `on_timeout` and ends its children without theirs. The parent's
+///   times out runs its `on_timeout` and ends its children without theirs. A child that an
+///   update finds past its deadline (its job has not run yet) ends then, running its
+///   `on_timeout`, and the update goes on to the state's next handlers and the parent's
+///   fallbacks unless the child's entry handlers take it. The parent's
 ///   record lists the keys of its children, so a parent's end also finds a child keyed
 ///   otherwise than itself, and its timeout job ends them without an update.
 ///
@@ -478,6 +484,7 @@ where
             expired,
             pick,
             inner,
+            timed_out,
             error,
         } = route;
         if let Some(error) = error {
@@ -492,6 +499,13 @@ where
             current = None;
             if let Some(on_timeout) = &self.on_timeout {
                 on_timeout(ctx)?;
+            }
+        }
+        // Nested conversations that timed out end, running their timeout handlers.
+        for (section, index, route) in timed_out {
+            if let Some(child) = self.section(section).get(index).copied() {
+                ctx.put_route(route);
+                (child.callback)(ctx)?;
             }
         }
         let Some((section, index)) = pick else {
@@ -805,6 +819,9 @@ pub(crate) struct Route {
     pick: Option<(Section, usize)>,
     /// The route of the nested conversation that is the handler to run.
     inner: Option<Box<Route>>,
+    /// Nested conversations found timed out on the way to the handler to run (which list of
+    /// this conversation they are in, where, and their routes), to end first.
+    timed_out: Vec<(Section, usize, Route)>,
     /// The stored state does not decode.
     error: Option<DataError>,
 }
@@ -874,6 +891,7 @@ where
                 expired: false,
                 pick: None,
                 inner: None,
+                timed_out: Vec::new(),
                 error: Some(error),
             }),
             ..Matched::default()
@@ -939,13 +957,29 @@ where
                 }
             }
         }
-        let found = candidates
-            .into_iter()
-            .find_map(|(section, i, h)| Some(((section, i), h.matches(ctx, username)?)));
+        let mut found = None;
+        let mut timed_out = Vec::new();
+        for (section, i, h) in candidates {
+            let Some(mut matched) = h.matches(ctx, username) else {
+                continue;
+            };
+            match matched.route.take() {
+                // A nested conversation found timed out, whose handlers do not take the
+                // update: it is ended on the way, and the update goes on to the next handler.
+                Some(route) if route.expired && route.pick.is_none() && route.error.is_none() => {
+                    timed_out.push((section, i, route));
+                }
+                route => {
+                    matched.route = route;
+                    found = Some(((section, i), matched));
+                    break;
+                }
+            }
+        }
         let (pick, mut matched) = match found {
             Some((pick, matched)) => (Some(pick), matched),
             // An expired conversation is ended even when no handler takes the update.
-            None if expired => (None, Matched::default()),
+            None if expired || !timed_out.is_empty() => (None, Matched::default()),
             None => return None,
         };
         let inner = matched.route.take().map(Box::new);
@@ -958,6 +992,7 @@ where
                 expired,
                 pick,
                 inner,
+                timed_out,
                 error: None,
             }),
             ..matched
