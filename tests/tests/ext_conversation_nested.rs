@@ -511,3 +511,97 @@ fn a_child_an_update_finds_timed_out_ends_and_the_update_goes_on_to_the_parent()
     app.process_update(update(5, "/address"));
     assert_eq!(said(&alice)[4..], ["Street?"]);
 }
+
+/// The parent's state in the shop: browsing menus.
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+enum Shop {
+    Browsing,
+}
+
+/// The state of one menu's item, kept per message.
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+enum Item {
+    Picked,
+}
+
+/// A shop: `/shop` and `/more` send menus; each menu's item is a child conversation of its
+/// own (per message), ended with the shop by `/cancel`.
+fn shop() -> Handler {
+    use telegram_api::ext::Regex;
+    use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup};
+    fn menu(ctx: &Context) -> Result<Next<Shop>, BoxError> {
+        let pick =
+            InlineKeyboardMarkup::from_rows([[InlineKeyboardButton::callback("Pick", "pick")]]);
+        ctx.reply("Menu").reply_markup(pick).call()?;
+        Ok(Next::To(Shop::Browsing))
+    }
+    let item = Conversation::new("item")
+        .per_message(true)
+        .entry(Handler::callback_data(
+            Regex::new("^pick$").unwrap(),
+            |ctx: &Context| {
+                ctx.answer_callback().call()?;
+                let confirm = InlineKeyboardMarkup::from_rows([[InlineKeyboardButton::callback(
+                    "Confirm", "confirm",
+                )]]);
+                ctx.edit_text("Picked. Confirm?")
+                    .reply_markup(confirm)
+                    .call()?;
+                Ok::<_, BoxError>(Next::To(Item::Picked))
+            },
+        ))
+        .state(
+            Item::Picked,
+            Handler::callback_data(Regex::new("^confirm$").unwrap(), |ctx: &Context| {
+                ctx.answer_callback().call()?;
+                ctx.edit_text("Confirmed.").call()?;
+                Ok::<_, BoxError>(Next::End)
+            }),
+        );
+    Conversation::new("shop")
+        .entry(Handler::command("shop", menu))
+        .state(Shop::Browsing, item.nested())
+        .state(Shop::Browsing, Handler::command("more", menu))
+        .fallback(Handler::command("cancel", say("Cancelled.", Next::End)))
+        .into()
+}
+
+#[test]
+fn a_parent_that_ends_ends_its_children_keyed_per_message() {
+    let world = World::new();
+    let app = Application::builder(world.bot())
+        .clock(world.clock())
+        .handler(shop())
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    let text_of = |id: i64| {
+        alice
+            .messages()
+            .into_iter()
+            .find(|m| m.id() == id)
+            .map(|m| m.text().to_owned())
+            .unwrap()
+    };
+    alice.send("/shop");
+    let first = alice.last_message();
+    alice.send("/more");
+    let second = alice.last_message();
+    assert_ne!(first.id(), second.id());
+    alice.press_on(&first, "Pick");
+    alice.press_on(&second, "Pick");
+    assert_eq!(text_of(first.id()), "Picked. Confirm?");
+    assert_eq!(text_of(second.id()), "Picked. Confirm?");
+    // Each message has its own child: confirming one leaves the other picked.
+    assert!(alice.press_on(&second, "Confirm").is_answered());
+    assert_eq!(text_of(second.id()), "Confirmed.");
+    assert_eq!(text_of(first.id()), "Picked. Confirm?");
+    // The parent ends: the first message's child, keyed by a message the `/cancel` update
+    // does not name, ends with it.
+    alice.send("/cancel");
+    assert_eq!(alice.last_message().text(), "Cancelled.");
+    alice.send("/shop");
+    let answer = alice.press_on(&first, "Confirm");
+    assert!(!answer.is_answered());
+    assert_eq!(text_of(first.id()), "Picked. Confirm?");
+}
