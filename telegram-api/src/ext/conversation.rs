@@ -22,7 +22,8 @@ pub enum Next<S> {
     Stay,
     /// Moves to this state (from an entry handler: starts the conversation in it).
     To(S),
-    /// Ends the conversation.
+    /// Ends the conversation (a [nested](Conversation#nested-conversations) one: its parent
+    /// stays in its state, unless [`map_to_parent`](Conversation::map_to_parent) maps it).
     End,
 }
 
