@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_derive::{Deserialize, Serialize};
 use serde_json::json;
-use telegram_api::ext::store::{FileStore, Key};
+use telegram_api::ext::jobs::JOB_PREFIX;
+use telegram_api::ext::store::{FileStore, Key, Scope};
 use telegram_api::ext::{
     Application, BoxError, Context, Conversation, Handler, Next, Per, filters,
 };
@@ -130,8 +131,8 @@ fn signup(setup: Setup) -> Handler {
     signup.into()
 }
 
-/// A world running the sign-up bot, and Alice.
-fn world(setup: Setup) -> (World, Person) {
+/// A world running the sign-up bot, Alice, and the application.
+fn world(setup: Setup) -> (World, Person, Application) {
     let world = World::new();
     let app = Application::builder(world.bot())
         .clock(world.clock())
@@ -139,7 +140,17 @@ fn world(setup: Setup) -> (World, Person) {
         .build();
     world.run(&app);
     let alice = world.user("Alice");
-    (world, alice)
+    (world, alice, app)
+}
+
+/// The ids of the jobs in `app`'s store (a conversation's timeouts are among them).
+fn stored_jobs(app: &Application) -> Vec<String> {
+    app.store()
+        .values(&Scope::Bot, JOB_PREFIX)
+        .unwrap()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// What the bot said to `person`, oldest first.
@@ -161,7 +172,7 @@ fn answer(person: &Person, text: &str) -> Vec<String> {
 
 #[test]
 fn the_child_starts_in_the_parents_state_routes_its_states_and_hands_over_to_the_parent() {
-    let (_world, alice) = world(Setup::default());
+    let (_world, alice, _app) = world(Setup::default());
     // The child is a handler of the parent's state only: nothing before the sign-up.
     assert!(answer(&alice, "/address").is_empty());
     assert_eq!(answer(&alice, "/signup"), ["Send /address."]);
@@ -179,7 +190,7 @@ fn the_child_starts_in_the_parents_state_routes_its_states_and_hands_over_to_the
 
 #[test]
 fn a_child_that_ends_unmapped_leaves_the_parent_in_its_state() {
-    let (_world, alice) = world(Setup::default());
+    let (_world, alice, _app) = world(Setup::default());
     answer(&alice, "/signup");
     answer(&alice, "/address");
     answer(&alice, "Main Street 1");
@@ -197,7 +208,7 @@ fn a_child_that_ends_unmapped_leaves_the_parent_in_its_state() {
 
 #[test]
 fn the_childs_fallbacks_come_before_the_parents_while_it_is_active() {
-    let (_world, alice) = world(Setup::default());
+    let (_world, alice, _app) = world(Setup::default());
     answer(&alice, "/signup");
     // The child has not started: the parent's fallback answers.
     assert_eq!(answer(&alice, "/help"), ["Sign-up help."]);
@@ -213,7 +224,7 @@ fn the_childs_fallbacks_come_before_the_parents_while_it_is_active() {
 
 #[test]
 fn an_update_the_child_does_not_take_goes_to_the_parents_state_and_moving_on_ends_the_child() {
-    let (_world, alice) = world(Setup::default());
+    let (_world, alice, _app) = world(Setup::default());
     answer(&alice, "/signup");
     answer(&alice, "/address");
     // The child (in Street) does not take `/skip`; the parent's state does, and moves on.
@@ -227,7 +238,7 @@ fn an_update_the_child_does_not_take_goes_to_the_parents_state_and_moving_on_end
 
 #[test]
 fn a_parent_fallback_that_ends_the_parent_ends_the_child() {
-    let (world, alice) = world(Setup::default());
+    let (world, alice, _app) = world(Setup::default());
     answer(&alice, "/signup");
     answer(&alice, "/address");
     answer(&alice, "Main Street 1");
@@ -305,7 +316,7 @@ fn bot_texts(messages: &[telegram_api::testing::ChatMessage]) -> Vec<String> {
 
 #[test]
 fn a_child_that_times_out_ends_and_the_parent_stays() {
-    let (world, alice) = world(Setup {
+    let (world, alice, _app) = world(Setup {
         child_timeout: Some(Duration::from_secs(60)),
         parent_timeout: Some(Duration::from_secs(600)),
         ..Setup::default()
@@ -330,7 +341,7 @@ fn a_child_that_times_out_ends_and_the_parent_stays() {
 
 #[test]
 fn the_childs_activity_keeps_the_parent_alive() {
-    let (world, alice) = world(Setup {
+    let (world, alice, _app) = world(Setup {
         child_timeout: Some(Duration::from_secs(600)),
         parent_timeout: Some(Duration::from_secs(100)),
         ..Setup::default()
@@ -348,7 +359,7 @@ fn the_childs_activity_keeps_the_parent_alive() {
 
 #[test]
 fn a_parent_that_times_out_ends_the_child_without_its_timeout_handler() {
-    let (world, alice) = world(Setup {
+    let (world, alice, app) = world(Setup {
         child_timeout: Some(Duration::from_secs(300)),
         parent_timeout: Some(Duration::from_secs(120)),
         ..Setup::default()
@@ -356,7 +367,10 @@ fn a_parent_that_times_out_ends_the_child_without_its_timeout_handler() {
     answer(&alice, "/signup");
     answer(&alice, "/address");
     answer(&alice, "Main Street 1");
+    // A timeout job for each level.
+    assert_eq!(stored_jobs(&app).len(), 2, "{:?}", stored_jobs(&app));
     world.advance(Duration::from_secs(120));
+    assert!(stored_jobs(&app).is_empty(), "{:?}", stored_jobs(&app));
     let after = said(&alice);
     assert_eq!(after.last().unwrap(), "The sign-up timed out.");
     // The child's timeout was cancelled with it: it never fires.
@@ -604,4 +618,82 @@ fn a_parent_that_ends_ends_its_children_keyed_per_message() {
     let answer = alice.press_on(&first, "Confirm");
     assert!(!answer.is_answered());
     assert_eq!(text_of(first.id()), "Picked. Confirm?");
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+enum Top {
+    In,
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+enum Middle {
+    In,
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+enum Bottom {
+    In,
+}
+
+/// Three levels: `/top`, then `/middle`, then `/bottom`, whose state echoes text and times
+/// out after a minute; `/stop` ends the top.
+fn three_levels() -> Handler {
+    let bottom = Conversation::new("bottom")
+        .entry(Handler::command(
+            "bottom",
+            say("Bottom.", Next::To(Bottom::In)),
+        ))
+        .state(
+            Bottom::In,
+            Handler::message(words(), say("Echo.", Next::Stay)),
+        )
+        .timeout(Duration::from_secs(60))
+        .on_timeout(|ctx: &Context| {
+            ctx.reply("The bottom timed out.").call()?;
+            Ok::<_, BoxError>(())
+        });
+    let middle = Conversation::new("middle")
+        .entry(Handler::command(
+            "middle",
+            say("Middle.", Next::To(Middle::In)),
+        ))
+        .state(Middle::In, bottom.nested());
+    Conversation::new("top")
+        .entry(Handler::command("top", say("Top.", Next::To(Top::In))))
+        .state(Top::In, middle.nested())
+        .fallback(Handler::command("stop", say("Stopped.", Next::End)))
+        .into()
+}
+
+#[test]
+fn three_levels_route_time_out_and_end_together() {
+    let world = World::new();
+    let app = Application::builder(world.bot())
+        .clock(world.clock())
+        .handler(three_levels())
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    assert_eq!(answer(&alice, "/top"), ["Top."]);
+    assert!(answer(&alice, "/bottom").is_empty());
+    assert_eq!(answer(&alice, "/middle"), ["Middle."]);
+    assert_eq!(answer(&alice, "/bottom"), ["Bottom."]);
+    assert_eq!(answer(&alice, "hello"), ["Echo."]);
+    // The innermost timeout is registered through both levels, and fires.
+    world.advance(Duration::from_secs(60));
+    assert_eq!(said(&alice).last().unwrap(), "The bottom timed out.");
+    assert!(answer(&alice, "hello").is_empty());
+    // The middle stayed: the bottom starts again.
+    assert_eq!(answer(&alice, "/bottom"), ["Bottom."]);
+    let jobs = stored_jobs(&app);
+    assert!(jobs.len() == 1 && jobs[0].contains("bottom"), "{jobs:?}");
+    // The top's fallback ends all three, and the bottom's timeout with them.
+    assert_eq!(answer(&alice, "/stop"), ["Stopped."]);
+    assert!(stored_jobs(&app).is_empty(), "{:?}", stored_jobs(&app));
+    world.advance(Duration::from_secs(3600));
+    assert_eq!(said(&alice).last().unwrap(), "Stopped.");
+    assert_eq!(answer(&alice, "/top"), ["Top."]);
+    assert!(answer(&alice, "/bottom").is_empty());
+    assert_eq!(answer(&alice, "/middle"), ["Middle."]);
+    assert!(answer(&alice, "hello").is_empty());
 }
