@@ -24,7 +24,7 @@
 //! | `MessageHandler(filters.TEXT & ~filters.COMMAND, echo)` | [`Handler::message`]`(filters::text() & !filters::command(), echo)` |
 //! | `CallbackQueryHandler(pattern="^vote:")` | [`Handler::callback_data`]`(Regex::new("^vote:")?, f)`, or typed: [`Handler::callback`] |
 //! | `InlineQueryHandler`, `PreCheckoutQueryHandler`, `ChatMemberHandler` ... | [`Handler::inline_query`], [`Handler::pre_checkout_query`], [`Handler::chat_member`] ... (one per update type) |
-//! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`] |
+//! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`]; nested ones too (see [Conversations](self#conversations)) |
 //! | `per_chat`, `per_user`, `per_message` (and a key per forum topic) | [`per`](Conversation::per)`(`[`Per`]`::Chat)`, [`per_message`](Conversation::per_message)`(true)`, [`per_topic`](Conversation::per_topic)`(true)` |
 //! | a `ConversationHandler` in another's `states`, with `map_to_parent={CHILD_STATE: PARENT_STATE}` | `child.`[`map_to_parent`](Conversation::map_to_parent)`(\|step\| ...)` as the state's handler (a `Handler<Next<ParentState>>`), or `child.`[`nested`](Conversation::nested)`()`; the child's `End` leaves the parent in its state unless mapped, and a parent that ends ends its children in the same commit (see [Nested conversations](Conversation#nested-conversations)) |
 //! | `conversation_timeout=300` and the `TIMEOUT` state's handlers | [`timeout`](Conversation::timeout)`(Duration::from_secs(300))` and [`on_timeout`](Conversation::on_timeout)`(f)`, which runs at the deadline (a stored job, so also after a restart) |
