@@ -388,6 +388,11 @@ impl Context {
         self.route.borrow_mut().take()
     }
 
+    /// Gives a nested conversation the route its parent matched for it, before its code runs.
+    pub(crate) fn put_route(&self, route: Route) {
+        *self.route.borrow_mut() = Some(route);
+    }
+
     /// The changes made so far.
     pub(crate) fn pending(&self) -> Pending {
         self.pending.borrow().clone()

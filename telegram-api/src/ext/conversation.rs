@@ -22,11 +22,15 @@ pub enum Next<S> {
     Stay,
     /// Moves to this state (from an entry handler: starts the conversation in it).
     To(S),
-    /// Ends the conversation.
+    /// Ends the conversation (a [nested](Conversation#nested-conversations) one: its parent
+    /// stays in its state, unless [`map_to_parent`](Conversation::map_to_parent) maps it).
     End,
 }
 
 /// Whose a conversation is: which updates share one state.
+///
+/// On top of it, [`per_message`](Conversation::per_message) keys a conversation by the message
+/// of a callback query's button, and [`per_topic`](Conversation::per_topic) by the forum topic.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Per {
@@ -104,6 +108,103 @@ pub enum Per {
 ///     .into();
 /// # let _ = handler;
 /// ```
+///
+/// # Nested conversations
+///
+/// A conversation can be a handler of a state of another one: its parent. The child has a
+/// state type of its own; [`map_to_parent`](Conversation::map_to_parent) (or
+/// [`nested`](Conversation::nested), mapping nothing) makes it a `Handler<Next<P>>` for a
+/// parent whose state type is `P`.
+///
+/// - While the parent is in that state, the child is one of the state's handlers, tried in
+///   the order added: before it starts, its entry handlers; once started, its state's
+///   handlers and its fallbacks. An update the child does not take goes on to the state's
+///   other handlers, then to the parent's fallbacks. The parent stays in its state while the
+///   child goes on (each step of the child is activity of the parent, for its timeout).
+/// - When a handler of the child returns a step that `map_to_parent` maps, the child ends
+///   and the parent takes the mapped step. A [`Next::End`] it does not map ends the child
+///   only: the parent stays in its state, where the child's entry handlers can start it again.
+/// - When the parent leaves the state (a fallback that ends it, a move to another state, a
+///   restart by an entry handler, its timeout), the children of the state end with it, in the
+///   same commit: their states are removed and their timeouts cancelled.
+/// - Each level has its own key ([`per`](Conversation::per),
+///   [`per_message`](Conversation::per_message), [`per_topic`](Conversation::per_topic)) and
+///   its own [`timeout`](Conversation::timeout): a child that times out ends and runs its own
+///   [`on_timeout`](Conversation::on_timeout), the parent staying in its state; a parent that
+///   times out runs its `on_timeout` and ends its children without theirs. A child that an
+///   update finds past its deadline (its job has not run yet) ends then, running its
+///   `on_timeout`, and the update goes on to the state's next handlers and the parent's
+///   fallbacks unless the child's entry handlers take it. The parent's
+///   record lists the keys of its children, so a parent's end also finds a child keyed
+///   otherwise than itself, and its timeout job ends them without an update.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use telegram_api::ext::{Context, Conversation, Handler, Next, filters};
+///
+/// /// The parent: a sign-up.
+/// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+/// enum Signup {
+///     Address,
+///     Confirm,
+/// }
+///
+/// /// The child: an address, asked line by line.
+/// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+/// enum Address {
+///     Street,
+///     City,
+///     /// Given: not a state the address stays in, the step that hands over to the sign-up.
+///     Given,
+/// }
+///
+/// fn text() -> filters::Filter {
+///     filters::text() & !filters::command()
+/// }
+///
+/// let address = Conversation::new("address")
+///     .entry(Handler::command("address", |ctx: &Context| {
+///         ctx.reply("Street?").call()?;
+///         Ok::<_, telegram_api::Error>(Next::To(Address::Street))
+///     }))
+///     .state(Address::Street, Handler::message(text(), |ctx: &Context| {
+///         ctx.reply("City?").call()?;
+///         Ok::<_, telegram_api::Error>(Next::To(Address::City))
+///     }))
+///     .state(Address::City, Handler::message(text(), |ctx: &Context| {
+///         ctx.reply("All right? (yes/no)").call()?;
+///         // Ends the address: the mapping below moves the sign-up on.
+///         Ok::<_, telegram_api::Error>(Next::To(Address::Given))
+///     }))
+///     // The child's own fallback: back to the sign-up, which stays where it was.
+///     .fallback(Handler::command("back", |_: &Context| {
+///         Ok::<_, telegram_api::Error>(Next::End)
+///     }))
+///     .timeout(std::time::Duration::from_secs(300))
+///     .map_to_parent(|step: &Next<Address>| match step {
+///         Next::To(Address::Given) => Some(Next::To(Signup::Confirm)),
+///         _ => None,
+///     });
+///
+/// let signup: Handler = Conversation::new("signup")
+///     .entry(Handler::command("signup", |ctx: &Context| {
+///         ctx.reply("Send /address to give your address.").call()?;
+///         Ok::<_, telegram_api::Error>(Next::To(Signup::Address))
+///     }))
+///     .state(Signup::Address, address)
+///     .state(Signup::Confirm, Handler::message(text(), |ctx: &Context| {
+///         ctx.reply("Signed up!").call()?;
+///         Ok::<_, telegram_api::Error>(Next::End)
+///     }))
+///     // Ends the sign-up, and the address with it when it is being asked.
+///     .fallback(Handler::command("cancel", |ctx: &Context| {
+///         ctx.reply("Cancelled.").call()?;
+///         Ok::<_, telegram_api::Error>(Next::End)
+///     }))
+///     .timeout(std::time::Duration::from_secs(3600))
+///     .into();
+/// # let _ = signup;
+/// ```
 pub struct Conversation<S> {
     name: String,
     entries: Vec<Handler<Next<S>>>,
@@ -111,6 +212,7 @@ pub struct Conversation<S> {
     fallbacks: Vec<Handler<Next<S>>>,
     per: Per,
     per_message: bool,
+    per_topic: bool,
     allow_reentry: bool,
     timeout: Option<Duration>,
     on_timeout: Option<Callback<()>>,
@@ -130,6 +232,7 @@ where
             fallbacks: Vec::new(),
             per: Per::default(),
             per_message: false,
+            per_topic: false,
             allow_reentry: false,
             timeout: None,
             on_timeout: None,
@@ -169,6 +272,15 @@ where
         self
     }
 
+    /// One conversation per forum topic as well: the messages of a topic (and the buttons
+    /// pressed under them) have a state of their own, apart from the other topics of the chat
+    /// and from the chat's messages outside topics. With [`Per::Chat`] that is one
+    /// conversation per topic, with [`Per::ChatUser`] one per user in each topic.
+    pub fn per_topic(mut self, on: bool) -> Self {
+        self.per_topic = on;
+        self
+    }
+
     /// Whether the entry handlers also take updates while the conversation is in a state
     /// (after the state's handlers and the fallbacks), restarting it (default false).
     pub fn allow_reentry(mut self, on: bool) -> Self {
@@ -199,7 +311,119 @@ where
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
-        Handler::conversation(routes, Arc::new(move |ctx: &Context| inner.run(ctx)))
+        let run = move |ctx: &Context| inner.run_as::<()>(ctx, &|_| None).map(drop);
+        Handler::conversation(routes, Arc::new(run))
+    }
+
+    /// This conversation as a handler of a state of another conversation, its parent (see
+    /// [Nested conversations](Conversation#nested-conversations)), whose state type `P` is its
+    /// own; `map` maps the steps that end this conversation to the parent's step.
+    ///
+    /// `map` is asked about each [`Next::To`] and [`Next::End`] a handler of this conversation
+    /// returns (not about [`Next::Stay`]). When it answers `Some(step)`, this conversation
+    /// ends (its state is removed, its timeout cancelled, its own nested conversations ended)
+    /// and the parent takes `step`; when it answers `None`, a `To` moves this conversation as
+    /// usual and an `End` ends it, and the parent stays in its state either way.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use telegram_api::ext::{Context, Conversation, Handler, Next, filters};
+    ///
+    /// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+    /// enum Order {
+    ///     Pizza,
+    ///     Address,
+    /// }
+    ///
+    /// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+    /// enum Pizza {
+    ///     Size,
+    ///     Chosen,
+    /// }
+    ///
+    /// let pizza = Conversation::new("pizza")
+    ///     .entry(Handler::command("pizza", |ctx: &Context| {
+    ///         ctx.reply("Which size?").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::To(Pizza::Size))
+    ///     }))
+    ///     .state(Pizza::Size, Handler::message(filters::text(), |ctx: &Context| {
+    ///         ctx.reply("Where to?").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::To(Pizza::Chosen))
+    ///     }))
+    ///     // Chosen: the pizza ends, the order asks for the address.
+    ///     .map_to_parent(|step: &Next<Pizza>| match step {
+    ///         Next::To(Pizza::Chosen) => Some(Next::To(Order::Address)),
+    ///         _ => None,
+    ///     });
+    ///
+    /// let order: Handler = Conversation::new("order")
+    ///     .entry(Handler::command("order", |ctx: &Context| {
+    ///         ctx.reply("Send /pizza to choose one.").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::To(Order::Pizza))
+    ///     }))
+    ///     .state(Order::Pizza, pizza)
+    ///     .state(Order::Address, Handler::message(filters::text(), |ctx: &Context| {
+    ///         ctx.reply("On its way!").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::End)
+    ///     }))
+    ///     .into();
+    /// # let _ = order;
+    /// ```
+    pub fn map_to_parent<P, F>(self, map: F) -> Handler<Next<P>>
+    where
+        P: 'static,
+        F: Fn(&Next<S>) -> Option<Next<P>> + Send + Sync + 'static,
+    {
+        let inner = Arc::new(self);
+        let routes: Arc<dyn Routes> = inner.clone();
+        Handler::conversation(
+            routes,
+            Arc::new(move |ctx: &Context| inner.run_as(ctx, &map)),
+        )
+    }
+
+    /// This conversation as a handler of a state of another conversation, its parent, with no
+    /// step mapped: when it ends, the parent stays in its state (the same as
+    /// [`map_to_parent`](Conversation::map_to_parent) with a `map` that answers `None`).
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use telegram_api::ext::{Context, Conversation, Handler, Next, filters};
+    ///
+    /// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+    /// enum Menu {
+    ///     Main,
+    /// }
+    ///
+    /// #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+    /// enum Feedback {
+    ///     Text,
+    /// }
+    ///
+    /// let feedback = Conversation::new("feedback")
+    ///     .entry(Handler::command("feedback", |ctx: &Context| {
+    ///         ctx.reply("Tell me.").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::To(Feedback::Text))
+    ///     }))
+    ///     .state(Feedback::Text, Handler::message(filters::text(), |ctx: &Context| {
+    ///         ctx.reply("Thanks! Back to the menu.").call()?;
+    ///         Ok::<_, telegram_api::Error>(Next::End)
+    ///     }));
+    ///
+    /// let menu: Handler = Conversation::new("menu")
+    ///     .entry(Handler::command("menu", |_: &Context| {
+    ///         Ok::<_, telegram_api::Error>(Next::To(Menu::Main))
+    ///     }))
+    ///     // The menu stays in Main while the feedback goes on, and after.
+    ///     .state(Menu::Main, feedback.nested())
+    ///     .fallback(Handler::command("quit", |_: &Context| {
+    ///         Ok::<_, telegram_api::Error>(Next::End)
+    ///     }))
+    ///     .into();
+    /// # let _ = menu;
+    /// ```
+    pub fn nested<P: 'static>(self) -> Handler<Next<P>> {
+        self.map_to_parent(|_| None)
     }
 
     /// The key of the conversation `ctx`'s update belongs to.
@@ -211,6 +435,13 @@ where
             Per::User => format!("u{}", user?),
             Per::ChatUser => format!("c{}u{}", chat?, user?),
         };
+        if self.per_topic
+            && let Some(message) = ctx.effective_message()
+            && message.is_topic_message == Some(true)
+            && let Some(topic) = message.message_thread_id
+        {
+            key.push_str(&format!("t{topic}"));
+        }
         if self.per_message {
             let query = ctx.update().callback_query()?;
             match (&query.inline_message_id, query.message.as_deref()) {
@@ -235,19 +466,35 @@ where
         }
     }
 
-    /// Runs what [`Routes::find`] decided.
-    fn run(&self, ctx: &Context) -> Result<(), BoxError> {
+    /// Runs what [`Routes::find`] decided; the step of the parent conversation, as `map`
+    /// maps this conversation's step ([`Next::Stay`] when it does not, and for a conversation
+    /// that is not nested).
+    fn run_as<P>(
+        &self,
+        ctx: &Context,
+        map: &dyn Fn(&Next<S>) -> Option<Next<P>>,
+    ) -> Result<Next<P>, BoxError> {
         let Some(route) = ctx.take_route() else {
-            return Ok(());
+            return Ok(Next::Stay);
         };
-        let (key, conversation) = (route.key, route.conversation);
-        if let Some(error) = route.error {
+        let Route {
+            key,
+            conversation,
+            state: mut current,
+            mut children,
+            expired,
+            pick,
+            inner,
+            timed_out,
+            error,
+        } = route;
+        if let Some(error) = error {
             return Err(Box::new(error));
         }
-        let mut current = route.state;
-        if route.expired {
+        if expired {
             // Timed out before its timeout job ran: the job is cancelled with the state, so
-            // the timeout handler runs here only.
+            // the timeout handler runs here only. Its nested conversations end with it.
+            end_all(ctx, &std::mem::take(&mut children))?;
             ctx.remove(&key);
             ctx.cancel_job(&timeout_job_id(&conversation));
             current = None;
@@ -255,33 +502,67 @@ where
                 on_timeout(ctx)?;
             }
         }
-        let Some((section, index)) = route.pick else {
-            return Ok(());
+        // Nested conversations that timed out end, running their timeout handlers.
+        for (section, index, route) in timed_out {
+            if let Some(child) = self.section(section).get(index).copied() {
+                ctx.put_route(route);
+                (child.callback)(ctx)?;
+            }
+        }
+        let Some((section, index)) = pick else {
+            return Ok(Next::Stay);
         };
         let Some(handler) = self.section(section).get(index).copied() else {
-            return Ok(());
+            return Ok(Next::Stay);
         };
+        // A nested conversation runs what its own matching decided, and is one of this
+        // conversation's children for as long as it has a state.
+        if let Some(inner) = inner {
+            if !children.contains(&inner.conversation) {
+                children.push(inner.conversation.clone());
+            }
+            ctx.put_route(*inner);
+        }
         let at = ctx.now().as_millisecond();
-        match (handler.callback)(ctx)? {
+        let step = (handler.callback)(ctx)?;
+        let mapped = match &step {
+            Next::Stay => None,
+            moved => map(moved),
+        };
+        match step {
             // Staying is activity: the timeout starts again.
             Next::Stay => {
                 if let Some(state) = current {
-                    ctx.set(&key, &record(&key, state, at)?)?;
+                    let children = live(ctx, children)?;
+                    ctx.set(&key, &record(&key, state, at, &children)?)?;
                     self.schedule_timeout(ctx, &conversation, at)?;
                 }
             }
-            Next::To(state) => {
-                ctx.set(&key, &record(&key, state, at)?)?;
+            Next::To(state) if mapped.is_none() => {
+                let state = serde_json::to_value(state).map_err(|source| DataError::Encode {
+                    key: key.clone(),
+                    source,
+                })?;
+                // A new state, or a restart: the nested conversations of the old one end.
+                let children = if section == Section::Entry || current.as_ref() != Some(&state) {
+                    end_all(ctx, &children)?;
+                    Vec::new()
+                } else {
+                    live(ctx, children)?
+                };
+                ctx.set(&key, &record(&key, state, at, &children)?)?;
                 self.schedule_timeout(ctx, &conversation, at)?;
             }
-            Next::End => {
+            // Ended, or a step its parent takes instead.
+            Next::To(_) | Next::End => {
+                end_all(ctx, &children)?;
                 ctx.remove(&key);
                 if self.timeout.is_some() {
                     ctx.cancel_job(&timeout_job_id(&conversation));
                 }
             }
         }
-        Ok(())
+        Ok(mapped.unwrap_or(Next::Stay))
     }
 
     /// The timeout in milliseconds.
@@ -347,7 +628,9 @@ where
         let conversation = conversation.to_owned();
         let key = Key::conversation(conversation.clone(), "state");
         // Ended since, or a record that is not one (reported when its next update arrives).
-        let Some((_, at)) = ctx.get::<serde_json::Value>(&key)?.and_then(parse_record) else {
+        let Some(Record { at, children, .. }) =
+            ctx.get::<serde_json::Value>(&key)?.and_then(parse_record)
+        else {
             return Ok(());
         };
         let Some(limit) = self.limit() else {
@@ -356,6 +639,8 @@ where
         if ctx.now().as_millisecond().saturating_sub(at) < limit {
             return self.schedule_timeout(ctx, &conversation, at);
         }
+        // Its nested conversations end with it, without their timeout handlers.
+        end_all(ctx, &children)?;
         ctx.remove(&key);
         if let Some(on_timeout) = &self.on_timeout {
             on_timeout(ctx)?;
@@ -396,6 +681,7 @@ impl<S: fmt::Debug> fmt::Debug for Conversation<S> {
             .field("fallbacks", &self.fallbacks)
             .field("per", &self.per)
             .field("per_message", &self.per_message)
+            .field("per_topic", &self.per_topic)
             .field("allow_reentry", &self.allow_reentry)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -403,8 +689,14 @@ impl<S: fmt::Debug> fmt::Debug for Conversation<S> {
 }
 
 /// A conversation's stored record: `{"state": <the state>, "at": <when it was last active,
-/// Unix time in milliseconds>}`.
-fn record(key: &Key, state: impl Serialize, at: i64) -> Result<serde_json::Value, DataError> {
+/// Unix time in milliseconds>}`, with `"children": [<keys>]` when conversations nested in its
+/// state have one of their own.
+fn record(
+    key: &Key,
+    state: impl Serialize,
+    at: i64,
+    children: &[String],
+) -> Result<serde_json::Value, DataError> {
     let state = serde_json::to_value(state).map_err(|source| DataError::Encode {
         key: key.clone(),
         source,
@@ -412,16 +704,95 @@ fn record(key: &Key, state: impl Serialize, at: i64) -> Result<serde_json::Value
     let mut fields = serde_json::Map::new();
     fields.insert("state".into(), state);
     fields.insert("at".into(), at.into());
+    if !children.is_empty() {
+        fields.insert("children".into(), children.into());
+    }
     Ok(serde_json::Value::Object(fields))
 }
 
-/// The state and time of a stored record, or `None` when it is not one.
-fn parse_record(record: serde_json::Value) -> Option<(serde_json::Value, i64)> {
+/// A stored record, read.
+struct Record {
+    state: serde_json::Value,
+    at: i64,
+    /// The keys of the conversations nested in the state that had a state when it was
+    /// written (some may have ended since).
+    children: Vec<String>,
+}
+
+/// The stored record, or `None` when it is not one.
+fn parse_record(record: serde_json::Value) -> Option<Record> {
     let serde_json::Value::Object(mut fields) = record else {
         return None;
     };
     let at = fields.get("at")?.as_i64()?;
-    Some((fields.remove("state")?, at))
+    let children = match fields.remove("children") {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(keys)) => keys
+            .into_iter()
+            .map(|k| match k {
+                serde_json::Value::String(k) => Some(k),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    Some(Record {
+        state: fields.remove("state")?,
+        at,
+        children,
+    })
+}
+
+/// The conversations of `keys` that still have a state.
+fn live(ctx: &Context, keys: Vec<String>) -> Result<Vec<String>, DataError> {
+    let mut alive = Vec::with_capacity(keys.len());
+    for key in keys {
+        if ctx
+            .get::<serde_json::Value>(&Key::conversation(key.clone(), "state"))?
+            .is_some()
+        {
+            alive.push(key);
+        }
+    }
+    Ok(alive)
+}
+
+/// How deep conversations nest at most when ending them: deeper keys (only a record written
+/// by hand can list them) are left as they are.
+const MAX_DEPTH: usize = 32;
+
+/// Ends the conversations of `keys` and those nested in them, in the pending changes: their
+/// states are removed and their timeouts cancelled, without their timeout handlers.
+fn end_all(ctx: &Context, keys: &[String]) -> Result<(), DataError> {
+    let mut level: Vec<String> = keys.to_vec();
+    let mut ended: Vec<String> = Vec::new();
+    for _ in 0..MAX_DEPTH {
+        if level.is_empty() {
+            return Ok(());
+        }
+        let mut next = Vec::new();
+        for conversation in level {
+            if ended.contains(&conversation) {
+                continue;
+            }
+            let key = Key::conversation(conversation.clone(), "state");
+            let stored = ctx.get::<serde_json::Value>(&key)?;
+            if let Some(record) = stored.and_then(parse_record) {
+                next.extend(record.children);
+            }
+            ctx.remove(&key);
+            ctx.cancel_job(&timeout_job_id(&conversation));
+            ended.push(conversation);
+        }
+        level = next;
+    }
+    if !level.is_empty() {
+        log::warn!(
+            target: "telegram_api",
+            "conversations nested more than {MAX_DEPTH} deep are left as they are: {level:?}"
+        );
+    }
+    Ok(())
 }
 
 /// Which list of a conversation a handler is in.
@@ -441,10 +812,17 @@ pub(crate) struct Route {
     conversation: String,
     /// The stored state (before a timeout), as JSON.
     state: Option<serde_json::Value>,
+    /// The keys of the conversations nested in the stored state.
+    children: Vec<String>,
     /// The stored state timed out.
     expired: bool,
     /// The handler to run.
     pick: Option<(Section, usize)>,
+    /// The route of the nested conversation that is the handler to run.
+    inner: Option<Box<Route>>,
+    /// Nested conversations found timed out on the way to the handler to run (which list of
+    /// this conversation they are in, where, and their routes), to end first.
+    timed_out: Vec<(Section, usize, Route)>,
     /// The stored state does not decode.
     error: Option<DataError>,
 }
@@ -485,8 +863,21 @@ where
 
     fn jobs(self: Arc<Self>) -> Vec<(String, JobCallback)> {
         let name = timeout_job_name(&self.name);
+        // The jobs of the conversations nested in it, once each.
+        let mut jobs: Vec<(String, JobCallback)> = Vec::new();
+        let handlers = self
+            .entries
+            .iter()
+            .chain(self.fallbacks.iter())
+            .chain(self.states.iter().map(|(_, h)| h));
+        for (job, callback) in handlers.flat_map(Handler::jobs) {
+            if job != name && !jobs.iter().any(|(j, _)| *j == job) {
+                jobs.push((job, callback));
+            }
+        }
         let time_out: JobCallback = Arc::new(move |ctx: &Context| self.time_out(ctx));
-        vec![(name, time_out)]
+        jobs.insert(0, (name, time_out));
+        jobs
     }
 
     fn find(&self, ctx: &Context, username: &dyn Fn() -> Option<String>) -> Option<Matched> {
@@ -497,8 +888,11 @@ where
                 key,
                 conversation: conversation.clone(),
                 state: None,
+                children: Vec::new(),
                 expired: false,
                 pick: None,
+                inner: None,
+                timed_out: Vec::new(),
                 error: Some(error),
             }),
             ..Matched::default()
@@ -507,10 +901,15 @@ where
             Ok(stored) => stored,
             Err(error) => return Some(broken(key, error)),
         };
-        let (mut current, mut expired) = (None, false);
+        let (mut current, mut expired, mut children) = (None, false, Vec::new());
         if let Some(stored) = stored {
             let text = stored.to_string();
-            let Some((state, at)) = parse_record(stored) else {
+            let Some(Record {
+                state,
+                at,
+                children: nested,
+            }) = parse_record(stored)
+            else {
                 let source = <serde_json::Error as serde::de::Error>::custom(
                     "not a conversation record {\"state\": ..., \"at\": ...}",
                 );
@@ -519,6 +918,7 @@ where
                     DataError::decode::<S>(key, text, source),
                 ));
             };
+            children = nested;
             let idle = ctx.now().as_millisecond().saturating_sub(at);
             if self.limit().is_some_and(|limit| idle >= limit) {
                 expired = true;
@@ -558,22 +958,42 @@ where
                 }
             }
         }
-        let found = candidates
-            .into_iter()
-            .find_map(|(section, i, h)| Some(((section, i), h.matches(ctx, username)?)));
-        let (pick, matched) = match found {
+        let mut found = None;
+        let mut timed_out = Vec::new();
+        for (section, i, h) in candidates {
+            let Some(mut matched) = h.matches(ctx, username) else {
+                continue;
+            };
+            match matched.route.take() {
+                // A nested conversation found timed out, whose handlers do not take the
+                // update: it is ended on the way, and the update goes on to the next handler.
+                Some(route) if route.expired && route.pick.is_none() && route.error.is_none() => {
+                    timed_out.push((section, i, route));
+                }
+                route => {
+                    matched.route = route;
+                    found = Some(((section, i), matched));
+                    break;
+                }
+            }
+        }
+        let (pick, mut matched) = match found {
             Some((pick, matched)) => (Some(pick), matched),
             // An expired conversation is ended even when no handler takes the update.
-            None if expired => (None, Matched::default()),
+            None if expired || !timed_out.is_empty() => (None, Matched::default()),
             None => return None,
         };
+        let inner = matched.route.take().map(Box::new);
         Some(Matched {
             route: Some(Route {
                 key,
                 conversation,
                 state: current.map(|(_, json)| json),
+                children,
                 expired,
                 pick,
+                inner,
+                timed_out,
                 error: None,
             }),
             ..matched

@@ -24,7 +24,9 @@
 //! | `MessageHandler(filters.TEXT & ~filters.COMMAND, echo)` | [`Handler::message`]`(filters::text() & !filters::command(), echo)` |
 //! | `CallbackQueryHandler(pattern="^vote:")` | [`Handler::callback_data`]`(Regex::new("^vote:")?, f)`, or typed: [`Handler::callback`] |
 //! | `InlineQueryHandler`, `PreCheckoutQueryHandler`, `ChatMemberHandler` ... | [`Handler::inline_query`], [`Handler::pre_checkout_query`], [`Handler::chat_member`] ... (one per update type) |
-//! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`] |
+//! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`]; nested ones too (see [Conversations](self#conversations)) |
+//! | `per_chat`, `per_user`, `per_message` (and a key per forum topic) | [`per`](Conversation::per)`(`[`Per`]`::Chat)`, [`per_message`](Conversation::per_message)`(true)`, [`per_topic`](Conversation::per_topic)`(true)` |
+//! | a `ConversationHandler` in another's `states`, with `map_to_parent={CHILD_STATE: PARENT_STATE}` | `child.`[`map_to_parent`](Conversation::map_to_parent)`(\|step\| ...)` as the state's handler (a `Handler<Next<ParentState>>`), or `child.`[`nested`](Conversation::nested)`()`; the child's `End` leaves the parent in its state unless mapped, and a parent that ends ends its children in the same commit (see [Nested conversations](Conversation#nested-conversations)) |
 //! | `conversation_timeout=300` and the `TIMEOUT` state's handlers | [`timeout`](Conversation::timeout)`(Duration::from_secs(300))` and [`on_timeout`](Conversation::on_timeout)`(f)`, which runs at the deadline (a stored job, so also after a restart) |
 //! | handler groups, `ApplicationHandlerStop` | [`handler_in`](super::ApplicationBuilder::handler_in)`(group, h)`, [`Context::stop_groups`] |
 //! | an album (`message.media_group_id`) gathered by hand: a `MessageHandler` that stores each part and a `job_queue.run_once` that sends them on | [`Handler::album`]`(|ctx, album| ...)`: once per album, whole ([`Album`](super::Album)), a quiet window after its latest part, kept in the store meanwhile |
@@ -155,6 +157,60 @@
 //! # let _ = signup;
 //! ```
 //!
+//! A `ConversationHandler` nested in a state of another, with `map_to_parent`, is a
+//! conversation made a handler of that state with
+//! [`map_to_parent`](Conversation::map_to_parent): the mapping sees each step of the child that
+//! moves or ends it, and answers the parent's step for the ones that hand over. The child's
+//! state type is its own:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use telegram_api::ext::{Context, Conversation, Handler, Next, filters};
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+//! enum Profile {
+//!     Menu,
+//!     Done,
+//! }
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Clone, Debug)]
+//! enum Photo {
+//!     Waiting,
+//!     Saved,
+//! }
+//!
+//! type Step<S> = Result<Next<S>, Box<dyn std::error::Error + Send + Sync>>;
+//!
+//! let photo = Conversation::new("photo")
+//!     .entry(Handler::command("photo", |ctx: &Context| -> Step<Photo> {
+//!         ctx.reply("Send a photo.").call()?;
+//!         Ok(Next::To(Photo::Waiting))
+//!     }))
+//!     .state(Photo::Waiting, Handler::message(filters::photo(), |ctx: &Context| -> Step<Photo> {
+//!         ctx.reply("Saved. Send /done.").call()?;
+//!         Ok(Next::To(Photo::Saved))
+//!     }))
+//!     // Like `map_to_parent={SAVED: DONE}`; the child's END is not mapped, so it leaves the
+//!     // parent in Menu.
+//!     .map_to_parent(|step: &Next<Photo>| match step {
+//!         Next::To(Photo::Saved) => Some(Next::To(Profile::Done)),
+//!         _ => None,
+//!     });
+//!
+//! let profile: Handler = Conversation::new("profile")
+//!     .entry(Handler::command("profile", |ctx: &Context| -> Step<Profile> {
+//!         ctx.reply("Send /photo to change your photo.").call()?;
+//!         Ok(Next::To(Profile::Menu))
+//!     }))
+//!     .state(Profile::Menu, photo)
+//!     .state(Profile::Done, Handler::command("done", |ctx: &Context| -> Step<Profile> {
+//!         ctx.reply("Profile saved.").call()?;
+//!         Ok(Next::End)
+//!     }))
+//!     .build();
+//! # let _ = profile;
+//! ```
+//!
 //! # Buttons that carry data
 //!
 //! Where python-telegram-bot keeps any object behind a button with arbitrary callback data, a
@@ -165,4 +221,4 @@
 //! [`callback_data`](super::callback_data).
 
 #[allow(unused_imports)]
-use super::{Application, Context, Conversation, Handler, Next};
+use super::{Application, Context, Conversation, Handler, Next, Per};
