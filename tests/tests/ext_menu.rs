@@ -8,7 +8,7 @@ use serde_json::Value;
 use telegram_api::ext::menu::{Menu, Notice};
 use telegram_api::ext::{Application, ApplicationBuilder, BoxError, Context};
 use telegram_api::testing::{Person, World};
-use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup};
+use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 const FRUITS: [&str; 7] = [
     "Apple",
@@ -69,11 +69,19 @@ fn settings() -> Menu {
 fn builder(world: &World, menu: Menu, errors: &Errors) -> ApplicationBuilder {
     let errors = errors.clone();
     let shown = menu.clone();
+    let photo_menu = menu.clone();
     Application::builder(world.bot())
         .clock(world.clock())
         .error_handler(move |_, e| errors.lock().unwrap().push(e.to_string()))
         .menu(menu)
         .command("settings", move |ctx: &Context| shown.send(ctx).map(drop))
+        .command("photo", move |ctx: &Context| {
+            let markup = photo_menu.markup(ctx);
+            ctx.reply_photo(InputFile::bytes("cat.jpg", b"jpeg".to_vec()))
+                .reply_markup(markup)
+                .call()?;
+            Ok::<_, BoxError>(())
+        })
         .command("forged", |ctx: &Context| {
             let data = ctx.args().first().cloned().unwrap_or_default();
             let markup =
@@ -491,4 +499,31 @@ fn the_menu_and_its_state_survive_a_restart_with_a_file_store() {
     drop(second);
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_menu_under_a_photo_changes_only_its_buttons() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&app(&world, &errors));
+    let alice = world.user("Alice");
+    alice.send("/photo");
+    let photo = alice.last_message();
+    assert_eq!(photo.buttons()[0], "Notifications: off");
+    world.clear_requests();
+    alice.press("Notifications: off");
+    alice.press("Fruits");
+    let shown = alice.last_message();
+    assert_eq!(shown.id(), photo.id());
+    assert_eq!(shown.buttons()[0], "Apple");
+    assert_eq!(
+        world.calls(),
+        [
+            "answerCallbackQuery",
+            "editMessageReplyMarkup",
+            "answerCallbackQuery",
+            "editMessageReplyMarkup"
+        ]
+    );
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
 }

@@ -726,10 +726,13 @@ impl Pressed {
     }
 }
 
+/// Menus by id, each with the id of its parent.
+type Menus = HashMap<Arc<str>, (Menu, Option<Arc<str>>)>;
+
 /// The menus of an application, by id, with their parents' ids.
 #[derive(Default)]
 pub(crate) struct Registry {
-    menus: RwLock<HashMap<Arc<str>, (Menu, Option<Arc<str>>)>>,
+    menus: RwLock<Menus>,
 }
 
 impl Registry {
@@ -808,11 +811,7 @@ impl Registry {
     }
 }
 
-fn add(
-    menus: &mut HashMap<Arc<str>, (Menu, Option<Arc<str>>)>,
-    menu: &Menu,
-    parent: Option<Arc<str>>,
-) {
+fn add(menus: &mut Menus, menu: &Menu, parent: Option<Arc<str>>) {
     if let Some((known, _)) = menus.get(&menu.id) {
         if known.layout() != menu.layout() {
             log::warn!(
@@ -889,8 +888,10 @@ fn show(ctx: &Context, menu: &Menu, page: usize) -> Result<(), BoxError> {
     let same_markup = current
         .and_then(|m| m.reply_markup.as_deref())
         .is_some_and(|m| *m == markup);
+    // A message with media has no text to replace: only its buttons change.
+    let has_text = current.is_none_or(|m| m.text.is_some());
     let result = match text {
-        Some(text) if current.and_then(|m| m.text.as_deref()) != Some(text.as_str()) => {
+        Some(text) if has_text && current.and_then(|m| m.text.as_deref()) != Some(&*text) => {
             ctx.edit_text(text).reply_markup(markup).call().map(drop)
         }
         _ if same_markup => return Ok(()),
