@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use telegram_api::ext::menu::{Menu, Notice};
+use telegram_api::ext::menu::{Menu, Notice, StaleNotices};
 use telegram_api::ext::{Application, ApplicationBuilder, BoxError, Context};
 use telegram_api::testing::{Person, World};
 use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
@@ -525,5 +525,46 @@ fn a_menu_under_a_photo_changes_only_its_buttons() {
             "editMessageReplyMarkup"
         ]
     );
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn stale_notices_in_the_bots_language_and_a_submenu_with_a_computed_label() {
+    let world = World::new();
+    let errors = Errors::default();
+    let french = StaleNotices {
+        gone: "Ce menu n'existe plus.".into(),
+        item_gone: "Cet élément n'est plus là.".into(),
+        ..StaleNotices::default()
+    };
+    let list = Menu::new("liste").text(|_| "Liste".into()).list(
+        2,
+        |_| vec!["un".into(), "deux".into()],
+        |_, _| Ok::<_, BoxError>(()),
+    );
+    let root = Menu::new("racine")
+        .text(|_| "Racine".into())
+        .stale_notices(french)
+        .submenu_with(
+            |ctx| format!("Liste de {}", ctx.effective_user().unwrap().first_name),
+            list,
+        );
+    world.run(&builder(&world, root, &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    assert_eq!(alice.last_message().buttons(), ["Liste de Alice"]);
+    alice.press("Liste de Alice");
+    assert_eq!(alice.last_message().buttons(), ["un", "deux"]);
+    let item = data_of_button(&alice, "deux");
+    let layout = item.split(':').nth(2).unwrap().to_owned();
+    // The submenu took its parent's notices.
+    alice.send(&format!("/forged m:liste:{layout}:0:i1.AAAA"));
+    assert_eq!(
+        alice.press("Forged").text(),
+        Some("Cet élément n'est plus là.")
+    );
+    // A menu the bot does not have: the first registered menu's notices.
+    alice.send("/forged m:autre:abcd:0:b0");
+    assert_eq!(alice.press("Forged").text(), Some("Ce menu n'existe plus."));
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
 }

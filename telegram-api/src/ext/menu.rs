@@ -18,16 +18,45 @@ pub const DATA_PREFIX: &str = "m:";
 /// The longest [`Menu`] id, in bytes: it is written into every button's callback data.
 pub const MAX_ID_LEN: usize = 24;
 
-/// The notice of a press on a button of a menu this bot no longer has.
-const GONE: &str = "This menu is no longer available.";
-/// The notice of a press on a button of a menu whose layout changed since it was drawn.
-const CHANGED: &str = "This menu has changed; here it is again.";
-/// The notice of a press on a list item that moved or is gone.
-const ITEM_GONE: &str = "This item is no longer there; here is the list again.";
-/// The notice of a press on a back button of a menu that is nobody's submenu.
-const NO_BACK: &str = "There is no menu to go back to.";
-/// The notice of a press whose data is not a menu button's at all.
-const INVALID: &str = "This button is not valid.";
+/// The notices of the presses a menu cannot serve, in the bot's language. Set them with
+/// [`Menu::stale_notices`]; [`Default`] is in English.
+///
+/// ```
+/// use telegram_api::ext::menu::{Menu, StaleNotices};
+///
+/// let menu = Menu::new("reglages").stale_notices(StaleNotices {
+///     gone: "Ce menu n'existe plus.".into(),
+///     changed: "Ce menu a changé ; le voici à nouveau.".into(),
+///     ..StaleNotices::default()
+/// });
+/// # drop(menu);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleNotices {
+    /// A button of a menu the bot no longer has.
+    pub gone: String,
+    /// A button of a menu whose layout changed since the message was drawn (the menu is drawn
+    /// again).
+    pub changed: String,
+    /// A list item that moved or is gone (the list is drawn again).
+    pub item_gone: String,
+    /// A back button of a menu that is nobody's submenu.
+    pub no_back: String,
+    /// Data that is no menu button's at all (forged, or from another program).
+    pub invalid: String,
+}
+
+impl Default for StaleNotices {
+    fn default() -> StaleNotices {
+        StaleNotices {
+            gone: "This menu is no longer available.".into(),
+            changed: "This menu has changed; here it is again.".into(),
+            item_gone: "This item is no longer there; here is the list again.".into(),
+            no_back: "There is no menu to go back to.".into(),
+            invalid: "This button is not valid.".into(),
+        }
+    }
+}
 
 /// The labels of the list's paging buttons.
 const PREVIOUS: &str = "◀";
@@ -246,6 +275,8 @@ enum Entry {
 pub struct Menu {
     id: Arc<str>,
     text: Option<TextFn>,
+    /// Its own notices, else those of the menu that holds it.
+    notices: Option<Arc<StaleNotices>>,
     /// Rows of entries; a list is alone in its row.
     rows: Vec<Vec<Entry>>,
 }
@@ -273,6 +304,7 @@ impl Menu {
         Menu {
             id: id.into(),
             text: None,
+            notices: None,
             rows: vec![Vec::new()],
         }
     }
@@ -384,6 +416,33 @@ impl Menu {
         })
     }
 
+    /// A button whose label `label` computes each time the menu is drawn, and that opens
+    /// `menu` in the same message (see [`submenu`](Menu::submenu)).
+    ///
+    /// ```
+    /// # use telegram_api::ext::menu::Menu;
+    /// let cart = Menu::new("cart").text(|_| "Your cart".into()).back("⬅ Back");
+    /// let shop = Menu::new("shop").submenu_with(
+    ///     |ctx| {
+    ///         let items: Vec<String> = ctx.user_data("cart").ok().flatten().unwrap_or_default();
+    ///         format!("🛒 Cart ({})", items.len())
+    ///     },
+    ///     cart,
+    /// );
+    /// # drop(shop);
+    /// ```
+    #[must_use]
+    pub fn submenu_with(
+        self,
+        label: impl Fn(&Context) -> String + Send + Sync + 'static,
+        menu: Menu,
+    ) -> Menu {
+        self.push(Entry::Submenu {
+            label: Label::Computed(Arc::new(label)),
+            menu: Box::new(menu),
+        })
+    }
+
     /// A button labelled `label` that opens the menu this one is a submenu of, in the same
     /// message.
     ///
@@ -441,6 +500,25 @@ impl Menu {
             }),
         };
         self.row().push(Entry::List(list)).row()
+    }
+
+    /// The notices of the presses this menu cannot serve (a stale button, a moved list item,
+    /// forged data), instead of the English [`StaleNotices::default`]; its submenus take them
+    /// too, unless they have their own. The first registered menu's notices also answer the
+    /// presses on buttons of menus the bot no longer has.
+    ///
+    /// ```
+    /// # use telegram_api::ext::menu::{Menu, StaleNotices};
+    /// let menu = Menu::new("einstellungen").stale_notices(StaleNotices {
+    ///     gone: "Dieses Menü gibt es nicht mehr.".into(),
+    ///     ..StaleNotices::default()
+    /// });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn stale_notices(mut self, notices: StaleNotices) -> Menu {
+        self.notices = Some(Arc::new(notices));
+        self
     }
 
     /// Ends the current row of buttons: the next one starts a new row.
@@ -733,13 +811,25 @@ type Menus = HashMap<Arc<str>, (Menu, Option<Arc<str>>)>;
 #[derive(Default)]
 pub(crate) struct Registry {
     menus: RwLock<Menus>,
+    /// The notices of the first registered menu, for presses on no known menu.
+    notices: RwLock<Option<Arc<StaleNotices>>>,
 }
 
 impl Registry {
     /// Adds `menu` and its submenus, each under the menu that holds it.
     pub(crate) fn add(&self, menu: &Menu) {
         let mut menus = self.menus.write().unwrap_or_else(|e| e.into_inner());
-        add(&mut menus, menu, None);
+        add(&mut menus, menu, None, None);
+        let mut notices = self.notices.write().unwrap_or_else(|e| e.into_inner());
+        if notices.is_none() {
+            *notices = Some(menu.notices.clone().unwrap_or_default());
+        }
+    }
+
+    /// The notices for a press on no known menu.
+    fn notices(&self) -> Arc<StaleNotices> {
+        let notices = self.notices.read().unwrap_or_else(|e| e.into_inner());
+        notices.clone().unwrap_or_default()
     }
 
     fn get(&self, id: &str) -> Option<(Menu, Option<Arc<str>>)> {
@@ -752,14 +842,15 @@ impl Registry {
         let data = ctx.callback_data().unwrap_or_default();
         let Some(pressed) = Pressed::parse(data) else {
             log::debug!(target: "telegram_api", "callback data {data:?} is no menu button's");
-            return answer(ctx, Notice::text(INVALID));
+            return answer(ctx, Notice::text(&self.notices().invalid));
         };
         let Some((menu, parent)) = self.get(&pressed.menu) else {
             log::debug!(target: "telegram_api", "a press on a button of unknown menu {:?}", pressed.menu);
-            return answer(ctx, Notice::text(GONE));
+            return answer(ctx, Notice::text(&self.notices().gone));
         };
+        let notices = menu.notices.clone().unwrap_or_default();
         if pressed.layout != menu.layout() {
-            answer(ctx, Notice::text(CHANGED))?;
+            answer(ctx, Notice::text(&notices.changed))?;
             return show(ctx, &menu, pressed.page);
         }
         match pressed.target {
@@ -784,16 +875,16 @@ impl Registry {
                         answer(ctx, Notice::default())?;
                         show(ctx, &parent, 0)
                     }
-                    None => answer(ctx, Notice::text(NO_BACK)),
+                    None => answer(ctx, Notice::text(&notices.no_back)),
                 },
                 Some(Entry::List(_)) | None => {
-                    answer(ctx, Notice::text(CHANGED))?;
+                    answer(ctx, Notice::text(&notices.changed))?;
                     show(ctx, &menu, pressed.page)
                 }
             },
             Target::Item(index, print) => {
                 let Some(list) = menu.list_entry() else {
-                    answer(ctx, Notice::text(CHANGED))?;
+                    answer(ctx, Notice::text(&notices.changed))?;
                     return show(ctx, &menu, pressed.page);
                 };
                 let items = (list.items)(ctx);
@@ -801,7 +892,7 @@ impl Registry {
                     .get(index)
                     .is_none_or(|item| fingerprint(item) != print)
                 {
-                    answer(ctx, Notice::text(ITEM_GONE))?;
+                    answer(ctx, Notice::text(&notices.item_gone))?;
                     return show(ctx, &menu, pressed.page);
                 }
                 let result = (list.select)(ctx, index);
@@ -811,7 +902,12 @@ impl Registry {
     }
 }
 
-fn add(menus: &mut Menus, menu: &Menu, parent: Option<Arc<str>>) {
+fn add(
+    menus: &mut Menus,
+    menu: &Menu,
+    parent: Option<Arc<str>>,
+    inherited: Option<&Arc<StaleNotices>>,
+) {
     if let Some((known, _)) = menus.get(&menu.id) {
         if known.layout() != menu.layout() {
             log::warn!(
@@ -822,9 +918,13 @@ fn add(menus: &mut Menus, menu: &Menu, parent: Option<Arc<str>>) {
         }
         return;
     }
+    let mut menu = menu.clone();
+    if menu.notices.is_none() {
+        menu.notices = inherited.cloned();
+    }
     menus.insert(menu.id.clone(), (menu.clone(), parent));
     for child in menu.submenus() {
-        add(menus, child, Some(menu.id.clone()));
+        add(menus, child, Some(menu.id.clone()), menu.notices.as_ref());
     }
 }
 
