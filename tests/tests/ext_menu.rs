@@ -568,3 +568,35 @@ fn stale_notices_in_the_bots_language_and_a_submenu_with_a_computed_label() {
     assert_eq!(alice.press("Forged").text(), Some("Ce menu n'existe plus."));
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
 }
+
+#[allow(dead_code)]
+#[path = "../../telegram-api/examples/menu.rs"]
+mod example;
+
+#[test]
+fn the_example_walks_its_menu_offline() {
+    let transcript = example::offline();
+    let expected = [
+        "John → bot: /settings",
+        "bot → John: Settings  [Notifications: off] [Language: English]",
+        "John pressed [Notifications: off]",
+        "bot answered the press",
+        "bot edited message 2 in John: Settings  [Notifications: on] [Language: English]",
+        "John pressed [Language: English]",
+        "bot answered the press",
+        "bot edited message 2 in John: Pick a language (now English)  [English] [Deutsch] \
+         [Español] [Français] [1/2] [▶] [⬅ Back]",
+        "John pressed [▶]",
+        "bot answered the press",
+        "bot edited message 2 in John: Pick a language (now English)  [Italiano] [Nederlands] \
+         [Português] [◀] [2/2] [⬅ Back]",
+        "John pressed [Italiano]",
+        "bot answered the press: \"Italiano it is\"",
+        "bot edited message 2 in John: Pick a language (now Italiano)  [Italiano] [Nederlands] \
+         [Português] [◀] [2/2] [⬅ Back]",
+        "John pressed [⬅ Back]",
+        "bot answered the press",
+        "bot edited message 2 in John: Settings  [Notifications: on] [Language: Italiano]",
+    ];
+    assert_eq!(transcript.lines().collect::<Vec<_>>(), expected);
+}
