@@ -62,6 +62,7 @@ fn settings() -> Menu {
         .button("Fail", |_| Err::<(), _>("boom"))
         .row()
         .button("Alert", |_| Ok::<_, BoxError>(Notice::alert("Careful!")))
+        .button("Panic", |_| -> Result<(), BoxError> { panic!("no way") })
 }
 
 /// An application showing `menu` on `/settings`, with `/forged <data>`, which sends a button
@@ -144,7 +145,7 @@ fn a_button_runs_its_code_and_the_menu_is_redrawn_in_place_with_its_new_label() 
         [
             vec!["Notifications: off"],
             vec!["Fruits", "Fail"],
-            vec!["Alert"]
+            vec!["Alert", "Panic"]
         ]
     );
     world.clear_requests();
@@ -193,6 +194,23 @@ fn a_failing_button_is_answered_and_its_error_reported_without_a_redraw() {
     assert_eq!(answer.text(), None);
     assert_eq!(world.calls(), ["answerCallbackQuery"]);
     assert_eq!(*errors.lock().unwrap(), ["handler failed: boom"]);
+}
+
+#[test]
+fn a_panicking_button_is_answered_and_its_panic_reported() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&app(&world, &errors));
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    world.clear_requests();
+    let answer = alice.press("Panic");
+    assert!(answer.is_answered());
+    assert_eq!(world.calls(), ["answerCallbackQuery"]);
+    assert_eq!(*errors.lock().unwrap(), ["handler panicked: no way"]);
+    // The menu goes on working.
+    alice.press("Notifications: off");
+    assert_eq!(alice.last_message().buttons()[0], "Notifications: on");
 }
 
 #[test]

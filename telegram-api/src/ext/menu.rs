@@ -1,8 +1,10 @@
 //! [`Menu`]: inline menus whose buttons carry their own code, redrawn in place after each
 //! press.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, RwLock};
 
 use super::context::Context;
@@ -838,53 +840,53 @@ impl Registry {
     }
 
     /// Handles a press on a menu button.
-    fn press(&self, ctx: &Context) -> Result<(), BoxError> {
+    fn press(&self, ctx: &Context, answered: &Cell<bool>) -> Result<(), BoxError> {
         let data = ctx.callback_data().unwrap_or_default();
         let Some(pressed) = Pressed::parse(data) else {
             log::debug!(target: "telegram_api", "callback data {data:?} is no menu button's");
-            return answer(ctx, Notice::text(&self.notices().invalid));
+            return answer(ctx, answered, Notice::text(&self.notices().invalid));
         };
         let Some((menu, parent)) = self.get(&pressed.menu) else {
             log::debug!(target: "telegram_api", "a press on a button of unknown menu {:?}", pressed.menu);
-            return answer(ctx, Notice::text(&self.notices().gone));
+            return answer(ctx, answered, Notice::text(&self.notices().gone));
         };
         let notices = menu.notices.clone().unwrap_or_default();
         if pressed.layout != menu.layout() {
-            answer(ctx, Notice::text(&notices.changed))?;
+            answer(ctx, answered, Notice::text(&notices.changed))?;
             return show(ctx, &menu, pressed.page);
         }
         match pressed.target {
-            Target::Nothing => answer(ctx, Notice::default()),
+            Target::Nothing => answer(ctx, answered, Notice::default()),
             Target::Page(page) => {
-                answer(ctx, Notice::default())?;
+                answer(ctx, answered, Notice::default())?;
                 show(ctx, &menu, page)
             }
             Target::Entry(n) => match menu.entries().nth(n) {
                 Some(Entry::Button { action, .. }) => {
                     let result = action(ctx);
-                    finish(ctx, &menu, pressed.page, result)
+                    finish(ctx, answered, &menu, pressed.page, result)
                 }
                 Some(Entry::Submenu { menu: child, .. }) => {
-                    answer(ctx, Notice::default())?;
+                    answer(ctx, answered, Notice::default())?;
                     // The registered menu of that id, which is this one unless two share it.
                     let child = self.get(&child.id).map_or((**child).clone(), |(m, _)| m);
                     show(ctx, &child, 0)
                 }
                 Some(Entry::Back { .. }) => match parent.and_then(|p| self.get(&p)) {
                     Some((parent, _)) => {
-                        answer(ctx, Notice::default())?;
+                        answer(ctx, answered, Notice::default())?;
                         show(ctx, &parent, 0)
                     }
-                    None => answer(ctx, Notice::text(&notices.no_back)),
+                    None => answer(ctx, answered, Notice::text(&notices.no_back)),
                 },
                 Some(Entry::List(_)) | None => {
-                    answer(ctx, Notice::text(&notices.changed))?;
+                    answer(ctx, answered, Notice::text(&notices.changed))?;
                     show(ctx, &menu, pressed.page)
                 }
             },
             Target::Item(index, print) => {
                 let Some(list) = menu.list_entry() else {
-                    answer(ctx, Notice::text(&notices.changed))?;
+                    answer(ctx, answered, Notice::text(&notices.changed))?;
                     return show(ctx, &menu, pressed.page);
                 };
                 let items = (list.items)(ctx);
@@ -892,11 +894,11 @@ impl Registry {
                     .get(index)
                     .is_none_or(|item| fingerprint(item) != print)
                 {
-                    answer(ctx, Notice::text(&notices.item_gone))?;
+                    answer(ctx, answered, Notice::text(&notices.item_gone))?;
                     return show(ctx, &menu, pressed.page);
                 }
                 let result = (list.select)(ctx, index);
-                finish(ctx, &menu, pressed.page, result)
+                finish(ctx, answered, &menu, pressed.page, result)
             }
         }
     }
@@ -932,23 +934,37 @@ fn add(
 pub(crate) fn handler(registry: Arc<Registry>) -> Handler {
     let pattern = Regex::new(&format!("^{}", regex::escape(DATA_PREFIX)))
         .expect("the menu buttons' pattern is a valid regex");
-    Handler::callback_data(pattern, move |ctx: &Context| registry.press(ctx))
+    Handler::callback_data(pattern, move |ctx: &Context| {
+        let answered = Cell::new(false);
+        match catch_unwind(AssertUnwindSafe(|| registry.press(ctx, &answered))) {
+            Ok(result) => result,
+            Err(panic) => {
+                // The panic goes on to the error handler; the press is answered first, so
+                // that its button does not spin.
+                if let Err(e) = answer(ctx, &answered, Notice::default()) {
+                    log::warn!(target: "telegram_api", "a menu press could not be answered: {e}");
+                }
+                resume_unwind(panic)
+            }
+        }
+    })
 }
 
 /// After a button's code ran: the answer, and the menu drawn again when it succeeded.
 fn finish(
     ctx: &Context,
+    answered: &Cell<bool>,
     menu: &Menu,
     page: usize,
     result: Result<Notice, BoxError>,
 ) -> Result<(), BoxError> {
     match result {
         Ok(notice) => {
-            answer(ctx, notice)?;
+            answer(ctx, answered, notice)?;
             show(ctx, menu, page)
         }
         Err(e) => {
-            if let Err(answer_error) = answer(ctx, Notice::default()) {
+            if let Err(answer_error) = answer(ctx, answered, Notice::default()) {
                 log::warn!(
                     target: "telegram_api",
                     "the press on menu {:?} could not be answered: {answer_error}",
@@ -960,12 +976,13 @@ fn finish(
     }
 }
 
-/// Answers the press with `notice`, unless the store failed in this attempt: the update is
-/// then handled again, and answered then.
-fn answer(ctx: &Context, notice: Notice) -> Result<(), BoxError> {
-    if ctx.has_fault() {
+/// Answers the press with `notice`, unless it was answered already, or the store failed in
+/// this attempt: the update is then handled again, and answered then.
+fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), BoxError> {
+    if ctx.has_fault() || answered.get() {
         return Ok(());
     }
+    answered.set(true);
     let mut call = ctx.answer_callback();
     if let Some(text) = notice.text {
         call = call.text(text);
