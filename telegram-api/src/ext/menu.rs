@@ -251,19 +251,22 @@ enum Entry {
 ///
 /// **Answers.** Every press on a menu's button is answered (`answerCallbackQuery`) exactly
 /// once, by the menu, after the button's code ran: with the [`Notice`] the code returned, or
-/// silently when it failed (the error goes to the error handler). So a button's code does
-/// not answer the press itself. A press on a button the bot can no longer serve — its menu was
-/// removed, its layout changed since the message was drawn, a list item moved, forged data —
-/// is answered with a notice saying so; when the menu still exists it is drawn again, fresh.
+/// silently when it failed or panicked (the failure goes to the error handler). So a button's
+/// code does not answer the press itself. A press on a button the bot can no longer serve —
+/// its menu was removed, its layout changed since the message was drawn, a list item moved,
+/// forged data — is answered with a notice saying so ([`StaleNotices`]); when the menu still
+/// exists it is drawn again, fresh.
 ///
-/// **Callback data.** A button carries `m:<menu id>:<layout>:<page>:<target>`, at most about
-/// 50 bytes whatever the menu (Telegram takes 64): `<layout>` is four characters
+/// **Callback data.** A button carries `m:<menu id>:<layout>:<page>:<target>`: at most 50
+/// bytes for a list of fewer than a million items (Telegram takes 64). `<layout>` is four characters
 /// fingerprinting the menu's layout (the kinds and order of its entries, fixed labels, the
 /// submenus' ids, the list's page size), so a button drawn by an earlier version of the bot
 /// whose menu changed is recognised as stale instead of running another button's code;
 /// `<page>` is the list page shown; `<target>` is `b<n>` (the `n`th entry), `i<n>.<fp>` (the
 /// list's `n`th item, with a fingerprint of its label, checked on press), `p<n>` (go to page
-/// `n`) or `n` (the page counter, which does nothing).
+/// `n`) or `n` (the page counter, which does nothing). Buttons with computed labels count by
+/// their position only: a new version of the bot that swaps two of them should give the menu
+/// a new id (or change a fixed label), so that older messages' buttons are seen as stale.
 ///
 /// **State.** Where the user is (which submenu, which page) lives in the message's buttons, so
 /// it needs no store, survives restarts, and each message with a menu keeps its own place.
