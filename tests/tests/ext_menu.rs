@@ -438,6 +438,32 @@ fn a_back_button_of_a_menu_without_parent_says_so() {
 }
 
 #[test]
+fn a_close_button_leaves_the_message_without_buttons() {
+    let world = World::new();
+    let errors = Errors::default();
+    let help = Menu::new("help")
+        .text(|_| "Help".into())
+        .button("Tip", |_| Ok::<_, BoxError>("Press Close when done"))
+        .close("✖ Close");
+    world.run(&builder(&world, help, &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let menu = alice.last_message();
+    assert_eq!(menu.buttons(), ["Tip", "✖ Close"]);
+    world.clear_requests();
+    assert!(alice.press("✖ Close").is_answered());
+    let closed = alice.last_message();
+    assert_eq!(closed.id(), menu.id());
+    assert_eq!(closed.text(), "Help");
+    assert!(closed.buttons().is_empty());
+    assert_eq!(
+        world.calls(),
+        ["answerCallbackQuery", "editMessageReplyMarkup"]
+    );
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
 fn callback_data_stays_within_64_bytes_for_long_ids_and_long_lists() {
     let world = World::new();
     let errors = Errors::default();

@@ -195,6 +195,7 @@ enum Entry {
     Button { label: Label, action: Action },
     Submenu { label: Label, menu: Box<Menu> },
     Back { label: Label },
+    Close { label: Label },
     List(List),
 }
 
@@ -463,6 +464,20 @@ impl Menu {
         })
     }
 
+    /// A button labelled `label` that closes the menu: the message stays, without its buttons.
+    ///
+    /// ```
+    /// # use telegram_api::ext::menu::Menu;
+    /// let menu = Menu::new("help").text(|_| "Help".into()).close("✖ Close");
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn close(self, label: impl Into<String>) -> Menu {
+        self.push(Entry::Close {
+            label: Label::Fixed(label.into().into()),
+        })
+    }
+
     /// A list of items, `per_page` a page (at least 1), one a row, with a row of paging
     /// buttons under it when there is more than one page: `◀` (not on the first page), the
     /// page counter (`2/5`), `▶` (not on the last page). `items` computes the items each time
@@ -622,6 +637,7 @@ impl Menu {
                         shape.push_str(&format!("s{}>{}", label.shape(), menu.id));
                     }
                     Entry::Back { label } => shape.push_str(&format!("k{}", label.shape())),
+                    Entry::Close { label } => shape.push_str(&format!("c{}", label.shape())),
                     Entry::List(list) => shape.push_str(&format!("l{}", list.per_page)),
                 }
                 shape.push('\u{1}');
@@ -644,7 +660,8 @@ impl Menu {
                 match entry {
                     Entry::Button { label, .. }
                     | Entry::Submenu { label, .. }
-                    | Entry::Back { label } => {
+                    | Entry::Back { label }
+                    | Entry::Close { label } => {
                         buttons.push(InlineKeyboardButton::callback(
                             label.render(ctx),
                             data(&format!("b{n}")),
@@ -882,6 +899,10 @@ impl Registry {
                     }
                     None => answer(ctx, answered, Notice::text(&notices.no_back)),
                 },
+                Some(Entry::Close { .. }) => {
+                    answer(ctx, answered, Notice::default())?;
+                    close(ctx)
+                }
                 Some(Entry::List(_)) | None => {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
                     show(ctx, &menu, pressed.page)
@@ -1020,6 +1041,20 @@ fn show(ctx: &Context, menu: &Menu, page: usize) -> Result<(), BoxError> {
     match result {
         Err(crate::Error::Api(e)) if e.description.contains("message is not modified") => Ok(()),
         other => Ok(other?),
+    }
+}
+
+/// Removes the buttons of the pressed button's message.
+fn close(ctx: &Context) -> Result<(), BoxError> {
+    if ctx.has_fault() {
+        return Ok(());
+    }
+    match ctx
+        .edit_reply_markup(InlineKeyboardMarkup::new(Vec::new()))
+        .call()
+    {
+        Err(crate::Error::Api(e)) if e.description.contains("message is not modified") => Ok(()),
+        other => Ok(other.map(drop)?),
     }
 }
 
