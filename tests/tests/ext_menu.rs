@@ -413,6 +413,8 @@ fn every_press_is_answered_exactly_once() {
         "⬅ Back",
         "Fail",
         "Alert",
+        "Panic",
+        "Notifications: off",
     ];
     for label in labels {
         assert!(alice.press(label).is_answered(), "{label}");
@@ -420,7 +422,10 @@ fn every_press_is_answered_exactly_once() {
     assert_eq!(presses_and_answers(&world), labels.len());
     // Telegram refuses a second answer: none was refused.
     assert!(world.requests().iter().all(|r| r.refusal().is_none()));
-    assert_eq!(*errors.lock().unwrap(), ["handler failed: boom"]);
+    assert_eq!(
+        *errors.lock().unwrap(),
+        ["handler failed: boom", "handler panicked: no way"]
+    );
 }
 
 #[test]
