@@ -116,6 +116,8 @@ pub struct ApplicationBuilder {
     middlewares: Vec<Middleware>,
     post_init: Vec<StartHook>,
     post_stop: Vec<StopHook>,
+    /// The menus registered with [`menu`](ApplicationBuilder::menu), which one handler serves.
+    menus: Option<Arc<super::menu::Registry>>,
 }
 
 impl ApplicationBuilder {
@@ -258,6 +260,36 @@ impl ApplicationBuilder {
         E: Into<BoxError>,
     {
         self.handler(Handler::album(f))
+    }
+
+    /// Registers `menu` and its submenus ([`Menu`](super::Menu)): the presses on their
+    /// buttons (callback data starting with [`menu::DATA_PREFIX`](super::menu::DATA_PREFIX))
+    /// go to them. The first call adds, to group 0 at this place, the one handler that serves
+    /// every registered menu and answers the presses on buttons of menus the bot no longer has.
+    ///
+    /// ```
+    /// use telegram_api::Bot;
+    /// use telegram_api::ext::{Application, BoxError, Context, Menu};
+    ///
+    /// let menu = Menu::new("main")
+    ///     .text(|_| "Main menu".into())
+    ///     .button("Hello", |_| Ok::<_, BoxError>("Hello to you"));
+    /// let shown = menu.clone();
+    /// let app = Application::builder(Bot::new("123:TOKEN"))
+    ///     .menu(menu)
+    ///     .command("menu", move |ctx: &Context| shown.send(ctx).map(drop))
+    ///     .build();
+    /// # drop(app);
+    /// ```
+    pub fn menu(mut self, menu: super::Menu) -> Self {
+        if let Some(menus) = &self.menus {
+            menus.add(&menu);
+            return self;
+        }
+        let menus = Arc::new(super::menu::Registry::default());
+        menus.add(&menu);
+        self.menus = Some(menus.clone());
+        self.handler(super::menu::handler(menus))
     }
 
     /// Receives every handler error and panic, and every update that could not be decoded,
@@ -576,6 +608,7 @@ impl Application {
             middlewares: Vec::new(),
             post_init: Vec::new(),
             post_stop: Vec::new(),
+            menus: None,
             config: Config {
                 workers,
                 queue_capacity: 1024,

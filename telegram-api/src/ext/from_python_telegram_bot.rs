@@ -23,6 +23,7 @@
 //! | `CommandHandler("start", start)` | [`Handler::command`]`("start", start)` or `.command("start", start)` on the builder |
 //! | `MessageHandler(filters.TEXT & ~filters.COMMAND, echo)` | [`Handler::message`]`(filters::text() & !filters::command(), echo)` |
 //! | `CallbackQueryHandler(pattern="^vote:")` | [`Handler::callback_data`]`(Regex::new("^vote:")?, f)`, or typed: [`Handler::callback`] |
+//! | a settings menu by hand: an `InlineKeyboardMarkup`, a `CallbackQueryHandler` per button, `query.answer()` and `query.edit_message_reply_markup(...)` after each, paging and "back" in `callback_data` | [`Menu`](super::Menu): buttons with their code, labels computed per drawing, [`submenu`](super::Menu::submenu), [`back`](super::Menu::back), [`list`](super::Menu::list) with pages; registered with [`menu`](super::ApplicationBuilder::menu), redrawn in place, every press answered once |
 //! | `InlineQueryHandler`, `PreCheckoutQueryHandler`, `ChatMemberHandler` ... | [`Handler::inline_query`], [`Handler::pre_checkout_query`], [`Handler::chat_member`] ... (one per update type) |
 //! | `ConversationHandler` | [`Conversation`]: entry, states, fallbacks, returning [`Next`]; nested ones too (see [Conversations](self#conversations)) |
 //! | `per_chat`, `per_user`, `per_message` (and a key per forum topic) | [`per`](Conversation::per)`(`[`Per`]`::Chat)`, [`per_message`](Conversation::per_message)`(true)`, [`per_topic`](Conversation::per_topic)`(true)` |

@@ -18,6 +18,9 @@
 //!   button or kept in the store, and come back typed to [`Handler::callback`].
 //! - [`Handler::album`] gets an album (a media group: the photos or files a user sent at once,
 //!   one message each) once, whole, as an [`Album`], after its last part arrived.
+//! - [`Menu`] ([`menu`]) is an inline menu whose buttons carry their code: labels computed per
+//!   drawing (a "✅ Notifications on" toggle), submenus and a back button, lists with pages,
+//!   redrawn in place after each press, every press answered once.
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
@@ -273,6 +276,7 @@ pub mod filters;
 pub mod from_python_telegram_bot;
 mod handler;
 pub mod jobs;
+pub mod menu;
 mod pool;
 mod runner;
 pub mod schedule;
@@ -293,6 +297,7 @@ pub use handler::Handler;
 /// version always matches.
 pub use jiff;
 pub use jobs::{Job, JobError};
+pub use menu::Menu;
 pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
 pub use runner::RunError;
