@@ -528,7 +528,11 @@ impl State {
                     .json
                     .clone();
                 let mut fields = content_of(&original);
-                if !CONTENT.iter().any(|k| fields.contains_key(*k)) {
+                if !MEDIA
+                    .iter()
+                    .chain(&OTHER_CONTENT)
+                    .any(|k| fields.contains_key(*k))
+                {
                     return Err(Refusal::bad_request("message can't be copied"));
                 }
                 if spec.name == "forwardMessage" {
@@ -886,10 +890,9 @@ fn unique_id(file_id: &str) -> String {
     format!("u-{file_id}")
 }
 
-/// The fields of a message that hold content (a message with none of them is a service
-/// message, which cannot be copied or forwarded).
-const CONTENT: [&str; 16] = [
-    "text",
+/// The fields of a message that hold a file or a place: what a message is, shown in the
+/// transcript.
+const MEDIA: [&str; 11] = [
     "photo",
     "document",
     "video",
@@ -901,11 +904,11 @@ const CONTENT: [&str; 16] = [
     "location",
     "venue",
     "contact",
-    "poll",
-    "dice",
-    "game",
-    "story",
 ];
+
+/// The fields of a message that hold content besides [`MEDIA`] (a message with none of
+/// them is a service message, which cannot be copied or forwarded).
+const OTHER_CONTENT: [&str; 5] = ["text", "poll", "dice", "game", "story"];
 
 /// What a copy of `message` holds: its content, without who sent it where and when.
 fn content_of(message: &Value) -> Map<String, Value> {
@@ -979,21 +982,7 @@ fn shown_text(p: &Params<'_>, name: &str) -> String {
 pub(super) fn summary(message: &Value) -> String {
     let text = message["text"].as_str().or(message["caption"].as_str());
     let mut line = String::new();
-    let held = [
-        "photo",
-        "document",
-        "video",
-        "audio",
-        "voice",
-        "animation",
-        "sticker",
-        "video_note",
-        "location",
-        "venue",
-        "contact",
-    ]
-    .into_iter()
-    .find(|k| message.get(*k).is_some());
+    let held = MEDIA.into_iter().find(|k| message.get(*k).is_some());
     if let Some(kind) = held {
         line.push_str(&format!("[{kind}]"));
         if let Some(name) = message["document"]["file_name"].as_str() {
