@@ -615,3 +615,57 @@ fn a_reply_keyboard_is_kept_until_removed_and_its_buttons_tapped() {
     alice.tap("Done");
     assert!(alice.keyboard().is_empty());
 }
+
+#[test]
+fn albums_of_two_and_ten_photos_are_handled_once_whole_among_other_chats() {
+    use telegram_api::ext::Album;
+    let world = World::new();
+    let app = Application::builder(world.bot())
+        .clock(world.clock())
+        .album(|ctx: &Context, album: &Album| {
+            // The album goes back whole, as an album: sendMediaGroup, checked strictly.
+            ctx.reply_media_group(album.input_media()).call()?;
+            ctx.reply(format!(
+                "{} photos: {}",
+                album.len(),
+                album.caption().unwrap_or("no caption")
+            ))
+            .call()?;
+            Ok::<_, BoxError>(())
+        })
+        .message(filters::photo(), |ctx: &Context| {
+            ctx.reply("One photo.").call()?;
+            Ok::<_, BoxError>(())
+        })
+        .message(filters::text(), |ctx: &Context| {
+            ctx.reply("Text.").call()?;
+            Ok::<_, BoxError>(())
+        })
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    let bob = world.user("Bob");
+    let ten: Vec<&[u8]> = vec![b"p".as_slice(); 10];
+    alice.send_album(&ten, Some("Holidays"));
+    // Bob's chat goes on while Alice's album waits for its quiet window.
+    bob.send("hello");
+    assert_eq!(bob.last_message().text(), "Text.");
+    bob.send_album(&[b"a", b"b"], None);
+    bob.send_photo(b"c", None);
+    assert_eq!(bob.last_message().text(), "One photo.");
+    assert!(world.params_of("sendMediaGroup").is_empty());
+    world.advance(Duration::from_secs(1));
+    assert_eq!(alice.last_message().text(), "10 photos: Holidays");
+    assert_eq!(bob.last_message().text(), "2 photos: no caption");
+    let groups = world.params_of("sendMediaGroup");
+    let sizes: Vec<usize> = groups
+        .iter()
+        .map(|p| p["media"].as_array().unwrap().len())
+        .collect();
+    let mut sorted = sizes.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [2, 10]);
+    // Once each, even when the clock moves on.
+    world.advance(Duration::from_secs(60));
+    assert_eq!(world.params_of("sendMediaGroup").len(), 2);
+}

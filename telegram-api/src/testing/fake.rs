@@ -94,6 +94,8 @@ pub(super) struct State {
     pub transcript: Vec<String>,
     /// The reply keyboard the bot last gave each chat.
     pub keyboards: HashMap<i64, Value>,
+    /// How many albums users sent.
+    pub next_media_group: u64,
 }
 
 /// An answer of the test's own to a method: the result, or a refusal.
@@ -125,6 +127,7 @@ impl State {
             votes: HashMap::new(),
             transcript: Vec::new(),
             keyboards: HashMap::new(),
+            next_media_group: 0,
         }
     }
 
@@ -340,7 +343,8 @@ impl State {
                         "wrong number of messages in the media group: 2 to 10",
                     ));
                 }
-                let group_id = format!("{}", 13_000_000_000_000_000u64 + now as u64);
+                self.next_media_group += 1;
+                let group_id = format!("{}", 13_000_000_000_000_000u64 + self.next_media_group);
                 let mut sent = Vec::new();
                 for item in &media {
                     let kind = item.get("type").and_then(Value::as_str).unwrap_or("photo");

@@ -1189,6 +1189,47 @@ impl Person {
         self.send_fields(fields)
     }
 
+    /// Sends an album of photos (one per item of `photos`, 2 to 10) in the private chat, the
+    /// caption on the first, as Telegram delivers one: a message per photo, sharing a
+    /// `media_group_id`, each returning once the bot handled it.
+    ///
+    /// # Panics
+    ///
+    /// When `photos` has fewer than 2 or more than 10 items.
+    pub fn send_album(&self, photos: &[&[u8]], caption: Option<&str>) -> Vec<ChatMessage> {
+        assert!(
+            (2..=10).contains(&photos.len()),
+            "an album has 2 to 10 items, not {}",
+            photos.len()
+        );
+        let group = {
+            let mut state = self.shared.lock();
+            state.next_media_group += 1;
+            format!("{}", 13_000_000_000_000_000u64 + state.next_media_group)
+        };
+        photos
+            .iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let file_id = self.add_file(bytes);
+                let mut fields = json!({
+                    "media_group_id": group,
+                    "photo": [{
+                        "file_id": file_id,
+                        "file_unique_id": format!("u-{file_id}"),
+                        "width": 800,
+                        "height": 600,
+                        "file_size": bytes.len(),
+                    }],
+                });
+                if let (0, Some(caption)) = (i, caption) {
+                    fields["caption"] = caption.into();
+                }
+                self.send_fields(fields)
+            })
+            .collect()
+    }
+
     fn add_file(&self, bytes: &[u8]) -> String {
         let mut state = self.shared.lock();
         let n = state.files.len() + 1;
