@@ -13,6 +13,7 @@
 //! everything it caused.
 //!
 //! ```
+//! # #[cfg(feature = "ext")] {
 //! use telegram_api::ext::{Application, Context, Handler};
 //! use telegram_api::testing::World;
 //! use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -50,6 +51,7 @@
 //!     world.calls(),
 //!     ["sendMessage", "answerCallbackQuery", "editMessageText"]
 //! );
+//! # }
 //! ```
 //!
 //! # Strict by default
@@ -82,17 +84,17 @@
 //! written, an HTML one is shown without its tags); message entities other than a command's.
 
 mod fake;
+#[cfg(feature = "ext")]
+mod runner;
 pub(crate) mod spec;
 
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::ext::{Application, Clock, ManualClock, RunError, Webhook};
 use crate::transport::encode::Upload;
 use crate::{Bot, Message, User};
 use fake::{Author, ChatRecord, State, UserRecord};
@@ -101,6 +103,7 @@ use fake::{Author, ChatRecord, State, UserRecord};
 const TOKEN: &str = "123456789:testing-token-reaches-no-server";
 
 /// How long an action waits for the bot to handle what it caused before the test fails.
+#[cfg(feature = "ext")]
 const SETTLE_LIMIT: Duration = Duration::from_secs(20);
 
 /// Where the world's clock starts: 2026-01-05 09:00 UTC, a Monday.
@@ -323,14 +326,34 @@ impl QueryAnswer {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
-    clock: ManualClock,
-    runner: Mutex<Option<Runner>>,
+    clock: WorldClock,
+    #[cfg(feature = "ext")]
+    runner: Mutex<Option<runner::Runner>>,
 }
 
-struct Runner {
-    app: Application,
-    thread: JoinHandle<Result<(), RunError>>,
-    poster: Option<JoinHandle<()>>,
+/// The world's clock: the application's manual clock, when the world runs one.
+#[cfg(feature = "ext")]
+type WorldClock = crate::ext::ManualClock;
+
+/// The world's clock, which moves only when told.
+#[cfg(not(feature = "ext"))]
+struct WorldClock(Mutex<Timestamp>);
+
+#[cfg(not(feature = "ext"))]
+impl WorldClock {
+    fn new(start: Timestamp) -> WorldClock {
+        WorldClock(Mutex::new(start))
+    }
+
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let span = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
+        *now = now.saturating_add(span).unwrap_or(Timestamp::MAX);
+    }
 }
 
 impl Shared {
@@ -483,7 +506,8 @@ impl World {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::new(bot)),
                 changed: Condvar::new(),
-                clock: ManualClock::new(start),
+                clock: WorldClock::new(start),
+                #[cfg(feature = "ext")]
                 runner: Mutex::new(None),
             }),
         }
@@ -493,12 +517,6 @@ impl World {
     /// application under test from it.
     pub fn bot(&self) -> Bot {
         Bot::with_fake(TOKEN, self.shared.clone())
-    }
-
-    /// The world's clock, for `ApplicationBuilder::clock`: it moves only with
-    /// [`advance`](World::advance).
-    pub fn clock(&self) -> Clock {
-        self.shared.clock.clock()
     }
 
     /// The time on the world's clock.
@@ -629,99 +647,6 @@ impl World {
         }
     }
 
-    /// Runs `app` by long polling on a thread of its own, until [`stop`](World::stop) or the
-    /// world is dropped; returns once it asked for updates the first time.
-    ///
-    /// # Panics
-    ///
-    /// When an application already runs, or when `app` has not asked for updates after 20
-    /// seconds (its `post_init` hook failed, say).
-    pub fn run(&self, app: &Application) {
-        self.start(app, None);
-    }
-
-    /// Runs `app` on a webhook (on `127.0.0.1`, a free port, with a secret token) on a thread
-    /// of its own, and delivers updates to it one at a time as Telegram would, until
-    /// [`stop`](World::stop) or the world is dropped.
-    ///
-    /// # Panics
-    ///
-    /// When an application already runs, or when the local port cannot be opened.
-    pub fn run_webhook(&self, app: &Application) {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap_or_else(|e| panic!("cannot open a local port for the webhook: {e}"));
-        let address = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("cannot read the webhook's port: {e}"));
-        self.start(app, Some((listener, format!("http://{address}/"))));
-    }
-
-    fn start(&self, app: &Application, webhook: Option<(std::net::TcpListener, String)>) {
-        let mut runner = self.shared.runner.lock().unwrap_or_else(|e| e.into_inner());
-        assert!(
-            runner.is_none(),
-            "an application already runs in this world"
-        );
-        {
-            let mut state = self.shared.lock();
-            state.closed = false;
-            state.polls = 0;
-        }
-        let secret = "testing-secret";
-        let running = app.clone();
-        let (thread, poster) = match webhook {
-            None => (std::thread::spawn(move || running.run_polling()), None),
-            Some((listener, url)) => {
-                {
-                    let mut state = self.shared.lock();
-                    state.allowed = Some(
-                        app.allowed_updates()
-                            .iter()
-                            .map(|u| u.as_str().to_owned())
-                            .collect(),
-                    );
-                    state.polls = 1;
-                }
-                let webhook = Webhook::from_listener(listener).secret_token(secret);
-                let thread = std::thread::spawn(move || running.run_webhook(webhook));
-                let shared = self.shared.clone();
-                let poster = std::thread::spawn(move || post_updates(&shared, &url, secret));
-                (thread, Some(poster))
-            }
-        };
-        *runner = Some(Runner {
-            app: app.clone(),
-            thread,
-            poster,
-        });
-        drop(runner);
-        let deadline = Instant::now() + SETTLE_LIMIT;
-        let mut state = self.shared.lock();
-        while state.polls == 0 {
-            let now = Instant::now();
-            assert!(
-                now < deadline,
-                "the application did not ask for updates within {SETTLE_LIMIT:?}"
-            );
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, (deadline - now).min(Duration::from_millis(50)))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-
-    /// Stops the application the world runs, and returns what its runner returned (`Ok` when
-    /// none runs).
-    ///
-    /// # Errors
-    ///
-    /// Fails with the runner's [`RunError`].
-    pub fn stop(&self) -> Result<(), RunError> {
-        self.shared.stop()
-    }
-
     /// Waits until the application has handled every update delivered to it, and run every
     /// job due on its clock. Each action of a [`Person`] does this before it returns.
     ///
@@ -827,61 +752,11 @@ impl World {
     }
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        let _ = self.shared.stop();
-    }
-}
-
 impl Shared {
-    fn stop(&self) -> Result<(), RunError> {
-        let runner = self.runner.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let Some(runner) = runner else {
-            return Ok(());
-        };
-        runner.app.stop_handle().stop();
-        self.lock().closed = true;
-        self.changed.notify_all();
-        let result = runner
-            .thread
-            .join()
-            .unwrap_or_else(|_| Err(RunError::Io(std::io::Error::other("the runner panicked"))));
-        if let Some(poster) = runner.poster {
-            let _ = poster.join();
-        }
-        result
-    }
-
-    fn settle(&self) {
-        let app = match &*self.runner.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some(runner) => runner.app.clone(),
-            None => return,
-        };
-        let deadline = Instant::now() + SETTLE_LIMIT;
-        loop {
-            let delivered = self.lock().pending.is_empty();
-            let store = app.store();
-            let inbox_empty = !store.has_inbox() || store.inbox().is_ok_and(|kept| kept.is_empty());
-            let now = app.inner.clock.now();
-            let jobs_done = app.next_job_at().is_none_or(|at| at > now);
-            if delivered && inbox_empty && jobs_done {
-                return;
-            }
-            let pending = self.lock().pending.len();
-            assert!(
-                Instant::now() < deadline,
-                "the application is still busy after {SETTLE_LIMIT:?}: {pending} updates not \
-                 handled, inbox empty: {inbox_empty}, jobs due: {}",
-                !jobs_done
-            );
-            let state = self.lock();
-            drop(
-                self.changed
-                    .wait_timeout(state, Duration::from_millis(10))
-                    .unwrap_or_else(|e| e.into_inner()),
-            );
-        }
-    }
+    /// Waits until the application the world runs has handled everything: there is none
+    /// without the `ext` feature.
+    #[cfg(not(feature = "ext"))]
+    fn settle(&self) {}
 
     /// Queues an update and waits for the bot to handle it.
     fn act(&self, kind: &str, payload: Value) -> Option<i64> {
@@ -911,47 +786,6 @@ impl Shared {
             .rev()
             .find(ChatMessage::is_from_bot)
             .unwrap_or_else(|| panic!("the bot sent nothing to {whose}"))
-    }
-}
-
-/// Delivers the world's updates to a webhook one at a time; a 200 confirms one.
-fn post_updates(shared: &Shared, url: &str, secret: &str) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    loop {
-        let next = {
-            let mut state = shared.lock();
-            loop {
-                if state.closed {
-                    return;
-                }
-                if let Some((id, _, update)) = state.pending.front() {
-                    break (*id, update.to_string());
-                }
-                state = shared
-                    .changed
-                    .wait_timeout(state, Duration::from_millis(50))
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-        };
-        let status = agent
-            .post(url)
-            .header("content-type", "application/json")
-            .header("X-Telegram-Bot-Api-Secret-Token", secret)
-            .send(next.1.as_bytes())
-            .map_or(0, |r| r.status().as_u16());
-        if status == 200 {
-            let mut state = shared.lock();
-            state.pending.retain(|(id, _, _)| *id != next.0);
-            shared.changed.notify_all();
-        } else {
-            // Not taken (the server is starting, or busy): Telegram tries again later.
-            std::thread::sleep(Duration::from_millis(20));
-        }
     }
 }
 
