@@ -273,6 +273,7 @@ pub mod command;
 mod context;
 mod conversation;
 pub mod filters;
+pub mod flow;
 pub mod from_python_telegram_bot;
 mod handler;
 pub mod jobs;
@@ -292,6 +293,7 @@ pub use command::{ArgError, Command};
 pub use context::{Captures, Context};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
+pub use flow::{Flow, FlowCtx, FlowError};
 pub use handler::Handler;
 /// The date and time crate of [`Clock`], [`schedule`] and [`jobs`], re-exported so that its
 /// version always matches.
