@@ -490,3 +490,32 @@ fn updates_delivered_again_after_a_restart_are_not_answers_twice() {
     drop(second);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+#[test]
+fn a_record_that_does_not_decode_is_reported_and_cancel_still_clears_it() {
+    let world = World::new();
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let seen = errors.clone();
+    let app = app_with(&world, signup_flow())
+        .error_handler(move |_: &Context, e: &HandlerError| {
+            seen.lock().unwrap().push(e.to_string());
+        })
+        .build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/signup");
+    // A record written by some other version of the bot.
+    let key = record_key("signup", &alice);
+    let mut data = telegram_api::ext::store::Data::new(app.store());
+    data.set(&key, &serde_json::json!({"state": "Name"}))
+        .unwrap();
+    data.commit(None).unwrap();
+    alice.send("Alice");
+    let reported = errors.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1);
+    assert!(reported[0].contains("signup:c"), "{reported:?}");
+    assert_eq!(said(&alice), ["What is your name?"]);
+    alice.send("/cancel");
+    assert_eq!(alice.last_message().text(), "Cancelled.");
+    assert!(app.store().get(&key).unwrap().is_none());
+}

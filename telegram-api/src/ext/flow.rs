@@ -101,7 +101,8 @@ type Body = Arc<dyn Fn(&mut FlowCtx<'_>) -> Result<(), FlowError> + Send + Sync>
 /// was recorded, or the other way) stops with [`FlowError::Diverged`], which reaches the
 /// error handler; the record stays as it was, and the flow can still be cancelled or time out.
 /// A recorded value that no longer decodes as the type asked for (the type changed) is
-/// reported the same way, as a [`DataError`].
+/// reported the same way, as a [`DataError`]; so is a record that is not one, which a
+/// [`cancel_on`](Flow::cancel_on) update still removes.
 ///
 /// # Exactly once
 ///
@@ -293,7 +294,18 @@ impl Flow {
         };
         let key = Key::conversation(conversation.clone(), "flow");
         let now = ctx.now().as_millisecond();
-        let mut record = self.read(ctx, &key)?;
+        let update = ctx.update();
+        let mut record = match self.read(ctx, &key) {
+            Ok(record) => record,
+            // A record that no longer decodes (written by another version of the bot) can still
+            // be cancelled; otherwise it is reported, and left as it is.
+            Err(DataError::Decode(_))
+                if self.cancel.as_ref().is_some_and(|f| f.matches(update)) =>
+            {
+                return self.cancel(ctx, &key, &conversation);
+            }
+            Err(e) => return Err(e.into()),
+        };
         if record.as_ref().is_some_and(|r| self.expired(r.at, now)) {
             // Timed out before its job ran: the job is cancelled with the record, so the
             // timeout handler runs here only.
@@ -303,7 +315,6 @@ impl Flow {
                 on_timeout(ctx)?;
             }
         }
-        let update = ctx.update();
         match record {
             Some(record) => {
                 if self.cancel.as_ref().is_some_and(|f| f.matches(update)) {
@@ -510,6 +521,10 @@ impl fmt::Debug for Flow {
 impl Routes for Flow {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "flow"
     }
 
     fn update_types(&self) -> Option<Vec<UpdateType>> {
