@@ -519,3 +519,51 @@ fn a_record_that_does_not_decode_is_reported_and_cancel_still_clears_it() {
     assert_eq!(alice.last_message().text(), "Cancelled.");
     assert!(app.store().get(&key).unwrap().is_none());
 }
+
+#[test]
+fn a_press_that_is_no_answer_is_answered_and_gets_the_question_again() {
+    use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup};
+    let world = World::new();
+    let flow = Flow::new("menu", |flow: &mut FlowCtx| {
+        let go = InlineKeyboardButton::new("Go").callback_data("go");
+        flow.run(|ctx| {
+            ctx.reply("Press Go when ready.")
+                .reply_markup(InlineKeyboardMarkup::new(vec![vec![go]]))
+                .call()
+        })?;
+        let press = flow.wait_update(filters::Filter::new(|u| u.callback_query().is_some()))?;
+        flow.run(|ctx| ctx.answer_callback().text("Going").call())?;
+        let name = flow.ask("Name?", words())?;
+        flow.say(format!(
+            "{} pressed {}.",
+            name.text(),
+            press.callback_data().unwrap_or("?")
+        ))?;
+        Ok(())
+    })
+    .entry(filters::commands(["menu"]));
+    let app = app_with(&world, flow).build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/menu");
+    // Text while a press is awaited: taken, nothing sent.
+    alice.send("hello");
+    assert_eq!(world.calls(), ["sendMessage"]);
+    let answer = alice.press("Go");
+    assert_eq!(answer.text(), Some("Going"));
+    // Pressed again while a name is awaited: answered silently, and the question again.
+    world.clear_requests();
+    let again = alice.press("Go");
+    assert_eq!(again.text(), None);
+    assert_eq!(world.calls(), ["answerCallbackQuery", "sendMessage"]);
+    alice.send("Alice");
+    assert_eq!(
+        said(&alice),
+        [
+            "Press Go when ready.",
+            "Name?",
+            "Name?",
+            "Alice pressed go."
+        ]
+    );
+}

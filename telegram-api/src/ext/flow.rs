@@ -126,7 +126,9 @@ type Body = Arc<dyn Fn(&mut FlowCtx<'_>) -> Result<(), FlowError> + Send + Sync>
 ///   passes the [`entry`](Flow::entry) filter and not the waiting `ask`'s starts it again.
 /// - An update the waiting step does not take is not an answer: [`ask`](FlowCtx::ask) sends
 ///   its question again, [`ask_or`](FlowCtx::ask_or) its own reminder, [`wait`](FlowCtx::wait)
-///   nothing. To check an answer's content (a number), take any text and loop in the
+///   nothing; a button press among them is answered (silently), so that its button stops
+///   loading. A press that is an answer is the function's to answer
+///   (`flow.run(|ctx| ctx.answer_callback().call())`). To check an answer's content (a number), take any text and loop in the
 ///   function, as in the example above.
 /// - The function ends the flow by returning `Ok(())`, or `Err(`[`FlowError::Cancelled`]`)`
 ///   from deep inside helper functions, which runs [`on_cancel`](Flow::on_cancel) too.
@@ -337,6 +339,11 @@ impl Flow {
                     } => {
                         if self.allow_reentry && self.enters(update) {
                             return self.start(ctx, &key, &conversation, now);
+                        }
+                        // A press that is no answer is answered all the same, so that its
+                        // button stops loading.
+                        if update.callback_query().is_some() {
+                            ctx.answer_callback().call()?;
                         }
                         if let Some(text) = reminder {
                             ctx.reply(text).call()?;
