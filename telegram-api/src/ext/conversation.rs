@@ -830,6 +830,10 @@ pub(crate) struct Route {
 /// The part of a conversation that matching sees, whatever its state type.
 pub(crate) trait Routes: Send + Sync {
     fn name(&self) -> &str;
+    /// What it is, for `Debug`: a conversation, or a [flow](super::Flow).
+    fn kind(&self) -> &'static str {
+        "conversation"
+    }
     fn update_types(&self) -> Option<Vec<UpdateType>>;
     fn find(&self, ctx: &Context, username: &dyn Fn() -> Option<String>) -> Option<Matched>;
     /// The jobs the conversation runs on its own, by name: its timeouts.

@@ -549,7 +549,7 @@ impl<T> fmt::Debug for Handler<T> {
             Kind::CallbackQuery(Some(re)) => format!("callback_query {:?}", re.as_str()),
             Kind::Pattern(on, re) => format!("{} {:?}", on.update_type().as_str(), re.as_str()),
             Kind::Update(_) => "update".into(),
-            Kind::Conversation(routes) => format!("conversation {:?}", routes.name()),
+            Kind::Conversation(routes) => format!("{} {:?}", routes.kind(), routes.name()),
             Kind::Album(_, name) => format!("album {name:?}"),
         };
         f.debug_struct("Handler")

@@ -21,6 +21,10 @@
 //! - [`Menu`] ([`menu`]) is an inline menu whose buttons carry their code: labels computed per
 //!   drawing (a "✅ Notifications on" toggle), submenus and a back button, lists with pages,
 //!   redrawn in place after each press, every press answered once.
+//! - [`Flow`] ([`flow`]) is a conversation written as one function that asks and waits
+//!   (`let name = flow.ask("What is your name?", filters::text())?;`), kept in the store as
+//!   the answers it got and replayed from them, so that nothing is asked or sent twice; a
+//!   [`Conversation`] is the same as a state machine.
 //! - [`Command`] ([`command`]) is the `/command@bot arguments` at the start of a message, with
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
@@ -273,6 +277,7 @@ pub mod command;
 mod context;
 mod conversation;
 pub mod filters;
+pub mod flow;
 pub mod from_python_telegram_bot;
 mod handler;
 pub mod jobs;
@@ -292,6 +297,7 @@ pub use command::{ArgError, Command};
 pub use context::{Captures, Context};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
+pub use flow::{Flow, FlowCtx, FlowError};
 pub use handler::Handler;
 /// The date and time crate of [`Clock`], [`schedule`] and [`jobs`], re-exported so that its
 /// version always matches.
