@@ -7,11 +7,21 @@
 //! applied updates holds each of its updates exactly once, in order: no update lost, no state
 //! transition applied twice. The file store keeps an inbox: the bot confirms an update once it
 //! is written there, and after a kill handles what the inbox kept before polling again.
+//!
+//! The same holds for the other kinds of state, each with a bot of its own
+//! (`src/bin/ext_kinds_crash_bot.rs`) killed at the moments that matter to it: albums killed
+//! inside their quiet window, conversation timeouts killed while due and while their handler
+//! runs, menus killed while users navigate them. The kill points are found by waiting for what
+//! the bot sends (a reply held back by the fake Bot API keeps a handler running until the
+//! kill), never by sleeping.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use telegram_api::ext::store::{FileStore, Key, Store};
+use serde_json::Value;
+use telegram_api::ext::store::{FileStore, Key, Scope, Store};
 use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::updates;
 
@@ -286,6 +296,340 @@ fn survive_sigkills(webhook: bool) {
         sent.len()
     );
     assert_eq!((duplicates, lost), (0, 0));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh directory for the store of test `name`.
+fn store_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ext-state-crash-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the bot of `kind` (`src/bin/ext_kinds_crash_bot.rs`) on the store `path`, polling
+/// `api`, with the variables `env`.
+fn spawn_kind(kind: &str, api: &FakeApi, path: &Path, env: &[(&str, &str)]) -> Child {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ext_kinds_crash_bot"));
+    command
+        .env("TELEGRAM_API_URL", api.server.url())
+        .env("EXT_STORE", path)
+        .env("EXT_CRASH_KIND", kind);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.spawn().expect("start the bot")
+}
+
+/// Kills `child` with SIGKILL.
+fn kill(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Once a poll of the run started after `polls` polls confirmed every update up to `last`
+/// (they are handled, or in the store's inbox), stops `child` with SIGTERM: a graceful stop,
+/// which handles what is queued.
+fn stop_after_confirming(api: &FakeApi, polls: usize, last: i64, mut child: Child) {
+    api.offsets.wait_for_within(
+        Duration::from_secs(20),
+        "the last run polled past the last update",
+        |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > last),
+    );
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+}
+
+/// The chat's value `name` in `store`, or the default.
+fn chat_value<T: serde::de::DeserializeOwned + Default>(
+    store: &FileStore,
+    chat: i64,
+    name: &str,
+) -> T {
+    store
+        .get(&Key::chat(chat, name))
+        .unwrap()
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or_default()
+}
+
+/// An update of a script, made from its update id.
+type Make = Box<dyn Fn(i64) -> Value>;
+
+/// Each chat's updates, in order.
+type Scripts = BTreeMap<i64, Vec<Make>>;
+
+/// Update ids by chat, in order.
+type IdsByChat = BTreeMap<i64, Vec<i64>>;
+
+/// Interleaves the chats' scripts at random into one stream (each chat's order kept), with
+/// update ids from `*next`: the stream, and each chat's ids in order.
+fn interleave(
+    rng: &mut Rng,
+    mut scripts: Scripts,
+    next: &mut i64,
+) -> (Vec<(i64, String)>, IdsByChat) {
+    let mut stream = Vec::new();
+    let mut ids = IdsByChat::new();
+    loop {
+        let open: Vec<i64> = scripts
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(c, _)| *c)
+            .collect();
+        if open.is_empty() {
+            return (stream, ids);
+        }
+        let chat = open[rng.below(open.len() as u64) as usize];
+        let make = scripts.get_mut(&chat).unwrap().remove(0);
+        stream.push((*next, make(*next).to_string()));
+        ids.entry(chat).or_default().push(*next);
+        *next += 1;
+    }
+}
+
+/// How many of the texts sent so far satisfy `what`.
+fn count_sent(api: &FakeApi, what: impl Fn(&str) -> bool) -> usize {
+    api.sent.entries().iter().filter(|t| what(t)).count()
+}
+
+/// Albums: in each of 4 runs, 8 chats send a text, an album of 2 to 4 photos and another text;
+/// the bot is killed once every update of the run is in its inbox and after a random number of
+/// the texts' replies, before any of the run's albums was handled: inside their quiet window,
+/// some parts collected in the album's record, others only in the inbox. Restarted on the same
+/// store, every album is handled exactly once, with all its parts, after them; every update is
+/// applied once, in its chat's order; no album's record is left.
+#[test]
+fn albums_survive_sigkills_inside_their_quiet_window() {
+    const CHATS: i64 = 8;
+    const RUNS: usize = 4;
+    let mut rng = Rng(0xa1b0_2026);
+    let api = FakeApi::start(Vec::new());
+    let dir = store_dir("albums");
+    let path = dir.join("state.redb");
+    let env = [("EXT_QUIET_MS", "1000")];
+    let mut next = 1;
+    let mut expected: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    // Each album: its chat, its id, its parts' message ids and the update id of its last part.
+    let mut albums: Vec<(i64, String, Vec<i64>, i64)> = Vec::new();
+    let mut message_ids: BTreeMap<i64, i64> = BTreeMap::new();
+    for run in 0..RUNS {
+        let mut scripts = Scripts::new();
+        let mut groups = Vec::new();
+        for c in 0..CHATS {
+            let chat = 1000 + c;
+            let group = format!("r{run}c{chat}");
+            let parts = 2 + rng.below(3) as i64;
+            let first = *message_ids.entry(chat).or_insert(1);
+            message_ids.insert(chat, first + parts + 2);
+            let mut script: Vec<Make> = Vec::new();
+            let before = format!("r{run} before");
+            script.push(Box::new(move |id| {
+                updates::text(id, chat, &before).message_id(first).value()
+            }));
+            for p in 0..parts {
+                let group = group.clone();
+                script.push(Box::new(move |id| {
+                    updates::album_photo(id, chat, first + 1 + p, &group)
+                }));
+            }
+            let after = format!("r{run} after");
+            script.push(Box::new(move |id| {
+                updates::text(id, chat, &after)
+                    .message_id(first + 1 + parts)
+                    .value()
+            }));
+            scripts.insert(chat, script);
+            groups.push((
+                chat,
+                group,
+                (first + 1..first + 1 + parts).collect::<Vec<_>>(),
+            ));
+        }
+        let (stream, ids) = interleave(&mut rng, scripts, &mut next);
+        for (chat, group, parts) in groups {
+            // The last part is the one before the chat's last update ("after").
+            let chat_ids = &ids[&chat];
+            albums.push((chat, group, parts, chat_ids[chat_ids.len() - 2]));
+        }
+        for (chat, chat_ids) in ids {
+            expected.entry(chat).or_default().extend(chat_ids);
+        }
+        let last = next - 1;
+        let mut child = spawn_kind("album", &api, &path, &env);
+        api.push(stream);
+        // Every update of the run in the inbox, and a random number of this run's replies.
+        let marker = format!(": r{run} ");
+        let target = rng.below(2 * CHATS as u64 + 1) as usize;
+        api.wait_confirmed(last + 1, Duration::from_secs(20));
+        api.sent.wait_for_within(
+            Duration::from_secs(20),
+            &format!("run {run}: {target} replies"),
+            |sent| sent.iter().filter(|t| t.contains(&marker)).count() >= target,
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let early = count_sent(&api, |t| t.starts_with(&format!("album r{run}c")));
+        assert_eq!(
+            early, 0,
+            "run {run}: killed inside the albums' quiet window"
+        );
+    }
+    // The last run: until every album was handled, and a graceful stop.
+    let polls = api.offsets.entries().len();
+    let child = spawn_kind("album", &api, &path, &env);
+    api.sent
+        .wait_for_within(Duration::from_secs(20), "every album handled", |sent| {
+            albums
+                .iter()
+                .all(|(_, group, _, _)| sent.contains(&format!("album {group}")))
+        });
+    stop_after_confirming(&api, polls, next - 1, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every update received was handled"
+    );
+    assert_eq!(
+        store.values(&Scope::Bot, "job/").unwrap().len(),
+        0,
+        "no album is left waiting"
+    );
+    let (mut duplicates, mut lost) = (0, 0);
+    for (chat, ids) in &expected {
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        duplicates += applied.len().saturating_sub(ids.len());
+        lost += ids.iter().filter(|id| !applied.contains(id)).count();
+        assert_eq!(&applied, ids, "chat {chat}: the updates applied, in order");
+        let handled: Vec<(String, Vec<i64>, usize)> = chat_value(&store, *chat, "albums");
+        for (_, group, parts, last_part) in albums.iter().filter(|a| a.0 == *chat) {
+            let runs: Vec<_> = handled.iter().filter(|(g, _, _)| g == group).collect();
+            assert_eq!(runs.len(), 1, "chat {chat}: album {group} handled once");
+            let (_, got, applied_before) = runs[0];
+            assert_eq!(got, parts, "chat {chat}: album {group} whole, in order");
+            let position = ids.iter().position(|id| id == last_part).unwrap();
+            assert!(
+                *applied_before > position,
+                "chat {chat}: album {group} handled after its parts"
+            );
+        }
+        assert_eq!(
+            handled.len(),
+            albums.iter().filter(|a| a.0 == *chat).count()
+        );
+    }
+    eprintln!(
+        "albums: {RUNS} kills inside the window, {} albums, {} updates: {duplicates} applied \
+         twice, {lost} lost",
+        albums.len(),
+        next - 1
+    );
+    assert_eq!((duplicates, lost), (0, 0));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Conversation timeouts: in each of 3 runs, 6 new chats start a conversation (`/start`, then
+/// a text, which starts its timeout again) that times out after 200 ms. The timeout handler's
+/// reply is held back after a random number of them, and the bot is killed while that handler
+/// waits for it; the timeouts not run yet are due while the bot is down. Restarted on the same
+/// store, every conversation timed out exactly once: its handler's change applied once, after
+/// the conversation's updates, and the conversation's state and job gone.
+#[test]
+fn conversation_timeouts_survive_sigkills_while_due_and_while_handled() {
+    const CHATS: i64 = 6;
+    const RUNS: usize = 3;
+    let mut rng = Rng(0x71e0_2026);
+    let api = FakeApi::start(Vec::new());
+    let dir = store_dir("timeouts");
+    let path = dir.join("state.redb");
+    let env = [("EXT_TIMEOUT_MS", "200")];
+    let mut next = 1;
+    let mut expected: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let is_timeout = |t: &str| t.starts_with("timeout ");
+    for run in 0..RUNS {
+        let mut scripts = Scripts::new();
+        for c in 0..CHATS {
+            let chat = 2000 + 100 * run as i64 + c;
+            scripts.insert(
+                chat,
+                vec![
+                    Box::new(move |id| updates::text(id, chat, "/start").value()),
+                    Box::new(move |id| updates::text(id, chat, "hello").value()),
+                ],
+            );
+        }
+        let (stream, ids) = interleave(&mut rng, scripts, &mut next);
+        expected.extend(ids);
+        let passes = rng.below(CHATS as u64) as usize;
+        api.hold_replies("timeout ", passes);
+        let before = count_sent(&api, is_timeout);
+        let child = spawn_kind("timeout", &api, &path, &env);
+        api.push(stream);
+        // The handlers of `passes` timeouts replied; the next one waits for its reply.
+        api.sent.wait_for_within(
+            Duration::from_secs(20),
+            &format!("run {run}: {} timeouts handled", passes + 1),
+            |sent| sent.iter().filter(|t| is_timeout(t)).count() > before + passes,
+        );
+        kill(child);
+    }
+    api.release_replies();
+    let polls = api.offsets.entries().len();
+    let child = spawn_kind("timeout", &api, &path, &env);
+    api.sent.wait_for_within(
+        Duration::from_secs(20),
+        "every conversation timed out",
+        |sent| {
+            expected
+                .keys()
+                .all(|chat| sent.contains(&format!("timeout {chat}")))
+        },
+    );
+    stop_after_confirming(&api, polls, next - 1, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every update received was handled"
+    );
+    assert_eq!(
+        store.values(&Scope::Bot, "job/").unwrap().len(),
+        0,
+        "no timeout is left waiting"
+    );
+    let mut twice = 0;
+    for (chat, ids) in &expected {
+        let timeouts: u32 = chat_value(&store, *chat, "timeouts");
+        twice += timeouts.saturating_sub(1);
+        assert_eq!(timeouts, 1, "chat {chat}: timed out once");
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        let mut order = ids.clone();
+        order.push(0);
+        assert_eq!(
+            applied, order,
+            "chat {chat}: its updates, then its timeout, once each"
+        );
+        let state = store
+            .get(&Key::conversation(format!("wait:c{chat}u{chat}"), "state"))
+            .unwrap();
+        assert!(state.is_none(), "chat {chat}: the conversation ended");
+    }
+    let sent_timeouts = count_sent(&api, is_timeout);
+    eprintln!(
+        "timeouts: {RUNS} kills, {} conversations: {twice} timed out twice; {sent_timeouts} \
+         timeout replies sent",
+        expected.len()
+    );
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
