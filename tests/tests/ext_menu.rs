@@ -649,3 +649,153 @@ fn the_example_walks_its_menu_offline() {
     ];
     assert_eq!(transcript.lines().collect::<Vec<_>>(), expected);
 }
+
+/// A shop whose buttons' code moves the menu: "Pay" opens a submenu no button opens,
+/// "Last page" shows the list's last page, "Nowhere" names no menu, "Done" closes it; in the
+/// submenu, "Again" goes back from its code, "⬅ Back" as a declared button.
+fn shop() -> Menu {
+    let done = Menu::new("done")
+        .text(|_| "Order placed".into())
+        .button("Again", |_| Ok::<_, BoxError>(Notice::default().back()))
+        .row()
+        .back("⬅ Back");
+    Menu::new("shop")
+        .text(|_| "Shop".into())
+        .button("Pay", |ctx| {
+            ctx.set_user_data("paid", &true)?;
+            Ok::<_, BoxError>(Notice::text("Paid").open("done"))
+        })
+        .button("Last page", |_| {
+            Ok::<_, BoxError>(Notice::default().page(99))
+        })
+        .button("Nowhere", |_| {
+            Ok::<_, BoxError>(Notice::default().open("nowhere"))
+        })
+        .list(
+            3,
+            |_| FRUITS.map(String::from).to_vec(),
+            // Picking a fruit goes back to the first page.
+            |_, i| Ok::<_, BoxError>(Notice::text(FRUITS[i]).page(0)),
+        )
+        .button("Done", |_| Ok::<_, BoxError>(Notice::text("Bye").close()))
+        .hidden_submenu(done)
+}
+
+#[test]
+fn a_buttons_code_opens_a_menu_goes_back_shows_a_page_and_closes() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, shop(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let menu = alice.last_message();
+    // The hidden submenu takes no place.
+    assert_eq!(
+        menu.keyboard(),
+        [
+            vec!["Pay", "Last page", "Nowhere"],
+            vec!["Apple"],
+            vec!["Banana"],
+            vec!["Cherry"],
+            vec!["1/3", "▶"],
+            vec!["Done"]
+        ]
+    );
+
+    // A page from code, clamped to the last one.
+    alice.press("Last page");
+    let last = alice.last_message();
+    assert_eq!(last.id(), menu.id());
+    assert_eq!(last.keyboard()[1..3], [vec!["Grape"], vec!["◀", "3/3"]]);
+    // A list item's code goes back to the first page.
+    let answer = alice.press("Grape");
+    assert_eq!(answer.text(), Some("Grape"));
+    assert_eq!(alice.last_message().keyboard()[1], ["Apple"]);
+
+    // A menu opened from code, in the same message, after the code's change.
+    world.clear_requests();
+    let answer = alice.press("Pay");
+    assert_eq!(answer.text(), Some("Paid"));
+    let done = alice.last_message();
+    assert_eq!(done.id(), menu.id());
+    assert_eq!(done.text(), "Order placed");
+    assert_eq!(done.keyboard(), [vec!["Again"], vec!["⬅ Back"]]);
+    assert_eq!(world.calls(), ["answerCallbackQuery", "editMessageText"]);
+
+    // Back from code, and back by the declared button of the menu opened from code.
+    alice.press("Again");
+    assert_eq!(alice.last_message().text(), "Shop");
+    alice.press("Pay");
+    assert!(alice.press("⬅ Back").is_answered());
+    let back = alice.last_message();
+    assert_eq!(back.text(), "Shop");
+    assert_eq!(back.keyboard(), menu.keyboard());
+
+    // A menu no one registered: the press is answered and the menu stays where it is.
+    world.clear_requests();
+    assert!(alice.press("Nowhere").is_answered());
+    assert_eq!(alice.last_message().text(), "Shop");
+    assert_eq!(world.calls(), ["answerCallbackQuery"], "nothing to redraw");
+
+    // Closed from code: the message stays without buttons.
+    let answer = alice.press("Done");
+    assert_eq!(answer.text(), Some("Bye"));
+    let closed = alice.last_message();
+    assert_eq!(closed.id(), menu.id());
+    assert_eq!(closed.text(), "Shop");
+    assert!(closed.buttons().is_empty());
+    assert_eq!(alice.messages().len(), 2, "/settings and the one menu");
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn a_button_that_goes_back_in_a_menu_without_parent_draws_it_again() {
+    let world = World::new();
+    let errors = Errors::default();
+    let root = Menu::new("root")
+        .text(|_| "Root".into())
+        .button("Up", |ctx| {
+            ctx.set_user_data("pressed", &true)?;
+            Ok::<_, BoxError>(Notice::text("Nowhere to go").back())
+        });
+    world.run(&builder(&world, root, &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let menu = alice.last_message();
+    let answer = alice.press("Up");
+    assert_eq!(answer.text(), Some("Nowhere to go"));
+    assert_eq!(alice.last_message().keyboard(), menu.keyboard());
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn the_pager_labels_are_the_menus_own_and_older_messages_keep_paging() {
+    let world = World::new();
+    let errors = Errors::default();
+    let v1 = builder(&world, fruits(), &errors).build();
+    world.run(&v1);
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let old = alice.last_message();
+    assert_eq!(old.keyboard()[3], ["1/3", "▶"]);
+    world.stop().unwrap();
+    drop(v1);
+
+    // The next version names its paging buttons; the page buttons of the message sent by the
+    // first one still work, and the list is drawn with the new labels.
+    let v2 = builder(&world, fruits().pager("‹ Prev", "Next ›"), &errors).build();
+    world.run(&v2);
+    assert!(alice.press_on(&old, "▶").is_answered());
+    let paged = alice.last_message();
+    assert_eq!(paged.id(), old.id());
+    assert_eq!(paged.keyboard()[0], ["Date"]);
+    assert_eq!(paged.keyboard()[3], ["‹ Prev", "2/3", "Next ›"]);
+    alice.press("Next ›");
+    assert_eq!(
+        alice.last_message().keyboard(),
+        [vec!["Grape"], vec!["‹ Prev", "3/3"], vec!["⬅ Back"]]
+    );
+    alice.press("‹ Prev");
+    assert_eq!(alice.last_message().keyboard()[0], ["Date"]);
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}

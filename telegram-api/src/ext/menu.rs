@@ -69,9 +69,13 @@ type Action = Arc<dyn Fn(&Context) -> Result<Notice, BoxError> + Send + Sync>;
 type ItemsFn = Arc<dyn Fn(&Context) -> Vec<String> + Send + Sync>;
 type SelectFn = Arc<dyn Fn(&Context, usize) -> Result<Notice, BoxError> + Send + Sync>;
 
-/// What the answer to a press shows: nothing (the default, `()`), a short notification at the
-/// top of the chat (`"Saved"`, a `String`), or an alert the user must close
-/// ([`Notice::alert`]). A menu button's code returns it: `Ok(())`, `Ok("Saved")`.
+/// What follows a press, as a menu button's code returns it: what the answer to the press
+/// shows — nothing (the default, `()`), a short notification at the top of the chat
+/// (`"Saved"`, a `String`), or an alert the user must close ([`Notice::alert`]) — and, when
+/// the code says so, where the menu goes next ([`open`](Notice::open),
+/// [`back`](Notice::back), [`page`](Notice::page), [`close`](Notice::close)); otherwise the
+/// menu is drawn again where it is. A button's code returns it: `Ok(())`, `Ok("Saved")`,
+/// `Ok(Notice::text("Saved").open("receipt"))`.
 ///
 /// ```
 /// use telegram_api::ext::menu::{Menu, Notice};
@@ -85,6 +89,23 @@ type SelectFn = Arc<dyn Fn(&Context, usize) -> Result<Notice, BoxError> + Send +
 pub struct Notice {
     text: Option<String>,
     alert: bool,
+    go: Go,
+}
+
+/// Where a button's code sends the menu after the press.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Go {
+    /// The same menu, on the same page, drawn again.
+    #[default]
+    Stay,
+    /// The registered menu of this id, on its first page.
+    Open(String),
+    /// The menu this one is a submenu of.
+    Back,
+    /// This menu, on this page of its list.
+    Page(usize),
+    /// No menu: the message keeps its text, without buttons.
+    Close,
 }
 
 impl Notice {
@@ -98,7 +119,7 @@ impl Notice {
     pub fn text(text: impl Into<String>) -> Notice {
         Notice {
             text: Some(text.into()),
-            alert: false,
+            ..Notice::default()
         }
     }
 
@@ -112,6 +133,7 @@ impl Notice {
         Notice {
             text: Some(text.into()),
             alert: true,
+            ..Notice::default()
         }
     }
 
@@ -133,6 +155,94 @@ impl Notice {
     /// ```
     pub fn is_alert(&self) -> bool {
         self.alert
+    }
+
+    /// After the press, draws the menu `menu` (any registered menu or submenu, by
+    /// [id](Menu::id), on its first page) in the message, as a
+    /// [`submenu`](Menu::submenu) button does, but decided by the button's code: a wizard's
+    /// next step, a receipt after "Pay". Its [`back`](Menu::back) button leads to the menu
+    /// that holds it, as always. When no menu has that id (a mistake in the bot's code), it
+    /// is logged and the pressed menu is drawn again.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let done = Menu::new("done").text(|_| "Order placed.".into()).back("⬅ Back");
+    /// let cart = Menu::new("cart")
+    ///     .text(|_| "Your cart".into())
+    ///     .button("Pay", |ctx| {
+    ///         ctx.set_user_data("paid", &true)?;
+    ///         Ok::<_, BoxError>(Notice::text("Paid").open("done"))
+    ///     })
+    ///     // Registered with the cart, though no button opens it by itself.
+    ///     .hidden_submenu(done);
+    /// # drop(cart);
+    /// ```
+    #[must_use]
+    pub fn open(mut self, menu: &str) -> Notice {
+        self.go = Go::Open(menu.to_owned());
+        self
+    }
+
+    /// After the press, draws the menu the pressed one is a submenu of, as a
+    /// [`back`](Menu::back) button does. In a menu that is nobody's submenu, the menu is
+    /// drawn again where it is.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// // Saving leaves the form.
+    /// let form = Menu::new("form").button("Save", |ctx| {
+    ///     ctx.set_user_data("saved", &true)?;
+    ///     Ok::<_, BoxError>(Notice::text("Saved").back())
+    /// });
+    /// # drop(form);
+    /// ```
+    #[must_use]
+    pub fn back(mut self) -> Notice {
+        self.go = Go::Back;
+        self
+    }
+
+    /// After the press, draws the pressed menu with its [list](Menu::list) on page `page`
+    /// (from 0; the last page when there are fewer), instead of the page it showed.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let menu = Menu::new("log")
+    ///     .button("⏮ First", |_| Ok::<_, BoxError>(Notice::default().page(0)))
+    ///     .list(5, |_| (1..=40).map(|n| format!("Entry {n}")).collect(), |_, _| {
+    ///         Ok::<_, BoxError>(())
+    ///     });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn page(mut self, page: usize) -> Notice {
+        self.go = Go::Page(page);
+        self
+    }
+
+    /// After the press, removes the menu's buttons, as a [`close`](Menu::close) button does:
+    /// the message stays.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let menu = Menu::new("confirm").button("Yes, delete", |ctx| {
+    ///     ctx.set_user_data("deleted", &true)?;
+    ///     Ok::<_, BoxError>(Notice::text("Deleted").close())
+    /// });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn close(mut self) -> Notice {
+        self.go = Go::Close;
+        self
     }
 }
 
@@ -192,10 +302,24 @@ struct List {
 /// One place of a menu's layout.
 #[derive(Clone)]
 enum Entry {
-    Button { label: Label, action: Action },
-    Submenu { label: Label, menu: Box<Menu> },
-    Back { label: Label },
-    Close { label: Label },
+    Button {
+        label: Label,
+        action: Action,
+    },
+    Submenu {
+        label: Label,
+        menu: Box<Menu>,
+    },
+    /// A submenu without a button, opened by a button's code ([`Notice::open`]).
+    Hidden {
+        menu: Box<Menu>,
+    },
+    Back {
+        label: Label,
+    },
+    Close {
+        label: Label,
+    },
     List(List),
 }
 
@@ -277,6 +401,10 @@ enum Entry {
 /// **Submenus and back.** A menu's ids must be unique among the registered menus and their
 /// submenus; a submenu's parent is the menu that holds it (the first one registered, if
 /// several do). A back button in a menu that is nobody's submenu is answered with a notice.
+/// A button's code can move the menu too, by what it returns: to another menu
+/// ([`Notice::open`]; a [`hidden_submenu`](Menu::hidden_submenu) is one only code opens),
+/// back ([`Notice::back`]), to a page of the list ([`Notice::page`]), or closed
+/// ([`Notice::close`]).
 #[derive(Clone)]
 pub struct Menu {
     id: Arc<str>,
@@ -285,6 +413,8 @@ pub struct Menu {
     notices: Option<Arc<StaleNotices>>,
     /// Rows of entries; a list is alone in its row.
     rows: Vec<Vec<Entry>>,
+    /// The labels of the list's buttons to the previous and the next page.
+    pager: Arc<(String, String)>,
 }
 
 impl Menu {
@@ -312,6 +442,7 @@ impl Menu {
             text: None,
             notices: None,
             rows: vec![Vec::new()],
+            pager: Arc::new((PREVIOUS.to_owned(), NEXT.to_owned())),
         }
     }
 
@@ -449,6 +580,31 @@ impl Menu {
         })
     }
 
+    /// Registers `menu` as a submenu of this one without a button to open it: a button's code
+    /// opens it ([`Notice::open`]), and its [`back`](Menu::back) button returns here. It
+    /// takes no place in the keyboard.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let thanks = Menu::new("thanks").text(|_| "Thank you!".into()).back("⬅ Back");
+    /// let rate = Menu::new("rate")
+    ///     .text(|_| "How was it?".into())
+    ///     .button("👍", |ctx| {
+    ///         ctx.set_user_data("rating", &1)?;
+    ///         Ok::<_, BoxError>(Notice::default().open("thanks"))
+    ///     })
+    ///     .hidden_submenu(thanks);
+    /// # drop(rate);
+    /// ```
+    #[must_use]
+    pub fn hidden_submenu(self, menu: Menu) -> Menu {
+        self.push(Entry::Hidden {
+            menu: Box::new(menu),
+        })
+    }
+
     /// A button labelled `label` that opens the menu this one is a submenu of, in the same
     /// message.
     ///
@@ -480,7 +636,9 @@ impl Menu {
 
     /// A list of items, `per_page` a page (at least 1), one a row, with a row of paging
     /// buttons under it when there is more than one page: `◀` (not on the first page), the
-    /// page counter (`2/5`), `▶` (not on the last page). `items` computes the items each time
+    /// page counter (`2/5`), `▶` (not on the last page); [`pager`](Menu::pager) sets other
+    /// labels for `◀` and `▶`, and a button's code can show another page
+    /// ([`Notice::page`]). `items` computes the items each time
     /// the menu is drawn or an item is pressed; pressing one runs `select` with the item's
     /// index in `items`, then draws the menu again. An item whose label changed or moved since
     /// the message was drawn is not selected: the press is answered with a notice and the
@@ -520,6 +678,28 @@ impl Menu {
             }),
         };
         self.row().push(Entry::List(list)).row()
+    }
+
+    /// The labels of the [list](Menu::list)'s buttons to the previous and to the next page,
+    /// instead of `◀` and `▶` (1-64 characters each, as for any button). The labels are
+    /// not part of the buttons' data: changing them leaves the buttons of messages already
+    /// sent working.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::Menu;
+    ///
+    /// let menu = Menu::new("seiten")
+    ///     .list(5, |_| (1..=40).map(|n| format!("Eintrag {n}")).collect(), |_, _| {
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .pager("‹ Zurück", "Weiter ›");
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn pager(mut self, previous: impl Into<String>, next: impl Into<String>) -> Menu {
+        self.pager = Arc::new((previous.into(), next.into()));
+        self
     }
 
     /// The notices of the presses this menu cannot serve (a stale button, a moved list item,
@@ -621,7 +801,7 @@ impl Menu {
 
     fn submenus(&self) -> impl Iterator<Item = &Menu> {
         self.entries().filter_map(|e| match e {
-            Entry::Submenu { menu, .. } => Some(&**menu),
+            Entry::Submenu { menu, .. } | Entry::Hidden { menu } => Some(&**menu),
             _ => None,
         })
     }
@@ -636,6 +816,7 @@ impl Menu {
                     Entry::Submenu { label, menu } => {
                         shape.push_str(&format!("s{}>{}", label.shape(), menu.id));
                     }
+                    Entry::Hidden { menu } => shape.push_str(&format!("h>{}", menu.id)),
                     Entry::Back { label } => shape.push_str(&format!("k{}", label.shape())),
                     Entry::Close { label } => shape.push_str(&format!("c{}", label.shape())),
                     Entry::List(list) => shape.push_str(&format!("l{}", list.per_page)),
@@ -667,6 +848,7 @@ impl Menu {
                             data(&format!("b{n}")),
                         ));
                     }
+                    Entry::Hidden { .. } => {}
                     Entry::List(list) => {
                         let items = (list.items)(ctx);
                         let start = page * list.per_page;
@@ -682,8 +864,10 @@ impl Menu {
                             let mut paging = Vec::new();
                             if page > 0 {
                                 let target = format!("p{}", page - 1);
-                                paging
-                                    .push(InlineKeyboardButton::callback(PREVIOUS, data(&target)));
+                                paging.push(InlineKeyboardButton::callback(
+                                    self.pager.0.as_str(),
+                                    data(&target),
+                                ));
                             }
                             paging.push(InlineKeyboardButton::callback(
                                 format!("{}/{pages}", page + 1),
@@ -691,7 +875,10 @@ impl Menu {
                             ));
                             if page + 1 < pages {
                                 let target = format!("p{}", page + 1);
-                                paging.push(InlineKeyboardButton::callback(NEXT, data(&target)));
+                                paging.push(InlineKeyboardButton::callback(
+                                    self.pager.1.as_str(),
+                                    data(&target),
+                                ));
                             }
                             rows.push(paging);
                         }
@@ -884,7 +1071,12 @@ impl Registry {
             Target::Entry(n) => match menu.entries().nth(n) {
                 Some(Entry::Button { action, .. }) => {
                     let result = action(ctx);
-                    finish(ctx, answered, &menu, pressed.page, result)
+                    let at = Place {
+                        menu: &menu,
+                        parent: parent.as_deref(),
+                        page: pressed.page,
+                    };
+                    self.finish(ctx, answered, at, result)
                 }
                 Some(Entry::Submenu { menu: child, .. }) => {
                     answer(ctx, answered, Notice::default())?;
@@ -903,7 +1095,7 @@ impl Registry {
                     answer(ctx, answered, Notice::default())?;
                     close(ctx)
                 }
-                Some(Entry::List(_)) | None => {
+                Some(Entry::List(_) | Entry::Hidden { .. }) | None => {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
                     show(ctx, &menu, pressed.page)
                 }
@@ -922,8 +1114,76 @@ impl Registry {
                     return show(ctx, &menu, pressed.page);
                 }
                 let result = (list.select)(ctx, index);
-                finish(ctx, answered, &menu, pressed.page, result)
+                let at = Place {
+                    menu: &menu,
+                    parent: parent.as_deref(),
+                    page: pressed.page,
+                };
+                self.finish(ctx, answered, at, result)
             }
+        }
+    }
+}
+
+/// Where a press happened: the menu, its parent's id, the list's page.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    menu: &'a Menu,
+    parent: Option<&'a str>,
+    page: usize,
+}
+
+impl Registry {
+    /// After a button's code ran: the answer, and the menu drawn where the code said (where
+    /// it was, by default) when it succeeded.
+    fn finish(
+        &self,
+        ctx: &Context,
+        answered: &Cell<bool>,
+        at: Place<'_>,
+        result: Result<Notice, BoxError>,
+    ) -> Result<(), BoxError> {
+        let mut notice = match result {
+            Ok(notice) => notice,
+            Err(e) => {
+                if let Err(answer_error) = answer(ctx, answered, Notice::default()) {
+                    log::warn!(
+                        target: "telegram_api",
+                        "the press on menu {:?} could not be answered: {answer_error}",
+                        at.menu.id
+                    );
+                }
+                return Err(e);
+            }
+        };
+        let go = std::mem::take(&mut notice.go);
+        answer(ctx, answered, notice)?;
+        match go {
+            Go::Stay => show(ctx, at.menu, at.page),
+            Go::Page(page) => show(ctx, at.menu, page),
+            Go::Close => close(ctx),
+            Go::Open(id) => match self.get(&id) {
+                Some((menu, _)) => show(ctx, &menu, 0),
+                None => {
+                    log::warn!(
+                        target: "telegram_api",
+                        "a button of menu {:?} opens menu {id:?}, which is not registered",
+                        at.menu.id
+                    );
+                    show(ctx, at.menu, at.page)
+                }
+            },
+            Go::Back => match at.parent.and_then(|p| self.get(p)) {
+                Some((parent, _)) => show(ctx, &parent, 0),
+                None => {
+                    log::debug!(
+                        target: "telegram_api",
+                        "a button of menu {:?} goes back, but the menu is nobody's submenu",
+                        at.menu.id
+                    );
+                    show(ctx, at.menu, at.page)
+                }
+            },
         }
     }
 }
@@ -972,32 +1232,6 @@ pub(crate) fn handler(registry: Arc<Registry>) -> Handler {
             }
         }
     })
-}
-
-/// After a button's code ran: the answer, and the menu drawn again when it succeeded.
-fn finish(
-    ctx: &Context,
-    answered: &Cell<bool>,
-    menu: &Menu,
-    page: usize,
-    result: Result<Notice, BoxError>,
-) -> Result<(), BoxError> {
-    match result {
-        Ok(notice) => {
-            answer(ctx, answered, notice)?;
-            show(ctx, menu, page)
-        }
-        Err(e) => {
-            if let Err(answer_error) = answer(ctx, answered, Notice::default()) {
-                log::warn!(
-                    target: "telegram_api",
-                    "the press on menu {:?} could not be answered: {answer_error}",
-                    menu.id
-                );
-            }
-            Err(e)
-        }
-    }
 }
 
 /// Answers the press with `notice`, unless it was answered already, or the store failed in
