@@ -2,7 +2,7 @@
 //! `getUpdates` honours `offset` as Telegram does (an offset confirms every update below it,
 //! for good, and the updates from it are delivered again until confirmed), and it records the
 //! messages the bot sends. Updates can be added while it runs ([`FakeApi::push`]), the presses
-//! on buttons are answered and the messages edited as Telegram does, and replies can be held
+//! on buttons are answered (once each) and the messages edited as Telegram does, and replies can be held
 //! back ([`FakeApi::hold_replies`]), so that a test can stop the bot while a handler waits for
 //! one.
 
@@ -96,6 +96,7 @@ impl FakeApi {
         let server = {
             let (offsets, sent, served) = (offsets.clone(), sent.clone(), served.clone());
             let (updates, hold) = (updates.clone(), hold.clone());
+            let answered = Mutex::new(std::collections::HashSet::new());
             Server::start(move |req| match req.api_method() {
                 "getUpdates"
                     if every > 0
@@ -138,7 +139,25 @@ impl FakeApi {
                     let message = params["message_id"].as_i64().unwrap_or(0);
                     Reply::ok(&bot_message(chat, message))
                 }
-                "answerCallbackQuery" => Reply::ok("true"),
+                // As Telegram does, a query is answered once: a second answer is refused.
+                "answerCallbackQuery" => {
+                    let id = req.json()["callback_query_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    if answered
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id)
+                    {
+                        Reply::ok("true")
+                    } else {
+                        Reply::json(
+                            400,
+                            r#"{"ok":false,"error_code":400,"description":"Bad Request: query is too old and response timeout expired or query ID is invalid"}"#,
+                        )
+                    }
+                }
                 "getMe" => Reply::ok(
                     r#"{"id": 42, "is_bot": true, "first_name": "B", "username": "b_bot"}"#,
                 ),

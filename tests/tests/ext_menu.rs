@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use telegram_api::ext::menu::{Menu, Notice, StaleNotices};
 use telegram_api::ext::{Application, ApplicationBuilder, BoxError, Context};
-use telegram_api::testing::{Person, World};
+use telegram_api::testing::{Person, Refusal, World};
 use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 const FRUITS: [&str; 7] = [
@@ -798,4 +798,32 @@ fn the_pager_labels_are_the_menus_own_and_older_messages_keep_paging() {
     alice.press("‹ Prev");
     assert_eq!(alice.last_message().keyboard()[0], ["Date"]);
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn a_press_whose_answer_is_refused_keeps_its_change_and_is_redrawn() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&app(&world, &errors));
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    // Telegram takes one answer a press, and none for an old one: a press handled again after
+    // a restart is refused its answer.
+    world.fail_next(
+        "answerCallbackQuery",
+        Refusal::bad_request(
+            "query is too old and response timeout expired or query ID is invalid",
+        ),
+    );
+    world.clear_requests();
+    alice.press("Notifications: off");
+    assert_eq!(
+        world.calls(),
+        ["answerCallbackQuery", "editMessageReplyMarkup"]
+    );
+    assert_eq!(alice.last_message().buttons()[0], "Notifications: on");
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+    // The change was kept.
+    alice.press("Notifications: on");
+    assert_eq!(alice.last_message().buttons()[0], "Notifications: off");
 }

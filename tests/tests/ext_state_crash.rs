@@ -633,3 +633,159 @@ fn conversation_timeouts_survive_sigkills_while_due_and_while_handled() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The callback data of the button labelled `label` in the `reply_markup` of `request`.
+fn button_data(request: &Value, label: &str) -> String {
+    request["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .find(|b| b["text"] == label)
+        .and_then(|b| b["callback_data"].as_str())
+        .unwrap_or_else(|| panic!("no button {label:?} in {request}"))
+        .to_owned()
+}
+
+/// Menus: 10 chats press the buttons of a menu and its submenu at random, 10 presses each: a
+/// counter in the menu, a step in the submenu, the buttons that open the submenu (one declared,
+/// one whose code opens it) and back. The bot is killed at 5 random points of the stream.
+/// Afterwards every press was applied exactly once, in its chat's order; the counter and the
+/// step are what the presses lead to, and the menu last drawn in each chat shows the menu and
+/// the values the last press leads to.
+#[test]
+fn menus_survive_sigkills_during_navigation_without_a_press_applied_twice() {
+    const CHATS: i64 = 10;
+    const PRESSES: usize = 10;
+    const KILLS: usize = 5;
+    let mut rng = Rng(0x3e00_2026);
+    // The menus as the bot sends them, for their buttons' data.
+    let api = FakeApi::start(vec![
+        (1, updates::text(1, 1, "/menu").json()),
+        (2, updates::text(2, 1, "/sub").json()),
+    ]);
+    let dir = store_dir("menus");
+    let path = dir.join("state.redb");
+    let mut child = Some(spawn_kind("menu", &api, &path, &[]));
+    api.sent.wait_len(2);
+    let sent = api.calls("sendMessage");
+    let main = sent.iter().find(|m| m["text"] == "Count 0").unwrap();
+    let sub = sent.iter().find(|m| m["text"] == "Step 0").unwrap();
+    let buttons = [
+        ("plus", button_data(main, "+1 (0)")),
+        ("settings", button_data(main, "Settings")),
+        ("jump", button_data(main, "Jump")),
+        ("step", button_data(sub, "Next step after 0")),
+        ("back", button_data(sub, "Back")),
+    ];
+
+    // Each chat's presses, and what they lead to: the count, the step, the menu shown.
+    let mut scripts = Scripts::new();
+    let mut model: BTreeMap<i64, (u32, u32, &str)> = BTreeMap::new();
+    for c in 0..CHATS {
+        let chat = 3000 + c;
+        let (mut count, mut step, mut shown) = (0, 0, "main");
+        let mut script: Vec<Make> = Vec::new();
+        for _ in 0..PRESSES {
+            let (name, data) = buttons[rng.below(buttons.len() as u64) as usize].clone();
+            match name {
+                "plus" => (count, shown) = (count + 1, "main"),
+                "step" => (step, shown) = ((step + 1) % 3, "sub"),
+                "back" => shown = "main",
+                _ => shown = "sub",
+            }
+            script.push(Box::new(move |id| {
+                updates::callback_query(id, chat, &data)
+                    .on_message(chat, 1)
+                    .value()
+            }));
+        }
+        scripts.insert(chat, script);
+        model.insert(chat, (count, step, shown));
+    }
+    let mut next = 3;
+    let (stream, expected) = interleave(&mut rng, scripts, &mut next);
+    let last = next - 1;
+    let total = stream.len() as u64;
+    api.push(stream);
+
+    let answers = |requests: &[telegram_api_tests::http::Request]| {
+        requests
+            .iter()
+            .filter(|r| r.api_method() == "answerCallbackQuery")
+            .count()
+    };
+    let mut targets: Vec<usize> = (0..KILLS)
+        .map(|_| 1 + rng.below(total * 8 / 10) as usize)
+        .collect();
+    targets.sort_unstable();
+    for (run, target) in targets.into_iter().enumerate() {
+        let child = child
+            .take()
+            .unwrap_or_else(|| spawn_kind("menu", &api, &path, &[]));
+        let target = target.max(answers(&api.server.requests()) + 1);
+        api.server
+            .wait_for(&format!("run {run}: {target} presses answered"), |r| {
+                answers(r) >= target
+            });
+        kill(child);
+    }
+    let polls = api.offsets.entries().len();
+    let child = spawn_kind("menu", &api, &path, &[]);
+    stop_after_confirming(&api, polls, last, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every press received was handled"
+    );
+    let edits = api.calls("editMessageText");
+    let (mut duplicates, mut lost) = (0, 0);
+    for (chat, ids) in &expected {
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        duplicates += applied.len().saturating_sub(ids.len());
+        lost += ids.iter().filter(|id| !applied.contains(id)).count();
+        assert_eq!(&applied, ids, "chat {chat}: the presses applied, in order");
+        let (count, step, shown) = model[chat];
+        assert_eq!(
+            chat_value::<u32>(&store, *chat, "count"),
+            count,
+            "chat {chat}: count"
+        );
+        assert_eq!(
+            chat_value::<u32>(&store, *chat, "step"),
+            step,
+            "chat {chat}: step"
+        );
+        let drawn = edits
+            .iter()
+            .rfind(|e| e["chat_id"] == *chat)
+            .unwrap_or_else(|| panic!("chat {chat}: no menu drawn"));
+        let (text, first) = match shown {
+            "main" => (format!("Count {count}"), format!("+1 ({count})")),
+            _ => (format!("Step {step}"), format!("Next step after {step}")),
+        };
+        assert_eq!(
+            drawn["text"],
+            text.as_str(),
+            "chat {chat}: the menu shown last"
+        );
+        assert_eq!(
+            drawn["reply_markup"]["inline_keyboard"][0][0]["text"],
+            first.as_str(),
+            "chat {chat}: its first button"
+        );
+    }
+    eprintln!(
+        "menus: {KILLS} kills, {} presses over {CHATS} chats: {duplicates} applied twice, \
+         {lost} lost; {} answers, {} redraws",
+        total,
+        answers(&api.server.requests()),
+        edits.len()
+    );
+    assert_eq!((duplicates, lost), (0, 0));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -381,6 +381,9 @@ enum Entry {
 /// its menu was removed, its layout changed since the message was drawn, a list item moved,
 /// forged data — is answered with a notice saying so ([`StaleNotices`]); when the menu still
 /// exists it is drawn again, fresh.
+/// An answer that fails — Telegram refuses a second answer to a press, and one to a press that
+/// is too old, as a press handled again after the bot was restarted can be — is logged: the
+/// press's changes are kept and the menu is drawn all the same.
 ///
 /// **Callback data.** A button carries `m:<menu id>:<layout>:<page>:<target>`: at most 50
 /// bytes for a list of fewer than a million items (Telegram takes 64). `<layout>` is four characters
@@ -1235,7 +1238,8 @@ pub(crate) fn handler(registry: Arc<Registry>) -> Handler {
 }
 
 /// Answers the press with `notice`, unless it was answered already, or the store failed in
-/// this attempt: the update is then handled again, and answered then.
+/// this attempt: the update is then handled again, and answered then. An answer that fails is
+/// logged, and the press goes on.
 fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), BoxError> {
     if ctx.has_fault() || answered.get() {
         return Ok(());
@@ -1248,7 +1252,11 @@ fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), Bo
             call = call.show_alert(true);
         }
     }
-    call.call()?;
+    // The press's code ran and its changes are to be committed whatever the answer: a press
+    // handled again after a restart is one Telegram no longer takes an answer for.
+    if let Err(e) = call.call() {
+        log::warn!(target: "telegram_api", "a menu press could not be answered: {e}");
+    }
     Ok(())
 }
 

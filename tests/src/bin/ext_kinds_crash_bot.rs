@@ -11,7 +11,7 @@
 //!   appends 0 to the chat's `applied` list, and replies `timeout <chat>`.
 //! - `menu`: `/menu` and `/sub` send a menu and its submenu; the main menu counts presses of
 //!   its first button in the chat's `count`, the submenu steps the chat's `step` through 0, 1,
-//!   2.
+//!   2, and the main menu's `Jump` button opens the submenu from its code.
 //!
 //! In every kind, each update appends its id to the chat's `applied` list, in the same commit
 //! as what its handlers change: the list shows which updates were applied, how many times, and
@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_derive::{Deserialize, Serialize};
 use telegram_api::Bot;
-use telegram_api::ext::menu::Menu;
+use telegram_api::ext::menu::{Menu, Notice};
 use telegram_api::ext::{
     Album, Application, ApplicationBuilder, BoxError, Context, Conversation, Handler, Next, filters,
 };
@@ -133,7 +133,9 @@ fn menus(app: ApplicationBuilder) -> ApplicationBuilder {
             },
         )
         .row()
-        .submenu("Settings", sub.clone());
+        .submenu("Settings", sub.clone())
+        .row()
+        .button("Jump", |_| Ok::<_, BoxError>(Notice::default().open("sub")));
     let (shown, shown_sub) = (main.clone(), sub);
     app.menu(main)
         .command("menu", move |ctx: &Context| shown.send(ctx).map(drop))
