@@ -827,3 +827,92 @@ fn a_press_whose_answer_is_refused_keeps_its_change_and_is_redrawn() {
     alice.press("Notifications: on");
     assert_eq!(alice.last_message().buttons()[0], "Notifications: off");
 }
+
+const COLORS: [&str; 5] = ["Red", "Green", "Blue", "Cyan", "Magenta"];
+
+/// Two lists in one menu, each paged on its own: fruits two a page, colors three a page, and a
+/// button that shows the colors' second page.
+fn two_lists() -> Menu {
+    Menu::new("pick")
+        .text(|_| "Pick".into())
+        .list(
+            2,
+            |_| FRUITS.map(String::from).to_vec(),
+            |ctx: &Context, i| {
+                ctx.set_user_data("fruit", FRUITS[i])?;
+                Ok::<_, BoxError>(FRUITS[i])
+            },
+        )
+        .list(
+            3,
+            |_| COLORS.map(String::from).to_vec(),
+            |ctx: &Context, i| {
+                ctx.set_user_data("color", COLORS[i])?;
+                Ok::<_, BoxError>(COLORS[i])
+            },
+        )
+        .button("More colors", |_| {
+            Ok::<_, BoxError>(Notice::default().list_page(1, 1))
+        })
+}
+
+#[test]
+fn two_lists_in_one_menu_page_and_select_each_on_its_own() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, two_lists(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    assert_eq!(
+        alice.last_message().keyboard(),
+        [
+            vec!["Apple"],
+            vec!["Banana"],
+            vec!["1/4", "▶"],
+            vec!["Red"],
+            vec!["Green"],
+            vec!["Blue"],
+            vec!["1/2", "▶"],
+            vec!["More colors"]
+        ]
+    );
+    // The first ▶ is the fruits': only they move.
+    alice.press("▶");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Cherry"], vec!["Date"], vec!["◀", "2/4", "▶"]]
+    );
+    assert_eq!(
+        keyboard[3..7],
+        [vec!["Red"], vec!["Green"], vec!["Blue"], vec!["1/2", "▶"]]
+    );
+    // A color is selected from its own list; the fruits stay on their page.
+    assert_eq!(alice.press("Blue").text(), Some("Blue"));
+    assert_eq!(alice.last_message().keyboard()[0], ["Cherry"]);
+    // The colors' second page, from code; the fruits stay on theirs.
+    alice.press("More colors");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(keyboard[0], ["Cherry"]);
+    assert_eq!(
+        keyboard[3..6],
+        [vec!["Cyan"], vec!["Magenta"], vec!["◀", "2/2"]]
+    );
+    assert_eq!(alice.press("Magenta").text(), Some("Magenta"));
+    assert_eq!(alice.press("Date").text(), Some("Date"));
+    // Back to the fruits' first page: the colors keep theirs.
+    alice.press("◀");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Apple"], vec!["Banana"], vec!["1/4", "▶"]]
+    );
+    assert_eq!(keyboard[3], ["Cyan"]);
+    // The only ◀ left is the colors'.
+    alice.press("◀");
+    assert_eq!(alice.last_message().keyboard()[3], ["Red"]);
+    for data in data_of(&alice.last_message().json()["reply_markup"]) {
+        assert!(data.len() <= 64, "{data}");
+    }
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}

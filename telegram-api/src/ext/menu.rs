@@ -102,8 +102,8 @@ enum Go {
     Open(String),
     /// The menu this one is a submenu of.
     Back,
-    /// This menu, on this page of its list.
-    Page(usize),
+    /// This menu, with its `.0`th list on page `.1`.
+    Page(usize, usize),
     /// No menu: the message keeps its text, without buttons.
     Close,
 }
@@ -206,8 +206,9 @@ impl Notice {
         self
     }
 
-    /// After the press, draws the pressed menu with its [list](Menu::list) on page `page`
-    /// (from 0; the last page when there are fewer), instead of the page it showed.
+    /// After the press, draws the pressed menu with its [list](Menu::list) (its first one) on
+    /// page `page` (from 0; the last page when there are fewer), instead of the page it
+    /// showed.
     ///
     /// ```
     /// use telegram_api::ext::BoxError;
@@ -222,7 +223,32 @@ impl Notice {
     /// ```
     #[must_use]
     pub fn page(mut self, page: usize) -> Notice {
-        self.go = Go::Page(page);
+        self.go = Go::Page(0, page);
+        self
+    }
+
+    /// After the press, draws the pressed menu with its `list`th [list](Menu::list) (from 0,
+    /// in the order they were added) on page `page` (from 0; the last page when there are
+    /// fewer), the other lists where they were. [`page`](Notice::page) is `list_page(0, ..)`.
+    ///
+    /// ```
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    /// use telegram_api::ext::{BoxError, Context};
+    ///
+    /// fn names(_: &Context) -> Vec<String> {
+    ///     (1..=30).map(|n| format!("Name {n}")).collect()
+    /// }
+    /// let menu = Menu::new("two-lists")
+    ///     .list(5, names, |_, _| Ok::<_, BoxError>(()))
+    ///     .list(5, names, |_, _| Ok::<_, BoxError>(()))
+    ///     .button("Second list from the start", |_| {
+    ///         Ok::<_, BoxError>(Notice::default().list_page(1, 0))
+    ///     });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn list_page(mut self, list: usize, page: usize) -> Notice {
+        self.go = Go::Page(list, page);
         self
     }
 
@@ -385,16 +411,19 @@ enum Entry {
 /// is too old, as a press handled again after the bot was restarted can be — is logged: the
 /// press's changes are kept and the menu is drawn all the same.
 ///
-/// **Callback data.** A button carries `m:<menu id>:<layout>:<page>:<target>`: at most 50
-/// bytes for a list of fewer than a million items (Telegram takes 64). `<layout>` is four characters
-/// fingerprinting the menu's layout (the kinds and order of its entries, fixed labels, the
-/// submenus' ids, the list's page size), so a button drawn by an earlier version of the bot
-/// whose menu changed is recognised as stale instead of running another button's code;
-/// `<page>` is the list page shown; `<target>` is `b<n>` (the `n`th entry), `i<n>.<fp>` (the
-/// list's `n`th item, with a fingerprint of its label, checked on press), `p<n>` (go to page
-/// `n`) or `n` (the page counter, which does nothing). Buttons with computed labels count by
-/// their position only: a new version of the bot that swaps two of them should give the menu
-/// a new id (or change a fixed label), so that older messages' buttons are seen as stale.
+/// **Callback data.** A button carries `m:<menu id>:<layout>:<pages>:<target>`: at most 50
+/// bytes for one list of fewer than a million items (Telegram takes 64; each further list
+/// takes a few bytes more). `<layout>` is four characters fingerprinting the menu's layout
+/// (the kinds and order of its entries, fixed labels, the submenus' ids, the lists' page
+/// sizes), so a button drawn by an earlier version of the bot whose menu changed is
+/// recognised as stale instead of running another button's code; `<pages>` is the page each
+/// list shows (`2`, or `2.0` for two lists); `<target>` is `b<n>` (the `n`th entry),
+/// `i<n>.<fp>` (the list's `n`th item, with a fingerprint of its label, checked on press),
+/// `p<n>` (the list to page `n`) or `n` (a page counter, which does nothing); for a list other
+/// than the first, its number (from 0, in order) follows: `i<n>.<fp>.<k>`, `p<n>.<k>`. Buttons with computed
+/// labels count by their position only: a new version of the bot that swaps two of them
+/// should give the menu a new id (or change a fixed label), so that older messages' buttons
+/// are seen as stale.
 ///
 /// **State.** Where the user is (which submenu, which page) lives in the message's buttons, so
 /// it needs no store, survives restarts, and each message with a menu keeps its own place.
@@ -645,7 +674,10 @@ impl Menu {
     /// the menu is drawn or an item is pressed; pressing one runs `select` with the item's
     /// index in `items`, then draws the menu again. An item whose label changed or moved since
     /// the message was drawn is not selected: the press is answered with a notice and the
-    /// list drawn again. A menu has at most one list (a second one is ignored).
+    /// list drawn again.
+    ///
+    /// A menu can have several lists, each paged on its own: each press carries the page of
+    /// every list (a few bytes of callback data a list).
     ///
     /// ```
     /// # use telegram_api::ext::menu::Menu;
@@ -665,14 +697,6 @@ impl Menu {
         R: Into<Notice>,
         E: Into<BoxError>,
     {
-        if self.list_entry().is_some() {
-            log::warn!(
-                target: "telegram_api",
-                "menu {:?} has a list already; the second one is left out",
-                self.id
-            );
-            return self;
-        }
         let list = List {
             per_page: per_page.max(1),
             items: Arc::new(items),
@@ -756,7 +780,7 @@ impl Menu {
     /// # Ok(()) }
     /// ```
     pub fn markup(&self, ctx: &Context) -> InlineKeyboardMarkup {
-        self.keyboard(ctx, 0)
+        self.keyboard(ctx, &[])
     }
 
     /// Sends the menu to the update's chat ([`Context::reply`]): its text (or its id, without
@@ -795,8 +819,9 @@ impl Menu {
         self.rows.iter().flatten()
     }
 
-    fn list_entry(&self) -> Option<&List> {
-        self.entries().find_map(|e| match e {
+    /// Its lists, in order.
+    fn lists(&self) -> impl Iterator<Item = &List> {
+        self.entries().filter_map(|e| match e {
             Entry::List(list) => Some(list),
             _ => None,
         })
@@ -831,13 +856,37 @@ impl Menu {
         fingerprint(&shape)
     }
 
-    /// The menu's keyboard showing `page` of its list (the last page when there are fewer).
-    fn keyboard(&self, ctx: &Context, page: usize) -> InlineKeyboardMarkup {
+    /// The menu's keyboard showing page `pages[k]` of its `k`th list (the first page for a
+    /// list `pages` has no page for, the last page when a list has fewer).
+    fn keyboard(&self, ctx: &Context, pages: &[usize]) -> InlineKeyboardMarkup {
         let layout = self.layout();
-        let page = self.clamp_page(ctx, page);
-        let data = |target: &str| format!("{DATA_PREFIX}{}:{layout}:{page}:{target}", self.id);
+        // Each list's items, and the page shown.
+        let lists: Vec<(Vec<String>, usize)> = self
+            .lists()
+            .enumerate()
+            .map(|(k, list)| {
+                let items = (list.items)(ctx);
+                let last = items.len().div_ceil(list.per_page).saturating_sub(1);
+                let page = pages.get(k).copied().unwrap_or(0).min(last);
+                (items, page)
+            })
+            .collect();
+        let shown = match lists.is_empty() {
+            true => "0".to_owned(),
+            false => {
+                let pages: Vec<String> = lists.iter().map(|(_, p)| p.to_string()).collect();
+                pages.join(".")
+            }
+        };
+        let data = |target: &str| format!("{DATA_PREFIX}{}:{layout}:{shown}:{target}", self.id);
+        // The target's suffix naming list `k` (none for the first).
+        let of = |k: usize| match k {
+            0 => String::new(),
+            k => format!(".{k}"),
+        };
         let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
         let mut n = 0usize;
+        let mut k = 0usize;
         for row in &self.rows {
             let mut buttons = Vec::new();
             for entry in row {
@@ -853,10 +902,10 @@ impl Menu {
                     }
                     Entry::Hidden { .. } => {}
                     Entry::List(list) => {
-                        let items = (list.items)(ctx);
+                        let (items, page) = lists.get(k).map_or((&[][..], 0), |(i, p)| (i, *p));
                         let start = page * list.per_page;
                         for (i, item) in items.iter().enumerate().skip(start).take(list.per_page) {
-                            let target = format!("i{i}.{}", fingerprint(item));
+                            let target = format!("i{i}.{}{}", fingerprint(item), of(k));
                             rows.push(vec![InlineKeyboardButton::callback(
                                 item.clone(),
                                 data(&target),
@@ -866,7 +915,7 @@ impl Menu {
                         if pages > 1 {
                             let mut paging = Vec::new();
                             if page > 0 {
-                                let target = format!("p{}", page - 1);
+                                let target = format!("p{}{}", page - 1, of(k));
                                 paging.push(InlineKeyboardButton::callback(
                                     self.pager.0.as_str(),
                                     data(&target),
@@ -877,7 +926,7 @@ impl Menu {
                                 data("n"),
                             ));
                             if page + 1 < pages {
-                                let target = format!("p{}", page + 1);
+                                let target = format!("p{}{}", page + 1, of(k));
                                 paging.push(InlineKeyboardButton::callback(
                                     self.pager.1.as_str(),
                                     data(&target),
@@ -885,6 +934,7 @@ impl Menu {
                             }
                             rows.push(paging);
                         }
+                        k += 1;
                     }
                 }
                 n += 1;
@@ -904,17 +954,6 @@ impl Menu {
             }
         }
         InlineKeyboardMarkup::new(rows)
-    }
-
-    /// `page`, or the list's last page when it has fewer (0 without a list).
-    fn clamp_page(&self, ctx: &Context, page: usize) -> usize {
-        match self.list_entry() {
-            Some(list) => {
-                let pages = (list.items)(ctx).len().div_ceil(list.per_page);
-                page.min(pages.saturating_sub(1))
-            }
-            None => 0,
-        }
     }
 }
 
@@ -966,10 +1005,14 @@ fn fingerprint(text: &str) -> String {
 enum Target {
     /// The `n`th entry.
     Entry(usize),
-    /// The list's item at this index, with the fingerprint of its label.
-    Item(usize, String),
-    /// A page of the list.
-    Page(usize),
+    /// The item at `index` of the menu's `list`th list, with the fingerprint of its label.
+    Item {
+        list: usize,
+        index: usize,
+        print: String,
+    },
+    /// A page of the menu's `list`th list.
+    Page { list: usize, page: usize },
     /// Nothing (the page counter).
     Nothing,
 }
@@ -979,7 +1022,8 @@ enum Target {
 struct Pressed {
     menu: String,
     layout: String,
-    page: usize,
+    /// The page each list showed, in order.
+    pages: Vec<usize>,
     target: Target,
 }
 
@@ -990,30 +1034,65 @@ impl Pressed {
         let mut parts = rest.splitn(4, ':');
         let menu = parts.next()?;
         let layout = parts.next()?;
-        let page = parts.next()?.parse().ok()?;
+        let pages = parts
+            .next()?
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<Vec<usize>>>()?;
         let target = parts.next()?;
         if !valid_id(menu) || layout.len() != 4 {
             return None;
         }
+        // A list's number follows as `.<k>`, but for the first list.
+        let list = |k: Option<&str>| match k {
+            None => Some(0),
+            Some(k) => k.parse().ok(),
+        };
         let target = if target == "n" {
             Target::Nothing
         } else if let Some(n) = target.strip_prefix('b') {
             Target::Entry(n.parse().ok()?)
-        } else if let Some(n) = target.strip_prefix('p') {
-            Target::Page(n.parse().ok()?)
+        } else if let Some(page) = target.strip_prefix('p') {
+            let mut page = page.split('.');
+            let (n, k) = (page.next()?, page.next());
+            if page.next().is_some() {
+                return None;
+            }
+            Target::Page {
+                list: list(k)?,
+                page: n.parse().ok()?,
+            }
         } else if let Some(item) = target.strip_prefix('i') {
-            let (n, print) = item.split_once('.')?;
-            Target::Item(n.parse().ok()?, print.to_owned())
+            let mut item = item.split('.');
+            let (n, print, k) = (item.next()?, item.next()?, item.next());
+            if item.next().is_some() {
+                return None;
+            }
+            Target::Item {
+                list: list(k)?,
+                index: n.parse().ok()?,
+                print: print.to_owned(),
+            }
         } else {
             return None;
         };
         Some(Pressed {
             menu: menu.to_owned(),
             layout: layout.to_owned(),
-            page,
+            pages,
             target,
         })
     }
+}
+
+/// `pages` with the `list`th list on `page`.
+fn with_page(pages: &[usize], list: usize, page: usize) -> Vec<usize> {
+    let mut pages = pages.to_vec();
+    if pages.len() <= list {
+        pages.resize(list + 1, 0);
+    }
+    pages[list] = page;
+    pages
 }
 
 /// Menus by id, each with the id of its parent.
@@ -1063,13 +1142,13 @@ impl Registry {
         let notices = menu.notices.clone().unwrap_or_default();
         if pressed.layout != menu.layout() {
             answer(ctx, answered, Notice::text(&notices.changed))?;
-            return show(ctx, &menu, pressed.page);
+            return show(ctx, &menu, &pressed.pages);
         }
         match pressed.target {
             Target::Nothing => answer(ctx, answered, Notice::default()),
-            Target::Page(page) => {
+            Target::Page { list, page } => {
                 answer(ctx, answered, Notice::default())?;
-                show(ctx, &menu, page)
+                show(ctx, &menu, &with_page(&pressed.pages, list, page))
             }
             Target::Entry(n) => match menu.entries().nth(n) {
                 Some(Entry::Button { action, .. }) => {
@@ -1077,7 +1156,7 @@ impl Registry {
                     let at = Place {
                         menu: &menu,
                         parent: parent.as_deref(),
-                        page: pressed.page,
+                        pages: &pressed.pages,
                     };
                     self.finish(ctx, answered, at, result)
                 }
@@ -1085,12 +1164,12 @@ impl Registry {
                     answer(ctx, answered, Notice::default())?;
                     // The registered menu of that id, which is this one unless two share it.
                     let child = self.get(&child.id).map_or((**child).clone(), |(m, _)| m);
-                    show(ctx, &child, 0)
+                    show(ctx, &child, &[])
                 }
                 Some(Entry::Back { .. }) => match parent.and_then(|p| self.get(&p)) {
                     Some((parent, _)) => {
                         answer(ctx, answered, Notice::default())?;
-                        show(ctx, &parent, 0)
+                        show(ctx, &parent, &[])
                     }
                     None => answer(ctx, answered, Notice::text(&notices.no_back)),
                 },
@@ -1100,13 +1179,13 @@ impl Registry {
                 }
                 Some(Entry::List(_) | Entry::Hidden { .. }) | None => {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
-                    show(ctx, &menu, pressed.page)
+                    show(ctx, &menu, &pressed.pages)
                 }
             },
-            Target::Item(index, print) => {
-                let Some(list) = menu.list_entry() else {
+            Target::Item { list, index, print } => {
+                let Some(list) = menu.lists().nth(list) else {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
-                    return show(ctx, &menu, pressed.page);
+                    return show(ctx, &menu, &pressed.pages);
                 };
                 let items = (list.items)(ctx);
                 if items
@@ -1114,13 +1193,13 @@ impl Registry {
                     .is_none_or(|item| fingerprint(item) != print)
                 {
                     answer(ctx, answered, Notice::text(&notices.item_gone))?;
-                    return show(ctx, &menu, pressed.page);
+                    return show(ctx, &menu, &pressed.pages);
                 }
                 let result = (list.select)(ctx, index);
                 let at = Place {
                     menu: &menu,
                     parent: parent.as_deref(),
-                    page: pressed.page,
+                    pages: &pressed.pages,
                 };
                 self.finish(ctx, answered, at, result)
             }
@@ -1128,12 +1207,12 @@ impl Registry {
     }
 }
 
-/// Where a press happened: the menu, its parent's id, the list's page.
+/// Where a press happened: the menu, its parent's id, the pages its lists showed.
 #[derive(Clone, Copy)]
 struct Place<'a> {
     menu: &'a Menu,
     parent: Option<&'a str>,
-    page: usize,
+    pages: &'a [usize],
 }
 
 impl Registry {
@@ -1162,29 +1241,29 @@ impl Registry {
         let go = std::mem::take(&mut notice.go);
         answer(ctx, answered, notice)?;
         match go {
-            Go::Stay => show(ctx, at.menu, at.page),
-            Go::Page(page) => show(ctx, at.menu, page),
+            Go::Stay => show(ctx, at.menu, at.pages),
+            Go::Page(list, page) => show(ctx, at.menu, &with_page(at.pages, list, page)),
             Go::Close => close(ctx),
             Go::Open(id) => match self.get(&id) {
-                Some((menu, _)) => show(ctx, &menu, 0),
+                Some((menu, _)) => show(ctx, &menu, &[]),
                 None => {
                     log::warn!(
                         target: "telegram_api",
                         "a button of menu {:?} opens menu {id:?}, which is not registered",
                         at.menu.id
                     );
-                    show(ctx, at.menu, at.page)
+                    show(ctx, at.menu, at.pages)
                 }
             },
             Go::Back => match at.parent.and_then(|p| self.get(p)) {
-                Some((parent, _)) => show(ctx, &parent, 0),
+                Some((parent, _)) => show(ctx, &parent, &[]),
                 None => {
                     log::debug!(
                         target: "telegram_api",
                         "a button of menu {:?} goes back, but the menu is nobody's submenu",
                         at.menu.id
                     );
-                    show(ctx, at.menu, at.page)
+                    show(ctx, at.menu, at.pages)
                 }
             },
         }
@@ -1260,9 +1339,10 @@ fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), Bo
     Ok(())
 }
 
-/// Draws `menu` on `page` in the message of the pressed button, editing only what changed.
-fn show(ctx: &Context, menu: &Menu, page: usize) -> Result<(), BoxError> {
-    let markup = menu.keyboard(ctx, page);
+/// Draws `menu` with its lists on `pages` in the message of the pressed button, editing only
+/// what changed.
+fn show(ctx: &Context, menu: &Menu, pages: &[usize]) -> Result<(), BoxError> {
+    let markup = menu.keyboard(ctx, pages);
     let text = menu.render_text(ctx);
     if ctx.has_fault() {
         return Ok(());
@@ -1311,8 +1391,12 @@ mod tests {
             Some(Pressed {
                 menu: "settings".into(),
                 layout: "AbC_".into(),
-                page: 3,
-                target: Target::Item(12, "xY-9".into()),
+                pages: vec![3],
+                target: Target::Item {
+                    list: 0,
+                    index: 12,
+                    print: "xY-9".into()
+                },
             })
         );
         assert_eq!(
@@ -1321,7 +1405,25 @@ mod tests {
         );
         assert_eq!(
             Pressed::parse("m:a:abcd:0:p1").map(|p| p.target),
-            Some(Target::Page(1))
+            Some(Target::Page { list: 0, page: 1 })
+        );
+        // A menu of several lists: the page of each, the list after the target.
+        assert_eq!(
+            Pressed::parse("m:a:abcd:2.0.7:i25.xY-9.2"),
+            Some(Pressed {
+                menu: "a".into(),
+                layout: "abcd".into(),
+                pages: vec![2, 0, 7],
+                target: Target::Item {
+                    list: 2,
+                    index: 25,
+                    print: "xY-9".into()
+                },
+            })
+        );
+        assert_eq!(
+            Pressed::parse("m:a:abcd:1.3:p4.1").map(|p| p.target),
+            Some(Target::Page { list: 1, page: 4 })
         );
         assert_eq!(
             Pressed::parse("m:a:abcd:0:n").map(|p| p.target),
@@ -1340,6 +1442,12 @@ mod tests {
             "m::abcd:0:b1",
             "m:a b:abcd:0:b1",
             "m:a:abcd:0:i1",
+            "m:a:abcd:0:i1.xY-9.1.2",
+            "m:a:abcd:0:i1.xY-9.x",
+            "m:a:abcd:0:p1.2.3",
+            "m:a:abcd:0:p1.",
+            "m:a:abcd:0.:b1",
+            "m:a:abcd::b1",
             "m:a:abcd:99999999999999999999999:b1",
             "x:a:abcd:0:b1",
         ] {
