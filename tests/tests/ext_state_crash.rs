@@ -315,7 +315,8 @@ fn spawn_kind(kind: &str, api: &FakeApi, path: &Path, env: &[(&str, &str)]) -> C
     command
         .env("TELEGRAM_API_URL", api.server.url())
         .env("EXT_STORE", path)
-        .env("EXT_CRASH_KIND", kind);
+        .env("EXT_CRASH_KIND", kind)
+        .stdout(std::process::Stdio::piped());
     for (name, value) in env {
         command.env(name, value);
     }
@@ -328,10 +329,18 @@ fn kill(mut child: Child) {
     child.wait().unwrap();
 }
 
-/// Once a poll of the run started after `polls` polls confirmed every update up to `last`
-/// (they are handled, or in the store's inbox), stops `child` with SIGTERM: a graceful stop,
-/// which handles what is queued.
+/// Once `child` is running (it says `ready` when its signal handlers are set) and a poll of
+/// the run started after `polls` polls confirmed every update up to `last` (they are handled,
+/// or in the store's inbox), stops it with SIGTERM: a graceful stop, which handles what is
+/// queued.
 fn stop_after_confirming(api: &FakeApi, polls: usize, last: i64, mut child: Child) {
+    use std::io::BufRead;
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("the bot's output");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "the last run started");
     api.offsets.wait_for_within(
         Duration::from_secs(20),
         "the last run polled past the last update",

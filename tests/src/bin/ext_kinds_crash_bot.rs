@@ -15,7 +15,8 @@
 //!
 //! In every kind, each update appends its id to the chat's `applied` list, in the same commit
 //! as what its handlers change: the list shows which updates were applied, how many times, and
-//! in which order. The tests kill the bot with SIGKILL at chosen points.
+//! in which order. The tests kill the bot with SIGKILL at chosen points. It prints `ready` once
+//! running, with its signal handlers set.
 
 use std::time::Duration;
 
@@ -162,6 +163,11 @@ fn main() {
             Handler::update(|_| true, |ctx: &Context| apply(ctx, ctx.update().update_id)),
         )
         .error_handler(|ctx, e| eprintln!("update {}: {e}", ctx.update().update_id))
+        // Running, its signal handlers set: a graceful stop is what SIGTERM asks from now on.
+        .post_init(|_| {
+            println!("ready");
+            Ok::<_, BoxError>(())
+        })
         .store_path(&store)
         .expect("the store opens")
         .build();
