@@ -912,3 +912,45 @@ fn two_lists_in_one_menu_page_and_select_each_on_its_own() {
     }
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
 }
+
+#[test]
+fn forged_pages_and_items_of_lists_a_menu_does_not_have_panic_nothing() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, two_lists(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    // A real button: its menu and layout are right, the rest is forged.
+    let real = data_of_button(&alice, "Red");
+    let parts: Vec<&str> = real.split(':').collect();
+    let (id, layout) = (parts[1], parts[2]);
+    let changed = "This menu has changed; here it is again.";
+    let item_gone = "This item is no longer there; here is the list again.";
+    for (data, notice) in [
+        (format!("m:{id}:{layout}:0.0:i0.AAAA.2"), Some(changed)),
+        (
+            format!("m:{id}:{layout}:0.0:i0.AAAA.99999999999"),
+            Some(changed),
+        ),
+        (format!("m:{id}:{layout}:0.0:i0.AAAA.1"), Some(item_gone)),
+        (
+            format!("m:{id}:{layout}:0.0:p1.x"),
+            Some("This button is not valid."),
+        ),
+        (format!("m:{id}:{layout}:0.0:p99999999999.1"), None),
+        // No list 999999999: the pages as they were, past the end of both lists.
+        (format!("m:{id}:{layout}:9.9.9.9.9:p1.999999999"), None),
+    ] {
+        alice.send(&format!("/forged {data}"));
+        let answer = alice.press("Forged");
+        assert!(answer.is_answered(), "{data}");
+        assert_eq!(answer.text(), notice, "{data}");
+    }
+    // The colors shown on their last page, the fruits on theirs.
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Grape"], vec!["◀", "4/4"], vec!["Cyan"]]
+    );
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}

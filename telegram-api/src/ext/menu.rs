@@ -1085,9 +1085,13 @@ impl Pressed {
     }
 }
 
-/// `pages` with the `list`th list on `page`.
-fn with_page(pages: &[usize], list: usize, page: usize) -> Vec<usize> {
+/// `pages` with the `list`th list of `menu` on `page`; as they were when the menu has no such
+/// list (forged data, or a mistake in a button's code).
+fn with_page(menu: &Menu, pages: &[usize], list: usize, page: usize) -> Vec<usize> {
     let mut pages = pages.to_vec();
+    if list >= menu.lists().count() {
+        return pages;
+    }
     if pages.len() <= list {
         pages.resize(list + 1, 0);
     }
@@ -1148,7 +1152,7 @@ impl Registry {
             Target::Nothing => answer(ctx, answered, Notice::default()),
             Target::Page { list, page } => {
                 answer(ctx, answered, Notice::default())?;
-                show(ctx, &menu, &with_page(&pressed.pages, list, page))
+                show(ctx, &menu, &with_page(&menu, &pressed.pages, list, page))
             }
             Target::Entry(n) => match menu.entries().nth(n) {
                 Some(Entry::Button { action, .. }) => {
@@ -1242,7 +1246,7 @@ impl Registry {
         answer(ctx, answered, notice)?;
         match go {
             Go::Stay => show(ctx, at.menu, at.pages),
-            Go::Page(list, page) => show(ctx, at.menu, &with_page(at.pages, list, page)),
+            Go::Page(list, page) => show(ctx, at.menu, &with_page(at.menu, at.pages, list, page)),
             Go::Close => close(ctx),
             Go::Open(id) => match self.get(&id) {
                 Some((menu, _)) => show(ctx, &menu, &[]),
@@ -1453,6 +1457,19 @@ mod tests {
         ] {
             assert_eq!(Pressed::parse(forged), None, "{forged:?}");
         }
+    }
+
+    #[test]
+    fn a_page_of_a_list_the_menu_does_not_have_changes_nothing() {
+        let ok = |_: &Context, _| Ok::<_, BoxError>(());
+        let menu = Menu::new("a")
+            .list(2, |_| Vec::new(), ok)
+            .list(2, |_| Vec::new(), ok);
+        assert_eq!(with_page(&menu, &[], 1, 4), [0, 4]);
+        assert_eq!(with_page(&menu, &[3, 1], 0, 0), [0, 1]);
+        assert_eq!(with_page(&menu, &[3], 999_999_999, 1), [3]);
+        assert_eq!(with_page(&menu, &[3], usize::MAX, 1), [3]);
+        assert_eq!(with_page(&Menu::new("b"), &[], 0, 2), Vec::<usize>::new());
     }
 
     #[test]
