@@ -31,8 +31,8 @@ fn main() -> Result<(), telegram_api::ext::RunError> {
 }
 
 /// Offline: John opens the settings, turns notifications on, and picks a language on the
-/// second page, which takes him back to the settings, in a fake Telegram (`telegram_api::testing`); what happened, one line
-/// each.
+/// second page, which takes him back to the settings, in a fake Telegram
+/// (`telegram_api::testing`); what happened, one line each.
 pub fn offline() -> String {
     let world = World::new();
     world.run(&menu_bot(world.bot()));

@@ -2,9 +2,9 @@
 //! `getUpdates` honours `offset` as Telegram does (an offset confirms every update below it,
 //! for good, and the updates from it are delivered again until confirmed), and it records the
 //! messages the bot sends. Updates can be added while it runs ([`FakeApi::push`]), the presses
-//! on buttons are answered (once each) and the messages edited as Telegram does, and replies can be held
-//! back ([`FakeApi::hold_replies`]), so that a test can stop the bot while a handler waits for
-//! one.
+//! on buttons are answered (once each) and the messages edited as Telegram does, and replies
+//! can be held back ([`FakeApi::hold_replies`]), so that a test can stop the bot while a
+//! handler waits for one.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};

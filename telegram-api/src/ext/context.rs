@@ -842,8 +842,9 @@ impl Context {
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
     /// connection as the update's message. In a conversation's
     /// [`on_timeout`](super::Conversation::on_timeout) handler run at the deadline, the chat
-    /// and forum topic are those of the update that last moved the conversation. In groups it answers the update's message as a
-    /// reply to it, by default (see [`set_quote`](Context::set_quote)).
+    /// and forum topic are those of the update that last moved the conversation. In groups it
+    /// answers the update's message as a reply to it, by default (see
+    /// [`set_quote`](Context::set_quote)).
     ///
     /// On an update with neither a chat nor a user (a poll's), the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.

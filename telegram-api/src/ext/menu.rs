@@ -73,7 +73,8 @@ type SelectFn = Arc<dyn Fn(&Context, usize) -> Result<Notice, BoxError> + Send +
 /// shows — nothing (the default, `()`), a short notification at the top of the chat
 /// (`"Saved"`, a `String`), or an alert the user must close ([`Notice::alert`]) — and, when
 /// the code says so, where the menu goes next ([`open`](Notice::open),
-/// [`back`](Notice::back), [`page`](Notice::page), [`close`](Notice::close)); otherwise the
+/// [`back`](Notice::back), [`page`](Notice::page), [`list_page`](Notice::list_page),
+/// [`close`](Notice::close)); otherwise the
 /// menu is drawn again where it is. A button's code returns it: `Ok(())`, `Ok("Saved")`,
 /// `Ok(Notice::text("Saved").open("receipt"))`.
 ///
@@ -420,10 +421,10 @@ enum Entry {
 /// list shows (`2`, or `2.0` for two lists); `<target>` is `b<n>` (the `n`th entry),
 /// `i<n>.<fp>` (the list's `n`th item, with a fingerprint of its label, checked on press),
 /// `p<n>` (the list to page `n`) or `n` (a page counter, which does nothing); for a list other
-/// than the first, its number (from 0, in order) follows: `i<n>.<fp>.<k>`, `p<n>.<k>`. Buttons with computed
-/// labels count by their position only: a new version of the bot that swaps two of them
-/// should give the menu a new id (or change a fixed label), so that older messages' buttons
-/// are seen as stale.
+/// than the first, its number (from 0, in order) follows: `i<n>.<fp>.<k>`, `p<n>.<k>`.
+/// Buttons with computed labels count by their position only: a new version of the bot that
+/// swaps two of them should give the menu a new id (or change a fixed label), so that older
+/// messages' buttons are seen as stale.
 ///
 /// **State.** Where the user is (which submenu, which page) lives in the message's buttons, so
 /// it needs no store, survives restarts, and each message with a menu keeps its own place.
