@@ -8,10 +8,11 @@
 //!
 //! `/settings` shows the menu. "Notifications: off" turns them on (the setting is kept in the
 //! user's data, and the label says so at once); "Language" opens a list of languages, four a
-//! page, with ◀ ▶ to page through and "⬅ Back" to return. The menu answers every press itself.
+//! page, with ◀ ▶ to page through and "⬅ Back" to return; picking a language returns to the
+//! settings too, by what its code returns. The menu answers every press itself.
 
 use telegram_api::Bot;
-use telegram_api::ext::menu::Menu;
+use telegram_api::ext::menu::{Menu, Notice};
 use telegram_api::ext::{Application, BoxError, Context};
 use telegram_api::testing::World;
 
@@ -29,9 +30,9 @@ fn main() -> Result<(), telegram_api::ext::RunError> {
     }
 }
 
-/// Offline: John opens the settings, turns notifications on, picks a language on the second
-/// page and goes back, in a fake Telegram (`telegram_api::testing`); what happened, one line
-/// each.
+/// Offline: John opens the settings, turns notifications on, and picks a language on the
+/// second page, which takes him back to the settings, in a fake Telegram
+/// (`telegram_api::testing`); what happened, one line each.
 pub fn offline() -> String {
     let world = World::new();
     world.run(&menu_bot(world.bot()));
@@ -41,7 +42,6 @@ pub fn offline() -> String {
     john.press("Language: English");
     john.press("▶");
     john.press("Italiano");
-    john.press("⬅ Back");
     world.transcript()
 }
 
@@ -80,7 +80,8 @@ fn settings() -> Menu {
             |ctx: &Context, i| {
                 ctx.set_user_data("language", LANGUAGES[i])?;
                 println!("language set to {}", LANGUAGES[i]);
-                Ok::<_, BoxError>(format!("{} it is", LANGUAGES[i]))
+                // Picked: back to the settings, which show it.
+                Ok::<_, BoxError>(Notice::text(format!("{} it is", LANGUAGES[i])).back())
             },
         )
         .back("⬅ Back");

@@ -193,6 +193,37 @@ impl CallbackQuery {
     }
 }
 
+/// Update `update_id`: message `message_id` of chat `chat` ([`chat`]), a photo of the album
+/// (media group) `group`, sent by the user of the chat's id in a private chat and by user 42 in
+/// a group. The photo has two sizes, of file ids `small-<message_id>` and `photo-<message_id>`.
+pub fn album_photo(update_id: i64, chat: i64, message_id: i64, group: &str) -> Value {
+    let from = if chat > 0 { chat } else { 42 };
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "from": user(from),
+            "date": DATE,
+            "chat": self::chat(chat),
+            "media_group_id": group,
+            "photo": [
+                {
+                    "file_id": format!("small-{message_id}"),
+                    "file_unique_id": format!("s{message_id}"),
+                    "width": 90,
+                    "height": 67
+                },
+                {
+                    "file_id": format!("photo-{message_id}"),
+                    "file_unique_id": format!("p{message_id}"),
+                    "width": 1280,
+                    "height": 960
+                }
+            ]
+        }
+    })
+}
+
 /// `value` decoded as an `Update`; panics when it is not one.
 pub fn decode(value: &Value) -> Update {
     serde_json::from_value(value.clone())

@@ -595,3 +595,71 @@ fn handlers_do_not_see_the_timeout_jobs_among_the_jobs() {
     assert_eq!(*counts.lock().unwrap(), [0, 0]);
     assert_eq!(stored_jobs(app.store()).len(), 1);
 }
+
+/// A conversation in a forum, one a topic, per user: `/start` asks for a name (again, when
+/// sent again), and after a minute without one the timeout handler says so.
+fn forum_app(world: &telegram_api::testing::World) -> Application {
+    let ask = Conversation::new("ask")
+        .entry(Handler::command(
+            "start",
+            |ctx: &Context| -> Result<Next<Step>> {
+                ctx.reply("Your name?").call()?;
+                Ok(Next::To(Step::Name))
+            },
+        ))
+        .state(
+            Step::Name,
+            Handler::message(
+                filters::text() & !filters::command(),
+                |ctx: &Context| -> Result<Next<Step>> {
+                    ctx.reply("Thanks.").call()?;
+                    Ok(Next::End)
+                },
+            ),
+        )
+        .allow_reentry(true)
+        .per_topic(true)
+        .timeout(Duration::from_secs(60))
+        .on_timeout(|ctx: &Context| -> Result {
+            ctx.reply("Timed out.").call()?;
+            Ok(())
+        });
+    Application::builder(world.bot())
+        .clock(world.clock())
+        .handler(ask.into())
+        .build()
+}
+
+#[test]
+fn a_timeout_in_a_forum_topic_replies_in_that_topic_and_one_outside_topics_in_the_chat() {
+    let world = telegram_api::testing::World::new();
+    world.run(&forum_app(&world));
+    let forum = world.forum("Rust Forum");
+    let help = forum.topic("Help");
+    let news = forum.topic("News");
+    let alice = world.user("Alice");
+    alice.send_in_topic(&help, "/start");
+    alice.send_in_topic(&news, "/start");
+    alice.send_in(&forum, "/start");
+    world.advance(Duration::from_secs(30));
+    // Activity in the news topic moves its deadline only.
+    alice.send_in_topic(&news, "/start");
+    world.advance(Duration::from_secs(31));
+
+    // Both due at once, in either order.
+    let mut timed_out: Vec<Option<i64>> = world
+        .params_of("sendMessage")
+        .iter()
+        .filter(|p| p["text"] == "Timed out.")
+        .map(|p| p["message_thread_id"].as_i64())
+        .collect();
+    timed_out.sort();
+    assert_eq!(timed_out, [None, Some(help.thread_id())]);
+    assert_eq!(help.last_message().text(), "Timed out.");
+    assert_eq!(news.last_message().text(), "Your name?");
+
+    world.advance(Duration::from_secs(30));
+    assert_eq!(news.last_message().text(), "Timed out.");
+    let last = world.params_of("sendMessage").pop().unwrap();
+    assert_eq!(last["message_thread_id"], news.thread_id());
+}

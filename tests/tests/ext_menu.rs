@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use telegram_api::ext::menu::{Menu, Notice, StaleNotices};
 use telegram_api::ext::{Application, ApplicationBuilder, BoxError, Context};
-use telegram_api::testing::{Person, World};
+use telegram_api::testing::{Person, Refusal, World};
 use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 const FRUITS: [&str; 7] = [
@@ -641,11 +641,316 @@ fn the_example_walks_its_menu_offline() {
          [Português] [◀] [2/2] [⬅ Back]",
         "John pressed [Italiano]",
         "bot answered the press: \"Italiano it is\"",
-        "bot edited message 2 in John: Pick a language (now Italiano)  [Italiano] [Nederlands] \
-         [Português] [◀] [2/2] [⬅ Back]",
-        "John pressed [⬅ Back]",
-        "bot answered the press",
         "bot edited message 2 in John: Settings  [Notifications: on] [Language: Italiano]",
     ];
     assert_eq!(transcript.lines().collect::<Vec<_>>(), expected);
+}
+
+/// A shop whose buttons' code moves the menu: "Pay" opens a submenu no button opens,
+/// "Last page" shows the list's last page, "Nowhere" names no menu, "Done" closes it; in the
+/// submenu, "Again" goes back from its code, "⬅ Back" as a declared button.
+fn shop() -> Menu {
+    let done = Menu::new("done")
+        .text(|_| "Order placed".into())
+        .button("Again", |_| Ok::<_, BoxError>(Notice::default().back()))
+        .row()
+        .back("⬅ Back");
+    Menu::new("shop")
+        .text(|_| "Shop".into())
+        .button("Pay", |ctx| {
+            ctx.set_user_data("paid", &true)?;
+            Ok::<_, BoxError>(Notice::text("Paid").open("done"))
+        })
+        .button("Last page", |_| {
+            Ok::<_, BoxError>(Notice::default().page(99))
+        })
+        .button("Nowhere", |_| {
+            Ok::<_, BoxError>(Notice::default().open("nowhere"))
+        })
+        .list(
+            3,
+            |_| FRUITS.map(String::from).to_vec(),
+            // Picking a fruit goes back to the first page.
+            |_, i| Ok::<_, BoxError>(Notice::text(FRUITS[i]).page(0)),
+        )
+        .button("Done", |_| Ok::<_, BoxError>(Notice::text("Bye").close()))
+        .hidden_submenu(done)
+}
+
+#[test]
+fn a_buttons_code_opens_a_menu_goes_back_shows_a_page_and_closes() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, shop(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let menu = alice.last_message();
+    // The hidden submenu takes no place.
+    assert_eq!(
+        menu.keyboard(),
+        [
+            vec!["Pay", "Last page", "Nowhere"],
+            vec!["Apple"],
+            vec!["Banana"],
+            vec!["Cherry"],
+            vec!["1/3", "▶"],
+            vec!["Done"]
+        ]
+    );
+
+    // A page from code, clamped to the last one.
+    alice.press("Last page");
+    let last = alice.last_message();
+    assert_eq!(last.id(), menu.id());
+    assert_eq!(last.keyboard()[1..3], [vec!["Grape"], vec!["◀", "3/3"]]);
+    // A list item's code goes back to the first page.
+    let answer = alice.press("Grape");
+    assert_eq!(answer.text(), Some("Grape"));
+    assert_eq!(alice.last_message().keyboard()[1], ["Apple"]);
+
+    // A menu opened from code, in the same message, after the code's change.
+    world.clear_requests();
+    let answer = alice.press("Pay");
+    assert_eq!(answer.text(), Some("Paid"));
+    let done = alice.last_message();
+    assert_eq!(done.id(), menu.id());
+    assert_eq!(done.text(), "Order placed");
+    assert_eq!(done.keyboard(), [vec!["Again"], vec!["⬅ Back"]]);
+    assert_eq!(world.calls(), ["answerCallbackQuery", "editMessageText"]);
+
+    // Back from code, and back by the declared button of the menu opened from code.
+    alice.press("Again");
+    assert_eq!(alice.last_message().text(), "Shop");
+    alice.press("Pay");
+    assert!(alice.press("⬅ Back").is_answered());
+    let back = alice.last_message();
+    assert_eq!(back.text(), "Shop");
+    assert_eq!(back.keyboard(), menu.keyboard());
+
+    // A menu no one registered: the press is answered and the menu stays where it is.
+    world.clear_requests();
+    assert!(alice.press("Nowhere").is_answered());
+    assert_eq!(alice.last_message().text(), "Shop");
+    assert_eq!(world.calls(), ["answerCallbackQuery"], "nothing to redraw");
+
+    // Closed from code: the message stays without buttons.
+    let answer = alice.press("Done");
+    assert_eq!(answer.text(), Some("Bye"));
+    let closed = alice.last_message();
+    assert_eq!(closed.id(), menu.id());
+    assert_eq!(closed.text(), "Shop");
+    assert!(closed.buttons().is_empty());
+    assert_eq!(alice.messages().len(), 2, "/settings and the one menu");
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn a_button_that_goes_back_in_a_menu_without_parent_draws_it_again() {
+    let world = World::new();
+    let errors = Errors::default();
+    let root = Menu::new("root")
+        .text(|_| "Root".into())
+        .button("Up", |ctx| {
+            ctx.set_user_data("pressed", &true)?;
+            Ok::<_, BoxError>(Notice::text("Nowhere to go").back())
+        });
+    world.run(&builder(&world, root, &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let menu = alice.last_message();
+    let answer = alice.press("Up");
+    assert_eq!(answer.text(), Some("Nowhere to go"));
+    assert_eq!(alice.last_message().keyboard(), menu.keyboard());
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn the_pager_labels_are_the_menus_own_and_older_messages_keep_paging() {
+    let world = World::new();
+    let errors = Errors::default();
+    let v1 = builder(&world, fruits(), &errors).build();
+    world.run(&v1);
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    let old = alice.last_message();
+    assert_eq!(old.keyboard()[3], ["1/3", "▶"]);
+    world.stop().unwrap();
+    drop(v1);
+
+    // The next version names its paging buttons; the page buttons of the message sent by the
+    // first one still work, and the list is drawn with the new labels.
+    let v2 = builder(&world, fruits().pager("‹ Prev", "Next ›"), &errors).build();
+    world.run(&v2);
+    assert!(alice.press_on(&old, "▶").is_answered());
+    let paged = alice.last_message();
+    assert_eq!(paged.id(), old.id());
+    assert_eq!(paged.keyboard()[0], ["Date"]);
+    assert_eq!(paged.keyboard()[3], ["‹ Prev", "2/3", "Next ›"]);
+    alice.press("Next ›");
+    assert_eq!(
+        alice.last_message().keyboard(),
+        [vec!["Grape"], vec!["‹ Prev", "3/3"], vec!["⬅ Back"]]
+    );
+    alice.press("‹ Prev");
+    assert_eq!(alice.last_message().keyboard()[0], ["Date"]);
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn a_press_whose_answer_is_refused_keeps_its_change_and_is_redrawn() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&app(&world, &errors));
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    // Telegram takes one answer a press, and none for an old one: a press handled again after
+    // a restart is refused its answer.
+    world.fail_next(
+        "answerCallbackQuery",
+        Refusal::bad_request(
+            "query is too old and response timeout expired or query ID is invalid",
+        ),
+    );
+    world.clear_requests();
+    alice.press("Notifications: off");
+    assert_eq!(
+        world.calls(),
+        ["answerCallbackQuery", "editMessageReplyMarkup"]
+    );
+    assert_eq!(alice.last_message().buttons()[0], "Notifications: on");
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+    // The change was kept.
+    alice.press("Notifications: on");
+    assert_eq!(alice.last_message().buttons()[0], "Notifications: off");
+}
+
+const COLORS: [&str; 5] = ["Red", "Green", "Blue", "Cyan", "Magenta"];
+
+/// Two lists in one menu, each paged on its own: fruits two a page, colors three a page, and a
+/// button that shows the colors' second page.
+fn two_lists() -> Menu {
+    Menu::new("pick")
+        .text(|_| "Pick".into())
+        .list(
+            2,
+            |_| FRUITS.map(String::from).to_vec(),
+            |ctx: &Context, i| {
+                ctx.set_user_data("fruit", FRUITS[i])?;
+                Ok::<_, BoxError>(FRUITS[i])
+            },
+        )
+        .list(
+            3,
+            |_| COLORS.map(String::from).to_vec(),
+            |ctx: &Context, i| {
+                ctx.set_user_data("color", COLORS[i])?;
+                Ok::<_, BoxError>(COLORS[i])
+            },
+        )
+        .button("More colors", |_| {
+            Ok::<_, BoxError>(Notice::default().list_page(1, 1))
+        })
+}
+
+#[test]
+fn two_lists_in_one_menu_page_and_select_each_on_its_own() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, two_lists(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    assert_eq!(
+        alice.last_message().keyboard(),
+        [
+            vec!["Apple"],
+            vec!["Banana"],
+            vec!["1/4", "▶"],
+            vec!["Red"],
+            vec!["Green"],
+            vec!["Blue"],
+            vec!["1/2", "▶"],
+            vec!["More colors"]
+        ]
+    );
+    // The first ▶ is the fruits': only they move.
+    alice.press("▶");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Cherry"], vec!["Date"], vec!["◀", "2/4", "▶"]]
+    );
+    assert_eq!(
+        keyboard[3..7],
+        [vec!["Red"], vec!["Green"], vec!["Blue"], vec!["1/2", "▶"]]
+    );
+    // A color is selected from its own list; the fruits stay on their page.
+    assert_eq!(alice.press("Blue").text(), Some("Blue"));
+    assert_eq!(alice.last_message().keyboard()[0], ["Cherry"]);
+    // The colors' second page, from code; the fruits stay on theirs.
+    alice.press("More colors");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(keyboard[0], ["Cherry"]);
+    assert_eq!(
+        keyboard[3..6],
+        [vec!["Cyan"], vec!["Magenta"], vec!["◀", "2/2"]]
+    );
+    assert_eq!(alice.press("Magenta").text(), Some("Magenta"));
+    assert_eq!(alice.press("Date").text(), Some("Date"));
+    // Back to the fruits' first page: the colors keep theirs.
+    alice.press("◀");
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Apple"], vec!["Banana"], vec!["1/4", "▶"]]
+    );
+    assert_eq!(keyboard[3], ["Cyan"]);
+    // The only ◀ left is the colors'.
+    alice.press("◀");
+    assert_eq!(alice.last_message().keyboard()[3], ["Red"]);
+    for data in data_of(&alice.last_message().json()["reply_markup"]) {
+        assert!(data.len() <= 64, "{data}");
+    }
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
+}
+
+#[test]
+fn forged_pages_and_items_of_lists_a_menu_does_not_have_panic_nothing() {
+    let world = World::new();
+    let errors = Errors::default();
+    world.run(&builder(&world, two_lists(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/settings");
+    // A real button: its menu and layout are right, the rest is forged.
+    let real = data_of_button(&alice, "Red");
+    let parts: Vec<&str> = real.split(':').collect();
+    let (id, layout) = (parts[1], parts[2]);
+    let changed = "This menu has changed; here it is again.";
+    let item_gone = "This item is no longer there; here is the list again.";
+    for (data, notice) in [
+        (format!("m:{id}:{layout}:0.0:i0.AAAA.2"), Some(changed)),
+        (
+            format!("m:{id}:{layout}:0.0:i0.AAAA.99999999999"),
+            Some(changed),
+        ),
+        (format!("m:{id}:{layout}:0.0:i0.AAAA.1"), Some(item_gone)),
+        (
+            format!("m:{id}:{layout}:0.0:p1.x"),
+            Some("This button is not valid."),
+        ),
+        (format!("m:{id}:{layout}:0.0:p99999999999.1"), None),
+        // No list 999999999: the pages as they were, past the end of both lists.
+        (format!("m:{id}:{layout}:9.9.9.9.9:p1.999999999"), None),
+    ] {
+        alice.send(&format!("/forged {data}"));
+        let answer = alice.press("Forged");
+        assert!(answer.is_answered(), "{data}");
+        assert_eq!(answer.text(), notice, "{data}");
+    }
+    // The colors shown on their last page, the fruits on theirs.
+    let keyboard = alice.last_message().keyboard();
+    assert_eq!(
+        keyboard[..3],
+        [vec!["Grape"], vec!["◀", "4/4"], vec!["Cyan"]]
+    );
+    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
 }

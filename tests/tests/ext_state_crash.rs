@@ -7,11 +7,21 @@
 //! applied updates holds each of its updates exactly once, in order: no update lost, no state
 //! transition applied twice. The file store keeps an inbox: the bot confirms an update once it
 //! is written there, and after a kill handles what the inbox kept before polling again.
+//!
+//! The same holds for the other kinds of state, each with a bot of its own
+//! (`src/bin/ext_kinds_crash_bot.rs`) killed at the moments that matter to it: albums killed
+//! inside their quiet window, conversation timeouts killed while due and while their handler
+//! runs, menus killed while users navigate them. The kill points are found by waiting for what
+//! the bot sends (a reply held back by the fake Bot API keeps a handler running until the
+//! kill), never by sleeping.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use telegram_api::ext::store::{FileStore, Key, Store};
+use serde_json::Value;
+use telegram_api::ext::store::{FileStore, Key, Scope, Store};
 use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::updates;
 
@@ -284,6 +294,523 @@ fn survive_sigkills(webhook: bool) {
         "{how}: {kills} kills (confirmed offsets {offsets:?}), {total} updates over {CHATS} chats: \
          {duplicates} applied twice, {lost} lost; {} replies, {resent} sent again",
         sent.len()
+    );
+    assert_eq!((duplicates, lost), (0, 0));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh directory for the store of test `name`.
+fn store_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ext-state-crash-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the bot of `kind` (`src/bin/ext_kinds_crash_bot.rs`) on the store `path`, polling
+/// `api`, with the variables `env`.
+fn spawn_kind(kind: &str, api: &FakeApi, path: &Path, env: &[(&str, &str)]) -> Child {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ext_kinds_crash_bot"));
+    command
+        .env("TELEGRAM_API_URL", api.server.url())
+        .env("EXT_STORE", path)
+        .env("EXT_CRASH_KIND", kind)
+        .stdout(std::process::Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.spawn().expect("start the bot")
+}
+
+/// Kills `child` with SIGKILL.
+fn kill(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Once `child` is running (it says `ready` when its signal handlers are set) and a poll of
+/// the run started after `polls` polls confirmed every update up to `last` (they are handled,
+/// or in the store's inbox), stops it with SIGTERM: a graceful stop, which handles what is
+/// queued.
+fn stop_after_confirming(api: &FakeApi, polls: usize, last: i64, mut child: Child) {
+    use std::io::BufRead;
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("the bot's output");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "the last run started");
+    api.offsets.wait_for_within(
+        Duration::from_secs(20),
+        "the last run polled past the last update",
+        |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > last),
+    );
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+}
+
+/// The chat's value `name` in `store`, or the default.
+fn chat_value<T: serde::de::DeserializeOwned + Default>(
+    store: &FileStore,
+    chat: i64,
+    name: &str,
+) -> T {
+    store
+        .get(&Key::chat(chat, name))
+        .unwrap()
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or_default()
+}
+
+/// An update of a script, made from its update id.
+type Make = Box<dyn Fn(i64) -> Value>;
+
+/// Each chat's updates, in order.
+type Scripts = BTreeMap<i64, Vec<Make>>;
+
+/// Update ids by chat, in order.
+type IdsByChat = BTreeMap<i64, Vec<i64>>;
+
+/// Interleaves the chats' scripts at random into one stream (each chat's order kept), with
+/// update ids from `*next`: the stream, and each chat's ids in order.
+fn interleave(
+    rng: &mut Rng,
+    mut scripts: Scripts,
+    next: &mut i64,
+) -> (Vec<(i64, String)>, IdsByChat) {
+    let mut stream = Vec::new();
+    let mut ids = IdsByChat::new();
+    loop {
+        let open: Vec<i64> = scripts
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(c, _)| *c)
+            .collect();
+        if open.is_empty() {
+            return (stream, ids);
+        }
+        let chat = open[rng.below(open.len() as u64) as usize];
+        let make = scripts.get_mut(&chat).unwrap().remove(0);
+        stream.push((*next, make(*next).to_string()));
+        ids.entry(chat).or_default().push(*next);
+        *next += 1;
+    }
+}
+
+/// How many of the texts sent so far satisfy `what`.
+fn count_sent(api: &FakeApi, what: impl Fn(&str) -> bool) -> usize {
+    api.sent.entries().iter().filter(|t| what(t)).count()
+}
+
+/// Albums: in each of 4 runs, 8 chats send a text, all but the last photo of an album of 2 to
+/// 4 photos, and another text; the bot is killed once every update of the run is in its inbox
+/// and after a random number of the texts' replies, before any album was handled: inside the
+/// quiet window of the run's albums, their parts collected in the album's record or only in
+/// the inbox, and their last parts still to come. Each run starts with the last parts of the
+/// albums of the run before, which the bot receives after its restart (the window is 2 s, a
+/// restart takes a fraction of that). Restarted on the same store, every album is handled
+/// exactly once, with all its parts, after them; every update is applied once, in its chat's
+/// order; no album's record is left.
+#[test]
+fn albums_survive_sigkills_inside_their_quiet_window() {
+    const CHATS: i64 = 8;
+    const RUNS: usize = 4;
+    let mut rng = Rng(0xa1b0_2026);
+    let api = FakeApi::start(Vec::new());
+    let dir = store_dir("albums");
+    let path = dir.join("state.redb");
+    let env = [("EXT_QUIET_MS", "2000")];
+    let mut next = 1;
+    let mut expected = IdsByChat::new();
+    // Each album by id: its chat and its parts' message ids.
+    let mut albums: BTreeMap<String, (i64, Vec<i64>)> = BTreeMap::new();
+    // The update ids of each album's parts.
+    let mut part_ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut message_ids: BTreeMap<i64, i64> = BTreeMap::new();
+    // The last part of each chat's album of the run before: its album and message id.
+    let mut held: BTreeMap<i64, (String, i64)> = BTreeMap::new();
+    let mut polls = 0;
+    let mut last_child = None;
+    for run in 0..=RUNS {
+        let mut scripts = Scripts::new();
+        for c in 0..CHATS {
+            let chat = 1000 + c;
+            let mut script: Vec<Make> = Vec::new();
+            if let Some((group, message_id)) = held.remove(&chat) {
+                script.push(Box::new(move |id| {
+                    updates::album_photo(id, chat, message_id, &group)
+                }));
+            }
+            if run < RUNS {
+                let group = format!("r{run}c{chat}");
+                let parts = 2 + rng.below(3) as i64;
+                let first = *message_ids.entry(chat).or_insert(1);
+                message_ids.insert(chat, first + parts + 2);
+                let before = format!("r{run} before");
+                script.push(Box::new(move |id| {
+                    updates::text(id, chat, &before).message_id(first).value()
+                }));
+                for p in 0..parts - 1 {
+                    let group = group.clone();
+                    script.push(Box::new(move |id| {
+                        updates::album_photo(id, chat, first + 1 + p, &group)
+                    }));
+                }
+                let after = format!("r{run} after");
+                script.push(Box::new(move |id| {
+                    updates::text(id, chat, &after)
+                        .message_id(first + 1 + parts)
+                        .value()
+                }));
+                albums.insert(group.clone(), (chat, (first + 1..=first + parts).collect()));
+                held.insert(chat, (group, first + parts));
+            }
+            scripts.insert(chat, script);
+        }
+        let (stream, ids) = interleave(&mut rng, scripts, &mut next);
+        for (id, json) in &stream {
+            let update: Value = serde_json::from_str(json).unwrap();
+            if let Some(group) = update["message"]["media_group_id"].as_str() {
+                part_ids.entry(group.to_owned()).or_default().push(*id);
+            }
+        }
+        for (chat, chat_ids) in ids {
+            expected.entry(chat).or_default().extend(chat_ids);
+        }
+        let last = next - 1;
+        if run == RUNS {
+            polls = api.offsets.entries().len();
+        }
+        let child = spawn_kind("album", &api, &path, &env);
+        api.push(stream);
+        if run == RUNS {
+            last_child = Some(child);
+            break;
+        }
+        // Every update of the run in the inbox, and a random number of this run's replies.
+        let marker = format!(": r{run} ");
+        let target = rng.below(2 * CHATS as u64 + 1) as usize;
+        api.wait_confirmed(last + 1, Duration::from_secs(20));
+        api.sent.wait_for_within(
+            Duration::from_secs(20),
+            &format!("run {run}: {target} replies"),
+            |sent| sent.iter().filter(|t| t.contains(&marker)).count() >= target,
+        );
+        kill(child);
+        let early = count_sent(&api, |t| t.starts_with(&format!("album r{run}c")));
+        assert_eq!(
+            early, 0,
+            "run {run}: killed inside the albums' quiet window"
+        );
+    }
+    // The last run: until every album was handled, and a graceful stop.
+    let child = last_child.unwrap();
+    api.sent
+        .wait_for_within(Duration::from_secs(20), "every album handled", |sent| {
+            albums
+                .keys()
+                .all(|group| sent.contains(&format!("album {group}")))
+        });
+    stop_after_confirming(&api, polls, next - 1, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every update received was handled"
+    );
+    assert_eq!(
+        store.values(&Scope::Bot, "job/").unwrap().len(),
+        0,
+        "no album is left waiting"
+    );
+    let (mut duplicates, mut lost) = (0, 0);
+    for (chat, ids) in &expected {
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        duplicates += applied.len().saturating_sub(ids.len());
+        lost += ids.iter().filter(|id| !applied.contains(id)).count();
+        assert_eq!(&applied, ids, "chat {chat}: the updates applied, in order");
+        let handled: Vec<(String, Vec<i64>, usize)> = chat_value(&store, *chat, "albums");
+        let mine: Vec<_> = albums.iter().filter(|(_, (c, _))| c == chat).collect();
+        for (group, (_, parts)) in &mine {
+            let runs: Vec<_> = handled.iter().filter(|(g, _, _)| g == *group).collect();
+            assert_eq!(runs.len(), 1, "chat {chat}: album {group} handled once");
+            let (_, got, applied_before) = runs[0];
+            assert_eq!(got, parts, "chat {chat}: album {group} whole, in order");
+            for part in &part_ids[*group] {
+                let position = ids.iter().position(|id| id == part).unwrap();
+                assert!(
+                    *applied_before > position,
+                    "chat {chat}: album {group} handled after its part {part}"
+                );
+            }
+        }
+        assert_eq!(handled.len(), mine.len(), "chat {chat}: no other album");
+    }
+    eprintln!(
+        "albums: {RUNS} kills inside the window, {} albums, {} updates: {duplicates} applied \
+         twice, {lost} lost",
+        albums.len(),
+        next - 1
+    );
+    assert_eq!((duplicates, lost), (0, 0));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Conversation timeouts: in each of 3 runs, 6 new chats start a conversation (`/start`, then
+/// a text, which starts its timeout again) that times out after 200 ms. The timeout handler's
+/// reply is held back after a random number of them, and the bot is killed while that handler
+/// waits for it; the timeouts not run yet are due while the bot is down. Restarted on the same
+/// store, every conversation timed out exactly once: its handler's change applied once, after
+/// the conversation's updates, and the conversation's state and job gone.
+#[test]
+fn conversation_timeouts_survive_sigkills_while_due_and_while_handled() {
+    const CHATS: i64 = 6;
+    const RUNS: usize = 3;
+    let mut rng = Rng(0x71e0_2026);
+    let api = FakeApi::start(Vec::new());
+    let dir = store_dir("timeouts");
+    let path = dir.join("state.redb");
+    let env = [("EXT_TIMEOUT_MS", "200")];
+    let mut next = 1;
+    let mut expected: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let is_timeout = |t: &str| t.starts_with("timeout ");
+    for run in 0..RUNS {
+        let mut scripts = Scripts::new();
+        for c in 0..CHATS {
+            let chat = 2000 + 100 * run as i64 + c;
+            scripts.insert(
+                chat,
+                vec![
+                    Box::new(move |id| updates::text(id, chat, "/start").value()),
+                    Box::new(move |id| updates::text(id, chat, "hello").value()),
+                ],
+            );
+        }
+        let (stream, ids) = interleave(&mut rng, scripts, &mut next);
+        expected.extend(ids);
+        let passes = rng.below(CHATS as u64) as usize;
+        api.hold_replies("timeout ", passes);
+        let before = count_sent(&api, is_timeout);
+        let child = spawn_kind("timeout", &api, &path, &env);
+        api.push(stream);
+        // The handlers of `passes` timeouts replied; the next one waits for its reply.
+        api.sent.wait_for_within(
+            Duration::from_secs(20),
+            &format!("run {run}: {} timeouts handled", passes + 1),
+            |sent| sent.iter().filter(|t| is_timeout(t)).count() > before + passes,
+        );
+        kill(child);
+    }
+    api.release_replies();
+    let polls = api.offsets.entries().len();
+    let child = spawn_kind("timeout", &api, &path, &env);
+    api.sent.wait_for_within(
+        Duration::from_secs(20),
+        "every conversation timed out",
+        |sent| {
+            expected
+                .keys()
+                .all(|chat| sent.contains(&format!("timeout {chat}")))
+        },
+    );
+    stop_after_confirming(&api, polls, next - 1, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every update received was handled"
+    );
+    assert_eq!(
+        store.values(&Scope::Bot, "job/").unwrap().len(),
+        0,
+        "no timeout is left waiting"
+    );
+    let mut twice = 0;
+    for (chat, ids) in &expected {
+        let timeouts: u32 = chat_value(&store, *chat, "timeouts");
+        twice += timeouts.saturating_sub(1);
+        assert_eq!(timeouts, 1, "chat {chat}: timed out once");
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        let mut order = ids.clone();
+        order.push(0);
+        assert_eq!(
+            applied, order,
+            "chat {chat}: its updates, then its timeout, once each"
+        );
+        let state = store
+            .get(&Key::conversation(format!("wait:c{chat}u{chat}"), "state"))
+            .unwrap();
+        assert!(state.is_none(), "chat {chat}: the conversation ended");
+    }
+    let sent_timeouts = count_sent(&api, is_timeout);
+    eprintln!(
+        "timeouts: {RUNS} kills, {} conversations: {twice} timed out twice; {sent_timeouts} \
+         timeout replies sent",
+        expected.len()
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The callback data of the button labelled `label` in the `reply_markup` of `request`.
+fn button_data(request: &Value, label: &str) -> String {
+    request["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .find(|b| b["text"] == label)
+        .and_then(|b| b["callback_data"].as_str())
+        .unwrap_or_else(|| panic!("no button {label:?} in {request}"))
+        .to_owned()
+}
+
+/// Menus: 10 chats press the buttons of a menu and its submenu at random, 10 presses each: a
+/// counter in the menu, a step in the submenu, the buttons that open the submenu (one declared,
+/// one whose code opens it) and back. The bot is killed at 5 random points of the stream.
+/// Afterwards every press was applied exactly once, in its chat's order; the counter and the
+/// step are what the presses lead to, and the menu last drawn in each chat shows the menu and
+/// the values the last press leads to.
+#[test]
+fn menus_survive_sigkills_during_navigation_without_a_press_applied_twice() {
+    const CHATS: i64 = 10;
+    const PRESSES: usize = 10;
+    const KILLS: usize = 5;
+    let mut rng = Rng(0x3e00_2026);
+    // The menus as the bot sends them, for their buttons' data.
+    let api = FakeApi::start(vec![
+        (1, updates::text(1, 1, "/menu").json()),
+        (2, updates::text(2, 1, "/sub").json()),
+    ]);
+    let dir = store_dir("menus");
+    let path = dir.join("state.redb");
+    let mut child = Some(spawn_kind("menu", &api, &path, &[]));
+    api.sent.wait_len(2);
+    let sent = api.calls("sendMessage");
+    let main = sent.iter().find(|m| m["text"] == "Count 0").unwrap();
+    let sub = sent.iter().find(|m| m["text"] == "Step 0").unwrap();
+    let buttons = [
+        ("plus", button_data(main, "+1 (0)")),
+        ("settings", button_data(main, "Settings")),
+        ("jump", button_data(main, "Jump")),
+        ("step", button_data(sub, "Next step after 0")),
+        ("back", button_data(sub, "Back")),
+    ];
+
+    // Each chat's presses, and what they lead to: the count, the step, the menu shown.
+    let mut scripts = Scripts::new();
+    let mut model: BTreeMap<i64, (u32, u32, &str)> = BTreeMap::new();
+    for c in 0..CHATS {
+        let chat = 3000 + c;
+        let (mut count, mut step, mut shown) = (0, 0, "main");
+        let mut script: Vec<Make> = Vec::new();
+        for _ in 0..PRESSES {
+            let (name, data) = buttons[rng.below(buttons.len() as u64) as usize].clone();
+            match name {
+                "plus" => (count, shown) = (count + 1, "main"),
+                "step" => (step, shown) = ((step + 1) % 3, "sub"),
+                "back" => shown = "main",
+                _ => shown = "sub",
+            }
+            script.push(Box::new(move |id| {
+                updates::callback_query(id, chat, &data)
+                    .on_message(chat, 1)
+                    .value()
+            }));
+        }
+        scripts.insert(chat, script);
+        model.insert(chat, (count, step, shown));
+    }
+    let mut next = 3;
+    let (stream, expected) = interleave(&mut rng, scripts, &mut next);
+    let last = next - 1;
+    let total = stream.len() as u64;
+    api.push(stream);
+
+    let answers = |requests: &[telegram_api_tests::http::Request]| {
+        requests
+            .iter()
+            .filter(|r| r.api_method() == "answerCallbackQuery")
+            .count()
+    };
+    let mut targets: Vec<usize> = (0..KILLS)
+        .map(|_| 1 + rng.below(total * 8 / 10) as usize)
+        .collect();
+    targets.sort_unstable();
+    for (run, target) in targets.into_iter().enumerate() {
+        let child = child
+            .take()
+            .unwrap_or_else(|| spawn_kind("menu", &api, &path, &[]));
+        let target = target.max(answers(&api.server.requests()) + 1);
+        api.server
+            .wait_for(&format!("run {run}: {target} presses answered"), |r| {
+                answers(r) >= target
+            });
+        kill(child);
+    }
+    let polls = api.offsets.entries().len();
+    let child = spawn_kind("menu", &api, &path, &[]);
+    stop_after_confirming(&api, polls, last, child);
+
+    let store = FileStore::open(&path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every press received was handled"
+    );
+    let edits = api.calls("editMessageText");
+    let (mut duplicates, mut lost) = (0, 0);
+    for (chat, ids) in &expected {
+        let applied: Vec<i64> = chat_value(&store, *chat, "applied");
+        duplicates += applied.len().saturating_sub(ids.len());
+        lost += ids.iter().filter(|id| !applied.contains(id)).count();
+        assert_eq!(&applied, ids, "chat {chat}: the presses applied, in order");
+        let (count, step, shown) = model[chat];
+        assert_eq!(
+            chat_value::<u32>(&store, *chat, "count"),
+            count,
+            "chat {chat}: count"
+        );
+        assert_eq!(
+            chat_value::<u32>(&store, *chat, "step"),
+            step,
+            "chat {chat}: step"
+        );
+        let drawn = edits
+            .iter()
+            .rfind(|e| e["chat_id"] == *chat)
+            .unwrap_or_else(|| panic!("chat {chat}: no menu drawn"));
+        let (text, first) = match shown {
+            "main" => (format!("Count {count}"), format!("+1 ({count})")),
+            _ => (format!("Step {step}"), format!("Next step after {step}")),
+        };
+        assert_eq!(
+            drawn["text"],
+            text.as_str(),
+            "chat {chat}: the menu shown last"
+        );
+        assert_eq!(
+            drawn["reply_markup"]["inline_keyboard"][0][0]["text"],
+            first.as_str(),
+            "chat {chat}: its first button"
+        );
+    }
+    eprintln!(
+        "menus: {KILLS} kills, {} presses over {CHATS} chats: {duplicates} applied twice, \
+         {lost} lost; {} answers, {} redraws",
+        total,
+        answers(&api.server.requests()),
+        edits.len()
     );
     assert_eq!((duplicates, lost), (0, 0));
     drop(store);

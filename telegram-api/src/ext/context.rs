@@ -132,6 +132,9 @@ pub struct Context {
     job: Option<Job>,
     /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
     pub(super) quote: Cell<Option<crate::Quote>>,
+    /// The forum topic the replies of a context without a message go to: a conversation's
+    /// timeout sets the topic of the update that last moved the conversation.
+    pub(super) topic: Cell<Option<i64>>,
     /// The first store error met while handling the update, kept for the application to
     /// report; the attempt is void.
     fault: RefCell<Option<Arc<StoreError>>>,
@@ -171,6 +174,7 @@ impl Context {
             jobs,
             job: None,
             quote: Cell::new(None),
+            topic: Cell::new(None),
             fault: RefCell::new(None),
         }
     }
@@ -836,8 +840,11 @@ impl Context {
 
     /// A message `text` to the chat of the update (to the private chat of the effective user
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
-    /// connection as the update's message. In groups it answers the update's message as a
-    /// reply to it, by default (see [`set_quote`](Context::set_quote)).
+    /// connection as the update's message. In a conversation's
+    /// [`on_timeout`](super::Conversation::on_timeout) handler run at the deadline, the chat
+    /// and forum topic are those of the update that last moved the conversation. In groups it
+    /// answers the update's message as a reply to it, by default (see
+    /// [`set_quote`](Context::set_quote)).
     ///
     /// On an update with neither a chat nor a user (a poll's), the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.

@@ -296,8 +296,9 @@ where
     }
 
     /// Runs `f` when a conversation times out: at its deadline, in a context for the chat and
-    /// user of the update that last moved it ([`Context::job`] is set), or with the update
-    /// that finds it timed out when that one comes first.
+    /// user of the update that last moved it ([`Context::job`] is set; its replies go to that
+    /// update's forum topic too), or with the update that finds it timed out when that one
+    /// comes first.
     pub fn on_timeout<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -582,7 +583,17 @@ where
         let Ok(due) = jiff::Timestamp::from_millisecond(at.saturating_add(limit)) else {
             return Ok(());
         };
-        let data = serde_json::json!({ "key": conversation, "at": at });
+        let mut data = serde_json::json!({ "key": conversation, "at": at });
+        // The forum topic of the update (or, moved to a new deadline by the timeout job, the
+        // job's), for the timeout handler's replies.
+        let topic = match ctx.message_or_button_message() {
+            Some(message) if message.is_topic_message == Some(true) => message.message_thread_id,
+            Some(_) => None,
+            None => ctx.topic.get(),
+        };
+        if let Some(topic) = topic {
+            data["topic"] = topic.into();
+        }
         let id = timeout_job_id(conversation);
         match ctx.schedule_job_as(
             &id,
@@ -626,6 +637,8 @@ where
             )));
         };
         let conversation = conversation.to_owned();
+        ctx.topic
+            .set(data.get("topic").and_then(serde_json::Value::as_i64));
         let key = Key::conversation(conversation.clone(), "state");
         // Ended since, or a record that is not one (reported when its next update arrives).
         let Some(Record { at, children, .. }) =
@@ -650,7 +663,8 @@ where
 }
 
 /// The data of a conversation's timeout job, as its decoding errors name it:
-/// `{"key": <the conversation's key>, "at": <when it was last active>}`.
+/// `{"key": <the conversation's key>, "at": <when it was last active>}`, and `"topic"`, the
+/// forum topic of the update that last moved it, when it was in one.
 struct TimeoutData;
 
 /// The name of the job that times out the conversations named `name`.

@@ -69,9 +69,14 @@ type Action = Arc<dyn Fn(&Context) -> Result<Notice, BoxError> + Send + Sync>;
 type ItemsFn = Arc<dyn Fn(&Context) -> Vec<String> + Send + Sync>;
 type SelectFn = Arc<dyn Fn(&Context, usize) -> Result<Notice, BoxError> + Send + Sync>;
 
-/// What the answer to a press shows: nothing (the default, `()`), a short notification at the
-/// top of the chat (`"Saved"`, a `String`), or an alert the user must close
-/// ([`Notice::alert`]). A menu button's code returns it: `Ok(())`, `Ok("Saved")`.
+/// What follows a press, as a menu button's code returns it: what the answer to the press
+/// shows — nothing (the default, `()`), a short notification at the top of the chat
+/// (`"Saved"`, a `String`), or an alert the user must close ([`Notice::alert`]) — and, when
+/// the code says so, where the menu goes next ([`open`](Notice::open),
+/// [`back`](Notice::back), [`page`](Notice::page), [`list_page`](Notice::list_page),
+/// [`close`](Notice::close)); otherwise the
+/// menu is drawn again where it is. A button's code returns it: `Ok(())`, `Ok("Saved")`,
+/// `Ok(Notice::text("Saved").open("receipt"))`.
 ///
 /// ```
 /// use telegram_api::ext::menu::{Menu, Notice};
@@ -85,6 +90,23 @@ type SelectFn = Arc<dyn Fn(&Context, usize) -> Result<Notice, BoxError> + Send +
 pub struct Notice {
     text: Option<String>,
     alert: bool,
+    go: Go,
+}
+
+/// Where a button's code sends the menu after the press.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Go {
+    /// The same menu, on the same page, drawn again.
+    #[default]
+    Stay,
+    /// The registered menu of this id, on its first page.
+    Open(String),
+    /// The menu this one is a submenu of.
+    Back,
+    /// This menu, with its `.0`th list on page `.1`.
+    Page(usize, usize),
+    /// No menu: the message keeps its text, without buttons.
+    Close,
 }
 
 impl Notice {
@@ -98,7 +120,7 @@ impl Notice {
     pub fn text(text: impl Into<String>) -> Notice {
         Notice {
             text: Some(text.into()),
-            alert: false,
+            ..Notice::default()
         }
     }
 
@@ -112,6 +134,7 @@ impl Notice {
         Notice {
             text: Some(text.into()),
             alert: true,
+            ..Notice::default()
         }
     }
 
@@ -133,6 +156,120 @@ impl Notice {
     /// ```
     pub fn is_alert(&self) -> bool {
         self.alert
+    }
+
+    /// After the press, draws the menu `menu` (any registered menu or submenu, by
+    /// [id](Menu::id), on its first page) in the message, as a
+    /// [`submenu`](Menu::submenu) button does, but decided by the button's code: a wizard's
+    /// next step, a receipt after "Pay". Its [`back`](Menu::back) button leads to the menu
+    /// that holds it, as always. When no menu has that id (a mistake in the bot's code), it
+    /// is logged and the pressed menu is drawn again.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let done = Menu::new("done").text(|_| "Order placed.".into()).back("⬅ Back");
+    /// let cart = Menu::new("cart")
+    ///     .text(|_| "Your cart".into())
+    ///     .button("Pay", |ctx| {
+    ///         ctx.set_user_data("paid", &true)?;
+    ///         Ok::<_, BoxError>(Notice::text("Paid").open("done"))
+    ///     })
+    ///     // Registered with the cart, though no button opens it by itself.
+    ///     .hidden_submenu(done);
+    /// # drop(cart);
+    /// ```
+    #[must_use]
+    pub fn open(mut self, menu: &str) -> Notice {
+        self.go = Go::Open(menu.to_owned());
+        self
+    }
+
+    /// After the press, draws the menu the pressed one is a submenu of, as a
+    /// [`back`](Menu::back) button does. In a menu that is nobody's submenu, the menu is
+    /// drawn again where it is.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// // Saving leaves the form.
+    /// let form = Menu::new("form").button("Save", |ctx| {
+    ///     ctx.set_user_data("saved", &true)?;
+    ///     Ok::<_, BoxError>(Notice::text("Saved").back())
+    /// });
+    /// # drop(form);
+    /// ```
+    #[must_use]
+    pub fn back(mut self) -> Notice {
+        self.go = Go::Back;
+        self
+    }
+
+    /// After the press, draws the pressed menu with its [list](Menu::list) (its first one) on
+    /// page `page` (from 0; the last page when there are fewer), instead of the page it
+    /// showed.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let menu = Menu::new("log")
+    ///     .button("⏮ First", |_| Ok::<_, BoxError>(Notice::default().page(0)))
+    ///     .list(5, |_| (1..=40).map(|n| format!("Entry {n}")).collect(), |_, _| {
+    ///         Ok::<_, BoxError>(())
+    ///     });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn page(mut self, page: usize) -> Notice {
+        self.go = Go::Page(0, page);
+        self
+    }
+
+    /// After the press, draws the pressed menu with its `list`th [list](Menu::list) (from 0,
+    /// in the order they were added) on page `page` (from 0; the last page when there are
+    /// fewer), the other lists where they were. [`page`](Notice::page) is `list_page(0, ..)`.
+    ///
+    /// ```
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    /// use telegram_api::ext::{BoxError, Context};
+    ///
+    /// fn names(_: &Context) -> Vec<String> {
+    ///     (1..=30).map(|n| format!("Name {n}")).collect()
+    /// }
+    /// let menu = Menu::new("two-lists")
+    ///     .list(5, names, |_, _| Ok::<_, BoxError>(()))
+    ///     .list(5, names, |_, _| Ok::<_, BoxError>(()))
+    ///     .button("Second list from the start", |_| {
+    ///         Ok::<_, BoxError>(Notice::default().list_page(1, 0))
+    ///     });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn list_page(mut self, list: usize, page: usize) -> Notice {
+        self.go = Go::Page(list, page);
+        self
+    }
+
+    /// After the press, removes the menu's buttons, as a [`close`](Menu::close) button does:
+    /// the message stays.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let menu = Menu::new("confirm").button("Yes, delete", |ctx| {
+    ///     ctx.set_user_data("deleted", &true)?;
+    ///     Ok::<_, BoxError>(Notice::text("Deleted").close())
+    /// });
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn close(mut self) -> Notice {
+        self.go = Go::Close;
+        self
     }
 }
 
@@ -192,10 +329,24 @@ struct List {
 /// One place of a menu's layout.
 #[derive(Clone)]
 enum Entry {
-    Button { label: Label, action: Action },
-    Submenu { label: Label, menu: Box<Menu> },
-    Back { label: Label },
-    Close { label: Label },
+    Button {
+        label: Label,
+        action: Action,
+    },
+    Submenu {
+        label: Label,
+        menu: Box<Menu>,
+    },
+    /// A submenu without a button, opened by a button's code ([`Notice::open`]).
+    Hidden {
+        menu: Box<Menu>,
+    },
+    Back {
+        label: Label,
+    },
+    Close {
+        label: Label,
+    },
     List(List),
 }
 
@@ -257,17 +408,23 @@ enum Entry {
 /// its menu was removed, its layout changed since the message was drawn, a list item moved,
 /// forged data — is answered with a notice saying so ([`StaleNotices`]); when the menu still
 /// exists it is drawn again, fresh.
+/// An answer that fails — Telegram refuses a second answer to a press, and one to a press that
+/// is too old, as a press handled again after the bot was restarted can be — is logged: the
+/// press's changes are kept and the menu is drawn all the same.
 ///
-/// **Callback data.** A button carries `m:<menu id>:<layout>:<page>:<target>`: at most 50
-/// bytes for a list of fewer than a million items (Telegram takes 64). `<layout>` is four characters
-/// fingerprinting the menu's layout (the kinds and order of its entries, fixed labels, the
-/// submenus' ids, the list's page size), so a button drawn by an earlier version of the bot
-/// whose menu changed is recognised as stale instead of running another button's code;
-/// `<page>` is the list page shown; `<target>` is `b<n>` (the `n`th entry), `i<n>.<fp>` (the
-/// list's `n`th item, with a fingerprint of its label, checked on press), `p<n>` (go to page
-/// `n`) or `n` (the page counter, which does nothing). Buttons with computed labels count by
-/// their position only: a new version of the bot that swaps two of them should give the menu
-/// a new id (or change a fixed label), so that older messages' buttons are seen as stale.
+/// **Callback data.** A button carries `m:<menu id>:<layout>:<pages>:<target>`: at most 50
+/// bytes for one list of fewer than a million items (Telegram takes 64; each further list
+/// takes a few bytes more). `<layout>` is four characters fingerprinting the menu's layout
+/// (the kinds and order of its entries, fixed labels, the submenus' ids, the lists' page
+/// sizes), so a button drawn by an earlier version of the bot whose menu changed is
+/// recognised as stale instead of running another button's code; `<pages>` is the page each
+/// list shows (`2`, or `2.0` for two lists); `<target>` is `b<n>` (the `n`th entry),
+/// `i<n>.<fp>` (the list's `n`th item, with a fingerprint of its label, checked on press),
+/// `p<n>` (the list to page `n`) or `n` (a page counter, which does nothing); for a list other
+/// than the first, its number (from 0, in order) follows: `i<n>.<fp>.<k>`, `p<n>.<k>`.
+/// Buttons with computed labels count by their position only: a new version of the bot that
+/// swaps two of them should give the menu a new id (or change a fixed label), so that older
+/// messages' buttons are seen as stale.
 ///
 /// **State.** Where the user is (which submenu, which page) lives in the message's buttons, so
 /// it needs no store, survives restarts, and each message with a menu keeps its own place.
@@ -277,6 +434,10 @@ enum Entry {
 /// **Submenus and back.** A menu's ids must be unique among the registered menus and their
 /// submenus; a submenu's parent is the menu that holds it (the first one registered, if
 /// several do). A back button in a menu that is nobody's submenu is answered with a notice.
+/// A button's code can move the menu too, by what it returns: to another menu
+/// ([`Notice::open`]; a [`hidden_submenu`](Menu::hidden_submenu) is one only code opens),
+/// back ([`Notice::back`]), to a page of the list ([`Notice::page`]), or closed
+/// ([`Notice::close`]).
 #[derive(Clone)]
 pub struct Menu {
     id: Arc<str>,
@@ -285,6 +446,8 @@ pub struct Menu {
     notices: Option<Arc<StaleNotices>>,
     /// Rows of entries; a list is alone in its row.
     rows: Vec<Vec<Entry>>,
+    /// The labels of the list's buttons to the previous and the next page.
+    pager: Arc<(String, String)>,
 }
 
 impl Menu {
@@ -312,6 +475,7 @@ impl Menu {
             text: None,
             notices: None,
             rows: vec![Vec::new()],
+            pager: Arc::new((PREVIOUS.to_owned(), NEXT.to_owned())),
         }
     }
 
@@ -449,6 +613,31 @@ impl Menu {
         })
     }
 
+    /// Registers `menu` as a submenu of this one without a button to open it: a button's code
+    /// opens it ([`Notice::open`]), and its [`back`](Menu::back) button returns here. It
+    /// takes no place in the keyboard.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::{Menu, Notice};
+    ///
+    /// let thanks = Menu::new("thanks").text(|_| "Thank you!".into()).back("⬅ Back");
+    /// let rate = Menu::new("rate")
+    ///     .text(|_| "How was it?".into())
+    ///     .button("👍", |ctx| {
+    ///         ctx.set_user_data("rating", &1)?;
+    ///         Ok::<_, BoxError>(Notice::default().open("thanks"))
+    ///     })
+    ///     .hidden_submenu(thanks);
+    /// # drop(rate);
+    /// ```
+    #[must_use]
+    pub fn hidden_submenu(self, menu: Menu) -> Menu {
+        self.push(Entry::Hidden {
+            menu: Box::new(menu),
+        })
+    }
+
     /// A button labelled `label` that opens the menu this one is a submenu of, in the same
     /// message.
     ///
@@ -480,11 +669,16 @@ impl Menu {
 
     /// A list of items, `per_page` a page (at least 1), one a row, with a row of paging
     /// buttons under it when there is more than one page: `◀` (not on the first page), the
-    /// page counter (`2/5`), `▶` (not on the last page). `items` computes the items each time
+    /// page counter (`2/5`), `▶` (not on the last page); [`pager`](Menu::pager) sets other
+    /// labels for `◀` and `▶`, and a button's code can show another page
+    /// ([`Notice::page`]). `items` computes the items each time
     /// the menu is drawn or an item is pressed; pressing one runs `select` with the item's
     /// index in `items`, then draws the menu again. An item whose label changed or moved since
     /// the message was drawn is not selected: the press is answered with a notice and the
-    /// list drawn again. A menu has at most one list (a second one is ignored).
+    /// list drawn again.
+    ///
+    /// A menu can have several lists, each paged on its own: each press carries the page of
+    /// every list (a few bytes of callback data a list).
     ///
     /// ```
     /// # use telegram_api::ext::menu::Menu;
@@ -504,14 +698,6 @@ impl Menu {
         R: Into<Notice>,
         E: Into<BoxError>,
     {
-        if self.list_entry().is_some() {
-            log::warn!(
-                target: "telegram_api",
-                "menu {:?} has a list already; the second one is left out",
-                self.id
-            );
-            return self;
-        }
         let list = List {
             per_page: per_page.max(1),
             items: Arc::new(items),
@@ -520,6 +706,28 @@ impl Menu {
             }),
         };
         self.row().push(Entry::List(list)).row()
+    }
+
+    /// The labels of the [list](Menu::list)'s buttons to the previous and to the next page,
+    /// instead of `◀` and `▶` (1-64 characters each, as for any button). The labels are
+    /// not part of the buttons' data: changing them leaves the buttons of messages already
+    /// sent working.
+    ///
+    /// ```
+    /// use telegram_api::ext::BoxError;
+    /// use telegram_api::ext::menu::Menu;
+    ///
+    /// let menu = Menu::new("seiten")
+    ///     .list(5, |_| (1..=40).map(|n| format!("Eintrag {n}")).collect(), |_, _| {
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .pager("‹ Zurück", "Weiter ›");
+    /// # drop(menu);
+    /// ```
+    #[must_use]
+    pub fn pager(mut self, previous: impl Into<String>, next: impl Into<String>) -> Menu {
+        self.pager = Arc::new((previous.into(), next.into()));
+        self
     }
 
     /// The notices of the presses this menu cannot serve (a stale button, a moved list item,
@@ -573,7 +781,7 @@ impl Menu {
     /// # Ok(()) }
     /// ```
     pub fn markup(&self, ctx: &Context) -> InlineKeyboardMarkup {
-        self.keyboard(ctx, 0)
+        self.keyboard(ctx, &[])
     }
 
     /// Sends the menu to the update's chat ([`Context::reply`]): its text (or its id, without
@@ -612,8 +820,9 @@ impl Menu {
         self.rows.iter().flatten()
     }
 
-    fn list_entry(&self) -> Option<&List> {
-        self.entries().find_map(|e| match e {
+    /// Its lists, in order.
+    fn lists(&self) -> impl Iterator<Item = &List> {
+        self.entries().filter_map(|e| match e {
             Entry::List(list) => Some(list),
             _ => None,
         })
@@ -621,7 +830,7 @@ impl Menu {
 
     fn submenus(&self) -> impl Iterator<Item = &Menu> {
         self.entries().filter_map(|e| match e {
-            Entry::Submenu { menu, .. } => Some(&**menu),
+            Entry::Submenu { menu, .. } | Entry::Hidden { menu } => Some(&**menu),
             _ => None,
         })
     }
@@ -636,6 +845,7 @@ impl Menu {
                     Entry::Submenu { label, menu } => {
                         shape.push_str(&format!("s{}>{}", label.shape(), menu.id));
                     }
+                    Entry::Hidden { menu } => shape.push_str(&format!("h>{}", menu.id)),
                     Entry::Back { label } => shape.push_str(&format!("k{}", label.shape())),
                     Entry::Close { label } => shape.push_str(&format!("c{}", label.shape())),
                     Entry::List(list) => shape.push_str(&format!("l{}", list.per_page)),
@@ -647,13 +857,37 @@ impl Menu {
         fingerprint(&shape)
     }
 
-    /// The menu's keyboard showing `page` of its list (the last page when there are fewer).
-    fn keyboard(&self, ctx: &Context, page: usize) -> InlineKeyboardMarkup {
+    /// The menu's keyboard showing page `pages[k]` of its `k`th list (the first page for a
+    /// list `pages` has no page for, the last page when a list has fewer).
+    fn keyboard(&self, ctx: &Context, pages: &[usize]) -> InlineKeyboardMarkup {
         let layout = self.layout();
-        let page = self.clamp_page(ctx, page);
-        let data = |target: &str| format!("{DATA_PREFIX}{}:{layout}:{page}:{target}", self.id);
+        // Each list's items, and the page shown.
+        let lists: Vec<(Vec<String>, usize)> = self
+            .lists()
+            .enumerate()
+            .map(|(k, list)| {
+                let items = (list.items)(ctx);
+                let last = items.len().div_ceil(list.per_page).saturating_sub(1);
+                let page = pages.get(k).copied().unwrap_or(0).min(last);
+                (items, page)
+            })
+            .collect();
+        let shown = match lists.is_empty() {
+            true => "0".to_owned(),
+            false => {
+                let pages: Vec<String> = lists.iter().map(|(_, p)| p.to_string()).collect();
+                pages.join(".")
+            }
+        };
+        let data = |target: &str| format!("{DATA_PREFIX}{}:{layout}:{shown}:{target}", self.id);
+        // The target's suffix naming list `k` (none for the first).
+        let of = |k: usize| match k {
+            0 => String::new(),
+            k => format!(".{k}"),
+        };
         let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
         let mut n = 0usize;
+        let mut k = 0usize;
         for row in &self.rows {
             let mut buttons = Vec::new();
             for entry in row {
@@ -667,11 +901,12 @@ impl Menu {
                             data(&format!("b{n}")),
                         ));
                     }
+                    Entry::Hidden { .. } => {}
                     Entry::List(list) => {
-                        let items = (list.items)(ctx);
+                        let (items, page) = lists.get(k).map_or((&[][..], 0), |(i, p)| (i, *p));
                         let start = page * list.per_page;
                         for (i, item) in items.iter().enumerate().skip(start).take(list.per_page) {
-                            let target = format!("i{i}.{}", fingerprint(item));
+                            let target = format!("i{i}.{}{}", fingerprint(item), of(k));
                             rows.push(vec![InlineKeyboardButton::callback(
                                 item.clone(),
                                 data(&target),
@@ -681,20 +916,26 @@ impl Menu {
                         if pages > 1 {
                             let mut paging = Vec::new();
                             if page > 0 {
-                                let target = format!("p{}", page - 1);
-                                paging
-                                    .push(InlineKeyboardButton::callback(PREVIOUS, data(&target)));
+                                let target = format!("p{}{}", page - 1, of(k));
+                                paging.push(InlineKeyboardButton::callback(
+                                    self.pager.0.as_str(),
+                                    data(&target),
+                                ));
                             }
                             paging.push(InlineKeyboardButton::callback(
                                 format!("{}/{pages}", page + 1),
                                 data("n"),
                             ));
                             if page + 1 < pages {
-                                let target = format!("p{}", page + 1);
-                                paging.push(InlineKeyboardButton::callback(NEXT, data(&target)));
+                                let target = format!("p{}{}", page + 1, of(k));
+                                paging.push(InlineKeyboardButton::callback(
+                                    self.pager.1.as_str(),
+                                    data(&target),
+                                ));
                             }
                             rows.push(paging);
                         }
+                        k += 1;
                     }
                 }
                 n += 1;
@@ -714,17 +955,6 @@ impl Menu {
             }
         }
         InlineKeyboardMarkup::new(rows)
-    }
-
-    /// `page`, or the list's last page when it has fewer (0 without a list).
-    fn clamp_page(&self, ctx: &Context, page: usize) -> usize {
-        match self.list_entry() {
-            Some(list) => {
-                let pages = (list.items)(ctx).len().div_ceil(list.per_page);
-                page.min(pages.saturating_sub(1))
-            }
-            None => 0,
-        }
     }
 }
 
@@ -776,10 +1006,14 @@ fn fingerprint(text: &str) -> String {
 enum Target {
     /// The `n`th entry.
     Entry(usize),
-    /// The list's item at this index, with the fingerprint of its label.
-    Item(usize, String),
-    /// A page of the list.
-    Page(usize),
+    /// The item at `index` of the menu's `list`th list, with the fingerprint of its label.
+    Item {
+        list: usize,
+        index: usize,
+        print: String,
+    },
+    /// A page of the menu's `list`th list.
+    Page { list: usize, page: usize },
     /// Nothing (the page counter).
     Nothing,
 }
@@ -789,7 +1023,8 @@ enum Target {
 struct Pressed {
     menu: String,
     layout: String,
-    page: usize,
+    /// The page each list showed, in order.
+    pages: Vec<usize>,
     target: Target,
 }
 
@@ -800,30 +1035,69 @@ impl Pressed {
         let mut parts = rest.splitn(4, ':');
         let menu = parts.next()?;
         let layout = parts.next()?;
-        let page = parts.next()?.parse().ok()?;
+        let pages = parts
+            .next()?
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<Vec<usize>>>()?;
         let target = parts.next()?;
         if !valid_id(menu) || layout.len() != 4 {
             return None;
         }
+        // A list's number follows as `.<k>`, but for the first list.
+        let list = |k: Option<&str>| match k {
+            None => Some(0),
+            Some(k) => k.parse().ok(),
+        };
         let target = if target == "n" {
             Target::Nothing
         } else if let Some(n) = target.strip_prefix('b') {
             Target::Entry(n.parse().ok()?)
-        } else if let Some(n) = target.strip_prefix('p') {
-            Target::Page(n.parse().ok()?)
+        } else if let Some(page) = target.strip_prefix('p') {
+            let mut page = page.split('.');
+            let (n, k) = (page.next()?, page.next());
+            if page.next().is_some() {
+                return None;
+            }
+            Target::Page {
+                list: list(k)?,
+                page: n.parse().ok()?,
+            }
         } else if let Some(item) = target.strip_prefix('i') {
-            let (n, print) = item.split_once('.')?;
-            Target::Item(n.parse().ok()?, print.to_owned())
+            let mut item = item.split('.');
+            let (n, print, k) = (item.next()?, item.next()?, item.next());
+            if item.next().is_some() {
+                return None;
+            }
+            Target::Item {
+                list: list(k)?,
+                index: n.parse().ok()?,
+                print: print.to_owned(),
+            }
         } else {
             return None;
         };
         Some(Pressed {
             menu: menu.to_owned(),
             layout: layout.to_owned(),
-            page,
+            pages,
             target,
         })
     }
+}
+
+/// `pages` with the `list`th list of `menu` on `page`; as they were when the menu has no such
+/// list (forged data, or a mistake in a button's code).
+fn with_page(menu: &Menu, pages: &[usize], list: usize, page: usize) -> Vec<usize> {
+    let mut pages = pages.to_vec();
+    if list >= menu.lists().count() {
+        return pages;
+    }
+    if pages.len() <= list {
+        pages.resize(list + 1, 0);
+    }
+    pages[list] = page;
+    pages
 }
 
 /// Menus by id, each with the id of its parent.
@@ -873,29 +1147,34 @@ impl Registry {
         let notices = menu.notices.clone().unwrap_or_default();
         if pressed.layout != menu.layout() {
             answer(ctx, answered, Notice::text(&notices.changed))?;
-            return show(ctx, &menu, pressed.page);
+            return show(ctx, &menu, &pressed.pages);
         }
         match pressed.target {
             Target::Nothing => answer(ctx, answered, Notice::default()),
-            Target::Page(page) => {
+            Target::Page { list, page } => {
                 answer(ctx, answered, Notice::default())?;
-                show(ctx, &menu, page)
+                show(ctx, &menu, &with_page(&menu, &pressed.pages, list, page))
             }
             Target::Entry(n) => match menu.entries().nth(n) {
                 Some(Entry::Button { action, .. }) => {
                     let result = action(ctx);
-                    finish(ctx, answered, &menu, pressed.page, result)
+                    let at = Place {
+                        menu: &menu,
+                        parent: parent.as_deref(),
+                        pages: &pressed.pages,
+                    };
+                    self.finish(ctx, answered, at, result)
                 }
                 Some(Entry::Submenu { menu: child, .. }) => {
                     answer(ctx, answered, Notice::default())?;
                     // The registered menu of that id, which is this one unless two share it.
                     let child = self.get(&child.id).map_or((**child).clone(), |(m, _)| m);
-                    show(ctx, &child, 0)
+                    show(ctx, &child, &[])
                 }
                 Some(Entry::Back { .. }) => match parent.and_then(|p| self.get(&p)) {
                     Some((parent, _)) => {
                         answer(ctx, answered, Notice::default())?;
-                        show(ctx, &parent, 0)
+                        show(ctx, &parent, &[])
                     }
                     None => answer(ctx, answered, Notice::text(&notices.no_back)),
                 },
@@ -903,15 +1182,15 @@ impl Registry {
                     answer(ctx, answered, Notice::default())?;
                     close(ctx)
                 }
-                Some(Entry::List(_)) | None => {
+                Some(Entry::List(_) | Entry::Hidden { .. }) | None => {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
-                    show(ctx, &menu, pressed.page)
+                    show(ctx, &menu, &pressed.pages)
                 }
             },
-            Target::Item(index, print) => {
-                let Some(list) = menu.list_entry() else {
+            Target::Item { list, index, print } => {
+                let Some(list) = menu.lists().nth(list) else {
                     answer(ctx, answered, Notice::text(&notices.changed))?;
-                    return show(ctx, &menu, pressed.page);
+                    return show(ctx, &menu, &pressed.pages);
                 };
                 let items = (list.items)(ctx);
                 if items
@@ -919,11 +1198,79 @@ impl Registry {
                     .is_none_or(|item| fingerprint(item) != print)
                 {
                     answer(ctx, answered, Notice::text(&notices.item_gone))?;
-                    return show(ctx, &menu, pressed.page);
+                    return show(ctx, &menu, &pressed.pages);
                 }
                 let result = (list.select)(ctx, index);
-                finish(ctx, answered, &menu, pressed.page, result)
+                let at = Place {
+                    menu: &menu,
+                    parent: parent.as_deref(),
+                    pages: &pressed.pages,
+                };
+                self.finish(ctx, answered, at, result)
             }
+        }
+    }
+}
+
+/// Where a press happened: the menu, its parent's id, the pages its lists showed.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    menu: &'a Menu,
+    parent: Option<&'a str>,
+    pages: &'a [usize],
+}
+
+impl Registry {
+    /// After a button's code ran: the answer, and the menu drawn where the code said (where
+    /// it was, by default) when it succeeded.
+    fn finish(
+        &self,
+        ctx: &Context,
+        answered: &Cell<bool>,
+        at: Place<'_>,
+        result: Result<Notice, BoxError>,
+    ) -> Result<(), BoxError> {
+        let mut notice = match result {
+            Ok(notice) => notice,
+            Err(e) => {
+                if let Err(answer_error) = answer(ctx, answered, Notice::default()) {
+                    log::warn!(
+                        target: "telegram_api",
+                        "the press on menu {:?} could not be answered: {answer_error}",
+                        at.menu.id
+                    );
+                }
+                return Err(e);
+            }
+        };
+        let go = std::mem::take(&mut notice.go);
+        answer(ctx, answered, notice)?;
+        match go {
+            Go::Stay => show(ctx, at.menu, at.pages),
+            Go::Page(list, page) => show(ctx, at.menu, &with_page(at.menu, at.pages, list, page)),
+            Go::Close => close(ctx),
+            Go::Open(id) => match self.get(&id) {
+                Some((menu, _)) => show(ctx, &menu, &[]),
+                None => {
+                    log::warn!(
+                        target: "telegram_api",
+                        "a button of menu {:?} opens menu {id:?}, which is not registered",
+                        at.menu.id
+                    );
+                    show(ctx, at.menu, at.pages)
+                }
+            },
+            Go::Back => match at.parent.and_then(|p| self.get(p)) {
+                Some((parent, _)) => show(ctx, &parent, &[]),
+                None => {
+                    log::debug!(
+                        target: "telegram_api",
+                        "a button of menu {:?} goes back, but the menu is nobody's submenu",
+                        at.menu.id
+                    );
+                    show(ctx, at.menu, at.pages)
+                }
+            },
         }
     }
 }
@@ -974,34 +1321,9 @@ pub(crate) fn handler(registry: Arc<Registry>) -> Handler {
     })
 }
 
-/// After a button's code ran: the answer, and the menu drawn again when it succeeded.
-fn finish(
-    ctx: &Context,
-    answered: &Cell<bool>,
-    menu: &Menu,
-    page: usize,
-    result: Result<Notice, BoxError>,
-) -> Result<(), BoxError> {
-    match result {
-        Ok(notice) => {
-            answer(ctx, answered, notice)?;
-            show(ctx, menu, page)
-        }
-        Err(e) => {
-            if let Err(answer_error) = answer(ctx, answered, Notice::default()) {
-                log::warn!(
-                    target: "telegram_api",
-                    "the press on menu {:?} could not be answered: {answer_error}",
-                    menu.id
-                );
-            }
-            Err(e)
-        }
-    }
-}
-
 /// Answers the press with `notice`, unless it was answered already, or the store failed in
-/// this attempt: the update is then handled again, and answered then.
+/// this attempt: the update is then handled again, and answered then. An answer that fails is
+/// logged, and the press goes on.
 fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), BoxError> {
     if ctx.has_fault() || answered.get() {
         return Ok(());
@@ -1014,13 +1336,18 @@ fn answer(ctx: &Context, answered: &Cell<bool>, notice: Notice) -> Result<(), Bo
             call = call.show_alert(true);
         }
     }
-    call.call()?;
+    // The press's code ran and its changes are to be committed whatever the answer: a press
+    // handled again after a restart is one Telegram no longer takes an answer for.
+    if let Err(e) = call.call() {
+        log::warn!(target: "telegram_api", "a menu press could not be answered: {e}");
+    }
     Ok(())
 }
 
-/// Draws `menu` on `page` in the message of the pressed button, editing only what changed.
-fn show(ctx: &Context, menu: &Menu, page: usize) -> Result<(), BoxError> {
-    let markup = menu.keyboard(ctx, page);
+/// Draws `menu` with its lists on `pages` in the message of the pressed button, editing only
+/// what changed.
+fn show(ctx: &Context, menu: &Menu, pages: &[usize]) -> Result<(), BoxError> {
+    let markup = menu.keyboard(ctx, pages);
     let text = menu.render_text(ctx);
     if ctx.has_fault() {
         return Ok(());
@@ -1069,8 +1396,12 @@ mod tests {
             Some(Pressed {
                 menu: "settings".into(),
                 layout: "AbC_".into(),
-                page: 3,
-                target: Target::Item(12, "xY-9".into()),
+                pages: vec![3],
+                target: Target::Item {
+                    list: 0,
+                    index: 12,
+                    print: "xY-9".into()
+                },
             })
         );
         assert_eq!(
@@ -1079,7 +1410,25 @@ mod tests {
         );
         assert_eq!(
             Pressed::parse("m:a:abcd:0:p1").map(|p| p.target),
-            Some(Target::Page(1))
+            Some(Target::Page { list: 0, page: 1 })
+        );
+        // A menu of several lists: the page of each, the list after the target.
+        assert_eq!(
+            Pressed::parse("m:a:abcd:2.0.7:i25.xY-9.2"),
+            Some(Pressed {
+                menu: "a".into(),
+                layout: "abcd".into(),
+                pages: vec![2, 0, 7],
+                target: Target::Item {
+                    list: 2,
+                    index: 25,
+                    print: "xY-9".into()
+                },
+            })
+        );
+        assert_eq!(
+            Pressed::parse("m:a:abcd:1.3:p4.1").map(|p| p.target),
+            Some(Target::Page { list: 1, page: 4 })
         );
         assert_eq!(
             Pressed::parse("m:a:abcd:0:n").map(|p| p.target),
@@ -1098,11 +1447,30 @@ mod tests {
             "m::abcd:0:b1",
             "m:a b:abcd:0:b1",
             "m:a:abcd:0:i1",
+            "m:a:abcd:0:i1.xY-9.1.2",
+            "m:a:abcd:0:i1.xY-9.x",
+            "m:a:abcd:0:p1.2.3",
+            "m:a:abcd:0:p1.",
+            "m:a:abcd:0.:b1",
+            "m:a:abcd::b1",
             "m:a:abcd:99999999999999999999999:b1",
             "x:a:abcd:0:b1",
         ] {
             assert_eq!(Pressed::parse(forged), None, "{forged:?}");
         }
+    }
+
+    #[test]
+    fn a_page_of_a_list_the_menu_does_not_have_changes_nothing() {
+        let ok = |_: &Context, _| Ok::<_, BoxError>(());
+        let menu = Menu::new("a")
+            .list(2, |_| Vec::new(), ok)
+            .list(2, |_| Vec::new(), ok);
+        assert_eq!(with_page(&menu, &[], 1, 4), [0, 4]);
+        assert_eq!(with_page(&menu, &[3, 1], 0, 0), [0, 1]);
+        assert_eq!(with_page(&menu, &[3], 999_999_999, 1), [3]);
+        assert_eq!(with_page(&menu, &[3], usize::MAX, 1), [3]);
+        assert_eq!(with_page(&Menu::new("b"), &[], 0, 2), Vec::<usize>::new());
     }
 
     #[test]

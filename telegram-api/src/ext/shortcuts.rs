@@ -286,6 +286,8 @@ impl Context {
             to.direct_messages_topic_id =
                 message.direct_messages_topic.as_ref().map(|t| t.topic_id);
             to.business_connection_id = message.business_connection_id.clone();
+        } else {
+            to.message_thread_id = self.topic.get();
         }
         if let Some(message) = self.quoted() {
             to.reply_parameters = Some(
