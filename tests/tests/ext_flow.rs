@@ -51,6 +51,22 @@ fn app_with(world: &World, flow: Flow) -> ApplicationBuilder {
 }
 
 /// What the bot said to `person`, in order.
+/// The errors an application reported, as their messages.
+#[derive(Clone, Default, Debug)]
+struct Errors(Arc<Mutex<Vec<String>>>);
+
+impl Errors {
+    /// An error handler that keeps what it is given here.
+    fn handler(&self) -> impl Fn(&Context, &HandlerError) + Send + Sync + 'static {
+        let kept = self.0.clone();
+        move |_: &Context, e: &HandlerError| kept.lock().unwrap().push(e.to_string())
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
 fn said(person: &Person) -> Vec<String> {
     person
         .messages()
@@ -349,19 +365,16 @@ fn replays_run_recorded_steps_once_and_return_what_they_returned() {
 #[test]
 fn a_failing_step_drops_the_answer_and_the_flow_waits_where_it_was() {
     let world = World::new();
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let seen = errors.clone();
+    let errors = Errors::default();
     let app = app_with(&world, signup_flow())
-        .error_handler(move |_: &Context, e: &HandlerError| {
-            seen.lock().unwrap().push(e.to_string());
-        })
+        .error_handler(errors.handler())
         .build();
     world.run(&app);
     let alice = world.user("Alice");
     alice.send("/signup");
     world.fail_next("sendMessage", Refusal::new(400, "Bad Request: try later"));
     alice.send("Alice");
-    assert_eq!(errors.lock().unwrap().len(), 1, "{errors:?}");
+    assert_eq!(errors.list().len(), 1, "{errors:?}");
     assert_eq!(said(&alice), ["What is your name?"]);
     // The answer was not recorded: the same question still waits for it.
     alice.send("Alicia");
@@ -379,8 +392,7 @@ fn a_failing_step_drops_the_answer_and_the_flow_waits_where_it_was() {
 #[test]
 fn a_function_that_does_not_replay_as_it_ran_is_reported() {
     let world = World::new();
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let seen = errors.clone();
+    let errors = Errors::default();
     let calls = Arc::new(AtomicUsize::new(0));
     let flow = Flow::new("fickle", move |flow: &mut FlowCtx| {
         // Reads a counter directly: the first run says something, replays ask at once.
@@ -394,15 +406,13 @@ fn a_function_that_does_not_replay_as_it_ran_is_reported() {
     .cancel_on(filters::commands(["cancel"]))
     .on_cancel(|ctx: &Context| ctx.reply("Cancelled.").call().map(drop));
     let app = app_with(&world, flow)
-        .error_handler(move |_: &Context, e: &HandlerError| {
-            seen.lock().unwrap().push(e.to_string());
-        })
+        .error_handler(errors.handler())
         .build();
     world.run(&app);
     let alice = world.user("Alice");
     alice.send("/fickle");
     alice.send("Alice");
-    let errors = errors.lock().unwrap().clone();
+    let errors = errors.list();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].contains("did not replay as it ran"), "{errors:?}");
     assert_eq!(said(&alice), ["Hello.", "Name?"]);
@@ -494,12 +504,9 @@ fn updates_delivered_again_after_a_restart_are_not_answers_twice() {
 #[test]
 fn a_record_that_does_not_decode_is_reported_and_cancel_still_clears_it() {
     let world = World::new();
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let seen = errors.clone();
+    let errors = Errors::default();
     let app = app_with(&world, signup_flow())
-        .error_handler(move |_: &Context, e: &HandlerError| {
-            seen.lock().unwrap().push(e.to_string());
-        })
+        .error_handler(errors.handler())
         .build();
     world.run(&app);
     let alice = world.user("Alice");
@@ -511,7 +518,7 @@ fn a_record_that_does_not_decode_is_reported_and_cancel_still_clears_it() {
         .unwrap();
     data.commit(None).unwrap();
     alice.send("Alice");
-    let reported = errors.lock().unwrap().clone();
+    let reported = errors.list();
     assert_eq!(reported.len(), 1);
     assert!(reported[0].contains("signup:c"), "{reported:?}");
     assert_eq!(said(&alice), ["What is your name?"]);
