@@ -74,6 +74,25 @@ fn model(state: Option<Step>, text: &str) -> (Option<Step>, bool) {
     }
 }
 
+/// The store after the kills, with every update received handled (its inbox empty) and,
+/// when `no_job` says what would be left, no stored job left waiting.
+fn reopened(path: &std::path::Path, no_job: Option<&str>) -> FileStore {
+    let store = FileStore::open(path).expect("the store opens after the kills");
+    assert_eq!(
+        store.inbox().unwrap().len(),
+        0,
+        "every update received was handled"
+    );
+    if let Some(left) = no_job {
+        assert_eq!(
+            store.values(&Scope::Bot, "job/").unwrap().len(),
+            0,
+            "{left}"
+        );
+    }
+    store
+}
+
 #[test]
 fn conversations_survive_sigkills_without_loss_or_double_application() {
     survive_sigkills(false);
@@ -237,12 +256,7 @@ fn survive_sigkills(webhook: bool) {
     let status = child.wait().unwrap();
     assert!(status.success(), "the bot stops on SIGTERM: {status}");
 
-    let store = FileStore::open(&path).expect("the store opens after the kills");
-    assert_eq!(
-        store.inbox().unwrap().len(),
-        0,
-        "every update received was handled"
-    );
+    let store = reopened(&path, None);
     let mut duplicates = 0;
     let mut lost = 0;
     for (chat, ids) in &expected {
@@ -519,17 +533,7 @@ fn albums_survive_sigkills_inside_their_quiet_window() {
         });
     stop_after_confirming(&api, polls, next - 1, child);
 
-    let store = FileStore::open(&path).expect("the store opens after the kills");
-    assert_eq!(
-        store.inbox().unwrap().len(),
-        0,
-        "every update received was handled"
-    );
-    assert_eq!(
-        store.values(&Scope::Bot, "job/").unwrap().len(),
-        0,
-        "no album is left waiting"
-    );
+    let store = reopened(&path, Some("no album is left waiting"));
     let (mut duplicates, mut lost) = (0, 0);
     for (chat, ids) in &expected {
         let applied: Vec<i64> = chat_value(&store, *chat, "applied");
@@ -623,17 +627,7 @@ fn conversation_timeouts_survive_sigkills_while_due_and_while_handled() {
     );
     stop_after_confirming(&api, polls, next - 1, child);
 
-    let store = FileStore::open(&path).expect("the store opens after the kills");
-    assert_eq!(
-        store.inbox().unwrap().len(),
-        0,
-        "every update received was handled"
-    );
-    assert_eq!(
-        store.values(&Scope::Bot, "job/").unwrap().len(),
-        0,
-        "no timeout is left waiting"
-    );
+    let store = reopened(&path, Some("no timeout is left waiting"));
     let mut twice = 0;
     for (chat, ids) in &expected {
         let timeouts: u32 = chat_value(&store, *chat, "timeouts");
@@ -762,12 +756,7 @@ fn menus_survive_sigkills_during_navigation_without_a_press_applied_twice() {
     let child = spawn_kind("menu", &api, &path, &[]);
     stop_after_confirming(&api, polls, last, child);
 
-    let store = FileStore::open(&path).expect("the store opens after the kills");
-    assert_eq!(
-        store.inbox().unwrap().len(),
-        0,
-        "every press received was handled"
-    );
+    let store = reopened(&path, None);
     let edits = api.calls("editMessageText");
     let (mut duplicates, mut lost) = (0, 0);
     for (chat, ids) in &expected {
