@@ -241,14 +241,24 @@ impl State {
             .find(|m| m.chat_id == chat_id && m.message_id == message_id && !m.deleted)
     }
 
-    pub(super) fn query_id(&mut self) -> String {
+    /// A new query (a press, an inline query, a pre-checkout query) made at `now`, not
+    /// answered yet: its id.
+    pub(super) fn new_query(&mut self, now: i64) -> String {
         let id = self.next_query_id;
         self.next_query_id += 1;
-        format!("{}", 4_000_000_000_000_000_000u64 + id)
+        let id = format!("{}", 4_000_000_000_000_000_000u64 + id);
+        self.queries.insert(
+            id.clone(),
+            Query {
+                at: now,
+                answer: None,
+            },
+        );
+        id
     }
 
     /// A file kept under a new id.
-    fn add_file(&mut self, bytes: Option<Vec<u8>>) -> (String, usize) {
+    pub(super) fn add_file(&mut self, bytes: Option<Vec<u8>>) -> (String, usize) {
         let n = self.files.len() + 1;
         let file_id = format!("kit-file-{n}");
         let size = bytes.as_ref().map_or(0, Vec::len);
@@ -890,7 +900,7 @@ fn location(p: &Params<'_>) -> Value {
     })
 }
 
-fn unique_id(file_id: &str) -> String {
+pub(super) fn unique_id(file_id: &str) -> String {
     format!("u-{file_id}")
 }
 
@@ -1055,11 +1065,7 @@ pub(super) fn summary(message: &Value) -> String {
         }
         line.push_str(text);
     }
-    let buttons: Vec<String> = message["reply_markup"]["inline_keyboard"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
+    let buttons: Vec<String> = spec::keyboard_rows(&message["reply_markup"])
         .flatten()
         .filter_map(|b| b["text"].as_str())
         .map(|label| format!("[{label}]"))

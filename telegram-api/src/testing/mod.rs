@@ -255,13 +255,9 @@ impl ChatMessage {
 
     /// The labels of its inline keyboard's buttons, by row.
     pub fn keyboard(&self) -> Vec<Vec<String>> {
-        let rows = self.json["reply_markup"]["inline_keyboard"].as_array();
-        rows.into_iter()
-            .flatten()
+        spec::keyboard_rows(&self.json["reply_markup"])
             .map(|row| {
-                row.as_array()
-                    .into_iter()
-                    .flatten()
+                row.iter()
                     .map(|b| b["text"].as_str().unwrap_or_default().to_owned())
                     .collect()
             })
@@ -385,16 +381,12 @@ impl Shared {
         if let Some(offset) = params.get("offset").and_then(Value::as_i64) {
             state.pending.retain(|(id, _, _)| *id >= offset);
         }
-        let State {
-            pending, allowed, ..
-        } = &mut *state;
-        let allowed = allowed.clone();
-        let taken = |kind: &str| match &allowed {
-            Some(a) if !a.is_empty() => a.iter().any(|k| k == kind),
-            _ => !["chat_member", "message_reaction", "message_reaction_count"].contains(&kind),
-        };
         // Updates of kinds the bot does not take are never delivered: gone.
-        pending.retain(|(_, kind, _)| taken(kind));
+        let pending = std::mem::take(&mut state.pending);
+        state.pending = pending
+            .into_iter()
+            .filter(|(_, kind, _)| state.allows(kind))
+            .collect();
         self.changed.notify_all();
         loop {
             let batch: Vec<Value> = state
@@ -997,26 +989,19 @@ impl Person {
 
     /// Sends a file as a document in the private chat; the bot can `getFile` and download it.
     pub fn send_document(&self, file_name: &str, bytes: &[u8]) -> ChatMessage {
-        let file_id = self.add_file(bytes);
+        let (file_id, size) = self.shared.lock().add_file(Some(bytes.to_vec()));
         let fields = json!({"document": {
             "file_id": file_id,
-            "file_unique_id": format!("u-{file_id}"),
+            "file_unique_id": fake::unique_id(&file_id),
             "file_name": file_name,
-            "file_size": bytes.len(),
+            "file_size": size,
         }});
         self.send_fields(fields)
     }
 
     /// Sends a photo (of these bytes) with an optional caption in the private chat.
     pub fn send_photo(&self, bytes: &[u8], caption: Option<&str>) -> ChatMessage {
-        let file_id = self.add_file(bytes);
-        let mut fields = json!({"photo": [{
-            "file_id": file_id,
-            "file_unique_id": format!("u-{file_id}"),
-            "width": 800,
-            "height": 600,
-            "file_size": bytes.len(),
-        }]});
+        let mut fields = json!({"photo": self.add_photo(bytes)});
         if let Some(caption) = caption {
             fields["caption"] = caption.into();
         }
@@ -1045,16 +1030,9 @@ impl Person {
             .iter()
             .enumerate()
             .map(|(i, bytes)| {
-                let file_id = self.add_file(bytes);
                 let mut fields = json!({
                     "media_group_id": group,
-                    "photo": [{
-                        "file_id": file_id,
-                        "file_unique_id": format!("u-{file_id}"),
-                        "width": 800,
-                        "height": 600,
-                        "file_size": bytes.len(),
-                    }],
+                    "photo": self.add_photo(bytes),
                 });
                 if let (0, Some(caption)) = (i, caption) {
                     fields["caption"] = caption.into();
@@ -1064,15 +1042,17 @@ impl Person {
             .collect()
     }
 
-    fn add_file(&self, bytes: &[u8]) -> String {
-        let mut state = self.shared.lock();
-        let n = state.files.len() + 1;
-        let file_id = format!("kit-file-{n}");
-        state.files.push(fake::FileRecord {
-            file_id: file_id.clone(),
-            bytes: Some(bytes.to_vec()),
-        });
-        file_id
+    /// A photo of these bytes kept by the world: its sizes, as a message carries them (one,
+    /// 800 by 600).
+    fn add_photo(&self, bytes: &[u8]) -> Value {
+        let (file_id, size) = self.shared.lock().add_file(Some(bytes.to_vec()));
+        json!([{
+            "file_id": file_id,
+            "file_unique_id": fake::unique_id(&file_id),
+            "width": 800,
+            "height": 600,
+            "file_size": size,
+        }])
     }
 
     /// Replies to `message` with `text`, in its chat.
@@ -1208,11 +1188,7 @@ impl Person {
                 .message(chat, message.id())
                 .map(|m| m.json.clone())
                 .unwrap_or_else(|| panic!("message {} is gone", message.id()));
-            let button = current["reply_markup"]["inline_keyboard"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_array)
+            let button = spec::keyboard_rows(&current["reply_markup"])
                 .flatten()
                 .find(|b| b["text"] == label)
                 .cloned()
@@ -1221,15 +1197,7 @@ impl Person {
                 .as_str()
                 .unwrap_or_else(|| panic!("the button {label:?} sends no callback data"))
                 .to_owned();
-            let id = state.query_id();
-            let now = self.shared.now();
-            state.queries.insert(
-                id.clone(),
-                fake::Query {
-                    at: now,
-                    answer: None,
-                },
-            );
+            let id = state.new_query(self.shared.now());
             let line = format!("{} pressed [{label}]", self.first_name(&state));
             state.say(line);
             let payload = json!({
@@ -1256,15 +1224,7 @@ impl Person {
     pub fn inline_query(&self, query: &str) -> QueryAnswer {
         let (id, payload) = {
             let mut state = self.shared.lock();
-            let id = state.query_id();
-            let now = self.shared.now();
-            state.queries.insert(
-                id.clone(),
-                fake::Query {
-                    at: now,
-                    answer: None,
-                },
-            );
+            let id = state.new_query(self.shared.now());
             let line = format!(
                 "{} typed an inline query: {query:?}",
                 self.first_name(&state)
@@ -1375,15 +1335,7 @@ impl Person {
                 .get(&(chat, message.id()))
                 .cloned()
                 .unwrap_or_default();
-            let id = state.query_id();
-            let now = self.shared.now();
-            state.queries.insert(
-                id.clone(),
-                fake::Query {
-                    at: now,
-                    answer: None,
-                },
-            );
+            let id = state.new_query(self.shared.now());
             let line = format!("{} pays the invoice", self.first_name(&state));
             state.say(line);
             let query = json!({

@@ -168,14 +168,20 @@ fn limits(method: &str, fields: &Map<String, Value>) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The rows of buttons of an inline keyboard (a `reply_markup`); none for another markup.
+pub(crate) fn keyboard_rows(markup: &Value) -> impl Iterator<Item = &[Value]> {
+    markup
+        .get("inline_keyboard")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .map(Vec::as_slice)
+}
+
 /// An inline keyboard's buttons: callback data of 1 to 64 bytes.
 pub(crate) fn check_markup(markup: &Value) -> Result<(), Refusal> {
-    let rows = markup.get("inline_keyboard").and_then(Value::as_array);
-    for button in rows.into_iter().flatten().flat_map(|row| {
-        row.as_array()
-            .map(|r| r.iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-    }) {
+    for button in keyboard_rows(markup).flatten() {
         if let Some(data) = button.get("callback_data").and_then(Value::as_str)
             && (data.is_empty() || data.len() > CALLBACK_DATA_LIMIT)
         {
