@@ -918,11 +918,88 @@ impl Inner {
             self.unlease(name, &ctx);
         }
         drop(ctx.into_update());
+        self.finished(id, done);
+        done
+    }
+
+    /// Handles `update`, taken from the store's inbox, as [`dispatch`](Inner::dispatch) does,
+    /// but leaves the commit of its changes, if it has any, to the caller
+    /// ([`commit_deferred`](Inner::commit_deferred), several updates at a time). For a store of
+    /// this process only (no leases).
+    pub(crate) fn dispatch_deferring(&self, update: Update) -> Handled {
+        let mut ctx = Context::with(
+            self.bot.clone(),
+            update,
+            self.store.clone(),
+            self.clock.clone(),
+            self.jobs.clone(),
+        );
+        let id = ctx.update().update_id;
+        match self.run(&mut ctx, true) {
+            Ran::Done(done) => {
+                drop(ctx.into_update());
+                self.finished(id, done);
+                Handled::Done(done)
+            }
+            Ran::Changes(changes) => Handled::Commit(Box::new(Deferred { ctx, changes })),
+        }
+    }
+
+    /// Commits the changes that [`dispatch_deferring`](Inner::dispatch_deferring) left, in one
+    /// call to the store ([`Store::commit_many`]), and then those that failed one by one, each
+    /// tried again while the store fails (as [`dispatch`](Inner::dispatch) does). The outcome
+    /// of each, in order.
+    pub(crate) fn commit_deferred(&self, deferred: Vec<Deferred>) -> Vec<(i64, Committed)> {
+        let commits: Vec<(Option<i64>, &[Change])> = deferred
+            .iter()
+            .map(|d| (Some(d.ctx.update().update_id), d.changes.as_slice()))
+            .collect();
+        let results = self.store.commit_many(&commits);
+        drop(commits);
+        let mut failed = false;
+        let mut outcomes: Vec<Option<Committed>> = Vec::with_capacity(deferred.len());
+        for (d, result) in deferred.iter().zip(results) {
+            outcomes.push(match result {
+                Ok(Commit::Applied) => {
+                    self.jobs.apply(&d.changes);
+                    Some(Committed::Applied)
+                }
+                Ok(Commit::AlreadyApplied) => Some(Committed::Done),
+                Err(e) => {
+                    failed = true;
+                    self.report(&d.ctx, &HandlerError::Store(e));
+                    None
+                }
+            });
+        }
+        let again = failed && self.back_off(1);
+        deferred
+            .into_iter()
+            .zip(outcomes)
+            .map(|(d, outcome)| {
+                let id = d.ctx.update().update_id;
+                let outcome = match outcome {
+                    Some(outcome) => outcome,
+                    None if !again => Committed::NotDone,
+                    None => match self.commit_changes(&d.ctx, &d.changes) {
+                        Some(Commit::Applied) => Committed::Applied,
+                        Some(Commit::AlreadyApplied) => Committed::Done,
+                        None => Committed::NotDone,
+                    },
+                };
+                drop(d);
+                self.finished(id, outcome != Committed::NotDone);
+                (id, outcome)
+            })
+            .collect()
+    }
+
+    /// Notes that update `id` was handled (`done`), or not.
+    fn finished(&self, id: i64, done: bool) {
         if done {
             log::debug!(target: "telegram_api", "update {id} handled");
             self.prune(id);
         }
-        done
     }
 
     /// Takes the lease `name` in a shared store, waiting while another process holds it;
@@ -1131,13 +1208,33 @@ impl Inner {
     }
 
     fn handle(&self, ctx: &mut Context, from_inbox: bool) -> bool {
+        match self.run(ctx, from_inbox) {
+            Ran::Done(done) => done,
+            Ran::Changes(changes) => self.commit_changes(ctx, &changes).is_some(),
+        }
+    }
+
+    /// Commits the changes of the update of `ctx`, trying again while the store fails (each
+    /// failure reported); `None` when the application stops first.
+    fn commit_changes(&self, ctx: &Context, changes: &[Change]) -> Option<Commit> {
+        let id = ctx.update().update_id;
+        let commit = self.retry(ctx, || self.store.commit(Some(id), changes))?;
+        if commit == Commit::Applied {
+            self.jobs.apply(changes);
+        }
+        Some(commit)
+    }
+
+    /// Runs the middlewares and handlers on the update of `ctx` (unless its changes were
+    /// committed before), and gives the changes to commit, if any.
+    fn run(&self, ctx: &mut Context, from_inbox: bool) -> Ran {
         let id = ctx.update().update_id;
         // Delivered again, and its changes were committed before: already handled.
         if !from_inbox {
             match self.retry(ctx, || self.store.is_applied(id)) {
-                Some(true) => return true,
+                Some(true) => return Ran::Done(true),
                 Some(false) => {}
-                None => return false,
+                None => return Ran::Done(false),
             }
         }
         if let UpdateKind::Unknown(unknown) = &ctx.update().kind
@@ -1159,21 +1256,14 @@ impl Inner {
             failures += 1;
             self.report(ctx, &HandlerError::Store(fault));
             if !self.back_off(failures) {
-                return false;
+                return Ran::Done(false);
             }
         }
         let changes = store::into_changes(ctx.take_pending());
         if changes.is_empty() {
-            return true;
+            return Ran::Done(true);
         }
-        match self.retry(ctx, || self.store.commit(Some(id), &changes)) {
-            Some(Commit::Applied) => {
-                self.jobs.apply(&changes);
-                true
-            }
-            Some(Commit::AlreadyApplied) => true,
-            None => false,
-        }
+        Ran::Changes(changes)
     }
 
     /// Runs the middlewares from the `i`th on, and then the handlers. After a store error
@@ -1285,6 +1375,39 @@ impl Inner {
             );
         }
     }
+}
+
+/// What running the handlers on an update left.
+enum Ran {
+    /// Nothing to commit: handled (`true`), or not (the application stopped first).
+    Done(bool),
+    /// Changes to commit.
+    Changes(Vec<Change>),
+}
+
+/// What [`Inner::dispatch_deferring`] did with an update.
+pub(crate) enum Handled {
+    /// Nothing to commit: handled (`true`), or not (the application stopped first).
+    Done(bool),
+    /// Handled, with changes to commit ([`Inner::commit_deferred`]).
+    Commit(Box<Deferred>),
+}
+
+/// An update handled, and the changes it left to commit.
+pub(crate) struct Deferred {
+    ctx: Context,
+    changes: Vec<Change>,
+}
+
+/// What [`Inner::commit_deferred`] did with an update's changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Committed {
+    /// Committed: the update left the inbox in the same transaction.
+    Applied,
+    /// Committed before: the update is done, its entry still to be taken out of the inbox.
+    Done,
+    /// Not committed: the application stopped first.
+    NotDone,
 }
 
 /// The update of a context that is for no update (a job's, the jobs' as a whole, or an item

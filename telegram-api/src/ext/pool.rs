@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::application::Inner;
+use super::application::{Committed, Deferred, Handled, Inner};
 use super::jobs::Job;
 #[allow(unused_imports)]
 use crate::Update;
@@ -195,6 +195,10 @@ struct State {
     /// With a store that keeps an inbox: updates handled whose entries are still to be taken
     /// out of it (several at a time, by the inbox's writer).
     handled: Vec<i64>,
+    /// With a store that keeps an inbox: updates handled whose changes are still to be
+    /// committed (several in one transaction, by the inbox's writer), each with its key, which
+    /// waits for the commit (the key's next update must see it), and who is told.
+    commits: Vec<(Key, Deferred, Option<Done>)>,
 }
 
 /// What [`Pool::wait_until`] waits for: whichever comes first.
@@ -230,6 +234,10 @@ struct Shared {
     capacity: usize,
     /// Whether updates go through the store's inbox.
     inbox: bool,
+    /// Whether the changes of updates from the inbox are committed by the inbox's writer,
+    /// several at a time (a store with an inbox, of this process only), instead of by the
+    /// worker that handled each.
+    deferring: bool,
     /// What orders updates.
     order: OrderBy,
 }
@@ -337,6 +345,7 @@ impl Pool {
             settled: Condvar::new(),
             capacity: inner.config.queue_capacity.max(1),
             inbox: inner.store.has_inbox(),
+            deferring: inner.store.has_inbox() && !inner.store.is_shared(),
             order: inner.config.order_by.clone(),
         });
         if shared.inbox {
@@ -735,7 +744,22 @@ fn work(shared: &Shared, inner: &Inner) {
 
                 let id = update.update_id;
                 // In a pool with an inbox, every update comes from the inbox.
-                let done = inner.dispatch(update, shared.inbox);
+                let done = if shared.deferring {
+                    match inner.dispatch_deferring(update) {
+                        Handled::Done(done) => done,
+                        Handled::Commit(deferred) => {
+                            // The key waits for the commit: the inbox's writer puts it back.
+                            state = shared.lock();
+                            state.commits.push((key, *deferred, tell));
+                            if state.commits.len() == 1 {
+                                shared.arrived.notify_one();
+                            }
+                            continue;
+                        }
+                    }
+                } else {
+                    inner.dispatch(update, shared.inbox)
+                };
                 if let Some(tell) = tell {
                     tell(done);
                 }
@@ -797,7 +821,11 @@ fn intake(shared: &Shared, inner: &Inner) {
     let mut unsynced = false;
     let mut synced = Instant::now();
     loop {
-        while state.intake.is_empty() && state.handled.is_empty() && !state.closed {
+        while state.intake.is_empty()
+            && state.handled.is_empty()
+            && state.commits.is_empty()
+            && !state.closed
+        {
             if !unsynced {
                 state = shared
                     .arrived
@@ -810,7 +838,11 @@ fn intake(shared: &Shared, inner: &Inner) {
                 .wait_timeout(state, SYNC_DELAY)
                 .unwrap_or_else(|e| e.into_inner());
             state = waited;
-            if timeout.timed_out() && state.intake.is_empty() && state.handled.is_empty() {
+            if timeout.timed_out()
+                && state.intake.is_empty()
+                && state.handled.is_empty()
+                && state.commits.is_empty()
+            {
                 // Quiet for a moment: what the workers committed goes to disk now.
                 drop(state);
                 sync(inner);
@@ -818,6 +850,24 @@ fn intake(shared: &Shared, inner: &Inner) {
                 state = shared.lock();
             }
         }
+        // Updates waiting to be received go first: polling waits for them to be in the inbox.
+        let commits = if state.intake.is_empty() || state.closed {
+            std::mem::take(&mut state.commits)
+        } else {
+            Vec::new()
+        };
+        drop(state);
+        if !commits.is_empty() {
+            // Not synced (the updates are in the inbox): the next synced write carries them.
+            unsynced = true;
+            commit(shared, inner, commits);
+            if synced.elapsed() >= SYNC_EVERY {
+                // Busy with handled updates only: a crash redoes at most this much.
+                sync(inner);
+                (unsynced, synced) = (false, Instant::now());
+            }
+        }
+        state = shared.lock();
         let batch = std::mem::take(&mut state.intake);
         let handled = std::mem::take(&mut state.handled);
         let closed = state.closed;
@@ -836,7 +886,11 @@ fn intake(shared: &Shared, inner: &Inner) {
         }
         if batch.is_empty() {
             state = shared.lock();
-            if closed && state.intake.is_empty() && state.handled.is_empty() {
+            if closed
+                && state.intake.is_empty()
+                && state.handled.is_empty()
+                && state.commits.is_empty()
+            {
                 break;
             }
             continue;
@@ -889,10 +943,51 @@ fn intake(shared: &Shared, inner: &Inner) {
             done(ok);
         }
         state = shared.lock();
-        if closed && state.intake.is_empty() {
+        if closed && state.intake.is_empty() && state.commits.is_empty() {
             break;
         }
     }
+}
+
+/// Commits the changes of `commits` together, tells each update's submitter, and puts each
+/// key back (ready when more of its updates wait).
+fn commit(shared: &Shared, inner: &Inner, commits: Vec<(Key, Deferred, Option<Done>)>) {
+    let mut keys = Vec::with_capacity(commits.len());
+    let mut tell = Vec::with_capacity(commits.len());
+    let mut deferred = Vec::with_capacity(commits.len());
+    for (key, d, done) in commits {
+        keys.push(key);
+        tell.push(done);
+        deferred.push(d);
+    }
+    let outcomes = inner.commit_deferred(deferred);
+    for ((_, outcome), done) in outcomes.iter().zip(tell) {
+        if let Some(done) = done {
+            done(*outcome != Committed::NotDone);
+        }
+    }
+    let mut state = shared.lock();
+    for (key, (id, outcome)) in keys.into_iter().zip(outcomes) {
+        match outcome {
+            // Its entry left the inbox with the commit.
+            Committed::Applied => {}
+            Committed::Done => state.handled.push(id),
+            Committed::NotDone => {
+                state.held.insert(id);
+            }
+        }
+        state.outstanding.remove(&id);
+        match state.queues.get(&key) {
+            Some(queue) if !queue.is_empty() => {
+                state.ready.push_back(key);
+                shared.wake(&mut state);
+            }
+            _ => {
+                state.queues.remove(&key);
+            }
+        }
+    }
+    shared.notify_progress(&state);
 }
 
 /// The scheduler: every [`SCHEDULER_TICK`], queues the jobs that fell due, each behind its

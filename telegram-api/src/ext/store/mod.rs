@@ -287,6 +287,20 @@ pub trait Store: Send + Sync {
     /// it is stored.
     fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError>;
 
+    /// Commits each of `commits` (an update id or none, and its changes) in order, as
+    /// [`commit`](Store::commit) does, and returns each one's outcome. A store may write them
+    /// all in one transaction, sharing its cost; then either all of them are stored or none,
+    /// and each is told the same error. The default commits them one by one.
+    ///
+    /// The application commits this way the changes of several updates from the inbox that
+    /// were handled at about the same time, each of a different chat.
+    fn commit_many(&self, commits: &[(Option<i64>, &[Change])]) -> Vec<Result<Commit, StoreError>> {
+        commits
+            .iter()
+            .map(|(update_id, changes)| self.commit(*update_id, changes))
+            .collect()
+    }
+
     /// Forgets the record of updates below `update_id`: once Telegram has been told they were
     /// handled (the `getUpdates` offset passed them), it never delivers them again.
     ///
@@ -482,7 +496,9 @@ const RECEIVED: redb::TableDefinition<i64, ()> = redb::TableDefinition::new("rec
 /// cut, keeps every committed change and loses no record of an applied update. It keeps an
 /// inbox of received updates ([`Store::has_inbox`]): a batch of received updates is written
 /// with one `fsync`, and the commit of an update from the inbox is synced with the next batch
-/// (or when the application is idle), so that many updates share one `fsync`.
+/// (or when the application is idle), so that many updates share one `fsync`; the application
+/// commits the changes of several updates from the inbox in one transaction
+/// ([`Store::commit_many`]).
 ///
 /// After an I/O error (a full disk, say) the database refuses every use until it is opened
 /// again: the store then closes it, and opens it again on its next use (repairing it from its
@@ -661,6 +677,19 @@ impl Store for FileStore {
         self.using(|db| db.commit(update_id, changes))
     }
 
+    fn commit_many(&self, commits: &[(Option<i64>, &[Change])]) -> Vec<Result<Commit, StoreError>> {
+        match self.using(|db| db.commit_many(commits)) {
+            Ok(done) => done.into_iter().map(Ok).collect(),
+            Err(e) => {
+                let e = std::sync::Arc::new(e);
+                commits
+                    .iter()
+                    .map(|_| Err(StoreError::shared(e.clone())))
+                    .collect()
+            }
+        }
+    }
+
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
         self.using(|db| db.forget_applied_below(update_id))
     }
@@ -744,13 +773,59 @@ impl FileDb {
         Ok(Commit::Applied)
     }
 
+    /// The commits of `commits` in one transaction, durable unless each took its update out
+    /// of the inbox (as [`commit`](FileDb::commit)).
+    fn commit_many(&self, commits: &[(Option<i64>, &[Change])]) -> Result<Vec<Commit>, StoreError> {
+        let mut txn = self.0.begin_write().map_err(backend)?;
+        let mut done = Vec::with_capacity(commits.len());
+        let mut all_from_inbox = true;
+        {
+            let mut applied = txn.open_table(APPLIED).map_err(backend)?;
+            let mut inbox = txn.open_table(INBOX).map_err(backend)?;
+            let mut values = txn.open_table(VALUES).map_err(backend)?;
+            for (update_id, changes) in commits {
+                if let Some(id) = *update_id {
+                    if applied.insert(id, ()).map_err(backend)?.is_some() {
+                        done.push(Commit::AlreadyApplied);
+                        continue;
+                    }
+                    all_from_inbox &= inbox.remove(id).map_err(backend)?.is_some();
+                } else {
+                    all_from_inbox = false;
+                }
+                for change in *changes {
+                    match change {
+                        Change::Put(key, value) => {
+                            values
+                                .insert(key.encode().as_str(), value.as_slice())
+                                .map_err(backend)?;
+                        }
+                        Change::Delete(key) => {
+                            values.remove(key.encode().as_str()).map_err(backend)?;
+                        }
+                    }
+                }
+                done.push(Commit::Applied);
+            }
+        }
+        if all_from_inbox {
+            // As for one commit of an update from the inbox: durable with the next synced
+            // write, and lost whole before it, with the updates still in the inbox.
+            txn.set_durability(redb::Durability::None);
+        }
+        txn.commit().map_err(backend)?;
+        Ok(done)
+    }
+
     fn sync(&self) -> Result<(), StoreError> {
         let txn = self.0.begin_write().map_err(backend)?;
         txn.commit().map_err(backend)
     }
 
     fn forget_applied_below(&self, update_id: i64) -> Result<(), StoreError> {
-        let txn = self.0.begin_write().map_err(backend)?;
+        let mut txn = self.0.begin_write().map_err(backend)?;
+        // Not synced: a record that comes back after a crash is only forgotten again later.
+        txn.set_durability(redb::Durability::None);
         {
             let mut applied = txn.open_table(APPLIED).map_err(backend)?;
             applied
