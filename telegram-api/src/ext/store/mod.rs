@@ -734,47 +734,13 @@ impl FileDb {
     }
 
     fn commit(&self, update_id: Option<i64>, changes: &[Change]) -> Result<Commit, StoreError> {
-        let mut txn = self.0.begin_write().map_err(backend)?;
-        let mut from_inbox = false;
-        {
-            if let Some(id) = update_id {
-                let mut applied = txn.open_table(APPLIED).map_err(backend)?;
-                if applied.insert(id, ()).map_err(backend)?.is_some() {
-                    drop(applied);
-                    txn.abort().map_err(backend)?;
-                    return Ok(Commit::AlreadyApplied);
-                }
-            }
-            if let Some(id) = update_id {
-                let mut inbox = txn.open_table(INBOX).map_err(backend)?;
-                from_inbox = inbox.remove(id).map_err(backend)?.is_some();
-            }
-            let mut values = txn.open_table(VALUES).map_err(backend)?;
-            for change in changes {
-                match change {
-                    Change::Put(key, value) => {
-                        values
-                            .insert(key.encode().as_str(), value.as_slice())
-                            .map_err(backend)?;
-                    }
-                    Change::Delete(key) => {
-                        values.remove(key.encode().as_str()).map_err(backend)?;
-                    }
-                }
-            }
-        }
-        if from_inbox {
-            // The update stays in the inbox on disk until a later synced write (the next batch
-            // received, or `sync`) makes this commit durable too; a crash before then loses
-            // this commit whole, and the update is handled again.
-            txn.set_durability(redb::Durability::None);
-        }
-        txn.commit().map_err(backend)?;
-        Ok(Commit::Applied)
+        let mut done = self.commit_many(&[(update_id, changes)])?;
+        Ok(done.pop().unwrap_or(Commit::Applied))
     }
 
-    /// The commits of `commits` in one transaction, durable unless each took its update out
-    /// of the inbox (as [`commit`](FileDb::commit)).
+    /// The commits of `commits` in one transaction (a single commit is one of them). The
+    /// transaction is synced unless every commit took its update out of the inbox; an update
+    /// already applied changes nothing.
     fn commit_many(&self, commits: &[(Option<i64>, &[Change])]) -> Result<Vec<Commit>, StoreError> {
         let mut txn = self.0.begin_write().map_err(backend)?;
         let mut done = Vec::with_capacity(commits.len());
@@ -789,6 +755,9 @@ impl FileDb {
                         done.push(Commit::AlreadyApplied);
                         continue;
                     }
+                    // The update stays in the inbox on disk until a later synced write (the
+                    // next batch received, or `sync`) makes this commit durable too; a crash
+                    // before then loses the commit whole, and the update is handled again.
                     all_from_inbox &= inbox.remove(id).map_err(backend)?.is_some();
                 } else {
                     all_from_inbox = false;
