@@ -1,8 +1,10 @@
-//! Typed callback data of `telegram_api::ext` on updates in the documented wire format, through
-//! `Application::process_update`: buttons made by a handler are read back from the request sent
-//! to a loopback Bot API server, pressed, and their value reaches the typed handler; packed
-//! values, stored values (memory and file stores, across a restart), foreign data, data that no
-//! longer decodes, expiry on a manual clock, and the sweep of expired records.
+//! Typed callback data of `telegram_api::ext`: in the testing world, buttons made by a handler
+//! are pressed and their value reaches the typed handler; packed values, stored values (memory
+//! and file stores, across a restart), data that no longer decodes, expiry on the world's clock.
+//! On updates in the documented wire format, through `Application::process_update` (answers to
+//! a loopback Bot API server, which records them): foreign data, including the empty data no
+//! button can carry, a press without `on_expired`, and the sweep of expired records over a
+//! thousand updates.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,7 +16,8 @@ use telegram_api::ext::{
     Application, ApplicationBuilder, CallbackData, CallbackDataError, Context, Handler,
     HandlerError, ManualClock,
 };
-use telegram_api::{Bot, InlineKeyboardMarkup};
+use telegram_api::testing::{Person, World};
+use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup};
 use telegram_api_tests::http::{Reply, Server};
 use telegram_api_tests::updates;
 
@@ -65,25 +68,26 @@ fn server() -> Server {
     })
 }
 
-/// The callback data of the buttons of the last `sendMessage`, row by row.
-fn last_buttons(server: &Server) -> Vec<String> {
-    let requests = server.requests();
-    let sent = requests
-        .iter()
-        .rev()
-        .find(|r| r.api_method() == "sendMessage")
-        .expect("a message with buttons");
-    let mut markup = sent.json()["reply_markup"].clone();
-    if let Value::String(text) = &markup {
-        markup = serde_json::from_str(text).unwrap();
-    }
-    markup["inline_keyboard"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap().clone())
-        .map(|button| button["callback_data"].as_str().unwrap().to_string())
-        .collect()
+/// The callback data of the buttons under the bot's last message to `person`, in order.
+fn data_of(person: &Person) -> Vec<String> {
+    let message = person.last_message();
+    let row = message.json()["reply_markup"]["inline_keyboard"][0].clone();
+    let data = |button: &Value| button["callback_data"].as_str().unwrap().to_owned();
+    row.as_array().unwrap().iter().map(data).collect()
+}
+
+/// `/forged <data>`: a message with a button "Forged" that carries any data.
+fn forged(ctx: &Context) -> Result<(), telegram_api::Error> {
+    let data = ctx.args().first().cloned().unwrap_or_default();
+    let button = InlineKeyboardButton::callback("Forged", data);
+    let markup = InlineKeyboardMarkup::from_rows([[button]]);
+    ctx.reply("forged").reply_markup(markup).call().map(drop)
+}
+
+/// `person` presses a button that carries `data`; the text of the bot's answer, if it answered.
+fn press_forged(person: &Person, data: &str) -> Option<String> {
+    person.send(&format!("/forged {data}"));
+    person.press("Forged").text().map(str::to_owned)
 }
 
 /// The texts of the callback answers sent, in order.
@@ -101,9 +105,10 @@ type Errors = Arc<Mutex<Vec<String>>>;
 /// An application whose `/menu` sends a packed `Pick` button and a stored `Cart` button, and
 /// whose typed handlers answer with what they got; errors go to `errors`, rendered as
 /// `kind: message`.
-fn builder(server: &Server, errors: &Errors) -> ApplicationBuilder {
+fn builder(bot: Bot, errors: &Errors) -> ApplicationBuilder {
     let errors = errors.clone();
-    Application::builder(Bot::new("1:T").with_api_url(server.url()))
+    Application::builder(bot)
+        .command("forged", forged)
         .command("menu", |ctx: &Context| {
             let pick = Pick {
                 list: "a:b".into(),
@@ -165,10 +170,6 @@ fn press(app: &Application, update_id: i64, data: &str) {
     );
 }
 
-fn menu(app: &Application, update_id: i64) {
-    app.process_update(updates::text(update_id, 7, "/menu").update());
-}
-
 /// The stored callback data records, by name.
 fn records(store: &dyn Store) -> Vec<String> {
     store
@@ -181,14 +182,12 @@ fn records(store: &dyn Store) -> Vec<String> {
 
 #[test]
 fn a_packed_value_comes_back_typed_from_a_button_press() {
-    let server = server();
-    let errors = Errors::default();
-    let app = builder(&server, &errors).build();
-    menu(&app, 1);
-    let buttons = last_buttons(&server);
-    assert_eq!(buttons[0], "pick:a%3Ab:3:Down");
-    press(&app, 2, &buttons[0]);
-    assert_eq!(answers(&server), ["a:b 3 Some(Down)"]);
+    let (world, errors) = (World::new(), Errors::default());
+    world.run(&builder(world.bot(), &errors).build());
+    let alice = world.user("Alice");
+    alice.send("/menu");
+    assert_eq!(data_of(&alice)[0], "pick:a%3Ab:3:Down");
+    assert_eq!(alice.press("Pick").text(), Some("a:b 3 Some(Down)"));
     assert!(errors.lock().unwrap().is_empty(), "{errors:?}");
 }
 
@@ -196,7 +195,7 @@ fn a_packed_value_comes_back_typed_from_a_button_press() {
 fn foreign_data_is_left_to_other_handlers() {
     let server = server();
     let errors = Errors::default();
-    let app = builder(&server, &errors).build();
+    let app = builder(Bot::new("1:T").with_api_url(server.url()), &errors).build();
     for (id, data) in [(1, "vote:1"), (2, "picky:1:2:"), (3, "pic"), (4, "")] {
         press(&app, id, data);
     }
@@ -209,19 +208,13 @@ fn foreign_data_is_left_to_other_handlers() {
 
 #[test]
 fn data_with_the_prefix_that_does_not_decode_goes_to_the_error_handler() {
-    let server = server();
-    let errors = Errors::default();
-    let app = builder(&server, &errors).build();
+    let (world, errors) = (World::new(), Errors::default());
+    world.run(&builder(world.bot(), &errors).build());
+    let alice = world.user("Alice");
     // Too few fields, a bad number, an unknown variant, a bad escape: normal input, no panic.
-    for (id, data) in [
-        (1, "pick"),
-        (2, "pick:x:y:Up"),
-        (3, "pick:x:1:Sideways"),
-        (4, "pick:%zz:1:"),
-    ] {
-        press(&app, id, data);
+    for data in ["pick", "pick:x:y:Up", "pick:x:1:Sideways", "pick:%zz:1:"] {
+        assert_eq!(press_forged(&alice, data), None);
     }
-    assert!(answers(&server).is_empty());
     let errors = errors.lock().unwrap().clone();
     assert_eq!(errors.len(), 4, "{errors:?}");
     assert!(
@@ -233,20 +226,20 @@ fn data_with_the_prefix_that_does_not_decode_goes_to_the_error_handler() {
 
 #[test]
 fn a_stored_value_comes_back_from_the_memory_store() {
-    let server = server();
-    let errors = Errors::default();
-    let app = builder(&server, &errors).build();
-    menu(&app, 1);
-    let cart_data = last_buttons(&server)[1].clone();
+    let (world, errors) = (World::new(), Errors::default());
+    let app = builder(world.bot(), &errors).build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/menu");
+    let cart_data = data_of(&alice)[1].clone();
     let id = cart_data.strip_prefix("cart#").expect("stored data");
     assert_eq!(id.len(), 11);
     // Committed with the update, under the bot-wide key named by the data.
     assert_eq!(records(app.store()), [format!("callback_data/{id}")]);
-    press(&app, 2, &cart_data);
-    press(&app, 3, &cart_data);
-    assert_eq!(answers(&server), ["10 items", "10 items"]);
+    assert_eq!(alice.press("Cart").text(), Some("10 items"));
+    assert_eq!(alice.press("Cart").text(), Some("10 items"));
     // A handler that fails drops what it stored.
-    app.process_update(updates::text(4, 7, "/fail").update());
+    alice.send("/fail");
     assert_eq!(records(app.store()).len(), 1);
     assert_eq!(
         errors.lock().unwrap().as_slice(),
@@ -260,42 +253,46 @@ fn a_stored_value_survives_a_restart_on_the_file_store() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("state.redb");
-    let server = server();
-    let errors = Errors::default();
-    let first = builder(&server, &errors).store_path(&path).unwrap().build();
-    menu(&first, 1);
-    let cart_data = last_buttons(&server)[1].clone();
-    drop(first);
-    let second = builder(&server, &errors).store_path(&path).unwrap().build();
-    press(&second, 2, &cart_data);
-    assert_eq!(answers(&server), ["10 items"]);
+    let (world, errors) = (World::new(), Errors::default());
+    world.run(
+        &builder(world.bot(), &errors)
+            .store_path(&path)
+            .unwrap()
+            .build(),
+    );
+    let alice = world.user("Alice");
+    alice.send("/menu");
+    world.stop().unwrap();
+    world.run(
+        &builder(world.bot(), &errors)
+            .store_path(&path)
+            .unwrap()
+            .build(),
+    );
+    assert_eq!(alice.press("Cart").text(), Some("10 items"));
     assert!(errors.lock().unwrap().is_empty(), "{errors:?}");
-    drop(second);
+    world.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_expired_or_unknown_value_goes_to_on_expired_and_is_removed() {
-    let clock = ManualClock::new("2026-12-07T10:00:00Z".parse().unwrap());
-    let server = server();
-    let errors = Errors::default();
-    let app = builder(&server, &errors).clock(clock.clock()).build();
-    menu(&app, 1);
-    let cart_data = last_buttons(&server)[1].clone();
+    let (world, errors) = (World::new(), Errors::default());
+    let app = builder(world.bot(), &errors).clock(world.clock()).build();
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/menu");
     // Just before the default expiry of 7 days: still there.
-    clock.advance(Duration::from_secs(7 * 24 * 3600 - 1));
-    press(&app, 2, &cart_data);
+    world.advance(Duration::from_secs(7 * 24 * 3600 - 1));
+    assert_eq!(alice.press("Cart").text(), Some("10 items"));
     // At it: expired, and the record goes.
-    clock.advance(Duration::from_secs(1));
-    press(&app, 3, &cart_data);
+    world.advance(Duration::from_secs(1));
+    assert_eq!(alice.press("Cart").text(), Some("expired"));
     assert!(records(app.store()).is_empty());
     // Never stored here, or not even an id: the same path.
-    press(&app, 4, "cart#AAAAAAAAAAA");
-    press(&app, 5, "cart#!");
-    assert_eq!(
-        answers(&server),
-        ["10 items", "expired", "expired", "expired"]
-    );
+    for data in ["cart#AAAAAAAAAAA", "cart#!"] {
+        assert_eq!(press_forged(&alice, data).as_deref(), Some("expired"));
+    }
     assert!(errors.lock().unwrap().is_empty(), "{errors:?}");
 }
 
@@ -375,8 +372,10 @@ fn expired_records_are_swept_as_new_ones_are_stored() {
 
 #[test]
 fn a_forgotten_value_no_longer_works_and_any_handler_can_read_one() {
-    let server = server();
-    let app = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+    let (world, errors) = (World::new(), Errors::default());
+    let log = errors.clone();
+    let app = Application::builder(world.bot())
+        .command("forged", forged)
         .command("buy", |ctx: &Context| {
             let button = ctx.stored_button("Buy", &cart())?;
             // Stored callback data is not among the bot's own values.
@@ -401,20 +400,17 @@ fn a_forgotten_value_no_longer_works_and_any_handler_can_read_one() {
             ctx.answer_callback().text(text).call()?;
             Ok::<_, telegram_api::Error>(())
         })
-        .error_handler(|_, e| panic!("{e}"))
+        .error_handler(move |_, e| log.lock().unwrap().push(e.to_string()))
         .build();
-    app.process_update(updates::text(1, 7, "/buy").update());
-    let data = last_buttons(&server)[0].clone();
-    press(&app, 2, &data);
-    press(&app, 3, &data);
-    press(&app, 4, "pick:x:1:");
+    world.run(&app);
+    let alice = world.user("Alice");
+    alice.send("/buy");
+    assert_eq!(alice.press("Buy").text(), Some("bought 10"));
+    assert_eq!(alice.press("Buy").text(), Some("gone"));
     assert_eq!(
-        answers(&server),
-        [
-            "bought 10",
-            "gone",
-            r#"callback data "pick:x:1:" is not of the prefix "cart""#
-        ]
+        press_forged(&alice, "pick:x:1:").as_deref(),
+        Some(r#"callback data "pick:x:1:" is not of the prefix "cart""#)
     );
     assert!(records(app.store()).is_empty());
+    assert!(errors.lock().unwrap().is_empty(), "{errors:?}");
 }
