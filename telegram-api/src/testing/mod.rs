@@ -7,7 +7,7 @@
 //! leaving, files uploaded and downloaded.
 //! Its [`bot`](World::bot) is a real [`Bot`] whose requests the world answers in-process, as
 //! the Bot API would, after the same encoding a real request goes through. The bot's
-//! [`Application`] runs on its real runner ([`run`](World::run) for long polling,
+//! [`Application`](crate::ext::Application) runs on its real runner ([`run`](World::run) for long polling,
 //! [`run_webhook`](World::run_webhook) for a webhook), so its ordering, its confirmations and
 //! its store are those of production; each action of a user returns once the bot has handled
 //! everything it caused.
