@@ -97,6 +97,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::menu;
 use super::store::{DataError, Key};
 use super::{BoxError, Context, Filter, Handler};
 use crate::InlineKeyboardButton;
@@ -143,8 +144,8 @@ const ID_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 /// ```
 pub trait CallbackData: Serialize + DeserializeOwned {
     /// The prefix of this type's callback data: 1 or more ASCII letters, digits, `_`, `-` or
-    /// `.`, unique among the application's types. Keep it short: it counts towards the 64
-    /// bytes.
+    /// `.`, unique among the application's types, and not `m`, which the buttons of
+    /// [menus](super::Menu) start with. Keep it short: it counts towards the 64 bytes.
     const PREFIX: &'static str;
 
     /// The value packed as callback data: `PREFIX:field:field...`.
@@ -225,6 +226,7 @@ fn stored_id(data: &str) -> Option<&str> {
 fn check_prefix<D: CallbackData>() -> Result<(), CallbackDataError> {
     let prefix = D::PREFIX;
     let valid = !prefix.is_empty()
+        && prefix != menu::DATA_PREFIX.trim_end_matches(':')
         && prefix
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
@@ -248,8 +250,8 @@ pub enum CallbackDataError {
         /// Its length in bytes.
         len: usize,
     },
-    /// The type's [`CallbackData::PREFIX`] is empty or has a character other than an ASCII
-    /// letter, digit, `_`, `-` or `.`.
+    /// The type's [`CallbackData::PREFIX`] is empty, has a character other than an ASCII
+    /// letter, digit, `_`, `-` or `.`, or is the menus' `m`.
     Prefix {
         /// The prefix.
         prefix: &'static str,
@@ -298,7 +300,8 @@ impl fmt::Display for CallbackDataError {
             ),
             CallbackDataError::Prefix { prefix } => write!(
                 f,
-                "the callback data prefix {prefix:?} is not 1 or more of A-Z, a-z, 0-9, _, -, ."
+                "the callback data prefix {prefix:?} is not 1 or more of A-Z, a-z, 0-9, _, -, . \
+                 other than the menus' \"m\""
             ),
             CallbackDataError::Encode { type_name, message } => {
                 write!(f, "cannot encode {type_name} as callback data: {message}")

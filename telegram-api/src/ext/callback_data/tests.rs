@@ -269,6 +269,15 @@ fn what_cannot_be_packed_is_an_error() {
         BadPrefix.to_data(),
         Err(CallbackDataError::Prefix { .. })
     ));
+
+    // The menus' buttons start with `m:`: a type's data must not reach them.
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Menuish(u8);
+    data!(Menuish, "m");
+    assert!(matches!(
+        Menuish(1).to_data(),
+        Err(CallbackDataError::Prefix { prefix: "m" })
+    ));
 }
 
 #[test]
