@@ -887,6 +887,17 @@ impl Inner {
         cached.clone()
     }
 
+    /// The context of a handler of `update`.
+    fn context(&self, update: Update) -> Context {
+        Context::with(
+            self.bot.clone(),
+            update,
+            self.store.clone(),
+            self.clock.clone(),
+            self.jobs.clone(),
+        )
+    }
+
     /// Handles `update`: routes it through the groups, reports failures, and commits its
     /// changes. Whether it is done (false: the application stopped before its changes could
     /// be committed, so it must not be confirmed to Telegram).
@@ -900,13 +911,7 @@ impl Inner {
             .store
             .is_shared()
             .then(|| format!("lease/{}", order_key(&update, &self.config.order_by)));
-        let mut ctx = Context::with(
-            self.bot.clone(),
-            update,
-            self.store.clone(),
-            self.clock.clone(),
-            self.jobs.clone(),
-        );
+        let mut ctx = self.context(update);
         if let Some(name) = &lease
             && !self.lease(name, &ctx)
         {
@@ -927,13 +932,7 @@ impl Inner {
     /// ([`commit_deferred`](Inner::commit_deferred), several updates at a time). For a store of
     /// this process only (no leases).
     pub(crate) fn dispatch_deferring(&self, update: Update) -> Handled {
-        let mut ctx = Context::with(
-            self.bot.clone(),
-            update,
-            self.store.clone(),
-            self.clock.clone(),
-            self.jobs.clone(),
-        );
+        let mut ctx = self.context(update);
         let id = ctx.update().update_id;
         match self.run(&mut ctx, true) {
             Ran::Done(done) => {
