@@ -574,3 +574,32 @@ fn a_press_that_is_no_answer_is_answered_and_gets_the_question_again() {
         ]
     );
 }
+
+#[test]
+fn per_topic_flows_keep_each_forum_topic_apart_and_time_out_in_their_topic() {
+    let world = World::new();
+    let flow = signup_flow()
+        .per_topic(true)
+        .timeout(Duration::from_secs(60))
+        .on_timeout(|ctx: &Context| ctx.reply("Timed out.").call().map(drop));
+    world.run(&app_with(&world, flow).build());
+    let forum = world.forum("Rust Forum");
+    let help = forum.topic("Help");
+    let news = forum.topic("News");
+    let alice = world.user("Alice");
+    alice.send_in_topic(&help, "/signup");
+    alice.send_in_topic(&news, "/signup");
+    alice.send_in_topic(&help, "Alice");
+    assert_eq!(help.last_message().text(), "How old are you?");
+    assert_eq!(news.last_message().text(), "What is your name?");
+    alice.send_in_topic(&help, "36");
+    assert_eq!(help.last_message().text(), "Thanks Alice, 36.");
+    // The flow of the news topic goes on where it was, on its own.
+    alice.send_in_topic(&news, "Ally");
+    assert_eq!(news.last_message().text(), "How old are you?");
+    world.advance(Duration::from_secs(61));
+    assert_eq!(news.last_message().text(), "Timed out.");
+    let last = world.params_of("sendMessage").pop().unwrap();
+    assert_eq!(last["message_thread_id"], news.thread_id());
+    assert_eq!(help.last_message().text(), "Thanks Alice, 36.");
+}

@@ -43,6 +43,29 @@ pub enum Per {
     ChatUser,
 }
 
+impl Per {
+    /// The part of a conversation's (or a flow's) key that says whose `ctx`'s update is, and,
+    /// with `per_topic`, in which forum topic; none when the update has no chat or user it
+    /// needs.
+    pub(crate) fn key(self, ctx: &Context, per_topic: bool) -> Option<String> {
+        let chat = ctx.effective_chat().map(|c| c.id);
+        let user = ctx.effective_user().map(|u| u.id);
+        let mut key = match self {
+            Per::Chat => format!("c{}", chat?),
+            Per::User => format!("u{}", user?),
+            Per::ChatUser => format!("c{}u{}", chat?, user?),
+        };
+        if per_topic
+            && let Some(message) = ctx.effective_message()
+            && message.is_topic_message == Some(true)
+            && let Some(topic) = message.message_thread_id
+        {
+            key.push_str(&format!("t{topic}"));
+        }
+        Some(key)
+    }
+}
+
 /// A handler that is a state machine, like a form filled in over several messages.
 ///
 /// - **Entry** handlers start it: the first that takes an update runs, and the [`Next`] it
@@ -429,20 +452,7 @@ where
 
     /// The key of the conversation `ctx`'s update belongs to.
     fn key(&self, ctx: &Context) -> Option<String> {
-        let chat = ctx.effective_chat().map(|c| c.id);
-        let user = ctx.effective_user().map(|u| u.id);
-        let mut key = match self.per {
-            Per::Chat => format!("c{}", chat?),
-            Per::User => format!("u{}", user?),
-            Per::ChatUser => format!("c{}u{}", chat?, user?),
-        };
-        if self.per_topic
-            && let Some(message) = ctx.effective_message()
-            && message.is_topic_message == Some(true)
-            && let Some(topic) = message.message_thread_id
-        {
-            key.push_str(&format!("t{topic}"));
-        }
+        let mut key = self.per.key(ctx, self.per_topic)?;
         if self.per_message {
             let query = ctx.update().callback_query()?;
             match (&query.inline_message_id, query.message.as_deref()) {
@@ -583,17 +593,7 @@ where
         let Ok(due) = jiff::Timestamp::from_millisecond(at.saturating_add(limit)) else {
             return Ok(());
         };
-        let mut data = serde_json::json!({ "key": conversation, "at": at });
-        // The forum topic of the update (or, moved to a new deadline by the timeout job, the
-        // job's), for the timeout handler's replies.
-        let topic = match ctx.message_or_button_message() {
-            Some(message) if message.is_topic_message == Some(true) => message.message_thread_id,
-            Some(_) => None,
-            None => ctx.topic.get(),
-        };
-        if let Some(topic) = topic {
-            data["topic"] = topic.into();
-        }
+        let data = timeout_data(ctx, conversation, at);
         let id = timeout_job_id(conversation);
         match ctx.schedule_job_as(
             &id,
@@ -660,6 +660,23 @@ where
         }
         Ok(())
     }
+}
+
+/// The data of the timeout job of `conversation` (a conversation's or a flow's key), last
+/// active at `at`: its key, the time, and the forum topic of `ctx`'s update (or, when the
+/// timeout job itself moves it to a new deadline, the job's), for the timeout handler's
+/// replies.
+pub(crate) fn timeout_data(ctx: &Context, conversation: &str, at: i64) -> serde_json::Value {
+    let mut data = serde_json::json!({ "key": conversation, "at": at });
+    let topic = match ctx.message_or_button_message() {
+        Some(message) if message.is_topic_message == Some(true) => message.message_thread_id,
+        Some(_) => None,
+        None => ctx.topic.get(),
+    };
+    if let Some(topic) = topic {
+        data["topic"] = topic.into();
+    }
+    data
 }
 
 /// The data of a conversation's timeout job, as its decoding errors name it:

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::BoxError;
 use super::context::Context;
-use super::conversation::{Per, Routes};
+use super::conversation::{Per, Routes, timeout_data};
 use super::filters::Filter;
 use super::handler::{Callback, Handler, Matched};
 use super::jobs::{INTERNAL_PREFIX, JobCallback, JobError};
@@ -145,6 +145,7 @@ pub struct Flow {
     cancel: Option<Filter>,
     on_cancel: Option<Callback<()>>,
     per: Per,
+    per_topic: bool,
     allow_reentry: bool,
     timeout: Option<Duration>,
     on_timeout: Option<Callback<()>>,
@@ -165,6 +166,7 @@ impl Flow {
             cancel: None,
             on_cancel: None,
             per: Per::default(),
+            per_topic: false,
             allow_reentry: false,
             timeout: None,
             on_timeout: None,
@@ -210,6 +212,14 @@ impl Flow {
         self
     }
 
+    /// Whether each forum topic has its own flows (default false): on top of [`per`](Flow::per),
+    /// the key of a flow started in a topic names the topic, so that the same user can be in
+    /// one flow per topic, and the messages of other topics are not its answers.
+    pub fn per_topic(mut self, on: bool) -> Flow {
+        self.per_topic = on;
+        self
+    }
+
     /// Whether the [`entry`](Flow::entry) filter also starts the flow again while it is in
     /// progress, when the waiting step does not take the update (default false).
     pub fn allow_reentry(mut self, on: bool) -> Flow {
@@ -251,13 +261,7 @@ impl Flow {
 
     /// The key of the flow `ctx`'s update belongs to.
     fn key(&self, ctx: &Context) -> Option<String> {
-        let chat = ctx.effective_chat().map(|c| c.id);
-        let user = ctx.effective_user().map(|u| u.id);
-        let key = match self.per {
-            Per::Chat => format!("c{}", chat?),
-            Per::User => format!("u{}", user?),
-            Per::ChatUser => format!("c{}u{}", chat?, user?),
-        };
+        let key = self.per.key(ctx, self.per_topic)?;
         Some(format!("{}:{key}", self.name))
     }
 
@@ -456,7 +460,7 @@ impl Flow {
         let Ok(due) = jiff::Timestamp::from_millisecond(at.saturating_add(limit)) else {
             return Ok(());
         };
-        let data = serde_json::json!({ "key": conversation, "at": at });
+        let data = timeout_data(ctx, conversation, at);
         match ctx.schedule_job_as(
             &timeout_job_id(conversation),
             &timeout_job_name(&self.name),
@@ -488,6 +492,9 @@ impl Flow {
             )));
         };
         let conversation = conversation.to_owned();
+        // Replies of the timeout handler go to the forum topic the flow was last active in.
+        ctx.topic
+            .set(job.raw_data().get("topic").and_then(Value::as_i64));
         let key = Key::conversation(conversation.clone(), "flow");
         // Ended since, or a record that is not one (reported when its next update arrives).
         let Ok(Some(record)) = self.read(ctx, &key) else {
@@ -518,6 +525,7 @@ impl fmt::Debug for Flow {
             .field("entry", &self.entry)
             .field("cancel_on", &self.cancel)
             .field("per", &self.per)
+            .field("per_topic", &self.per_topic)
             .field("allow_reentry", &self.allow_reentry)
             .field("timeout", &self.timeout)
             .field("update_types", &self.update_types)
