@@ -94,8 +94,13 @@ pub(crate) struct Config {
     pub(crate) poll_limit: Option<u32>,
     pub(crate) drop_pending_updates: bool,
     pub(crate) lease_ttl: Duration,
+    pub(crate) inbox_scan: Duration,
     pub(crate) order_by: OrderBy,
 }
+
+/// How often a process looks at a shared inbox, unless
+/// [`inbox_scan_interval`](ApplicationBuilder::inbox_scan_interval) says otherwise.
+const DEFAULT_INBOX_SCAN: Duration = Duration::from_millis(250);
 
 /// The default stack of each worker thread: 8 MiB.
 pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
@@ -419,10 +424,23 @@ impl ApplicationBuilder {
     }
 
     /// How long a lease on a chat lasts in a shared store (default 60 s): a process that died
-    /// while handling an update of a chat blocks that chat for at most this long. Handling an
+    /// while handling an update of a chat blocks that chat for at most this long (and the
+    /// updates it left in a shared inbox wait that long for another process). Handling an
     /// update must take less.
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.config.lease_ttl = ttl.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How often a process looks for updates in a store's inbox that it did not receive
+    /// itself, when the inbox is shared with other processes ([`Store::is_shared`] and
+    /// [`Store::has_inbox`]: the `RedisStore`): those another process received and has not
+    /// handled yet because it is busy, or died. Default 250 ms; at least 10 ms. Each look is
+    /// one round trip to the store (the ids in the inbox) and, when there are updates to take,
+    /// one more to read them; between looks the process waits, it does not poll in a loop.
+    /// The updates a process receives itself are handled at once, without waiting for a look.
+    pub fn inbox_scan_interval(mut self, interval: Duration) -> Self {
+        self.config.inbox_scan = interval.max(Duration::from_millis(10));
         self
     }
 
@@ -489,6 +507,7 @@ impl ApplicationBuilder {
                 post_stop: self.post_stop,
                 highest: AtomicI64::new(i64::MIN),
                 handled: AtomicU64::new(0),
+                inbox_keys: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -523,6 +542,10 @@ pub(crate) struct Inner {
     highest: AtomicI64,
     /// How many updates were handled.
     handled: AtomicU64,
+    /// With a shared inbox: the ordering key of updates in the inbox that this process read,
+    /// by id (so that it reads an update once to learn its key); kept to the ids in the inbox
+    /// by [`forget_inbox_keys`](Inner::forget_inbox_keys).
+    inbox_keys: Mutex<HashMap<i64, String>>,
 }
 
 /// The record of applied updates is pruned once every this many updates handled.
@@ -620,6 +643,7 @@ impl Application {
                 poll_limit: None,
                 drop_pending_updates: false,
                 lease_ttl: Duration::from_secs(60),
+                inbox_scan: DEFAULT_INBOX_SCAN,
                 order_by: OrderBy::Chat,
             },
         }
@@ -925,6 +949,179 @@ impl Inner {
         drop(ctx.into_update());
         self.finished(id, done);
         done
+    }
+
+    /// Handles `update`, taken from a store's inbox that other processes share, under the lease
+    /// of its ordering key: first the earlier updates of the same key still in the inbox
+    /// (received by another process, which has not handled them yet), lowest id first, then
+    /// `update` itself, unless another process handled it meanwhile. Each leaves the inbox
+    /// before the lease is given up: with its commit, or on its own when it had nothing to
+    /// commit. So, across processes, the updates of a key are handled one at a time, in
+    /// `update_id` order.
+    ///
+    /// `wait`: wait for the lease while another process holds it (an update this process
+    /// received). Without, `None` when another process holds it: the update (found in the
+    /// inbox by the pool's scan) is left to that process. Else whether `update` is done
+    /// (false: the application stopped first, or the lease was lost).
+    pub(crate) fn dispatch_shared(&self, update: Update, wait: bool) -> Option<bool> {
+        let key = order_key(&update, &self.config.order_by);
+        let lease = format!("lease/{key}");
+        let mut ctx = self.context(update);
+        if wait {
+            if !self.lease(&lease, &ctx) {
+                return Some(false);
+            }
+        } else {
+            let ttl = self.config.lease_ttl;
+            match self.store.acquire_lease(&lease, &self.holder, ttl) {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => {
+                    self.report(&ctx, &HandlerError::Store(e));
+                    return None;
+                }
+            }
+        }
+        let done = self.handle_in_order(&key, &lease, &mut ctx);
+        self.unlease(&lease, &ctx);
+        drop(ctx.into_update());
+        Some(done)
+    }
+
+    /// Under the lease `lease` of `key`: handles the earlier updates of `key` in the inbox,
+    /// then the update of `ctx` if it is still there. Whether that update is done.
+    fn handle_in_order(&self, key: &str, lease: &str, ctx: &mut Context) -> bool {
+        let id = ctx.update().update_id;
+        let Some(ids) = self.retry(ctx, || self.store.inbox_ids(id)) else {
+            return false;
+        };
+        let Some(earlier) = ids.strip_suffix(&[id]) else {
+            // Handled by another process since it was queued here.
+            log::debug!(target: "telegram_api", "update {id} was handled by another process");
+            self.forget_inbox_key(id);
+            return true;
+        };
+        let Some(earlier) = self.earlier_of(key, earlier, ctx) else {
+            return false;
+        };
+        let renewing = !earlier.is_empty();
+        for update in earlier {
+            let mut earlier_ctx = self.context(update);
+            if !self.renew(lease, &earlier_ctx) || !self.handle_entry(&mut earlier_ctx) {
+                return false;
+            }
+        }
+        (!renewing || self.renew(lease, ctx)) && self.handle_entry(ctx)
+    }
+
+    /// The updates of `key` among the inbox's `ids`, in order: read from the store, except
+    /// those known to be of another key.
+    fn earlier_of(&self, key: &str, ids: &[i64], ctx: &Context) -> Option<Vec<Update>> {
+        let wanted: Vec<i64> = {
+            let keys = self.inbox_keys.lock().unwrap_or_else(|e| e.into_inner());
+            ids.iter()
+                .copied()
+                .filter(|id| keys.get(id).is_none_or(|k| k == key))
+                .collect()
+        };
+        if wanted.is_empty() {
+            return Some(Vec::new());
+        }
+        let found = self.retry(ctx, || self.store.inbox_get(&wanted))?;
+        let mut earlier = Vec::new();
+        for (id, json) in found {
+            let Some(update) = self.decode_inbox_entry(id, &json) else {
+                continue;
+            };
+            let its_key = order_key(&update, &self.config.order_by);
+            let same = its_key == key;
+            self.remember_inbox_key(id, its_key);
+            if same {
+                earlier.push(update);
+            }
+        }
+        Some(earlier)
+    }
+
+    /// Renews the lease `lease` before handling one more update under it: false when it was
+    /// lost (it expired, and another process holds it now) or cannot be renewed.
+    fn renew(&self, lease: &str, ctx: &Context) -> bool {
+        match self
+            .store
+            .acquire_lease(lease, &self.holder, self.config.lease_ttl)
+        {
+            Ok(true) => true,
+            Ok(false) => {
+                log::warn!(
+                    target: "telegram_api",
+                    "update {}: the lease {lease} expired and another process holds it; \
+                     handling a key's updates must take less than the lease's time to live",
+                    ctx.update().update_id
+                );
+                false
+            }
+            Err(e) => {
+                self.report(ctx, &HandlerError::Store(e));
+                false
+            }
+        }
+    }
+
+    /// Handles the update of `ctx`, from a shared inbox, under its key's lease: as without an
+    /// inbox (skipped when its changes were committed before), and takes it out of the inbox.
+    /// Whether it is done.
+    fn handle_entry(&self, ctx: &mut Context) -> bool {
+        let id = ctx.update().update_id;
+        let remove = |ctx: &Context| self.retry(ctx, || self.store.inbox_remove(&[id])).is_some();
+        let done = match self.run(ctx, false) {
+            Ran::Done(false) => false,
+            // Nothing committed (or committed before): it leaves the inbox before the lease goes.
+            Ran::Done(true) => remove(ctx),
+            Ran::Changes(changes) => match self.commit_changes(ctx, &changes) {
+                // It left the inbox in its commit.
+                Some(Commit::Applied) => true,
+                Some(Commit::AlreadyApplied) => remove(ctx),
+                None => false,
+            },
+        };
+        self.forget_inbox_key(id);
+        self.finished(id, done);
+        done
+    }
+
+    /// The update `id` of the inbox, decoded from `json`; `None` (and the entry taken out of
+    /// the inbox, with an error logged) when it does not decode.
+    pub(crate) fn decode_inbox_entry(&self, id: i64, json: &[u8]) -> Option<Update> {
+        match crate::webhook::parse_update(json) {
+            Ok(update) => Some(update),
+            Err(e) => {
+                log::error!(
+                    target: "telegram_api",
+                    "update {id} in the inbox does not decode, dropped: {e}"
+                );
+                if let Err(e) = self.store.inbox_remove(&[id]) {
+                    log::warn!(target: "telegram_api", "update {id}: {e}");
+                }
+                None
+            }
+        }
+    }
+
+    /// Notes that update `id` of the inbox has the ordering key `key`.
+    pub(crate) fn remember_inbox_key(&self, id: i64, key: String) {
+        let mut keys = self.inbox_keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert(id, key);
+    }
+
+    fn forget_inbox_key(&self, id: i64) {
+        let mut keys = self.inbox_keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&id);
+    }
+
+    /// Forgets the ordering keys of updates no longer in the inbox (`pending` are those in it).
+    pub(crate) fn forget_inbox_keys(&self, pending: &std::collections::HashSet<i64>) {
+        let mut keys = self.inbox_keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.retain(|id, _| pending.contains(id));
     }
 
     /// Handles `update`, taken from the store's inbox, as [`dispatch`](Inner::dispatch) does,

@@ -29,7 +29,7 @@
 //!   shell-like arguments and the `/start` deep-link payload.
 //! - Updates of one chat are handled one at a time in order, chats in parallel ([`Pool`]); an
 //!   update is confirmed to Telegram only once it is safe: written to the store's inbox (file
-//!   store), or handled (memory store).
+//!   store, Redis store), or handled (memory store).
 //! - The chat, user and message an update is about, whatever its kind, are
 //!   [`Update::effective_chat`](crate::Update::effective_chat),
 //!   [`Update::effective_user`](crate::Update::effective_user) and
@@ -229,10 +229,11 @@
 //! time, in order. A handler can block: call the [`Bot`](crate::Bot) directly, sleep, read a
 //! file. A crash loses nothing, and what each store guarantees is this:
 //!
-//! | Store | Telegram is told an update arrived | After a crash |
-//! |---|---|---|
-//! | [`FileStore`](store::FileStore) (durable inbox) | once it is written to the store's inbox (polling: the next `getUpdates` offset; webhook: the `200` answer), several updates per `fsync` | the updates in the inbox are handled first, in order; none is fetched again |
-//! | [`MemoryStore`](store::MemoryStore), and stores without an inbox (`RedisStore`) | once it and every earlier one were handled and committed | Telegram delivers again what was not confirmed |
+//! | Store | Guarantee | Telegram is told an update arrived | After a crash |
+//! |---|---|---|---|
+//! | [`MemoryStore`](store::MemoryStore), and stores without an inbox | confirm after handling | once it and every earlier one were handled and committed | Telegram delivers again what was not confirmed |
+//! | [`FileStore`](store::FileStore) | durable inbox, one process | once it is written to the store's inbox (polling: the next `getUpdates` offset; webhook: the `200` answer), several updates per `fsync` | the updates in the inbox are handled first, in order; none is fetched again |
+//! | `RedisStore` (feature `redis`) | durable shared inbox, several processes | once it is written to the inbox in the Redis server (one script per batch), which every process of the bot shares | any process handles what is in the inbox: those a dead process left once its leases expired ([`lease_ttl`](ApplicationBuilder::lease_ttl)), each chat's in order; how durable the inbox is is the server's persistence setting (`appendfsync always`: nothing acknowledged is lost; `everysec`: a crash of the server can lose the last second) |
 //!
 //! With every store, an update's changes to the state are committed with the record that it
 //! was handled, in one transaction, so none is applied twice; what a handler did outside the

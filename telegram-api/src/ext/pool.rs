@@ -1,7 +1,7 @@
 //! [`Pool`]: the ordered worker pool. One chat's updates run one at a time in the order they
 //! were submitted; other chats run in parallel.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -38,6 +38,9 @@ enum Item {
     Update(Update, Option<Done>),
     /// A job's id and the due time of the run.
     Job(String, jiff::Timestamp),
+    /// An update found in a shared inbox by [the scan](scan), received by another process:
+    /// handled only if its key's lease is free at once.
+    Found(Update),
 }
 
 /// How often a scheduler reads a store shared with other processes again, for the jobs they
@@ -199,6 +202,9 @@ struct State {
     /// committed (several in one transaction, by the inbox's writer), each with its key, which
     /// waits for the commit (the key's next update must see it), and who is told.
     commits: Vec<(Key, Deferred, Option<Done>)>,
+    /// With a shared inbox: the updates [the scan](scan) queued ([`Item::Found`]) and that are
+    /// not finished.
+    found: HashSet<i64>,
 }
 
 /// What [`Pool::wait_until`] waits for: whichever comes first.
@@ -231,9 +237,15 @@ struct Shared {
     /// Signalled when what the runner waits for ([`State::settle`]) is reached, or the pool
     /// closes.
     settled: Condvar,
+    /// Signalled when the pool closes, for [the scan](scan), which otherwise waits its interval.
+    closing: Condvar,
     capacity: usize,
     /// Whether updates go through the store's inbox.
     inbox: bool,
+    /// Whether the inbox is shared with other processes ([`Store::is_shared`](super::store::Store::is_shared)):
+    /// each update is handled under its key's lease, after the key's earlier ones in the
+    /// inbox, and [the scan](scan) looks for the updates other processes received.
+    shared_inbox: bool,
     /// Whether the changes of updates from the inbox are committed by the inbox's writer,
     /// several at a time (a store with an inbox, of this process only), instead of by the
     /// worker that handled each.
@@ -327,11 +339,20 @@ impl Shared {
 ///   handler returned, or failed and the error handler ran).
 /// - At start, a store's inbox is read: the updates received and not handled before (the
 ///   process stopped or died) are handled first, in order.
+/// - With an inbox shared by several processes (the `RedisStore`), each update is handled
+///   under its key's lease, after the key's earlier updates still in the inbox, whichever
+///   process received them; the pool also looks at the inbox every
+///   [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval) for the updates
+///   other processes received and did not handle (busy, or dead: their leases expire after
+///   [`lease_ttl`](super::ApplicationBuilder::lease_ttl)). At start, the inbox is not read at
+///   once: the first looks find what waits there.
 pub struct Pool {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
     intake: Option<JoinHandle<()>>,
+    /// With a shared inbox: [the scan](scan).
+    scanner: Option<JoinHandle<()>>,
     store: Arc<dyn super::store::Store>,
 }
 
@@ -343,13 +364,16 @@ impl Pool {
             progress: Condvar::new(),
             arrived: Condvar::new(),
             settled: Condvar::new(),
+            closing: Condvar::new(),
             capacity: inner.config.queue_capacity.max(1),
             inbox: inner.store.has_inbox(),
+            shared_inbox: inner.store.has_inbox() && inner.store.is_shared(),
             deferring: inner.store.has_inbox() && !inner.store.is_shared(),
             order: inner.config.order_by.clone(),
         });
-        if shared.inbox {
-            // What was received before and not handled goes first.
+        // What was received before and not handled goes first; in a shared inbox, the scan
+        // finds it (another process may be handling it).
+        if shared.inbox && !shared.shared_inbox {
             let kept = inner.store.inbox().map_err(std::io::Error::other)?;
             let mut state = shared.lock();
             for (id, json) in kept {
@@ -397,6 +421,7 @@ impl Pool {
                         threads,
                         scheduler: None,
                         intake: None,
+                        scanner: None,
                         store: inner.store.clone(),
                     };
                     pool.close();
@@ -409,6 +434,7 @@ impl Pool {
             threads,
             scheduler: None,
             intake: None,
+            scanner: None,
             store: inner.store.clone(),
         };
         if pool.shared.inbox {
@@ -419,6 +445,20 @@ impl Pool {
                 .spawn(move || intake(&shared, &inner));
             match spawned {
                 Ok(t) => pool.intake = Some(t),
+                Err(e) => {
+                    pool.close();
+                    return Err(e);
+                }
+            }
+        }
+        if pool.shared.shared_inbox {
+            let (shared, inner) = (pool.shared.clone(), inner.clone());
+            let spawned = thread::Builder::new()
+                .name("telegram-inbox-scan".into())
+                .stack_size(inner.config.stack_size)
+                .spawn(move || scan(&shared, &inner));
+            match spawned {
+                Ok(t) => pool.scanner = Some(t),
                 Err(e) => {
                     pool.close();
                     return Err(e);
@@ -661,6 +701,9 @@ impl Pool {
         if let Some(t) = self.scheduler.take() {
             let _ = t.join();
         }
+        if let Some(t) = self.scanner.take() {
+            let _ = t.join();
+        }
         if let Some(t) = self.intake.take() {
             let _ = t.join();
             // The last handled updates leave the inbox, so that the next start does not
@@ -685,6 +728,7 @@ impl Pool {
         self.shared.progress.notify_all();
         self.shared.arrived.notify_all();
         self.shared.settled.notify_all();
+        self.shared.closing.notify_all();
     }
 }
 
@@ -757,6 +801,9 @@ fn work(shared: &Shared, inner: &Inner) {
                             continue;
                         }
                     }
+                } else if shared.shared_inbox {
+                    // Received here: waits for its key's lease; it leaves the inbox under it.
+                    inner.dispatch_shared(update, true).unwrap_or(false)
                 } else {
                     inner.dispatch(update, shared.inbox)
                 };
@@ -765,7 +812,7 @@ fn work(shared: &Shared, inner: &Inner) {
                 }
 
                 state = shared.lock();
-                if shared.inbox && done {
+                if shared.inbox && !shared.shared_inbox && done {
                     // Handled: its entry goes (one with changes went in its commit already).
                     state.handled.push(id);
                     if state.handled.len() == 1 {
@@ -781,6 +828,15 @@ fn work(shared: &Shared, inner: &Inner) {
                 drop(state);
                 inner.run_job(&id, due);
                 state = shared.lock();
+            }
+            Item::Found(update) => {
+                drop(state);
+                let id = update.update_id;
+                // Left to the process holding its key's lease, if one does: the scan finds it
+                // again while it is in the inbox.
+                let _ = inner.dispatch_shared(update, false);
+                state = shared.lock();
+                state.found.remove(&id);
             }
         }
         match state.queues.get(&key) {
@@ -946,6 +1002,99 @@ fn intake(shared: &Shared, inner: &Inner) {
         if closed && state.intake.is_empty() && state.commits.is_empty() {
             break;
         }
+    }
+}
+
+/// With an inbox shared with other processes: every
+/// [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval), reads the ids in the
+/// inbox, and queues the updates that were there at the previous look too and that this
+/// process is not handling (received by another process that is busy, or died), lowest id
+/// first and as many as the queue has room for; until the pool closes. Between looks it waits
+/// on a condition variable that only the pool's closing signals: no busy loop.
+///
+/// An update is queued as [`Item::Found`]: handled only when its key's lease is free at once
+/// (see [`Inner::dispatch_shared`]), else left to the process that holds it. The updates this
+/// process receives are queued by the inbox's writer as they are written, not by the scan.
+fn scan(shared: &Shared, inner: &Inner) {
+    let interval = inner.config.inbox_scan;
+    // The ids in the inbox at the previous look.
+    let mut before: HashSet<i64> = HashSet::new();
+    let mut failing = false;
+    let mut state = shared.lock();
+    loop {
+        state = shared
+            .closing
+            .wait_timeout_while(state, interval, |state| !state.closed)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        if state.closed {
+            break;
+        }
+        drop(state);
+        let ids = match inner.store.inbox_ids(i64::MAX) {
+            Ok(ids) => {
+                failing = false;
+                ids
+            }
+            Err(e) => {
+                // Logged once per run of failures; the workers report the store's errors.
+                if !failing {
+                    log::warn!(target: "telegram_api", "cannot read the shared inbox: {e}");
+                }
+                failing = true;
+                state = shared.lock();
+                continue;
+            }
+        };
+        let now: HashSet<i64> = ids.iter().copied().collect();
+        inner.forget_inbox_keys(&now);
+        let take: Vec<i64> = {
+            let state = shared.lock();
+            let room = shared
+                .capacity
+                .saturating_sub(state.queued + state.found.len());
+            ids.iter()
+                .copied()
+                .filter(|id| {
+                    before.contains(id)
+                        && !state.outstanding.contains(id)
+                        && !state.found.contains(id)
+                })
+                .take(room)
+                .collect()
+        };
+        before = now;
+        if !take.is_empty() {
+            match inner.store.inbox_get(&take) {
+                Ok(entries) => {
+                    let mut found = Vec::with_capacity(entries.len());
+                    for (id, json) in entries {
+                        if let Some(update) = inner.decode_inbox_entry(id, &json) {
+                            let key = order_key(&update, &shared.order);
+                            inner.remember_inbox_key(id, key);
+                            found.push(update);
+                        }
+                    }
+                    let mut state = shared.lock();
+                    if !state.closed {
+                        for update in found {
+                            log::debug!(
+                                target: "telegram_api",
+                                "update {} found in the shared inbox",
+                                update.update_id
+                            );
+                            state.found.insert(update.update_id);
+                            let key = key_of(&update, &shared.order);
+                            shared.queue(&mut state, key, Item::Found(update));
+                        }
+                    }
+                }
+                Err(e) => {
+                    log::warn!(target: "telegram_api", "cannot read the shared inbox: {e}");
+                }
+            }
+        }
+        state = shared.lock();
     }
 }
 

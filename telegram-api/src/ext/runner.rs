@@ -158,11 +158,12 @@ impl Application {
     /// refuses `getUpdates` for good.
     ///
     /// - Updates go to the ordered worker pool: one chat at a time in order, chats in parallel.
-    /// - **Nothing is lost on a crash.** With a store that keeps an inbox (the file store), a
-    ///   batch is written to it in one transaction and then confirmed to Telegram (by the
-    ///   offset of the next `getUpdates`): nothing is fetched twice, slow handlers hold back
-    ///   nothing but their own chat, and after a crash or `kill -9` the next run handles what
-    ///   the inbox kept before polling. Without one (the memory store), an update is confirmed
+    /// - **Nothing is lost on a crash.** With a store that keeps an inbox (the file store, the
+    ///   Redis store), a batch is written to it in one transaction and then confirmed to
+    ///   Telegram (by the offset of the next `getUpdates`): nothing is fetched twice, slow
+    ///   handlers hold back nothing but their own chat, and after a crash or `kill -9` the next
+    ///   run handles what the inbox kept before polling (with the Redis store, the other
+    ///   processes sharing it handle it as well). Without one (the memory store), an update is confirmed
     ///   only once it and every earlier update have been handled, so the next run gets again
     ///   exactly the updates that were not done; the price: while an update is in flight,
     ///   `getUpdates` keeps asking from it (Telegram returns at most 100 updates from the

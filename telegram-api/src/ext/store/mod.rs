@@ -20,8 +20,11 @@
 //! moments as well.
 //!
 //! A store may also keep an inbox of received updates ([`Store::has_inbox`]; the file store
-//! does): the application then writes each update there before telling Telegram it arrived,
-//! and handles it from there; the update leaves the inbox in the commit of its changes.
+//! and the Redis store do): the application then writes each update there before telling
+//! Telegram it arrived, and handles it from there; the update leaves the inbox in the commit of
+//! its changes. A store shared by several processes ([`Store::is_shared`], the Redis store)
+//! shares its inbox too: any process handles what any process received, a chat at a time
+//! under the chat's lease, lowest `update_id` first (see `RedisStore`).
 //!
 //! When the store fails while an update is handled (a Redis server away, a full disk), the
 //! update is not lost and not half applied: reading the record of handled updates, a read of a
@@ -40,7 +43,7 @@
 //! - [`FileStore`]: an embedded transactional database in one file (redb): no server to run,
 //!   a commit is on disk when it returns, and it keeps an inbox;
 //! - `RedisStore` (feature `redis`): a Redis server, shared by several processes of a bot,
-//!   which take leases on chats.
+//!   which take leases on chats; it keeps an inbox, shared by those processes too.
 //!
 //! Values are bytes to a store; [`Data`] reads and writes them as any serde type, as JSON, and
 //! a value that no longer decodes (its type changed) is an error naming the key and the type,
@@ -323,6 +326,13 @@ pub trait Store: Send + Sync {
     /// ([`inbox_add`](Store::inbox_add)). The application then confirms an update to Telegram
     /// as soon as it is in the inbox, and handles it from there, also after a crash. Without
     /// one (the default), an update is confirmed only once it was handled. Default: false.
+    ///
+    /// A store that is also [shared](Store::is_shared) shares its inbox between the processes
+    /// that use it: each handles what any of them received, under the lease of the update's
+    /// chat, the chat's updates lowest id first ([`inbox_ids`](Store::inbox_ids)); it must then
+    /// take an update out of the inbox in the same step as the update's commit, and at once in
+    /// [`inbox_remove`](Store::inbox_remove) (no deferring to [`sync`](Store::sync)), as the
+    /// next holder of the lease looks at the inbox to know what was handled.
     fn has_inbox(&self) -> bool {
         false
     }
@@ -362,6 +372,37 @@ pub trait Store: Send + Sync {
     fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
         let _ = update_ids;
         Ok(())
+    }
+
+    /// The ids of the updates in the inbox up to `through` (included), in order: what a
+    /// process sharing the inbox with others looks at to find the updates it did not receive
+    /// itself, and the earlier updates of a chat before handling a later one. The default
+    /// reads the whole inbox ([`inbox`](Store::inbox)); a shared store reads the ids only.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read.
+    fn inbox_ids(&self, through: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(self
+            .inbox()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .take_while(|&id| id <= through)
+            .collect())
+    }
+
+    /// The updates `update_ids` (each an `update_id` and the update as JSON) that are still in
+    /// the inbox, in `update_id` order; those no longer there are left out. The default reads
+    /// the whole inbox ([`inbox`](Store::inbox)).
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`StoreError::Backend`] when the store cannot be read.
+    fn inbox_get(&self, update_ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let wanted: BTreeSet<i64> = update_ids.iter().copied().collect();
+        let mut found = self.inbox()?;
+        found.retain(|(id, _)| wanted.contains(id));
+        Ok(found)
     }
 
     /// Makes every commit so far durable, for a store that defers writing some of them to

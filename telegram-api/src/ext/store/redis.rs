@@ -2,6 +2,7 @@
 //! documentation (the module is private) tells the data layout in Redis, what is atomic, the
 //! round trips of each operation and what happens when the server goes away.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -24,26 +25,56 @@ const MAX_IDLE: usize = 32;
 /// The longest lease, in milliseconds (Redis refuses an expiry past its clock's range).
 const MAX_TTL_MS: u128 = 1 << 52;
 
-/// KEYS[1]: the applied set; KEYS[2..]: the keys of the changes, in order.
+/// KEYS[1]: the applied set; KEYS[2]: the inbox (ids); KEYS[3]: the inbox's updates (bodies);
+/// KEYS[4..]: the keys of the changes, in order.
 /// ARGV[1]: the update id, or '' for none; then for each change an operation, `P` (put) or `D`
 /// (delete), and a value ('' for a delete).
-/// Returns 1 when the changes were written, 0 when the update was applied before.
+/// Returns 1 when the changes were written (and the update recorded as applied and taken out
+/// of the inbox), 0 when the update was applied before.
 const COMMIT_SCRIPT: &str = r"
 local id = ARGV[1]
 if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then
   return 0
 end
-for i = 2, #KEYS do
-  if ARGV[2 * i - 2] == 'P' then
-    redis.call('SET', KEYS[i], ARGV[2 * i - 1])
+for i = 4, #KEYS do
+  local j = 2 * (i - 3)
+  if ARGV[j] == 'P' then
+    redis.call('SET', KEYS[i], ARGV[j + 1])
   else
     redis.call('DEL', KEYS[i])
   end
 end
 if id ~= '' then
   redis.call('ZADD', KEYS[1], id, id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
 end
 return 1
+";
+
+/// KEYS[1]: the received set; KEYS[2]: the inbox (ids); KEYS[3]: the inbox's updates (bodies);
+/// KEYS[4]: the applied set.
+/// ARGV[1]: how many ids below the highest the received set keeps; then for each update its id
+/// and its JSON.
+/// Writes each update neither received nor applied before to the inbox, records it as
+/// received, prunes the received set, and returns the ids written.
+const INBOX_ADD_SCRIPT: &str = r"
+local added = {}
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if not redis.call('ZSCORE', KEYS[1], id) and not redis.call('ZSCORE', KEYS[4], id) then
+    redis.call('ZADD', KEYS[1], id, id)
+    redis.call('ZADD', KEYS[2], id, id)
+    redis.call('HSET', KEYS[3], id, ARGV[i + 1])
+    added[#added + 1] = id
+  end
+end
+local highest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if highest[2] then
+  local below = tonumber(highest[2]) - tonumber(ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', below))
+end
+return added
 ";
 
 /// KEYS[1]: the lease; ARGV[1]: the holder; ARGV[2]: the time to live in milliseconds.
@@ -81,12 +112,15 @@ return 0
 /// # Ok::<(), telegram_api::ext::store::StoreError>(())
 /// ```
 ///
-/// Several processes behind one webhook: each handles the updates that reach it, a chat at a
-/// time across processes (its lease), and answers Telegram only once its changes are
-/// committed. Tested with two processes and a driver playing Telegram
-/// (`tests/tests/ext_redis_webhook.rs`): 1,000 updates over 50 chats spread over both, 100 of
-/// them delivered to both at once; every chat's record held each of its updates exactly once,
-/// in order.
+/// Several processes behind one webhook (or one polling and others serving a webhook): each
+/// writes the updates that reach it to the shared [inbox](RedisStore#the-inbox) and confirms
+/// them to Telegram once they are there; any process handles them, a chat at a time across
+/// processes (its lease), a chat's updates in `update_id` order. Tested with two processes and
+/// a driver playing Telegram (`tests/tests/ext_redis_webhook.rs`): 1,000 updates over 50 chats
+/// spread over both, 100 of them delivered to both at once; every chat's record held each of
+/// its updates exactly once, in order. And with one of two processes killed (`SIGKILL`) while
+/// it held leases and had updates waiting in the inbox (`tests/tests/ext_redis_inbox_kill.rs`):
+/// the other handled every update, none twice, each chat's in order.
 ///
 /// # Data layout
 ///
@@ -99,13 +133,18 @@ return 0
 /// | `<prefix>v:<key>` | string | the value of a [`Key`], by [`Key::encode`]: `telegram:v:chat/-100/state` |
 /// | `<prefix>applied` | sorted set | the applied updates: member the update id in decimal, score the id |
 /// | `<prefix>lease:<name>` | string with an expiry | the holder of the lease `name` |
+/// | `<prefix>inbox` | sorted set | the updates in the inbox: member the update id in decimal, score the id |
+/// | `<prefix>inbox:updates` | hash | the updates in the inbox: field the update id in decimal, value the update as JSON |
+/// | `<prefix>received` | sorted set | the updates received (written to the inbox once), the last [`RECEIVED_WINDOW`](super::RECEIVED_WINDOW) ids below the highest |
 ///
 /// # Atomicity and round trips
 ///
 /// A commit is one Lua script (`EVALSHA`, which the server runs with no other command in
 /// between): it looks for the update in the applied set and returns when it is there;
-/// otherwise it writes every change and adds the update to the set. The script checks everything
-/// before its first write, so it writes all or nothing. A lease is taken, renewed and given up
+/// otherwise it writes every change, adds the update to the set and takes it out of the inbox
+/// (both the id and the update). The script checks everything before its first write, so it
+/// writes all or nothing. Writing received updates to the inbox is one script too, which
+/// leaves out each update received or applied before. A lease is taken, renewed and given up
 /// by scripts as well, which compare the holder and act in the same step.
 ///
 /// | operation | round trips | commands |
@@ -116,6 +155,11 @@ return 0
 /// | [`forget_applied_below`](Store::forget_applied_below) | 1 | `ZREMRANGEBYSCORE` |
 /// | [`acquire_lease`](Store::acquire_lease) | 1 | `EVALSHA`: `SET NX PX`, or `PEXPIRE` for the holder |
 /// | [`release_lease`](Store::release_lease) | 1 | `EVALSHA`: `DEL` when the holder matches |
+/// | [`inbox_add`](Store::inbox_add) | 1 (0 with no update) | `EVALSHA` of the inbox script |
+/// | [`inbox`](Store::inbox) | 1 | `HGETALL` |
+/// | [`inbox_ids`](Store::inbox_ids) | 1 | `ZRANGEBYSCORE` |
+/// | [`inbox_get`](Store::inbox_get) | 1 (0 with no id) | `HMGET` |
+/// | [`inbox_remove`](Store::inbox_remove) | 1 (0 with no id) | `MULTI`, `ZREM`, `HDEL`, `EXEC` (one round trip) |
 ///
 /// A server that does not know a script yet (the first call after it started) answers
 /// `NOSCRIPT`; the script is then loaded and run again: two more round trips, once per script
@@ -123,7 +167,35 @@ return 0
 /// the URL asks; none for `redis://host:port/`), once per connection.
 ///
 /// A read-modify-write of one value while handling an update is therefore two round trips: the
-/// `GET` and the commit.
+/// `GET` and the commit. Handled from the inbox, an update costs four more: the lease taken and
+/// given up, the ids of the chat's earlier updates in the inbox (`inbox_ids`), and whether it
+/// was applied (`is_applied`); receiving costs one script per batch.
+///
+/// # The inbox
+///
+/// The inbox is shared: the process that received an update (over its webhook, or by polling)
+/// need not be the one that handles it. This is how the application uses it:
+///
+/// - **Receiving.** A process writes what it received to the inbox ([`Store::inbox_add`]), tells
+///   Telegram the updates arrived (the webhook's `200`, the next `getUpdates` offset), and
+///   queues those it wrote on its own workers.
+/// - **Handling, in order.** A worker takes the lease of the update's chat (more exactly, of its
+///   [ordering key](crate::ext::OrderBy)), reads the ids in the inbox up to its update, and
+///   handles first, in `update_id` order, the earlier ones of the same chat that are still
+///   there (received by another process, say). An update no longer in the inbox was handled
+///   by another process: it is skipped. Each is handled as without an inbox (its record of
+///   applied updates looked at first); its commit takes it out of the inbox, and one with
+///   nothing to commit is taken out ([`Store::inbox_remove`]) before the lease is given up. So
+///   across processes a chat's updates are handled one at a time, lowest id first.
+/// - **Picking up the others'.** Each process looks at the ids in the inbox every
+///   [`inbox_scan_interval`](crate::ext::ApplicationBuilder::inbox_scan_interval) (250 ms
+///   unless set; a plain wait between looks, no spinning and no blocking command). An update
+///   that was already there at its previous look and that it is not handling itself (received
+///   by another process that is busy, or that died) is read and queued on its workers, which
+///   take its chat's lease only if it is free at once: while another process holds it, the
+///   update is left to that process, and looked at again at the next look. The leases of a
+///   process that died expire after [`lease_ttl`](crate::ext::ApplicationBuilder::lease_ttl):
+///   then its updates are handled by the others.
 ///
 /// # Connections
 ///
@@ -141,9 +213,13 @@ return 0
 ///
 /// # Durability and limits
 ///
-/// A commit is in the server's memory when it returns; whether it survives a restart of the
-/// server is the server's persistence setting (`appendonly yes` with `appendfsync always` for
-/// the guarantee of [`FileStore`](super::FileStore), `everysec` to lose at most a second).
+/// A commit, and an update written to the inbox, is in the server's memory when the call
+/// returns; whether it survives a crash or restart of the server is the server's persistence
+/// setting, not this store's: with `appendonly yes` and `appendfsync always`, nothing that was
+/// acknowledged is lost (the guarantee of [`FileStore`](super::FileStore)); with `appendfsync
+/// everysec` (Redis's default when the append-only file is on), a crash of the server (or of
+/// its machine) can lose the last second or so of writes: updates already confirmed to
+/// Telegram, and commits; with no persistence, everything. [`Store::sync`] has nothing to do.
 ///
 /// The applied set orders updates by a floating-point score, so
 /// [`forget_applied_below`](Store::forget_applied_below) is exact for update ids up to
@@ -160,6 +236,7 @@ pub struct RedisStore {
     timeout: Duration,
     idle: Mutex<Vec<Connection>>,
     commit_script: Script,
+    inbox_add_script: Script,
     acquire_script: Script,
     release_script: Script,
 }
@@ -200,6 +277,7 @@ impl RedisStore {
             timeout: DEFAULT_TIMEOUT,
             idle: Mutex::new(Vec::new()),
             commit_script: Script::new(COMMIT_SCRIPT),
+            inbox_add_script: Script::new(INBOX_ADD_SCRIPT),
             acquire_script: Script::new(ACQUIRE_SCRIPT),
             release_script: Script::new(RELEASE_SCRIPT),
         };
@@ -240,6 +318,18 @@ impl RedisStore {
 
     fn applied_key(&self) -> String {
         format!("{}applied", self.prefix)
+    }
+
+    fn inbox_key(&self) -> String {
+        format!("{}inbox", self.prefix)
+    }
+
+    fn inbox_updates_key(&self) -> String {
+        format!("{}inbox:updates", self.prefix)
+    }
+
+    fn received_key(&self) -> String {
+        format!("{}received", self.prefix)
     }
 
     fn lease_key(&self, name: &str) -> String {
@@ -381,7 +471,10 @@ impl Store for RedisStore {
             return Ok(Commit::Applied);
         }
         let mut invocation = self.commit_script.prepare_invoke();
-        invocation.key(self.applied_key());
+        invocation
+            .key(self.applied_key())
+            .key(self.inbox_key())
+            .key(self.inbox_updates_key());
         match update_id {
             Some(id) => invocation.arg(id),
             None => invocation.arg(""),
@@ -417,6 +510,108 @@ impl Store for RedisStore {
                 .arg(&below)
                 .query(con)
         })?;
+        Ok(())
+    }
+
+    /// True: the inbox is in the server, shared by every process of the bot (see
+    /// [the inbox](RedisStore#the-inbox)).
+    fn has_inbox(&self) -> bool {
+        true
+    }
+
+    /// Writes the updates neither received nor applied before, in one script; the record of
+    /// received updates is pruned in the same script. Durable as far as the server's
+    /// persistence setting makes it (see [durability](RedisStore#durability-and-limits)).
+    fn inbox_add(&self, updates: &[(i64, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        if updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut invocation = self.inbox_add_script.prepare_invoke();
+        invocation
+            .key(self.received_key())
+            .key(self.inbox_key())
+            .key(self.inbox_updates_key())
+            .key(self.applied_key())
+            .arg(super::RECEIVED_WINDOW);
+        for (id, update) in updates {
+            invocation.arg(*id).arg(update.as_slice());
+        }
+        self.run(|con| invocation.invoke(con))
+    }
+
+    /// Every update in the inbox: one `HGETALL`.
+    fn inbox(&self) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let updates = self.inbox_updates_key();
+        let found: BTreeMap<i64, Vec<u8>> =
+            self.run(|con| redis::cmd("HGETALL").arg(&updates).query(con))?;
+        Ok(found.into_iter().collect())
+    }
+
+    /// The ids only: one `ZRANGEBYSCORE`.
+    fn inbox_ids(&self, through: i64) -> Result<Vec<i64>, StoreError> {
+        let inbox = self.inbox_key();
+        // Scores are floating-point: exact up to 2^53, so the range is one wider and the ids,
+        // exact as members, are filtered and ordered here.
+        let most = if through == i64::MAX {
+            "+inf".to_owned()
+        } else {
+            format!("{}", through.saturating_add(1))
+        };
+        let mut ids: Vec<i64> = self.run(|con| {
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(&inbox)
+                .arg("-inf")
+                .arg(&most)
+                .query(con)
+        })?;
+        ids.retain(|&id| id <= through);
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// One `HMGET`.
+    fn inbox_get(&self, update_ids: &[i64]) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        if update_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let updates = self.inbox_updates_key();
+        let found: Vec<Option<Vec<u8>>> =
+            self.run(|con| redis::cmd("HMGET").arg(&updates).arg(update_ids).query(con))?;
+        let mut found: Vec<(i64, Vec<u8>)> = update_ids
+            .iter()
+            .zip(found)
+            .filter_map(|(id, update)| Some((*id, update?)))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found.dedup_by_key(|(id, _)| *id);
+        Ok(found)
+    }
+
+    /// `ZREM` and `HDEL` in one `MULTI`/`EXEC`.
+    fn inbox_remove(&self, update_ids: &[i64]) -> Result<(), StoreError> {
+        if update_ids.is_empty() {
+            return Ok(());
+        }
+        let (inbox, updates) = (self.inbox_key(), self.inbox_updates_key());
+        self.run(|con| {
+            redis::pipe()
+                .atomic()
+                .cmd("ZREM")
+                .arg(&inbox)
+                .arg(update_ids)
+                .ignore()
+                .cmd("HDEL")
+                .arg(&updates)
+                .arg(update_ids)
+                .ignore()
+                .query::<()>(con)
+        })
+    }
+
+    /// Nothing to do: every write is in the server when it returns, and what reaches its disk
+    /// when is the server's persistence setting (see
+    /// [durability](RedisStore#durability-and-limits)).
+    fn sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
 
@@ -596,6 +791,87 @@ mod tests {
         assert_eq!(one.get(&key).unwrap().as_deref(), Some(&b"one"[..]));
         clear(&one);
         clear(&two);
+    }
+
+    #[test]
+    #[ignore = "needs REDIS_URL"]
+    fn inbox() {
+        let store = test_store("inbox");
+        assert!(store.has_inbox() && store.is_shared());
+        let body = |s: &str| s.as_bytes().to_vec();
+        let none: [i64; 0] = [];
+        let added = store
+            .inbox_add(&[(3, body("three")), (1, body("one")), (2, body("two"))])
+            .unwrap();
+        assert_eq!(added, [3, 1, 2]);
+        // Written twice (a redelivery, or the copy another process received): once, the first
+        // body kept.
+        let again = store
+            .inbox_add(&[(2, body("again")), (4, body("four")), (4, body("twice"))])
+            .unwrap();
+        assert_eq!(again, [4]);
+        assert_eq!(store.inbox_add(&[]).unwrap(), none);
+        // In update_id order.
+        let all = [
+            (1, body("one")),
+            (2, body("two")),
+            (3, body("three")),
+            (4, body("four")),
+        ];
+        assert_eq!(store.inbox().unwrap(), all);
+        assert_eq!(store.inbox_ids(i64::MAX).unwrap(), [1, 2, 3, 4]);
+        assert_eq!(store.inbox_ids(2).unwrap(), [1, 2]);
+        assert_eq!(store.inbox_ids(0).unwrap(), none);
+        let some = store.inbox_get(&[4, 2, 9, 2]).unwrap();
+        assert_eq!(some, [(2, body("two")), (4, body("four"))]);
+        assert_eq!(store.inbox_get(&[]).unwrap(), []);
+        // A commit takes its update out of the inbox, in the same step as its changes.
+        let key = Key::chat(1, "v");
+        let put = [Change::Put(key.clone(), body("x"))];
+        assert_eq!(store.commit(Some(2), &put).unwrap(), Commit::Applied);
+        assert_eq!(store.inbox_ids(i64::MAX).unwrap(), [1, 3, 4]);
+        assert_eq!(store.inbox_get(&[2]).unwrap(), []);
+        assert_eq!(store.get(&key).unwrap(), Some(body("x")));
+        assert_eq!(store.commit(Some(2), &put).unwrap(), Commit::AlreadyApplied);
+        // Handled, or applied without the inbox: not written again.
+        assert_eq!(store.inbox_add(&[(2, body("two"))]).unwrap(), none);
+        store.commit(Some(10), &[]).unwrap();
+        assert_eq!(store.inbox_add(&[(10, body("ten"))]).unwrap(), none);
+        // Taken out without a commit (handled with nothing to commit).
+        store.inbox_remove(&[1, 4, 99]).unwrap();
+        store.inbox_remove(&[]).unwrap();
+        assert_eq!(store.inbox().unwrap(), [(3, body("three"))]);
+        assert_eq!(store.inbox_add(&[(1, body("one"))]).unwrap(), none);
+        store.sync().unwrap();
+        // The record of received updates keeps the last RECEIVED_WINDOW ids below the highest.
+        let far = crate::ext::store::RECEIVED_WINDOW + 100;
+        assert_eq!(store.inbox_add(&[(far, body("far"))]).unwrap(), [far]);
+        let mut con = connection(&store);
+        let prefix = store.prefix().to_owned();
+        let received: Vec<i64> = redis::cmd("ZRANGE")
+            .arg(format!("{prefix}received"))
+            .arg(0)
+            .arg(-1)
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(received, [far]);
+        assert_eq!(store.inbox_ids(i64::MAX).unwrap(), [3, far]);
+        // Every key under the prefix, where the documentation says.
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query(&mut con)
+            .unwrap();
+        keys.sort();
+        let expected = [
+            "applied",
+            "inbox",
+            "inbox:updates",
+            "received",
+            "v:chat/1/v",
+        ]
+        .map(|k| format!("{prefix}{k}"));
+        assert_eq!(keys, expected);
+        clear(&store);
     }
 
     #[test]
