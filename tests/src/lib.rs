@@ -13,6 +13,7 @@ pub mod http;
 pub mod replay;
 pub mod updates;
 pub mod wait;
+pub mod webhook_bot;
 
 use std::time::{Duration, Instant};
 

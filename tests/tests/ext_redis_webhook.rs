@@ -3,79 +3,29 @@
 //! was answered 200), each to either process; one update in ten is delivered to both at once,
 //! as a retry crossing the first delivery. Every chat's record of applied updates must then
 //! hold each of its updates exactly once, in order: no write lost to the other process, none
-//! applied twice, per-chat order kept.
+//! applied twice, per-chat order kept. The store keeps a shared inbox, so a process answers 200
+//! once an update is in it, and the next update of the chat may reach the other process before
+//! the first was handled: whichever handles the later one handles the earlier one first.
 //!
 //! Needs a redis-server: `REDIS_URL` names it. The test is ignored unless asked for
 //! (`-- --include-ignored`); asked for without `REDIS_URL`, it fails.
 #![cfg(feature = "redis")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use telegram_api::ext::store::{Key, RedisStore, Store};
-use telegram_api_tests::http::post_update;
 use telegram_api_tests::updates;
+use telegram_api_tests::webhook_bot::{BotProcess, deliver};
 
 const CHATS: i64 = 50;
 const PER_CHAT: i64 = 20;
 
-/// A running bot process and its webhook port.
-struct Bot {
-    child: Child,
-    port: u16,
-}
-
-impl Bot {
-    fn start(url: &str, prefix: &str) -> Bot {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ext_redis_webhook_bot"))
-            .env("REDIS_URL", url)
-            .env("EXT_PREFIX", prefix)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the bot starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("port ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        Bot { child, port }
-    }
-
-    /// Closes its standard input, which stops it, and waits for it.
-    fn stop(mut self) {
-        drop(self.child.stdin.take());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "{status}");
-    }
-}
-
-/// POSTs `body` to the webhook on `port`; the status code.
-fn post(port: u16, body: &str) -> u16 {
-    post_update(
-        ([127, 0, 0, 1], port).into(),
-        "/",
-        None,
-        body,
-        Duration::from_secs(30),
+/// A bot process of the test, on the Redis server `url`, under the key prefix `prefix`.
+fn start(url: &str, prefix: &str) -> BotProcess {
+    BotProcess::start(
+        env!("CARGO_BIN_EXE_ext_redis_webhook_bot"),
+        &[("REDIS_URL", url), ("EXT_PREFIX", prefix)],
     )
-}
-
-/// Delivers `body` to `port` until it is answered 200 (503 means: send it again).
-fn deliver(port: u16, body: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match post(port, body) {
-            200 => return,
-            503 if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            status => panic!("answered {status}"),
-        }
-    }
 }
 
 #[test]
@@ -83,7 +33,7 @@ fn deliver(port: u16, body: &str) {
 fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
     let url = telegram_api_tests::redis_url();
     let prefix = format!("two-processes-{}:", std::process::id());
-    let bots = [Bot::start(&url, &prefix), Bot::start(&url, &prefix)];
+    let bots = [start(&url, &prefix), start(&url, &prefix)];
     let ports = [bots[0].port, bots[1].port];
 
     let started = Instant::now();
@@ -125,6 +75,8 @@ fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
         assert_eq!(applied, sent, "chat {chat}");
         applied_total += applied.len();
     }
+    // Every update received was handled: none is left in the shared inbox.
+    assert_eq!(store.inbox().unwrap(), []);
     eprintln!(
         "{applied_total} updates over {CHATS} chats on 2 processes in {elapsed:?}, {} delivered \
          twice at once: each applied once, in order",

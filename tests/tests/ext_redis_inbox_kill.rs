@@ -1,0 +1,99 @@
+//! Two processes of one bot share a Redis store (and its inbox); one is killed with `SIGKILL`
+//! while it holds leases and has updates waiting in the inbox. The other must handle every
+//! update: none lost, none applied twice, each chat's in order.
+//!
+//! Process A is slow in one chat of three (500 ms an update, the others a few), process B is
+//! quick. A driver playing Telegram sends 20 chats x 10 updates, each chat's one after the
+//! other (the next once the last was answered 200: once it is in the inbox), two in three to A
+//! and the rest to B. Once every update was answered and A has started on a slow update after
+//! that (it printed `slow <id>`: it holds that chat's lease), A is killed: that update is then
+//! in the inbox and not applied, with the rest of the slow chats'. B finds them in the inbox,
+//! takes each chat's lease once A's expired (1 s), and handles them.
+//!
+//! Needs a redis-server: `REDIS_URL` names it. The test is ignored unless asked for
+//! (`-- --include-ignored`); asked for without `REDIS_URL`, it fails.
+#![cfg(feature = "redis")]
+
+use std::time::{Duration, Instant};
+
+use telegram_api::ext::store::{Key, RedisStore, Store};
+use telegram_api_tests::updates;
+use telegram_api_tests::wait::wait_until;
+use telegram_api_tests::webhook_bot::{BotProcess, deliver};
+
+const CHATS: i64 = 20;
+const PER_CHAT: i64 = 10;
+
+#[test]
+#[ignore = "needs REDIS_URL"]
+fn a_process_killed_with_updates_in_the_shared_inbox_loses_none() {
+    let url = telegram_api_tests::redis_url();
+    let prefix = format!("inbox-kill-{}:", std::process::id());
+    let exe = env!("CARGO_BIN_EXE_ext_redis_webhook_bot");
+    let common = [
+        ("REDIS_URL", url.as_str()),
+        ("EXT_PREFIX", prefix.as_str()),
+        ("EXT_LEASE_MS", "1000"),
+        ("EXT_SCAN_MS", "50"),
+    ];
+    let slow = [("EXT_SLOW_MS", "500"), ("EXT_SLOW_EVERY", "3")];
+    let a = BotProcess::start(exe, &[&common[..], &slow[..]].concat());
+    let b = BotProcess::start(exe, &common);
+    let store = RedisStore::open(&url).unwrap().with_prefix(prefix);
+
+    let (to_a, to_b) = (a.port, b.port);
+    std::thread::scope(|s| {
+        for chat in 1..=CHATS {
+            s.spawn(move || {
+                for seq in 0..PER_CHAT {
+                    let id = seq * CHATS + chat;
+                    let body = updates::text(id, chat, "hi").message_id(seq + 1).json();
+                    deliver(if id % 3 == 0 { to_b } else { to_a }, &body);
+                }
+            });
+        }
+    });
+    // Every update is in the inbox or handled. A starts on one more slow update: it holds
+    // that chat's lease, and is killed in that update's handler.
+    let printed = a.lines.len();
+    let lines = a
+        .lines
+        .wait_for("A starting a slow update", |l| l.len() > printed);
+    let in_flight: i64 = lines[printed]
+        .strip_prefix("slow ")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a slow update: {:?}", lines[printed]));
+    a.kill();
+    let killed = Instant::now();
+    let waiting = store.inbox_ids(i64::MAX).unwrap();
+    assert!(
+        waiting.contains(&in_flight) && !store.is_applied(in_flight).unwrap(),
+        "update {in_flight}, in flight in the killed process, is waiting in the inbox: {waiting:?}"
+    );
+
+    wait_until(
+        Duration::from_secs(60),
+        "the surviving process emptying the inbox",
+        || store.inbox_ids(i64::MAX).unwrap().is_empty(),
+    );
+    let drained = killed.elapsed();
+    b.stop();
+
+    let mut applied_total = 0;
+    for chat in 1..=CHATS {
+        let stored = store
+            .get(&Key::chat(chat, "applied"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("chat {chat}: nothing applied"));
+        let applied: Vec<i64> = serde_json::from_slice(&stored).unwrap();
+        let sent: Vec<i64> = (0..PER_CHAT).map(|seq| seq * CHATS + chat).collect();
+        assert_eq!(applied, sent, "chat {chat}: each update once, in order");
+        applied_total += applied.len();
+    }
+    assert_eq!(applied_total, (CHATS * PER_CHAT) as usize);
+    eprintln!(
+        "{} updates waiting in the inbox when a process was killed (update {in_flight} in \
+         flight): all handled by the other in {drained:?}, each once, in order",
+        waiting.len()
+    );
+}
