@@ -801,8 +801,9 @@ impl Application {
     /// serves: each POST to the path with the right secret token (compared in constant time)
     /// and an update as body is handed to the ordered worker pool, and answered 200 once it is
     /// safe: written to the store's inbox with a store that keeps one (the file store, several
-    /// updates per `fsync`; the Redis store, whose inbox every process shares), else once its handlers ran and their changes were committed
-    /// (so with an inbox, a slow handler delays no answer). A wrong or missing token gets 403, a
+    /// updates per `fsync`; the Redis store, whose inbox every process shares), else once its
+    /// handlers ran and their changes were committed (so with an inbox, a slow handler delays
+    /// no answer). A wrong or missing token gets 403, a
     /// body that is not an update 400 (and a `log::warn!` record), a body over
     /// [`Webhook::max_body`] 413, a body that does not arrive within
     /// [`Webhook::body_timeout`] 408, another path 404 (unless it is the
