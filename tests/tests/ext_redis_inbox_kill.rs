@@ -10,15 +10,21 @@
 //! in the inbox and not applied, with the rest of the slow chats'. B finds them in the inbox,
 //! takes each chat's lease once A's expired (1 s), and handles them.
 //!
+//! And in one process: updates that another process received and left in the inbox (it died,
+//! one of its leases not expired yet) are found and handled, each chat's in order.
+//!
 //! Needs a redis-server: `REDIS_URL` names it. The test is ignored unless asked for
 //! (`-- --include-ignored`); asked for without `REDIS_URL`, it fails.
 #![cfg(feature = "redis")]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use telegram_api::Bot;
 use telegram_api::ext::store::{Key, RedisStore, Store};
+use telegram_api::ext::{Application, Context, Handler};
 use telegram_api_tests::updates;
-use telegram_api_tests::wait::wait_until;
+use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
 use telegram_api_tests::webhook_bot::{BotProcess, deliver};
 
 const CHATS: i64 = 20;
@@ -96,4 +102,58 @@ fn a_process_killed_with_updates_in_the_shared_inbox_loses_none() {
          flight): all handled by the other in {drained:?}, each once, in order",
         waiting.len()
     );
+}
+
+#[test]
+#[ignore = "needs REDIS_URL"]
+fn updates_another_process_left_in_the_inbox_are_handled_in_order() {
+    let url = telegram_api_tests::redis_url();
+    let prefix = format!("inbox-left-{}:", std::process::id());
+    let store = RedisStore::open(&url).unwrap().with_prefix(prefix.clone());
+    // Another process received these, and died; it still holds chat 1's lease for a moment.
+    let left: Vec<(i64, Vec<u8>)> = [(5, 1), (3, 2), (1, 1), (4, 1), (2, 2)]
+        .into_iter()
+        .map(|(id, chat)| (id, updates::text(id, chat, "hi").json().into_bytes()))
+        .collect();
+    assert_eq!(store.inbox_add(&left).unwrap(), [5, 3, 1, 4, 2]);
+    let lease_ttl = Duration::from_millis(500);
+    let leased = Instant::now();
+    assert!(
+        store
+            .acquire_lease("lease/chat/1", "a-dead-process", lease_ttl)
+            .unwrap()
+    );
+
+    let handled: Arc<Log<(i64, i64, Instant)>> = Arc::new(Log::default());
+    let log = handled.clone();
+    let app = Application::builder(Bot::new("1:T").with_api_url("http://127.0.0.1:9"))
+        .handle_signals(false)
+        .inbox_scan_interval(Duration::from_millis(20))
+        .store(RedisStore::open(&url).unwrap().with_prefix(prefix))
+        .handler(Handler::update(
+            |_| true,
+            move |ctx: &Context| {
+                let chat = ctx.effective_chat().map_or(0, |c| c.id);
+                log.push((chat, ctx.update().update_id, Instant::now()));
+                Ok::<_, std::convert::Infallible>(())
+            },
+        ))
+        .build();
+    let pool = app.start_pool().unwrap();
+    let all = handled.wait_len(5);
+    let of = |chat: i64| -> Vec<i64> {
+        let ids = all.iter().filter(|(c, _, _)| *c == chat);
+        ids.map(|(_, id, _)| *id).collect()
+    };
+    assert_eq!(of(1), [1, 4, 5]);
+    assert_eq!(of(2), [2, 3]);
+    // Chat 1 waited for the dead process's lease to expire.
+    let first_of_chat_1 = all.iter().find(|(c, _, _)| *c == 1).unwrap().2;
+    assert!(first_of_chat_1 >= leased + lease_ttl);
+    // Nothing to commit: each left the inbox all the same, and is not handled again.
+    wait_until(PATIENCE, "the inbox emptied", || {
+        store.inbox_ids(i64::MAX).unwrap().is_empty()
+    });
+    pool.shutdown(Duration::from_secs(5));
+    assert_eq!(handled.len(), 5);
 }

@@ -333,11 +333,11 @@ impl Shared {
 ///   blocks while it is full.
 /// - [`confirmed_offset`](Pool::confirmed_offset) is what may be confirmed to Telegram. With a
 ///   store that keeps an inbox ([`Store::has_inbox`](super::store::Store::has_inbox), the file
-///   store), every update below it is written to the inbox, from which it is handled, also
+///   store, the Redis store), every update below it is written to the inbox, from which it is handled, also
 ///   after a crash; the pool writes what is submitted together, several updates per
 ///   transaction. Without one (the memory store), every update below it has been handled (its
 ///   handler returned, or failed and the error handler ran).
-/// - At start, a store's inbox is read: the updates received and not handled before (the
+/// - At start, a file store's inbox is read: the updates received and not handled before (the
 ///   process stopped or died) are handled first, in order.
 /// - With an inbox shared by several processes (the `RedisStore`), each update is handled
 ///   under its key's lease, after the key's earlier updates still in the inbox, whichever

@@ -168,8 +168,10 @@ return 0
 ///
 /// A read-modify-write of one value while handling an update is therefore two round trips: the
 /// `GET` and the commit. Handled from the inbox, an update costs four more: the lease taken and
-/// given up, the ids of the chat's earlier updates in the inbox (`inbox_ids`), and whether it
-/// was applied (`is_applied`); receiving costs one script per batch.
+/// given up, the ids in the inbox up to it (`inbox_ids`, to find the chat's earlier ones), and
+/// whether it was applied (`is_applied`); one more (`inbox_remove`) when it had nothing to
+/// commit, and one (`inbox_get`) to read the updates in the inbox that the process did not
+/// receive itself. Receiving costs one script per batch.
 ///
 /// # The inbox
 ///
