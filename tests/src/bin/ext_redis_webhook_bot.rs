@@ -1,5 +1,5 @@
 //! A bot for the tests of several processes sharing a Redis store
-//! (`tests/tests/ext_redis_webhook.rs`, `tests/tests/ext_redis_inbox_kill.rs`): it serves a
+//! (`tests/tests/ext_redis_webhook.rs`, `tests/tests/ext_redis_inbox.rs`): it serves a
 //! webhook on a port of its own (printed as `port N` on standard output) and keeps its state in
 //! the Redis server `REDIS_URL`, under the key prefix `EXT_PREFIX`. Every update appends its id
 //! to its chat's `applied` list (read, a little uneven work, write), so the list shows which

@@ -119,7 +119,7 @@ return 0
 /// a driver playing Telegram (`tests/tests/ext_redis_webhook.rs`): 1,000 updates over 50 chats
 /// spread over both, 100 of them delivered to both at once; every chat's record held each of
 /// its updates exactly once, in order. And with one of two processes killed (`SIGKILL`) while
-/// it held leases and had updates waiting in the inbox (`tests/tests/ext_redis_inbox_kill.rs`):
+/// it held leases and had updates waiting in the inbox (`tests/tests/ext_redis_inbox.rs`):
 /// the other handled every update, none twice, each chat's in order.
 ///
 /// # Data layout

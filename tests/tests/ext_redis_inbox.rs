@@ -11,18 +11,22 @@
 //! takes each chat's lease once A's expired (1 s), and handles them.
 //!
 //! And in one process: updates that another process received and left in the inbox (it died,
-//! one of its leases not expired yet) are found and handled, each chat's in order.
+//! one of its leases not expired yet) are found and handled, each chat's in order; and polling
+//! confirms a batch once it is in the inbox, so a slow handler holds back only its chat and
+//! nothing is fetched twice.
 //!
 //! Needs a redis-server: `REDIS_URL` names it. The test is ignored unless asked for
 //! (`-- --include-ignored`); asked for without `REDIS_URL`, it fails.
 #![cfg(feature = "redis")]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
 use telegram_api::ext::store::{Key, RedisStore, Store};
 use telegram_api::ext::{Application, Context, Handler};
+use telegram_api_tests::fake_api::FakeApi;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
 use telegram_api_tests::webhook_bot::{BotProcess, deliver};
@@ -156,4 +160,68 @@ fn updates_another_process_left_in_the_inbox_are_handled_in_order() {
     });
     pool.shutdown(Duration::from_secs(5));
     assert_eq!(handled.len(), 5);
+}
+
+#[test]
+#[ignore = "needs REDIS_URL"]
+fn polling_with_the_redis_inbox_fetches_each_update_once_while_a_handler_is_slow() {
+    const TOTAL: i64 = 300;
+    const CHATS: i64 = 30;
+    let url = telegram_api_tests::redis_url();
+    let prefix = format!("inbox-polling-{}:", std::process::id());
+    let updates = (1..=TOTAL)
+        .map(|id| (id, updates::text(id, 1 + id % CHATS, "hi").json()))
+        .collect();
+    let api = FakeApi::start(updates);
+    let seen: Arc<Log<(i64, i64)>> = Arc::default();
+    let app = {
+        let seen = seen.clone();
+        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
+            .workers(4)
+            .poll_limit(20)
+            .poll_timeout(1)
+            .handle_signals(false)
+            .store(RedisStore::open(&url).unwrap().with_prefix(prefix.clone()))
+            .handler(Handler::update(
+                |_| true,
+                move |ctx: &Context| {
+                    let id = ctx.update().update_id;
+                    // One chat's first update takes a second: it holds back only its chat.
+                    if id == 1 {
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    seen.push((ctx.effective_chat().unwrap().id, id));
+                    Ok::<_, std::io::Error>(())
+                },
+            ))
+            .build()
+    };
+    let stop = app.stop_handle();
+    let runner = std::thread::spawn(move || app.run_polling());
+    seen.wait_for_within(Duration::from_secs(30), "every update handled", |seen| {
+        seen.len() >= TOTAL as usize
+    });
+    stop.stop();
+    runner.join().unwrap().unwrap();
+
+    // Without an inbox, polls during the slow update would fetch everything after it again.
+    let served: usize = api.served.entries().iter().sum();
+    assert!(
+        served as f64 <= TOTAL as f64 * 1.05,
+        "{served} items served for {TOTAL} updates"
+    );
+    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (chat, id) in seen.entries() {
+        chats.entry(chat).or_default().push(id);
+    }
+    for (chat, ids) in chats {
+        let want: Vec<i64> = (1..=TOTAL).filter(|id| 1 + id % CHATS == chat).collect();
+        assert_eq!(ids, want, "chat {chat}: each once, in order");
+    }
+    let store = RedisStore::open(&url).unwrap().with_prefix(prefix);
+    assert_eq!(
+        store.inbox().unwrap(),
+        [],
+        "the inbox is empty once all is handled"
+    );
 }
