@@ -242,8 +242,8 @@ struct Shared {
     capacity: usize,
     /// Whether updates go through the store's inbox.
     inbox: bool,
-    /// Whether the inbox is shared with other processes ([`Store::is_shared`](super::store::Store::is_shared)):
-    /// each update is handled under its key's lease, after the key's earlier ones in the
+    /// Whether the inbox is shared with other processes
+    /// ([`Store::is_shared`](super::store::Store::is_shared)): each update is handled under its key's lease, after the key's earlier ones in the
     /// inbox, and [the scan](scan) looks for the updates other processes received.
     shared_inbox: bool,
     /// Whether the changes of updates from the inbox are committed by the inbox's writer,
@@ -333,9 +333,9 @@ impl Shared {
 ///   blocks while it is full.
 /// - [`confirmed_offset`](Pool::confirmed_offset) is what may be confirmed to Telegram. With a
 ///   store that keeps an inbox ([`Store::has_inbox`](super::store::Store::has_inbox), the file
-///   store, the Redis store), every update below it is written to the inbox, from which it is handled, also
-///   after a crash; the pool writes what is submitted together, several updates per
-///   transaction. Without one (the memory store), every update below it has been handled (its
+///   store, the Redis store), every update below it is written to the inbox, from which it is
+///   handled, also after a crash; the pool writes what is submitted together, several updates
+///   per transaction. Without one (the memory store), every update below it has been handled (its
 ///   handler returned, or failed and the error handler ran).
 /// - At start, a file store's inbox is read: the updates received and not handled before (the
 ///   process stopped or died) are handled first, in order.
