@@ -198,6 +198,12 @@ return 0
 ///   update is left to that process, and looked at again at the next look. The leases of a
 ///   process that died expire after [`lease_ttl`](crate::ext::ApplicationBuilder::lease_ttl):
 ///   then its updates are handled by the others.
+/// - **Stopping.** A process that stops handles what it can within its
+///   [`stop_timeout`](crate::ext::ApplicationBuilder::stop_timeout), but a worker waiting for
+///   a lease that another process holds gives up at once: what it leaves stays in the inbox,
+///   for the other processes or the next start. So a `200` (or a confirmed offset) says that an
+///   update is in the inbox, not that it was handled: a test or a deployment that must know
+///   that everything was handled waits for the inbox to be empty ([`Store::inbox_ids`]).
 ///
 /// # Connections
 ///
