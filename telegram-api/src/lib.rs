@@ -102,8 +102,9 @@
 //! ([`Error::is_forbidden`], [`Error::is_too_many_requests`], ...); transport failures, timeouts,
 //! non-JSON bodies (a proxy's HTML error page) and decode errors (with the JSON path) have their
 //! own variants. No error, and no `Debug` output, contains the bot token. Every error of the
-//! crate names each cause once: a message includes the text of the error it wraps, and
-//! `source()` goes on with that error's own cause, so a report that walks the chain
+//! crate names each cause once: a message includes the text of the error it wraps, which the
+//! variant keeps typed (an [`std::io::Error`], a [`ureq::Timeout`], ...), and `source()` goes on
+//! with the first cause that text does not already tell, so a report that walks the chain
 //! (`anyhow`'s `{:#}`) repeats nothing.
 //!
 //! # Files

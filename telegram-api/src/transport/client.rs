@@ -647,10 +647,7 @@ impl Bot {
     /// Turns an HTTP client error into ours, without the URL (it holds the token).
     fn transport_error(&self, method: &'static str, e: ureq::Error) -> Error {
         match e {
-            ureq::Error::Timeout(phase) => Error::Timeout {
-                method,
-                phase: phase.to_string(),
-            },
+            ureq::Error::Timeout(phase) => Error::Timeout { method, phase },
             ureq::Error::Io(io) => self.io_to_transport(method, io),
             ureq::Error::BodyExceedsLimit(limit) => Error::InvalidResponse {
                 method,
@@ -660,8 +657,7 @@ impl Bot {
             },
             other => Error::Transport {
                 method,
-                message: self.0.redactor.text(&other.to_string()),
-                kind: None,
+                source: std::io::Error::other(self.0.redactor.text(&other.to_string())),
             },
         }
     }
@@ -680,7 +676,7 @@ impl Bot {
         {
             return Error::Timeout {
                 method,
-                phase: phase.to_string(),
+                phase: *phase,
             };
         }
         if matches!(
@@ -689,14 +685,16 @@ impl Bot {
         ) {
             return Error::Timeout {
                 method,
-                phase: "read".into(),
+                phase: ureq::Timeout::PerRead,
             };
         }
-        Error::Transport {
-            method,
-            message: self.0.redactor.text(&e.to_string()),
-            kind: Some(e.kind()),
-        }
+        // An error of the socket is kept as it is; one that wraps another (the HTTP client's,
+        // which may show the URL in its `Debug`) becomes its message, the token taken out.
+        let source = match e.get_ref() {
+            None => e,
+            Some(inner) => std::io::Error::new(e.kind(), self.0.redactor.text(&inner.to_string())),
+        };
+        Error::Transport { method, source }
     }
 }
 

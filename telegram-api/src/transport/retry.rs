@@ -143,8 +143,7 @@ mod tests {
     fn reset() -> Error {
         Error::Transport {
             method: "sendMessage",
-            message: "connection reset".into(),
-            kind: Some(std::io::ErrorKind::ConnectionReset),
+            source: std::io::ErrorKind::ConnectionReset.into(),
         }
     }
 
