@@ -153,7 +153,7 @@ fn a_job_scheduled_under_an_id_of_ours_is_one_instance_found_replaced_and_cancel
             ctx.cancel_job(&format!(
                 "reminder:{}",
                 ctx.effective_chat().ok_or("chat")?.id
-            ));
+            ))?;
             Ok(())
         })
         .build();
@@ -420,7 +420,7 @@ fn a_run_commits_its_changes_with_the_next_run() {
             ctx.set_chat_data("runs", &(n + 1))?;
             // The last run removes the job itself.
             if n + 1 == 3 {
-                ctx.cancel_job(ctx.job().unwrap().id());
+                ctx.cancel_job(ctx.job().unwrap().id())?;
             }
             Ok(())
         })

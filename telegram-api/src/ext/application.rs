@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
-use super::jobs::{Job, JobCallback, JobError, Jobs, Late, is_internal, job_key};
+use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
 use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
@@ -688,27 +688,29 @@ impl Application {
         Pool::start(self.inner.clone())
     }
 
-    /// Schedules the job registered as `name` to run on `schedule` with `data`, for no chat
-    /// (a job of the whole bot); committed at once. Returns the job's id. The same as
-    /// [`Context::schedule_job`] without an update to take a chat from.
+    /// Schedules the job registered as `name`
+    /// ([`ApplicationBuilder::job`]) to run on `schedule` with `data`, for no chat (a job of
+    /// the whole bot); committed at once. Returns the job's id. The same as
+    /// [`Context::schedule_job`], which schedules for the update's chat and user, with the
+    /// update.
     ///
     /// # Errors
     ///
     /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
     /// [`JobError::NoRun`] when `schedule` has no run from now on, [`JobError::UnnamedZone`] or
     /// [`JobError::Data`] when the job cannot be stored, and [`JobError::Store`] when the store
-    /// fails.
+    /// cannot be read or the commit fails.
     pub fn schedule_job<T: serde::Serialize + ?Sized>(
         &self,
         name: &str,
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, None, data)
+        jobs::schedule(self, None, name, schedule, self.job_scope(), data)
     }
 
-    /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id`: its runs are
-    /// ordered with the chat's updates. The same as [`Context::schedule_job_for`].
+    /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id` (and no user):
+    /// its runs are ordered with the chat's updates. The same as [`Context::schedule_job_for`].
     ///
     /// # Errors
     ///
@@ -720,7 +722,7 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, Some(chat_id), data)
+        jobs::schedule(self, None, name, schedule, (Some(chat_id), None), data)
     }
 
     /// Like [`schedule_job`](Application::schedule_job), under the id `id` of your choosing
@@ -736,7 +738,7 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<(), JobError> {
-        self.schedule(Some(id), name, schedule, None, data)?;
+        jobs::schedule(self, Some(id), name, schedule, self.job_scope(), data)?;
         Ok(())
     }
 
@@ -746,56 +748,7 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn find_job(&self, id: &str) -> Result<Option<Job>, JobError> {
-        Ok(self.all_jobs()?.into_iter().find(|job| job.id() == id))
-    }
-
-    fn schedule<T: serde::Serialize + ?Sized>(
-        &self,
-        id: Option<&str>,
-        name: &str,
-        schedule: Schedule,
-        chat_id: Option<i64>,
-        data: &T,
-    ) -> Result<String, JobError> {
-        let inner = &self.inner;
-        let (job, record) =
-            inner
-                .jobs
-                .make(id, name, schedule, (chat_id, None), data, inner.clock.now())?;
-        self.commit_jobs(&[Change::Put(job.key(), record)])?;
-        Ok(job.id().to_owned())
-    }
-
-    /// Cancels the job `id` (nothing happens when there is none); committed at once.
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
-    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
-        self.commit_jobs(&[Change::Delete(job_key(id))])
-    }
-
-    /// Cancels every job named `name`; how many there were. Committed at once.
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
-    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
-        let jobs = self.jobs(name)?;
-        let changes: Vec<Change> = jobs.iter().map(|j| Change::Delete(j.key())).collect();
-        self.commit_jobs(&changes)?;
-        Ok(jobs.len())
-    }
-
-    /// Loads the jobs, commits `changes` to them, and applies them to the schedule.
-    fn commit_jobs(&self, changes: &[Change]) -> Result<(), JobError> {
-        let inner = &self.inner;
-        inner.jobs.load(&*inner.store, false)?;
-        if !changes.is_empty() {
-            inner.store.commit(None, changes)?;
-            inner.jobs.apply(changes);
-        }
-        Ok(())
+        jobs::find(self, id)
     }
 
     /// The scheduled jobs named `name`, by next run.
@@ -804,9 +757,7 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
-        let mut jobs = self.all_jobs()?;
-        jobs.retain(|j| j.name() == name);
-        Ok(jobs)
+        jobs::named(self, name)
     }
 
     /// Every scheduled job, by next run.
@@ -815,8 +766,25 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
-        self.inner.jobs.load(&*self.inner.store, false)?;
-        Ok(self.inner.jobs.list())
+        self.job_list()
+    }
+
+    /// Cancels the job `id` (nothing happens when there is none); committed at once.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
+    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
+        jobs::cancel(self, id)
+    }
+
+    /// Cancels every job named `name`; how many there were. Committed at once.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
+    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
+        jobs::cancel_named(self, name)
     }
 
     /// When the next job is due (the earliest due time of the jobs waiting or running), for
@@ -842,6 +810,36 @@ impl Application {
             inner.run_job(id, *at);
         }
         due.len()
+    }
+}
+
+/// The application commits each change to the jobs at once.
+impl jobs::JobHost for Application {
+    fn job_index(&self) -> &Jobs {
+        &self.inner.jobs
+    }
+
+    fn job_clock(&self) -> jiff::Timestamp {
+        self.inner.clock.now()
+    }
+
+    fn job_scope(&self) -> (Option<i64>, Option<i64>) {
+        (None, None)
+    }
+
+    fn job_list(&self) -> Result<Vec<Job>, JobError> {
+        self.inner.jobs.load(&*self.inner.store, false)?;
+        Ok(self.inner.jobs.list())
+    }
+
+    fn write_jobs(&self, changes: Vec<Change>) -> Result<(), JobError> {
+        let inner = &self.inner;
+        inner.jobs.load(&*inner.store, false)?;
+        if !changes.is_empty() {
+            inner.store.commit(None, &changes)?;
+            inner.jobs.apply(&changes);
+        }
+        Ok(())
     }
 }
 

@@ -507,7 +507,7 @@ where
             // the timeout handler runs here only. Its nested conversations end with it.
             end_all(ctx, &std::mem::take(&mut children))?;
             ctx.remove(&key);
-            ctx.cancel_job(&timeout_job_id(&conversation));
+            ctx.unschedule(&timeout_job_id(&conversation));
             current = None;
             if let Some(on_timeout) = &self.on_timeout {
                 on_timeout(ctx)?;
@@ -569,7 +569,7 @@ where
                 end_all(ctx, &children)?;
                 ctx.remove(&key);
                 if self.timeout.is_some() {
-                    ctx.cancel_job(&timeout_job_id(&conversation));
+                    ctx.unschedule(&timeout_job_id(&conversation));
                 }
             }
         }
@@ -812,7 +812,7 @@ fn end_all(ctx: &Context, keys: &[String]) -> Result<(), DataError> {
                 next.extend(record.children);
             }
             ctx.remove(&key);
-            ctx.cancel_job(&timeout_job_id(&conversation));
+            ctx.unschedule(&timeout_job_id(&conversation));
             ended.push(conversation);
         }
         level = next;

@@ -438,7 +438,7 @@ impl Flow {
     fn end(&self, ctx: &Context, key: &Key, conversation: &str) {
         ctx.remove(key);
         if self.timeout.is_some() {
-            ctx.cancel_job(&timeout_job_id(conversation));
+            ctx.unschedule(&timeout_job_id(conversation));
         }
     }
 
