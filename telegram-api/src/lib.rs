@@ -180,7 +180,11 @@
 //!   RSA-OAEP, and `aes`, `cbc`, `sha2` and `base64`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Each fallible public function says when it fails (`# Errors`), and a method that returns
+// a changed copy of its receiver (a builder's setter) is `#[must_use]`: dropping its result
+// drops the change. CI denies the warnings.
 #![warn(clippy::missing_errors_doc)]
+#![warn(clippy::return_self_not_must_use)]
 
 // The layers, each using only those above it (ARCHITECTURE.md draws them):
 // codec (decoding and display primitives) -> model (the Bot API's types and requests) ->

@@ -157,6 +157,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn middleware<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), E> + Send + Sync + 'static,
@@ -175,6 +176,7 @@ impl ApplicationBuilder {
     /// # Errors
     ///
     /// An error of `f` stops the runner before it starts, as [`RunError::Init`](super::RunError::Init).
+    #[must_use]
     pub fn post_init<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&Application) -> Result<(), E> + Send + Sync + 'static,
@@ -188,6 +190,7 @@ impl ApplicationBuilder {
     /// Runs `f` when a runner stopped, after the last handler finished: to close what
     /// [`post_init`](ApplicationBuilder::post_init) opened, flush metrics. Hooks run in the
     /// order added.
+    #[must_use]
     pub fn post_stop(mut self, f: impl Fn(&Application) + Send + Sync + 'static) -> Self {
         self.post_stop.push(Arc::new(f));
         self
@@ -195,12 +198,14 @@ impl ApplicationBuilder {
 
     /// Which updates are handled one at a time, in order ([`OrderBy::Chat`] by default: one
     /// chat at a time, chats in parallel).
+    #[must_use]
     pub fn order_by(mut self, order: OrderBy) -> Self {
         self.config.order_by = order;
         self
     }
 
     /// Adds `handler` to group 0.
+    #[must_use]
     pub fn handler(self, handler: Handler) -> Self {
         self.handler_in(0, handler)
     }
@@ -208,12 +213,14 @@ impl ApplicationBuilder {
     /// Adds `handler` to `group`. Groups run in increasing order; within a group, the first
     /// handler (in the order added) that takes the update runs, and the others of the group do
     /// not. A handler stops the later groups with [`Context::stop_groups`].
+    #[must_use]
     pub fn handler_in(mut self, group: i32, handler: Handler) -> Self {
         self.groups.entry(group).or_default().push(handler);
         self
     }
 
     /// Adds [`Handler::command`] to group 0.
+    #[must_use]
     pub fn command<F, E>(self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -223,6 +230,7 @@ impl ApplicationBuilder {
     }
 
     /// Adds [`Handler::message`] to group 0.
+    #[must_use]
     pub fn message<F, E>(self, filter: Filter, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -232,6 +240,7 @@ impl ApplicationBuilder {
     }
 
     /// Adds [`Handler::callback_query`] to group 0.
+    #[must_use]
     pub fn callback_query<F, E>(self, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -254,6 +263,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn album<F, E>(self, f: F) -> Self
     where
         F: Fn(&Context, &super::Album) -> Result<(), E> + Send + Sync + 'static,
@@ -281,6 +291,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn menu(mut self, menu: super::Menu) -> Self {
         if let Some(menus) = &self.menus {
             menus.add(&menu);
@@ -295,6 +306,7 @@ impl ApplicationBuilder {
     /// Receives every handler error and panic, and every update that could not be decoded,
     /// with the update's context. The default logs them (`log::error!`, target
     /// `telegram_api`): the library itself never writes to standard error.
+    #[must_use]
     pub fn error_handler(
         mut self,
         f: impl Fn(&Context, &HandlerError) + Send + Sync + 'static,
@@ -305,6 +317,7 @@ impl ApplicationBuilder {
 
     /// How many worker threads handle updates (default: the available parallelism x 4, as
     /// handlers mostly wait on the network).
+    #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
         self.config.workers = workers.max(1);
         self
@@ -312,6 +325,7 @@ impl ApplicationBuilder {
 
     /// At most this many updates wait for a worker (default 1024); when the queue is full,
     /// polling (or the webhook server) waits.
+    #[must_use]
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.config.queue_capacity = capacity.max(1);
         self
@@ -323,6 +337,7 @@ impl ApplicationBuilder {
     /// to 256 KiB in a release build and 1 MiB in a debug one for the deepest update accepted
     /// (see the crate's docs on types); handlers need what their own code uses on top. The
     /// memory is reserved, and only used as far as it is touched.
+    #[must_use]
     pub fn worker_stack_size(mut self, bytes: usize) -> Self {
         self.config.stack_size = bytes;
         self
@@ -330,6 +345,7 @@ impl ApplicationBuilder {
 
     /// The bot's username, for telling `/cmd@this_bot` from `/cmd@other_bot`. By default it
     /// is asked with `getMe` once, when first needed.
+    #[must_use]
     pub fn bot_username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
@@ -339,12 +355,14 @@ impl ApplicationBuilder {
     /// they are set on the application's bot ([`Bot::with_defaults`]), so they reach every
     /// reply, job and call a handler makes through the [`Context`]. See [`Defaults`] for the
     /// rules.
+    #[must_use]
     pub fn defaults(mut self, defaults: Defaults) -> Self {
         self.bot = self.bot.with_defaults(defaults);
         self
     }
 
     /// The update types to ask Telegram for, instead of those the registered handlers take.
+    #[must_use]
     pub fn allowed_updates(mut self, kinds: impl IntoIterator<Item = UpdateType>) -> Self {
         self.config.allowed_updates = Some(kinds.into_iter().collect());
         self
@@ -354,18 +372,21 @@ impl ApplicationBuilder {
     /// [`run_webhook`](Application::run_webhook) stop on Ctrl-C (SIGINT) and SIGTERM (default
     /// true). A second signal while stopping ends the process, and so does any signal after the
     /// runner returned.
+    #[must_use]
     pub fn handle_signals(mut self, on: bool) -> Self {
         self.config.handle_signals = on;
         self
     }
 
     /// How long a stopping application waits for the handlers in flight (default 10 s).
+    #[must_use]
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.config.stop_timeout = timeout;
         self
     }
 
     /// The long-poll timeout of `getUpdates` in seconds (default 30).
+    #[must_use]
     pub fn poll_timeout(mut self, seconds: u32) -> Self {
         self.config.poll_timeout = seconds;
         self
@@ -376,12 +397,14 @@ impl ApplicationBuilder {
     /// `true`, it starts with `deleteWebhook` and `drop_pending_updates`, which also removes a
     /// webhook left set. The updates kept in the store's inbox by an earlier run are handled
     /// either way: they were confirmed to Telegram already.
+    #[must_use]
     pub fn drop_pending_updates(mut self, drop: bool) -> Self {
         self.config.drop_pending_updates = drop;
         self
     }
 
     /// At most this many updates per `getUpdates` (1-100; Telegram's default is 100).
+    #[must_use]
     pub fn poll_limit(mut self, limit: u32) -> Self {
         self.config.poll_limit = Some(limit);
         self
@@ -403,6 +426,7 @@ impl ApplicationBuilder {
     /// A store shared by several processes ([`Store::is_shared`]) also gets a lease per chat
     /// (see [`lease_ttl`](ApplicationBuilder::lease_ttl)), so one process at a time handles
     /// a chat.
+    #[must_use]
     pub fn store(mut self, store: impl Store + 'static) -> Self {
         self.store = Arc::new(store);
         self
@@ -421,6 +445,7 @@ impl ApplicationBuilder {
     /// How long a lease on a chat lasts in a shared store (default 60 s): a process that died
     /// while handling an update of a chat blocks that chat for at most this long. Handling an
     /// update must take less.
+    #[must_use]
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.config.lease_ttl = ttl.max(Duration::from_millis(1));
         self
@@ -428,6 +453,7 @@ impl ApplicationBuilder {
 
     /// The clock conversation timeouts and jobs read (default the system clock; see
     /// [`ManualClock`](super::ManualClock) for tests).
+    #[must_use]
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -440,6 +466,7 @@ impl ApplicationBuilder {
     /// its code. Names that start with `telegram_api/` are the library's own (a
     /// [`Conversation`](super::Conversation)'s timeouts, an album handler's wait,
     /// [`Handler::album`]): do not register them.
+    #[must_use]
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -455,6 +482,7 @@ impl ApplicationBuilder {
     /// to its next run, or removes a one-off job. The jobs the library runs for itself (a
     /// [`Conversation`](super::Conversation)'s timeout, an album's wait, [`Handler::album`])
     /// are never skipped: nothing would make up for them.
+    #[must_use]
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self

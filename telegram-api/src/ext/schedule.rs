@@ -204,6 +204,7 @@ impl Schedule {
     }
 
     /// A daily schedule restricted to `weekdays` (other schedules are returned as they are).
+    #[must_use]
     pub fn on(self, weekdays: Weekdays) -> Schedule {
         match self {
             Schedule::Daily { time, zone, .. } => Schedule::Daily {

@@ -90,12 +90,14 @@ impl FloodControl {
     }
 
     /// The limit on all requests together.
+    #[must_use]
     pub const fn global(mut self, limit: Limit) -> Self {
         self.global = limit;
         self
     }
 
     /// The limit on the requests to one chat.
+    #[must_use]
     pub const fn per_chat(mut self, limit: Limit) -> Self {
         self.per_chat = limit;
         self
@@ -103,12 +105,14 @@ impl FloodControl {
 
     /// The limit on the requests to one group, supergroup or channel (on top of the per-chat
     /// limit).
+    #[must_use]
     pub const fn per_group(mut self, limit: Limit) -> Self {
         self.per_group = limit;
         self
     }
 
     /// How many times a request refused with 429 is sent again after the wait (3 by default).
+    #[must_use]
     pub const fn retries(mut self, retries: u32) -> Self {
         self.retries = retries;
         self
@@ -116,6 +120,7 @@ impl FloodControl {
 
     /// The longest `retry_after` waited out (a minute by default); a longer one is returned as
     /// the error.
+    #[must_use]
     pub const fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self

@@ -67,12 +67,14 @@ impl Retry {
     }
 
     /// How many times a request may be repeated.
+    #[must_use]
     pub const fn attempts(mut self, attempts: u32) -> Retry {
         self.attempts = attempts;
         self
     }
 
     /// The longest flood-control wait honoured; a longer one is returned as the error.
+    #[must_use]
     pub const fn max_flood_wait(mut self, wait: Duration) -> Retry {
         self.max_flood_wait = wait;
         self
@@ -80,6 +82,7 @@ impl Retry {
 
     /// Also retry connection failures, timeouts and server errors (see the type's docs on
     /// duplicates).
+    #[must_use]
     pub const fn transient(mut self, transient: bool) -> Retry {
         self.transient = transient;
         self
@@ -87,6 +90,7 @@ impl Retry {
 
     /// The first wait before repeating after a transient failure, doubled each time up to
     /// `max`.
+    #[must_use]
     pub const fn backoff(mut self, first: Duration, max: Duration) -> Retry {
         self.backoff = first;
         self.max_backoff = max;
