@@ -228,7 +228,7 @@ fn survive_sigkills(webhook: bool) {
     // The last run: until Telegram was told that every update arrived (they are in the
     // store's inbox then, or handled), and a graceful stop, which handles what is queued.
     let polls = api.offsets.entries().len();
-    let mut child = spawn();
+    let child = spawn();
     if let Some(sender) = sender {
         sender.join().unwrap();
         // Running (it answers), so its signal handlers are set.
@@ -245,13 +245,7 @@ fn survive_sigkills(webhook: bool) {
             |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > total),
         );
     }
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+    terminate(child);
 
     let store = reopened(&path, None);
     let mut duplicates = 0;
@@ -326,6 +320,17 @@ fn spawn_kind(kind: &str, api: &FakeApi, path: &Path, env: &[(&str, &str)]) -> C
     command.spawn().expect("start the bot")
 }
 
+/// Stops `child` with SIGTERM, a graceful stop, and checks that it exits with success.
+fn terminate(mut child: Child) {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success(), "kill -TERM {}: {term}", child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+}
+
 /// Kills `child` with SIGKILL.
 fn kill(mut child: Child) {
     child.kill().unwrap();
@@ -349,13 +354,7 @@ fn stop_after_confirming(api: &FakeApi, polls: usize, last: i64, mut child: Chil
         "the last run polled past the last update",
         |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > last),
     );
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+    terminate(child);
 }
 
 /// The chat's value `name` in `store`, or the default.
