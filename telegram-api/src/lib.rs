@@ -190,6 +190,10 @@
 // codec (decoding and display primitives) -> model (the Bot API's types and requests) ->
 // transport (the client: encoding requests, calls, retries, flood control, errors) ->
 // receive (long polling, webhooks) -> ext (the application layer, on the public API only).
+// The application's clock: ext's, and the test kit's world clock (also without ext).
+#[cfg(any(feature = "ext", feature = "testing"))]
+#[cfg_attr(not(feature = "ext"), allow(dead_code))]
+mod clock;
 mod codec;
 mod model;
 mod receive;

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
 use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
@@ -15,6 +14,7 @@ use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
+use crate::clock::Clock;
 use crate::methods::SetMyCommands;
 use crate::{Bot, BotCommand, Call, Defaults, StopHandle, Update, UpdateKind, UpdateType};
 
@@ -97,9 +97,6 @@ pub(crate) struct Config {
     pub(crate) order_by: OrderBy,
 }
 
-/// The default stack of each worker thread: 8 MiB.
-pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
-
 /// Builds an [`Application`]: handlers, groups, the error handler, and settings.
 ///
 /// Made by [`Application::builder`].
@@ -121,6 +118,10 @@ pub struct ApplicationBuilder {
 }
 
 impl ApplicationBuilder {
+    /// The default stack of each worker thread
+    /// ([`worker_stack_size`](ApplicationBuilder::worker_stack_size)): 8 MiB.
+    pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
+
     /// Runs `f` around the handling of every update: `f` gets the update's context and `next`,
     /// which runs the rest (the middlewares added after this one, then the handlers of every
     /// group). Code before `next(ctx)` runs before the handlers, code after it after them; not
@@ -332,11 +333,11 @@ impl ApplicationBuilder {
     }
 
     /// The stack size of each worker thread, and of the threads that fetch and serve updates
-    /// and schedule jobs (default [`DEFAULT_STACK_SIZE`], 8 MiB, like a main thread; std's
-    /// default for other threads is 2 MiB). Decoding, which happens on these threads, needs up
-    /// to 256 KiB in a release build and 1 MiB in a debug one for the deepest update accepted
-    /// (see the crate's docs on types); handlers need what their own code uses on top. The
-    /// memory is reserved, and only used as far as it is touched.
+    /// and schedule jobs (default [`DEFAULT_STACK_SIZE`](Self::DEFAULT_STACK_SIZE), 8 MiB,
+    /// like a main thread; std's default for other threads is 2 MiB). Decoding, which happens
+    /// on these threads, needs up to 256 KiB in a release build and 1 MiB in a debug one for
+    /// the deepest update accepted (see the crate's docs on types); handlers need what their
+    /// own code uses on top. The memory is reserved, and only used as far as it is touched.
     #[must_use]
     pub fn worker_stack_size(mut self, bytes: usize) -> Self {
         self.config.stack_size = bytes;
@@ -640,7 +641,7 @@ impl Application {
             config: Config {
                 workers,
                 queue_capacity: 1024,
-                stack_size: DEFAULT_STACK_SIZE,
+                stack_size: ApplicationBuilder::DEFAULT_STACK_SIZE,
                 allowed_updates: None,
                 handle_signals: true,
                 stop_timeout: Duration::from_secs(10),

@@ -12,12 +12,12 @@ use serde::de::DeserializeOwned;
 use regex::Regex;
 
 use super::Command;
-use super::clock::Clock;
 use super::conversation::Route;
 use super::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
 use super::schedule::Schedule;
 use super::shortcuts::reply_with;
 use super::store::{self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
+use crate::clock::Clock;
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
