@@ -47,6 +47,7 @@ impl fmt::Debug for Clock {
 /// sleeping.
 ///
 /// ```
+/// # #[cfg(feature = "ext")] { // exported by ext only
 /// use std::time::Duration;
 /// use telegram_api::ext::ManualClock;
 ///
@@ -54,6 +55,7 @@ impl fmt::Debug for Clock {
 /// let clock = manual.clock();
 /// manual.advance(Duration::from_secs(90));
 /// assert_eq!(clock.now().to_string(), "2026-03-29T00:31:30Z");
+/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct ManualClock(Arc<Mutex<Timestamp>>);
