@@ -623,6 +623,7 @@ impl Application {
 
 impl Application {
     /// Starts building an application for `bot`.
+    #[must_use]
     pub fn builder(bot: Bot) -> ApplicationBuilder {
         let workers = std::thread::available_parallelism().map_or(4, |n| n.get()) * 4;
         ApplicationBuilder {

@@ -341,6 +341,7 @@ where
     }
 
     /// The handler to register with the application.
+    #[must_use]
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
@@ -455,6 +456,7 @@ where
     ///     .into();
     /// # let _ = menu;
     /// ```
+    #[must_use]
     pub fn nested<P: 'static>(self) -> Handler<Next<P>> {
         self.map_to_parent(|_| None)
     }

@@ -262,6 +262,7 @@ impl Flow {
     }
 
     /// The handler to register with the application.
+    #[must_use]
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();

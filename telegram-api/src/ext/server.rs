@@ -93,6 +93,7 @@ impl Webhook {
     }
 
     /// Listens on an already bound socket.
+    #[must_use]
     pub fn from_listener(listener: TcpListener) -> Webhook {
         Webhook::with(Listen::Listener(listener))
     }
@@ -388,6 +389,7 @@ pub struct WebhookResponse {
 
 impl WebhookResponse {
     /// An answer with this status, no headers and an empty body.
+    #[must_use]
     pub fn new(status: u16) -> WebhookResponse {
         WebhookResponse {
             status,

@@ -112,6 +112,7 @@ pub enum Quote {
 
 impl Defaults {
     /// No defaults; add them with the methods below.
+    #[must_use]
     pub fn new() -> Defaults {
         Defaults::default()
     }

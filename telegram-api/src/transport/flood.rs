@@ -21,6 +21,7 @@ pub struct Limit {
 
 impl Limit {
     /// At most `count` requests in any window of `per` (a `count` of 0 is taken as 1).
+    #[must_use]
     pub const fn new(count: u32, per: Duration) -> Limit {
         Limit {
             count: if count == 0 { 1 } else { count },
@@ -79,6 +80,7 @@ impl Default for FloodControl {
 impl FloodControl {
     /// Telegram's documented limits: 30 requests a second in all, 1 a second per chat, 20 a
     /// minute per group; three retries after a 429, waits of up to a minute.
+    #[must_use]
     pub const fn new() -> FloodControl {
         FloodControl {
             global: Limit::new(30, Duration::from_secs(1)),

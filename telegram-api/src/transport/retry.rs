@@ -45,6 +45,7 @@ impl Retry {
     pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 
     /// Never retry (the default).
+    #[must_use]
     pub const fn none() -> Retry {
         Retry {
             attempts: 0,
@@ -58,6 +59,7 @@ impl Retry {
 
     /// Retry flood control (429) after the wait Telegram asks for, up to a minute, at most
     /// 3 times.
+    #[must_use]
     pub const fn flood_control() -> Retry {
         Retry {
             attempts: 3,
