@@ -133,7 +133,7 @@ fn cancel(ctx: &Context) -> Outcome {
     let mut cancelled = 0;
     for job in ctx.jobs(REMINDER)? {
         if job.chat_id() == chat {
-            ctx.cancel_job(job.id());
+            ctx.cancel_job(job.id())?;
             cancelled += 1;
         }
     }

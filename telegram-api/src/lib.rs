@@ -102,8 +102,9 @@
 //! ([`Error::is_forbidden`], [`Error::is_too_many_requests`], ...); transport failures, timeouts,
 //! non-JSON bodies (a proxy's HTML error page) and decode errors (with the JSON path) have their
 //! own variants. No error, and no `Debug` output, contains the bot token. Every error of the
-//! crate names each cause once: a message includes the text of the error it wraps, and
-//! `source()` goes on with that error's own cause, so a report that walks the chain
+//! crate names each cause once: a message includes the text of the error it wraps, which the
+//! variant keeps typed (an [`std::io::Error`], a [`ureq::Timeout`], ...), and `source()` goes on
+//! with the first cause that text does not already tell, so a report that walks the chain
 //! (`anyhow`'s `{:#}`) repeats nothing.
 //!
 //! # Files
@@ -179,12 +180,20 @@
 //!   RSA-OAEP, and `aes`, `cbc`, `sha2` and `base64`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Each fallible public function says when it fails (`# Errors`), and a method that returns
+// a changed copy of its receiver (a builder's setter) is `#[must_use]`: dropping its result
+// drops the change. CI denies the warnings.
 #![warn(clippy::missing_errors_doc)]
+#![warn(clippy::return_self_not_must_use)]
 
 // The layers, each using only those above it (ARCHITECTURE.md draws them):
 // codec (decoding and display primitives) -> model (the Bot API's types and requests) ->
 // transport (the client: encoding requests, calls, retries, flood control, errors) ->
 // receive (long polling, webhooks) -> ext (the application layer, on the public API only).
+// The application's clock: ext's, and the test kit's world clock (also without ext).
+#[cfg(any(feature = "ext", feature = "testing"))]
+#[cfg_attr(not(feature = "ext"), allow(dead_code))]
+mod clock;
 mod codec;
 mod model;
 mod receive;

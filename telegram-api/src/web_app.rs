@@ -153,6 +153,7 @@ impl Validator {
     }
 
     /// Checks ages against `now` instead of the system clock.
+    #[must_use]
     pub fn now(mut self, now: SystemTime) -> Validator {
         self.now = Some(now);
         self

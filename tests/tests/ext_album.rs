@@ -20,6 +20,7 @@ use telegram_api::ext::{
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Request, Server};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates::{self, DATE};
 use telegram_api_tests::wait::Log;
 
@@ -369,18 +370,10 @@ fn the_quiet_window_is_set_on_the_handler() {
     assert_eq!(albums.entries(), ["7 g: 10 None"]);
 }
 
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("telegram-api-album-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
 #[test]
 fn a_restart_within_the_window_loses_no_part_and_handles_the_album_once() {
     let server = server();
-    let path = temp_store("restart.redb");
+    let path = temp_store("album-restart");
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let albums: Arc<Log<String>> = Arc::default();
     let parts = [
@@ -430,7 +423,7 @@ fn a_restart_within_the_window_loses_no_part_and_handles_the_album_once() {
 #[test]
 fn an_album_due_while_the_bot_was_down_is_handled_once_at_start_even_when_late_jobs_are_skipped() {
     let server = server();
-    let path = temp_store("down.redb");
+    let path = temp_store("album-down");
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let albums: Arc<Log<String>> = Arc::default();
     {

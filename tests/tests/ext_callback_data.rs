@@ -19,6 +19,7 @@ use telegram_api::ext::{
 use telegram_api::testing::{Person, World};
 use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 
 /// A choice of a list item, small enough to pack.
@@ -249,10 +250,7 @@ fn a_stored_value_comes_back_from_the_memory_store() {
 
 #[test]
 fn a_stored_value_survives_a_restart_on_the_file_store() {
-    let dir = std::env::temp_dir().join(format!("ext-callback-data-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("state.redb");
+    let path = temp_store("ext-callback-data-restart");
     let (world, errors) = (World::new(), Errors::default());
     world.run(
         &builder(world.bot(), &errors)
@@ -272,7 +270,7 @@ fn a_stored_value_survives_a_restart_on_the_file_store() {
     assert_eq!(alice.press("Cart").text(), Some("10 items"));
     assert!(errors.lock().unwrap().is_empty(), "{errors:?}");
     world.stop().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
 #[test]

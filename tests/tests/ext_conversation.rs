@@ -17,6 +17,7 @@ use telegram_api::ext::{
 use telegram_api::testing::World;
 use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 
 /// A loopback server that answers what the handlers send.
@@ -450,16 +451,9 @@ fn what_a_failing_handler_changed_is_dropped() {
     assert!(store.is_applied(1).unwrap());
 }
 
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ext-conversation-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("state.redb")
-}
-
 #[test]
 fn an_update_delivered_again_after_a_restart_is_not_applied_twice() {
-    let path = temp_store("restart");
+    let path = temp_store("ext-conversation-restart");
     let server = server();
     let (first, errors) = collecting(
         Bot::new("1:T").with_api_url(server.url()),

@@ -15,6 +15,7 @@ use telegram_api::ext::{
     Application, BoxError, Context, Conversation, Handler, Next, Per, filters,
 };
 use telegram_api::testing::{Person, World};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 
 /// The parent's states: a sign-up.
@@ -383,16 +384,6 @@ fn a_parent_that_times_out_ends_the_child_without_its_timeout_handler() {
     assert_eq!(answer(&alice, "/address"), ["Street?"]);
 }
 
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ext-conversation-nested-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("state.redb")
-}
-
 /// The sign-up bot on the file `path`, counting the runs of the child's City handler.
 fn stored_bot(world: &World, path: &std::path::Path, cities: Arc<AtomicUsize>) -> Application {
     let child = Conversation::new("address")
@@ -436,7 +427,7 @@ fn stored_bot(world: &World, path: &std::path::Path, cities: Arc<AtomicUsize>) -
 
 #[test]
 fn both_levels_survive_a_restart_and_nothing_is_applied_twice() {
-    let path = temp_store("restart");
+    let path = temp_store("ext-conversation-nested-restart");
     let world = World::new();
     let alice = world.user("Alice");
     let cities = Arc::new(AtomicUsize::new(0));

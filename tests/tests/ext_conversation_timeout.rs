@@ -16,6 +16,7 @@ use telegram_api::ext::{
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{PATIENCE, wait_until};
 
@@ -274,20 +275,10 @@ fn ending_the_conversation_cancels_its_timeout() {
     );
 }
 
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ext-conversation-timeout-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("state.redb")
-}
-
 #[test]
 fn the_timeout_fires_once_across_restarts() {
     let server = server();
-    let path = temp_store("restart");
+    let path = temp_store("ext-conversation-timeout-restart");
     let clock = ManualClock::new(ts(START));
     let build = || {
         strict(&server, &clock, form(300).build())
@@ -327,7 +318,7 @@ fn the_timeout_fires_once_across_restarts() {
 #[test]
 fn a_late_timeout_fires_even_when_late_jobs_are_skipped() {
     let server = server();
-    let path = temp_store("late");
+    let path = temp_store("ext-conversation-timeout-late");
     let clock = ManualClock::new(ts(START));
     let build = || {
         strict(&server, &clock, form(300).build())
@@ -364,7 +355,7 @@ fn an_update_after_the_deadline_before_the_job_ran_times_out_once() {
 #[test]
 fn after_a_restart_an_update_that_comes_before_the_job_times_out_once() {
     let server = server();
-    let path = temp_store("update-first");
+    let path = temp_store("ext-conversation-timeout-update-first");
     let clock = ManualClock::new(ts(START));
     let build = || {
         strict(&server, &clock, form(300).build())
@@ -398,7 +389,7 @@ fn after_a_restart_an_update_that_comes_before_the_job_times_out_once() {
 #[test]
 fn a_job_that_finds_the_conversation_active_since_waits_for_the_new_deadline() {
     let server = server();
-    let path = temp_store("longer");
+    let path = temp_store("ext-conversation-timeout-longer");
     let clock = ManualClock::new(ts(START));
     {
         let app = strict(&server, &clock, form(300).build())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use telegram_api::Bot;
 use telegram_api::ext::store::{FileStore, MemoryStore, Scope, Store};
 use telegram_api::ext::{Application, Context, Handler, jiff};
+use telegram_api_tests::temp::temp_dir;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::Log;
 
@@ -14,14 +15,6 @@ type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// A bot whose API is never reached (the handlers here send nothing).
 fn bot() -> Bot {
     Bot::new("1:T").with_api_url("http://127.0.0.1:9")
-}
-
-/// A fresh directory for one test's store file.
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ext-data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The names stored in `scope`.
@@ -130,7 +123,7 @@ fn values_are_listed_removed_and_cleared_in_the_memory_store() {
 
 #[test]
 fn values_are_listed_removed_and_cleared_in_the_file_store() {
-    let dir = temp_dir("clear");
+    let dir = temp_dir("ext-data-clear");
     lists_removes_and_clears(FileStore::open(dir.join("bot.redb")).unwrap());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -13,6 +13,7 @@ use telegram_api::ext::{
     Application, ApplicationBuilder, BoxError, Context, HandlerError, filters,
 };
 use telegram_api::testing::{Person, Refusal, World};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 
 /// A text that is not a command.
@@ -88,14 +89,6 @@ fn sent(world: &World) -> Vec<String> {
 /// The key of `person`'s record of the flow `name` in a private chat.
 fn record_key(name: &str, person: &Person) -> Key {
     Key::conversation(format!("{name}:c{0}u{0}", person.id()), "flow")
-}
-
-/// A fresh file store's path for the test `name`.
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ext-flow-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("state.redb")
 }
 
 #[test]
@@ -430,7 +423,7 @@ fn stored_bot(world: &World, path: &std::path::Path) -> Application {
 
 #[test]
 fn killed_mid_way_and_resumed_without_repeating_its_sent_messages() {
-    let path = temp_store("resume");
+    let path = temp_store("ext-flow-resume");
     let world = World::new();
     let alice = world.user("Alice");
     let first = stored_bot(&world, &path);
@@ -472,7 +465,7 @@ fn killed_mid_way_and_resumed_without_repeating_its_sent_messages() {
 
 #[test]
 fn updates_delivered_again_after_a_restart_are_not_answers_twice() {
-    let path = temp_store("again");
+    let path = temp_store("ext-flow-again");
     let world = World::new();
     let alice = world.user("Alice");
     let update = |id: i64, text: &str| {

@@ -15,6 +15,7 @@ use telegram_api::ext::{
 };
 use telegram_api::{Bot, Update};
 use telegram_api_tests::http::{Reply, Server};
+use telegram_api_tests::temp::temp_store;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::Log;
 
@@ -153,7 +154,7 @@ fn a_job_scheduled_under_an_id_of_ours_is_one_instance_found_replaced_and_cancel
             ctx.cancel_job(&format!(
                 "reminder:{}",
                 ctx.effective_chat().ok_or("chat")?.id
-            ));
+            ))?;
             Ok(())
         })
         .build();
@@ -420,7 +421,7 @@ fn a_run_commits_its_changes_with_the_next_run() {
             ctx.set_chat_data("runs", &(n + 1))?;
             // The last run removes the job itself.
             if n + 1 == 3 {
-                ctx.cancel_job(ctx.job().unwrap().id());
+                ctx.cancel_job(ctx.job().unwrap().id())?;
             }
             Ok(())
         })
@@ -434,18 +435,10 @@ fn a_run_commits_its_changes_with_the_next_run() {
     assert!(app.all_jobs().unwrap().is_empty());
 }
 
-fn temp_store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("telegram-api-jobs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
 #[test]
 fn jobs_due_while_the_bot_was_down_run_once_after_a_restart() {
     let server = server();
-    let path = temp_store("restart.redb");
+    let path = temp_store("jobs-restart");
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     {
         let app = app(&server, &clock).store_path(&path).unwrap().build();
@@ -479,7 +472,7 @@ fn jobs_due_while_the_bot_was_down_run_once_after_a_restart() {
 #[test]
 fn late_runs_are_skipped_when_asked() {
     let server = server();
-    let path = temp_store("skip.redb");
+    let path = temp_store("jobs-skip");
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     {
         let app = app(&server, &clock).store_path(&path).unwrap().build();
@@ -508,7 +501,7 @@ fn late_runs_are_skipped_when_asked() {
 #[test]
 fn a_record_changed_by_another_process_wins() {
     let server = server();
-    let path = temp_store("shared-record.redb");
+    let path = temp_store("jobs-shared-record");
     let clock = ManualClock::new(ts("2026-06-01T10:00:00Z"));
     let app = app(&server, &clock).store_path(&path).unwrap().build();
     let id = app

@@ -9,6 +9,7 @@ use telegram_api::ext::menu::{Menu, Notice, StaleNotices};
 use telegram_api::ext::{Application, ApplicationBuilder, BoxError, Context};
 use telegram_api::testing::{Person, Refusal, World};
 use telegram_api::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use telegram_api_tests::temp::temp_store;
 
 const FRUITS: [&str; 7] = [
     "Apple",
@@ -508,10 +509,7 @@ fn callback_data_stays_within_64_bytes_for_long_ids_and_long_lists() {
 
 #[test]
 fn the_menu_and_its_state_survive_a_restart_with_a_file_store() {
-    let dir = std::env::temp_dir().join(format!("telegram-api-menu-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bot.redb");
-    let _ = std::fs::remove_file(&path);
+    let path = temp_store("ext-menu-restart");
     let world = World::new();
     let errors = Errors::default();
     let first = builder(&world, settings(), &errors)
@@ -547,7 +545,7 @@ fn the_menu_and_its_state_survive_a_restart_with_a_file_store() {
     world.stop().unwrap();
     drop(second);
     assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock());
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
 
 #[test]

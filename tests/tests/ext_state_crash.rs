@@ -16,13 +16,14 @@
 //! kill), never by sleeping.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use telegram_api::ext::store::{FileStore, Key, Scope, Store};
 use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::temp::{temp_dir, temp_store};
 use telegram_api_tests::updates;
 
 const CHATS: i64 = 100;
@@ -186,11 +187,7 @@ fn survive_sigkills(webhook: bool) {
         })
     });
 
-    let dir =
-        std::env::temp_dir().join(format!("ext-state-crash-{}-{webhook}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("state.redb");
+    let path = temp_store(&format!("ext-state-crash-{webhook}"));
     let spawn = || {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ext_state_crash_bot"));
         command
@@ -231,7 +228,7 @@ fn survive_sigkills(webhook: bool) {
     // The last run: until Telegram was told that every update arrived (they are in the
     // store's inbox then, or handled), and a graceful stop, which handles what is queued.
     let polls = api.offsets.entries().len();
-    let mut child = spawn();
+    let child = spawn();
     if let Some(sender) = sender {
         sender.join().unwrap();
         // Running (it answers), so its signal handlers are set.
@@ -248,13 +245,7 @@ fn survive_sigkills(webhook: bool) {
             |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > total),
         );
     }
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+    terminate(child);
 
     let store = reopened(&path, None);
     let mut duplicates = 0;
@@ -311,15 +302,7 @@ fn survive_sigkills(webhook: bool) {
     );
     assert_eq!((duplicates, lost), (0, 0));
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A fresh directory for the store of test `name`.
-fn store_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ext-state-crash-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
 /// Starts the bot of `kind` (`src/bin/ext_kinds_crash_bot.rs`) on the store `path`, polling
@@ -335,6 +318,17 @@ fn spawn_kind(kind: &str, api: &FakeApi, path: &Path, env: &[(&str, &str)]) -> C
         command.env(name, value);
     }
     command.spawn().expect("start the bot")
+}
+
+/// Stops `child` with SIGTERM, a graceful stop, and checks that it exits with success.
+fn terminate(mut child: Child) {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success(), "kill -TERM {}: {term}", child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the bot stops on SIGTERM: {status}");
 }
 
 /// Kills `child` with SIGKILL.
@@ -360,13 +354,7 @@ fn stop_after_confirming(api: &FakeApi, polls: usize, last: i64, mut child: Chil
         "the last run polled past the last update",
         |offsets| offsets.len() > polls && offsets[polls..].iter().any(|o| *o > last),
     );
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the bot stops on SIGTERM: {status}");
+    terminate(child);
 }
 
 /// The chat's value `name` in `store`, or the default.
@@ -437,7 +425,7 @@ fn albums_survive_sigkills_inside_their_quiet_window() {
     const RUNS: usize = 4;
     let mut rng = Rng(0xa1b0_2026);
     let api = FakeApi::start(Vec::new());
-    let dir = store_dir("albums");
+    let dir = temp_dir("ext-state-crash-albums");
     let path = dir.join("state.redb");
     let env = [("EXT_QUIET_MS", "2000")];
     let mut next = 1;
@@ -580,7 +568,7 @@ fn conversation_timeouts_survive_sigkills_while_due_and_while_handled() {
     const RUNS: usize = 3;
     let mut rng = Rng(0x71e0_2026);
     let api = FakeApi::start(Vec::new());
-    let dir = store_dir("timeouts");
+    let dir = temp_dir("ext-state-crash-timeouts");
     let path = dir.join("state.redb");
     let env = [("EXT_TIMEOUT_MS", "200")];
     let mut next = 1;
@@ -686,7 +674,7 @@ fn menus_survive_sigkills_during_navigation_without_a_press_applied_twice() {
         (1, updates::text(1, 1, "/menu").json()),
         (2, updates::text(2, 1, "/sub").json()),
     ]);
-    let dir = store_dir("menus");
+    let dir = temp_dir("ext-state-crash-menus");
     let path = dir.join("state.redb");
     let mut child = Some(spawn_kind("menu", &api, &path, &[]));
     api.sent.wait_len(2);

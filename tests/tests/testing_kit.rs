@@ -8,6 +8,7 @@ use telegram_api::ext::schedule::Schedule;
 use telegram_api::ext::{Application, BoxError, Context, Handler, filters};
 use telegram_api::testing::{Refusal, World};
 use telegram_api::{Bot, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice};
+use telegram_api_tests::temp::temp_store;
 
 /// A bot with a little of everything: commands, buttons, edits, files, polls, payments,
 /// members, inline queries and a job.
@@ -181,10 +182,7 @@ fn the_same_bot_is_tested_through_its_webhook() {
 
 #[test]
 fn a_bot_with_a_file_store_and_its_inbox_is_waited_for_until_handled() {
-    let dir = std::env::temp_dir().join(format!("testing-kit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bot.redb");
-    let _ = std::fs::remove_file(&path);
+    let path = temp_store("testing-kit-inbox");
     let world = World::new();
     let app = Application::builder(world.bot())
         .store_path(&path)
@@ -204,7 +202,7 @@ fn a_bot_with_a_file_store_and_its_inbox_is_waited_for_until_handled() {
     assert_eq!(bob.last_message().text(), "message 3");
     world.stop().unwrap();
     drop(app);
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
 
 #[test]

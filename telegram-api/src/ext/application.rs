@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::clock::Clock;
 use super::context::Context;
 use super::handler::Handler;
-use super::jobs::{Job, JobCallback, JobError, Jobs, Late, is_internal, job_key};
+use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
 use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
+use crate::clock::Clock;
 use crate::methods::SetMyCommands;
 use crate::{Bot, BotCommand, Call, Defaults, StopHandle, Update, UpdateKind, UpdateType};
 
@@ -102,9 +102,6 @@ pub(crate) struct Config {
 /// [`inbox_scan_interval`](ApplicationBuilder::inbox_scan_interval) says otherwise.
 const DEFAULT_INBOX_SCAN: Duration = Duration::from_millis(250);
 
-/// The default stack of each worker thread: 8 MiB.
-pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
-
 /// Builds an [`Application`]: handlers, groups, the error handler, and settings.
 ///
 /// Made by [`Application::builder`].
@@ -126,6 +123,10 @@ pub struct ApplicationBuilder {
 }
 
 impl ApplicationBuilder {
+    /// The default stack of each worker thread
+    /// ([`worker_stack_size`](ApplicationBuilder::worker_stack_size)): 8 MiB.
+    pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
+
     /// Runs `f` around the handling of every update: `f` gets the update's context and `next`,
     /// which runs the rest (the middlewares added after this one, then the handlers of every
     /// group). Code before `next(ctx)` runs before the handlers, code after it after them; not
@@ -162,6 +163,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn middleware<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&mut Context, &mut dyn FnMut(&mut Context)) -> Result<(), E> + Send + Sync + 'static,
@@ -180,6 +182,7 @@ impl ApplicationBuilder {
     /// # Errors
     ///
     /// An error of `f` stops the runner before it starts, as [`RunError::Init`](super::RunError::Init).
+    #[must_use]
     pub fn post_init<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&Application) -> Result<(), E> + Send + Sync + 'static,
@@ -193,6 +196,7 @@ impl ApplicationBuilder {
     /// Runs `f` when a runner stopped, after the last handler finished: to close what
     /// [`post_init`](ApplicationBuilder::post_init) opened, flush metrics. Hooks run in the
     /// order added.
+    #[must_use]
     pub fn post_stop(mut self, f: impl Fn(&Application) + Send + Sync + 'static) -> Self {
         self.post_stop.push(Arc::new(f));
         self
@@ -200,12 +204,14 @@ impl ApplicationBuilder {
 
     /// Which updates are handled one at a time, in order ([`OrderBy::Chat`] by default: one
     /// chat at a time, chats in parallel).
+    #[must_use]
     pub fn order_by(mut self, order: OrderBy) -> Self {
         self.config.order_by = order;
         self
     }
 
     /// Adds `handler` to group 0.
+    #[must_use]
     pub fn handler(self, handler: Handler) -> Self {
         self.handler_in(0, handler)
     }
@@ -213,12 +219,14 @@ impl ApplicationBuilder {
     /// Adds `handler` to `group`. Groups run in increasing order; within a group, the first
     /// handler (in the order added) that takes the update runs, and the others of the group do
     /// not. A handler stops the later groups with [`Context::stop_groups`].
+    #[must_use]
     pub fn handler_in(mut self, group: i32, handler: Handler) -> Self {
         self.groups.entry(group).or_default().push(handler);
         self
     }
 
     /// Adds [`Handler::command`] to group 0.
+    #[must_use]
     pub fn command<F, E>(self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -228,6 +236,7 @@ impl ApplicationBuilder {
     }
 
     /// Adds [`Handler::message`] to group 0.
+    #[must_use]
     pub fn message<F, E>(self, filter: Filter, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -237,6 +246,7 @@ impl ApplicationBuilder {
     }
 
     /// Adds [`Handler::callback_query`] to group 0.
+    #[must_use]
     pub fn callback_query<F, E>(self, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -259,6 +269,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn album<F, E>(self, f: F) -> Self
     where
         F: Fn(&Context, &super::Album) -> Result<(), E> + Send + Sync + 'static,
@@ -286,6 +297,7 @@ impl ApplicationBuilder {
     ///     .build();
     /// # drop(app);
     /// ```
+    #[must_use]
     pub fn menu(mut self, menu: super::Menu) -> Self {
         if let Some(menus) = &self.menus {
             menus.add(&menu);
@@ -300,6 +312,7 @@ impl ApplicationBuilder {
     /// Receives every handler error and panic, and every update that could not be decoded,
     /// with the update's context. The default logs them (`log::error!`, target
     /// `telegram_api`): the library itself never writes to standard error.
+    #[must_use]
     pub fn error_handler(
         mut self,
         f: impl Fn(&Context, &HandlerError) + Send + Sync + 'static,
@@ -310,6 +323,7 @@ impl ApplicationBuilder {
 
     /// How many worker threads handle updates (default: the available parallelism x 4, as
     /// handlers mostly wait on the network).
+    #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
         self.config.workers = workers.max(1);
         self
@@ -317,17 +331,19 @@ impl ApplicationBuilder {
 
     /// At most this many updates wait for a worker (default 1024); when the queue is full,
     /// polling (or the webhook server) waits.
+    #[must_use]
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.config.queue_capacity = capacity.max(1);
         self
     }
 
     /// The stack size of each worker thread, and of the threads that fetch and serve updates
-    /// and schedule jobs (default [`DEFAULT_STACK_SIZE`], 8 MiB, like a main thread; std's
-    /// default for other threads is 2 MiB). Decoding, which happens on these threads, needs up
-    /// to 256 KiB in a release build and 1 MiB in a debug one for the deepest update accepted
-    /// (see the crate's docs on types); handlers need what their own code uses on top. The
-    /// memory is reserved, and only used as far as it is touched.
+    /// and schedule jobs (default [`DEFAULT_STACK_SIZE`](Self::DEFAULT_STACK_SIZE), 8 MiB,
+    /// like a main thread; std's default for other threads is 2 MiB). Decoding, which happens
+    /// on these threads, needs up to 256 KiB in a release build and 1 MiB in a debug one for
+    /// the deepest update accepted (see the crate's docs on types); handlers need what their
+    /// own code uses on top. The memory is reserved, and only used as far as it is touched.
+    #[must_use]
     pub fn worker_stack_size(mut self, bytes: usize) -> Self {
         self.config.stack_size = bytes;
         self
@@ -335,6 +351,7 @@ impl ApplicationBuilder {
 
     /// The bot's username, for telling `/cmd@this_bot` from `/cmd@other_bot`. By default it
     /// is asked with `getMe` once, when first needed.
+    #[must_use]
     pub fn bot_username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
@@ -344,12 +361,14 @@ impl ApplicationBuilder {
     /// they are set on the application's bot ([`Bot::with_defaults`]), so they reach every
     /// reply, job and call a handler makes through the [`Context`]. See [`Defaults`] for the
     /// rules.
+    #[must_use]
     pub fn defaults(mut self, defaults: Defaults) -> Self {
         self.bot = self.bot.with_defaults(defaults);
         self
     }
 
     /// The update types to ask Telegram for, instead of those the registered handlers take.
+    #[must_use]
     pub fn allowed_updates(mut self, kinds: impl IntoIterator<Item = UpdateType>) -> Self {
         self.config.allowed_updates = Some(kinds.into_iter().collect());
         self
@@ -359,18 +378,21 @@ impl ApplicationBuilder {
     /// [`run_webhook`](Application::run_webhook) stop on Ctrl-C (SIGINT) and SIGTERM (default
     /// true). A second signal while stopping ends the process, and so does any signal after the
     /// runner returned.
+    #[must_use]
     pub fn handle_signals(mut self, on: bool) -> Self {
         self.config.handle_signals = on;
         self
     }
 
     /// How long a stopping application waits for the handlers in flight (default 10 s).
+    #[must_use]
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.config.stop_timeout = timeout;
         self
     }
 
     /// The long-poll timeout of `getUpdates` in seconds (default 30).
+    #[must_use]
     pub fn poll_timeout(mut self, seconds: u32) -> Self {
         self.config.poll_timeout = seconds;
         self
@@ -381,12 +403,14 @@ impl ApplicationBuilder {
     /// `true`, it starts with `deleteWebhook` and `drop_pending_updates`, which also removes a
     /// webhook left set. The updates kept in the store's inbox by an earlier run are handled
     /// either way: they were confirmed to Telegram already.
+    #[must_use]
     pub fn drop_pending_updates(mut self, drop: bool) -> Self {
         self.config.drop_pending_updates = drop;
         self
     }
 
     /// At most this many updates per `getUpdates` (1-100; Telegram's default is 100).
+    #[must_use]
     pub fn poll_limit(mut self, limit: u32) -> Self {
         self.config.poll_limit = Some(limit);
         self
@@ -408,6 +432,7 @@ impl ApplicationBuilder {
     /// A store shared by several processes ([`Store::is_shared`]) also gets a lease per chat
     /// (see [`lease_ttl`](ApplicationBuilder::lease_ttl)), so one process at a time handles
     /// a chat.
+    #[must_use]
     pub fn store(mut self, store: impl Store + 'static) -> Self {
         self.store = Arc::new(store);
         self
@@ -427,6 +452,7 @@ impl ApplicationBuilder {
     /// while handling an update of a chat blocks that chat for at most this long (and the
     /// updates it left in a shared inbox wait that long for another process). Handling an
     /// update must take less.
+    #[must_use]
     pub fn lease_ttl(mut self, ttl: Duration) -> Self {
         self.config.lease_ttl = ttl.max(Duration::from_millis(1));
         self
@@ -439,6 +465,7 @@ impl ApplicationBuilder {
     /// one round trip to the store (the ids in the inbox) and, when there are updates to take,
     /// one more to read them; between looks the process waits, it does not poll in a loop.
     /// The updates a process receives itself are handled at once, without waiting for a look.
+    #[must_use]
     pub fn inbox_scan_interval(mut self, interval: Duration) -> Self {
         self.config.inbox_scan = interval.max(Duration::from_millis(10));
         self
@@ -446,6 +473,7 @@ impl ApplicationBuilder {
 
     /// The clock conversation timeouts and jobs read (default the system clock; see
     /// [`ManualClock`](super::ManualClock) for tests).
+    #[must_use]
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -458,6 +486,7 @@ impl ApplicationBuilder {
     /// its code. Names that start with `telegram_api/` are the library's own (a
     /// [`Conversation`](super::Conversation)'s timeouts, an album handler's wait,
     /// [`Handler::album`]): do not register them.
+    #[must_use]
     pub fn job<F, E>(mut self, name: &str, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -473,6 +502,7 @@ impl ApplicationBuilder {
     /// to its next run, or removes a one-off job. The jobs the library runs for itself (a
     /// [`Conversation`](super::Conversation)'s timeout, an album's wait, [`Handler::album`])
     /// are never skipped: nothing would make up for them.
+    #[must_use]
     pub fn skip_late_jobs(mut self, grace: Duration) -> Self {
         self.late = Late::Skip(grace);
         self
@@ -617,6 +647,7 @@ impl Application {
 
 impl Application {
     /// Starts building an application for `bot`.
+    #[must_use]
     pub fn builder(bot: Bot) -> ApplicationBuilder {
         let workers = std::thread::available_parallelism().map_or(4, |n| n.get()) * 4;
         ApplicationBuilder {
@@ -635,7 +666,7 @@ impl Application {
             config: Config {
                 workers,
                 queue_capacity: 1024,
-                stack_size: DEFAULT_STACK_SIZE,
+                stack_size: ApplicationBuilder::DEFAULT_STACK_SIZE,
                 allowed_updates: None,
                 handle_signals: true,
                 stop_timeout: Duration::from_secs(10),
@@ -712,27 +743,29 @@ impl Application {
         Pool::start(self.inner.clone())
     }
 
-    /// Schedules the job registered as `name` to run on `schedule` with `data`, for no chat
-    /// (a job of the whole bot); committed at once. Returns the job's id. The same as
-    /// [`Context::schedule_job`] without an update to take a chat from.
+    /// Schedules the job registered as `name`
+    /// ([`ApplicationBuilder::job`]) to run on `schedule` with `data`, for no chat (a job of
+    /// the whole bot); committed at once. Returns the job's id. The same as
+    /// [`Context::schedule_job`], which schedules for the update's chat and user, with the
+    /// update.
     ///
     /// # Errors
     ///
     /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
     /// [`JobError::NoRun`] when `schedule` has no run from now on, [`JobError::UnnamedZone`] or
     /// [`JobError::Data`] when the job cannot be stored, and [`JobError::Store`] when the store
-    /// fails.
+    /// cannot be read or the commit fails.
     pub fn schedule_job<T: serde::Serialize + ?Sized>(
         &self,
         name: &str,
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, None, data)
+        jobs::schedule(self, None, name, schedule, self.job_scope(), data)
     }
 
-    /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id`: its runs are
-    /// ordered with the chat's updates. The same as [`Context::schedule_job_for`].
+    /// Like [`schedule_job`](Application::schedule_job), for the chat `chat_id` (and no user):
+    /// its runs are ordered with the chat's updates. The same as [`Context::schedule_job_for`].
     ///
     /// # Errors
     ///
@@ -744,7 +777,7 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, Some(chat_id), data)
+        jobs::schedule(self, None, name, schedule, (Some(chat_id), None), data)
     }
 
     /// Like [`schedule_job`](Application::schedule_job), under the id `id` of your choosing
@@ -760,7 +793,7 @@ impl Application {
         schedule: Schedule,
         data: &T,
     ) -> Result<(), JobError> {
-        self.schedule(Some(id), name, schedule, None, data)?;
+        jobs::schedule(self, Some(id), name, schedule, self.job_scope(), data)?;
         Ok(())
     }
 
@@ -770,56 +803,7 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn find_job(&self, id: &str) -> Result<Option<Job>, JobError> {
-        Ok(self.all_jobs()?.into_iter().find(|job| job.id() == id))
-    }
-
-    fn schedule<T: serde::Serialize + ?Sized>(
-        &self,
-        id: Option<&str>,
-        name: &str,
-        schedule: Schedule,
-        chat_id: Option<i64>,
-        data: &T,
-    ) -> Result<String, JobError> {
-        let inner = &self.inner;
-        let (job, record) =
-            inner
-                .jobs
-                .make(id, name, schedule, (chat_id, None), data, inner.clock.now())?;
-        self.commit_jobs(&[Change::Put(job.key(), record)])?;
-        Ok(job.id().to_owned())
-    }
-
-    /// Cancels the job `id` (nothing happens when there is none); committed at once.
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
-    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
-        self.commit_jobs(&[Change::Delete(job_key(id))])
-    }
-
-    /// Cancels every job named `name`; how many there were. Committed at once.
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
-    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
-        let jobs = self.jobs(name)?;
-        let changes: Vec<Change> = jobs.iter().map(|j| Change::Delete(j.key())).collect();
-        self.commit_jobs(&changes)?;
-        Ok(jobs.len())
-    }
-
-    /// Loads the jobs, commits `changes` to them, and applies them to the schedule.
-    fn commit_jobs(&self, changes: &[Change]) -> Result<(), JobError> {
-        let inner = &self.inner;
-        inner.jobs.load(&*inner.store, false)?;
-        if !changes.is_empty() {
-            inner.store.commit(None, changes)?;
-            inner.jobs.apply(changes);
-        }
-        Ok(())
+        jobs::find(self, id)
     }
 
     /// The scheduled jobs named `name`, by next run.
@@ -828,9 +812,7 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
-        let mut jobs = self.all_jobs()?;
-        jobs.retain(|j| j.name() == name);
-        Ok(jobs)
+        jobs::named(self, name)
     }
 
     /// Every scheduled job, by next run.
@@ -839,8 +821,25 @@ impl Application {
     ///
     /// Fails with [`JobError::Store`] when the store cannot be read.
     pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
-        self.inner.jobs.load(&*self.inner.store, false)?;
-        Ok(self.inner.jobs.list())
+        self.job_list()
+    }
+
+    /// Cancels the job `id` (nothing happens when there is none); committed at once.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
+    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
+        jobs::cancel(self, id)
+    }
+
+    /// Cancels every job named `name`; how many there were. Committed at once.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read or the commit fails.
+    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
+        jobs::cancel_named(self, name)
     }
 
     /// When the next job is due (the earliest due time of the jobs waiting or running), for
@@ -866,6 +865,36 @@ impl Application {
             inner.run_job(id, *at);
         }
         due.len()
+    }
+}
+
+/// The application commits each change to the jobs at once.
+impl jobs::JobHost for Application {
+    fn job_index(&self) -> &Jobs {
+        &self.inner.jobs
+    }
+
+    fn job_clock(&self) -> jiff::Timestamp {
+        self.inner.clock.now()
+    }
+
+    fn job_scope(&self) -> (Option<i64>, Option<i64>) {
+        (None, None)
+    }
+
+    fn job_list(&self) -> Result<Vec<Job>, JobError> {
+        self.inner.jobs.load(&*self.inner.store, false)?;
+        Ok(self.inner.jobs.list())
+    }
+
+    fn write_jobs(&self, changes: Vec<Change>) -> Result<(), JobError> {
+        let inner = &self.inner;
+        inner.jobs.load(&*inner.store, false)?;
+        if !changes.is_empty() {
+            inner.store.commit(None, &changes)?;
+            inner.jobs.apply(&changes);
+        }
+        Ok(())
     }
 }
 

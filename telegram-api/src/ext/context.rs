@@ -12,12 +12,12 @@ use serde::de::DeserializeOwned;
 use regex::Regex;
 
 use super::Command;
-use super::clock::Clock;
 use super::conversation::Route;
-use super::jobs::{Job, JobError, Jobs, Late, job_key};
+use super::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
 use super::schedule::Schedule;
 use super::shortcuts::reply_with;
-use super::store::{self, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
+use super::store::{self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
+use crate::clock::Clock;
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
@@ -219,20 +219,38 @@ impl Context {
     /// ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)) to run on `schedule` with
     /// `data`, for the update's chat and user (a job's, when called from a job). Returns the
     /// job's id. Like [`set`](Context::set), it is committed when the update is done, and
-    /// dropped if the handler fails.
+    /// dropped if the handler fails. The same as
+    /// [`Application::schedule_job`](super::Application::schedule_job), which schedules for no
+    /// chat and commits at once.
     ///
     /// # Errors
     ///
     /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
-    /// [`JobError::NoRun`] when `schedule` has no run from now on, and [`JobError::UnnamedZone`] or
-    /// [`JobError::Data`] when the job cannot be stored.
+    /// [`JobError::NoRun`] when `schedule` has no run from now on, and
+    /// [`JobError::UnnamedZone`] or [`JobError::Data`] when the job cannot be stored.
     pub fn schedule_job<T: Serialize + ?Sized>(
         &self,
         name: &str,
         schedule: Schedule,
         data: &T,
     ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, self.chat_id(), self.user_id(), data)
+        jobs::schedule(self, None, name, schedule, self.job_scope(), data)
+    }
+
+    /// Like [`schedule_job`](Context::schedule_job), for the chat `chat_id` (and no user): its
+    /// runs are ordered with that chat's updates.
+    ///
+    /// # Errors
+    ///
+    /// As [`schedule_job`](Context::schedule_job).
+    pub fn schedule_job_for<T: Serialize + ?Sized>(
+        &self,
+        chat_id: i64,
+        name: &str,
+        schedule: Schedule,
+        data: &T,
+    ) -> Result<String, JobError> {
+        jobs::schedule(self, None, name, schedule, (Some(chat_id), None), data)
     }
 
     /// Like [`schedule_job`](Context::schedule_job), under the id `id` of your choosing, which
@@ -261,8 +279,7 @@ impl Context {
         schedule: Schedule,
         data: &T,
     ) -> Result<(), JobError> {
-        let (chat, user) = (self.chat_id(), self.user_id());
-        self.schedule(Some(id), name, schedule, chat, user, data)?;
+        jobs::schedule(self, Some(id), name, schedule, self.job_scope(), data)?;
         Ok(())
     }
 
@@ -274,63 +291,7 @@ impl Context {
     /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
     /// the update as for [`get`](Context::get): it is handled again.
     pub fn find_job(&self, id: &str) -> Result<Option<Job>, JobError> {
-        Ok(self
-            .jobs_named(None)?
-            .into_iter()
-            .find(|job| job.id() == id))
-    }
-
-    /// Like [`schedule_job`](Context::schedule_job), for the chat `chat_id` (and no user).
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Unregistered`] when no job is registered as `name`,
-    /// [`JobError::NoRun`] when `schedule` has no run from now on, and [`JobError::UnnamedZone`] or
-    /// [`JobError::Data`] when the job cannot be stored.
-    pub fn schedule_job_for<T: Serialize + ?Sized>(
-        &self,
-        chat_id: i64,
-        name: &str,
-        schedule: Schedule,
-        data: &T,
-    ) -> Result<String, JobError> {
-        self.schedule(None, name, schedule, Some(chat_id), None, data)
-    }
-
-    fn schedule<T: Serialize + ?Sized>(
-        &self,
-        id: Option<&str>,
-        name: &str,
-        schedule: Schedule,
-        chat_id: Option<i64>,
-        user_id: Option<i64>,
-        data: &T,
-    ) -> Result<String, JobError> {
-        let (job, record) =
-            self.jobs
-                .make(id, name, schedule, (chat_id, user_id), data, self.now())?;
-        self.pending.borrow_mut().insert(job.key(), Some(record));
-        Ok(job.id().to_owned())
-    }
-
-    /// Cancels the job `id` (when the update is done, like [`remove`](Context::remove)).
-    /// Cancelling the running job from its own code ends it after this run.
-    pub fn cancel_job(&self, id: &str) {
-        self.pending.borrow_mut().insert(job_key(id), None);
-    }
-
-    /// Cancels every job named `name`; how many there were.
-    ///
-    /// # Errors
-    ///
-    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
-    /// the update as for [`get`](Context::get): it is handled again.
-    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
-        let jobs = self.jobs_named(Some(name))?;
-        for job in &jobs {
-            self.cancel_job(job.id());
-        }
-        Ok(jobs.len())
+        jobs::find(self, id)
     }
 
     /// The scheduled jobs named `name`, as this update left them so far (scheduled and
@@ -341,7 +302,7 @@ impl Context {
     /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
     /// the update as for [`get`](Context::get): it is handled again.
     pub fn jobs(&self, name: &str) -> Result<Vec<Job>, JobError> {
-        self.jobs_named(Some(name))
+        jobs::named(self, name)
     }
 
     /// Every scheduled job, as this update left them so far, by next run.
@@ -351,30 +312,35 @@ impl Context {
     /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
     /// the update as for [`get`](Context::get): it is handled again.
     pub fn all_jobs(&self) -> Result<Vec<Job>, JobError> {
-        self.jobs_named(None)
+        self.job_list()
     }
 
-    fn jobs_named(&self, name: Option<&str>) -> Result<Vec<Job>, JobError> {
-        self.jobs
-            .load(&*self.store, false)
-            .map_err(|e| self.store_failed(e))?;
-        let pending = self.pending.borrow();
-        let mut jobs: Vec<Job> = self
-            .jobs
-            .list()
-            .into_iter()
-            .filter(|job| !pending.contains_key(&job.key()))
-            .collect();
-        for (key, value) in pending.iter() {
-            if let (Some(id), Some(bytes)) = (super::jobs::job_id(key), value)
-                && let Some(job) = Job::decode(id, bytes)
-            {
-                jobs.push(job);
-            }
-        }
-        jobs.retain(|job| !super::jobs::is_internal(job) && name.is_none_or(|n| job.name() == n));
-        jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
-        Ok(jobs)
+    /// Cancels the job `id` (when the update is done, like [`remove`](Context::remove));
+    /// nothing happens when there is none. Cancelling the running job from its own code ends
+    /// it after this run.
+    ///
+    /// # Errors
+    ///
+    /// None: the cancellation is committed with the update, and fails with it. The `Result`
+    /// is [`Application::cancel_job`](super::Application::cancel_job)'s, which commits at once.
+    pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
+        jobs::cancel(self, id)
+    }
+
+    /// Cancels every job named `name`; how many there were.
+    ///
+    /// # Errors
+    ///
+    /// Fails with [`JobError::Store`] when the store cannot be read, which voids this attempt at
+    /// the update as for [`get`](Context::get): it is handled again.
+    pub fn cancel_jobs(&self, name: &str) -> Result<usize, JobError> {
+        jobs::cancel_named(self, name)
+    }
+
+    /// Cancels the job `id` with the update: [`cancel_job`](Context::cancel_job), for the
+    /// library's own jobs.
+    pub(crate) fn unschedule(&self, id: &str) {
+        self.pending.borrow_mut().insert(job_key(id), None);
     }
 
     pub(crate) fn set_matched(
@@ -1033,6 +999,55 @@ macro_rules! at_target {
     };
 }
 pub(super) use at_target;
+
+/// A context commits the changes to the jobs with its update, and sees them before.
+impl jobs::JobHost for Context {
+    fn job_index(&self) -> &Jobs {
+        &self.jobs
+    }
+
+    fn job_clock(&self) -> Timestamp {
+        self.now()
+    }
+
+    fn job_scope(&self) -> (Option<i64>, Option<i64>) {
+        (self.chat_id(), self.user_id())
+    }
+
+    fn job_list(&self) -> Result<Vec<Job>, JobError> {
+        self.jobs
+            .load(&*self.store, false)
+            .map_err(|e| self.store_failed(e))?;
+        let pending = self.pending.borrow();
+        let mut jobs: Vec<Job> = self
+            .jobs
+            .list()
+            .into_iter()
+            .filter(|job| !pending.contains_key(&job.key()))
+            .collect();
+        for (key, value) in pending.iter() {
+            if let (Some(id), Some(bytes)) = (super::jobs::job_id(key), value)
+                && let Some(job) = Job::decode(id, bytes)
+            {
+                jobs.push(job);
+            }
+        }
+        jobs.retain(|job| !super::jobs::is_internal(job));
+        jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
+        Ok(jobs)
+    }
+
+    fn write_jobs(&self, changes: Vec<Change>) -> Result<(), JobError> {
+        let mut pending = self.pending.borrow_mut();
+        for change in changes {
+            match change {
+                Change::Put(key, record) => pending.insert(key, Some(record)),
+                Change::Delete(key) => pending.insert(key, None),
+            };
+        }
+        Ok(())
+    }
+}
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

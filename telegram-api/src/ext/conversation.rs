@@ -263,24 +263,28 @@ where
     }
 
     /// Adds an entry handler.
+    #[must_use]
     pub fn entry(mut self, handler: Handler<Next<S>>) -> Self {
         self.entries.push(handler);
         self
     }
 
     /// Adds a handler for the state `state`.
+    #[must_use]
     pub fn state(mut self, state: S, handler: Handler<Next<S>>) -> Self {
         self.states.push((state, handler));
         self
     }
 
     /// Adds a fallback: tried in every state after that state's handlers.
+    #[must_use]
     pub fn fallback(mut self, handler: Handler<Next<S>>) -> Self {
         self.fallbacks.push(handler);
         self
     }
 
     /// Whose the conversation is (default [`Per::ChatUser`]).
+    #[must_use]
     pub fn per(mut self, per: Per) -> Self {
         self.per = per;
         self
@@ -290,6 +294,7 @@ where
     /// of a message, where each message has its own state. Only callback queries have a
     /// message to be keyed by, so every handler of such a conversation should take callback
     /// queries.
+    #[must_use]
     pub fn per_message(mut self, on: bool) -> Self {
         self.per_message = on;
         self
@@ -299,6 +304,7 @@ where
     /// pressed under them) have a state of their own, apart from the other topics of the chat
     /// and from the chat's messages outside topics. With [`Per::Chat`] that is one
     /// conversation per topic, with [`Per::ChatUser`] one per user in each topic.
+    #[must_use]
     pub fn per_topic(mut self, on: bool) -> Self {
         self.per_topic = on;
         self
@@ -306,6 +312,7 @@ where
 
     /// Whether the entry handlers also take updates while the conversation is in a state
     /// (after the state's handlers and the fallbacks), restarting it (default false).
+    #[must_use]
     pub fn allow_reentry(mut self, on: bool) -> Self {
         self.allow_reentry = on;
         self
@@ -313,6 +320,7 @@ where
 
     /// Ends a conversation in which nothing happened for `idle`, at its deadline (see the
     /// type's docs).
+    #[must_use]
     pub fn timeout(mut self, idle: Duration) -> Self {
         self.timeout = Some(idle);
         self
@@ -322,6 +330,7 @@ where
     /// user of the update that last moved it ([`Context::job`] is set; its replies go to that
     /// update's forum topic too), or with the update that finds it timed out when that one
     /// comes first.
+    #[must_use]
     pub fn on_timeout<F, E>(mut self, f: F) -> Self
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -332,6 +341,7 @@ where
     }
 
     /// The handler to register with the application.
+    #[must_use]
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
@@ -446,6 +456,7 @@ where
     ///     .into();
     /// # let _ = menu;
     /// ```
+    #[must_use]
     pub fn nested<P: 'static>(self) -> Handler<Next<P>> {
         self.map_to_parent(|_| None)
     }
@@ -507,7 +518,7 @@ where
             // the timeout handler runs here only. Its nested conversations end with it.
             end_all(ctx, &std::mem::take(&mut children))?;
             ctx.remove(&key);
-            ctx.cancel_job(&timeout_job_id(&conversation));
+            ctx.unschedule(&timeout_job_id(&conversation));
             current = None;
             if let Some(on_timeout) = &self.on_timeout {
                 on_timeout(ctx)?;
@@ -569,7 +580,7 @@ where
                 end_all(ctx, &children)?;
                 ctx.remove(&key);
                 if self.timeout.is_some() {
-                    ctx.cancel_job(&timeout_job_id(&conversation));
+                    ctx.unschedule(&timeout_job_id(&conversation));
                 }
             }
         }
@@ -812,7 +823,7 @@ fn end_all(ctx: &Context, keys: &[String]) -> Result<(), DataError> {
                 next.extend(record.children);
             }
             ctx.remove(&key);
-            ctx.cancel_job(&timeout_job_id(&conversation));
+            ctx.unschedule(&timeout_job_id(&conversation));
             ended.push(conversation);
         }
         level = next;

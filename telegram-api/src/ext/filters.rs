@@ -71,6 +71,7 @@ impl Filter {
     }
 
     /// The same filter under another name, which its `Debug` output shows.
+    #[must_use]
     pub fn named(self, name: impl Into<String>) -> Filter {
         Filter {
             test: self.test,

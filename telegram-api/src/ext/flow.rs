@@ -176,6 +176,7 @@ impl Flow {
 
     /// The updates that start the flow: those that pass `filter` (`filters::commands(["signup"])`).
     /// Given more than once, any of them.
+    #[must_use]
     pub fn entry(mut self, filter: Filter) -> Flow {
         self.entry = Some(match self.entry.take() {
             Some(old) => old | filter,
@@ -186,6 +187,7 @@ impl Flow {
 
     /// The updates that cancel a flow in progress (`filters::commands(["cancel"])`): its record
     /// is removed and [`on_cancel`](Flow::on_cancel) runs. Given more than once, any of them.
+    #[must_use]
     pub fn cancel_on(mut self, filter: Filter) -> Flow {
         self.cancel = Some(match self.cancel.take() {
             Some(old) => old | filter,
@@ -197,6 +199,7 @@ impl Flow {
     /// Runs `f` when the flow is cancelled: by an update that passes
     /// [`cancel_on`](Flow::cancel_on), in its context, or by the function returning
     /// [`FlowError::Cancelled`].
+    #[must_use]
     pub fn on_cancel<F, E>(mut self, f: F) -> Flow
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -207,6 +210,7 @@ impl Flow {
     }
 
     /// Whose the flow is (default [`Per::ChatUser`]).
+    #[must_use]
     pub fn per(mut self, per: Per) -> Flow {
         self.per = per;
         self
@@ -215,6 +219,7 @@ impl Flow {
     /// Whether each forum topic has its own flows (default false): on top of [`per`](Flow::per),
     /// the key of a flow started in a topic names the topic, so that the same user can be in
     /// one flow per topic, and the messages of other topics are not its answers.
+    #[must_use]
     pub fn per_topic(mut self, on: bool) -> Flow {
         self.per_topic = on;
         self
@@ -222,12 +227,14 @@ impl Flow {
 
     /// Whether the [`entry`](Flow::entry) filter also starts the flow again while it is in
     /// progress, when the waiting step does not take the update (default false).
+    #[must_use]
     pub fn allow_reentry(mut self, on: bool) -> Flow {
         self.allow_reentry = on;
         self
     }
 
     /// Ends a flow in which nothing happened for `idle`, at its deadline (see the type's docs).
+    #[must_use]
     pub fn timeout(mut self, idle: Duration) -> Flow {
         self.timeout = Some(idle);
         self
@@ -236,6 +243,7 @@ impl Flow {
     /// Runs `f` when a flow times out: at its deadline, in a context for the chat and user of
     /// the flow ([`Context::job`] is set), or with the update that finds it timed out when that
     /// one comes first.
+    #[must_use]
     pub fn on_timeout<F, E>(mut self, f: F) -> Flow
     where
         F: Fn(&Context) -> Result<(), E> + Send + Sync + 'static,
@@ -247,12 +255,14 @@ impl Flow {
 
     /// The types of update the flow takes, to start and to answer (default new messages and
     /// callback queries); the application asks Telegram for them.
+    #[must_use]
     pub fn update_types(mut self, types: impl IntoIterator<Item = UpdateType>) -> Flow {
         self.update_types = types.into_iter().collect();
         self
     }
 
     /// The handler to register with the application.
+    #[must_use]
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
@@ -438,7 +448,7 @@ impl Flow {
     fn end(&self, ctx: &Context, key: &Key, conversation: &str) {
         ctx.remove(key);
         if self.timeout.is_some() {
-            ctx.cancel_job(&timeout_job_id(conversation));
+            ctx.unschedule(&timeout_job_id(conversation));
         }
     }
 

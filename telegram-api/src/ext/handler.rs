@@ -407,6 +407,7 @@ impl<T: 'static> Handler<T> {
 
     /// Takes only the updates that also pass `filter` (on top of what the kind of handler
     /// takes): `Handler::command("ban", ban).filter(filters::groups())`.
+    #[must_use]
     pub fn filter(mut self, filter: Filter) -> Handler<T> {
         self.filter = Some(match self.filter.take() {
             Some(old) => old & filter,

@@ -267,6 +267,72 @@ impl From<StoreError> for JobError {
     }
 }
 
+/// Where jobs are scheduled, listed and cancelled: the [`Application`](super::Application),
+/// which commits each change at once, or an update's [`Context`], which commits them with the
+/// update. The job methods of both (`schedule_job`, `schedule_job_for`, `schedule_job_as`,
+/// `find_job`, `jobs`, `all_jobs`, `cancel_job`, `cancel_jobs`) are the functions below, so
+/// they take the same arguments and fail alike.
+pub(crate) trait JobHost {
+    /// The application's jobs.
+    fn job_index(&self) -> &Jobs;
+    /// The clock's time.
+    fn job_clock(&self) -> Timestamp;
+    /// Whom a job is for when not told: the update's chat and user, or no one.
+    fn job_scope(&self) -> (Option<i64>, Option<i64>);
+    /// Every job but the library's own, as this host sees them, by next run (then id).
+    ///
+    /// # Errors
+    ///
+    /// [`JobError::Store`] when the store cannot be read.
+    fn job_list(&self) -> Result<Vec<Job>, JobError>;
+    /// Writes changes to the jobs (at once, or with the update).
+    ///
+    /// # Errors
+    ///
+    /// [`JobError::Store`] when the store cannot be read or the commit fails.
+    fn write_jobs(&self, changes: Vec<Change>) -> Result<(), JobError>;
+}
+
+/// Schedules the job `name` under `id` (or a new id) for `scope`; its id.
+pub(crate) fn schedule<H: JobHost + ?Sized, T: Serialize + ?Sized>(
+    host: &H,
+    id: Option<&str>,
+    name: &str,
+    schedule: Schedule,
+    scope: (Option<i64>, Option<i64>),
+    data: &T,
+) -> Result<String, JobError> {
+    let (job, record) = host
+        .job_index()
+        .make(id, name, schedule, scope, data, host.job_clock())?;
+    host.write_jobs(vec![Change::Put(job.key(), record)])?;
+    Ok(job.id)
+}
+
+/// The job `id`.
+pub(crate) fn find<H: JobHost + ?Sized>(host: &H, id: &str) -> Result<Option<Job>, JobError> {
+    Ok(host.job_list()?.into_iter().find(|job| job.id() == id))
+}
+
+/// The jobs named `name`.
+pub(crate) fn named<H: JobHost + ?Sized>(host: &H, name: &str) -> Result<Vec<Job>, JobError> {
+    let mut jobs = host.job_list()?;
+    jobs.retain(|job| job.name() == name);
+    Ok(jobs)
+}
+
+/// Cancels the job `id`.
+pub(crate) fn cancel<H: JobHost + ?Sized>(host: &H, id: &str) -> Result<(), JobError> {
+    host.write_jobs(vec![Change::Delete(job_key(id))])
+}
+
+/// Cancels the jobs named `name`; how many there were.
+pub(crate) fn cancel_named<H: JobHost + ?Sized>(host: &H, name: &str) -> Result<usize, JobError> {
+    let jobs = named(host, name)?;
+    host.write_jobs(jobs.iter().map(|job| Change::Delete(job.key())).collect())?;
+    Ok(jobs.len())
+}
+
 /// What to do with a run found late.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Late {

@@ -465,6 +465,7 @@ impl Menu {
     ///
     /// When `id` is empty, longer than [`MAX_ID_LEN`], or has other characters: a mistake in
     /// the bot's code, found the first time it builds its menus.
+    #[must_use]
     pub fn new(id: &str) -> Menu {
         assert!(
             valid_id(id),

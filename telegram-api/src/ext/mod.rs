@@ -273,7 +273,6 @@
 mod album;
 mod application;
 pub mod callback_data;
-mod clock;
 pub mod command;
 mod context;
 mod conversation;
@@ -290,10 +289,10 @@ mod server;
 mod shortcuts;
 pub mod store;
 
+pub use crate::clock::{Clock, ManualClock};
 pub use album::Album;
-pub use application::{Application, ApplicationBuilder, DEFAULT_STACK_SIZE, HandlerError};
+pub use application::{Application, ApplicationBuilder, HandlerError};
 pub use callback_data::{CallbackData, CallbackDataError};
-pub use clock::{Clock, ManualClock};
 pub use command::{ArgError, Command};
 pub use context::{Captures, Context};
 pub use conversation::{Conversation, Next, Per};

@@ -39,10 +39,11 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            // The message is the wrapped error's: go on with its cause.
+            // The message is (or includes) the wrapped error's: go on with the first cause it
+            // does not already tell.
             RunError::Api(e) => e.source(),
-            RunError::Io(e) => e.source(),
-            RunError::Init(e) => e.source(),
+            RunError::Io(e) => super::store::untold_cause(&self.to_string(), e),
+            RunError::Init(e) => super::store::untold_cause(&self.to_string(), &**e),
         }
     }
 }

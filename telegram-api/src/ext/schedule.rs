@@ -120,7 +120,9 @@ pub enum ScheduleError {
 impl fmt::Display for ScheduleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScheduleError::UnknownTimeZone { name, .. } => write!(f, "unknown time zone {name:?}"),
+            ScheduleError::UnknownTimeZone { name, source } => {
+                write!(f, "unknown time zone {name:?}: {source}")
+            }
             ScheduleError::InvalidDay(day) => {
                 write!(f, "a day of the month is 1 to 31, not {day}")
             }
@@ -134,7 +136,10 @@ impl fmt::Display for ScheduleError {
 impl std::error::Error for ScheduleError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ScheduleError::UnknownTimeZone { source, .. } => Some(source),
+            // The message includes the database's: go on with the first cause it does not tell.
+            ScheduleError::UnknownTimeZone { source, .. } => {
+                super::store::untold_cause(&self.to_string(), source)
+            }
             _ => None,
         }
     }
@@ -199,6 +204,7 @@ impl Schedule {
     }
 
     /// A daily schedule restricted to `weekdays` (other schedules are returned as they are).
+    #[must_use]
     pub fn on(self, weekdays: Weekdays) -> Schedule {
         match self {
             Schedule::Daily { time, zone, .. } => Schedule::Daily {
@@ -527,7 +533,11 @@ mod tests {
     fn unknown_time_zones_are_errors() {
         let e = Schedule::daily(time(9, 0, 0, 0), "Mars/Olympus_Mons").unwrap_err();
         assert!(e.to_string().contains("Mars/Olympus_Mons"));
-        assert!(std::error::Error::source(&e).is_some());
+        // The message tells the database's error; the chain goes on past it.
+        let ScheduleError::UnknownTimeZone { source, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(e.to_string().ends_with(&source.to_string()), "{e}");
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl Webhook {
     }
 
     /// Listens on an already bound socket.
+    #[must_use]
     pub fn from_listener(listener: TcpListener) -> Webhook {
         Webhook::with(Listen::Listener(listener))
     }
@@ -119,12 +120,14 @@ impl Webhook {
     /// The public HTTPS URL Telegram is to POST to. When set, `setWebhook` is called with it
     /// at start; when not, the webhook must have been set already (with the same
     /// [`secret_token`](Webhook::secret_token)).
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
 
     /// The path requests must have (default `/`); other paths get 404.
+    #[must_use]
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
         self
@@ -132,12 +135,14 @@ impl Webhook {
 
     /// The secret Telegram sends in every request (1-256 of `A-Z a-z 0-9 _ -`). By default a
     /// random one is made when [`url`](Webhook::url) is set. Requests without it get 403.
+    #[must_use]
     pub fn secret_token(mut self, token: impl Into<String>) -> Self {
         self.secret_token = Some(token.into());
         self
     }
 
     /// Drop the updates waiting at Telegram when setting the webhook.
+    #[must_use]
     pub fn drop_pending_updates(mut self, drop: bool) -> Self {
         self.drop_pending_updates = drop;
         self
@@ -146,6 +151,7 @@ impl Webhook {
     /// At most this many simultaneous connections from Telegram (1-100, default 40), as told
     /// to `setWebhook`. What the server itself accepts is
     /// [`connection_limit`](Webhook::connection_limit).
+    #[must_use]
     pub fn max_connections(mut self, n: u32) -> Self {
         self.max_connections = Some(n);
         self
@@ -154,6 +160,7 @@ impl Webhook {
     /// How long a client has to send a request's head, from the moment the connection waits
     /// for one (default 10 s); a connection that takes longer, or stays idle between requests
     /// longer, is closed.
+    #[must_use]
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
         self
@@ -161,6 +168,7 @@ impl Webhook {
 
     /// How long a client has to send a request's whole body once its head arrived (default
     /// 10 s); one that takes longer is answered 408 and its connection closed.
+    #[must_use]
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
         self
@@ -169,6 +177,7 @@ impl Webhook {
     /// At most this many connections open at once (default 256, at least 1); further ones
     /// wait in the listening socket's backlog until one closes. Idle connections are closed
     /// after [`header_timeout`](Webhook::header_timeout), so waiting ones get their turn.
+    #[must_use]
     pub fn connection_limit(mut self, n: usize) -> Self {
         self.connection_limit = n.max(1);
         self
@@ -176,6 +185,7 @@ impl Webhook {
 
     /// The largest request body accepted, updates and [`route`](Webhook::route) requests alike
     /// (default 1 MiB; Telegram's updates are far smaller); a larger one is answered 413.
+    #[must_use]
     pub fn max_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self
@@ -183,6 +193,7 @@ impl Webhook {
 
     /// Answers GET (and HEAD) requests to `path` with 200 `ok`, without a secret token: for a
     /// load balancer's or an orchestrator's health checks.
+    #[must_use]
     pub fn health(mut self, path: impl Into<String>) -> Self {
         self.health = Some(path.into());
         self
@@ -218,6 +229,7 @@ impl Webhook {
     /// # Ok(())
     /// # }
     /// ```
+    #[must_use]
     pub fn route(
         mut self,
         path: impl Into<String>,
@@ -251,6 +263,7 @@ impl Webhook {
     /// # Ok(())
     /// # }
     /// ```
+    #[must_use]
     pub fn tls(
         mut self,
         cert_chain_pem: impl Into<std::path::PathBuf>,
@@ -376,6 +389,7 @@ pub struct WebhookResponse {
 
 impl WebhookResponse {
     /// An answer with this status, no headers and an empty body.
+    #[must_use]
     pub fn new(status: u16) -> WebhookResponse {
         WebhookResponse {
             status,
@@ -399,12 +413,14 @@ impl WebhookResponse {
     }
 
     /// Adds a header.
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Sets the body.
+    #[must_use]
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self

@@ -59,6 +59,7 @@ impl InputFile {
     ///     }
     /// });
     /// ```
+    #[must_use]
     pub fn with_progress(
         mut self,
         progress: impl FnMut(u64, Option<u64>) + Send + 'static,

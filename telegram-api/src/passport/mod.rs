@@ -144,6 +144,8 @@ pub enum PassportError {
     },
 }
 
+use crate::transport::error::untold_cause;
+
 impl fmt::Display for PassportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -165,8 +167,8 @@ impl fmt::Display for PassportError {
                 )
             }
             PassportError::InvalidPadding { what } => write!(f, "{what} has an invalid padding"),
-            PassportError::InvalidJson { what, .. } => {
-                write!(f, "{what} is not json of the documented shape")
+            PassportError::InvalidJson { what, source } => {
+                write!(f, "{what} is not json of the documented shape: {source}")
             }
             PassportError::NonceMismatch => {
                 f.write_str("the credentials' nonce is not the one the bot asked with")
@@ -180,16 +182,21 @@ impl fmt::Display for PassportError {
                     "the credentials have secrets for a different number of {what}"
                 )
             }
-            PassportError::Download { what, .. } => write!(f, "cannot download {what}"),
+            PassportError::Download { what, source } => {
+                write!(f, "cannot download {what}: {source}")
+            }
         }
     }
 }
 
+/// The message includes the wrapped error's, so `source()` goes on with the first cause it does
+/// not already tell, as for every error of the crate.
 impl std::error::Error for PassportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let told = || self.to_string();
         match self {
-            PassportError::InvalidJson { source, .. } => Some(source),
-            PassportError::Download { source, .. } => Some(source),
+            PassportError::InvalidJson { source, .. } => untold_cause(&told(), source),
+            PassportError::Download { source, .. } => untold_cause(&told(), source),
             _ => None,
         }
     }

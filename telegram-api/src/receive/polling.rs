@@ -138,18 +138,21 @@ impl Poller {
 
     /// How long each `getUpdates` may wait for updates, in seconds (30 by default; 0 is short
     /// polling).
+    #[must_use]
     pub fn timeout(mut self, seconds: u32) -> Self {
         self.timeout = seconds;
         self
     }
 
     /// At most this many updates per request (1-100; Telegram's default is 100).
+    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
 
     /// Receive only these kinds of updates (Telegram remembers the setting).
+    #[must_use]
     pub fn allowed_updates(mut self, kinds: impl IntoIterator<Item = UpdateType>) -> Self {
         self.allowed_updates = Some(kinds.into_iter().collect());
         self
@@ -157,6 +160,7 @@ impl Poller {
 
     /// Starts from this offset (the identifier of the first update wanted) instead of the
     /// first unconfirmed update.
+    #[must_use]
     pub fn offset(mut self, offset: i64) -> Self {
         self.offset = Some(offset);
         self.last = offset.checked_sub(1);
@@ -165,6 +169,7 @@ impl Poller {
 
     /// The wait after a transient failure: `first`, doubled each time up to `max`
     /// (250 ms to 30 s by default).
+    #[must_use]
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
         self.backoff = (first, max);
         self
@@ -173,12 +178,14 @@ impl Poller {
     /// The pause after a poll that came back empty sooner than its `timeout` asked: `first`,
     /// doubled after each such poll up to `max` ([`Poller::IDLE_BACKOFF`] to
     /// [`Poller::IDLE_BACKOFF_MAX`] by default; never less than 10 ms).
+    #[must_use]
     pub fn idle_backoff(mut self, first: Duration, max: Duration) -> Self {
         self.idle_backoff = (first, max);
         self
     }
 
     /// Calls `f` with each failure that is retried and the wait before the retry (for logging).
+    #[must_use]
     pub fn on_retry(mut self, f: impl FnMut(&Error, Duration) + Send + 'static) -> Self {
         self.on_retry = Some(Box::new(f));
         self
@@ -187,6 +194,7 @@ impl Poller {
     /// Calls `f` with each item of a batch that was skipped because it is not an update (it
     /// has no readable `update_id`): an [`Error::Decode`] whose path is the item's place in
     /// the batch (`result[3]`) and whose message says what was wrong, with the item's start.
+    #[must_use]
     pub fn on_skipped(mut self, f: impl FnMut(&Error) + Send + 'static) -> Self {
         self.on_skipped = Some(Box::new(f));
         self

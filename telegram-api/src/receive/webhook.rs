@@ -46,8 +46,10 @@ impl fmt::Display for WebhookError {
 impl std::error::Error for WebhookError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            // The message includes the decode error's.
-            WebhookError::InvalidBody(e) => e.source(),
+            // The message includes the decode error's (and serde_json's includes its cause's).
+            WebhookError::InvalidBody(e) => {
+                crate::transport::error::untold_cause(&self.to_string(), e)
+            }
             WebhookError::Unauthorized => None,
         }
     }

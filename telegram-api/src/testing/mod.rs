@@ -327,30 +327,8 @@ struct Shared {
     runner: Mutex<Option<runner::Runner>>,
 }
 
-/// The world's clock: the application's manual clock, when the world runs one.
-#[cfg(feature = "ext")]
-type WorldClock = crate::ext::ManualClock;
-
-/// The world's clock, which moves only when told.
-#[cfg(not(feature = "ext"))]
-struct WorldClock(Mutex<Timestamp>);
-
-#[cfg(not(feature = "ext"))]
-impl WorldClock {
-    fn new(start: Timestamp) -> WorldClock {
-        WorldClock(Mutex::new(start))
-    }
-
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let span = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
-        *now = now.saturating_add(span).unwrap_or(Timestamp::MAX);
-    }
-}
+/// The world's clock, which moves only when told: the application's, when the world runs one.
+type WorldClock = crate::clock::ManualClock;
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {

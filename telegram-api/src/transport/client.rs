@@ -134,6 +134,7 @@ impl Bot {
 
     /// Talks to the Bot API server at `url` (its root, such as `http://127.0.0.1:8081` for a
     /// local Bot API server): requests go to `<url>/bot<token>/<method>`.
+    #[must_use]
     pub fn with_api_url(mut self, url: impl Into<String>) -> Bot {
         let url: String = url.into();
         let inner = self.inner_mut();
@@ -151,6 +152,7 @@ impl Bot {
     /// nothing on the disk is read: otherwise any server, or anyone in the middle of a plain
     /// `http` connection, could make the bot read its files. A path that leads outside `dir`
     /// (through `..` or a symbolic link) is refused the same way.
+    #[must_use]
     pub fn with_local_files(mut self, dir: impl Into<PathBuf>) -> Bot {
         self.inner_mut().local_files = Some(dir.into());
         self
@@ -162,6 +164,7 @@ impl Bot {
     }
 
     /// Uses Telegram's test environment (`/bot<token>/test/<method>`).
+    #[must_use]
     pub fn with_test_environment(mut self, test: bool) -> Bot {
         let inner = self.inner_mut();
         inner.test_environment = test;
@@ -177,6 +180,7 @@ impl Bot {
     /// Downloads and uploads of any length are not cut off by it: a download fails when no byte
     /// arrives for this long (a deadline per read, not for the whole body), an upload when no
     /// byte can be written for this long.
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Bot {
         let inner = self.inner_mut();
         inner.timeout = timeout;
@@ -186,6 +190,7 @@ impl Bot {
 
     /// How much longer than its `timeout` a long poll may take before it is abandoned
     /// ([`Bot::LONG_POLL_MARGIN`] by default).
+    #[must_use]
     pub fn with_long_poll_margin(mut self, margin: Duration) -> Bot {
         self.inner_mut().long_poll_margin = margin;
         self
@@ -195,6 +200,7 @@ impl Bot {
     /// can set its own. A request uploading from an [`InputFile::reader`](crate::InputFile::reader)
     /// is never repeated (the reader is used up by the first attempt): its first error is
     /// returned.
+    #[must_use]
     pub fn with_retry(mut self, retry: Retry) -> Bot {
         self.inner_mut().retry = retry;
         self
@@ -203,6 +209,7 @@ impl Bot {
     /// Waits for a free slot under Telegram's rate limits before each request, and waits out
     /// 429 answers, as `flood_control` says (off by default). Clones of the bot made after this
     /// share the limits. See [`FloodControl`].
+    #[must_use]
     pub fn with_flood_control(mut self, flood_control: FloodControl) -> Bot {
         self.inner_mut().flood = Some(Arc::new(Limiter::new(flood_control)));
         self
@@ -212,6 +219,7 @@ impl Bot {
     /// options) with every method that has the parameter, unless the call sets it (none by
     /// default). Replaces any defaults set before; clones of the bot made after this share them.
     /// See [`Defaults`] for the rules.
+    #[must_use]
     pub fn with_defaults(mut self, defaults: Defaults) -> Bot {
         self.inner_mut().defaults = Some(Arc::new(defaults));
         self
@@ -224,6 +232,7 @@ impl Bot {
 
     /// Sends requests with this HTTP agent (for a proxy, custom TLS or pool settings). Its
     /// error-status setting does not matter: error bodies are always read.
+    #[must_use]
     pub fn with_agent(mut self, agent: ureq::Agent) -> Bot {
         self.inner_mut().agent = agent;
         self
@@ -647,10 +656,7 @@ impl Bot {
     /// Turns an HTTP client error into ours, without the URL (it holds the token).
     fn transport_error(&self, method: &'static str, e: ureq::Error) -> Error {
         match e {
-            ureq::Error::Timeout(phase) => Error::Timeout {
-                method,
-                phase: phase.to_string(),
-            },
+            ureq::Error::Timeout(phase) => Error::Timeout { method, phase },
             ureq::Error::Io(io) => self.io_to_transport(method, io),
             ureq::Error::BodyExceedsLimit(limit) => Error::InvalidResponse {
                 method,
@@ -660,8 +666,7 @@ impl Bot {
             },
             other => Error::Transport {
                 method,
-                message: self.0.redactor.text(&other.to_string()),
-                kind: None,
+                source: std::io::Error::other(self.0.redactor.text(&other.to_string())),
             },
         }
     }
@@ -680,7 +685,7 @@ impl Bot {
         {
             return Error::Timeout {
                 method,
-                phase: phase.to_string(),
+                phase: *phase,
             };
         }
         if matches!(
@@ -689,14 +694,16 @@ impl Bot {
         ) {
             return Error::Timeout {
                 method,
-                phase: "read".into(),
+                phase: ureq::Timeout::PerRead,
             };
         }
-        Error::Transport {
-            method,
-            message: self.0.redactor.text(&e.to_string()),
-            kind: Some(e.kind()),
-        }
+        // An error of the socket is kept as it is; one that wraps another (the HTTP client's,
+        // which may show the URL in its `Debug`) becomes its message, the token taken out.
+        let source = match e.get_ref() {
+            None => e,
+            Some(inner) => std::io::Error::new(e.kind(), self.0.redactor.text(&inner.to_string())),
+        };
+        Error::Transport { method, source }
     }
 }
 

@@ -112,29 +112,34 @@ pub enum Quote {
 
 impl Defaults {
     /// No defaults; add them with the methods below.
+    #[must_use]
     pub fn new() -> Defaults {
         Defaults::default()
     }
 
     /// The `parse_mode` of texts and captions.
+    #[must_use]
     pub fn parse_mode(mut self, parse_mode: ParseMode) -> Self {
         self.parse_mode = Some(parse_mode);
         self
     }
 
     /// Whether messages are sent silently.
+    #[must_use]
     pub fn disable_notification(mut self, disable_notification: bool) -> Self {
         self.disable_notification = Some(disable_notification);
         self
     }
 
     /// Whether sent messages are protected from forwarding and saving.
+    #[must_use]
     pub fn protect_content(mut self, protect_content: bool) -> Self {
         self.protect_content = Some(protect_content);
         self
     }
 
     /// How link previews are generated.
+    #[must_use]
     pub fn link_preview_options(mut self, link_preview_options: LinkPreviewOptions) -> Self {
         self.link_preview_options = Some(link_preview_options);
         self
@@ -142,6 +147,7 @@ impl Defaults {
 
     /// In which chats the reply shortcuts of `ext` quote the message they answer (by default
     /// [`Quote::InGroups`]).
+    #[must_use]
     pub fn quote(mut self, quote: Quote) -> Self {
         self.quote = quote;
         self

@@ -35,17 +35,20 @@ pub enum Error {
     Transport {
         /// The method called (or `"download"`).
         method: &'static str,
-        /// What went wrong.
-        message: String,
-        /// The I/O error kind, where the failure was an I/O error.
-        kind: Option<std::io::ErrorKind>,
+        /// What went wrong: the socket's error as it was (its [`kind`](std::io::Error::kind)
+        /// says refused, reset, ...), or, for the HTTP client's other failures (a host not
+        /// found, TLS), an error of kind [`Other`](std::io::ErrorKind::Other) with the client's
+        /// message, the bot token taken out.
+        source: std::io::Error,
     },
     /// No answer within the timeout.
     Timeout {
         /// The method called (or `"download"`).
         method: &'static str,
-        /// The phase that timed out (connect, send, receive).
-        phase: String,
+        /// The phase that timed out: [`Connect`](ureq::Timeout::Connect),
+        /// [`RecvResponse`](ureq::Timeout::RecvResponse), ..., or
+        /// [`PerRead`](ureq::Timeout::PerRead) for a read of a body that waited too long.
+        phase: ureq::Timeout,
     },
     /// The body is not a Bot API response: an HTML error page from a proxy, a truncated or
     /// empty body.
@@ -274,9 +277,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => e.fmt(f),
-            Error::Transport {
-                method, message, ..
-            } => write!(f, "{method}: connection failed: {message}"),
+            Error::Transport { method, source } => {
+                write!(f, "{method}: connection failed: {source}")
+            }
             Error::Timeout { method, phase } => write!(f, "{method}: timed out ({phase})"),
             Error::InvalidResponse {
                 method,
@@ -302,16 +305,35 @@ impl fmt::Display for Error {
 }
 
 /// Each error prints its cause once: `Display` includes the text of the error it wraps, so
-/// `source()` goes on with that error's own cause (an error report that walks the chain does
-/// not repeat a message).
+/// `source()` goes on with the first cause that text does not already tell (an error report
+/// that walks the chain does not repeat a message).
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Api(e) => e.source(),
-            Error::Io { source, .. } => source.source(),
+            Error::Transport { source, .. } | Error::Io { source, .. } => {
+                untold_cause(&self.to_string(), source)
+            }
             _ => None,
         }
     }
+}
+
+/// The first cause of `e` whose message `told` (a message that includes `e`'s) does not
+/// already include: where an error's `source()` goes on, so that a report walking the chain
+/// names each cause once.
+pub(crate) fn untold_cause<'e>(
+    told: &str,
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e (dyn std::error::Error + 'static)> {
+    let mut next = e.source();
+    while let Some(cause) = next {
+        if !told.contains(&cause.to_string()) {
+            return Some(cause);
+        }
+        next = cause.source();
+    }
+    None
 }
 
 /// What stands in for the bot token in anything kept from a server's answer.
@@ -357,6 +379,15 @@ impl Redactor {
         }
     }
 
+    /// `error` as it was, or, when its message has the token, an error of the same kind with
+    /// the message redacted (its causes dropped with the token).
+    fn io(&self, error: &mut std::io::Error) {
+        let text = error.to_string();
+        if self.forms.iter().any(|f| text.contains(f.as_str())) {
+            *error = std::io::Error::new(error.kind(), self.text(&text));
+        }
+    }
+
     fn value(&self, value: &mut serde_json::Value) {
         match value {
             serde_json::Value::String(s) => self.in_place(s),
@@ -391,8 +422,9 @@ impl Redactor {
                     }
                 }
             }
-            Error::Transport { message, .. } => self.in_place(message),
-            Error::Timeout { phase, .. } => self.in_place(phase),
+            Error::Transport { source, .. } => self.io(source),
+            // The HTTP client's own names of phases.
+            Error::Timeout { .. } => {}
             Error::InvalidResponse {
                 reason, excerpt, ..
             } => {
@@ -405,10 +437,7 @@ impl Redactor {
             }
             Error::Io { context, source } => {
                 self.in_place(context);
-                let text = source.to_string();
-                if self.forms.iter().any(|f| text.contains(f.as_str())) {
-                    *source = std::io::Error::new(source.kind(), self.text(&text));
-                }
+                self.io(source);
             }
             Error::Config(message) => self.in_place(message),
             // Static texts of this crate's own.

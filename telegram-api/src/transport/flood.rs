@@ -21,6 +21,7 @@ pub struct Limit {
 
 impl Limit {
     /// At most `count` requests in any window of `per` (a `count` of 0 is taken as 1).
+    #[must_use]
     pub const fn new(count: u32, per: Duration) -> Limit {
         Limit {
             count: if count == 0 { 1 } else { count },
@@ -79,6 +80,7 @@ impl Default for FloodControl {
 impl FloodControl {
     /// Telegram's documented limits: 30 requests a second in all, 1 a second per chat, 20 a
     /// minute per group; three retries after a 429, waits of up to a minute.
+    #[must_use]
     pub const fn new() -> FloodControl {
         FloodControl {
             global: Limit::new(30, Duration::from_secs(1)),
@@ -90,12 +92,14 @@ impl FloodControl {
     }
 
     /// The limit on all requests together.
+    #[must_use]
     pub const fn global(mut self, limit: Limit) -> Self {
         self.global = limit;
         self
     }
 
     /// The limit on the requests to one chat.
+    #[must_use]
     pub const fn per_chat(mut self, limit: Limit) -> Self {
         self.per_chat = limit;
         self
@@ -103,12 +107,14 @@ impl FloodControl {
 
     /// The limit on the requests to one group, supergroup or channel (on top of the per-chat
     /// limit).
+    #[must_use]
     pub const fn per_group(mut self, limit: Limit) -> Self {
         self.per_group = limit;
         self
     }
 
     /// How many times a request refused with 429 is sent again after the wait (3 by default).
+    #[must_use]
     pub const fn retries(mut self, retries: u32) -> Self {
         self.retries = retries;
         self
@@ -116,6 +122,7 @@ impl FloodControl {
 
     /// The longest `retry_after` waited out (a minute by default); a longer one is returned as
     /// the error.
+    #[must_use]
     pub const fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self

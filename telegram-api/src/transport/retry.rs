@@ -45,6 +45,7 @@ impl Retry {
     pub const MIN_FLOOD_WAIT: Duration = Duration::from_secs(1);
 
     /// Never retry (the default).
+    #[must_use]
     pub const fn none() -> Retry {
         Retry {
             attempts: 0,
@@ -58,6 +59,7 @@ impl Retry {
 
     /// Retry flood control (429) after the wait Telegram asks for, up to a minute, at most
     /// 3 times.
+    #[must_use]
     pub const fn flood_control() -> Retry {
         Retry {
             attempts: 3,
@@ -67,12 +69,14 @@ impl Retry {
     }
 
     /// How many times a request may be repeated.
+    #[must_use]
     pub const fn attempts(mut self, attempts: u32) -> Retry {
         self.attempts = attempts;
         self
     }
 
     /// The longest flood-control wait honoured; a longer one is returned as the error.
+    #[must_use]
     pub const fn max_flood_wait(mut self, wait: Duration) -> Retry {
         self.max_flood_wait = wait;
         self
@@ -80,6 +84,7 @@ impl Retry {
 
     /// Also retry connection failures, timeouts and server errors (see the type's docs on
     /// duplicates).
+    #[must_use]
     pub const fn transient(mut self, transient: bool) -> Retry {
         self.transient = transient;
         self
@@ -87,6 +92,7 @@ impl Retry {
 
     /// The first wait before repeating after a transient failure, doubled each time up to
     /// `max`.
+    #[must_use]
     pub const fn backoff(mut self, first: Duration, max: Duration) -> Retry {
         self.backoff = first;
         self.max_backoff = max;
@@ -143,8 +149,7 @@ mod tests {
     fn reset() -> Error {
         Error::Transport {
             method: "sendMessage",
-            message: "connection reset".into(),
-            kind: Some(std::io::ErrorKind::ConnectionReset),
+            source: std::io::ErrorKind::ConnectionReset.into(),
         }
     }
 

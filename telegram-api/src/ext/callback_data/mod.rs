@@ -159,7 +159,7 @@ pub trait CallbackData: Serialize + DeserializeOwned {
         check_prefix::<Self>()?;
         let fields = pack::pack(self).map_err(|e| CallbackDataError::Encode {
             type_name: std::any::type_name::<Self>(),
-            message: e.0,
+            source: e.into(),
         })?;
         let mut data = Self::PREFIX.to_string();
         for field in fields {
@@ -196,7 +196,7 @@ pub trait CallbackData: Serialize + DeserializeOwned {
         pack::unpack(&fields).map_err(|e| CallbackDataError::Decode {
             type_name: std::any::type_name::<Self>(),
             data: data.to_string(),
-            message: e.0,
+            source: e.into(),
         })
     }
 
@@ -261,8 +261,8 @@ pub enum CallbackDataError {
     Encode {
         /// The type.
         type_name: &'static str,
-        /// Why.
-        message: String,
+        /// Why: the packing's error, or [`serde_json::Error`] for a value to store.
+        source: BoxError,
     },
     /// The data is not of this type (another prefix), or the update has none.
     OtherType {
@@ -278,8 +278,8 @@ pub enum CallbackDataError {
         type_name: &'static str,
         /// The data.
         data: String,
-        /// Why.
-        message: String,
+        /// Why: the unpacking's error, or [`serde_json::Error`] for a stored value.
+        source: BoxError,
     },
     /// The data names a stored value that expired, was removed, or was never stored here.
     Expired {
@@ -303,8 +303,8 @@ impl fmt::Display for CallbackDataError {
                 "the callback data prefix {prefix:?} is not 1 or more of A-Z, a-z, 0-9, _, -, . \
                  other than the menus' \"m\""
             ),
-            CallbackDataError::Encode { type_name, message } => {
-                write!(f, "cannot encode {type_name} as callback data: {message}")
+            CallbackDataError::Encode { type_name, source } => {
+                write!(f, "cannot encode {type_name} as callback data: {source}")
             }
             CallbackDataError::OtherType { prefix, data } => {
                 write!(f, "callback data {data:?} is not of the prefix {prefix:?}")
@@ -312,10 +312,10 @@ impl fmt::Display for CallbackDataError {
             CallbackDataError::Decode {
                 type_name,
                 data,
-                message,
+                source,
             } => write!(
                 f,
-                "callback data {data:?} does not decode as {type_name}: {message}"
+                "callback data {data:?} does not decode as {type_name}: {source}"
             ),
             CallbackDataError::Expired { data } => write!(
                 f,
@@ -329,8 +329,11 @@ impl fmt::Display for CallbackDataError {
 impl std::error::Error for CallbackDataError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            // The message includes the store error's: go on with its cause.
+            // The message includes the wrapped error's: go on with its cause.
             CallbackDataError::Store(e) => e.source(),
+            CallbackDataError::Encode { source, .. } | CallbackDataError::Decode { source, .. } => {
+                crate::ext::store::untold_cause(&self.to_string(), &**source)
+            }
             _ => None,
         }
     }
@@ -414,7 +417,7 @@ impl Context {
         }
         let encode_error = |e: serde_json::Error| CallbackDataError::Encode {
             type_name: std::any::type_name::<D>(),
-            message: e.to_string(),
+            source: e.into(),
         };
         let value = serde_json::to_value(value).map_err(encode_error)?;
         let now = self.now().as_second();
@@ -520,7 +523,7 @@ impl Context {
         serde_json::from_value(value).map_err(|e| CallbackDataError::Decode {
             type_name: std::any::type_name::<D>(),
             data: data.to_string(),
-            message: e.to_string(),
+            source: e.into(),
         })
     }
 

@@ -181,6 +181,8 @@ pub enum StoreError {
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
 
+pub(crate) use crate::transport::error::untold_cause;
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -203,23 +205,6 @@ impl std::error::Error for StoreError {
             StoreError::Backend(e) => untold_cause(&self.to_string(), &**e),
         }
     }
-}
-
-/// The first cause of `e` whose message `told` (a message that includes `e`'s) does not
-/// already include: where an error's `source()` goes on, so that a report walking the chain
-/// names each cause once.
-pub(crate) fn untold_cause<'e>(
-    told: &str,
-    e: &'e (dyn std::error::Error + 'static),
-) -> Option<&'e (dyn std::error::Error + 'static)> {
-    let mut next = e.source();
-    while let Some(cause) = next {
-        if !told.contains(&cause.to_string()) {
-            return Some(cause);
-        }
-        next = cause.source();
-    }
-    None
 }
 
 /// A store error that a handler got while the application keeps it too, to report it (see

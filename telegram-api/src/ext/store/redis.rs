@@ -300,6 +300,7 @@ impl RedisStore {
 
     /// Starts every key with `prefix` instead of `telegram:`, so that bots sharing a server
     /// keep apart (see [the data layout](RedisStore#data-layout)).
+    #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> RedisStore {
         self.prefix = prefix.into();
         self
@@ -308,6 +309,7 @@ impl RedisStore {
     /// Waits at most `timeout` to connect, to send a command and for each reply (5 seconds
     /// unless set; at least a millisecond). A call that times out is a
     /// [`StoreError::Backend`] error.
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> RedisStore {
         self.timeout = timeout.max(Duration::from_millis(1));
         // Connections already open keep the timeout they were opened with: start afresh.

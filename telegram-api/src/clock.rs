@@ -1,4 +1,6 @@
-//! [`Clock`]: where the application reads the time, so that tests can move it.
+//! [`Clock`]: where the application reads the time, so that tests can move it. Built for `ext`,
+//! which exports it, and for the test kit, whose world runs on a [`ManualClock`] (without `ext`
+//! too, where only its `new`, `now` and `advance` are used).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -6,7 +8,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-/// The time source of an [`Application`](super::Application): conversation timeouts and job
+/// The time source of an [`Application`](crate::ext::Application): conversation timeouts and job
 /// schedules read it. The system clock by default; [`ManualClock`] gives one that only moves
 /// when told to, for tests.
 #[derive(Clone)]
@@ -45,6 +47,7 @@ impl fmt::Debug for Clock {
 /// sleeping.
 ///
 /// ```
+/// # #[cfg(feature = "ext")] { // exported by ext only
 /// use std::time::Duration;
 /// use telegram_api::ext::ManualClock;
 ///
@@ -52,6 +55,7 @@ impl fmt::Debug for Clock {
 /// let clock = manual.clock();
 /// manual.advance(Duration::from_secs(90));
 /// assert_eq!(clock.now().to_string(), "2026-03-29T00:31:30Z");
+/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct ManualClock(Arc<Mutex<Timestamp>>);
