@@ -12,16 +12,9 @@ use telegram_api::ext::store::{
 };
 use telegram_api::ext::{Application, Context, Handler};
 use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::temp::temp_dir;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, wait_until};
-
-/// A fresh directory for one test's store file.
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ext-inbox-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn rows(ids: impl IntoIterator<Item = i64>) -> Vec<(i64, Vec<u8>)> {
     ids.into_iter()
@@ -31,7 +24,7 @@ fn rows(ids: impl IntoIterator<Item = i64>) -> Vec<(i64, Vec<u8>)> {
 
 #[test]
 fn the_file_store_inbox_keeps_updates_until_handled_and_recognises_them_again() {
-    let dir = temp_dir("store");
+    let dir = temp_dir("inbox-store");
     let path = dir.join("state.redb");
     let store = FileStore::open(&path).unwrap();
     assert!(store.has_inbox());
@@ -72,7 +65,7 @@ fn the_file_store_inbox_keeps_updates_until_handled_and_recognises_them_again() 
 
 #[test]
 fn the_record_of_received_updates_keeps_the_last_ids_only() {
-    let dir = temp_dir("window");
+    let dir = temp_dir("inbox-window");
     let store = FileStore::open(dir.join("state.redb")).unwrap();
     let last = RECEIVED_WINDOW + 2_000;
     for chunk in (1..=last).collect::<Vec<_>>().chunks(2_000) {
@@ -157,7 +150,7 @@ fn polling_with_an_inbox_fetches_each_update_once_while_a_handler_is_slow() {
         })
         .collect();
     let api = FakeApi::start(updates);
-    let dir = temp_dir("polling");
+    let dir = temp_dir("inbox-polling");
     let seen: Arc<Log<(i64, i64)>> = Arc::default();
     let app = {
         let seen = seen.clone();
@@ -214,7 +207,7 @@ fn polling_with_an_inbox_fetches_each_update_once_while_a_handler_is_slow() {
 
 #[test]
 fn a_webhook_with_an_inbox_answers_once_the_update_is_written_and_handles_it_after_a_restart() {
-    let dir = temp_dir("webhook");
+    let dir = temp_dir("inbox-webhook");
     let path = dir.join("state.redb");
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let release_rx = std::sync::Mutex::new(release_rx);
