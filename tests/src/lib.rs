@@ -11,6 +11,7 @@ pub mod example;
 pub mod fake_api;
 pub mod http;
 pub mod replay;
+pub mod slow_polling;
 pub mod temp;
 pub mod updates;
 pub mod wait;

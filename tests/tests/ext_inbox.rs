@@ -2,7 +2,6 @@
 //! arrived, handled from there in order, and leave it when handled; the records of received
 //! and of applied updates stay bounded whichever runner feeds the application.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use telegram_api::ext::store::{
     Change, Commit, FileStore, Key, MemoryStore, RECEIVED_WINDOW, Store,
 };
 use telegram_api::ext::{Application, Context, Handler};
-use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::slow_polling::poll_while_a_handler_is_slow;
 use telegram_api_tests::temp::temp_dir;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, wait_until};
@@ -139,63 +138,9 @@ impl Store for SharedStore {
 
 #[test]
 fn polling_with_an_inbox_fetches_each_update_once_while_a_handler_is_slow() {
-    const TOTAL: i64 = 300;
-    const CHATS: i64 = 30;
-    let updates = (1..=TOTAL)
-        .map(|id| {
-            (
-                id,
-                updates::text(id, 1 + id % CHATS, &id.to_string()).json(),
-            )
-        })
-        .collect();
-    let api = FakeApi::start(updates);
     let dir = temp_dir("inbox-polling");
-    let seen: Arc<Log<(i64, i64)>> = Arc::default();
-    let app = {
-        let seen = seen.clone();
-        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
-            .workers(4)
-            .poll_limit(20)
-            .poll_timeout(1)
-            .handle_signals(false)
-            .store_path(dir.join("state.redb"))
-            .unwrap()
-            .handler(Handler::update(
-                |_| true,
-                move |ctx: &Context| {
-                    let id = ctx.update().update_id;
-                    // One chat's first update takes a second: it holds back only its chat.
-                    if id == 1 {
-                        std::thread::sleep(Duration::from_secs(1));
-                    }
-                    seen.push((ctx.effective_chat().unwrap().id, id));
-                    Ok::<_, std::io::Error>(())
-                },
-            ))
-            .build()
-    };
-    let stop = app.stop_handle();
-    let runner = std::thread::spawn(move || app.run_polling());
-    seen.wait_for_within(Duration::from_secs(30), "every update handled", |seen| {
-        seen.len() >= TOTAL as usize
-    });
-    stop.stop();
-    runner.join().unwrap().unwrap();
-
-    let served: usize = api.served.entries().iter().sum();
-    assert!(
-        served as f64 <= TOTAL as f64 * 1.05,
-        "{served} items served for {TOTAL} updates"
-    );
-    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (chat, id) in seen.entries() {
-        chats.entry(chat).or_default().push(id);
-    }
-    for (chat, ids) in chats {
-        let want: Vec<i64> = (1..=TOTAL).filter(|id| 1 + id % CHATS == chat).collect();
-        assert_eq!(ids, want, "chat {chat}: each once, in order");
-    }
+    let path = dir.join("state.redb");
+    poll_while_a_handler_is_slow(|builder| builder.store_path(&path).unwrap());
     let store = FileStore::open(dir.join("state.redb")).unwrap();
     assert!(
         store.inbox().unwrap().is_empty(),

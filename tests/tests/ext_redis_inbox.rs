@@ -19,14 +19,13 @@
 //! (`-- --include-ignored`); asked for without `REDIS_URL`, it fails.
 #![cfg(feature = "redis")]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
 use telegram_api::ext::store::{Key, RedisStore, Store};
 use telegram_api::ext::{Application, Context, Handler};
-use telegram_api_tests::fake_api::FakeApi;
+use telegram_api_tests::slow_polling::poll_while_a_handler_is_slow;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
 use telegram_api_tests::webhook_bot::{BotProcess, deliver};
@@ -165,59 +164,10 @@ fn updates_another_process_left_in_the_inbox_are_handled_in_order() {
 #[test]
 #[ignore = "needs REDIS_URL"]
 fn polling_with_the_redis_inbox_fetches_each_update_once_while_a_handler_is_slow() {
-    const TOTAL: i64 = 300;
-    const CHATS: i64 = 30;
     let url = telegram_api_tests::redis_url();
     let prefix = format!("inbox-polling-{}:", std::process::id());
-    let updates = (1..=TOTAL)
-        .map(|id| (id, updates::text(id, 1 + id % CHATS, "hi").json()))
-        .collect();
-    let api = FakeApi::start(updates);
-    let seen: Arc<Log<(i64, i64)>> = Arc::default();
-    let app = {
-        let seen = seen.clone();
-        Application::builder(Bot::new("1:T").with_api_url(api.server.url()))
-            .workers(4)
-            .poll_limit(20)
-            .poll_timeout(1)
-            .handle_signals(false)
-            .store(RedisStore::open(&url).unwrap().with_prefix(prefix.clone()))
-            .handler(Handler::update(
-                |_| true,
-                move |ctx: &Context| {
-                    let id = ctx.update().update_id;
-                    // One chat's first update takes a second: it holds back only its chat.
-                    if id == 1 {
-                        std::thread::sleep(Duration::from_secs(1));
-                    }
-                    seen.push((ctx.effective_chat().unwrap().id, id));
-                    Ok::<_, std::io::Error>(())
-                },
-            ))
-            .build()
-    };
-    let stop = app.stop_handle();
-    let runner = std::thread::spawn(move || app.run_polling());
-    seen.wait_for_within(Duration::from_secs(30), "every update handled", |seen| {
-        seen.len() >= TOTAL as usize
-    });
-    stop.stop();
-    runner.join().unwrap().unwrap();
-
-    // Without an inbox, polls during the slow update would fetch everything after it again.
-    let served: usize = api.served.entries().iter().sum();
-    assert!(
-        served as f64 <= TOTAL as f64 * 1.05,
-        "{served} items served for {TOTAL} updates"
-    );
-    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (chat, id) in seen.entries() {
-        chats.entry(chat).or_default().push(id);
-    }
-    for (chat, ids) in chats {
-        let want: Vec<i64> = (1..=TOTAL).filter(|id| 1 + id % CHATS == chat).collect();
-        assert_eq!(ids, want, "chat {chat}: each once, in order");
-    }
+    let store = RedisStore::open(&url).unwrap().with_prefix(prefix.clone());
+    poll_while_a_handler_is_slow(|builder| builder.store(store));
     let store = RedisStore::open(&url).unwrap().with_prefix(prefix);
     assert_eq!(
         store.inbox().unwrap(),
