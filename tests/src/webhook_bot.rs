@@ -87,3 +87,26 @@ pub fn deliver(port: u16, body: &str) {
         }
     }
 }
+
+/// Checks the record the bot keeps of each chat's applied updates (its value `applied`, a JSON
+/// list of update ids, in `store`): chats `1..=chats` got updates `seq * chats + chat` for
+/// `seq` in `0..per_chat`, and each record must hold its chat's, each once, in the order sent.
+/// Returns how many updates were applied.
+pub fn assert_applied_once_in_order(
+    store: &dyn telegram_api::ext::store::Store,
+    chats: i64,
+    per_chat: i64,
+) -> usize {
+    let mut applied_total = 0;
+    for chat in 1..=chats {
+        let stored = store
+            .get(&telegram_api::ext::store::Key::chat(chat, "applied"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("chat {chat}: nothing applied"));
+        let applied: Vec<i64> = serde_json::from_slice(&stored).unwrap();
+        let sent: Vec<i64> = (0..per_chat).map(|seq| seq * chats + chat).collect();
+        assert_eq!(applied, sent, "chat {chat}: each update once, in order");
+        applied_total += applied.len();
+    }
+    applied_total
+}

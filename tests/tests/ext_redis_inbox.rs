@@ -23,12 +23,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use telegram_api::Bot;
-use telegram_api::ext::store::{Key, RedisStore, Store};
+use telegram_api::ext::store::{RedisStore, Store};
 use telegram_api::ext::{Application, Context, Handler};
 use telegram_api_tests::slow_polling::poll_while_a_handler_is_slow;
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
-use telegram_api_tests::webhook_bot::{BotProcess, deliver};
+use telegram_api_tests::webhook_bot::{BotProcess, assert_applied_once_in_order, deliver};
 
 const CHATS: i64 = 20;
 const PER_CHAT: i64 = 10;
@@ -88,17 +88,7 @@ fn a_process_killed_with_updates_in_the_shared_inbox_loses_none() {
     let drained = killed.elapsed();
     b.stop();
 
-    let mut applied_total = 0;
-    for chat in 1..=CHATS {
-        let stored = store
-            .get(&Key::chat(chat, "applied"))
-            .unwrap()
-            .unwrap_or_else(|| panic!("chat {chat}: nothing applied"));
-        let applied: Vec<i64> = serde_json::from_slice(&stored).unwrap();
-        let sent: Vec<i64> = (0..PER_CHAT).map(|seq| seq * CHATS + chat).collect();
-        assert_eq!(applied, sent, "chat {chat}: each update once, in order");
-        applied_total += applied.len();
-    }
+    let applied_total = assert_applied_once_in_order(&store, CHATS, PER_CHAT);
     assert_eq!(applied_total, (CHATS * PER_CHAT) as usize);
     eprintln!(
         "{} updates waiting in the inbox when a process was killed (update {in_flight} in \

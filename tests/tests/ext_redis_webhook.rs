@@ -13,10 +13,10 @@
 
 use std::time::Instant;
 
-use telegram_api::ext::store::{Key, RedisStore, Store};
+use telegram_api::ext::store::{RedisStore, Store};
 use telegram_api_tests::updates;
 use telegram_api_tests::wait::{PATIENCE, wait_until};
-use telegram_api_tests::webhook_bot::{BotProcess, deliver};
+use telegram_api_tests::webhook_bot::{BotProcess, assert_applied_once_in_order, deliver};
 
 const CHATS: i64 = 50;
 const PER_CHAT: i64 = 20;
@@ -71,17 +71,7 @@ fn two_processes_share_one_update_stream_without_losing_or_repeating_a_write() {
         bot.stop();
     }
 
-    let mut applied_total = 0;
-    for chat in 1..=CHATS {
-        let stored = store
-            .get(&Key::chat(chat, "applied"))
-            .unwrap()
-            .unwrap_or_else(|| panic!("chat {chat}: nothing applied"));
-        let applied: Vec<i64> = serde_json::from_slice(&stored).unwrap();
-        let sent: Vec<i64> = (0..PER_CHAT).map(|seq| seq * CHATS + chat).collect();
-        assert_eq!(applied, sent, "chat {chat}");
-        applied_total += applied.len();
-    }
+    let applied_total = assert_applied_once_in_order(&store, CHATS, PER_CHAT);
     assert_eq!(store.inbox().unwrap(), []);
     eprintln!(
         "{applied_total} updates over {CHATS} chats on 2 processes in {elapsed:?}, {} delivered \
