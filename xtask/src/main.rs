@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench_cmd;
 mod codegen_cmd;
 mod spec_cmd;
 
@@ -29,6 +30,10 @@ commands:
                                     print the API changes between two spec files
   codegen [--check]                 render api-spec/bot-api.json into telegram-api/src/generated;
                                     with --check, fail naming stale, missing or orphaned files
+  build-bench [--dir DIR] [--only NAMES] [--edits N] [--keep-targets]
+                                    build echo bots on this crate, teloxide and frankenstein
+                                    one after another (release, debug, edit loop) and print
+                                    times and stripped sizes (see BENCHMARKS.md)
   help                              print this text
 ";
 
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["spec", rest @ ..] => spec_cmd::run(rest),
         ["codegen", rest @ ..] => codegen_cmd::run(rest),
+        ["build-bench", rest @ ..] => bench_cmd::run(rest),
         ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");
             Ok(())

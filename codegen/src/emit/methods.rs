@@ -249,13 +249,23 @@ pub(super) fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
                 }
             }
         });
-    let decode = decodes_each(cx, &m.returns).map(|item| {
-        quote! {
-            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-                crate::codec::de::decode_each::<#item>(result)
-            }
+    // The result's decoder is compiled here, once per method, rather than in every crate that
+    // calls the method (the trait's default would be instantiated there, with the whole tree of
+    // decoders under the result type).
+    let decode_body = match decodes_each(cx, &m.returns) {
+        Some(item) => quote!(crate::codec::de::decode_each::<#item>(result)),
+        None => quote!(crate::json::from_str(result)),
+    };
+    let decode = quote! {
+        #[inline(never)]
+        fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+            #decode_body
         }
-    });
+        #[inline(never)]
+        fn trace_result(result: &str) -> Option<(String, String)> {
+            crate::codec::de::trace::<Self::Response>(result)
+        }
+    };
     let file_params: Vec<&str> = ps
         .iter()
         .filter(|p| {

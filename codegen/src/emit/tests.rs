@@ -699,6 +699,14 @@ fn methods_say_which_parameters_defaults_fill() {
                 protect_content: true,
                 link_preview_options: true,
             };
+            #[inline(never)]
+            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+                crate::json::from_str(result)
+            }
+            #[inline(never)]
+            fn trace_result(result: &str) -> Option<(String, String)> {
+                crate::codec::de::trace::<Self::Response>(result)
+            }
         }
         "#,
     );
@@ -719,6 +727,14 @@ fn methods_say_which_parameters_defaults_fill() {
         impl crate::Method for GetUser {
             const NAME: &'static str = "getUser";
             type Response = User;
+            #[inline(never)]
+            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+                crate::json::from_str(result)
+            }
+            #[inline(never)]
+            fn trace_result(result: &str) -> Option<(String, String)> {
+                crate::codec::de::trace::<Self::Response>(result)
+            }
         }
         "#,
     );

@@ -653,6 +653,17 @@ pub trait Salvage: Sized {
     fn salvage(object: serde_json::Map<String, Value>, error: String) -> Option<Self>;
 }
 
+/// Decodes `json` as a `T` again, following the path to where it fails: that path (`.` for the
+/// top) and the error there, or `None` when it decodes. For the errors of the client, which say
+/// where in a result a value did not decode.
+pub fn trace<T: serde::de::DeserializeOwned>(json: &str) -> Option<(String, String)> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let traced = read_as_text(|| serde_path_to_error::deserialize::<_, T>(&mut de).map(drop));
+    traced
+        .err()
+        .map(|e| (e.path().to_string(), e.inner().to_string()))
+}
+
 /// Decodes an array item by item: an item that does not decode is salvaged (kept with its
 /// required fields and raw payload) instead of failing the whole array.
 pub fn decode_each<T>(json: &str) -> Result<Vec<T>, serde_json::Error>

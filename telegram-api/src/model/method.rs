@@ -39,6 +39,14 @@ pub trait Method: Serialize {
     fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
+
+    /// Decodes the `result` of a successful response again, when
+    /// [`decode_result`](Method::decode_result) failed, to find where: the path to the value that
+    /// does not decode and the error there, or `None` when it decodes this time.
+    #[doc(hidden)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 
 /// Which of the parameters [`Defaults`](crate::Defaults) fill a method has. Generated for every method from the

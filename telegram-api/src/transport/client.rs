@@ -871,14 +871,7 @@ pub(crate) fn decode_response_redacted<M: Method>(
 
 /// A decode error with the JSON path where it happened.
 fn decode_error<M: Method>(result: &str, e: serde_json::Error) -> Error {
-    let mut de = serde_json::Deserializer::from_str(result);
-    let traced = crate::codec::de::read_as_text(|| {
-        serde_path_to_error::deserialize::<_, M::Response>(&mut de).map(drop)
-    });
-    let (path, message) = match traced {
-        Err(traced) => (traced.path().to_string(), traced.inner().to_string()),
-        Ok(_) => (String::from("."), e.to_string()),
-    };
+    let (path, message) = M::trace_result(result).unwrap_or_else(|| (".".into(), e.to_string()));
     let path = if path == "." {
         "result".to_owned()
     } else {

@@ -20,6 +20,14 @@ impl GetMe {
 impl crate::Method for GetMe {
     const NAME: &'static str = "getMe";
     type Response = User;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMe {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -45,6 +53,14 @@ impl LogOut {
 impl crate::Method for LogOut {
     const NAME: &'static str = "logOut";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for LogOut {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -70,6 +86,14 @@ impl Close {
 impl crate::Method for Close {
     const NAME: &'static str = "close";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for Close {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -183,6 +207,14 @@ impl crate::Method for SendMessage {
         protect_content: true,
         link_preview_options: true,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -268,6 +300,14 @@ impl crate::Method for ForwardMessage {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ForwardMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -338,6 +378,14 @@ impl crate::Method for ForwardMessages {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ForwardMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -458,6 +506,14 @@ impl crate::Method for CopyMessage {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CopyMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -533,6 +589,14 @@ impl crate::Method for CopyMessages {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CopyMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -660,6 +724,14 @@ impl crate::Method for SendPhoto {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -791,6 +863,14 @@ impl crate::Method for SendLivePhoto {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendLivePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -930,6 +1010,14 @@ impl crate::Method for SendAudio {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendAudio {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1057,6 +1145,14 @@ impl crate::Method for SendDocument {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendDocument {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1219,6 +1315,14 @@ impl crate::Method for SendVideo {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendVideo {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1366,6 +1470,14 @@ impl crate::Method for SendAnimation {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendAnimation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1488,6 +1600,14 @@ impl crate::Method for SendVoice {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendVoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1605,6 +1725,14 @@ impl crate::Method for SendVideoNote {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendVideoNote {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1725,6 +1853,14 @@ impl crate::Method for SendPaidMedia {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendPaidMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1808,6 +1944,14 @@ impl crate::Method for SendMediaGroup {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendMediaGroup {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1933,6 +2077,14 @@ impl crate::Method for SendLocation {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2066,6 +2218,14 @@ impl crate::Method for SendVenue {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendVenue {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2181,6 +2341,14 @@ impl crate::Method for SendContact {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendContact {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2386,6 +2554,14 @@ impl crate::Method for SendPoll {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendPoll {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2461,6 +2637,14 @@ impl crate::Method for SendChecklist {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendChecklist {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2556,6 +2740,14 @@ impl crate::Method for SendDice {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendDice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2629,6 +2821,14 @@ impl crate::Method for SendMessageDraft {
         protect_content: false,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendMessageDraft {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2681,6 +2881,14 @@ crate::transport::call::setters! {
 impl crate::Method for SendChatAction {
     const NAME: &'static str = "sendChatAction";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendChatAction {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2728,6 +2936,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMessageReaction {
     const NAME: &'static str = "setMessageReaction";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMessageReaction {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2772,6 +2988,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetUserProfilePhotos {
     const NAME: &'static str = "getUserProfilePhotos";
     type Response = UserProfilePhotos;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetUserProfilePhotos {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2816,6 +3040,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetUserProfileAudios {
     const NAME: &'static str = "getUserProfileAudios";
     type Response = UserProfileAudios;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetUserProfileAudios {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2860,6 +3092,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetUserEmojiStatus {
     const NAME: &'static str = "setUserEmojiStatus";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetUserEmojiStatus {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2890,6 +3130,14 @@ impl GetFile {
 impl crate::Method for GetFile {
     const NAME: &'static str = "getFile";
     type Response = File;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetFile {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2937,6 +3185,14 @@ crate::transport::call::setters! {
 impl crate::Method for BanChatMember {
     const NAME: &'static str = "banChatMember";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for BanChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2979,6 +3235,14 @@ crate::transport::call::setters! {
 impl crate::Method for UnbanChatMember {
     const NAME: &'static str = "unbanChatMember";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UnbanChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3033,6 +3297,14 @@ crate::transport::call::setters! {
 impl crate::Method for RestrictChatMember {
     const NAME: &'static str = "restrictChatMember";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RestrictChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3160,6 +3432,14 @@ crate::transport::call::setters! {
 impl crate::Method for PromoteChatMember {
     const NAME: &'static str = "promoteChatMember";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for PromoteChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3200,6 +3480,14 @@ impl SetChatAdministratorCustomTitle {
 impl crate::Method for SetChatAdministratorCustomTitle {
     const NAME: &'static str = "setChatAdministratorCustomTitle";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatAdministratorCustomTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3242,6 +3530,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetChatMemberTag {
     const NAME: &'static str = "setChatMemberTag";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatMemberTag {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3275,6 +3571,14 @@ impl BanChatSenderChat {
 impl crate::Method for BanChatSenderChat {
     const NAME: &'static str = "banChatSenderChat";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for BanChatSenderChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3308,6 +3612,14 @@ impl UnbanChatSenderChat {
 impl crate::Method for UnbanChatSenderChat {
     const NAME: &'static str = "unbanChatSenderChat";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UnbanChatSenderChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3350,6 +3662,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetChatPermissions {
     const NAME: &'static str = "setChatPermissions";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatPermissions {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3378,6 +3698,14 @@ impl ExportChatInviteLink {
 impl crate::Method for ExportChatInviteLink {
     const NAME: &'static str = "exportChatInviteLink";
     type Response = String;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ExportChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3432,6 +3760,14 @@ crate::transport::call::setters! {
 impl crate::Method for CreateChatInviteLink {
     const NAME: &'static str = "createChatInviteLink";
     type Response = ChatInviteLink;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CreateChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3492,6 +3828,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditChatInviteLink {
     const NAME: &'static str = "editChatInviteLink";
     type Response = ChatInviteLink;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3541,6 +3885,14 @@ crate::transport::call::setters! {
 impl crate::Method for CreateChatSubscriptionInviteLink {
     const NAME: &'static str = "createChatSubscriptionInviteLink";
     type Response = ChatInviteLink;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CreateChatSubscriptionInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3586,6 +3938,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditChatSubscriptionInviteLink {
     const NAME: &'static str = "editChatSubscriptionInviteLink";
     type Response = ChatInviteLink;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditChatSubscriptionInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3622,6 +3982,14 @@ impl RevokeChatInviteLink {
 impl crate::Method for RevokeChatInviteLink {
     const NAME: &'static str = "revokeChatInviteLink";
     type Response = ChatInviteLink;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RevokeChatInviteLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3655,6 +4023,14 @@ impl ApproveChatJoinRequest {
 impl crate::Method for ApproveChatJoinRequest {
     const NAME: &'static str = "approveChatJoinRequest";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ApproveChatJoinRequest {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3688,6 +4064,14 @@ impl DeclineChatJoinRequest {
 impl crate::Method for DeclineChatJoinRequest {
     const NAME: &'static str = "declineChatJoinRequest";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeclineChatJoinRequest {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3724,6 +4108,14 @@ impl AnswerChatJoinRequestQuery {
 impl crate::Method for AnswerChatJoinRequestQuery {
     const NAME: &'static str = "answerChatJoinRequestQuery";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerChatJoinRequestQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3760,6 +4152,14 @@ impl SendChatJoinRequestWebApp {
 impl crate::Method for SendChatJoinRequestWebApp {
     const NAME: &'static str = "sendChatJoinRequestWebApp";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendChatJoinRequestWebApp {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3797,6 +4197,14 @@ impl crate::Method for SetChatPhoto {
     const NAME: &'static str = "setChatPhoto";
     type Response = bool;
     const FILE_PARAMS: &'static [&'static str] = &["photo"];
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3825,6 +4233,14 @@ impl DeleteChatPhoto {
 impl crate::Method for DeleteChatPhoto {
     const NAME: &'static str = "deleteChatPhoto";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteChatPhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3858,6 +4274,14 @@ impl SetChatTitle {
 impl crate::Method for SetChatTitle {
     const NAME: &'static str = "setChatTitle";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3897,6 +4321,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetChatDescription {
     const NAME: &'static str = "setChatDescription";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3950,6 +4382,14 @@ impl crate::Method for PinChatMessage {
         protect_content: false,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for PinChatMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -3994,6 +4434,14 @@ crate::transport::call::setters! {
 impl crate::Method for UnpinChatMessage {
     const NAME: &'static str = "unpinChatMessage";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UnpinChatMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4022,6 +4470,14 @@ impl UnpinAllChatMessages {
 impl crate::Method for UnpinAllChatMessages {
     const NAME: &'static str = "unpinAllChatMessages";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UnpinAllChatMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4050,6 +4506,14 @@ impl LeaveChat {
 impl crate::Method for LeaveChat {
     const NAME: &'static str = "leaveChat";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for LeaveChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4078,6 +4542,14 @@ impl GetChat {
 impl crate::Method for GetChat {
     const NAME: &'static str = "getChat";
     type Response = ChatFullInfo;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4117,6 +4589,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetChatAdministrators {
     const NAME: &'static str = "getChatAdministrators";
     type Response = Vec<ChatMember>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChatAdministrators {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4145,6 +4625,14 @@ impl GetChatMemberCount {
 impl crate::Method for GetChatMemberCount {
     const NAME: &'static str = "getChatMemberCount";
     type Response = i64;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChatMemberCount {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4178,6 +4666,14 @@ impl GetChatMember {
 impl crate::Method for GetChatMember {
     const NAME: &'static str = "getChatMember";
     type Response = ChatMember;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChatMember {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4208,6 +4704,14 @@ impl GetUserPersonalChatMessages {
 impl crate::Method for GetUserPersonalChatMessages {
     const NAME: &'static str = "getUserPersonalChatMessages";
     type Response = Vec<Message>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetUserPersonalChatMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4244,6 +4748,14 @@ impl SetChatStickerSet {
 impl crate::Method for SetChatStickerSet {
     const NAME: &'static str = "setChatStickerSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4272,6 +4784,14 @@ impl DeleteChatStickerSet {
 impl crate::Method for DeleteChatStickerSet {
     const NAME: &'static str = "deleteChatStickerSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteChatStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -4297,379 +4817,16 @@ impl GetForumTopicIconStickers {
 impl crate::Method for GetForumTopicIconStickers {
     const NAME: &'static str = "getForumTopicIconStickers";
     type Response = Vec<Sticker>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetForumTopicIconStickers {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to create a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator right. Returns information about the created topic as a [`ForumTopic`](crate::ForumTopic) object.
-///
-/// Send it with [`Bot::create_forum_topic`](crate::Bot::create_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#createforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct CreateForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Topic name, 1-128 characters
-    pub name: String,
-    /// Color of the topic icon in RGB format. Currently, must be one of 7322096 (0x6FB9F0), 16766590 (0xFFD67E), 13338331 (0xCB86DB), 9367192 (0x8EEE98), 16749490 (0xFF93B2), or 16478047 (0xFB6F5F).
-    pub icon_color: Option<i64>,
-    /// Unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers.
-    pub icon_custom_emoji_id: Option<String>,
-}
-impl CreateForumTopic {
-    /// A `createForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            name: name.into(),
-            icon_color: None,
-            icon_custom_emoji_id: None,
-        }
-    }
-}
-crate::transport::call::setters! {
-    CreateForumTopic {
-        /// Color of the topic icon in RGB format. Currently, must be one of 7322096 (0x6FB9F0), 16766590 (0xFFD67E), 13338331 (0xCB86DB), 9367192 (0x8EEE98), 16749490 (0xFF93B2), or 16478047 (0xFB6F5F).
-        icon_color(icon_color: i64) => icon_color;
-        /// Unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers.
-        icon_custom_emoji_id(icon_custom_emoji_id: impl Into<String>) => icon_custom_emoji_id.into();
-    }
-}
-impl crate::Method for CreateForumTopic {
-    const NAME: &'static str = "createForumTopic";
-    type Response = ForumTopic;
-}
-impl std::fmt::Display for CreateForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to edit name and icon of a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
-///
-/// Send it with [`Bot::edit_forum_topic`](crate::Bot::edit_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#editforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct EditForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Unique identifier for the target message thread of the forum topic
-    pub message_thread_id: i64,
-    /// New topic name, 0-128 characters. If not specified or empty, the current name of the topic will be kept.
-    pub name: Option<String>,
-    /// New unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers. Pass an empty string to remove the icon. If not specified, the current icon will be kept.
-    pub icon_custom_emoji_id: Option<String>,
-}
-impl EditForumTopic {
-    /// A `editForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            message_thread_id,
-            name: None,
-            icon_custom_emoji_id: None,
-        }
-    }
-}
-crate::transport::call::setters! {
-    EditForumTopic {
-        /// New topic name, 0-128 characters. If not specified or empty, the current name of the topic will be kept.
-        name(name: impl Into<String>) => name.into();
-        /// New unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers. Pass an empty string to remove the icon. If not specified, the current icon will be kept.
-        icon_custom_emoji_id(icon_custom_emoji_id: impl Into<String>) => icon_custom_emoji_id.into();
-    }
-}
-impl crate::Method for EditForumTopic {
-    const NAME: &'static str = "editForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for EditForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to close an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
-///
-/// Send it with [`Bot::close_forum_topic`](crate::Bot::close_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#closeforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct CloseForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Unique identifier for the target message thread of the forum topic
-    pub message_thread_id: i64,
-}
-impl CloseForumTopic {
-    /// A `closeForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            message_thread_id,
-        }
-    }
-}
-impl crate::Method for CloseForumTopic {
-    const NAME: &'static str = "closeForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for CloseForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to reopen a closed topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
-///
-/// Send it with [`Bot::reopen_forum_topic`](crate::Bot::reopen_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#reopenforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct ReopenForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Unique identifier for the target message thread of the forum topic
-    pub message_thread_id: i64,
-}
-impl ReopenForumTopic {
-    /// A `reopenForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            message_thread_id,
-        }
-    }
-}
-impl crate::Method for ReopenForumTopic {
-    const NAME: &'static str = "reopenForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for ReopenForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to delete a forum topic along with all its messages in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_delete_messages administrator rights. Returns True on success.
-///
-/// Send it with [`Bot::delete_forum_topic`](crate::Bot::delete_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#deleteforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Unique identifier for the target message thread of the forum topic
-    pub message_thread_id: i64,
-}
-impl DeleteForumTopic {
-    /// A `deleteForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            message_thread_id,
-        }
-    }
-}
-impl crate::Method for DeleteForumTopic {
-    const NAME: &'static str = "deleteForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for DeleteForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to clear the list of pinned messages in a forum topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
-///
-/// Send it with [`Bot::unpin_all_forum_topic_messages`](crate::Bot::unpin_all_forum_topic_messages) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#unpinallforumtopicmessages>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UnpinAllForumTopicMessages {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Unique identifier for the target message thread of the forum topic
-    pub message_thread_id: i64,
-}
-impl UnpinAllForumTopicMessages {
-    /// A `unpinAllForumTopicMessages` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            message_thread_id,
-        }
-    }
-}
-impl crate::Method for UnpinAllForumTopicMessages {
-    const NAME: &'static str = "unpinAllForumTopicMessages";
-    type Response = bool;
-}
-impl std::fmt::Display for UnpinAllForumTopicMessages {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to edit the name of the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
-///
-/// Send it with [`Bot::edit_general_forum_topic`](crate::Bot::edit_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#editgeneralforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct EditGeneralForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// New topic name, 1-128 characters
-    pub name: String,
-}
-impl EditGeneralForumTopic {
-    /// A `editGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            name: name.into(),
-        }
-    }
-}
-impl crate::Method for EditGeneralForumTopic {
-    const NAME: &'static str = "editGeneralForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for EditGeneralForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to close an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
-///
-/// Send it with [`Bot::close_general_forum_topic`](crate::Bot::close_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#closegeneralforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct CloseGeneralForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl CloseGeneralForumTopic {
-    /// A `closeGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for CloseGeneralForumTopic {
-    const NAME: &'static str = "closeGeneralForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for CloseGeneralForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to reopen a closed 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically unhidden if it was hidden. Returns True on success.
-///
-/// Send it with [`Bot::reopen_general_forum_topic`](crate::Bot::reopen_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#reopengeneralforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct ReopenGeneralForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl ReopenGeneralForumTopic {
-    /// A `reopenGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for ReopenGeneralForumTopic {
-    const NAME: &'static str = "reopenGeneralForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for ReopenGeneralForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to hide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically closed if it was open. Returns True on success.
-///
-/// Send it with [`Bot::hide_general_forum_topic`](crate::Bot::hide_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#hidegeneralforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct HideGeneralForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl HideGeneralForumTopic {
-    /// A `hideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for HideGeneralForumTopic {
-    const NAME: &'static str = "hideGeneralForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for HideGeneralForumTopic {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to unhide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
-///
-/// Send it with [`Bot::unhide_general_forum_topic`](crate::Bot::unhide_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#unhidegeneralforumtopic>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UnhideGeneralForumTopic {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl UnhideGeneralForumTopic {
-    /// A `unhideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for UnhideGeneralForumTopic {
-    const NAME: &'static str = "unhideGeneralForumTopic";
-    type Response = bool;
-}
-impl std::fmt::Display for UnhideGeneralForumTopic {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::codec::display::write_json(self, f)

@@ -2,6 +2,465 @@
 //! A request type for every Bot API method, named after it (`SendMessage` for `sendMessage`), implementing [`Method`](crate::Method). Chapter "Available methods" of the Bot API documentation.
 use crate::generated::enums::*;
 use crate::generated::types::*;
+/// Use this method to create a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator right. Returns information about the created topic as a [`ForumTopic`](crate::ForumTopic) object.
+///
+/// Send it with [`Bot::create_forum_topic`](crate::Bot::create_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#createforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CreateForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Topic name, 1-128 characters
+    pub name: String,
+    /// Color of the topic icon in RGB format. Currently, must be one of 7322096 (0x6FB9F0), 16766590 (0xFFD67E), 13338331 (0xCB86DB), 9367192 (0x8EEE98), 16749490 (0xFF93B2), or 16478047 (0xFB6F5F).
+    pub icon_color: Option<i64>,
+    /// Unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers.
+    pub icon_custom_emoji_id: Option<String>,
+}
+impl CreateForumTopic {
+    /// A `createForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            name: name.into(),
+            icon_color: None,
+            icon_custom_emoji_id: None,
+        }
+    }
+}
+crate::transport::call::setters! {
+    CreateForumTopic {
+        /// Color of the topic icon in RGB format. Currently, must be one of 7322096 (0x6FB9F0), 16766590 (0xFFD67E), 13338331 (0xCB86DB), 9367192 (0x8EEE98), 16749490 (0xFF93B2), or 16478047 (0xFB6F5F).
+        icon_color(icon_color: i64) => icon_color;
+        /// Unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers.
+        icon_custom_emoji_id(icon_custom_emoji_id: impl Into<String>) => icon_custom_emoji_id.into();
+    }
+}
+impl crate::Method for CreateForumTopic {
+    const NAME: &'static str = "createForumTopic";
+    type Response = ForumTopic;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for CreateForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to edit name and icon of a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
+///
+/// Send it with [`Bot::edit_forum_topic`](crate::Bot::edit_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#editforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct EditForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Unique identifier for the target message thread of the forum topic
+    pub message_thread_id: i64,
+    /// New topic name, 0-128 characters. If not specified or empty, the current name of the topic will be kept.
+    pub name: Option<String>,
+    /// New unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers. Pass an empty string to remove the icon. If not specified, the current icon will be kept.
+    pub icon_custom_emoji_id: Option<String>,
+}
+impl EditForumTopic {
+    /// A `editForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            message_thread_id,
+            name: None,
+            icon_custom_emoji_id: None,
+        }
+    }
+}
+crate::transport::call::setters! {
+    EditForumTopic {
+        /// New topic name, 0-128 characters. If not specified or empty, the current name of the topic will be kept.
+        name(name: impl Into<String>) => name.into();
+        /// New unique identifier of the custom emoji shown as the topic icon. Use [`getForumTopicIconStickers`](crate::Bot::get_forum_topic_icon_stickers) to get all allowed custom emoji identifiers. Pass an empty string to remove the icon. If not specified, the current icon will be kept.
+        icon_custom_emoji_id(icon_custom_emoji_id: impl Into<String>) => icon_custom_emoji_id.into();
+    }
+}
+impl crate::Method for EditForumTopic {
+    const NAME: &'static str = "editForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for EditForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to close an open topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
+///
+/// Send it with [`Bot::close_forum_topic`](crate::Bot::close_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#closeforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CloseForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Unique identifier for the target message thread of the forum topic
+    pub message_thread_id: i64,
+}
+impl CloseForumTopic {
+    /// A `closeForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            message_thread_id,
+        }
+    }
+}
+impl crate::Method for CloseForumTopic {
+    const NAME: &'static str = "closeForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for CloseForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to reopen a closed topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights, unless it is the creator of the topic. Returns True on success.
+///
+/// Send it with [`Bot::reopen_forum_topic`](crate::Bot::reopen_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#reopenforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ReopenForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Unique identifier for the target message thread of the forum topic
+    pub message_thread_id: i64,
+}
+impl ReopenForumTopic {
+    /// A `reopenForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            message_thread_id,
+        }
+    }
+}
+impl crate::Method for ReopenForumTopic {
+    const NAME: &'static str = "reopenForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for ReopenForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to delete a forum topic along with all its messages in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_delete_messages administrator rights. Returns True on success.
+///
+/// Send it with [`Bot::delete_forum_topic`](crate::Bot::delete_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#deleteforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Unique identifier for the target message thread of the forum topic
+    pub message_thread_id: i64,
+}
+impl DeleteForumTopic {
+    /// A `deleteForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            message_thread_id,
+        }
+    }
+}
+impl crate::Method for DeleteForumTopic {
+    const NAME: &'static str = "deleteForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for DeleteForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to clear the list of pinned messages in a forum topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
+///
+/// Send it with [`Bot::unpin_all_forum_topic_messages`](crate::Bot::unpin_all_forum_topic_messages) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#unpinallforumtopicmessages>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UnpinAllForumTopicMessages {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Unique identifier for the target message thread of the forum topic
+    pub message_thread_id: i64,
+}
+impl UnpinAllForumTopicMessages {
+    /// A `unpinAllForumTopicMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, message_thread_id: i64) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            message_thread_id,
+        }
+    }
+}
+impl crate::Method for UnpinAllForumTopicMessages {
+    const NAME: &'static str = "unpinAllForumTopicMessages";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for UnpinAllForumTopicMessages {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to edit the name of the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
+///
+/// Send it with [`Bot::edit_general_forum_topic`](crate::Bot::edit_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#editgeneralforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct EditGeneralForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// New topic name, 1-128 characters
+    pub name: String,
+}
+impl EditGeneralForumTopic {
+    /// A `editGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>, name: impl Into<String>) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            name: name.into(),
+        }
+    }
+}
+impl crate::Method for EditGeneralForumTopic {
+    const NAME: &'static str = "editGeneralForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for EditGeneralForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to close an open 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
+///
+/// Send it with [`Bot::close_general_forum_topic`](crate::Bot::close_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#closegeneralforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CloseGeneralForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl CloseGeneralForumTopic {
+    /// A `closeGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for CloseGeneralForumTopic {
+    const NAME: &'static str = "closeGeneralForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for CloseGeneralForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to reopen a closed 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically unhidden if it was hidden. Returns True on success.
+///
+/// Send it with [`Bot::reopen_general_forum_topic`](crate::Bot::reopen_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#reopengeneralforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ReopenGeneralForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl ReopenGeneralForumTopic {
+    /// A `reopenGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for ReopenGeneralForumTopic {
+    const NAME: &'static str = "reopenGeneralForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for ReopenGeneralForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to hide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. The topic will be automatically closed if it was open. Returns True on success.
+///
+/// Send it with [`Bot::hide_general_forum_topic`](crate::Bot::hide_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#hidegeneralforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct HideGeneralForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl HideGeneralForumTopic {
+    /// A `hideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for HideGeneralForumTopic {
+    const NAME: &'static str = "hideGeneralForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for HideGeneralForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to unhide the 'General' topic in a forum supergroup chat. The bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator rights. Returns True on success.
+///
+/// Send it with [`Bot::unhide_general_forum_topic`](crate::Bot::unhide_general_forum_topic) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#unhidegeneralforumtopic>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UnhideGeneralForumTopic {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl UnhideGeneralForumTopic {
+    /// A `unhideGeneralForumTopic` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for UnhideGeneralForumTopic {
+    const NAME: &'static str = "unhideGeneralForumTopic";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for UnhideGeneralForumTopic {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
 /// Use this method to clear the list of pinned messages in a General forum topic. The bot must be an administrator in the chat for this to work and must have the can_pin_messages administrator right in the supergroup. Returns True on success.
 ///
 /// Send it with [`Bot::unpin_all_general_forum_topic_messages`](crate::Bot::unpin_all_general_forum_topic_messages) or [`Bot::execute`](crate::Bot::execute).
@@ -23,6 +482,14 @@ impl UnpinAllGeneralForumTopicMessages {
 impl crate::Method for UnpinAllGeneralForumTopicMessages {
     const NAME: &'static str = "unpinAllGeneralForumTopicMessages";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UnpinAllGeneralForumTopicMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -77,6 +544,14 @@ crate::transport::call::setters! {
 impl crate::Method for AnswerCallbackQuery {
     const NAME: &'static str = "answerCallbackQuery";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerCallbackQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -113,6 +588,14 @@ impl AnswerGuestQuery {
 impl crate::Method for AnswerGuestQuery {
     const NAME: &'static str = "answerGuestQuery";
     type Response = SentGuestMessage;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerGuestQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -146,6 +629,14 @@ impl GetUserChatBoosts {
 impl crate::Method for GetUserChatBoosts {
     const NAME: &'static str = "getUserChatBoosts";
     type Response = UserChatBoosts;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetUserChatBoosts {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -176,6 +667,14 @@ impl GetBusinessConnection {
 impl crate::Method for GetBusinessConnection {
     const NAME: &'static str = "getBusinessConnection";
     type Response = BusinessConnection;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetBusinessConnection {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -204,6 +703,14 @@ impl GetManagedBotToken {
 impl crate::Method for GetManagedBotToken {
     const NAME: &'static str = "getManagedBotToken";
     type Response = String;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetManagedBotToken {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -232,6 +739,14 @@ impl ReplaceManagedBotToken {
 impl crate::Method for ReplaceManagedBotToken {
     const NAME: &'static str = "replaceManagedBotToken";
     type Response = String;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ReplaceManagedBotToken {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -260,6 +775,14 @@ impl GetManagedBotAccessSettings {
 impl crate::Method for GetManagedBotAccessSettings {
     const NAME: &'static str = "getManagedBotAccessSettings";
     type Response = BotAccessSettings;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetManagedBotAccessSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -302,6 +825,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetManagedBotAccessSettings {
     const NAME: &'static str = "setManagedBotAccessSettings";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetManagedBotAccessSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -346,6 +877,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMyCommands {
     const NAME: &'static str = "setMyCommands";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -387,6 +926,14 @@ crate::transport::call::setters! {
 impl crate::Method for DeleteMyCommands {
     const NAME: &'static str = "deleteMyCommands";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -428,6 +975,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetMyCommands {
     const NAME: &'static str = "getMyCommands";
     type Response = Vec<BotCommand>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyCommands {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -469,6 +1024,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMyName {
     const NAME: &'static str = "setMyName";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyName {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -503,6 +1066,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetMyName {
     const NAME: &'static str = "getMyName";
     type Response = BotName;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyName {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -544,6 +1115,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMyDescription {
     const NAME: &'static str = "setMyDescription";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -578,6 +1157,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetMyDescription {
     const NAME: &'static str = "getMyDescription";
     type Response = BotDescription;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -619,6 +1206,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMyShortDescription {
     const NAME: &'static str = "setMyShortDescription";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyShortDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -653,6 +1248,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetMyShortDescription {
     const NAME: &'static str = "getMyShortDescription";
     type Response = BotShortDescription;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyShortDescription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -681,6 +1284,14 @@ impl SetMyProfilePhoto {
 impl crate::Method for SetMyProfilePhoto {
     const NAME: &'static str = "setMyProfilePhoto";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -706,6 +1317,14 @@ impl RemoveMyProfilePhoto {
 impl crate::Method for RemoveMyProfilePhoto {
     const NAME: &'static str = "removeMyProfilePhoto";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RemoveMyProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -747,6 +1366,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetChatMenuButton {
     const NAME: &'static str = "setChatMenuButton";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetChatMenuButton {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -781,6 +1408,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetChatMenuButton {
     const NAME: &'static str = "getChatMenuButton";
     type Response = MenuButton;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChatMenuButton {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -822,6 +1457,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetMyDefaultAdministratorRights {
     const NAME: &'static str = "setMyDefaultAdministratorRights";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetMyDefaultAdministratorRights {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -856,6 +1499,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetMyDefaultAdministratorRights {
     const NAME: &'static str = "getMyDefaultAdministratorRights";
     type Response = ChatAdministratorRights;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyDefaultAdministratorRights {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -881,6 +1532,14 @@ impl GetAvailableGifts {
 impl crate::Method for GetAvailableGifts {
     const NAME: &'static str = "getAvailableGifts";
     type Response = Gifts;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetAvailableGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -945,6 +1604,14 @@ crate::transport::call::setters! {
 impl crate::Method for SendGift {
     const NAME: &'static str = "sendGift";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1000,6 +1667,14 @@ crate::transport::call::setters! {
 impl crate::Method for GiftPremiumSubscription {
     const NAME: &'static str = "giftPremiumSubscription";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GiftPremiumSubscription {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1039,6 +1714,14 @@ crate::transport::call::setters! {
 impl crate::Method for VerifyUser {
     const NAME: &'static str = "verifyUser";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for VerifyUser {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1078,6 +1761,14 @@ crate::transport::call::setters! {
 impl crate::Method for VerifyChat {
     const NAME: &'static str = "verifyChat";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for VerifyChat {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1106,6 +1797,14 @@ impl RemoveUserVerification {
 impl crate::Method for RemoveUserVerification {
     const NAME: &'static str = "removeUserVerification";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RemoveUserVerification {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1134,6 +1833,14 @@ impl RemoveChatVerification {
 impl crate::Method for RemoveChatVerification {
     const NAME: &'static str = "removeChatVerification";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RemoveChatVerification {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1174,6 +1881,14 @@ impl ReadBusinessMessage {
 impl crate::Method for ReadBusinessMessage {
     const NAME: &'static str = "readBusinessMessage";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ReadBusinessMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1210,6 +1925,14 @@ impl DeleteBusinessMessages {
 impl crate::Method for DeleteBusinessMessages {
     const NAME: &'static str = "deleteBusinessMessages";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteBusinessMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1255,6 +1978,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetBusinessAccountName {
     const NAME: &'static str = "setBusinessAccountName";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetBusinessAccountName {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1294,6 +2025,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetBusinessAccountUsername {
     const NAME: &'static str = "setBusinessAccountUsername";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetBusinessAccountUsername {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1333,6 +2072,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetBusinessAccountBio {
     const NAME: &'static str = "setBusinessAccountBio";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetBusinessAccountBio {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1378,6 +2125,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetBusinessAccountProfilePhoto {
     const NAME: &'static str = "setBusinessAccountProfilePhoto";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetBusinessAccountProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1417,6 +2172,14 @@ crate::transport::call::setters! {
 impl crate::Method for RemoveBusinessAccountProfilePhoto {
     const NAME: &'static str = "removeBusinessAccountProfilePhoto";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RemoveBusinessAccountProfilePhoto {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1457,6 +2220,14 @@ impl SetBusinessAccountGiftSettings {
 impl crate::Method for SetBusinessAccountGiftSettings {
     const NAME: &'static str = "setBusinessAccountGiftSettings";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetBusinessAccountGiftSettings {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1487,6 +2258,14 @@ impl GetBusinessAccountStarBalance {
 impl crate::Method for GetBusinessAccountStarBalance {
     const NAME: &'static str = "getBusinessAccountStarBalance";
     type Response = StarAmount;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetBusinessAccountStarBalance {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1520,6 +2299,14 @@ impl TransferBusinessAccountStars {
 impl crate::Method for TransferBusinessAccountStars {
     const NAME: &'static str = "transferBusinessAccountStars";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for TransferBusinessAccountStars {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1604,6 +2391,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetBusinessAccountGifts {
     const NAME: &'static str = "getBusinessAccountGifts";
     type Response = OwnedGifts;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetBusinessAccountGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1678,6 +2473,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetUserGifts {
     const NAME: &'static str = "getUserGifts";
     type Response = OwnedGifts;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetUserGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1762,6 +2565,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetChatGifts {
     const NAME: &'static str = "getChatGifts";
     type Response = OwnedGifts;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetChatGifts {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1798,6 +2609,14 @@ impl ConvertGiftToStars {
 impl crate::Method for ConvertGiftToStars {
     const NAME: &'static str = "convertGiftToStars";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ConvertGiftToStars {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1848,6 +2667,14 @@ crate::transport::call::setters! {
 impl crate::Method for UpgradeGift {
     const NAME: &'static str = "upgradeGift";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UpgradeGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1897,6 +2724,14 @@ crate::transport::call::setters! {
 impl crate::Method for TransferGift {
     const NAME: &'static str = "transferGift";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for TransferGift {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1977,6 +2812,14 @@ impl crate::Method for PostStory {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for PostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2041,6 +2884,14 @@ impl crate::Method for RepostStory {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RepostStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2111,6 +2962,14 @@ impl crate::Method for EditStory {
         protect_content: false,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2144,6 +3003,14 @@ impl DeleteStory {
 impl crate::Method for DeleteStory {
     const NAME: &'static str = "deleteStory";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteStory {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2180,6 +3047,14 @@ impl AnswerWebAppQuery {
 impl crate::Method for AnswerWebAppQuery {
     const NAME: &'static str = "answerWebAppQuery";
     type Response = SentWebAppMessage;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerWebAppQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2237,6 +3112,14 @@ crate::transport::call::setters! {
 impl crate::Method for SavePreparedInlineMessage {
     const NAME: &'static str = "savePreparedInlineMessage";
     type Response = PreparedInlineMessage;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SavePreparedInlineMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -2267,6 +3150,14 @@ impl SavePreparedKeyboardButton {
 impl crate::Method for SavePreparedKeyboardButton {
     const NAME: &'static str = "savePreparedKeyboardButton";
     type Response = PreparedKeyboardButton;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SavePreparedKeyboardButton {
     /// Writes the parameters as the compact JSON sent to Telegram.

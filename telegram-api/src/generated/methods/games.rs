@@ -80,6 +80,14 @@ impl crate::Method for SendGame {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendGame {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -142,6 +150,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetGameScore {
     const NAME: &'static str = "setGameScore";
     type Response = crate::MessageOrTrue;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetGameScore {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -191,6 +207,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetGameHighScores {
     const NAME: &'static str = "getGameHighScores";
     type Response = Vec<GameHighScore>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetGameHighScores {
     /// Writes the parameters as the compact JSON sent to Telegram.

@@ -49,8 +49,13 @@ impl crate::Method for GetUpdates {
     fn long_poll(&self) -> Option<std::time::Duration> {
         self.timeout.map(|t| std::time::Duration::from_secs(t.max(0) as u64))
     }
+    #[inline(never)]
     fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
         crate::codec::de::decode_each::<Update>(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
     }
 }
 impl std::fmt::Display for GetUpdates {
@@ -119,6 +124,14 @@ impl crate::Method for SetWebhook {
     const NAME: &'static str = "setWebhook";
     type Response = bool;
     const FILE_PARAMS: &'static [&'static str] = &["certificate"];
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetWebhook {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -153,6 +166,14 @@ crate::transport::call::setters! {
 impl crate::Method for DeleteWebhook {
     const NAME: &'static str = "deleteWebhook";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteWebhook {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -178,6 +199,14 @@ impl GetWebhookInfo {
 impl crate::Method for GetWebhookInfo {
     const NAME: &'static str = "getWebhookInfo";
     type Response = WebhookInfo;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetWebhookInfo {
     /// Writes the parameters as the compact JSON sent to Telegram.

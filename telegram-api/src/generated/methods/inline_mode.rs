@@ -56,6 +56,14 @@ crate::transport::call::setters! {
 impl crate::Method for AnswerInlineQuery {
     const NAME: &'static str = "answerInlineQuery";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerInlineQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.

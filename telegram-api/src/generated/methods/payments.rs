@@ -181,6 +181,14 @@ impl crate::Method for SendInvoice {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendInvoice {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -318,6 +326,14 @@ crate::transport::call::setters! {
 impl crate::Method for CreateInvoiceLink {
     const NAME: &'static str = "createInvoiceLink";
     type Response = String;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CreateInvoiceLink {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -365,6 +381,14 @@ crate::transport::call::setters! {
 impl crate::Method for AnswerShippingQuery {
     const NAME: &'static str = "answerShippingQuery";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerShippingQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -407,6 +431,14 @@ crate::transport::call::setters! {
 impl crate::Method for AnswerPreCheckoutQuery {
     const NAME: &'static str = "answerPreCheckoutQuery";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AnswerPreCheckoutQuery {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -432,6 +464,14 @@ impl GetMyStarBalance {
 impl crate::Method for GetMyStarBalance {
     const NAME: &'static str = "getMyStarBalance";
     type Response = StarAmount;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetMyStarBalance {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -470,6 +510,14 @@ crate::transport::call::setters! {
 impl crate::Method for GetStarTransactions {
     const NAME: &'static str = "getStarTransactions";
     type Response = StarTransactions;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetStarTransactions {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -503,6 +551,14 @@ impl RefundStarPayment {
 impl crate::Method for RefundStarPayment {
     const NAME: &'static str = "refundStarPayment";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for RefundStarPayment {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -543,6 +599,14 @@ impl EditUserStarSubscription {
 impl crate::Method for EditUserStarSubscription {
     const NAME: &'static str = "editUserStarSubscription";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditUserStarSubscription {
     /// Writes the parameters as the compact JSON sent to Telegram.

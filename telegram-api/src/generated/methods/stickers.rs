@@ -102,6 +102,14 @@ impl crate::Method for SendSticker {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendSticker {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -130,6 +138,14 @@ impl GetStickerSet {
 impl crate::Method for GetStickerSet {
     const NAME: &'static str = "getStickerSet";
     type Response = StickerSet;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -158,6 +174,14 @@ impl GetCustomEmojiStickers {
 impl crate::Method for GetCustomEmojiStickers {
     const NAME: &'static str = "getCustomEmojiStickers";
     type Response = Vec<Sticker>;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for GetCustomEmojiStickers {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -199,6 +223,14 @@ impl crate::Method for UploadStickerFile {
     const NAME: &'static str = "uploadStickerFile";
     type Response = File;
     const FILE_PARAMS: &'static [&'static str] = &["sticker"];
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for UploadStickerFile {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -257,6 +289,14 @@ crate::transport::call::setters! {
 impl crate::Method for CreateNewStickerSet {
     const NAME: &'static str = "createNewStickerSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for CreateNewStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -293,6 +333,14 @@ impl AddStickerToSet {
 impl crate::Method for AddStickerToSet {
     const NAME: &'static str = "addStickerToSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for AddStickerToSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -326,6 +374,14 @@ impl SetStickerPositionInSet {
 impl crate::Method for SetStickerPositionInSet {
     const NAME: &'static str = "setStickerPositionInSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerPositionInSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -354,6 +410,14 @@ impl DeleteStickerFromSet {
 impl crate::Method for DeleteStickerFromSet {
     const NAME: &'static str = "deleteStickerFromSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteStickerFromSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -398,6 +462,14 @@ impl ReplaceStickerInSet {
 impl crate::Method for ReplaceStickerInSet {
     const NAME: &'static str = "replaceStickerInSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ReplaceStickerInSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -431,6 +503,14 @@ impl SetStickerEmojiList {
 impl crate::Method for SetStickerEmojiList {
     const NAME: &'static str = "setStickerEmojiList";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerEmojiList {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -470,6 +550,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetStickerKeywords {
     const NAME: &'static str = "setStickerKeywords";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerKeywords {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -509,6 +597,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetStickerMaskPosition {
     const NAME: &'static str = "setStickerMaskPosition";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerMaskPosition {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -542,6 +638,14 @@ impl SetStickerSetTitle {
 impl crate::Method for SetStickerSetTitle {
     const NAME: &'static str = "setStickerSetTitle";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerSetTitle {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -592,6 +696,14 @@ impl crate::Method for SetStickerSetThumbnail {
     const NAME: &'static str = "setStickerSetThumbnail";
     type Response = bool;
     const FILE_PARAMS: &'static [&'static str] = &["thumbnail"];
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetStickerSetThumbnail {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -631,6 +743,14 @@ crate::transport::call::setters! {
 impl crate::Method for SetCustomEmojiStickerSetThumbnail {
     const NAME: &'static str = "setCustomEmojiStickerSetThumbnail";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetCustomEmojiStickerSetThumbnail {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -659,6 +779,14 @@ impl DeleteStickerSet {
 impl crate::Method for DeleteStickerSet {
     const NAME: &'static str = "deleteStickerSet";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteStickerSet {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -760,6 +888,14 @@ impl crate::Method for SendRichMessage {
         protect_content: true,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendRichMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -815,6 +951,14 @@ crate::transport::call::setters! {
 impl crate::Method for SendRichMessageDraft {
     const NAME: &'static str = "sendRichMessageDraft";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SendRichMessageDraft {
     /// Writes the parameters as the compact JSON sent to Telegram.

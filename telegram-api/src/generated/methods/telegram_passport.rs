@@ -26,6 +26,14 @@ impl SetPassportDataErrors {
 impl crate::Method for SetPassportDataErrors {
     const NAME: &'static str = "setPassportDataErrors";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for SetPassportDataErrors {
     /// Writes the parameters as the compact JSON sent to Telegram.

@@ -82,6 +82,14 @@ impl crate::Method for EditMessageText {
         protect_content: false,
         link_preview_options: true,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -164,6 +172,14 @@ impl crate::Method for EditMessageCaption {
         protect_content: false,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -223,6 +239,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageMedia {
     const NAME: &'static str = "editMessageMedia";
     type Response = crate::MessageOrTrue;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -305,6 +329,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageLiveLocation {
     const NAME: &'static str = "editMessageLiveLocation";
     type Response = crate::MessageOrTrue;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageLiveLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -361,6 +393,14 @@ crate::transport::call::setters! {
 impl crate::Method for StopMessageLiveLocation {
     const NAME: &'static str = "stopMessageLiveLocation";
     type Response = crate::MessageOrTrue;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for StopMessageLiveLocation {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -414,6 +454,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageChecklist {
     const NAME: &'static str = "editMessageChecklist";
     type Response = Message;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageChecklist {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -470,6 +518,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageReplyMarkup {
     const NAME: &'static str = "editMessageReplyMarkup";
     type Response = crate::MessageOrTrue;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditMessageReplyMarkup {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -517,6 +573,14 @@ crate::transport::call::setters! {
 impl crate::Method for StopPoll {
     const NAME: &'static str = "stopPoll";
     type Response = Poll;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for StopPoll {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -597,6 +661,14 @@ impl crate::Method for EditEphemeralMessageText {
         protect_content: false,
         link_preview_options: true,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditEphemeralMessageText {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -650,6 +722,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditEphemeralMessageMedia {
     const NAME: &'static str = "editEphemeralMessageMedia";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditEphemeralMessageMedia {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -725,6 +805,14 @@ impl crate::Method for EditEphemeralMessageCaption {
         protect_content: false,
         link_preview_options: false,
     };
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditEphemeralMessageCaption {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -774,6 +862,14 @@ crate::transport::call::setters! {
 impl crate::Method for EditEphemeralMessageReplyMarkup {
     const NAME: &'static str = "editEphemeralMessageReplyMarkup";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for EditEphemeralMessageReplyMarkup {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -816,6 +912,14 @@ crate::transport::call::setters! {
 impl crate::Method for ApproveSuggestedPost {
     const NAME: &'static str = "approveSuggestedPost";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for ApproveSuggestedPost {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -858,6 +962,14 @@ crate::transport::call::setters! {
 impl crate::Method for DeclineSuggestedPost {
     const NAME: &'static str = "declineSuggestedPost";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeclineSuggestedPost {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -903,6 +1015,14 @@ impl DeleteMessage {
 impl crate::Method for DeleteMessage {
     const NAME: &'static str = "deleteMessage";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -936,6 +1056,14 @@ impl DeleteMessages {
 impl crate::Method for DeleteMessages {
     const NAME: &'static str = "deleteMessages";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteMessages {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -976,6 +1104,14 @@ impl DeleteEphemeralMessage {
 impl crate::Method for DeleteEphemeralMessage {
     const NAME: &'static str = "deleteEphemeralMessage";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteEphemeralMessage {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1023,6 +1159,14 @@ crate::transport::call::setters! {
 impl crate::Method for DeleteMessageReaction {
     const NAME: &'static str = "deleteMessageReaction";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteMessageReaction {
     /// Writes the parameters as the compact JSON sent to Telegram.
@@ -1067,6 +1211,14 @@ crate::transport::call::setters! {
 impl crate::Method for DeleteAllMessageReactions {
     const NAME: &'static str = "deleteAllMessageReactions";
     type Response = bool;
+    #[inline(never)]
+    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
 }
 impl std::fmt::Display for DeleteAllMessageReactions {
     /// Writes the parameters as the compact JSON sent to Telegram.
