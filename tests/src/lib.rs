@@ -10,6 +10,7 @@ pub mod corpus;
 pub mod example;
 pub mod fake_api;
 pub mod http;
+pub mod logs;
 pub mod replay;
 pub mod slow_polling;
 pub mod temp;

@@ -2,15 +2,15 @@
 //! ordered pool for good requests, 403 for a wrong secret, 400 for a body that is not an update.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use telegram_api::ext::{Application, Context, Handler, RunError, Webhook};
 use telegram_api::{Bot, StopHandle};
 use telegram_api_tests::http::{Reply, Server, post_update};
-use telegram_api_tests::updates;
 use telegram_api_tests::wait::{Log, PATIENCE, wait_until};
+use telegram_api_tests::{logs, updates};
 
 /// POSTs `body` to `addr` at `path` and returns the status code.
 fn post(addr: std::net::SocketAddr, path: &str, secret: Option<&str>, body: &str) -> u16 {
@@ -161,32 +161,9 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
     runner.join().unwrap().unwrap();
 }
 
-/// The `telegram_api` log records of this test binary, which the tests wait on.
-fn records() -> &'static Log<String> {
-    static RECORDS: OnceLock<&'static Log<String>> = OnceLock::new();
-    RECORDS.get_or_init(|| {
-        struct Keep(&'static Log<String>);
-        impl log::Log for Keep {
-            fn enabled(&self, metadata: &log::Metadata) -> bool {
-                metadata.target() == "telegram_api"
-            }
-            fn log(&self, record: &log::Record) {
-                if self.enabled(record.metadata()) {
-                    self.0.push(record.args().to_string());
-                }
-            }
-            fn flush(&self) {}
-        }
-        let records: &'static Log<String> = Box::leak(Box::default());
-        log::set_boxed_logger(Box::new(Keep(records))).unwrap();
-        log::set_max_level(log::LevelFilter::Trace);
-        records
-    })
-}
-
 #[test]
 fn updates_unanswered_at_a_stop_are_answered_503_before_the_run_returns() {
-    let records = records();
+    logs::records();
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let release_rx = Mutex::new(release_rx);
     let (started_tx, started_rx) = mpsc::channel::<()>();
@@ -217,9 +194,7 @@ fn updates_unanswered_at_a_stop_are_answered_503_before_the_run_returns() {
     started_rx.recv().unwrap();
     let second =
         std::thread::spawn(move || post(addr, "/", None, &updates::text(1002, 10, "b").json()));
-    records.wait_for("update 1002 queued", |r| {
-        r.iter().any(|m| m == "webhook: update 1002 queued")
-    });
+    logs::wait_for_message("webhook: update 1002 queued");
     stop.stop();
     runner.join().unwrap().unwrap();
     // Both were answered before the run returned (the connections close with it): the queued

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use telegram_api::{Bot, FloodControl, Limit};
 use telegram_api_tests::http::{Reply, Request, Server};
+use telegram_api_tests::logs;
 use telegram_api_tests::most_in_a_window;
 
 /// What the server saw: arrival time, method, chat and text of each request.
@@ -126,6 +127,7 @@ fn a_thousand_messages_to_fifty_chats_stay_within_every_limit() {
 
 #[test]
 fn a_429_pauses_its_chat_and_the_call_is_sent_again() {
+    logs::records();
     // The first message to chat 5 is refused for a second.
     let (server, log) = server(|request, n| {
         (n == 0 && request.json()["chat_id"] == 5).then(|| too_many_requests(1))
@@ -141,9 +143,8 @@ fn a_429_pauses_its_chat_and_the_call_is_sent_again() {
             assert_eq!(sent.text.as_deref(), Some("first"));
             paused.send_message(5, "second").call().unwrap();
         });
-        // Another chat is not held up by the pause. Nothing outside the client shows when it
-        // has read the 429, so a pause gives it the time.
-        std::thread::sleep(Duration::from_millis(100));
+        // Another chat is not held up by the pause, once the client has read the 429.
+        logs::wait_for_message("requests to chat 5 wait");
         for n in 0..3 {
             bot.send_message(6, format!("other {n}")).call().unwrap();
         }
@@ -172,6 +173,7 @@ fn a_429_pauses_its_chat_and_the_call_is_sent_again() {
 
 #[test]
 fn a_429_without_a_chat_pauses_everything() {
+    logs::records();
     let (server, log) = server(|request, n| {
         (n == 0 && request.api_method() == "answerCallbackQuery").then(|| too_many_requests(1))
     });
@@ -182,8 +184,7 @@ fn a_429_without_a_chat_pauses_everything() {
     std::thread::scope(|scope| {
         let answering = bot.clone();
         scope.spawn(move || assert!(answering.answer_callback_query("42").call().unwrap()));
-        // Time for the client to read the 429: nothing outside it shows when it has.
-        std::thread::sleep(Duration::from_millis(200));
+        logs::wait_for_message("every request waits");
         bot.send_message(7, "during the pause").call().unwrap();
     });
     let log = log.lock().unwrap();

@@ -2,13 +2,13 @@
 //! updates, absurd `retry_after` values, answers that do not long-poll, redirects.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use telegram_api::*;
 use telegram_api_tests::http::{Conn, Request, Server};
-use telegram_api_tests::updates;
+use telegram_api_tests::{logs, updates};
 
 const TOKEN: &str = "123456789:AAE-secret-TOKEN_value";
 
@@ -99,7 +99,7 @@ fn an_item_without_update_id_is_skipped_reported_and_passed() {
 
 #[test]
 fn an_undecodable_update_is_handed_out_and_logged() {
-    logger::install();
+    logs::records();
     // A callback query without `chat_instance`, as a third-party server sends it.
     let press = json!({"update_id": 424242, "callback_query": {"id": "1",
         "from": {"id": 2, "is_bot": false, "first_name": "A"}, "data": "yes"}});
@@ -113,7 +113,12 @@ fn an_undecodable_update_is_handed_out_and_logged() {
     assert!(salvaged.decode_error().unwrap().contains("chat_instance"));
     let fine = poller.next().unwrap().unwrap();
     assert!(fine.undecoded().is_none() && fine.message().is_some());
-    let warnings = logger::messages();
+    let warnings: Vec<String> = logs::records()
+        .entries()
+        .into_iter()
+        .filter(|r| r.level == log::Level::Warn)
+        .map(|r| r.message)
+        .collect();
     assert!(
         warnings
             .iter()
@@ -231,40 +236,4 @@ fn redirects_are_not_followed() {
         "{e:?}"
     );
     assert_eq!(elsewhere.count(), 0);
-}
-
-/// A logger keeping the messages of this crate's warnings.
-mod logger {
-    use super::*;
-
-    struct Keep;
-
-    fn store() -> &'static Mutex<Vec<String>> {
-        static STORE: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-        STORE.get_or_init(Default::default)
-    }
-
-    impl log::Log for Keep {
-        fn enabled(&self, metadata: &log::Metadata) -> bool {
-            metadata.target() == "telegram_api"
-        }
-        fn log(&self, record: &log::Record) {
-            if self.enabled(record.metadata()) && record.level() == log::Level::Warn {
-                store().lock().unwrap().push(record.args().to_string());
-            }
-        }
-        fn flush(&self) {}
-    }
-
-    pub fn install() {
-        static ONCE: OnceLock<()> = OnceLock::new();
-        ONCE.get_or_init(|| {
-            log::set_boxed_logger(Box::new(Keep)).unwrap();
-            log::set_max_level(log::LevelFilter::Warn);
-        });
-    }
-
-    pub fn messages() -> Vec<String> {
-        store().lock().unwrap().clone()
-    }
 }

@@ -355,6 +355,16 @@ impl Limiter {
 
     /// Pauses the permit's chat (or everything) for `wait`.
     fn pause(&self, permit: &Permit<'_>, wait: Duration) {
+        match &permit.chat {
+            Some(chat) => log::info!(
+                target: "telegram_api",
+                "429 Too Many Requests: requests to chat {chat} wait {wait:?}"
+            ),
+            None => log::info!(
+                target: "telegram_api",
+                "429 Too Many Requests: every request waits {wait:?}"
+            ),
+        }
         let until = Instant::now() + wait;
         let mut state = self.lock();
         let slot = match &permit.chat {
