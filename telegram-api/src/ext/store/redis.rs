@@ -685,13 +685,24 @@ mod tests {
         store.client.get_connection().unwrap()
     }
 
+    /// Every key of the store's prefix, sorted.
+    fn keys_under(store: &RedisStore) -> Vec<String> {
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", store.prefix()))
+            .query(&mut connection(store))
+            .unwrap();
+        keys.sort();
+        keys
+    }
+
     /// Deletes every key of the store's prefix.
     fn clear(store: &RedisStore) {
-        let mut con = connection(store);
-        let pattern = format!("{}*", store.prefix());
-        let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut con).unwrap();
+        let keys = keys_under(store);
         if !keys.is_empty() {
-            let _: i64 = redis::cmd("DEL").arg(&keys).query(&mut con).unwrap();
+            let _: i64 = redis::cmd("DEL")
+                .arg(&keys)
+                .query(&mut connection(store))
+                .unwrap();
         }
     }
 
@@ -701,13 +712,9 @@ mod tests {
         let store = test_store("behaves");
         super::super::tests::behaves(&store);
         // The keys are where the module documentation says.
-        let mut con = connection(&store);
         let prefix = store.prefix().to_owned();
-        let mut keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{prefix}*"))
-            .query(&mut con)
-            .unwrap();
-        keys.sort();
+        let keys = keys_under(&store);
+        let mut con = connection(&store);
         let expected = [
             "applied",
             "v:chat/-100/state",
@@ -867,11 +874,7 @@ mod tests {
         assert_eq!(received, [far]);
         assert_eq!(store.inbox_ids(i64::MAX).unwrap(), [3, far]);
         // Every key under the prefix, where the documentation says.
-        let mut keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{prefix}*"))
-            .query(&mut con)
-            .unwrap();
-        keys.sort();
+        let keys = keys_under(&store);
         let expected = [
             "applied",
             "inbox",
