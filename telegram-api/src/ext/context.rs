@@ -76,6 +76,52 @@ impl Captures {
     }
 }
 
+/// What a [`Context`] serves ([`Context::serving`]).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Serving<'a> {
+    /// An update, which the middlewares and handlers handle.
+    Update(&'a Update),
+    /// A run of a scheduled job ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)).
+    Job(&'a Job),
+    /// The application's own work, for no update and no job: receiving updates, writing them
+    /// to the store's inbox, loading the jobs, or reading an item of a `getUpdates` batch that
+    /// is not an update. Only the error handler gets such a context, and the
+    /// [`HandlerError`](super::HandlerError) it gets says what failed.
+    Application,
+}
+
+/// What a context is for, and holds.
+enum Subject {
+    Update(Update),
+    Job(Job),
+    Application(Work),
+}
+
+/// The application's own work that a context for no update and no job is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Writing received updates to the store's inbox.
+    Inbox,
+    /// Asking Telegram for updates (`getUpdates`).
+    Receiving,
+    /// Loading the scheduled jobs.
+    Jobs,
+    /// An item of a `getUpdates` batch that is not an update, skipped.
+    Skipped,
+}
+
+impl Work {
+    fn name(self) -> &'static str {
+        match self {
+            Work::Inbox => "writing the inbox",
+            Work::Receiving => "receiving updates",
+            Work::Jobs => "loading the jobs",
+            Work::Skipped => "reading an update",
+        }
+    }
+}
+
 /// What a handler gets: the bot, the update, what its handler matched, and shortcuts that
 /// reply without ids.
 ///
@@ -87,6 +133,12 @@ impl Captures {
 ///     Ok(())
 /// }
 /// ```
+///
+/// A job's code gets a context too, for its run: it has no update
+/// ([`update`](Context::update) is `None`, [`job`](Context::job) is the job), and the chat and
+/// user it replies to and keeps data of are the job's. The error handler gets the context of
+/// what failed: an update's, a job's, or one for the application's own work
+/// ([`serving`](Context::serving) tells which).
 ///
 /// The shortcuts ([`reply`](Context::reply), [`reply_photo`](Context::reply_photo) and the
 /// other kinds of content, [`answer_callback`](Context::answer_callback),
@@ -120,7 +172,7 @@ impl Captures {
 /// [`HandlerError::Store`]: super::HandlerError::Store
 pub struct Context {
     bot: Bot,
-    update: Update,
+    subject: Subject,
     command: Option<Command>,
     captures: Option<Captures>,
     stop: Cell<bool>,
@@ -129,7 +181,6 @@ pub struct Context {
     clock: Clock,
     route: RefCell<Option<Route>>,
     jobs: Arc<Jobs>,
-    job: Option<Job>,
     /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
     pub(super) quote: Cell<Option<crate::Quote>>,
     /// The forum topic the replies of a context without a message go to: a conversation's
@@ -161,9 +212,19 @@ impl Context {
         clock: Clock,
         jobs: Arc<Jobs>,
     ) -> Context {
+        Context::build(bot, Subject::Update(update), store, clock, jobs)
+    }
+
+    fn build(
+        bot: Bot,
+        subject: Subject,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        jobs: Arc<Jobs>,
+    ) -> Context {
         Context {
             bot,
-            update,
+            subject,
             command: None,
             captures: None,
             stop: Cell::new(false),
@@ -172,15 +233,13 @@ impl Context {
             clock,
             route: RefCell::new(None),
             jobs,
-            job: None,
             quote: Cell::new(None),
             topic: Cell::new(None),
             fault: RefCell::new(None),
         }
     }
 
-    /// A context for a run of `job`: no update (a placeholder of kind `job`, `update_id` 0),
-    /// the job's chat and user.
+    /// A context for a run of `job`: no update, the job's chat and user.
     pub(crate) fn for_job(
         bot: Bot,
         job: Job,
@@ -188,30 +247,63 @@ impl Context {
         clock: Clock,
         jobs: Arc<Jobs>,
     ) -> Context {
-        let update = super::application::placeholder_update("job");
-        let mut ctx = Context::with(bot, update, store, clock, jobs);
-        ctx.job = Some(job);
-        ctx
+        Context::build(bot, Subject::Job(job), store, clock, jobs)
+    }
+
+    /// A context for the application's own `work`, for no update and no job, given to the
+    /// error handler when that work fails; its store is one in memory of its own.
+    pub(crate) fn for_application(bot: Bot, work: Work) -> Context {
+        let jobs = Arc::new(Jobs::new(Default::default(), Late::Run));
+        let store = Arc::new(MemoryStore::new());
+        Context::build(
+            bot,
+            Subject::Application(work),
+            store,
+            Clock::system(),
+            jobs,
+        )
+    }
+
+    /// What this context serves: an update, a job's run, or the application's own work.
+    pub fn serving(&self) -> Serving<'_> {
+        match &self.subject {
+            Subject::Update(update) => Serving::Update(update),
+            Subject::Job(job) => Serving::Job(job),
+            Subject::Application(_) => Serving::Application,
+        }
     }
 
     /// The job being run, when this context is a job's rather than an update's.
     pub fn job(&self) -> Option<&Job> {
-        self.job.as_ref()
+        match &self.subject {
+            Subject::Job(job) => Some(job),
+            _ => None,
+        }
+    }
+
+    /// What the context serves, for the log: `update 5`, `job remind (3f2a...)`, or the
+    /// application's work.
+    pub(crate) fn describe(&self) -> String {
+        match &self.subject {
+            Subject::Update(update) => format!("update {}", update.update_id),
+            Subject::Job(job) => format!("job {} ({})", job.name(), job.id()),
+            Subject::Application(work) => work.name().to_owned(),
+        }
     }
 
     /// The chat the update happened in, or the job is for.
     pub(super) fn chat_id(&self) -> Option<i64> {
-        match &self.job {
-            Some(job) => job.chat_id(),
-            None => self.effective_chat().map(|c| c.id),
+        match &self.subject {
+            Subject::Job(job) => job.chat_id(),
+            _ => self.effective_chat().map(|c| c.id),
         }
     }
 
     /// The user who caused the update, or the job is for.
     pub(super) fn user_id(&self) -> Option<i64> {
-        match &self.job {
-            Some(job) => job.user_id(),
-            None => self.effective_user().map(|u| u.id),
+        match &self.subject {
+            Subject::Job(job) => job.user_id(),
+            _ => self.effective_user().map(|u| u.id),
         }
     }
 
@@ -737,8 +829,12 @@ impl Context {
         self.stop.replace(false)
     }
 
-    pub(crate) fn into_update(self) -> Update {
-        self.update
+    /// The update this context served, if it served one.
+    pub(crate) fn into_update(self) -> Option<Update> {
+        match self.subject {
+            Subject::Update(update) => Some(update),
+            _ => None,
+        }
     }
 
     /// The bot.
@@ -746,24 +842,29 @@ impl Context {
         &self.bot
     }
 
-    /// The update being handled.
-    pub fn update(&self) -> &Update {
-        &self.update
+    /// The update being handled: always `Some` in a handler and a middleware; `None` in a
+    /// job's run ([`job`](Context::job)) and in the error handler's context for a failure of
+    /// the application's own work (see [`serving`](Context::serving)).
+    pub fn update(&self) -> Option<&Update> {
+        match &self.subject {
+            Subject::Update(update) => Some(update),
+            _ => None,
+        }
     }
 
-    /// The chat the update happened in ([`Update::effective_chat`]).
+    /// The chat the update happened in ([`Update::effective_chat`]); `None` without an update.
     pub fn effective_chat(&self) -> Option<&Chat> {
-        self.update.effective_chat()
+        self.update()?.effective_chat()
     }
 
-    /// The user who caused the update ([`Update::effective_user`]).
+    /// The user who caused the update ([`Update::effective_user`]); `None` without an update.
     pub fn effective_user(&self) -> Option<&User> {
-        self.update.effective_user()
+        self.update()?.effective_user()
     }
 
-    /// The message of the update ([`Update::effective_message`]).
+    /// The message of the update ([`Update::effective_message`]); `None` without an update.
     pub fn effective_message(&self) -> Option<&Message> {
-        self.update.effective_message()
+        self.update()?.effective_message()
     }
 
     /// The command a [`Handler::command`](super::Handler::command) matched.
@@ -822,7 +923,10 @@ impl Context {
     /// for a notification). On an update that is not a callback query, the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_callback(&self) -> Call<'_, AnswerCallbackQuery> {
-        let id = self.update.callback_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.callback_query())
+            .map(|q| q.id.as_str());
         self.answer(
             id,
             |id: &str| AnswerCallbackQuery::new(id),
@@ -840,7 +944,10 @@ impl Context {
         results: impl IntoIterator<Item = R>,
     ) -> Call<'_, AnswerInlineQuery> {
         let results = results.into_iter().map(Into::into).collect();
-        let id = self.update.inline_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.inline_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerInlineQuery::new(id, results);
         self.answer(id, request, "answer_inline_query", "inline query")
     }
@@ -849,7 +956,10 @@ impl Context {
     /// (set `.error_message(...)`). On an update that is not a shipping query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_shipping_query(&self, ok: bool) -> Call<'_, AnswerShippingQuery> {
-        let id = self.update.shipping_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.shipping_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerShippingQuery::new(id, ok);
         self.answer(id, request, "answer_shipping_query", "shipping query")
     }
@@ -858,7 +968,10 @@ impl Context {
     /// `.error_message(...)`). On an update that is not a pre-checkout query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_pre_checkout_query(&self, ok: bool) -> Call<'_, AnswerPreCheckoutQuery> {
-        let id = self.update.pre_checkout_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.pre_checkout_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerPreCheckoutQuery::new(id, ok);
         self.answer(
             id,
@@ -870,7 +983,7 @@ impl Context {
 
     /// The data of the pressed button, for a callback query that has some.
     pub fn callback_data(&self) -> Option<&str> {
-        self.update.callback_query()?.data.as_deref()
+        self.update()?.callback_query()?.data.as_deref()
     }
 
     /// The answer to the update's query `id`, or, when the update has none, a call that fails
@@ -930,7 +1043,7 @@ impl Context {
 
     /// The update's message, or for a callback query the message its button was on.
     pub(super) fn message_or_button_message(&self) -> Option<&Message> {
-        if let Some(query) = self.update.callback_query() {
+        if let Some(query) = self.update()?.callback_query() {
             return match query.message.as_deref()? {
                 MaybeInaccessibleMessage::Message(m) => Some(m),
                 _ => None,
@@ -941,7 +1054,7 @@ impl Context {
 
     /// The message a callback query's button was on, or the update's message.
     pub(super) fn button_target(&self) -> Option<Target> {
-        let message = match self.update.callback_query() {
+        let message = match self.update()?.callback_query() {
             Some(query) => {
                 if let Some(inline) = &query.inline_message_id {
                     return Some(Target::Inline(inline.clone()));
@@ -1052,11 +1165,10 @@ impl jobs::JobHost for Context {
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("update_id", &self.update.update_id)
-            .field("kind", &self.update.kind.name())
+            .field("serving", &self.describe())
+            .field("kind", &self.update().map(|u| u.kind.name()))
             .field("command", &self.command)
             .field("captures", &self.captures)
-            .field("job", &self.job.as_ref().map(Job::id))
             .finish()
     }
 }

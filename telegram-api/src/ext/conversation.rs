@@ -465,7 +465,7 @@ where
     fn key(&self, ctx: &Context) -> Option<String> {
         let mut key = self.per.key(ctx, self.per_topic)?;
         if self.per_message {
-            let query = ctx.update().callback_query()?;
+            let query = ctx.update()?.callback_query()?;
             match (&query.inline_message_id, query.message.as_deref()) {
                 (Some(inline), _) => key.push_str(&format!("i{inline}")),
                 (None, Some(MaybeInaccessibleMessage::Message(m))) => {

@@ -461,7 +461,7 @@ impl<T: 'static> Handler<T> {
         ctx: &Context,
         username: &dyn Fn() -> Option<String>,
     ) -> Option<Matched> {
-        let update = ctx.update();
+        let update = ctx.update()?;
         let matched = match &self.kind {
             Kind::Command(names) => {
                 let message = self.taken_message(update)?;

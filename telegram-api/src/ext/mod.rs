@@ -215,8 +215,10 @@
 //!
 //! # fn build(bot: telegram_api::Bot) -> Application {
 //! Application::builder(bot)
-//!     .error_handler(|ctx, error: &HandlerError| {
-//!         eprintln!("update {} failed: {error}", ctx.update().update_id);
+//!     .error_handler(|ctx, error: &HandlerError| match ctx.update() {
+//!         Some(update) => eprintln!("update {} failed: {error}", update.update_id),
+//!         // A job's run, or the application's own work (receiving updates, ...).
+//!         None => eprintln!("{error}"),
 //!     })
 //!     .build()
 //! # }
@@ -294,7 +296,7 @@ pub use album::Album;
 pub use application::{Application, ApplicationBuilder, HandlerError};
 pub use callback_data::{CallbackData, CallbackDataError};
 pub use command::{ArgError, Command};
-pub use context::{Captures, Context};
+pub use context::{Captures, Context, Serving};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
 pub use flow::{Flow, FlowCtx, FlowError};

@@ -302,7 +302,7 @@ impl Context {
     /// The update's message, when replies are to quote it: never a button's message (the
     /// bot's own), and as the chosen [`Quote`] says for its chat.
     fn quoted(&self) -> Option<&Message> {
-        if self.update().callback_query().is_some() || self.job().is_some() {
+        if self.update().is_none_or(|u| u.callback_query().is_some()) {
             return None;
         }
         let message = self.effective_message()?;

@@ -352,7 +352,7 @@ fn new_id(ctx: &Context) -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     hasher.write_i128(ctx.now().as_nanosecond());
-    hasher.write_i64(ctx.update().update_id);
+    hasher.write_i64(ctx.update().map_or(0, |u| u.update_id));
     let mut bits = hasher.finish();
     let mut id = String::with_capacity(11);
     for _ in 0..11 {
