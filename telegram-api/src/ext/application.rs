@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::context::{Context, Work};
-use super::handler::Handler;
+use super::handler::{Handler, Matched};
 use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
 use super::pool::{OrderBy, Pool, job_order_key, order_key};
 use super::schedule::Schedule;
@@ -1520,9 +1520,14 @@ impl Inner {
             let Some((handler, matched)) = found else {
                 continue;
             };
-            ctx.set_matched(matched.command, matched.captures, matched.route);
+            let Matched {
+                command,
+                captures,
+                route,
+            } = matched;
+            ctx.set_matched(command, captures);
             let before = ctx.pending();
-            if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
+            if let Some(failure) = failure_of(|| handler.run(ctx, route)) {
                 // What a failed handler changed is not kept.
                 ctx.restore(before);
                 self.report_unless_void(ctx, &failure);

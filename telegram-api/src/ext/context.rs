@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 use regex::Regex;
 
 use super::Command;
-use super::conversation::Route;
 use super::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
 use super::schedule::Schedule;
 use super::shortcuts::reply_with;
@@ -179,7 +178,6 @@ pub struct Context {
     store: Arc<dyn Store>,
     pending: RefCell<Pending>,
     clock: Clock,
-    route: RefCell<Option<Route>>,
     jobs: Arc<Jobs>,
     /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
     pub(super) quote: Cell<Option<crate::Quote>>,
@@ -231,7 +229,6 @@ impl Context {
             store,
             pending: RefCell::new(Pending::new()),
             clock,
-            route: RefCell::new(None),
             jobs,
             quote: Cell::new(None),
             topic: Cell::new(None),
@@ -435,24 +432,11 @@ impl Context {
         self.pending.borrow_mut().insert(job_key(id), None);
     }
 
-    pub(crate) fn set_matched(
-        &mut self,
-        command: Option<Command>,
-        captures: Option<Captures>,
-        route: Option<Route>,
-    ) {
+    /// Gives the handler about to run what its matching found: the command, or the pattern's
+    /// captures.
+    pub(crate) fn set_matched(&mut self, command: Option<Command>, captures: Option<Captures>) {
         self.command = command;
         self.captures = captures;
-        *self.route.get_mut() = route;
-    }
-
-    pub(crate) fn take_route(&self) -> Option<Route> {
-        self.route.borrow_mut().take()
-    }
-
-    /// Gives a nested conversation the route its parent matched for it, before its code runs.
-    pub(crate) fn put_route(&self, route: Route) {
-        *self.route.borrow_mut() = Some(route);
     }
 
     /// The changes made so far.

@@ -345,7 +345,7 @@ where
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
-        let run = move |ctx: &Context| inner.run_as::<()>(ctx, &|_| None).map(drop);
+        let run = move |ctx: &Context, route| inner.run_as::<()>(ctx, route, &|_| None).map(drop);
         Handler::conversation(routes, Arc::new(run))
     }
 
@@ -412,7 +412,7 @@ where
         let routes: Arc<dyn Routes> = inner.clone();
         Handler::conversation(
             routes,
-            Arc::new(move |ctx: &Context| inner.run_as(ctx, &map)),
+            Arc::new(move |ctx: &Context, route| inner.run_as(ctx, route, &map)),
         )
     }
 
@@ -488,15 +488,16 @@ where
         }
     }
 
-    /// Runs what [`Routes::find`] decided; the step of the parent conversation, as `map`
-    /// maps this conversation's step ([`Next::Stay`] when it does not, and for a conversation
-    /// that is not nested).
+    /// Runs the `route` that [`Routes::find`] decided; the step of the parent conversation, as
+    /// `map` maps this conversation's step ([`Next::Stay`] when it does not, and for a
+    /// conversation that is not nested).
     fn run_as<P>(
         &self,
         ctx: &Context,
+        route: Option<Route>,
         map: &dyn Fn(&Next<S>) -> Option<Next<P>>,
     ) -> Result<Next<P>, BoxError> {
-        let Some(route) = ctx.take_route() else {
+        let Some(route) = route else {
             return Ok(Next::Stay);
         };
         let Route {
@@ -527,8 +528,7 @@ where
         // Nested conversations that timed out end, running their timeout handlers.
         for (section, index, route) in timed_out {
             if let Some(child) = self.section(section).get(index).copied() {
-                ctx.put_route(route);
-                (child.callback)(ctx)?;
+                child.run(ctx, Some(route))?;
             }
         }
         let Some((section, index)) = pick else {
@@ -539,14 +539,14 @@ where
         };
         // A nested conversation runs what its own matching decided, and is one of this
         // conversation's children for as long as it has a state.
-        if let Some(inner) = inner {
-            if !children.contains(&inner.conversation) {
-                children.push(inner.conversation.clone());
-            }
-            ctx.put_route(*inner);
+        let inner = inner.map(|inner| *inner);
+        if let Some(inner) = &inner
+            && !children.contains(&inner.conversation)
+        {
+            children.push(inner.conversation.clone());
         }
         let at = ctx.now().as_millisecond();
-        let step = (handler.callback)(ctx)?;
+        let step = handler.run(ctx, inner)?;
         let mapped = match &step {
             Next::Stay => None,
             moved => map(moved),

@@ -266,7 +266,7 @@ impl Flow {
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
-        Handler::conversation(routes, Arc::new(move |ctx: &Context| inner.handle(ctx)))
+        Handler::conversation(routes, Arc::new(move |ctx: &Context, _| inner.handle(ctx)))
     }
 
     /// The key of the flow `ctx`'s update belongs to.

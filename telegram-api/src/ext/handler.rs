@@ -15,6 +15,26 @@ use crate::{Update, UpdateType};
 /// The code of a handler, with its error made uniform.
 pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
 
+/// The code of a conversation's handler: it runs what the conversation's matching decided (its
+/// [`Route`]; `None` when it decided nothing, and the conversation stays as it is).
+pub(crate) type Routed<T> =
+    Arc<dyn Fn(&Context, Option<Route>) -> Result<T, BoxError> + Send + Sync>;
+
+/// A handler's code: plain, or a conversation's, which takes what its matching decided.
+enum Code<T> {
+    Plain(Callback<T>),
+    Routed(Routed<T>),
+}
+
+impl<T> Clone for Code<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Code::Plain(f) => Code::Plain(f.clone()),
+            Code::Routed(f) => Code::Routed(f.clone()),
+        }
+    }
+}
+
 /// What a handler matched beyond the update itself.
 #[derive(Default)]
 pub(crate) struct Matched {
@@ -113,7 +133,7 @@ pub struct Handler<T = ()> {
     /// For a command or message handler: also edited messages, also channel posts.
     edited: bool,
     channel_posts: bool,
-    pub(crate) callback: Callback<T>,
+    code: Code<T>,
 }
 
 impl<T> Clone for Handler<T> {
@@ -124,7 +144,7 @@ impl<T> Clone for Handler<T> {
             description: self.description.clone(),
             edited: self.edited,
             channel_posts: self.channel_posts,
-            callback: self.callback.clone(),
+            code: self.code.clone(),
         }
     }
 }
@@ -154,13 +174,43 @@ macro_rules! kind_handlers {
 
 impl<T: 'static> Handler<T> {
     fn new(kind: Kind, callback: Callback<T>) -> Handler<T> {
+        Handler::with_code(kind, Code::Plain(callback))
+    }
+
+    fn with_code(kind: Kind, code: Code<T>) -> Handler<T> {
         Handler {
             kind,
             filter: None,
             description: None,
             edited: false,
             channel_posts: false,
-            callback,
+            code,
+        }
+    }
+
+    /// This handler with `recover` given each error of its code, to return in its place.
+    pub(crate) fn recover<R>(mut self, recover: R) -> Handler<T>
+    where
+        R: Fn(&Context, BoxError) -> Result<T, BoxError> + Send + Sync + 'static,
+    {
+        let recover = Arc::new(recover);
+        self.code = match self.code {
+            Code::Plain(f) => Code::Plain(Arc::new(move |ctx: &Context| {
+                f(ctx).or_else(|e| recover(ctx, e))
+            })),
+            Code::Routed(f) => Code::Routed(Arc::new(move |ctx: &Context, route| {
+                f(ctx, route).or_else(|e| recover(ctx, e))
+            })),
+        };
+        self
+    }
+
+    /// Runs the handler's code on the update of `ctx`, with the `route` its matching found
+    /// (for a conversation; other handlers have none).
+    pub(crate) fn run(&self, ctx: &Context, route: Option<Route>) -> Result<T, BoxError> {
+        match &self.code {
+            Code::Plain(f) => f(ctx),
+            Code::Routed(f) => f(ctx, route),
         }
     }
 
@@ -426,9 +476,10 @@ impl<T: 'static> Handler<T> {
         types
     }
 
-    /// A handler of the conversation `routes`.
-    pub(crate) fn conversation(routes: Arc<dyn Routes>, callback: Callback<T>) -> Handler<T> {
-        Handler::new(Kind::Conversation(routes), callback)
+    /// A handler of the conversation `routes`, whose code `run` takes the route its matching
+    /// found.
+    pub(crate) fn conversation(routes: Arc<dyn Routes>, run: Routed<T>) -> Handler<T> {
+        Handler::with_code(Kind::Conversation(routes), Code::Routed(run))
     }
 
     /// The jobs this handler runs on its own (a conversation's timeouts, an album handler's
@@ -624,7 +675,7 @@ impl Handler {
         if let Kind::Album(spec, _) = &self.kind {
             let spec = spec.clone();
             let name: Arc<str> = album::job_name(n).into();
-            self.callback = album::collector(spec.clone(), name.clone());
+            self.code = Code::Plain(album::collector(spec.clone(), name.clone()));
             self.kind = Kind::Album(spec, Some(name));
         }
     }
