@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::context::{Context, Work};
 use super::handler::{Handler, Matched};
 use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
-use super::pool::{OrderBy, Pool, job_order_key, order_key};
+use super::pool::{
+    self, Committed, Deferred, Dispatch, Handled, OrderBy, Pool, job_order_key, order_key,
+};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
@@ -741,7 +743,7 @@ impl Application {
     ///
     /// Fails with the system's error when a thread of the pool cannot be started.
     pub fn start_pool(&self) -> std::io::Result<Pool> {
-        Pool::start(self.inner.clone())
+        Pool::start(self.inner.clone(), self.inner.pool_settings())
     }
 
     /// Schedules the job registered as `name`
@@ -939,6 +941,17 @@ impl Inner {
             *cached = me.username;
         }
         cached.clone()
+    }
+
+    /// The settings of the pool that runs this application.
+    fn pool_settings(&self) -> pool::Settings {
+        pool::Settings {
+            workers: self.config.workers,
+            queue_capacity: self.config.queue_capacity,
+            stack_size: self.config.stack_size,
+            inbox_scan: self.config.inbox_scan,
+            order_by: self.config.order_by.clone(),
+        }
     }
 
     /// The context of a handler of `update`.
@@ -1612,28 +1625,57 @@ enum Ran {
     Changes(Vec<Change>),
 }
 
-/// What [`Inner::dispatch_deferring`] did with an update.
-pub(crate) enum Handled {
-    /// Nothing to commit: handled (`true`), or not (the application stopped first).
-    Done(bool),
-    /// Handled, with changes to commit ([`Inner::commit_deferred`]).
-    Commit(Box<Deferred>),
-}
+/// The pool hands the application its updates and jobs.
+impl Dispatch for Inner {
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
 
-/// An update handled, and the changes it left to commit.
-pub(crate) struct Deferred {
-    id: i64,
-    ctx: Context,
-    changes: Vec<Change>,
-}
+    fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
 
-/// What [`Inner::commit_deferred`] did with an update's changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Committed {
-    /// Committed: the update left the inbox in the same transaction.
-    Applied,
-    /// Committed before: the update is done, its entry still to be taken out of the inbox.
-    Done,
-    /// Not committed: the application stopped first.
-    NotDone,
+    fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    fn dispatch(&self, update: Update, from_inbox: bool) -> bool {
+        Inner::dispatch(self, update, from_inbox)
+    }
+
+    fn dispatch_shared(&self, update: Update, wait: bool) -> Option<bool> {
+        Inner::dispatch_shared(self, update, wait)
+    }
+
+    fn dispatch_deferring(&self, update: Update) -> Handled {
+        Inner::dispatch_deferring(self, update)
+    }
+
+    fn commit_deferred(&self, deferred: Vec<Deferred>) -> Vec<(i64, Committed)> {
+        Inner::commit_deferred(self, deferred)
+    }
+
+    fn run_job(&self, id: &str, due: jiff::Timestamp) {
+        Inner::run_job(self, id, due)
+    }
+
+    fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>> {
+        Inner::receive(self, updates)
+    }
+
+    fn decode_inbox_entry(&self, id: i64, json: &[u8]) -> Option<Update> {
+        Inner::decode_inbox_entry(self, id, json)
+    }
+
+    fn remember_inbox_key(&self, id: i64, key: String) {
+        Inner::remember_inbox_key(self, id, key)
+    }
+
+    fn forget_inbox_keys(&self, pending: &std::collections::HashSet<i64>) {
+        Inner::forget_inbox_keys(self, pending)
+    }
+
+    fn report_jobs(&self, error: &HandlerError) {
+        Inner::report_jobs(self, error)
+    }
 }
