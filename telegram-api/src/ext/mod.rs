@@ -276,20 +276,23 @@ mod album;
 mod application;
 pub mod callback_data;
 pub mod command;
-mod context;
-mod conversation;
 pub mod filters;
 pub mod flow;
 pub mod from_python_telegram_bot;
-mod handler;
 pub mod jobs;
 pub mod menu;
-mod pool;
-mod runner;
 pub mod schedule;
-mod server;
-mod shortcuts;
 pub mod store;
+
+// The stages an update goes through: a source receives it (polling, webhook), the pool
+// dispatches it in order, the handling stage runs the handlers on it; the application
+// (application.rs) puts them together and commits to the store.
+mod dispatch;
+mod handle;
+mod source;
+
+use dispatch::pool;
+use handle::{context, conversation, handler, shortcuts};
 
 pub use crate::clock::{Clock, ManualClock};
 pub use album::Album;
@@ -308,8 +311,8 @@ pub use jobs::{Job, JobError};
 pub use menu::Menu;
 pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
-pub use runner::RunError;
-pub use server::{Webhook, WebhookRequest, WebhookResponse};
+pub use source::polling::RunError;
+pub use source::webhook::{Webhook, WebhookRequest, WebhookResponse};
 
 /// The error type handlers return, once converted.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

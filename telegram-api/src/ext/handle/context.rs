@@ -11,12 +11,14 @@ use serde::de::DeserializeOwned;
 
 use regex::Regex;
 
-use super::Command;
-use super::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
-use super::schedule::Schedule;
-use super::shortcuts::reply_with;
-use super::store::{self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
 use crate::clock::Clock;
+use crate::ext::Command;
+use crate::ext::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
+use crate::ext::schedule::Schedule;
+use crate::ext::shortcuts::reply_with;
+use crate::ext::store::{
+    self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError,
+};
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
@@ -28,10 +30,10 @@ use crate::{
 };
 
 /// The capture groups of a handler's pattern: on the callback data
-/// ([`Handler::callback_data`](super::Handler::callback_data)), an inline query's text
-/// ([`Handler::inline_query_pattern`](super::Handler::inline_query_pattern)) or an invoice
-/// payload ([`Handler::pre_checkout_payload`](super::Handler::pre_checkout_payload),
-/// [`Handler::shipping_payload`](super::Handler::shipping_payload)).
+/// ([`Handler::callback_data`](crate::ext::Handler::callback_data)), an inline query's text
+/// ([`Handler::inline_query_pattern`](crate::ext::Handler::inline_query_pattern)) or an invoice
+/// payload ([`Handler::pre_checkout_payload`](crate::ext::Handler::pre_checkout_payload),
+/// [`Handler::shipping_payload`](crate::ext::Handler::shipping_payload)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Captures {
     groups: Vec<Option<String>>,
@@ -81,12 +83,12 @@ impl Captures {
 pub enum Serving<'a> {
     /// An update, which the middlewares and handlers handle.
     Update(&'a Update),
-    /// A run of a scheduled job ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)).
+    /// A run of a scheduled job ([`ApplicationBuilder::job`](crate::ext::ApplicationBuilder::job)).
     Job(&'a Job),
     /// The application's own work, for no update and no job: receiving updates, writing them
     /// to the store's inbox, loading the jobs, or reading an item of a `getUpdates` batch that
     /// is not an update. Only the error handler gets such a context, and the
-    /// [`HandlerError`](super::HandlerError) it gets says what failed.
+    /// [`HandlerError`](crate::ext::HandlerError) it gets says what failed.
     Application,
 }
 
@@ -150,7 +152,7 @@ impl Work {
 /// "typing..." (or another action) while slow work runs.
 ///
 /// State: [`get`](Context::get), [`set`](Context::set) and [`remove`](Context::remove) read
-/// and change values of the application's [store](super::store) as any serde type, and
+/// and change values of the application's [store](crate::ext::store) as any serde type, and
 /// [`user_data`](Context::user_data), [`chat_data`](Context::chat_data) and
 /// [`bot_data`](Context::bot_data) do so for the update's user, its chat, or the whole bot;
 /// [`user_data_names`](Context::user_data_names), [`remove_user_data`](Context::remove_user_data)
@@ -168,7 +170,7 @@ impl Work {
 /// before. What a handler did outside the store in the void attempt (a message sent after the
 /// failed read) is done again. The same holds for a job's run.
 ///
-/// [`HandlerError::Store`]: super::HandlerError::Store
+/// [`HandlerError::Store`]: crate::ext::HandlerError::Store
 pub struct Context {
     bot: Bot,
     subject: Subject,
@@ -180,10 +182,10 @@ pub struct Context {
     clock: Clock,
     jobs: Arc<Jobs>,
     /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
-    pub(super) quote: Cell<Option<crate::Quote>>,
+    pub(in crate::ext) quote: Cell<Option<crate::Quote>>,
     /// The forum topic the replies of a context without a message go to: a conversation's
     /// timeout sets the topic of the update that last moved the conversation.
-    pub(super) topic: Cell<Option<i64>>,
+    pub(in crate::ext) topic: Cell<Option<i64>>,
     /// The first store error met while handling the update, kept for the application to
     /// report; the attempt is void.
     fault: RefCell<Option<Arc<StoreError>>>,
@@ -289,7 +291,7 @@ impl Context {
     }
 
     /// The chat the update happened in, or the job is for.
-    pub(super) fn chat_id(&self) -> Option<i64> {
+    pub(in crate::ext) fn chat_id(&self) -> Option<i64> {
         match &self.subject {
             Subject::Job(job) => job.chat_id(),
             _ => self.effective_chat().map(|c| c.id),
@@ -297,7 +299,7 @@ impl Context {
     }
 
     /// The user who caused the update, or the job is for.
-    pub(super) fn user_id(&self) -> Option<i64> {
+    pub(in crate::ext) fn user_id(&self) -> Option<i64> {
         match &self.subject {
             Subject::Job(job) => job.user_id(),
             _ => self.effective_user().map(|u| u.id),
@@ -305,11 +307,11 @@ impl Context {
     }
 
     /// Schedules the job registered as `name`
-    /// ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)) to run on `schedule` with
+    /// ([`ApplicationBuilder::job`](crate::ext::ApplicationBuilder::job)) to run on `schedule` with
     /// `data`, for the update's chat and user (a job's, when called from a job). Returns the
     /// job's id. Like [`set`](Context::set), it is committed when the update is done, and
     /// dropped if the handler fails. The same as
-    /// [`Application::schedule_job`](super::Application::schedule_job), which schedules for no
+    /// [`Application::schedule_job`](crate::ext::Application::schedule_job), which schedules for no
     /// chat and commits at once.
     ///
     /// # Errors
@@ -411,7 +413,7 @@ impl Context {
     /// # Errors
     ///
     /// None: the cancellation is committed with the update, and fails with it. The `Result`
-    /// is [`Application::cancel_job`](super::Application::cancel_job)'s, which commits at once.
+    /// is [`Application::cancel_job`](crate::ext::Application::cancel_job)'s, which commits at once.
     pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
         jobs::cancel(self, id)
     }
@@ -645,8 +647,8 @@ impl Context {
 
     /// The names of the values of `scope`, as this update left them so far (values set by
     /// its handlers included, removed ones left out), in name order. Bot-wide, the records of
-    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) and of
-    /// stored callback data ([`callback_data::KEY_PREFIX`](super::callback_data::KEY_PREFIX))
+    /// scheduled jobs (names starting with [`JOB_PREFIX`](crate::ext::jobs::JOB_PREFIX)) and of
+    /// stored callback data ([`callback_data::KEY_PREFIX`](crate::ext::callback_data::KEY_PREFIX))
     /// are left out.
     ///
     /// # Errors
@@ -670,8 +672,8 @@ impl Context {
         }
         if *scope == Scope::Bot {
             names.retain(|name| {
-                !name.starts_with(super::jobs::JOB_PREFIX)
-                    && !name.starts_with(super::callback_data::KEY_PREFIX)
+                !name.starts_with(crate::ext::jobs::JOB_PREFIX)
+                    && !name.starts_with(crate::ext::callback_data::KEY_PREFIX)
             });
         }
         Ok(names.into_iter().collect())
@@ -851,7 +853,7 @@ impl Context {
         self.update()?.effective_message()
     }
 
-    /// The command a [`Handler::command`](super::Handler::command) matched.
+    /// The command a [`Handler::command`](crate::ext::Handler::command) matched.
     pub fn command(&self) -> Option<&Command> {
         self.command.as_ref()
     }
@@ -866,16 +868,16 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`ArgError::NoCommand`](super::ArgError::NoCommand) outside a command
+    /// Fails with [`ArgError::NoCommand`](crate::ext::ArgError::NoCommand) outside a command
     /// handler, and as [`Command::arg`] does; the error prints for the user to read.
-    pub fn arg<T>(&self, index: usize) -> Result<T, super::ArgError>
+    pub fn arg<T>(&self, index: usize) -> Result<T, crate::ext::ArgError>
     where
         T: std::str::FromStr,
         T::Err: fmt::Display,
     {
         self.command
             .as_ref()
-            .ok_or(super::ArgError::NoCommand)?
+            .ok_or(crate::ext::ArgError::NoCommand)?
             .arg(index)
     }
 
@@ -892,7 +894,7 @@ impl Context {
     /// A message `text` to the chat of the update (to the private chat of the effective user
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
     /// connection as the update's message. In a conversation's
-    /// [`on_timeout`](super::Conversation::on_timeout) handler run at the deadline, the chat
+    /// [`on_timeout`](crate::ext::Conversation::on_timeout) handler run at the deadline, the chat
     /// and forum topic are those of the update that last moved the conversation. In groups it
     /// answers the update's message as a reply to it, by default (see
     /// [`set_quote`](Context::set_quote)).
@@ -987,7 +989,7 @@ impl Context {
 
     /// A call that fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate)
     /// without sending anything: `shortcut` was used on an update without `needs`.
-    pub(super) fn refused<M: crate::Method>(
+    pub(in crate::ext) fn refused<M: crate::Method>(
         &self,
         request: M,
         shortcut: &'static str,
@@ -1026,7 +1028,7 @@ impl Context {
     }
 
     /// The update's message, or for a callback query the message its button was on.
-    pub(super) fn message_or_button_message(&self) -> Option<&Message> {
+    pub(in crate::ext) fn message_or_button_message(&self) -> Option<&Message> {
         if let Some(query) = self.update()?.callback_query() {
             return match query.message.as_deref()? {
                 MaybeInaccessibleMessage::Message(m) => Some(m),
@@ -1037,7 +1039,7 @@ impl Context {
     }
 
     /// The message a callback query's button was on, or the update's message.
-    pub(super) fn button_target(&self) -> Option<Target> {
+    pub(in crate::ext) fn button_target(&self) -> Option<Target> {
         let message = match self.update()?.callback_query() {
             Some(query) => {
                 if let Some(inline) = &query.inline_message_id {
@@ -1065,7 +1067,7 @@ impl Context {
 }
 
 /// The message an edit is for.
-pub(super) enum Target {
+pub(in crate::ext) enum Target {
     /// A message sent through inline mode, by its id.
     Inline(String),
     /// A message of a chat (of a business connection).
@@ -1095,7 +1097,7 @@ macro_rules! at_target {
         }
     };
 }
-pub(super) use at_target;
+pub(in crate::ext) use at_target;
 
 /// A context commits the changes to the jobs with its update, and sees them before.
 impl jobs::JobHost for Context {
@@ -1123,13 +1125,13 @@ impl jobs::JobHost for Context {
             .filter(|job| !pending.contains_key(&job.key()))
             .collect();
         for (key, value) in pending.iter() {
-            if let (Some(id), Some(bytes)) = (super::jobs::job_id(key), value)
+            if let (Some(id), Some(bytes)) = (crate::ext::jobs::job_id(key), value)
                 && let Some(job) = Job::decode(id, bytes)
             {
                 jobs.push(job);
             }
         }
-        jobs.retain(|job| !super::jobs::is_internal(job));
+        jobs.retain(|job| !crate::ext::jobs::is_internal(job));
         jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
         Ok(jobs)
     }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::album::{self, Album};
-use super::context::{Captures, Context};
-use super::conversation::{Route, Routes};
-use super::jobs::JobCallback;
-use super::{BoxError, Command, Filter};
+use crate::ext::album::{self, Album};
+use crate::ext::context::{Captures, Context};
+use crate::ext::conversation::{Route, Routes};
+use crate::ext::jobs::JobCallback;
+use crate::ext::{BoxError, Command, Filter};
 use crate::{Update, UpdateType};
 
 /// The code of a handler, with its error made uniform.
@@ -101,7 +101,7 @@ impl Pattern {
 ///
 /// Build one with a constructor per kind of update ([`Handler::command`], [`Handler::message`],
 /// [`Handler::callback_query`], ...) and register it with
-/// [`ApplicationBuilder::handler`](super::ApplicationBuilder::handler). The code is a closure or
+/// [`ApplicationBuilder::handler`](crate::ext::ApplicationBuilder::handler). The code is a closure or
 /// fn taking the [`Context`] and returning `Result<(), E>` for any error type `E` that converts
 /// into `Box<dyn Error + Send + Sync>` (so `?` works on this crate's errors, `std::io::Error`,
 /// strings, ...).
@@ -122,8 +122,8 @@ impl Pattern {
 /// # let _ = handlers;
 /// ```
 ///
-/// The same constructors make the handlers of a [`Conversation`](super::Conversation), whose
-/// code returns the conversation's next step ([`Next`](super::Next)) instead of `()`: a
+/// The same constructors make the handlers of a [`Conversation`](crate::ext::Conversation), whose
+/// code returns the conversation's next step ([`Next`](crate::ext::Next)) instead of `()`: a
 /// `Handler<Next<S>>`.
 pub struct Handler<T = ()> {
     kind: Kind,
@@ -313,7 +313,7 @@ impl<T: 'static> Handler<T> {
     }
 
     /// Any update that `predicate` accepts. Such a handler makes the application ask Telegram
-    /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](super::ApplicationBuilder::allowed_updates)).
+    /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](crate::ext::ApplicationBuilder::allowed_updates)).
     pub fn update<P, F, E>(predicate: P, f: F) -> Handler<T>
     where
         P: Fn(&Update) -> bool + Send + Sync + 'static,
@@ -380,7 +380,7 @@ impl<T: 'static> Handler<T> {
     }
 
     /// For a command handler, what the command does, as the bot's command menu shows it next
-    /// to `/name` ([`Application::my_commands`](super::Application::my_commands) sets the menu
+    /// to `/name` ([`Application::my_commands`](crate::ext::Application::my_commands) sets the menu
     /// from the handlers that have one; 1-256 characters). Other handlers ignore it.
     #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Handler<T> {
@@ -648,7 +648,7 @@ impl Handler {
     /// part for more before it runs: [`Album::DEFAULT_QUIET`] (1 s) unless set. Parts of an
     /// album arrive within moments of each other; a longer window delays every album, a
     /// shorter one risks splitting an album whose parts arrive slowly. Measured on the
-    /// application's [`Clock`](super::Clock). Other handlers ignore it.
+    /// application's [`Clock`](crate::ext::Clock). Other handlers ignore it.
     ///
     /// ```
     /// use std::time::Duration;

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
-use super::HandlerError;
-use super::context::Context;
-use super::jobs::{Job, Jobs};
-use super::store::{Change, Store};
 #[allow(unused_imports)]
 use crate::Update;
+use crate::ext::HandlerError;
+use crate::ext::context::Context;
+use crate::ext::jobs::{Job, Jobs};
+use crate::ext::store::{Change, Store};
 
 /// What orders updates: by default one chat (or one user, for updates without a chat) at a
 /// time; see [`OrderBy`].
@@ -56,7 +56,7 @@ const SCHEDULER_TICK: Duration = Duration::from_millis(50);
 
 /// Which updates an application handles one at a time, in the order they arrived; updates of
 /// different keys are handled in parallel. Set with
-/// [`ApplicationBuilder::order_by`](super::ApplicationBuilder::order_by).
+/// [`ApplicationBuilder::order_by`](crate::ext::ApplicationBuilder::order_by).
 ///
 /// A job for a chat is ordered with that chat's updates under [`OrderBy::Chat`] (and with
 /// the key of the same id under the others).
@@ -247,7 +247,7 @@ struct Shared {
     /// Whether updates go through the store's inbox.
     inbox: bool,
     /// Whether the inbox is shared with other processes
-    /// ([`Store::is_shared`](super::store::Store::is_shared)): each update is handled under its key's lease, after the key's earlier ones in the
+    /// ([`Store::is_shared`](crate::ext::store::Store::is_shared)): each update is handled under its key's lease, after the key's earlier ones in the
     /// inbox, and [the scan](scan) looks for the updates other processes received.
     shared_inbox: bool,
     /// Whether the changes of updates from the inbox are committed by the inbox's writer,
@@ -327,8 +327,8 @@ impl Shared {
     }
 }
 
-/// The ordered worker pool of an [`Application`](super::Application), for feeding it updates
-/// from your own source (the runners use it; [`Application::start_pool`](super::Application::start_pool)
+/// The ordered worker pool of an [`Application`](crate::ext::Application), for feeding it updates
+/// from your own source (the runners use it; [`Application::start_pool`](crate::ext::Application::start_pool)
 /// starts one).
 ///
 /// - Updates of one chat (of one user, for updates without a chat) are handled one at a time,
@@ -336,7 +336,7 @@ impl Shared {
 /// - At most the configured capacity of updates wait in the queue: [`submit`](Pool::submit)
 ///   blocks while it is full.
 /// - [`confirmed_offset`](Pool::confirmed_offset) is what may be confirmed to Telegram. With a
-///   store that keeps an inbox ([`Store::has_inbox`](super::store::Store::has_inbox), the file
+///   store that keeps an inbox ([`Store::has_inbox`](crate::ext::store::Store::has_inbox), the file
 ///   store, the Redis store), every update below it is written to the inbox, from which it is
 ///   handled, also after a crash; the pool writes what is submitted together, several updates
 ///   per transaction. Without one (the memory store), every update below it has been handled (its
@@ -346,9 +346,9 @@ impl Shared {
 /// - With an inbox shared by several processes (the `RedisStore`), each update is handled
 ///   under its key's lease, after the key's earlier updates still in the inbox, whichever
 ///   process received them; the pool also looks at the inbox every
-///   [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval) for the updates
+///   [`inbox_scan_interval`](crate::ext::ApplicationBuilder::inbox_scan_interval) for the updates
 ///   other processes received and did not handle (busy, or dead: their leases expire after
-///   [`lease_ttl`](super::ApplicationBuilder::lease_ttl)). At start, the inbox is not read at
+///   [`lease_ttl`](crate::ext::ApplicationBuilder::lease_ttl)). At start, the inbox is not read at
 ///   once: the first looks find what waits there.
 pub struct Pool {
     shared: Arc<Shared>,
@@ -357,7 +357,7 @@ pub struct Pool {
     intake: Option<JoinHandle<()>>,
     /// With a shared inbox: [the scan](scan).
     scanner: Option<JoinHandle<()>>,
-    store: Arc<dyn super::store::Store>,
+    store: Arc<dyn crate::ext::store::Store>,
 }
 
 /// The pool's settings, from the application's builder.
@@ -713,7 +713,7 @@ impl Pool {
         confirmed(&state)
     }
 
-    /// Whether updates go through the store's inbox ([`Store::has_inbox`](super::store::Store::has_inbox)):
+    /// Whether updates go through the store's inbox ([`Store::has_inbox`](crate::ext::store::Store::has_inbox)):
     /// then [`confirmed_offset`](Pool::confirmed_offset) moves once they are written to it.
     pub fn has_inbox(&self) -> bool {
         self.shared.inbox
@@ -1092,7 +1092,7 @@ fn intake(shared: &Shared, inner: &dyn Dispatch) {
 }
 
 /// With an inbox shared with other processes: every
-/// [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval), reads the ids in the
+/// [`inbox_scan_interval`](crate::ext::ApplicationBuilder::inbox_scan_interval), reads the ids in the
 /// inbox, and queues the updates that were there at the previous look too and that this
 /// process is not handling (received by another process that is busy, or died), lowest id
 /// first and as many as the queue has room for; until the pool closes. Between looks it waits
