@@ -52,7 +52,7 @@ pub fn members_bot(bot: Bot) -> Application {
 
 /// Someone else joined or left the group.
 fn greet(ctx: &Context) -> Result<(), Error> {
-    let Some(change) = ctx.update().chat_member() else {
+    let Some(change) = ctx.update().and_then(|u| u.chat_member()) else {
         return Ok(());
     };
     let Some(user) = change.new_chat_member.user() else {
@@ -74,7 +74,7 @@ fn greet(ctx: &Context) -> Result<(), Error> {
 /// The bot was added to a group or removed from one; in a private chat, the user started or
 /// unblocked it, or blocked it.
 fn added_or_removed(ctx: &Context) -> Result<(), Error> {
-    let Some(change) = ctx.update().my_chat_member() else {
+    let Some(change) = ctx.update().and_then(|u| u.my_chat_member()) else {
         return Ok(());
     };
     let chat = change.chat.full_name().unwrap_or_default();

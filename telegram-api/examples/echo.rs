@@ -52,7 +52,10 @@ pub fn echo_bot(bot: Bot) -> Application {
     Application::builder(bot)
         .message(filters::text(), echo_text)
         .message(filters::all(), copy_back)
-        .error_handler(|ctx, error| println!("update {}: {error}", ctx.update().update_id))
+        .error_handler(|ctx, error| match ctx.update() {
+            Some(update) => println!("update {}: {error}", update.update_id),
+            None => println!("{error}"),
+        })
         .build()
 }
 

@@ -57,7 +57,10 @@ pub fn inline_bot(bot: Bot) -> Application {
 
 /// The results for what the user typed so far.
 fn answer(ctx: &Context) -> Result<(), BoxError> {
-    let typed = ctx.update().inline_query().map_or("", |q| q.query.trim());
+    let typed = ctx
+        .update()
+        .and_then(|u| u.inline_query())
+        .map_or("", |q| q.query.trim());
     if typed.is_empty() {
         let help = InlineQueryResultsButton::new("How to use me").start_parameter("inline-help");
         ctx.answer_inline_query(Vec::<InlineQueryResultArticle>::new())
@@ -95,7 +98,7 @@ fn answer(ctx: &Context) -> Result<(), BoxError> {
 
 /// The result the user picked (with inline feedback on).
 fn chosen(ctx: &Context) -> Result<(), BoxError> {
-    if let Some(chosen) = ctx.update().chosen_inline_result() {
+    if let Some(chosen) = ctx.update().and_then(|u| u.chosen_inline_result()) {
         println!(
             "{} sent {:?} as {}",
             chosen.from.full_name(),

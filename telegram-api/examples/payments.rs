@@ -96,7 +96,7 @@ fn check(ctx: &Context) -> Result<(), Error> {
         .unwrap_or(0);
     let amount = ctx
         .update()
-        .pre_checkout_query()
+        .and_then(|u| u.pre_checkout_query())
         .map_or(0, |q| q.total_amount);
     if amount != cups * PRICE {
         return refuse(ctx, "The price changed: ask for a new invoice with /buy.");

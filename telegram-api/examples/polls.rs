@@ -118,7 +118,7 @@ fn remember(ctx: &Context, sent: &Message, correct: Option<i64>) -> Result<(), D
 
 /// A vote, a changed vote or a vote taken back, told in the poll's chat.
 fn answer(ctx: &Context) -> Result<(), BoxError> {
-    let Some(answer) = ctx.update().poll_answer() else {
+    let Some(answer) = ctx.update().and_then(|u| u.poll_answer()) else {
         return Ok(());
     };
     // A poll this bot did not send, or sent before its data was lost: nothing to say.

@@ -69,7 +69,7 @@ fn routing_app(workers: usize) -> Application {
         .handler(Handler::update(
             |_| true,
             |ctx: &Context| {
-                black_box(ctx.update().update_id);
+                black_box(ctx.update().unwrap().update_id);
                 Ok::<_, std::io::Error>(())
             },
         ))
@@ -148,11 +148,11 @@ fn main() {
                 |_| true,
                 move |ctx: &Context| {
                     std::thread::sleep(Duration::from_millis(10));
-                    let chat = ctx.update().message().unwrap().chat.id;
+                    let chat = ctx.update().unwrap().message().unwrap().chat.id;
                     order[(chat - 1) as usize]
                         .lock()
                         .unwrap()
-                        .push(ctx.update().update_id);
+                        .push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))

@@ -49,7 +49,7 @@ fn app(path: Option<&std::path::Path>) -> Application {
         .workers(4)
         .handler(Handler::update(
             |_| true,
-            |ctx: &Context| ctx.set_chat_data("last", &ctx.update().update_id),
+            |ctx: &Context| ctx.set_chat_data("last", &ctx.update().unwrap().update_id),
         ));
     if let Some(path) = path {
         builder = builder.store_path(path).unwrap();

@@ -47,7 +47,7 @@ pub fn poll_while_a_handler_is_slow(
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    let id = ctx.update().update_id;
+                    let id = ctx.update().unwrap().update_id;
                     if id == 1 {
                         std::thread::sleep(Duration::from_secs(1));
                     }

@@ -138,7 +138,7 @@ fn strict(server: &Server, clock: &ManualClock, handler: Handler) -> Application
         .bot_username("test_bot")
         .clock(clock.clock())
         .handler(handler)
-        .error_handler(|ctx, e| panic!("update {}: {e}", ctx.update().update_id))
+        .error_handler(|ctx, e| panic!("update {}: {e}", ctx.update().map_or(0, |u| u.update_id)))
 }
 
 /// The stored jobs, the library's own included: their ids.

@@ -39,7 +39,9 @@ fn record(
 ) -> impl Fn(&Context) -> Result<(), std::io::Error> + use<> {
     let log = log.clone();
     move |ctx: &Context| {
-        log.lock().unwrap().push((name, ctx.update().update_id));
+        log.lock()
+            .unwrap()
+            .push((name, ctx.update().unwrap().update_id));
         Ok(())
     }
 }

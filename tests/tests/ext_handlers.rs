@@ -79,7 +79,7 @@ fn record(
         };
         log.lock()
             .unwrap()
-            .push((name.to_string(), ctx.update().update_id, detail));
+            .push((name.to_string(), ctx.update().unwrap().update_id, detail));
         Ok(())
     }
 }
@@ -207,8 +207,8 @@ fn groups_run_in_order_first_match_wins_and_stop_ends_later_groups() {
         move |ctx: &Context| {
             log.lock()
                 .unwrap()
-                .push((tag.into(), ctx.update().update_id, String::new()));
-            if stop && ctx.update().update_id == 2 {
+                .push((tag.into(), ctx.update().unwrap().update_id, String::new()));
+            if stop && ctx.update().unwrap().update_id == 2 {
                 ctx.stop_groups();
             }
             Ok::<_, std::io::Error>(())
@@ -240,7 +240,7 @@ fn errors_panics_and_undecodable_updates_reach_the_error_handler() {
         Application::builder(Bot::new("1:T"))
             .handler(Handler::message(
                 Filter::new(|_| true),
-                |ctx: &Context| match ctx.update().update_id {
+                |ctx: &Context| match ctx.update().unwrap().update_id {
                     1 => Err("no such thing".into()),
                     2 => panic!("handler blew up"),
                     _ => Ok::<_, Box<dyn std::error::Error + Send + Sync>>(()),
@@ -251,7 +251,7 @@ fn errors_panics_and_undecodable_updates_reach_the_error_handler() {
                 Handler::update(
                     |_| true,
                     move |ctx: &Context| {
-                        after.lock().unwrap().push(ctx.update().update_id);
+                        after.lock().unwrap().push(ctx.update().unwrap().update_id);
                         Ok::<_, std::io::Error>(())
                     },
                 ),
@@ -265,7 +265,10 @@ fn errors_panics_and_undecodable_updates_reach_the_error_handler() {
                     }
                     _ => "other".into(),
                 };
-                errors.lock().unwrap().push((ctx.update().update_id, kind));
+                errors
+                    .lock()
+                    .unwrap()
+                    .push((ctx.update().map_or(0, |u| u.update_id), kind));
             })
             .build()
     };
@@ -558,7 +561,7 @@ fn message_and_command_handlers_take_edited_messages_and_channel_posts_when_aske
             taken
                 .lock()
                 .unwrap()
-                .push((name.to_string(), ctx.update().update_id));
+                .push((name.to_string(), ctx.update().unwrap().update_id));
             Ok::<_, telegram_api::Error>(())
         }
     };
@@ -713,7 +716,7 @@ fn patterns_on_inline_queries_and_invoice_payloads() {
             let detail = format!("{:?}", caps.get(1));
             log.lock()
                 .unwrap()
-                .push((name.to_string(), ctx.update().update_id, detail));
+                .push((name.to_string(), ctx.update().unwrap().update_id, detail));
             Ok::<_, std::io::Error>(())
         }
     };

@@ -91,7 +91,7 @@ fn the_record_of_applied_updates_stays_bounded_outside_polling() {
         .store(SharedStore(store.clone()))
         .handler(Handler::update(
             |_| true,
-            |ctx: &Context| ctx.set_chat_data("last", &ctx.update().update_id),
+            |ctx: &Context| ctx.set_chat_data("last", &ctx.update().unwrap().update_id),
         ))
         .build();
     let total = RECEIVED_WINDOW * 2;
@@ -168,7 +168,7 @@ fn a_webhook_with_an_inbox_answers_once_the_update_is_written_and_handles_it_aft
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push((1, ctx.update().update_id));
+                    handled.push((1, ctx.update().unwrap().update_id));
                     let _ = release_rx.lock().unwrap().recv();
                     Ok::<_, std::io::Error>(())
                 },
@@ -215,7 +215,7 @@ fn a_webhook_with_an_inbox_answers_once_the_update_is_written_and_handles_it_aft
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push((2, ctx.update().update_id));
+                    handled.push((2, ctx.update().unwrap().update_id));
                     Ok::<_, std::io::Error>(())
                 },
             ))

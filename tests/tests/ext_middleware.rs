@@ -22,7 +22,7 @@ fn middlewares_wrap_the_handlers_in_order_and_can_stop_an_update() {
         let (a, b, h, e) = (log.clone(), log.clone(), log.clone(), log.clone());
         Application::builder(bot())
             .middleware(move |ctx, next| {
-                let id = ctx.update().update_id;
+                let id = ctx.update().unwrap().update_id;
                 a.push(format!("a before {id}"));
                 // Updates of user 666 go no further.
                 if ctx.effective_user().is_some_and(|u| u.id == 666) {
@@ -33,20 +33,23 @@ fn middlewares_wrap_the_handlers_in_order_and_can_stop_an_update() {
                 Ok(())
             })
             .middleware(move |ctx, next| {
-                b.push(format!("b before {}", ctx.update().update_id));
+                b.push(format!("b before {}", ctx.update().unwrap().update_id));
                 next(ctx);
-                b.push(format!("b after {}", ctx.update().update_id));
+                b.push(format!("b after {}", ctx.update().unwrap().update_id));
                 Err("b failed after the handlers")
             })
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    h.push(format!("handler {}", ctx.update().update_id));
+                    h.push(format!("handler {}", ctx.update().unwrap().update_id));
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, error| {
-                e.push(format!("error {} {error}", ctx.update().update_id));
+                e.push(format!(
+                    "error {} {error}",
+                    ctx.update().map_or(0, |u| u.update_id)
+                ));
             })
             .build()
     };
@@ -106,7 +109,7 @@ fn a_panicking_middleware_is_reported_and_the_next_update_is_handled() {
         let (errors, handled) = (errors.clone(), handled.clone());
         Application::builder(bot())
             .middleware(|ctx, next| {
-                if ctx.update().update_id == 1 {
+                if ctx.update().unwrap().update_id == 1 {
                     panic!("middleware broke");
                 }
                 next(ctx);
@@ -115,13 +118,13 @@ fn a_panicking_middleware_is_reported_and_the_next_update_is_handled() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
+                    handled.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, error| {
                 if let HandlerError::Panicked(m) = error {
-                    errors.push(format!("{} {m}", ctx.update().update_id));
+                    errors.push(format!("{} {m}", ctx.update().map_or(0, |u| u.update_id)));
                 }
             })
             .build()
@@ -150,7 +153,7 @@ fn post_init_runs_before_polling_and_post_stop_after_the_last_update() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    h.push(format!("handled {}", ctx.update().update_id));
+                    h.push(format!("handled {}", ctx.update().unwrap().update_id));
                     Ok::<_, std::io::Error>(())
                 },
             ))

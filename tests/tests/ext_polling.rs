@@ -41,9 +41,11 @@ fn polling_handles_everything_once_in_order_and_confirms_it() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    std::thread::sleep(Duration::from_millis(ctx.update().update_id as u64 % 4));
+                    std::thread::sleep(Duration::from_millis(
+                        ctx.update().unwrap().update_id as u64 % 4,
+                    ));
                     let chat = ctx.effective_chat().unwrap().id;
-                    seen.push((chat, ctx.update().update_id));
+                    seen.push((chat, ctx.update().unwrap().update_id));
                     Ok::<_, std::io::Error>(())
                 },
             ))
@@ -89,11 +91,11 @@ fn an_update_is_confirmed_only_after_it_was_handled() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    if ctx.update().update_id == 3 {
+                    if ctx.update().unwrap().update_id == 3 {
                         // Update 3 waits until the test lets it go.
                         release_rx.lock().unwrap().recv().unwrap();
                     }
-                    done.push(ctx.update().update_id);
+                    done.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
@@ -299,12 +301,12 @@ fn an_update_that_does_not_decode_reaches_the_error_handler() {
             .handler(Handler::message(
                 telegram_api::ext::Filter::new(|_| true),
                 move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
+                    handled.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, e| {
-                errors.push(format!("{} {e}", ctx.update().update_id));
+                errors.push(format!("{} {e}", ctx.update().map_or(0, |u| u.update_id)));
             })
             .build()
     };
@@ -354,7 +356,7 @@ fn a_server_that_does_not_long_poll_is_not_flooded_and_batches_run_in_order() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    seen.lock().unwrap().push(ctx.update().update_id);
+                    seen.lock().unwrap().push(ctx.update().unwrap().update_id);
                     Ok::<_, telegram_api::Error>(())
                 },
             ))
@@ -402,16 +404,22 @@ fn an_item_without_update_id_is_reported_and_polling_goes_past_it() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.lock().unwrap().push(ctx.update().update_id);
+                    handled
+                        .lock()
+                        .unwrap()
+                        .push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, e| {
-                let kind = ctx.update().undecoded().map(|u| u.name.clone());
-                errors
-                    .lock()
-                    .unwrap()
-                    .push(format!("{} {kind:?} {e}", ctx.update().update_id));
+                let kind = ctx
+                    .update()
+                    .and_then(|u| u.undecoded())
+                    .map(|u| u.name.clone());
+                errors.lock().unwrap().push(format!(
+                    "{} {kind:?} {e}",
+                    ctx.update().map_or(0, |u| u.update_id)
+                ));
             })
             .build()
     };
@@ -464,12 +472,12 @@ fn a_failing_get_updates_reaches_the_error_handler_and_polling_goes_on() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
+                    handled.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))
             .error_handler(move |ctx, e| {
-                errors.push(format!("{} {e}", ctx.update().update_id));
+                errors.push(format!("{} {e}", ctx.update().map_or(0, |u| u.update_id)));
             })
             .build()
     };
@@ -579,7 +587,7 @@ fn logging(
         .handler(Handler::update(
             |_| true,
             move |ctx: &Context| {
-                handled.push(ctx.update().update_id);
+                handled.push(ctx.update().unwrap().update_id);
                 Ok::<_, std::io::Error>(())
             },
         ));

@@ -132,8 +132,8 @@ fn a_panicking_handler_is_reported_and_the_worker_goes_on() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    if ctx.update().update_id % 3 == 0 {
-                        panic!("update {} is cursed", ctx.update().update_id);
+                    if ctx.update().unwrap().update_id % 3 == 0 {
+                        panic!("update {} is cursed", ctx.update().unwrap().update_id);
                     }
                     handled.fetch_add(1, Ordering::SeqCst);
                     Ok::<_, std::io::Error>(())
@@ -167,7 +167,7 @@ fn a_full_queue_makes_submit_wait() {
         .handler(Handler::update(
             |_| true,
             move |ctx: &Context| {
-                taken.push(ctx.update().update_id);
+                taken.push(ctx.update().unwrap().update_id);
                 release_rx.lock().unwrap().recv().unwrap();
                 Ok::<_, std::io::Error>(())
             },
@@ -210,8 +210,8 @@ fn shutdown_finishes_in_flight_handlers_within_the_deadline() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    started.push(ctx.update().update_id);
-                    let slow = ctx.update().update_id == 3;
+                    started.push(ctx.update().unwrap().update_id);
+                    let slow = ctx.update().unwrap().update_id == 3;
                     std::thread::sleep(Duration::from_millis(if slow { 3000 } else { 50 }));
                     done.fetch_add(1, Ordering::SeqCst);
                     Ok::<_, std::io::Error>(())
@@ -250,7 +250,7 @@ fn overlap(order: telegram_api::ext::OrderBy, first: Update, second: Update) -> 
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    let id = ctx.update().update_id;
+                    let id = ctx.update().unwrap().update_id;
                     if id == first_id {
                         let seen = ran_rx.lock().unwrap().recv_timeout(Duration::from_secs(1));
                         *overlapped.lock().unwrap() = seen.is_ok();

@@ -127,7 +127,7 @@ fn updates_another_process_left_in_the_inbox_are_handled_in_order() {
             |_| true,
             move |ctx: &Context| {
                 let chat = ctx.effective_chat().map_or(0, |c| c.id);
-                log.push((chat, ctx.update().update_id, Instant::now()));
+                log.push((chat, ctx.update().unwrap().update_id, Instant::now()));
                 Ok::<_, std::convert::Infallible>(())
             },
         ))

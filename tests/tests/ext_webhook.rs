@@ -43,7 +43,10 @@ fn webhook_checks_the_secret_and_the_body_and_handles_updates() {
         Application::builder(Bot::new("1:T").with_api_url(api.url()))
             .handle_signals(false)
             .handler(Handler::callback_query(move |ctx: &Context| {
-                handled.lock().unwrap().push(ctx.update().update_id);
+                handled
+                    .lock()
+                    .unwrap()
+                    .push(ctx.update().unwrap().update_id);
                 Ok::<_, std::io::Error>(())
             }))
             .handler(Handler::chat_member(|_: &Context| {
@@ -118,13 +121,16 @@ fn an_update_is_answered_only_once_handled_and_others_are_served_meanwhile() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    started.push(ctx.update().update_id);
+                    started.push(ctx.update().unwrap().update_id);
                     // Update 1 waits until the test lets it go.
-                    if ctx.update().update_id == 1 {
+                    if ctx.update().unwrap().update_id == 1 {
                         release_rx.lock().unwrap().recv().unwrap();
                     }
-                    ctx.set_chat_data("seen", &ctx.update().update_id)?;
-                    handled.lock().unwrap().push(ctx.update().update_id);
+                    ctx.set_chat_data("seen", &ctx.update().unwrap().update_id)?;
+                    handled
+                        .lock()
+                        .unwrap()
+                        .push(ctx.update().unwrap().update_id);
                     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
                 },
             ))
@@ -177,11 +183,14 @@ fn updates_unanswered_at_a_stop_are_answered_503_before_the_run_returns() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    if ctx.update().update_id == 1001 {
+                    if ctx.update().unwrap().update_id == 1001 {
                         started_tx.lock().unwrap().send(()).unwrap();
                         release_rx.lock().unwrap().recv().unwrap();
                     }
-                    handled.lock().unwrap().push(ctx.update().update_id);
+                    handled
+                        .lock()
+                        .unwrap()
+                        .push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))

@@ -40,7 +40,7 @@ fn recording_app() -> (Application, Arc<Log<i64>>) {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
+                    handled.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))

@@ -63,7 +63,7 @@ fn updates_come_over_tls_and_a_stalled_handshake_holds_up_no_one() {
             .handler(Handler::update(
                 |_| true,
                 move |ctx: &Context| {
-                    handled.push(ctx.update().update_id);
+                    handled.push(ctx.update().unwrap().update_id);
                     Ok::<_, std::io::Error>(())
                 },
             ))

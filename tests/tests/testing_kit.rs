@@ -51,7 +51,7 @@ fn bot(bot: Bot, world: &World) -> Application {
             Ok::<_, BoxError>(())
         })
         .handler(Handler::poll_answer(|ctx: &Context| {
-            let answer = ctx.update().poll_answer().expect("a poll answer");
+            let answer = ctx.update().unwrap().poll_answer().expect("a poll answer");
             let who = answer.user.as_ref().map(|u| u.first_name.clone());
             let text = format!("{} picked {:?}", who.unwrap_or_default(), answer.option_ids);
             let chat = answer.user.as_ref().map_or(0, |u| u.id);
@@ -73,7 +73,7 @@ fn bot(bot: Bot, world: &World) -> Application {
         .handler(Handler::pre_checkout_query(|ctx: &Context| {
             let ours = ctx
                 .update()
-                .pre_checkout_query()
+                .and_then(|u| u.pre_checkout_query())
                 .is_some_and(|q| q.invoice_payload == "tea-1");
             ctx.answer_pre_checkout_query(ours).call()?;
             Ok::<_, BoxError>(())
@@ -98,7 +98,11 @@ fn bot(bot: Bot, world: &World) -> Application {
             Ok::<_, BoxError>(())
         })
         .handler(Handler::chat_member(|ctx: &Context| {
-            let change = ctx.update().chat_member().expect("a member change");
+            let change = ctx
+                .update()
+                .unwrap()
+                .chat_member()
+                .expect("a member change");
             if change.joined() {
                 let name = change
                     .new_chat_member
@@ -111,7 +115,11 @@ fn bot(bot: Bot, world: &World) -> Application {
             Ok::<_, BoxError>(())
         }))
         .handler(Handler::inline_query(|ctx: &Context| {
-            let query = ctx.update().inline_query().map_or("", |q| q.query.as_str());
+            let query = ctx
+                .update()
+                .unwrap()
+                .inline_query()
+                .map_or("", |q| q.query.as_str());
             let article = telegram_api::InlineQueryResultArticle::new(
                 "up",
                 "Upper case",

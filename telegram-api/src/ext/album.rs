@@ -305,7 +305,9 @@ pub(crate) fn collector(spec: Arc<Spec>, name: Arc<str>) -> Callback<()> {
 }
 
 fn collect(spec: &Spec, name: &str, ctx: &Context) -> Result<(), BoxError> {
-    let update = ctx.update();
+    let Some(update) = ctx.update() else {
+        return Ok(());
+    };
     let Some(message) = update.effective_message() else {
         return Ok(());
     };

@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::context::Context;
-use super::handler::Handler;
+use super::context::{Context, Work};
+use super::handler::{Handler, Matched};
 use super::jobs::{self, Job, JobCallback, JobError, JobHost, Jobs, Late, is_internal};
-use super::pool::{OrderBy, Pool, job_order_key, order_key};
+use super::pool::{
+    self, Committed, Deferred, Dispatch, Handled, OrderBy, Pool, job_order_key, order_key,
+};
 use super::schedule::Schedule;
 use super::store::{self, Change, Commit, FileStore, MemoryStore, Store, StoreError};
 use super::{BoxError, Filter};
@@ -157,7 +159,8 @@ impl ApplicationBuilder {
     ///     .middleware(|ctx, next| {
     ///         let started = Instant::now();
     ///         next(ctx);
-    ///         log::info!("update {} took {:?}", ctx.update().update_id, started.elapsed());
+    ///         let id = ctx.update().map(|u| u.update_id);
+    ///         log::info!("update {id:?} took {:?}", started.elapsed());
     ///         Ok::<_, std::io::Error>(())
     ///     })
     ///     .build();
@@ -740,7 +743,7 @@ impl Application {
     ///
     /// Fails with the system's error when a thread of the pool cannot be started.
     pub fn start_pool(&self) -> std::io::Result<Pool> {
-        Pool::start(self.inner.clone())
+        Pool::start(self.inner.clone(), self.inner.pool_settings())
     }
 
     /// Schedules the job registered as `name`
@@ -940,6 +943,17 @@ impl Inner {
         cached.clone()
     }
 
+    /// The settings of the pool that runs this application.
+    fn pool_settings(&self) -> pool::Settings {
+        pool::Settings {
+            workers: self.config.workers,
+            queue_capacity: self.config.queue_capacity,
+            stack_size: self.config.stack_size,
+            inbox_scan: self.config.inbox_scan,
+            order_by: self.config.order_by.clone(),
+        }
+    }
+
     /// The context of a handler of `update`.
     fn context(&self, update: Update) -> Context {
         Context::with(
@@ -964,14 +978,14 @@ impl Inner {
             .store
             .is_shared()
             .then(|| format!("lease/{}", order_key(&update, &self.config.order_by)));
+        let id = update.update_id;
         let mut ctx = self.context(update);
         if let Some(name) = &lease
             && !self.lease(name, &ctx)
         {
             return false;
         }
-        let id = ctx.update().update_id;
-        let done = self.handle(&mut ctx, from_inbox);
+        let done = self.handle(id, &mut ctx, from_inbox);
         if let Some(name) = &lease {
             self.unlease(name, &ctx);
         }
@@ -995,6 +1009,7 @@ impl Inner {
     pub(crate) fn dispatch_shared(&self, update: Update, wait: bool) -> Option<bool> {
         let key = order_key(&update, &self.config.order_by);
         let lease = format!("lease/{key}");
+        let id = update.update_id;
         let mut ctx = self.context(update);
         if wait {
             if !self.lease(&lease, &ctx) {
@@ -1011,16 +1026,15 @@ impl Inner {
                 }
             }
         }
-        let done = self.handle_in_order(&key, &lease, &mut ctx);
+        let done = self.handle_in_order(&key, &lease, id, &mut ctx);
         self.unlease(&lease, &ctx);
         drop(ctx.into_update());
         Some(done)
     }
 
     /// Under the lease `lease` of `key`: handles the earlier updates of `key` in the inbox,
-    /// then the update of `ctx` if it is still there. Whether that update is done.
-    fn handle_in_order(&self, key: &str, lease: &str, ctx: &mut Context) -> bool {
-        let id = ctx.update().update_id;
+    /// then the update `id` of `ctx` if it is still there. Whether that update is done.
+    fn handle_in_order(&self, key: &str, lease: &str, id: i64, ctx: &mut Context) -> bool {
         let Some(ids) = self.retry(ctx, || self.store.inbox_ids(id)) else {
             return false;
         };
@@ -1035,12 +1049,14 @@ impl Inner {
         };
         let renewing = !earlier.is_empty();
         for update in earlier {
+            let earlier_id = update.update_id;
             let mut earlier_ctx = self.context(update);
-            if !self.renew(lease, &earlier_ctx) || !self.handle_entry(&mut earlier_ctx) {
+            if !self.renew(lease, &earlier_ctx) || !self.handle_entry(earlier_id, &mut earlier_ctx)
+            {
                 return false;
             }
         }
-        (!renewing || self.renew(lease, ctx)) && self.handle_entry(ctx)
+        (!renewing || self.renew(lease, ctx)) && self.handle_entry(id, ctx)
     }
 
     /// The updates of `key` among the inbox's `ids`, in order: read from the store, except
@@ -1083,9 +1099,9 @@ impl Inner {
             Ok(false) => {
                 log::warn!(
                     target: "telegram_api",
-                    "update {}: the lease {lease} expired and another process holds it; \
+                    "{}: the lease {lease} expired and another process holds it; \
                      handling a key's updates must take less than the lease's time to live",
-                    ctx.update().update_id
+                    ctx.describe()
                 );
                 false
             }
@@ -1096,17 +1112,16 @@ impl Inner {
         }
     }
 
-    /// Handles the update of `ctx`, from a shared inbox, under its key's lease: as without an
-    /// inbox (skipped when its changes were committed before), and takes it out of the inbox.
+    /// Handles the update `id` of `ctx`, from a shared inbox, under its key's lease: as without
+    /// an inbox (skipped when its changes were committed before), and takes it out of the inbox.
     /// Whether it is done.
-    fn handle_entry(&self, ctx: &mut Context) -> bool {
-        let id = ctx.update().update_id;
+    fn handle_entry(&self, id: i64, ctx: &mut Context) -> bool {
         let remove = |ctx: &Context| self.retry(ctx, || self.store.inbox_remove(&[id])).is_some();
-        let done = match self.run(ctx, false) {
+        let done = match self.run(id, ctx, false) {
             Ran::Done(false) => false,
             // Nothing committed (or committed before): it leaves the inbox before the lease goes.
             Ran::Done(true) => remove(ctx),
-            Ran::Changes(changes) => match self.commit_changes(ctx, &changes) {
+            Ran::Changes(changes) => match self.commit_changes(id, ctx, &changes) {
                 // It left the inbox in its commit.
                 Some(Commit::Applied) => true,
                 Some(Commit::AlreadyApplied) => remove(ctx),
@@ -1158,15 +1173,15 @@ impl Inner {
     /// ([`commit_deferred`](Inner::commit_deferred), several updates at a time). For a store of
     /// this process only (no leases).
     pub(crate) fn dispatch_deferring(&self, update: Update) -> Handled {
+        let id = update.update_id;
         let mut ctx = self.context(update);
-        let id = ctx.update().update_id;
-        match self.run(&mut ctx, true) {
+        match self.run(id, &mut ctx, true) {
             Ran::Done(done) => {
                 drop(ctx.into_update());
                 self.finished(id, done);
                 Handled::Done(done)
             }
-            Ran::Changes(changes) => Handled::Commit(Box::new(Deferred { ctx, changes })),
+            Ran::Changes(changes) => Handled::Commit(Box::new(Deferred { id, ctx, changes })),
         }
     }
 
@@ -1177,7 +1192,7 @@ impl Inner {
     pub(crate) fn commit_deferred(&self, deferred: Vec<Deferred>) -> Vec<(i64, Committed)> {
         let commits: Vec<(Option<i64>, &[Change])> = deferred
             .iter()
-            .map(|d| (Some(d.ctx.update().update_id), d.changes.as_slice()))
+            .map(|d| (Some(d.id), d.changes.as_slice()))
             .collect();
         let results = self.store.commit_many(&commits);
         drop(commits);
@@ -1202,11 +1217,11 @@ impl Inner {
             .into_iter()
             .zip(outcomes)
             .map(|(d, outcome)| {
-                let id = d.ctx.update().update_id;
+                let id = d.id;
                 let outcome = match outcome {
                     Some(outcome) => outcome,
                     None if !again => Committed::NotDone,
-                    None => match self.commit_changes(&d.ctx, &d.changes) {
+                    None => match self.commit_changes(id, &d.ctx, &d.changes) {
                         Some(Commit::Applied) => Committed::Applied,
                         Some(Commit::AlreadyApplied) => Committed::Done,
                         None => Committed::NotDone,
@@ -1355,7 +1370,7 @@ impl Inner {
     /// reported): the ids written (not received before), or `None` when the application
     /// stopped first.
     pub(crate) fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>> {
-        let ctx = Context::new(self.bot.clone(), placeholder_update("inbox"));
+        let ctx = Context::for_application(self.bot.clone(), Work::Inbox);
         let added = self.retry(&ctx, || self.store.inbox_add(updates))?;
         if log::log_enabled!(target: "telegram_api", log::Level::Debug) {
             for (id, _) in updates {
@@ -1393,7 +1408,7 @@ impl Inner {
             "getUpdates failed, asking again in {wait:?}: {error}"
         );
         if self.error_handler.is_some() {
-            let ctx = Context::new(self.bot.clone(), placeholder_update("receiving"));
+            let ctx = Context::for_application(self.bot.clone(), Work::Receiving);
             self.report(&ctx, &HandlerError::Receive(error));
         }
     }
@@ -1421,28 +1436,27 @@ impl Inner {
 
     /// Reports a failure of the jobs as a whole (the store could not be read).
     pub(crate) fn report_jobs(&self, error: &HandlerError) {
-        let ctx = Context::new(self.bot.clone(), placeholder_update("job"));
+        let ctx = Context::for_application(self.bot.clone(), Work::Jobs);
         self.report(&ctx, error);
     }
 
     /// Reports an item of a `getUpdates` batch that is not an update (no readable
     /// `update_id`), as [`HandlerError::Undecodable`] with a context for no update.
     pub(crate) fn report_skipped(&self, error: &crate::Error) {
-        let ctx = Context::new(self.bot.clone(), placeholder_update("skipped"));
+        let ctx = Context::for_application(self.bot.clone(), Work::Skipped);
         self.report(&ctx, &HandlerError::Undecodable(error.to_string()));
     }
 
-    fn handle(&self, ctx: &mut Context, from_inbox: bool) -> bool {
-        match self.run(ctx, from_inbox) {
+    fn handle(&self, id: i64, ctx: &mut Context, from_inbox: bool) -> bool {
+        match self.run(id, ctx, from_inbox) {
             Ran::Done(done) => done,
-            Ran::Changes(changes) => self.commit_changes(ctx, &changes).is_some(),
+            Ran::Changes(changes) => self.commit_changes(id, ctx, &changes).is_some(),
         }
     }
 
-    /// Commits the changes of the update of `ctx`, trying again while the store fails (each
-    /// failure reported); `None` when the application stops first.
-    fn commit_changes(&self, ctx: &Context, changes: &[Change]) -> Option<Commit> {
-        let id = ctx.update().update_id;
+    /// Commits the changes of the update `id` of `ctx`, trying again while the store fails
+    /// (each failure reported); `None` when the application stops first.
+    fn commit_changes(&self, id: i64, ctx: &Context, changes: &[Change]) -> Option<Commit> {
         let commit = self.retry(ctx, || self.store.commit(Some(id), changes))?;
         if commit == Commit::Applied {
             self.jobs.apply(changes);
@@ -1450,10 +1464,9 @@ impl Inner {
         Some(commit)
     }
 
-    /// Runs the middlewares and handlers on the update of `ctx` (unless its changes were
+    /// Runs the middlewares and handlers on the update `id` of `ctx` (unless its changes were
     /// committed before), and gives the changes to commit, if any.
-    fn run(&self, ctx: &mut Context, from_inbox: bool) -> Ran {
-        let id = ctx.update().update_id;
+    fn run(&self, id: i64, ctx: &mut Context, from_inbox: bool) -> Ran {
         // Delivered again, and its changes were committed before: already handled.
         if !from_inbox {
             match self.retry(ctx, || self.store.is_applied(id)) {
@@ -1462,7 +1475,7 @@ impl Inner {
                 None => return Ran::Done(false),
             }
         }
-        if let UpdateKind::Unknown(unknown) = &ctx.update().kind
+        if let Some(UpdateKind::Unknown(unknown)) = ctx.update().map(|u| &u.kind)
             && let Some(error) = &unknown.error
         {
             let error = HandlerError::Undecodable(format!("{}: {error}", unknown.name));
@@ -1520,9 +1533,14 @@ impl Inner {
             let Some((handler, matched)) = found else {
                 continue;
             };
-            ctx.set_matched(matched.command, matched.captures, matched.route);
+            let Matched {
+                command,
+                captures,
+                route,
+            } = matched;
+            ctx.set_matched(command, captures);
             let before = ctx.pending();
-            if let Some(failure) = failure_of(|| (handler.callback)(ctx)) {
+            if let Some(failure) = failure_of(|| handler.run(ctx, route)) {
                 // What a failed handler changed is not kept.
                 ctx.restore(before);
                 self.report_unless_void(ctx, &failure);
@@ -1539,8 +1557,8 @@ impl Inner {
         if ctx.has_fault() {
             log::debug!(
                 target: "telegram_api",
-                "update {}: after the store failed: {failure}",
-                ctx.update().update_id
+                "{}: after the store failed: {failure}",
+                ctx.describe()
             );
         } else {
             self.report(ctx, failure);
@@ -1580,10 +1598,7 @@ impl Inner {
     }
 
     fn report(&self, ctx: &Context, error: &HandlerError) {
-        let what = match ctx.job() {
-            Some(job) => format!("job {} ({})", job.name(), job.id()),
-            None => format!("update {}", ctx.update().update_id),
-        };
+        let what = ctx.describe();
         let outcome = catch_unwind(AssertUnwindSafe(|| match &self.error_handler {
             Some(f) => {
                 // The error handler decides what to show; a record stays for the log.
@@ -1610,41 +1625,57 @@ enum Ran {
     Changes(Vec<Change>),
 }
 
-/// What [`Inner::dispatch_deferring`] did with an update.
-pub(crate) enum Handled {
-    /// Nothing to commit: handled (`true`), or not (the application stopped first).
-    Done(bool),
-    /// Handled, with changes to commit ([`Inner::commit_deferred`]).
-    Commit(Box<Deferred>),
-}
+/// The pool hands the application its updates and jobs.
+impl Dispatch for Inner {
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
 
-/// An update handled, and the changes it left to commit.
-pub(crate) struct Deferred {
-    ctx: Context,
-    changes: Vec<Change>,
-}
+    fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
 
-/// What [`Inner::commit_deferred`] did with an update's changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Committed {
-    /// Committed: the update left the inbox in the same transaction.
-    Applied,
-    /// Committed before: the update is done, its entry still to be taken out of the inbox.
-    Done,
-    /// Not committed: the application stopped first.
-    NotDone,
-}
+    fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
 
-/// The update of a context that is for no update (a job's, the jobs' as a whole, or an item
-/// of a batch that is not an update): update 0, of an unknown kind named `name`.
-pub(crate) fn placeholder_update(name: &str) -> Update {
-    Update {
-        update_id: 0,
-        kind: UpdateKind::Unknown(Box::new(crate::UnknownKind {
-            name: name.to_owned(),
-            value: serde_json::Value::Null,
-            error: None,
-        })),
-        extra: Default::default(),
+    fn dispatch(&self, update: Update, from_inbox: bool) -> bool {
+        Inner::dispatch(self, update, from_inbox)
+    }
+
+    fn dispatch_shared(&self, update: Update, wait: bool) -> Option<bool> {
+        Inner::dispatch_shared(self, update, wait)
+    }
+
+    fn dispatch_deferring(&self, update: Update) -> Handled {
+        Inner::dispatch_deferring(self, update)
+    }
+
+    fn commit_deferred(&self, deferred: Vec<Deferred>) -> Vec<(i64, Committed)> {
+        Inner::commit_deferred(self, deferred)
+    }
+
+    fn run_job(&self, id: &str, due: jiff::Timestamp) {
+        Inner::run_job(self, id, due)
+    }
+
+    fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>> {
+        Inner::receive(self, updates)
+    }
+
+    fn decode_inbox_entry(&self, id: i64, json: &[u8]) -> Option<Update> {
+        Inner::decode_inbox_entry(self, id, json)
+    }
+
+    fn remember_inbox_key(&self, id: i64, key: String) {
+        Inner::remember_inbox_key(self, id, key)
+    }
+
+    fn forget_inbox_keys(&self, pending: &std::collections::HashSet<i64>) {
+        Inner::forget_inbox_keys(self, pending)
+    }
+
+    fn report_jobs(&self, error: &HandlerError) {
+        Inner::report_jobs(self, error)
     }
 }

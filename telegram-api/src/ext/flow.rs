@@ -266,7 +266,7 @@ impl Flow {
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
-        Handler::conversation(routes, Arc::new(move |ctx: &Context| inner.handle(ctx)))
+        Handler::conversation(routes, Arc::new(move |ctx: &Context, _| inner.handle(ctx)))
     }
 
     /// The key of the flow `ctx`'s update belongs to.
@@ -310,7 +310,9 @@ impl Flow {
         };
         let key = Key::conversation(conversation.clone(), "flow");
         let now = ctx.now().as_millisecond();
-        let update = ctx.update();
+        let Some(update) = ctx.update() else {
+            return Ok(());
+        };
         let mut record = match self.read(ctx, &key) {
             Ok(record) => record,
             // A record that no longer decodes (written by another version of the bot) can still
@@ -381,7 +383,9 @@ impl Flow {
         conversation: &str,
         now: i64,
     ) -> Result<(), BoxError> {
-        let entry = ctx.update().clone();
+        let Some(entry) = ctx.update().cloned() else {
+            return Ok(());
+        };
         match self.play(ctx, key, entry.clone(), Vec::new(), None)? {
             Played::Finished => self.end(ctx, key, conversation),
             Played::Cancelled => return self.cancel(ctx, key, conversation),
@@ -557,7 +561,7 @@ impl Routes for Flow {
     }
 
     fn find(&self, ctx: &Context, _username: &dyn Fn() -> Option<String>) -> Option<Matched> {
-        let update = ctx.update();
+        let update = ctx.update()?;
         let kind = update.kind.update_type()?;
         if !self.update_types.contains(&kind) {
             return None;

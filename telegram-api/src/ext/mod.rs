@@ -215,8 +215,10 @@
 //!
 //! # fn build(bot: telegram_api::Bot) -> Application {
 //! Application::builder(bot)
-//!     .error_handler(|ctx, error: &HandlerError| {
-//!         eprintln!("update {} failed: {error}", ctx.update().update_id);
+//!     .error_handler(|ctx, error: &HandlerError| match ctx.update() {
+//!         Some(update) => eprintln!("update {} failed: {error}", update.update_id),
+//!         // A job's run, or the application's own work (receiving updates, ...).
+//!         None => eprintln!("{error}"),
 //!     })
 //!     .build()
 //! # }
@@ -274,27 +276,30 @@ mod album;
 mod application;
 pub mod callback_data;
 pub mod command;
-mod context;
-mod conversation;
 pub mod filters;
 pub mod flow;
 pub mod from_python_telegram_bot;
-mod handler;
 pub mod jobs;
 pub mod menu;
-mod pool;
-mod runner;
 pub mod schedule;
-mod server;
-mod shortcuts;
 pub mod store;
+
+// The stages an update goes through: a source receives it (polling, webhook), the pool
+// dispatches it in order, the handling stage runs the handlers on it; the application
+// (application.rs) puts them together and commits to the store.
+mod dispatch;
+mod handle;
+mod source;
+
+use dispatch::pool;
+use handle::{context, conversation, handler, shortcuts};
 
 pub use crate::clock::{Clock, ManualClock};
 pub use album::Album;
 pub use application::{Application, ApplicationBuilder, HandlerError};
 pub use callback_data::{CallbackData, CallbackDataError};
 pub use command::{ArgError, Command};
-pub use context::{Captures, Context};
+pub use context::{Captures, Context, Serving};
 pub use conversation::{Conversation, Next, Per};
 pub use filters::Filter;
 pub use flow::{Flow, FlowCtx, FlowError};
@@ -306,8 +311,8 @@ pub use jobs::{Job, JobError};
 pub use menu::Menu;
 pub use pool::{OrderBy, Pool};
 pub use regex::Regex;
-pub use runner::RunError;
-pub use server::{Webhook, WebhookRequest, WebhookResponse};
+pub use source::polling::RunError;
+pub use source::webhook::{Webhook, WebhookRequest, WebhookResponse};
 
 /// The error type handlers return, once converted.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -27,7 +27,7 @@ fn main() {
         .handler(Handler::update(
             |_| true,
             move |ctx: &Context| {
-                let id = ctx.update().update_id;
+                let id = ctx.update().unwrap().update_id;
                 // Uneven work, so that some chats are ahead of others when the kill comes.
                 std::thread::sleep(Duration::from_millis(2 + (id * 7 % 9) as u64));
                 let mut file = log.lock().unwrap();

@@ -69,7 +69,7 @@ fn albums(app: ApplicationBuilder) -> ApplicationBuilder {
     )
     .message(filters::text(), |ctx: &Context| -> Outcome {
         let text = ctx.effective_message().and_then(|m| m.text.clone());
-        let id = ctx.update().update_id;
+        let id = ctx.update().unwrap().update_id;
         ctx.reply(format!("{id}: {}", text.unwrap_or_default()))
             .call()?;
         Ok(())
@@ -81,7 +81,7 @@ fn timeouts(app: ApplicationBuilder) -> ApplicationBuilder {
         .entry(Handler::command(
             "start",
             |ctx: &Context| -> Outcome<Next<Step>> {
-                let id = ctx.update().update_id;
+                let id = ctx.update().unwrap().update_id;
                 ctx.reply(format!("{id}: waiting")).call()?;
                 Ok(Next::To(Step::Waiting))
             },
@@ -89,7 +89,7 @@ fn timeouts(app: ApplicationBuilder) -> ApplicationBuilder {
         .state(
             Step::Waiting,
             Handler::message(filters::text(), |ctx: &Context| -> Outcome<Next<Step>> {
-                let id = ctx.update().update_id;
+                let id = ctx.update().unwrap().update_id;
                 ctx.reply(format!("{id}: still")).call()?;
                 Ok(Next::Stay)
             }),
@@ -160,9 +160,14 @@ fn main() {
     let app = app
         .handler_in(
             1,
-            Handler::update(|_| true, |ctx: &Context| apply(ctx, ctx.update().update_id)),
+            Handler::update(
+                |_| true,
+                |ctx: &Context| apply(ctx, ctx.update().unwrap().update_id),
+            ),
         )
-        .error_handler(|ctx, e| eprintln!("update {}: {e}", ctx.update().update_id))
+        .error_handler(|ctx, e| {
+            eprintln!("update {}: {e}", ctx.update().map_or(0, |u| u.update_id))
+        })
         // Running, its signal handlers set: a graceful stop is what SIGTERM asks from now on.
         .post_init(|_| {
             println!("ready");

@@ -44,7 +44,7 @@ fn main() {
         .handler(Handler::update(
             |_| true,
             move |ctx: &Context| {
-                let id = ctx.update().update_id;
+                let id = ctx.update().unwrap().update_id;
                 let mut applied: Vec<i64> = ctx.chat_data("applied")?.unwrap_or_default();
                 let chat = ctx.effective_chat().map_or(0, |c| c.id);
                 match slow {

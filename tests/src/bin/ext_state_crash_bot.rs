@@ -23,7 +23,7 @@ type Outcome = Result<Next<Step>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Replies, naming the update, after a little uneven work (so that chats run unevenly).
 fn reply(ctx: &Context, what: &str) -> Result<(), telegram_api::Error> {
-    let id = ctx.update().update_id;
+    let id = ctx.update().unwrap().update_id;
     std::thread::sleep(Duration::from_millis((id * 7 % 5) as u64));
     ctx.reply(format!("{id}: {what}")).call().map(drop)
 }
@@ -79,7 +79,7 @@ fn main() {
         .allow_reentry(true);
     let record = |ctx: &Context| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut applied: Vec<i64> = ctx.chat_data("applied")?.unwrap_or_default();
-        applied.push(ctx.update().update_id);
+        applied.push(ctx.update().unwrap().update_id);
         ctx.set_chat_data("applied", &applied)?;
         Ok(())
     };
@@ -89,7 +89,9 @@ fn main() {
         .poll_timeout(1)
         .handler(signup.into())
         .handler_in(1, Handler::update(|_| true, record))
-        .error_handler(|ctx, e| eprintln!("update {}: {e}", ctx.update().update_id))
+        .error_handler(|ctx, e| {
+            eprintln!("update {}: {e}", ctx.update().map_or(0, |u| u.update_id))
+        })
         .store_path(&store)
         .expect("the store opens")
         .build();

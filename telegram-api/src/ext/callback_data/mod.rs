@@ -352,7 +352,7 @@ fn new_id(ctx: &Context) -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     hasher.write_i128(ctx.now().as_nanosecond());
-    hasher.write_i64(ctx.update().update_id);
+    hasher.write_i64(ctx.update().map_or(0, |u| u.update_id));
     let mut bits = hasher.finish();
     let mut id = String::with_capacity(11);
     for _ in 0..11 {
@@ -599,25 +599,22 @@ impl<T: 'static> Handler<T> {
     /// expired or was removed (see [`Handler::callback`]). Handlers that never fail so do not
     /// need it.
     #[must_use]
-    pub fn on_expired<F, E>(mut self, f: F) -> Handler<T>
+    pub fn on_expired<F, E>(self, f: F) -> Handler<T>
     where
         F: Fn(&Context) -> Result<T, E> + Send + Sync + 'static,
         E: Into<BoxError>,
     {
-        let inner = self.callback.clone();
-        self.callback = std::sync::Arc::new(move |ctx: &Context| match inner(ctx) {
-            Err(e)
-                if matches!(
-                    e.downcast_ref::<CallbackDataError>(),
-                    Some(CallbackDataError::Expired { .. })
-                ) =>
-            {
+        self.recover(move |ctx: &Context, e: BoxError| {
+            if matches!(
+                e.downcast_ref::<CallbackDataError>(),
+                Some(CallbackDataError::Expired { .. })
+            ) {
                 log::debug!("{e}");
                 f(ctx).map_err(Into::into)
+            } else {
+                Err(e)
             }
-            other => other,
-        });
-        self
+        })
     }
 }
 

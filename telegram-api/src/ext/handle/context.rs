@@ -11,13 +11,14 @@ use serde::de::DeserializeOwned;
 
 use regex::Regex;
 
-use super::Command;
-use super::conversation::Route;
-use super::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
-use super::schedule::Schedule;
-use super::shortcuts::reply_with;
-use super::store::{self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError};
 use crate::clock::Clock;
+use crate::ext::Command;
+use crate::ext::jobs::{self, Job, JobError, JobHost, Jobs, Late, job_key};
+use crate::ext::schedule::Schedule;
+use crate::ext::shortcuts::reply_with;
+use crate::ext::store::{
+    self, Change, DataError, Key, MemoryStore, Pending, Scope, Store, StoreError,
+};
 #[allow(unused_imports)]
 use crate::methods::{
     AnswerCallbackQuery, AnswerInlineQuery, AnswerPreCheckoutQuery, AnswerShippingQuery,
@@ -29,10 +30,10 @@ use crate::{
 };
 
 /// The capture groups of a handler's pattern: on the callback data
-/// ([`Handler::callback_data`](super::Handler::callback_data)), an inline query's text
-/// ([`Handler::inline_query_pattern`](super::Handler::inline_query_pattern)) or an invoice
-/// payload ([`Handler::pre_checkout_payload`](super::Handler::pre_checkout_payload),
-/// [`Handler::shipping_payload`](super::Handler::shipping_payload)).
+/// ([`Handler::callback_data`](crate::ext::Handler::callback_data)), an inline query's text
+/// ([`Handler::inline_query_pattern`](crate::ext::Handler::inline_query_pattern)) or an invoice
+/// payload ([`Handler::pre_checkout_payload`](crate::ext::Handler::pre_checkout_payload),
+/// [`Handler::shipping_payload`](crate::ext::Handler::shipping_payload)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Captures {
     groups: Vec<Option<String>>,
@@ -76,6 +77,52 @@ impl Captures {
     }
 }
 
+/// What a [`Context`] serves ([`Context::serving`]).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Serving<'a> {
+    /// An update, which the middlewares and handlers handle.
+    Update(&'a Update),
+    /// A run of a scheduled job ([`ApplicationBuilder::job`](crate::ext::ApplicationBuilder::job)).
+    Job(&'a Job),
+    /// The application's own work, for no update and no job: receiving updates, writing them
+    /// to the store's inbox, loading the jobs, or reading an item of a `getUpdates` batch that
+    /// is not an update. Only the error handler gets such a context, and the
+    /// [`HandlerError`](crate::ext::HandlerError) it gets says what failed.
+    Application,
+}
+
+/// What a context is for, and holds.
+enum Subject {
+    Update(Update),
+    Job(Job),
+    Application(Work),
+}
+
+/// The application's own work that a context for no update and no job is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Writing received updates to the store's inbox.
+    Inbox,
+    /// Asking Telegram for updates (`getUpdates`).
+    Receiving,
+    /// Loading the scheduled jobs.
+    Jobs,
+    /// An item of a `getUpdates` batch that is not an update, skipped.
+    Skipped,
+}
+
+impl Work {
+    fn name(self) -> &'static str {
+        match self {
+            Work::Inbox => "writing the inbox",
+            Work::Receiving => "receiving updates",
+            Work::Jobs => "loading the jobs",
+            Work::Skipped => "reading an update",
+        }
+    }
+}
+
 /// What a handler gets: the bot, the update, what its handler matched, and shortcuts that
 /// reply without ids.
 ///
@@ -88,6 +135,12 @@ impl Captures {
 /// }
 /// ```
 ///
+/// A job's code gets a context too, for its run: it has no update
+/// ([`update`](Context::update) is `None`, [`job`](Context::job) is the job), and the chat and
+/// user it replies to and keeps data of are the job's. The error handler gets the context of
+/// what failed: an update's, a job's, or one for the application's own work
+/// ([`serving`](Context::serving) tells which).
+///
 /// The shortcuts ([`reply`](Context::reply), [`reply_photo`](Context::reply_photo) and the
 /// other kinds of content, [`answer_callback`](Context::answer_callback),
 /// [`edit_text`](Context::edit_text), [`delete_message`](Context::delete_message), ...)
@@ -99,7 +152,7 @@ impl Captures {
 /// "typing..." (or another action) while slow work runs.
 ///
 /// State: [`get`](Context::get), [`set`](Context::set) and [`remove`](Context::remove) read
-/// and change values of the application's [store](super::store) as any serde type, and
+/// and change values of the application's [store](crate::ext::store) as any serde type, and
 /// [`user_data`](Context::user_data), [`chat_data`](Context::chat_data) and
 /// [`bot_data`](Context::bot_data) do so for the update's user, its chat, or the whole bot;
 /// [`user_data_names`](Context::user_data_names), [`remove_user_data`](Context::remove_user_data)
@@ -117,24 +170,22 @@ impl Captures {
 /// before. What a handler did outside the store in the void attempt (a message sent after the
 /// failed read) is done again. The same holds for a job's run.
 ///
-/// [`HandlerError::Store`]: super::HandlerError::Store
+/// [`HandlerError::Store`]: crate::ext::HandlerError::Store
 pub struct Context {
     bot: Bot,
-    update: Update,
+    subject: Subject,
     command: Option<Command>,
     captures: Option<Captures>,
     stop: Cell<bool>,
     store: Arc<dyn Store>,
     pending: RefCell<Pending>,
     clock: Clock,
-    route: RefCell<Option<Route>>,
     jobs: Arc<Jobs>,
-    job: Option<Job>,
     /// The quoting the handler chose for its replies ([`Context::set_quote`]), over the bot's.
-    pub(super) quote: Cell<Option<crate::Quote>>,
+    pub(in crate::ext) quote: Cell<Option<crate::Quote>>,
     /// The forum topic the replies of a context without a message go to: a conversation's
     /// timeout sets the topic of the update that last moved the conversation.
-    pub(super) topic: Cell<Option<i64>>,
+    pub(in crate::ext) topic: Cell<Option<i64>>,
     /// The first store error met while handling the update, kept for the application to
     /// report; the attempt is void.
     fault: RefCell<Option<Arc<StoreError>>>,
@@ -161,26 +212,33 @@ impl Context {
         clock: Clock,
         jobs: Arc<Jobs>,
     ) -> Context {
+        Context::build(bot, Subject::Update(update), store, clock, jobs)
+    }
+
+    fn build(
+        bot: Bot,
+        subject: Subject,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        jobs: Arc<Jobs>,
+    ) -> Context {
         Context {
             bot,
-            update,
+            subject,
             command: None,
             captures: None,
             stop: Cell::new(false),
             store,
             pending: RefCell::new(Pending::new()),
             clock,
-            route: RefCell::new(None),
             jobs,
-            job: None,
             quote: Cell::new(None),
             topic: Cell::new(None),
             fault: RefCell::new(None),
         }
     }
 
-    /// A context for a run of `job`: no update (a placeholder of kind `job`, `update_id` 0),
-    /// the job's chat and user.
+    /// A context for a run of `job`: no update, the job's chat and user.
     pub(crate) fn for_job(
         bot: Bot,
         job: Job,
@@ -188,39 +246,72 @@ impl Context {
         clock: Clock,
         jobs: Arc<Jobs>,
     ) -> Context {
-        let update = super::application::placeholder_update("job");
-        let mut ctx = Context::with(bot, update, store, clock, jobs);
-        ctx.job = Some(job);
-        ctx
+        Context::build(bot, Subject::Job(job), store, clock, jobs)
+    }
+
+    /// A context for the application's own `work`, for no update and no job, given to the
+    /// error handler when that work fails; its store is one in memory of its own.
+    pub(crate) fn for_application(bot: Bot, work: Work) -> Context {
+        let jobs = Arc::new(Jobs::new(Default::default(), Late::Run));
+        let store = Arc::new(MemoryStore::new());
+        Context::build(
+            bot,
+            Subject::Application(work),
+            store,
+            Clock::system(),
+            jobs,
+        )
+    }
+
+    /// What this context serves: an update, a job's run, or the application's own work.
+    pub fn serving(&self) -> Serving<'_> {
+        match &self.subject {
+            Subject::Update(update) => Serving::Update(update),
+            Subject::Job(job) => Serving::Job(job),
+            Subject::Application(_) => Serving::Application,
+        }
     }
 
     /// The job being run, when this context is a job's rather than an update's.
     pub fn job(&self) -> Option<&Job> {
-        self.job.as_ref()
+        match &self.subject {
+            Subject::Job(job) => Some(job),
+            _ => None,
+        }
+    }
+
+    /// What the context serves, for the log: `update 5`, `job remind (3f2a...)`, or the
+    /// application's work.
+    pub(crate) fn describe(&self) -> String {
+        match &self.subject {
+            Subject::Update(update) => format!("update {}", update.update_id),
+            Subject::Job(job) => format!("job {} ({})", job.name(), job.id()),
+            Subject::Application(work) => work.name().to_owned(),
+        }
     }
 
     /// The chat the update happened in, or the job is for.
-    pub(super) fn chat_id(&self) -> Option<i64> {
-        match &self.job {
-            Some(job) => job.chat_id(),
-            None => self.effective_chat().map(|c| c.id),
+    pub(in crate::ext) fn chat_id(&self) -> Option<i64> {
+        match &self.subject {
+            Subject::Job(job) => job.chat_id(),
+            _ => self.effective_chat().map(|c| c.id),
         }
     }
 
     /// The user who caused the update, or the job is for.
-    pub(super) fn user_id(&self) -> Option<i64> {
-        match &self.job {
-            Some(job) => job.user_id(),
-            None => self.effective_user().map(|u| u.id),
+    pub(in crate::ext) fn user_id(&self) -> Option<i64> {
+        match &self.subject {
+            Subject::Job(job) => job.user_id(),
+            _ => self.effective_user().map(|u| u.id),
         }
     }
 
     /// Schedules the job registered as `name`
-    /// ([`ApplicationBuilder::job`](super::ApplicationBuilder::job)) to run on `schedule` with
+    /// ([`ApplicationBuilder::job`](crate::ext::ApplicationBuilder::job)) to run on `schedule` with
     /// `data`, for the update's chat and user (a job's, when called from a job). Returns the
     /// job's id. Like [`set`](Context::set), it is committed when the update is done, and
     /// dropped if the handler fails. The same as
-    /// [`Application::schedule_job`](super::Application::schedule_job), which schedules for no
+    /// [`Application::schedule_job`](crate::ext::Application::schedule_job), which schedules for no
     /// chat and commits at once.
     ///
     /// # Errors
@@ -322,7 +413,7 @@ impl Context {
     /// # Errors
     ///
     /// None: the cancellation is committed with the update, and fails with it. The `Result`
-    /// is [`Application::cancel_job`](super::Application::cancel_job)'s, which commits at once.
+    /// is [`Application::cancel_job`](crate::ext::Application::cancel_job)'s, which commits at once.
     pub fn cancel_job(&self, id: &str) -> Result<(), JobError> {
         jobs::cancel(self, id)
     }
@@ -343,24 +434,11 @@ impl Context {
         self.pending.borrow_mut().insert(job_key(id), None);
     }
 
-    pub(crate) fn set_matched(
-        &mut self,
-        command: Option<Command>,
-        captures: Option<Captures>,
-        route: Option<Route>,
-    ) {
+    /// Gives the handler about to run what its matching found: the command, or the pattern's
+    /// captures.
+    pub(crate) fn set_matched(&mut self, command: Option<Command>, captures: Option<Captures>) {
         self.command = command;
         self.captures = captures;
-        *self.route.get_mut() = route;
-    }
-
-    pub(crate) fn take_route(&self) -> Option<Route> {
-        self.route.borrow_mut().take()
-    }
-
-    /// Gives a nested conversation the route its parent matched for it, before its code runs.
-    pub(crate) fn put_route(&self, route: Route) {
-        *self.route.borrow_mut() = Some(route);
     }
 
     /// The changes made so far.
@@ -569,8 +647,8 @@ impl Context {
 
     /// The names of the values of `scope`, as this update left them so far (values set by
     /// its handlers included, removed ones left out), in name order. Bot-wide, the records of
-    /// scheduled jobs (names starting with [`JOB_PREFIX`](super::jobs::JOB_PREFIX)) and of
-    /// stored callback data ([`callback_data::KEY_PREFIX`](super::callback_data::KEY_PREFIX))
+    /// scheduled jobs (names starting with [`JOB_PREFIX`](crate::ext::jobs::JOB_PREFIX)) and of
+    /// stored callback data ([`callback_data::KEY_PREFIX`](crate::ext::callback_data::KEY_PREFIX))
     /// are left out.
     ///
     /// # Errors
@@ -594,8 +672,8 @@ impl Context {
         }
         if *scope == Scope::Bot {
             names.retain(|name| {
-                !name.starts_with(super::jobs::JOB_PREFIX)
-                    && !name.starts_with(super::callback_data::KEY_PREFIX)
+                !name.starts_with(crate::ext::jobs::JOB_PREFIX)
+                    && !name.starts_with(crate::ext::callback_data::KEY_PREFIX)
             });
         }
         Ok(names.into_iter().collect())
@@ -737,8 +815,12 @@ impl Context {
         self.stop.replace(false)
     }
 
-    pub(crate) fn into_update(self) -> Update {
-        self.update
+    /// The update this context served, if it served one.
+    pub(crate) fn into_update(self) -> Option<Update> {
+        match self.subject {
+            Subject::Update(update) => Some(update),
+            _ => None,
+        }
     }
 
     /// The bot.
@@ -746,27 +828,32 @@ impl Context {
         &self.bot
     }
 
-    /// The update being handled.
-    pub fn update(&self) -> &Update {
-        &self.update
+    /// The update being handled: always `Some` in a handler and a middleware; `None` in a
+    /// job's run ([`job`](Context::job)) and in the error handler's context for a failure of
+    /// the application's own work (see [`serving`](Context::serving)).
+    pub fn update(&self) -> Option<&Update> {
+        match &self.subject {
+            Subject::Update(update) => Some(update),
+            _ => None,
+        }
     }
 
-    /// The chat the update happened in ([`Update::effective_chat`]).
+    /// The chat the update happened in ([`Update::effective_chat`]); `None` without an update.
     pub fn effective_chat(&self) -> Option<&Chat> {
-        self.update.effective_chat()
+        self.update()?.effective_chat()
     }
 
-    /// The user who caused the update ([`Update::effective_user`]).
+    /// The user who caused the update ([`Update::effective_user`]); `None` without an update.
     pub fn effective_user(&self) -> Option<&User> {
-        self.update.effective_user()
+        self.update()?.effective_user()
     }
 
-    /// The message of the update ([`Update::effective_message`]).
+    /// The message of the update ([`Update::effective_message`]); `None` without an update.
     pub fn effective_message(&self) -> Option<&Message> {
-        self.update.effective_message()
+        self.update()?.effective_message()
     }
 
-    /// The command a [`Handler::command`](super::Handler::command) matched.
+    /// The command a [`Handler::command`](crate::ext::Handler::command) matched.
     pub fn command(&self) -> Option<&Command> {
         self.command.as_ref()
     }
@@ -781,16 +868,16 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Fails with [`ArgError::NoCommand`](super::ArgError::NoCommand) outside a command
+    /// Fails with [`ArgError::NoCommand`](crate::ext::ArgError::NoCommand) outside a command
     /// handler, and as [`Command::arg`] does; the error prints for the user to read.
-    pub fn arg<T>(&self, index: usize) -> Result<T, super::ArgError>
+    pub fn arg<T>(&self, index: usize) -> Result<T, crate::ext::ArgError>
     where
         T: std::str::FromStr,
         T::Err: fmt::Display,
     {
         self.command
             .as_ref()
-            .ok_or(super::ArgError::NoCommand)?
+            .ok_or(crate::ext::ArgError::NoCommand)?
             .arg(index)
     }
 
@@ -807,7 +894,7 @@ impl Context {
     /// A message `text` to the chat of the update (to the private chat of the effective user
     /// when the update has no chat), in the same forum topic, direct-messages topic and business
     /// connection as the update's message. In a conversation's
-    /// [`on_timeout`](super::Conversation::on_timeout) handler run at the deadline, the chat
+    /// [`on_timeout`](crate::ext::Conversation::on_timeout) handler run at the deadline, the chat
     /// and forum topic are those of the update that last moved the conversation. In groups it
     /// answers the update's message as a reply to it, by default (see
     /// [`set_quote`](Context::set_quote)).
@@ -822,7 +909,10 @@ impl Context {
     /// for a notification). On an update that is not a callback query, the call fails with
     /// [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_callback(&self) -> Call<'_, AnswerCallbackQuery> {
-        let id = self.update.callback_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.callback_query())
+            .map(|q| q.id.as_str());
         self.answer(
             id,
             |id: &str| AnswerCallbackQuery::new(id),
@@ -840,7 +930,10 @@ impl Context {
         results: impl IntoIterator<Item = R>,
     ) -> Call<'_, AnswerInlineQuery> {
         let results = results.into_iter().map(Into::into).collect();
-        let id = self.update.inline_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.inline_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerInlineQuery::new(id, results);
         self.answer(id, request, "answer_inline_query", "inline query")
     }
@@ -849,7 +942,10 @@ impl Context {
     /// (set `.error_message(...)`). On an update that is not a shipping query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_shipping_query(&self, ok: bool) -> Call<'_, AnswerShippingQuery> {
-        let id = self.update.shipping_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.shipping_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerShippingQuery::new(id, ok);
         self.answer(id, request, "answer_shipping_query", "shipping query")
     }
@@ -858,7 +954,10 @@ impl Context {
     /// `.error_message(...)`). On an update that is not a pre-checkout query, the call fails
     /// with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate) and sends nothing.
     pub fn answer_pre_checkout_query(&self, ok: bool) -> Call<'_, AnswerPreCheckoutQuery> {
-        let id = self.update.pre_checkout_query().map(|q| q.id.as_str());
+        let id = self
+            .update()
+            .and_then(|u| u.pre_checkout_query())
+            .map(|q| q.id.as_str());
         let request = |id: &str| AnswerPreCheckoutQuery::new(id, ok);
         self.answer(
             id,
@@ -870,7 +969,7 @@ impl Context {
 
     /// The data of the pressed button, for a callback query that has some.
     pub fn callback_data(&self) -> Option<&str> {
-        self.update.callback_query()?.data.as_deref()
+        self.update()?.callback_query()?.data.as_deref()
     }
 
     /// The answer to the update's query `id`, or, when the update has none, a call that fails
@@ -890,7 +989,7 @@ impl Context {
 
     /// A call that fails with [`Error::NotForThisUpdate`](crate::Error::NotForThisUpdate)
     /// without sending anything: `shortcut` was used on an update without `needs`.
-    pub(super) fn refused<M: crate::Method>(
+    pub(in crate::ext) fn refused<M: crate::Method>(
         &self,
         request: M,
         shortcut: &'static str,
@@ -929,8 +1028,8 @@ impl Context {
     }
 
     /// The update's message, or for a callback query the message its button was on.
-    pub(super) fn message_or_button_message(&self) -> Option<&Message> {
-        if let Some(query) = self.update.callback_query() {
+    pub(in crate::ext) fn message_or_button_message(&self) -> Option<&Message> {
+        if let Some(query) = self.update()?.callback_query() {
             return match query.message.as_deref()? {
                 MaybeInaccessibleMessage::Message(m) => Some(m),
                 _ => None,
@@ -940,8 +1039,8 @@ impl Context {
     }
 
     /// The message a callback query's button was on, or the update's message.
-    pub(super) fn button_target(&self) -> Option<Target> {
-        let message = match self.update.callback_query() {
+    pub(in crate::ext) fn button_target(&self) -> Option<Target> {
+        let message = match self.update()?.callback_query() {
             Some(query) => {
                 if let Some(inline) = &query.inline_message_id {
                     return Some(Target::Inline(inline.clone()));
@@ -968,7 +1067,7 @@ impl Context {
 }
 
 /// The message an edit is for.
-pub(super) enum Target {
+pub(in crate::ext) enum Target {
     /// A message sent through inline mode, by its id.
     Inline(String),
     /// A message of a chat (of a business connection).
@@ -998,7 +1097,7 @@ macro_rules! at_target {
         }
     };
 }
-pub(super) use at_target;
+pub(in crate::ext) use at_target;
 
 /// A context commits the changes to the jobs with its update, and sees them before.
 impl jobs::JobHost for Context {
@@ -1026,13 +1125,13 @@ impl jobs::JobHost for Context {
             .filter(|job| !pending.contains_key(&job.key()))
             .collect();
         for (key, value) in pending.iter() {
-            if let (Some(id), Some(bytes)) = (super::jobs::job_id(key), value)
+            if let (Some(id), Some(bytes)) = (crate::ext::jobs::job_id(key), value)
                 && let Some(job) = Job::decode(id, bytes)
             {
                 jobs.push(job);
             }
         }
-        jobs.retain(|job| !super::jobs::is_internal(job));
+        jobs.retain(|job| !crate::ext::jobs::is_internal(job));
         jobs.sort_by(|a, b| (a.next_run(), a.id()).cmp(&(b.next_run(), b.id())));
         Ok(jobs)
     }
@@ -1052,11 +1151,10 @@ impl jobs::JobHost for Context {
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("update_id", &self.update.update_id)
-            .field("kind", &self.update.kind.name())
+            .field("serving", &self.describe())
+            .field("kind", &self.update().map(|u| u.kind.name()))
             .field("command", &self.command)
             .field("captures", &self.captures)
-            .field("job", &self.job.as_ref().map(Job::id))
             .finish()
     }
 }

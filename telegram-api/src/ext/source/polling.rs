@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::application::{Application, Inner};
+use crate::ext::application::{Application, Inner};
 use crate::{Error, Poller, Retry, UpdateBatch};
 
 /// Why a runner returned with an error.
@@ -21,9 +21,9 @@ pub enum RunError {
     Api(Error),
     /// The webhook server could not listen, or a thread could not be started.
     Io(std::io::Error),
-    /// A [`post_init`](super::ApplicationBuilder::post_init) hook failed; the runner did not
+    /// A [`post_init`](crate::ext::ApplicationBuilder::post_init) hook failed; the runner did not
     /// start.
-    Init(super::BoxError),
+    Init(crate::ext::BoxError),
 }
 
 impl fmt::Display for RunError {
@@ -42,8 +42,8 @@ impl std::error::Error for RunError {
             // The message is (or includes) the wrapped error's: go on with the first cause it
             // does not already tell.
             RunError::Api(e) => e.source(),
-            RunError::Io(e) => super::store::untold_cause(&self.to_string(), e),
-            RunError::Init(e) => super::store::untold_cause(&self.to_string(), &**e),
+            RunError::Io(e) => crate::ext::store::untold_cause(&self.to_string(), e),
+            RunError::Init(e) => crate::ext::store::untold_cause(&self.to_string(), &**e),
         }
     }
 }
@@ -172,14 +172,14 @@ impl Application {
     /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
     ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
     ///   [`Poller::MAX_POLL_WAIT`]. Each failure is logged (`warn`) and given to the error
-    ///   handler as [`HandlerError::Receive`](super::HandlerError::Receive).
+    ///   handler as [`HandlerError::Receive`](crate::ext::HandlerError::Receive).
     /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
     ///   at once with nothing gets a pause before the next one ([`Poller::IDLE_BACKOFF`],
     ///   doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded
     ///   with requests.
     /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
     ///   stays unconfirmed), the handlers in flight get the
-    ///   [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish, the handled
+    ///   [`stop_timeout`](crate::ext::ApplicationBuilder::stop_timeout) to finish, the handled
     ///   updates are confirmed, and the call returns.
     ///
     /// The update types asked for are [`allowed_updates`](Application::allowed_updates). When
@@ -187,12 +187,12 @@ impl Application {
     /// webhook is deleted (`deleteWebhook`, the updates waiting at Telegram kept) and polling
     /// goes on.
     ///
-    /// With [`drop_pending_updates`](super::ApplicationBuilder::drop_pending_updates), the
+    /// With [`drop_pending_updates`](crate::ext::ApplicationBuilder::drop_pending_updates), the
     /// updates waiting at Telegram when it starts are dropped instead (`deleteWebhook` with
     /// `drop_pending_updates`, before the first poll).
     ///
-    /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the first poll,
-    /// the [`post_stop`](super::ApplicationBuilder::post_stop) hooks after the last update.
+    /// The [`post_init`](crate::ext::ApplicationBuilder::post_init) hooks run before the first poll,
+    /// the [`post_stop`](crate::ext::ApplicationBuilder::post_stop) hooks after the last update.
     ///
     /// # Errors
     ///

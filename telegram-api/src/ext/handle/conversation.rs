@@ -7,12 +7,12 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::BoxError;
-use super::context::Context;
-use super::handler::{Callback, Handler, Matched};
-use super::jobs::{INTERNAL_PREFIX, JobCallback, JobError};
-use super::schedule::Schedule;
-use super::store::{DataError, Key};
+use crate::ext::BoxError;
+use crate::ext::context::Context;
+use crate::ext::handler::{Callback, Handler, Matched};
+use crate::ext::jobs::{INTERNAL_PREFIX, JobCallback, JobError};
+use crate::ext::schedule::Schedule;
+use crate::ext::store::{DataError, Key};
 use crate::{MaybeInaccessibleMessage, UpdateType};
 
 /// What a conversation's handler decides: the conversation's next step.
@@ -74,18 +74,18 @@ impl Per {
 ///   **fallbacks** (a `/cancel`), then, with [`allow_reentry`](Conversation::allow_reentry), the
 ///   entry handlers. The first that takes the update runs and decides the next step.
 /// - The state is a type of yours (an enum deriving `Serialize`, `Deserialize` and
-///   `PartialEq`), kept in the application's [store](super::store) under the conversation's key:
+///   `PartialEq`), kept in the application's [store](crate::ext::store) under the conversation's key:
 ///   one per (chat, user) by default ([`Per`]), and per message with
 ///   [`per_message`](Conversation::per_message). With a persistent store it survives restarts,
-///   and moves exactly once per update (see [`ApplicationBuilder::store`](super::ApplicationBuilder::store)).
+///   and moves exactly once per update (see [`ApplicationBuilder::store`](crate::ext::ApplicationBuilder::store)).
 /// - With a [`timeout`](Conversation::timeout), a conversation idle for that long ends at its
 ///   deadline: the [`on_timeout`](Conversation::on_timeout) handler runs, and the state is
 ///   removed. Each state change (a stay too) schedules the conversation's timeout
-///   [job](super::jobs) at the new deadline, replacing the one before, in the same commit as
+///   [job](crate::ext::jobs) at the new deadline, replacing the one before, in the same commit as
 ///   the state; ending the conversation cancels it. So with a persistent store the timeout
 ///   fires once, also across a restart. The job runs where the application runs its jobs (its
-///   runners, its [pool](super::Application::start_pool),
-///   [`run_due_jobs`](super::Application::run_due_jobs)), for the chat and user of the update
+///   runners, its [pool](crate::ext::Application::start_pool),
+///   [`run_due_jobs`](crate::ext::Application::run_due_jobs)), for the chat and user of the update
 ///   that last moved the conversation: the handler's [`reply`](Context::reply) goes to that
 ///   chat, and [`Context::job`] tells it from an update's context. A job is not one of the
 ///   [listed](Context::all_jobs) jobs.
@@ -345,7 +345,7 @@ where
     pub fn build(self) -> Handler {
         let inner = Arc::new(self);
         let routes: Arc<dyn Routes> = inner.clone();
-        let run = move |ctx: &Context| inner.run_as::<()>(ctx, &|_| None).map(drop);
+        let run = move |ctx: &Context, route| inner.run_as::<()>(ctx, route, &|_| None).map(drop);
         Handler::conversation(routes, Arc::new(run))
     }
 
@@ -412,7 +412,7 @@ where
         let routes: Arc<dyn Routes> = inner.clone();
         Handler::conversation(
             routes,
-            Arc::new(move |ctx: &Context| inner.run_as(ctx, &map)),
+            Arc::new(move |ctx: &Context, route| inner.run_as(ctx, route, &map)),
         )
     }
 
@@ -465,7 +465,7 @@ where
     fn key(&self, ctx: &Context) -> Option<String> {
         let mut key = self.per.key(ctx, self.per_topic)?;
         if self.per_message {
-            let query = ctx.update().callback_query()?;
+            let query = ctx.update()?.callback_query()?;
             match (&query.inline_message_id, query.message.as_deref()) {
                 (Some(inline), _) => key.push_str(&format!("i{inline}")),
                 (None, Some(MaybeInaccessibleMessage::Message(m))) => {
@@ -488,15 +488,16 @@ where
         }
     }
 
-    /// Runs what [`Routes::find`] decided; the step of the parent conversation, as `map`
-    /// maps this conversation's step ([`Next::Stay`] when it does not, and for a conversation
-    /// that is not nested).
+    /// Runs the `route` that [`Routes::find`] decided; the step of the parent conversation, as
+    /// `map` maps this conversation's step ([`Next::Stay`] when it does not, and for a
+    /// conversation that is not nested).
     fn run_as<P>(
         &self,
         ctx: &Context,
+        route: Option<Route>,
         map: &dyn Fn(&Next<S>) -> Option<Next<P>>,
     ) -> Result<Next<P>, BoxError> {
-        let Some(route) = ctx.take_route() else {
+        let Some(route) = route else {
             return Ok(Next::Stay);
         };
         let Route {
@@ -527,8 +528,7 @@ where
         // Nested conversations that timed out end, running their timeout handlers.
         for (section, index, route) in timed_out {
             if let Some(child) = self.section(section).get(index).copied() {
-                ctx.put_route(route);
-                (child.callback)(ctx)?;
+                child.run(ctx, Some(route))?;
             }
         }
         let Some((section, index)) = pick else {
@@ -539,14 +539,14 @@ where
         };
         // A nested conversation runs what its own matching decided, and is one of this
         // conversation's children for as long as it has a state.
-        if let Some(inner) = inner {
-            if !children.contains(&inner.conversation) {
-                children.push(inner.conversation.clone());
-            }
-            ctx.put_route(*inner);
+        let inner = inner.map(|inner| *inner);
+        if let Some(inner) = &inner
+            && !children.contains(&inner.conversation)
+        {
+            children.push(inner.conversation.clone());
         }
         let at = ctx.now().as_millisecond();
-        let step = (handler.callback)(ctx)?;
+        let step = handler.run(ctx, inner)?;
         let mapped = match &step {
             Next::Stay => None,
             moved => map(moved),
@@ -872,7 +872,7 @@ pub(crate) struct Route {
 /// The part of a conversation that matching sees, whatever its state type.
 pub(crate) trait Routes: Send + Sync {
     fn name(&self) -> &str;
-    /// What it is, for `Debug`: a conversation, or a [flow](super::Flow).
+    /// What it is, for `Debug`: a conversation, or a [flow](crate::ext::Flow).
     fn kind(&self) -> &'static str {
         "conversation"
     }

@@ -5,15 +5,35 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::album::{self, Album};
-use super::context::{Captures, Context};
-use super::conversation::{Route, Routes};
-use super::jobs::JobCallback;
-use super::{BoxError, Command, Filter};
+use crate::ext::album::{self, Album};
+use crate::ext::context::{Captures, Context};
+use crate::ext::conversation::{Route, Routes};
+use crate::ext::jobs::JobCallback;
+use crate::ext::{BoxError, Command, Filter};
 use crate::{Update, UpdateType};
 
 /// The code of a handler, with its error made uniform.
 pub(crate) type Callback<T> = Arc<dyn Fn(&Context) -> Result<T, BoxError> + Send + Sync>;
+
+/// The code of a conversation's handler: it runs what the conversation's matching decided (its
+/// [`Route`]; `None` when it decided nothing, and the conversation stays as it is).
+pub(crate) type Routed<T> =
+    Arc<dyn Fn(&Context, Option<Route>) -> Result<T, BoxError> + Send + Sync>;
+
+/// A handler's code: plain, or a conversation's, which takes what its matching decided.
+enum Code<T> {
+    Plain(Callback<T>),
+    Routed(Routed<T>),
+}
+
+impl<T> Clone for Code<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Code::Plain(f) => Code::Plain(f.clone()),
+            Code::Routed(f) => Code::Routed(f.clone()),
+        }
+    }
+}
 
 /// What a handler matched beyond the update itself.
 #[derive(Default)]
@@ -81,7 +101,7 @@ impl Pattern {
 ///
 /// Build one with a constructor per kind of update ([`Handler::command`], [`Handler::message`],
 /// [`Handler::callback_query`], ...) and register it with
-/// [`ApplicationBuilder::handler`](super::ApplicationBuilder::handler). The code is a closure or
+/// [`ApplicationBuilder::handler`](crate::ext::ApplicationBuilder::handler). The code is a closure or
 /// fn taking the [`Context`] and returning `Result<(), E>` for any error type `E` that converts
 /// into `Box<dyn Error + Send + Sync>` (so `?` works on this crate's errors, `std::io::Error`,
 /// strings, ...).
@@ -102,8 +122,8 @@ impl Pattern {
 /// # let _ = handlers;
 /// ```
 ///
-/// The same constructors make the handlers of a [`Conversation`](super::Conversation), whose
-/// code returns the conversation's next step ([`Next`](super::Next)) instead of `()`: a
+/// The same constructors make the handlers of a [`Conversation`](crate::ext::Conversation), whose
+/// code returns the conversation's next step ([`Next`](crate::ext::Next)) instead of `()`: a
 /// `Handler<Next<S>>`.
 pub struct Handler<T = ()> {
     kind: Kind,
@@ -113,7 +133,7 @@ pub struct Handler<T = ()> {
     /// For a command or message handler: also edited messages, also channel posts.
     edited: bool,
     channel_posts: bool,
-    pub(crate) callback: Callback<T>,
+    code: Code<T>,
 }
 
 impl<T> Clone for Handler<T> {
@@ -124,7 +144,7 @@ impl<T> Clone for Handler<T> {
             description: self.description.clone(),
             edited: self.edited,
             channel_posts: self.channel_posts,
-            callback: self.callback.clone(),
+            code: self.code.clone(),
         }
     }
 }
@@ -154,13 +174,43 @@ macro_rules! kind_handlers {
 
 impl<T: 'static> Handler<T> {
     fn new(kind: Kind, callback: Callback<T>) -> Handler<T> {
+        Handler::with_code(kind, Code::Plain(callback))
+    }
+
+    fn with_code(kind: Kind, code: Code<T>) -> Handler<T> {
         Handler {
             kind,
             filter: None,
             description: None,
             edited: false,
             channel_posts: false,
-            callback,
+            code,
+        }
+    }
+
+    /// This handler with `recover` given each error of its code, to return in its place.
+    pub(crate) fn recover<R>(mut self, recover: R) -> Handler<T>
+    where
+        R: Fn(&Context, BoxError) -> Result<T, BoxError> + Send + Sync + 'static,
+    {
+        let recover = Arc::new(recover);
+        self.code = match self.code {
+            Code::Plain(f) => Code::Plain(Arc::new(move |ctx: &Context| {
+                f(ctx).or_else(|e| recover(ctx, e))
+            })),
+            Code::Routed(f) => Code::Routed(Arc::new(move |ctx: &Context, route| {
+                f(ctx, route).or_else(|e| recover(ctx, e))
+            })),
+        };
+        self
+    }
+
+    /// Runs the handler's code on the update of `ctx`, with the `route` its matching found
+    /// (for a conversation; other handlers have none).
+    pub(crate) fn run(&self, ctx: &Context, route: Option<Route>) -> Result<T, BoxError> {
+        match &self.code {
+            Code::Plain(f) => f(ctx),
+            Code::Routed(f) => f(ctx, route),
         }
     }
 
@@ -263,7 +313,7 @@ impl<T: 'static> Handler<T> {
     }
 
     /// Any update that `predicate` accepts. Such a handler makes the application ask Telegram
-    /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](super::ApplicationBuilder::allowed_updates)).
+    /// for every kind of update (see [`ApplicationBuilder::allowed_updates`](crate::ext::ApplicationBuilder::allowed_updates)).
     pub fn update<P, F, E>(predicate: P, f: F) -> Handler<T>
     where
         P: Fn(&Update) -> bool + Send + Sync + 'static,
@@ -330,7 +380,7 @@ impl<T: 'static> Handler<T> {
     }
 
     /// For a command handler, what the command does, as the bot's command menu shows it next
-    /// to `/name` ([`Application::my_commands`](super::Application::my_commands) sets the menu
+    /// to `/name` ([`Application::my_commands`](crate::ext::Application::my_commands) sets the menu
     /// from the handlers that have one; 1-256 characters). Other handlers ignore it.
     #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Handler<T> {
@@ -426,9 +476,10 @@ impl<T: 'static> Handler<T> {
         types
     }
 
-    /// A handler of the conversation `routes`.
-    pub(crate) fn conversation(routes: Arc<dyn Routes>, callback: Callback<T>) -> Handler<T> {
-        Handler::new(Kind::Conversation(routes), callback)
+    /// A handler of the conversation `routes`, whose code `run` takes the route its matching
+    /// found.
+    pub(crate) fn conversation(routes: Arc<dyn Routes>, run: Routed<T>) -> Handler<T> {
+        Handler::with_code(Kind::Conversation(routes), Code::Routed(run))
     }
 
     /// The jobs this handler runs on its own (a conversation's timeouts, an album handler's
@@ -461,7 +512,7 @@ impl<T: 'static> Handler<T> {
         ctx: &Context,
         username: &dyn Fn() -> Option<String>,
     ) -> Option<Matched> {
-        let update = ctx.update();
+        let update = ctx.update()?;
         let matched = match &self.kind {
             Kind::Command(names) => {
                 let message = self.taken_message(update)?;
@@ -597,7 +648,7 @@ impl Handler {
     /// part for more before it runs: [`Album::DEFAULT_QUIET`] (1 s) unless set. Parts of an
     /// album arrive within moments of each other; a longer window delays every album, a
     /// shorter one risks splitting an album whose parts arrive slowly. Measured on the
-    /// application's [`Clock`](super::Clock). Other handlers ignore it.
+    /// application's [`Clock`](crate::ext::Clock). Other handlers ignore it.
     ///
     /// ```
     /// use std::time::Duration;
@@ -624,7 +675,7 @@ impl Handler {
         if let Kind::Album(spec, _) = &self.kind {
             let spec = spec.clone();
             let name: Arc<str> = album::job_name(n).into();
-            self.callback = album::collector(spec.clone(), name.clone());
+            self.code = Code::Plain(album::collector(spec.clone(), name.clone()));
             self.kind = Kind::Album(spec, Some(name));
         }
     }

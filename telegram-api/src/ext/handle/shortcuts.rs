@@ -5,8 +5,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-use super::Context;
-use super::context::{Target, at_target};
+use crate::ext::Context;
+use crate::ext::context::{Target, at_target};
 use crate::methods::{
     CopyMessage, DeleteMessage, EditMessageCaption, EditMessageMedia, ForwardMessage,
     PinChatMessage, SendAnimation, SendAudio, SendChatAction, SendContact, SendDice, SendDocument,
@@ -25,12 +25,12 @@ const CHAT_ACTION_EVERY: Duration = Duration::from_millis(4500);
 /// Where the update's replies go: its chat (the private chat of its user when it has none), in
 /// the same forum topic, direct-messages topic and business connection as its message, and the
 /// message they answer when they quote it.
-pub(super) struct Destination {
-    pub(super) chat_id: i64,
-    pub(super) message_thread_id: Option<i64>,
-    pub(super) direct_messages_topic_id: Option<i64>,
-    pub(super) business_connection_id: Option<String>,
-    pub(super) reply_parameters: Option<ReplyParameters>,
+pub(in crate::ext) struct Destination {
+    pub(in crate::ext) chat_id: i64,
+    pub(in crate::ext) message_thread_id: Option<i64>,
+    pub(in crate::ext) direct_messages_topic_id: Option<i64>,
+    pub(in crate::ext) business_connection_id: Option<String>,
+    pub(in crate::ext) reply_parameters: Option<ReplyParameters>,
 }
 
 /// A send request to where the update's replies go ([`Context::destination`]): `$new`, built
@@ -64,7 +64,7 @@ macro_rules! reply_with {
         }
     };
 }
-pub(super) use reply_with;
+pub(in crate::ext) use reply_with;
 
 /// Replies with content of every kind, to the chat of the update as [`reply`](Context::reply)
 /// does: in its forum topic, direct-messages topic and business connection, answering the
@@ -270,7 +270,7 @@ impl Context {
     }
 
     /// Where the update's replies go, or `None` when it has neither a chat nor a user.
-    pub(super) fn destination(&self) -> Option<Destination> {
+    pub(in crate::ext) fn destination(&self) -> Option<Destination> {
         let chat_id = self.chat_id().or(self.user_id())?;
         let mut to = Destination {
             chat_id,
@@ -302,7 +302,7 @@ impl Context {
     /// The update's message, when replies are to quote it: never a button's message (the
     /// bot's own), and as the chosen [`Quote`] says for its chat.
     fn quoted(&self) -> Option<&Message> {
-        if self.update().callback_query().is_some() || self.job().is_some() {
+        if self.update().is_none_or(|u| u.callback_query().is_some()) {
             return None;
         }
         let message = self.effective_message()?;

@@ -7,10 +7,14 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::application::{Committed, Deferred, Handled, Inner};
-use super::jobs::Job;
+use jiff::Timestamp;
+
 #[allow(unused_imports)]
 use crate::Update;
+use crate::ext::HandlerError;
+use crate::ext::context::Context;
+use crate::ext::jobs::{Job, Jobs};
+use crate::ext::store::{Change, Store};
 
 /// What orders updates: by default one chat (or one user, for updates without a chat) at a
 /// time; see [`OrderBy`].
@@ -52,7 +56,7 @@ const SCHEDULER_TICK: Duration = Duration::from_millis(50);
 
 /// Which updates an application handles one at a time, in the order they arrived; updates of
 /// different keys are handled in parallel. Set with
-/// [`ApplicationBuilder::order_by`](super::ApplicationBuilder::order_by).
+/// [`ApplicationBuilder::order_by`](crate::ext::ApplicationBuilder::order_by).
 ///
 /// A job for a chat is ordered with that chat's updates under [`OrderBy::Chat`] (and with
 /// the key of the same id under the others).
@@ -243,7 +247,7 @@ struct Shared {
     /// Whether updates go through the store's inbox.
     inbox: bool,
     /// Whether the inbox is shared with other processes
-    /// ([`Store::is_shared`](super::store::Store::is_shared)): each update is handled under its key's lease, after the key's earlier ones in the
+    /// ([`Store::is_shared`](crate::ext::store::Store::is_shared)): each update is handled under its key's lease, after the key's earlier ones in the
     /// inbox, and [the scan](scan) looks for the updates other processes received.
     shared_inbox: bool,
     /// Whether the changes of updates from the inbox are committed by the inbox's writer,
@@ -323,8 +327,8 @@ impl Shared {
     }
 }
 
-/// The ordered worker pool of an [`Application`](super::Application), for feeding it updates
-/// from your own source (the runners use it; [`Application::start_pool`](super::Application::start_pool)
+/// The ordered worker pool of an [`Application`](crate::ext::Application), for feeding it updates
+/// from your own source (the runners use it; [`Application::start_pool`](crate::ext::Application::start_pool)
 /// starts one).
 ///
 /// - Updates of one chat (of one user, for updates without a chat) are handled one at a time,
@@ -332,7 +336,7 @@ impl Shared {
 /// - At most the configured capacity of updates wait in the queue: [`submit`](Pool::submit)
 ///   blocks while it is full.
 /// - [`confirmed_offset`](Pool::confirmed_offset) is what may be confirmed to Telegram. With a
-///   store that keeps an inbox ([`Store::has_inbox`](super::store::Store::has_inbox), the file
+///   store that keeps an inbox ([`Store::has_inbox`](crate::ext::store::Store::has_inbox), the file
 ///   store, the Redis store), every update below it is written to the inbox, from which it is
 ///   handled, also after a crash; the pool writes what is submitted together, several updates
 ///   per transaction. Without one (the memory store), every update below it has been handled (its
@@ -342,9 +346,9 @@ impl Shared {
 /// - With an inbox shared by several processes (the `RedisStore`), each update is handled
 ///   under its key's lease, after the key's earlier updates still in the inbox, whichever
 ///   process received them; the pool also looks at the inbox every
-///   [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval) for the updates
+///   [`inbox_scan_interval`](crate::ext::ApplicationBuilder::inbox_scan_interval) for the updates
 ///   other processes received and did not handle (busy, or dead: their leases expire after
-///   [`lease_ttl`](super::ApplicationBuilder::lease_ttl)). At start, the inbox is not read at
+///   [`lease_ttl`](crate::ext::ApplicationBuilder::lease_ttl)). At start, the inbox is not read at
 ///   once: the first looks find what waits there.
 pub struct Pool {
     shared: Arc<Shared>,
@@ -353,11 +357,92 @@ pub struct Pool {
     intake: Option<JoinHandle<()>>,
     /// With a shared inbox: [the scan](scan).
     scanner: Option<JoinHandle<()>>,
-    store: Arc<dyn super::store::Store>,
+    store: Arc<dyn crate::ext::store::Store>,
+}
+
+/// The pool's settings, from the application's builder.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// How many worker threads.
+    pub(crate) workers: usize,
+    /// How many updates may wait in the queues.
+    pub(crate) queue_capacity: usize,
+    /// The stack size of each thread of the pool.
+    pub(crate) stack_size: usize,
+    /// How often a shared inbox is scanned for updates other processes left.
+    pub(crate) inbox_scan: Duration,
+    /// What orders updates.
+    pub(crate) order_by: OrderBy,
+}
+
+/// What the pool hands its work to: the pool decides which update or job runs when, and in
+/// which order; this handles it (the application: middlewares, handlers, commit).
+pub(crate) trait Dispatch: Send + Sync + 'static {
+    /// The store: its inbox, and the jobs' records.
+    fn store(&self) -> &Arc<dyn Store>;
+    /// The index of the scheduled jobs.
+    fn jobs(&self) -> &Jobs;
+    /// The time now, on the application's clock.
+    fn now(&self) -> Timestamp;
+    /// Handles `update` and commits its changes; whether it is done (false: stopped first).
+    /// `from_inbox`: it was taken from the store's inbox.
+    fn dispatch(&self, update: Update, from_inbox: bool) -> bool;
+    /// Handles `update` from a shared inbox under its key's lease, waiting for the lease when
+    /// `wait`; `None` when left to the process that holds the lease, else whether it is done.
+    fn dispatch_shared(&self, update: Update, wait: bool) -> Option<bool>;
+    /// Handles `update`, taken from the store's inbox, leaving the commit of its changes to
+    /// [`commit_deferred`](Dispatch::commit_deferred).
+    fn dispatch_deferring(&self, update: Update) -> Handled;
+    /// Commits the changes [`dispatch_deferring`](Dispatch::dispatch_deferring) left; the
+    /// outcome of each, in order, by update id.
+    fn commit_deferred(&self, deferred: Vec<Deferred>) -> Vec<(i64, Committed)>;
+    /// Runs the job `id` for its run due at `due`.
+    fn run_job(&self, id: &str, due: Timestamp);
+    /// Writes `updates` to the store's inbox: the ids written (not received before), or
+    /// `None` when stopped first.
+    fn receive(&self, updates: &[(i64, Vec<u8>)]) -> Option<Vec<i64>>;
+    /// The update `id` of the inbox, decoded from `json` (dropped from the inbox when it does
+    /// not decode).
+    fn decode_inbox_entry(&self, id: i64, json: &[u8]) -> Option<Update>;
+    /// Notes that update `id` of the inbox has the ordering key `key`.
+    fn remember_inbox_key(&self, id: i64, key: String);
+    /// Forgets the ordering keys of updates no longer in the inbox (`pending` are in it).
+    fn forget_inbox_keys(&self, pending: &HashSet<i64>);
+    /// Reports a failure of the jobs as a whole.
+    fn report_jobs(&self, error: &HandlerError);
+}
+
+/// What [`Dispatch::dispatch_deferring`] did with an update.
+pub(crate) enum Handled {
+    /// Nothing to commit: handled (`true`), or not (the application stopped first).
+    Done(bool),
+    /// Handled, with changes to commit ([`Dispatch::commit_deferred`]).
+    Commit(Box<Deferred>),
+}
+
+/// An update handled, and the changes it left to commit.
+pub(crate) struct Deferred {
+    /// The update's id.
+    pub(crate) id: i64,
+    /// The context it was handled with, for reporting a failed commit.
+    pub(crate) ctx: Context,
+    /// The changes to commit.
+    pub(crate) changes: Vec<Change>,
+}
+
+/// What [`Dispatch::commit_deferred`] did with an update's changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Committed {
+    /// Committed: the update left the inbox in the same transaction.
+    Applied,
+    /// Committed before: the update is done, its entry still to be taken out of the inbox.
+    Done,
+    /// Not committed: the application stopped first.
+    NotDone,
 }
 
 impl Pool {
-    pub(crate) fn start(inner: Arc<Inner>) -> std::io::Result<Pool> {
+    pub(crate) fn start(inner: Arc<dyn Dispatch>, settings: Settings) -> std::io::Result<Pool> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
@@ -365,16 +450,16 @@ impl Pool {
             arrived: Condvar::new(),
             settled: Condvar::new(),
             closing: Condvar::new(),
-            capacity: inner.config.queue_capacity.max(1),
-            inbox: inner.store.has_inbox(),
-            shared_inbox: inner.store.has_inbox() && inner.store.is_shared(),
-            deferring: inner.store.has_inbox() && !inner.store.is_shared(),
-            order: inner.config.order_by.clone(),
+            capacity: settings.queue_capacity.max(1),
+            inbox: inner.store().has_inbox(),
+            shared_inbox: inner.store().has_inbox() && inner.store().is_shared(),
+            deferring: inner.store().has_inbox() && !inner.store().is_shared(),
+            order: settings.order_by.clone(),
         });
         // What was received before and not handled goes first; in a shared inbox, the scan
         // finds it (another process may be handling it).
         if shared.inbox && !shared.shared_inbox {
-            let kept = inner.store.inbox().map_err(std::io::Error::other)?;
+            let kept = inner.store().inbox().map_err(std::io::Error::other)?;
             let mut state = shared.lock();
             for (id, json) in kept {
                 match crate::webhook::parse_update(&json) {
@@ -393,7 +478,7 @@ impl Pool {
                             target: "telegram_api",
                             "update {id} in the inbox does not decode, dropped: {e}"
                         );
-                        if let Err(e) = inner.store.inbox_remove(&[id]) {
+                        if let Err(e) = inner.store().inbox_remove(&[id]) {
                             log::warn!(target: "telegram_api", "update {id}: {e}");
                         }
                     }
@@ -401,16 +486,16 @@ impl Pool {
                 state.received = Some(state.received.map_or(id, |r| r.max(id)));
             }
         }
-        let mut threads = Vec::with_capacity(inner.config.workers);
-        for i in 0..inner.config.workers.max(1) {
+        let mut threads = Vec::with_capacity(settings.workers);
+        for i in 0..settings.workers.max(1) {
             let shared = shared.clone();
             shared.lock().alive += 1;
             let spawned = thread::Builder::new()
                 .name(format!("telegram-worker-{i}"))
-                .stack_size(inner.config.stack_size)
+                .stack_size(settings.stack_size)
                 .spawn({
                     let (shared, inner) = (shared.clone(), inner.clone());
-                    move || work(&shared, &inner)
+                    move || work(&shared, &*inner)
                 });
             match spawned {
                 Ok(t) => threads.push(t),
@@ -422,7 +507,7 @@ impl Pool {
                         scheduler: None,
                         intake: None,
                         scanner: None,
-                        store: inner.store.clone(),
+                        store: inner.store().clone(),
                     };
                     pool.close();
                     return Err(e);
@@ -435,14 +520,14 @@ impl Pool {
             scheduler: None,
             intake: None,
             scanner: None,
-            store: inner.store.clone(),
+            store: inner.store().clone(),
         };
         if pool.shared.inbox {
             let (shared, inner) = (pool.shared.clone(), inner.clone());
             let spawned = thread::Builder::new()
                 .name("telegram-inbox".into())
-                .stack_size(inner.config.stack_size)
-                .spawn(move || intake(&shared, &inner));
+                .stack_size(settings.stack_size)
+                .spawn(move || intake(&shared, &*inner));
             match spawned {
                 Ok(t) => pool.intake = Some(t),
                 Err(e) => {
@@ -453,10 +538,11 @@ impl Pool {
         }
         if pool.shared.shared_inbox {
             let (shared, inner) = (pool.shared.clone(), inner.clone());
+            let interval = settings.inbox_scan;
             let spawned = thread::Builder::new()
                 .name("telegram-inbox-scan".into())
-                .stack_size(inner.config.stack_size)
-                .spawn(move || scan(&shared, &inner));
+                .stack_size(settings.stack_size)
+                .spawn(move || scan(&shared, &*inner, interval));
             match spawned {
                 Ok(t) => pool.scanner = Some(t),
                 Err(e) => {
@@ -465,12 +551,12 @@ impl Pool {
                 }
             }
         }
-        if inner.jobs.has_handlers() {
+        if inner.jobs().has_handlers() {
             let shared = pool.shared.clone();
             let spawned = thread::Builder::new()
                 .name("telegram-jobs".into())
-                .stack_size(inner.config.stack_size)
-                .spawn(move || schedule(&shared, &inner));
+                .stack_size(settings.stack_size)
+                .spawn(move || schedule(&shared, &*inner));
             match spawned {
                 Ok(t) => pool.scheduler = Some(t),
                 Err(e) => {
@@ -627,7 +713,7 @@ impl Pool {
         confirmed(&state)
     }
 
-    /// Whether updates go through the store's inbox ([`Store::has_inbox`](super::store::Store::has_inbox)):
+    /// Whether updates go through the store's inbox ([`Store::has_inbox`](crate::ext::store::Store::has_inbox)):
     /// then [`confirmed_offset`](Pool::confirmed_offset) moves once they are written to it.
     pub fn has_inbox(&self) -> bool {
         self.shared.inbox
@@ -763,7 +849,7 @@ fn confirmed(state: &State) -> Option<i64> {
 }
 
 /// A worker: takes the next ready chat's first update, handles it, puts the chat back.
-fn work(shared: &Shared, inner: &Inner) {
+fn work(shared: &Shared, inner: &dyn Dispatch) {
     let mut state = shared.lock();
     loop {
         if state.closed {
@@ -862,8 +948,8 @@ const SYNC_EVERY: Duration = Duration::from_millis(50);
 
 /// Makes the store's deferred commits durable, logging a failure (a later sync or batch
 /// retries it; a crash before then has those updates handled again).
-fn sync(inner: &Inner) {
-    if let Err(e) = inner.store.sync() {
+fn sync(inner: &dyn Dispatch) {
+    if let Err(e) = inner.store().sync() {
         log::warn!(target: "telegram_api", "cannot sync the store: {e}");
     }
 }
@@ -871,7 +957,7 @@ fn sync(inner: &Inner) {
 /// The inbox's writer: writes what was submitted since its last write in one transaction, tells
 /// each update's submitter, and queues the updates not received before; until the pool closes.
 /// Updates not written by then are told `false` and dropped (Telegram delivers them again).
-fn intake(shared: &Shared, inner: &Inner) {
+fn intake(shared: &Shared, inner: &dyn Dispatch) {
     let mut state = shared.lock();
     // Whether commits were written since the last durable write, and when that was.
     let mut unsynced = false;
@@ -930,7 +1016,7 @@ fn intake(shared: &Shared, inner: &Inner) {
         drop(state);
         if !handled.is_empty() {
             unsynced = true;
-            if let Err(e) = inner.store.inbox_remove(&handled) {
+            if let Err(e) = inner.store().inbox_remove(&handled) {
                 // Left in the inbox: handled again at the next start.
                 log::warn!(target: "telegram_api", "updates {handled:?} stay in the inbox: {e}");
             }
@@ -1006,17 +1092,16 @@ fn intake(shared: &Shared, inner: &Inner) {
 }
 
 /// With an inbox shared with other processes: every
-/// [`inbox_scan_interval`](super::ApplicationBuilder::inbox_scan_interval), reads the ids in the
+/// [`inbox_scan_interval`](crate::ext::ApplicationBuilder::inbox_scan_interval), reads the ids in the
 /// inbox, and queues the updates that were there at the previous look too and that this
 /// process is not handling (received by another process that is busy, or died), lowest id
 /// first and as many as the queue has room for; until the pool closes. Between looks it waits
 /// on a condition variable that only the pool's closing signals: no busy loop.
 ///
 /// An update is queued as [`Item::Found`]: handled only when its key's lease is free at once
-/// (see [`Inner::dispatch_shared`]), else left to the process that holds it. The updates this
+/// (see [`Dispatch::dispatch_shared`]), else left to the process that holds it. The updates this
 /// process receives are queued by the inbox's writer as they are written, not by the scan.
-fn scan(shared: &Shared, inner: &Inner) {
-    let interval = inner.config.inbox_scan;
+fn scan(shared: &Shared, inner: &dyn Dispatch, interval: Duration) {
     // The ids in the inbox at the previous look.
     let mut before: HashSet<i64> = HashSet::new();
     let mut failing = false;
@@ -1031,7 +1116,7 @@ fn scan(shared: &Shared, inner: &Inner) {
             break;
         }
         drop(state);
-        let ids = match inner.store.inbox_ids(i64::MAX) {
+        let ids = match inner.store().inbox_ids(i64::MAX) {
             Ok(ids) => {
                 failing = false;
                 ids
@@ -1065,7 +1150,7 @@ fn scan(shared: &Shared, inner: &Inner) {
         };
         before = now;
         if !take.is_empty() {
-            match inner.store.inbox_get(&take) {
+            match inner.store().inbox_get(&take) {
                 Ok(entries) => {
                     let mut found = Vec::with_capacity(entries.len());
                     for (id, json) in entries {
@@ -1100,7 +1185,7 @@ fn scan(shared: &Shared, inner: &Inner) {
 
 /// Commits the changes of `commits` together, tells each update's submitter, and puts each
 /// key back (ready when more of its updates wait).
-fn commit(shared: &Shared, inner: &Inner, commits: Vec<(Key, Deferred, Option<Done>)>) {
+fn commit(shared: &Shared, inner: &dyn Dispatch, commits: Vec<(Key, Deferred, Option<Done>)>) {
     let mut keys = Vec::with_capacity(commits.len());
     let mut tell = Vec::with_capacity(commits.len());
     let mut deferred = Vec::with_capacity(commits.len());
@@ -1141,12 +1226,13 @@ fn commit(shared: &Shared, inner: &Inner, commits: Vec<(Key, Deferred, Option<Do
 
 /// The scheduler: every [`SCHEDULER_TICK`], queues the jobs that fell due, each behind its
 /// chat's updates; until the pool closes.
-fn schedule(shared: &Shared, inner: &Inner) {
+fn schedule(shared: &Shared, inner: &dyn Dispatch) {
     let mut loaded: Option<Instant> = None;
     let mut failing = false;
     while !shared.lock().closed {
-        let again = inner.store.is_shared() && loaded.is_some_and(|t| t.elapsed() >= RELOAD_SHARED);
-        match inner.jobs.load(&*inner.store, again) {
+        let again =
+            inner.store().is_shared() && loaded.is_some_and(|t| t.elapsed() >= RELOAD_SHARED);
+        match inner.jobs().load(&**inner.store(), again) {
             Ok(()) => {
                 if again || loaded.is_none() {
                     loaded = Some(Instant::now());
@@ -1156,12 +1242,12 @@ fn schedule(shared: &Shared, inner: &Inner) {
             Err(e) => {
                 // Reported once per run of failures; the index keeps what it had.
                 if !failing {
-                    inner.report_jobs(&super::HandlerError::Store(e));
+                    inner.report_jobs(&HandlerError::Store(e));
                 }
                 failing = true;
             }
         }
-        let due = inner.jobs.take_due(inner.clock.now());
+        let due = inner.jobs().take_due(inner.now());
         if !due.is_empty() {
             let mut state = shared.lock();
             for (id, at, chat) in due {

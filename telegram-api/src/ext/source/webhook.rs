@@ -23,10 +23,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Semaphore, oneshot, watch};
 
-use super::application::Application;
-use super::pool::{Done, Pool};
-use super::runner::{RunError, Stop, TICK};
 use crate::Update;
+use crate::ext::application::Application;
+use crate::ext::pool::{Done, Pool};
+use crate::ext::source::polling::{RunError, Stop, TICK};
 use crate::webhook::{SECRET_TOKEN_HEADER, parse_update, verify_secret_token};
 
 /// How long, once stopped and the pool shut down, answers still owed are given to reach their
@@ -829,8 +829,8 @@ impl Application {
     /// sends one chat's updates one after the other, waiting for each answer, so the pool
     /// handles them in order.
     ///
-    /// The [`post_init`](super::ApplicationBuilder::post_init) hooks run before the server
-    /// starts, the [`post_stop`](super::ApplicationBuilder::post_stop) hooks once it stopped.
+    /// The [`post_init`](crate::ext::ApplicationBuilder::post_init) hooks run before the server
+    /// starts, the [`post_stop`](crate::ext::ApplicationBuilder::post_stop) hooks once it stopped.
     ///
     /// The 200 answer is what confirms an update to Telegram, so nothing is lost when the
     /// process dies: an update not answered yet is sent again, one in the inbox is handled by
@@ -842,7 +842,7 @@ impl Application {
     ///
     /// When stopped, the server stops accepting connections, updates still waiting for their
     /// turn are answered 503, the pool is given the
-    /// [`stop_timeout`](super::ApplicationBuilder::stop_timeout) to finish the ones being
+    /// [`stop_timeout`](crate::ext::ApplicationBuilder::stop_timeout) to finish the ones being
     /// handled, and the call returns once their answers were sent (or a second later). An
     /// update whose handler outlives the stop timeout is answered 503 too: it stays
     /// unconfirmed, and when Telegram sends it again, the store's record of handled updates
