@@ -59,6 +59,42 @@ fn callback_chain(depth: usize) -> String {
     )
 }
 
+/// An HTTP server on a local port that answers one request with `body` (JSON): its URL.
+fn answer_once(body: &str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("local address"));
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read the request");
+            let line = line.trim_end().to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("content-length:") {
+                length = n.trim().parse().expect("a content length");
+            }
+        }
+        let mut request = vec![0; length];
+        reader
+            .read_exact(&mut request)
+            .expect("read the request's body");
+        let mut stream = reader.into_inner();
+        stream.write_all(response.as_bytes()).expect("answer");
+    });
+    url
+}
+
 /// Runs `f` on a thread with `stack` bytes of stack.
 fn on_stack<T: Send + 'static>(stack: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
@@ -171,13 +207,14 @@ fn a_deep_update_that_does_not_decode_is_salvaged_on_a_small_stack() {
     // from a webhook and in a batch, with its payload as it came.
     let json = chain("reply_to_message", MAX_DEPTH, true);
     let expected: Value = serde_json::from_str(&json).unwrap();
+    // What `getUpdates` answers, decoded as the client decodes it: a bot asks a server that
+    // answers with this batch.
+    let bot = telegram_api::Bot::new("1:token").with_api_url(answer_once(&format!(
+        r#"{{"ok": true, "result": [{json}, {{"update_id": 2}}]}}"#
+    )));
     let (single, batch) = on_stack(STACK, move || {
         let single = telegram_api::webhook::parse_update(json.as_bytes()).unwrap();
-        // What `getUpdates` answers, decoded as the client decodes it.
-        let batch = <telegram_api::methods::GetUpdates as telegram_api::Method>::decode_result(
-            &format!(r#"[{json}, {{"update_id": 2}}]"#),
-        )
-        .unwrap();
+        let batch = bot.get_updates().call().unwrap();
         (single, batch)
     });
     for update in [&single, &batch[0]] {

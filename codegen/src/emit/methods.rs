@@ -258,11 +258,11 @@ pub(super) fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     };
     let decode = quote! {
         #[inline(never)]
-        fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+        fn decode_result(result: &str, _: crate::model::Token) -> Result<Self::Response, serde_json::Error> {
             #decode_body
         }
         #[inline(never)]
-        fn trace_result(result: &str) -> Option<(String, String)> {
+        fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
             crate::codec::de::trace::<Self::Response>(result)
         }
     };
@@ -279,10 +279,19 @@ pub(super) fn request(cx: &Context, m: &Method) -> Result<TokenStream, String> {
     let file_params = if file_params.is_empty() {
         quote!()
     } else {
-        quote!(const FILE_PARAMS: &'static [&'static str] = &[#(#file_params),*];)
+        quote! {
+            fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+                &[#(#file_params),*]
+            }
+        }
     };
-    let defaultable = defaultable(m)?
-        .map(|tokens| quote!(const DEFAULTABLE: crate::model::Defaultable = #tokens;));
+    let defaultable = defaultable(m)?.map(|tokens| {
+        quote! {
+            fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+                #tokens
+            }
+        }
+    });
     let derive_default = if ps.iter().all(|p| !p.field.required) {
         quote!(, Default)
     } else {

@@ -599,7 +599,7 @@ impl<'a> Context<'a> {
         let method_arms = self.spec.methods.iter().map(|m| {
             let n = &m.name;
             let id = methods::request_ident(m);
-            quote!(#n => <super::methods::#id as crate::Method>::DEFAULTABLE,)
+            quote!(#n => defaultable_of::<super::methods::#id>(),)
         });
         quote! {
             //! Every type decoded from JSON, every enumeration and every method, by name, for
@@ -632,6 +632,10 @@ impl<'a> Context<'a> {
                     #(#enum_arms)*
                     _ => return None,
                 })
+            }
+
+            fn defaultable_of<M: crate::Method>() -> crate::model::Defaultable {
+                M::defaultable(crate::model::Token)
             }
 
             /// Which of the parameters `Defaults` fills the method called `name` has.

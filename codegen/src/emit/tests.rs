@@ -693,18 +693,23 @@ fn methods_say_which_parameters_defaults_fill() {
         impl crate::Method for SendText {
             const NAME: &'static str = "sendText";
             type Response = bool;
-            const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-                parse_mode: Some("caption_entities"),
-                disable_notification: false,
-                protect_content: true,
-                link_preview_options: true,
-            };
+            fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+                crate::model::Defaultable {
+                    parse_mode: Some("caption_entities"),
+                    disable_notification: false,
+                    protect_content: true,
+                    link_preview_options: true,
+                }
+            }
             #[inline(never)]
-            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+            fn decode_result(
+                result: &str,
+                _: crate::model::Token,
+            ) -> Result<Self::Response, serde_json::Error> {
                 crate::json::from_str(result)
             }
             #[inline(never)]
-            fn trace_result(result: &str) -> Option<(String, String)> {
+            fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
                 crate::codec::de::trace::<Self::Response>(result)
             }
         }
@@ -713,12 +718,14 @@ fn methods_say_which_parameters_defaults_fill() {
     assert_renders(
         &text,
         r#"
-        const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-            parse_mode: None,
-            disable_notification: true,
-            protect_content: false,
-            link_preview_options: false,
-        };
+        fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+            crate::model::Defaultable {
+                parse_mode: None,
+                disable_notification: true,
+                protect_content: false,
+                link_preview_options: false,
+            }
+        }
         "#,
     );
     assert_renders(
@@ -728,23 +735,26 @@ fn methods_say_which_parameters_defaults_fill() {
             const NAME: &'static str = "getUser";
             type Response = User;
             #[inline(never)]
-            fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+            fn decode_result(
+                result: &str,
+                _: crate::model::Token,
+            ) -> Result<Self::Response, serde_json::Error> {
                 crate::json::from_str(result)
             }
             #[inline(never)]
-            fn trace_result(result: &str) -> Option<(String, String)> {
+            fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
                 crate::codec::de::trace::<Self::Response>(result)
             }
         }
         "#,
     );
-    assert_eq!(text.matches("const DEFAULTABLE").count(), 2);
+    assert_eq!(text.matches("fn defaultable").count(), 2);
     assert_renders(
         &file(&files, "registry.rs"),
         r#"
-        "sendText" => <super::methods::SendText as crate::Method>::DEFAULTABLE,
-        "pinIt" => <super::methods::PinIt as crate::Method>::DEFAULTABLE,
-        "getUser" => <super::methods::GetUser as crate::Method>::DEFAULTABLE,
+        "sendText" => defaultable_of::<super::methods::SendText>(),
+        "pinIt" => defaultable_of::<super::methods::PinIt>(),
+        "getUser" => defaultable_of::<super::methods::GetUser>(),
         "#,
     );
 }

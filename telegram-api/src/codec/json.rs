@@ -42,3 +42,20 @@ pub fn from_slice<'a, T: Deserialize<'a>>(json: &'a [u8]) -> serde_json::Result<
 pub fn from_str<'a, T: Deserialize<'a>>(json: &'a str) -> serde_json::Result<T> {
     crate::codec::de::read_as_text(|| serde_json::from_str(json))
 }
+
+/// Decodes a value kept as a `serde_json::Value` (an update a store kept), through its text and
+/// [`from_str`].
+///
+/// `serde_json::from_value` would compile every decoder under `T` a further time, over
+/// `Value`; going through the text keeps to the decoders [`from_str`] already uses, at the cost
+/// of writing the value out, on paths that run rarely (an album's parts, a flow's record).
+///
+/// # Errors
+///
+/// Fails with serde_json's error when `value` does not decode as a `T`.
+#[cfg(feature = "ext")]
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> serde_json::Result<T> {
+    from_str(&value.to_string())
+}

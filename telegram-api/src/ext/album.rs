@@ -173,7 +173,7 @@ impl Album {
         let media_group_id = data.get("media_group_id")?.as_str()?.to_owned();
         let mut updates: Vec<Update> = Vec::new();
         for part in data.get("updates")?.as_array()? {
-            match serde_json::from_value::<Update>(part.clone()) {
+            match crate::json::from_value::<Update>(part) {
                 Ok(update) if update.effective_message().is_some() => updates.push(update),
                 Ok(_) => log::warn!(
                     target: "telegram_api",

@@ -654,7 +654,7 @@ impl Record {
             .get("at")
             .and_then(Value::as_i64)
             .ok_or_else(invalid)?;
-        let entry: Update = serde_json::from_value(fields.remove("entry").ok_or_else(invalid)?)?;
+        let entry: Update = crate::json::from_value(&fields.remove("entry").ok_or_else(invalid)?)?;
         let Some(Value::Array(steps)) = fields.remove("log") else {
             return Err(invalid());
         };
@@ -664,7 +664,7 @@ impl Record {
                 return Err(invalid());
             };
             log.push(if let Some(update) = step.remove("answer") {
-                Step::Answer(serde_json::from_value(update)?)
+                Step::Answer(crate::json::from_value(&update)?)
             } else {
                 Step::Value(step.remove("value").ok_or_else(invalid)?)
             });

@@ -696,501 +696,380 @@ pub(crate) fn enum_value(name: &str, value: &str) -> Option<(String, bool)> {
         },
     )
 }
+fn defaultable_of<M: crate::Method>() -> crate::model::Defaultable {
+    M::defaultable(crate::model::Token)
+}
 /// Which of the parameters `Defaults` fills the method called `name` has.
 pub(crate) fn defaultable(name: &str) -> Option<crate::model::Defaultable> {
     Some(
         match name {
-            "getUpdates" => <super::methods::GetUpdates as crate::Method>::DEFAULTABLE,
-            "setWebhook" => <super::methods::SetWebhook as crate::Method>::DEFAULTABLE,
-            "deleteWebhook" => {
-                <super::methods::DeleteWebhook as crate::Method>::DEFAULTABLE
-            }
-            "getWebhookInfo" => {
-                <super::methods::GetWebhookInfo as crate::Method>::DEFAULTABLE
-            }
-            "getMe" => <super::methods::GetMe as crate::Method>::DEFAULTABLE,
-            "logOut" => <super::methods::LogOut as crate::Method>::DEFAULTABLE,
-            "close" => <super::methods::Close as crate::Method>::DEFAULTABLE,
-            "sendMessage" => <super::methods::SendMessage as crate::Method>::DEFAULTABLE,
-            "forwardMessage" => {
-                <super::methods::ForwardMessage as crate::Method>::DEFAULTABLE
-            }
-            "forwardMessages" => {
-                <super::methods::ForwardMessages as crate::Method>::DEFAULTABLE
-            }
-            "copyMessage" => <super::methods::CopyMessage as crate::Method>::DEFAULTABLE,
-            "copyMessages" => {
-                <super::methods::CopyMessages as crate::Method>::DEFAULTABLE
-            }
-            "sendPhoto" => <super::methods::SendPhoto as crate::Method>::DEFAULTABLE,
-            "sendLivePhoto" => {
-                <super::methods::SendLivePhoto as crate::Method>::DEFAULTABLE
-            }
-            "sendAudio" => <super::methods::SendAudio as crate::Method>::DEFAULTABLE,
-            "sendDocument" => {
-                <super::methods::SendDocument as crate::Method>::DEFAULTABLE
-            }
-            "sendVideo" => <super::methods::SendVideo as crate::Method>::DEFAULTABLE,
-            "sendAnimation" => {
-                <super::methods::SendAnimation as crate::Method>::DEFAULTABLE
-            }
-            "sendVoice" => <super::methods::SendVoice as crate::Method>::DEFAULTABLE,
-            "sendVideoNote" => {
-                <super::methods::SendVideoNote as crate::Method>::DEFAULTABLE
-            }
-            "sendPaidMedia" => {
-                <super::methods::SendPaidMedia as crate::Method>::DEFAULTABLE
-            }
-            "sendMediaGroup" => {
-                <super::methods::SendMediaGroup as crate::Method>::DEFAULTABLE
-            }
-            "sendLocation" => {
-                <super::methods::SendLocation as crate::Method>::DEFAULTABLE
-            }
-            "sendVenue" => <super::methods::SendVenue as crate::Method>::DEFAULTABLE,
-            "sendContact" => <super::methods::SendContact as crate::Method>::DEFAULTABLE,
-            "sendPoll" => <super::methods::SendPoll as crate::Method>::DEFAULTABLE,
-            "sendChecklist" => {
-                <super::methods::SendChecklist as crate::Method>::DEFAULTABLE
-            }
-            "sendDice" => <super::methods::SendDice as crate::Method>::DEFAULTABLE,
-            "sendMessageDraft" => {
-                <super::methods::SendMessageDraft as crate::Method>::DEFAULTABLE
-            }
-            "sendChatAction" => {
-                <super::methods::SendChatAction as crate::Method>::DEFAULTABLE
-            }
+            "getUpdates" => defaultable_of::<super::methods::GetUpdates>(),
+            "setWebhook" => defaultable_of::<super::methods::SetWebhook>(),
+            "deleteWebhook" => defaultable_of::<super::methods::DeleteWebhook>(),
+            "getWebhookInfo" => defaultable_of::<super::methods::GetWebhookInfo>(),
+            "getMe" => defaultable_of::<super::methods::GetMe>(),
+            "logOut" => defaultable_of::<super::methods::LogOut>(),
+            "close" => defaultable_of::<super::methods::Close>(),
+            "sendMessage" => defaultable_of::<super::methods::SendMessage>(),
+            "forwardMessage" => defaultable_of::<super::methods::ForwardMessage>(),
+            "forwardMessages" => defaultable_of::<super::methods::ForwardMessages>(),
+            "copyMessage" => defaultable_of::<super::methods::CopyMessage>(),
+            "copyMessages" => defaultable_of::<super::methods::CopyMessages>(),
+            "sendPhoto" => defaultable_of::<super::methods::SendPhoto>(),
+            "sendLivePhoto" => defaultable_of::<super::methods::SendLivePhoto>(),
+            "sendAudio" => defaultable_of::<super::methods::SendAudio>(),
+            "sendDocument" => defaultable_of::<super::methods::SendDocument>(),
+            "sendVideo" => defaultable_of::<super::methods::SendVideo>(),
+            "sendAnimation" => defaultable_of::<super::methods::SendAnimation>(),
+            "sendVoice" => defaultable_of::<super::methods::SendVoice>(),
+            "sendVideoNote" => defaultable_of::<super::methods::SendVideoNote>(),
+            "sendPaidMedia" => defaultable_of::<super::methods::SendPaidMedia>(),
+            "sendMediaGroup" => defaultable_of::<super::methods::SendMediaGroup>(),
+            "sendLocation" => defaultable_of::<super::methods::SendLocation>(),
+            "sendVenue" => defaultable_of::<super::methods::SendVenue>(),
+            "sendContact" => defaultable_of::<super::methods::SendContact>(),
+            "sendPoll" => defaultable_of::<super::methods::SendPoll>(),
+            "sendChecklist" => defaultable_of::<super::methods::SendChecklist>(),
+            "sendDice" => defaultable_of::<super::methods::SendDice>(),
+            "sendMessageDraft" => defaultable_of::<super::methods::SendMessageDraft>(),
+            "sendChatAction" => defaultable_of::<super::methods::SendChatAction>(),
             "setMessageReaction" => {
-                <super::methods::SetMessageReaction as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetMessageReaction>()
             }
             "getUserProfilePhotos" => {
-                <super::methods::GetUserProfilePhotos as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetUserProfilePhotos>()
             }
             "getUserProfileAudios" => {
-                <super::methods::GetUserProfileAudios as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetUserProfileAudios>()
             }
             "setUserEmojiStatus" => {
-                <super::methods::SetUserEmojiStatus as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetUserEmojiStatus>()
             }
-            "getFile" => <super::methods::GetFile as crate::Method>::DEFAULTABLE,
-            "banChatMember" => {
-                <super::methods::BanChatMember as crate::Method>::DEFAULTABLE
-            }
-            "unbanChatMember" => {
-                <super::methods::UnbanChatMember as crate::Method>::DEFAULTABLE
-            }
+            "getFile" => defaultable_of::<super::methods::GetFile>(),
+            "banChatMember" => defaultable_of::<super::methods::BanChatMember>(),
+            "unbanChatMember" => defaultable_of::<super::methods::UnbanChatMember>(),
             "restrictChatMember" => {
-                <super::methods::RestrictChatMember as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RestrictChatMember>()
             }
-            "promoteChatMember" => {
-                <super::methods::PromoteChatMember as crate::Method>::DEFAULTABLE
-            }
+            "promoteChatMember" => defaultable_of::<super::methods::PromoteChatMember>(),
             "setChatAdministratorCustomTitle" => {
-                <super::methods::SetChatAdministratorCustomTitle as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetChatAdministratorCustomTitle>()
             }
-            "setChatMemberTag" => {
-                <super::methods::SetChatMemberTag as crate::Method>::DEFAULTABLE
-            }
-            "banChatSenderChat" => {
-                <super::methods::BanChatSenderChat as crate::Method>::DEFAULTABLE
-            }
+            "setChatMemberTag" => defaultable_of::<super::methods::SetChatMemberTag>(),
+            "banChatSenderChat" => defaultable_of::<super::methods::BanChatSenderChat>(),
             "unbanChatSenderChat" => {
-                <super::methods::UnbanChatSenderChat as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::UnbanChatSenderChat>()
             }
             "setChatPermissions" => {
-                <super::methods::SetChatPermissions as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetChatPermissions>()
             }
             "exportChatInviteLink" => {
-                <super::methods::ExportChatInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ExportChatInviteLink>()
             }
             "createChatInviteLink" => {
-                <super::methods::CreateChatInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::CreateChatInviteLink>()
             }
             "editChatInviteLink" => {
-                <super::methods::EditChatInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditChatInviteLink>()
             }
             "createChatSubscriptionInviteLink" => {
-                <super::methods::CreateChatSubscriptionInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::CreateChatSubscriptionInviteLink>()
             }
             "editChatSubscriptionInviteLink" => {
-                <super::methods::EditChatSubscriptionInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditChatSubscriptionInviteLink>()
             }
             "revokeChatInviteLink" => {
-                <super::methods::RevokeChatInviteLink as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RevokeChatInviteLink>()
             }
             "approveChatJoinRequest" => {
-                <super::methods::ApproveChatJoinRequest as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ApproveChatJoinRequest>()
             }
             "declineChatJoinRequest" => {
-                <super::methods::DeclineChatJoinRequest as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeclineChatJoinRequest>()
             }
             "answerChatJoinRequestQuery" => {
-                <super::methods::AnswerChatJoinRequestQuery as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::AnswerChatJoinRequestQuery>()
             }
             "sendChatJoinRequestWebApp" => {
-                <super::methods::SendChatJoinRequestWebApp as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SendChatJoinRequestWebApp>()
             }
-            "setChatPhoto" => {
-                <super::methods::SetChatPhoto as crate::Method>::DEFAULTABLE
-            }
-            "deleteChatPhoto" => {
-                <super::methods::DeleteChatPhoto as crate::Method>::DEFAULTABLE
-            }
-            "setChatTitle" => {
-                <super::methods::SetChatTitle as crate::Method>::DEFAULTABLE
-            }
+            "setChatPhoto" => defaultable_of::<super::methods::SetChatPhoto>(),
+            "deleteChatPhoto" => defaultable_of::<super::methods::DeleteChatPhoto>(),
+            "setChatTitle" => defaultable_of::<super::methods::SetChatTitle>(),
             "setChatDescription" => {
-                <super::methods::SetChatDescription as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetChatDescription>()
             }
-            "pinChatMessage" => {
-                <super::methods::PinChatMessage as crate::Method>::DEFAULTABLE
-            }
-            "unpinChatMessage" => {
-                <super::methods::UnpinChatMessage as crate::Method>::DEFAULTABLE
-            }
+            "pinChatMessage" => defaultable_of::<super::methods::PinChatMessage>(),
+            "unpinChatMessage" => defaultable_of::<super::methods::UnpinChatMessage>(),
             "unpinAllChatMessages" => {
-                <super::methods::UnpinAllChatMessages as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::UnpinAllChatMessages>()
             }
-            "leaveChat" => <super::methods::LeaveChat as crate::Method>::DEFAULTABLE,
-            "getChat" => <super::methods::GetChat as crate::Method>::DEFAULTABLE,
+            "leaveChat" => defaultable_of::<super::methods::LeaveChat>(),
+            "getChat" => defaultable_of::<super::methods::GetChat>(),
             "getChatAdministrators" => {
-                <super::methods::GetChatAdministrators as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetChatAdministrators>()
             }
             "getChatMemberCount" => {
-                <super::methods::GetChatMemberCount as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetChatMemberCount>()
             }
-            "getChatMember" => {
-                <super::methods::GetChatMember as crate::Method>::DEFAULTABLE
-            }
+            "getChatMember" => defaultable_of::<super::methods::GetChatMember>(),
             "getUserPersonalChatMessages" => {
-                <super::methods::GetUserPersonalChatMessages as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetUserPersonalChatMessages>()
             }
-            "setChatStickerSet" => {
-                <super::methods::SetChatStickerSet as crate::Method>::DEFAULTABLE
-            }
+            "setChatStickerSet" => defaultable_of::<super::methods::SetChatStickerSet>(),
             "deleteChatStickerSet" => {
-                <super::methods::DeleteChatStickerSet as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteChatStickerSet>()
             }
             "getForumTopicIconStickers" => {
-                <super::methods::GetForumTopicIconStickers as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetForumTopicIconStickers>()
             }
-            "createForumTopic" => {
-                <super::methods::CreateForumTopic as crate::Method>::DEFAULTABLE
-            }
-            "editForumTopic" => {
-                <super::methods::EditForumTopic as crate::Method>::DEFAULTABLE
-            }
-            "closeForumTopic" => {
-                <super::methods::CloseForumTopic as crate::Method>::DEFAULTABLE
-            }
-            "reopenForumTopic" => {
-                <super::methods::ReopenForumTopic as crate::Method>::DEFAULTABLE
-            }
-            "deleteForumTopic" => {
-                <super::methods::DeleteForumTopic as crate::Method>::DEFAULTABLE
-            }
+            "createForumTopic" => defaultable_of::<super::methods::CreateForumTopic>(),
+            "editForumTopic" => defaultable_of::<super::methods::EditForumTopic>(),
+            "closeForumTopic" => defaultable_of::<super::methods::CloseForumTopic>(),
+            "reopenForumTopic" => defaultable_of::<super::methods::ReopenForumTopic>(),
+            "deleteForumTopic" => defaultable_of::<super::methods::DeleteForumTopic>(),
             "unpinAllForumTopicMessages" => {
-                <super::methods::UnpinAllForumTopicMessages as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::UnpinAllForumTopicMessages>()
             }
             "editGeneralForumTopic" => {
-                <super::methods::EditGeneralForumTopic as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditGeneralForumTopic>()
             }
             "closeGeneralForumTopic" => {
-                <super::methods::CloseGeneralForumTopic as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::CloseGeneralForumTopic>()
             }
             "reopenGeneralForumTopic" => {
-                <super::methods::ReopenGeneralForumTopic as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ReopenGeneralForumTopic>()
             }
             "hideGeneralForumTopic" => {
-                <super::methods::HideGeneralForumTopic as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::HideGeneralForumTopic>()
             }
             "unhideGeneralForumTopic" => {
-                <super::methods::UnhideGeneralForumTopic as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::UnhideGeneralForumTopic>()
             }
             "unpinAllGeneralForumTopicMessages" => {
-                <super::methods::UnpinAllGeneralForumTopicMessages as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::UnpinAllGeneralForumTopicMessages>()
             }
             "answerCallbackQuery" => {
-                <super::methods::AnswerCallbackQuery as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::AnswerCallbackQuery>()
             }
-            "answerGuestQuery" => {
-                <super::methods::AnswerGuestQuery as crate::Method>::DEFAULTABLE
-            }
-            "getUserChatBoosts" => {
-                <super::methods::GetUserChatBoosts as crate::Method>::DEFAULTABLE
-            }
+            "answerGuestQuery" => defaultable_of::<super::methods::AnswerGuestQuery>(),
+            "getUserChatBoosts" => defaultable_of::<super::methods::GetUserChatBoosts>(),
             "getBusinessConnection" => {
-                <super::methods::GetBusinessConnection as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetBusinessConnection>()
             }
             "getManagedBotToken" => {
-                <super::methods::GetManagedBotToken as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetManagedBotToken>()
             }
             "replaceManagedBotToken" => {
-                <super::methods::ReplaceManagedBotToken as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ReplaceManagedBotToken>()
             }
             "getManagedBotAccessSettings" => {
-                <super::methods::GetManagedBotAccessSettings as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetManagedBotAccessSettings>()
             }
             "setManagedBotAccessSettings" => {
-                <super::methods::SetManagedBotAccessSettings as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetManagedBotAccessSettings>()
             }
-            "setMyCommands" => {
-                <super::methods::SetMyCommands as crate::Method>::DEFAULTABLE
-            }
-            "deleteMyCommands" => {
-                <super::methods::DeleteMyCommands as crate::Method>::DEFAULTABLE
-            }
-            "getMyCommands" => {
-                <super::methods::GetMyCommands as crate::Method>::DEFAULTABLE
-            }
-            "setMyName" => <super::methods::SetMyName as crate::Method>::DEFAULTABLE,
-            "getMyName" => <super::methods::GetMyName as crate::Method>::DEFAULTABLE,
-            "setMyDescription" => {
-                <super::methods::SetMyDescription as crate::Method>::DEFAULTABLE
-            }
-            "getMyDescription" => {
-                <super::methods::GetMyDescription as crate::Method>::DEFAULTABLE
-            }
+            "setMyCommands" => defaultable_of::<super::methods::SetMyCommands>(),
+            "deleteMyCommands" => defaultable_of::<super::methods::DeleteMyCommands>(),
+            "getMyCommands" => defaultable_of::<super::methods::GetMyCommands>(),
+            "setMyName" => defaultable_of::<super::methods::SetMyName>(),
+            "getMyName" => defaultable_of::<super::methods::GetMyName>(),
+            "setMyDescription" => defaultable_of::<super::methods::SetMyDescription>(),
+            "getMyDescription" => defaultable_of::<super::methods::GetMyDescription>(),
             "setMyShortDescription" => {
-                <super::methods::SetMyShortDescription as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetMyShortDescription>()
             }
             "getMyShortDescription" => {
-                <super::methods::GetMyShortDescription as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetMyShortDescription>()
             }
-            "setMyProfilePhoto" => {
-                <super::methods::SetMyProfilePhoto as crate::Method>::DEFAULTABLE
-            }
+            "setMyProfilePhoto" => defaultable_of::<super::methods::SetMyProfilePhoto>(),
             "removeMyProfilePhoto" => {
-                <super::methods::RemoveMyProfilePhoto as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RemoveMyProfilePhoto>()
             }
-            "setChatMenuButton" => {
-                <super::methods::SetChatMenuButton as crate::Method>::DEFAULTABLE
-            }
-            "getChatMenuButton" => {
-                <super::methods::GetChatMenuButton as crate::Method>::DEFAULTABLE
-            }
+            "setChatMenuButton" => defaultable_of::<super::methods::SetChatMenuButton>(),
+            "getChatMenuButton" => defaultable_of::<super::methods::GetChatMenuButton>(),
             "setMyDefaultAdministratorRights" => {
-                <super::methods::SetMyDefaultAdministratorRights as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetMyDefaultAdministratorRights>()
             }
             "getMyDefaultAdministratorRights" => {
-                <super::methods::GetMyDefaultAdministratorRights as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetMyDefaultAdministratorRights>()
             }
-            "getAvailableGifts" => {
-                <super::methods::GetAvailableGifts as crate::Method>::DEFAULTABLE
-            }
-            "sendGift" => <super::methods::SendGift as crate::Method>::DEFAULTABLE,
+            "getAvailableGifts" => defaultable_of::<super::methods::GetAvailableGifts>(),
+            "sendGift" => defaultable_of::<super::methods::SendGift>(),
             "giftPremiumSubscription" => {
-                <super::methods::GiftPremiumSubscription as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GiftPremiumSubscription>()
             }
-            "verifyUser" => <super::methods::VerifyUser as crate::Method>::DEFAULTABLE,
-            "verifyChat" => <super::methods::VerifyChat as crate::Method>::DEFAULTABLE,
+            "verifyUser" => defaultable_of::<super::methods::VerifyUser>(),
+            "verifyChat" => defaultable_of::<super::methods::VerifyChat>(),
             "removeUserVerification" => {
-                <super::methods::RemoveUserVerification as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RemoveUserVerification>()
             }
             "removeChatVerification" => {
-                <super::methods::RemoveChatVerification as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RemoveChatVerification>()
             }
             "readBusinessMessage" => {
-                <super::methods::ReadBusinessMessage as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ReadBusinessMessage>()
             }
             "deleteBusinessMessages" => {
-                <super::methods::DeleteBusinessMessages as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteBusinessMessages>()
             }
             "setBusinessAccountName" => {
-                <super::methods::SetBusinessAccountName as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetBusinessAccountName>()
             }
             "setBusinessAccountUsername" => {
-                <super::methods::SetBusinessAccountUsername as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetBusinessAccountUsername>()
             }
             "setBusinessAccountBio" => {
-                <super::methods::SetBusinessAccountBio as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetBusinessAccountBio>()
             }
             "setBusinessAccountProfilePhoto" => {
-                <super::methods::SetBusinessAccountProfilePhoto as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetBusinessAccountProfilePhoto>()
             }
             "removeBusinessAccountProfilePhoto" => {
-                <super::methods::RemoveBusinessAccountProfilePhoto as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::RemoveBusinessAccountProfilePhoto>()
             }
             "setBusinessAccountGiftSettings" => {
-                <super::methods::SetBusinessAccountGiftSettings as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetBusinessAccountGiftSettings>()
             }
             "getBusinessAccountStarBalance" => {
-                <super::methods::GetBusinessAccountStarBalance as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetBusinessAccountStarBalance>()
             }
             "transferBusinessAccountStars" => {
-                <super::methods::TransferBusinessAccountStars as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::TransferBusinessAccountStars>()
             }
             "getBusinessAccountGifts" => {
-                <super::methods::GetBusinessAccountGifts as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetBusinessAccountGifts>()
             }
-            "getUserGifts" => {
-                <super::methods::GetUserGifts as crate::Method>::DEFAULTABLE
-            }
-            "getChatGifts" => {
-                <super::methods::GetChatGifts as crate::Method>::DEFAULTABLE
-            }
+            "getUserGifts" => defaultable_of::<super::methods::GetUserGifts>(),
+            "getChatGifts" => defaultable_of::<super::methods::GetChatGifts>(),
             "convertGiftToStars" => {
-                <super::methods::ConvertGiftToStars as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ConvertGiftToStars>()
             }
-            "upgradeGift" => <super::methods::UpgradeGift as crate::Method>::DEFAULTABLE,
-            "transferGift" => {
-                <super::methods::TransferGift as crate::Method>::DEFAULTABLE
-            }
-            "postStory" => <super::methods::PostStory as crate::Method>::DEFAULTABLE,
-            "repostStory" => <super::methods::RepostStory as crate::Method>::DEFAULTABLE,
-            "editStory" => <super::methods::EditStory as crate::Method>::DEFAULTABLE,
-            "deleteStory" => <super::methods::DeleteStory as crate::Method>::DEFAULTABLE,
-            "answerWebAppQuery" => {
-                <super::methods::AnswerWebAppQuery as crate::Method>::DEFAULTABLE
-            }
+            "upgradeGift" => defaultable_of::<super::methods::UpgradeGift>(),
+            "transferGift" => defaultable_of::<super::methods::TransferGift>(),
+            "postStory" => defaultable_of::<super::methods::PostStory>(),
+            "repostStory" => defaultable_of::<super::methods::RepostStory>(),
+            "editStory" => defaultable_of::<super::methods::EditStory>(),
+            "deleteStory" => defaultable_of::<super::methods::DeleteStory>(),
+            "answerWebAppQuery" => defaultable_of::<super::methods::AnswerWebAppQuery>(),
             "savePreparedInlineMessage" => {
-                <super::methods::SavePreparedInlineMessage as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SavePreparedInlineMessage>()
             }
             "savePreparedKeyboardButton" => {
-                <super::methods::SavePreparedKeyboardButton as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SavePreparedKeyboardButton>()
             }
-            "editMessageText" => {
-                <super::methods::EditMessageText as crate::Method>::DEFAULTABLE
-            }
+            "editMessageText" => defaultable_of::<super::methods::EditMessageText>(),
             "editMessageCaption" => {
-                <super::methods::EditMessageCaption as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditMessageCaption>()
             }
-            "editMessageMedia" => {
-                <super::methods::EditMessageMedia as crate::Method>::DEFAULTABLE
-            }
+            "editMessageMedia" => defaultable_of::<super::methods::EditMessageMedia>(),
             "editMessageLiveLocation" => {
-                <super::methods::EditMessageLiveLocation as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditMessageLiveLocation>()
             }
             "stopMessageLiveLocation" => {
-                <super::methods::StopMessageLiveLocation as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::StopMessageLiveLocation>()
             }
             "editMessageChecklist" => {
-                <super::methods::EditMessageChecklist as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditMessageChecklist>()
             }
             "editMessageReplyMarkup" => {
-                <super::methods::EditMessageReplyMarkup as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditMessageReplyMarkup>()
             }
-            "stopPoll" => <super::methods::StopPoll as crate::Method>::DEFAULTABLE,
+            "stopPoll" => defaultable_of::<super::methods::StopPoll>(),
             "editEphemeralMessageText" => {
-                <super::methods::EditEphemeralMessageText as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditEphemeralMessageText>()
             }
             "editEphemeralMessageMedia" => {
-                <super::methods::EditEphemeralMessageMedia as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditEphemeralMessageMedia>()
             }
             "editEphemeralMessageCaption" => {
-                <super::methods::EditEphemeralMessageCaption as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditEphemeralMessageCaption>()
             }
             "editEphemeralMessageReplyMarkup" => {
-                <super::methods::EditEphemeralMessageReplyMarkup as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditEphemeralMessageReplyMarkup>()
             }
             "approveSuggestedPost" => {
-                <super::methods::ApproveSuggestedPost as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ApproveSuggestedPost>()
             }
             "declineSuggestedPost" => {
-                <super::methods::DeclineSuggestedPost as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeclineSuggestedPost>()
             }
-            "deleteMessage" => {
-                <super::methods::DeleteMessage as crate::Method>::DEFAULTABLE
-            }
-            "deleteMessages" => {
-                <super::methods::DeleteMessages as crate::Method>::DEFAULTABLE
-            }
+            "deleteMessage" => defaultable_of::<super::methods::DeleteMessage>(),
+            "deleteMessages" => defaultable_of::<super::methods::DeleteMessages>(),
             "deleteEphemeralMessage" => {
-                <super::methods::DeleteEphemeralMessage as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteEphemeralMessage>()
             }
             "deleteMessageReaction" => {
-                <super::methods::DeleteMessageReaction as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteMessageReaction>()
             }
             "deleteAllMessageReactions" => {
-                <super::methods::DeleteAllMessageReactions as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteAllMessageReactions>()
             }
-            "sendSticker" => <super::methods::SendSticker as crate::Method>::DEFAULTABLE,
-            "getStickerSet" => {
-                <super::methods::GetStickerSet as crate::Method>::DEFAULTABLE
-            }
+            "sendSticker" => defaultable_of::<super::methods::SendSticker>(),
+            "getStickerSet" => defaultable_of::<super::methods::GetStickerSet>(),
             "getCustomEmojiStickers" => {
-                <super::methods::GetCustomEmojiStickers as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetCustomEmojiStickers>()
             }
-            "uploadStickerFile" => {
-                <super::methods::UploadStickerFile as crate::Method>::DEFAULTABLE
-            }
+            "uploadStickerFile" => defaultable_of::<super::methods::UploadStickerFile>(),
             "createNewStickerSet" => {
-                <super::methods::CreateNewStickerSet as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::CreateNewStickerSet>()
             }
-            "addStickerToSet" => {
-                <super::methods::AddStickerToSet as crate::Method>::DEFAULTABLE
-            }
+            "addStickerToSet" => defaultable_of::<super::methods::AddStickerToSet>(),
             "setStickerPositionInSet" => {
-                <super::methods::SetStickerPositionInSet as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerPositionInSet>()
             }
             "deleteStickerFromSet" => {
-                <super::methods::DeleteStickerFromSet as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::DeleteStickerFromSet>()
             }
             "replaceStickerInSet" => {
-                <super::methods::ReplaceStickerInSet as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::ReplaceStickerInSet>()
             }
             "setStickerEmojiList" => {
-                <super::methods::SetStickerEmojiList as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerEmojiList>()
             }
             "setStickerKeywords" => {
-                <super::methods::SetStickerKeywords as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerKeywords>()
             }
             "setStickerMaskPosition" => {
-                <super::methods::SetStickerMaskPosition as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerMaskPosition>()
             }
             "setStickerSetTitle" => {
-                <super::methods::SetStickerSetTitle as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerSetTitle>()
             }
             "setStickerSetThumbnail" => {
-                <super::methods::SetStickerSetThumbnail as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetStickerSetThumbnail>()
             }
             "setCustomEmojiStickerSetThumbnail" => {
-                <super::methods::SetCustomEmojiStickerSetThumbnail as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetCustomEmojiStickerSetThumbnail>()
             }
-            "deleteStickerSet" => {
-                <super::methods::DeleteStickerSet as crate::Method>::DEFAULTABLE
-            }
-            "sendRichMessage" => {
-                <super::methods::SendRichMessage as crate::Method>::DEFAULTABLE
-            }
+            "deleteStickerSet" => defaultable_of::<super::methods::DeleteStickerSet>(),
+            "sendRichMessage" => defaultable_of::<super::methods::SendRichMessage>(),
             "sendRichMessageDraft" => {
-                <super::methods::SendRichMessageDraft as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SendRichMessageDraft>()
             }
-            "answerInlineQuery" => {
-                <super::methods::AnswerInlineQuery as crate::Method>::DEFAULTABLE
-            }
-            "sendInvoice" => <super::methods::SendInvoice as crate::Method>::DEFAULTABLE,
-            "createInvoiceLink" => {
-                <super::methods::CreateInvoiceLink as crate::Method>::DEFAULTABLE
-            }
+            "answerInlineQuery" => defaultable_of::<super::methods::AnswerInlineQuery>(),
+            "sendInvoice" => defaultable_of::<super::methods::SendInvoice>(),
+            "createInvoiceLink" => defaultable_of::<super::methods::CreateInvoiceLink>(),
             "answerShippingQuery" => {
-                <super::methods::AnswerShippingQuery as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::AnswerShippingQuery>()
             }
             "answerPreCheckoutQuery" => {
-                <super::methods::AnswerPreCheckoutQuery as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::AnswerPreCheckoutQuery>()
             }
-            "getMyStarBalance" => {
-                <super::methods::GetMyStarBalance as crate::Method>::DEFAULTABLE
-            }
+            "getMyStarBalance" => defaultable_of::<super::methods::GetMyStarBalance>(),
             "getStarTransactions" => {
-                <super::methods::GetStarTransactions as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::GetStarTransactions>()
             }
-            "refundStarPayment" => {
-                <super::methods::RefundStarPayment as crate::Method>::DEFAULTABLE
-            }
+            "refundStarPayment" => defaultable_of::<super::methods::RefundStarPayment>(),
             "editUserStarSubscription" => {
-                <super::methods::EditUserStarSubscription as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::EditUserStarSubscription>()
             }
             "setPassportDataErrors" => {
-                <super::methods::SetPassportDataErrors as crate::Method>::DEFAULTABLE
+                defaultable_of::<super::methods::SetPassportDataErrors>()
             }
-            "sendGame" => <super::methods::SendGame as crate::Method>::DEFAULTABLE,
-            "setGameScore" => {
-                <super::methods::SetGameScore as crate::Method>::DEFAULTABLE
-            }
-            "getGameHighScores" => {
-                <super::methods::GetGameHighScores as crate::Method>::DEFAULTABLE
-            }
+            "sendGame" => defaultable_of::<super::methods::SendGame>(),
+            "setGameScore" => defaultable_of::<super::methods::SetGameScore>(),
+            "getGameHighScores" => defaultable_of::<super::methods::GetGameHighScores>(),
             _ => return None,
         },
     )

@@ -18,6 +18,6 @@ mod update;
 
 pub use chat_id::ChatId;
 pub use input_file::InputFile;
-pub(crate) use method::Defaultable;
 pub use method::Method;
+pub(crate) use method::{Defaultable, Token};
 pub use reply_markup::{MessageOrTrue, ReplyMarkup};

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::methods::GetUpdates;
+use crate::model::Token;
 use crate::transport::retry::backoff;
 use crate::{Bot, Error, Method, Retry, Update, UpdateType};
 
@@ -305,7 +306,7 @@ impl Method for Raw {
         self.0.long_poll()
     }
 
-    fn decode_result(result: &str) -> Result<UpdateBatch, serde_json::Error> {
+    fn decode_result(result: &str, _: Token) -> Result<UpdateBatch, serde_json::Error> {
         UpdateBatch::decode(result)
     }
 }

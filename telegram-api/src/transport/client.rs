@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::model::Token;
 use crate::transport::encode::{self, Body};
 use crate::transport::error::{ApiError, Redactor, excerpt_redacted};
 use crate::transport::flood::Limiter;
@@ -857,7 +858,7 @@ pub(crate) fn decode_response_redacted<M: Method>(
             let result = envelope
                 .result
                 .ok_or_else(|| invalid("\"ok\": true without a result".into()))?;
-            M::decode_result(result.get()).map_err(|e| decode_error::<M>(result.get(), e))
+            M::decode_result(result.get(), Token).map_err(|e| decode_error::<M>(result.get(), e))
         }
         Some(false) => Err(Error::Api(ApiError {
             method,
@@ -871,7 +872,8 @@ pub(crate) fn decode_response_redacted<M: Method>(
 
 /// A decode error with the JSON path where it happened.
 fn decode_error<M: Method>(result: &str, e: serde_json::Error) -> Error {
-    let (path, message) = M::trace_result(result).unwrap_or_else(|| (".".into(), e.to_string()));
+    let (path, message) =
+        M::trace_result(result, Token).unwrap_or_else(|| (".".into(), e.to_string()));
     let path = if path == "." {
         "result".to_owned()
     } else {

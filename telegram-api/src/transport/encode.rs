@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
+use crate::model::Token;
 use crate::model::input_file::uploads;
 use crate::{Defaults, Error, InputFile, Method};
 
@@ -45,13 +46,13 @@ pub(crate) fn encode<M: Method>(request: &M, defaults: Option<&Defaults>) -> Res
     let (json, files) = uploads::collect(|| serde_json::to_vec(request));
     let mut json =
         json.map_err(|e| Error::Config(format!("{}: cannot encode the request: {e}", M::NAME)))?;
-    let defaults = defaults.filter(|d| d.apply_to(&M::DEFAULTABLE));
+    let defaults = defaults.filter(|d| d.apply_to(&M::defaultable(Token)));
     let defaults_error =
         |e| Error::Config(format!("{}: cannot add the bot's defaults: {e}", M::NAME));
     if files.is_empty() {
         if let Some(defaults) = defaults {
             defaults
-                .add_to_json(&M::DEFAULTABLE, &mut json)
+                .add_to_json(&M::defaultable(Token), &mut json)
                 .map_err(defaults_error)?;
         }
         return Ok(Body::Json(json));
@@ -60,10 +61,10 @@ pub(crate) fn encode<M: Method>(request: &M, defaults: Option<&Defaults>) -> Res
         .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
     if let Some(defaults) = defaults {
         defaults
-            .add_to_fields(&M::DEFAULTABLE, &mut fields)
+            .add_to_fields(&M::defaultable(Token), &mut fields)
             .map_err(defaults_error)?;
     }
-    multipart(fields, files, M::FILE_PARAMS).map(Body::Multipart)
+    multipart(fields, files, M::file_params(Token)).map(Body::Multipart)
 }
 
 /// A file uploaded with a request, read in full: for `telegram_api::testing`.
@@ -90,9 +91,9 @@ pub(crate) fn fields<M: Method>(
         json.map_err(|e| Error::Config(format!("{}: cannot encode the request: {e}", M::NAME)))?;
     let mut fields: Map<String, Value> = serde_json::from_slice(&json)
         .map_err(|e| Error::Config(format!("{}: the request is not an object: {e}", M::NAME)))?;
-    if let Some(defaults) = defaults.filter(|d| d.apply_to(&M::DEFAULTABLE)) {
+    if let Some(defaults) = defaults.filter(|d| d.apply_to(&M::defaultable(Token))) {
         defaults
-            .add_to_fields(&M::DEFAULTABLE, &mut fields)
+            .add_to_fields(&M::defaultable(Token), &mut fields)
             .map_err(|e| {
                 Error::Config(format!("{}: cannot add the bot's defaults: {e}", M::NAME))
             })?;

@@ -21,11 +21,14 @@ impl crate::Method for GetMe {
     const NAME: &'static str = "getMe";
     type Response = User;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -54,11 +57,14 @@ impl crate::Method for LogOut {
     const NAME: &'static str = "logOut";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -87,11 +93,14 @@ impl crate::Method for Close {
     const NAME: &'static str = "close";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -201,18 +210,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendMessage {
     const NAME: &'static str = "sendMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: true,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: true,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -294,18 +308,23 @@ crate::transport::call::setters! {
 impl crate::Method for ForwardMessage {
     const NAME: &'static str = "forwardMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -372,18 +391,23 @@ crate::transport::call::setters! {
 impl crate::Method for ForwardMessages {
     const NAME: &'static str = "forwardMessages";
     type Response = Vec<MessageId>;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -500,18 +524,23 @@ crate::transport::call::setters! {
 impl crate::Method for CopyMessage {
     const NAME: &'static str = "copyMessage";
     type Response = MessageId;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -583,18 +612,23 @@ crate::transport::call::setters! {
 impl crate::Method for CopyMessages {
     const NAME: &'static str = "copyMessages";
     type Response = Vec<MessageId>;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -717,19 +751,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendPhoto {
     const NAME: &'static str = "sendPhoto";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["photo"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["photo"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -856,19 +897,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendLivePhoto {
     const NAME: &'static str = "sendLivePhoto";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["live_photo", "photo"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["live_photo", "photo"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1003,19 +1051,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendAudio {
     const NAME: &'static str = "sendAudio";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["audio", "thumbnail"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["audio", "thumbnail"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1138,19 +1193,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendDocument {
     const NAME: &'static str = "sendDocument";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["document", "thumbnail"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["document", "thumbnail"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1308,19 +1370,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendVideo {
     const NAME: &'static str = "sendVideo";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["video", "thumbnail", "cover"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["video", "thumbnail", "cover"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1463,19 +1532,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendAnimation {
     const NAME: &'static str = "sendAnimation";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["animation", "thumbnail"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["animation", "thumbnail"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1593,19 +1669,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendVoice {
     const NAME: &'static str = "sendVoice";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["voice"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["voice"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1718,19 +1801,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendVideoNote {
     const NAME: &'static str = "sendVideoNote";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["video_note", "thumbnail"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["video_note", "thumbnail"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1847,18 +1937,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendPaidMedia {
     const NAME: &'static str = "sendPaidMedia";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1938,18 +2033,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendMediaGroup {
     const NAME: &'static str = "sendMediaGroup";
     type Response = Vec<Message>;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2071,18 +2171,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendLocation {
     const NAME: &'static str = "sendLocation";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2212,18 +2317,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendVenue {
     const NAME: &'static str = "sendVenue";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2335,18 +2445,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendContact {
     const NAME: &'static str = "sendContact";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2548,18 +2663,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendPoll {
     const NAME: &'static str = "sendPoll";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2631,18 +2751,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendChecklist {
     const NAME: &'static str = "sendChecklist";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2734,18 +2859,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendDice {
     const NAME: &'static str = "sendDice";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2815,18 +2945,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendMessageDraft {
     const NAME: &'static str = "sendMessageDraft";
     type Response = bool;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2882,11 +3017,14 @@ impl crate::Method for SendChatAction {
     const NAME: &'static str = "sendChatAction";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2937,11 +3075,14 @@ impl crate::Method for SetMessageReaction {
     const NAME: &'static str = "setMessageReaction";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2989,11 +3130,14 @@ impl crate::Method for GetUserProfilePhotos {
     const NAME: &'static str = "getUserProfilePhotos";
     type Response = UserProfilePhotos;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3041,11 +3185,14 @@ impl crate::Method for GetUserProfileAudios {
     const NAME: &'static str = "getUserProfileAudios";
     type Response = UserProfileAudios;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3093,11 +3240,14 @@ impl crate::Method for SetUserEmojiStatus {
     const NAME: &'static str = "setUserEmojiStatus";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3131,11 +3281,14 @@ impl crate::Method for GetFile {
     const NAME: &'static str = "getFile";
     type Response = File;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3186,11 +3339,14 @@ impl crate::Method for BanChatMember {
     const NAME: &'static str = "banChatMember";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3236,11 +3392,14 @@ impl crate::Method for UnbanChatMember {
     const NAME: &'static str = "unbanChatMember";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3298,11 +3457,14 @@ impl crate::Method for RestrictChatMember {
     const NAME: &'static str = "restrictChatMember";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3433,11 +3595,14 @@ impl crate::Method for PromoteChatMember {
     const NAME: &'static str = "promoteChatMember";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3481,11 +3646,14 @@ impl crate::Method for SetChatAdministratorCustomTitle {
     const NAME: &'static str = "setChatAdministratorCustomTitle";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3531,11 +3699,14 @@ impl crate::Method for SetChatMemberTag {
     const NAME: &'static str = "setChatMemberTag";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3572,11 +3743,14 @@ impl crate::Method for BanChatSenderChat {
     const NAME: &'static str = "banChatSenderChat";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3613,11 +3787,14 @@ impl crate::Method for UnbanChatSenderChat {
     const NAME: &'static str = "unbanChatSenderChat";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3663,11 +3840,14 @@ impl crate::Method for SetChatPermissions {
     const NAME: &'static str = "setChatPermissions";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3699,11 +3879,14 @@ impl crate::Method for ExportChatInviteLink {
     const NAME: &'static str = "exportChatInviteLink";
     type Response = String;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3761,11 +3944,14 @@ impl crate::Method for CreateChatInviteLink {
     const NAME: &'static str = "createChatInviteLink";
     type Response = ChatInviteLink;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3829,11 +4015,14 @@ impl crate::Method for EditChatInviteLink {
     const NAME: &'static str = "editChatInviteLink";
     type Response = ChatInviteLink;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3886,11 +4075,14 @@ impl crate::Method for CreateChatSubscriptionInviteLink {
     const NAME: &'static str = "createChatSubscriptionInviteLink";
     type Response = ChatInviteLink;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3939,11 +4131,14 @@ impl crate::Method for EditChatSubscriptionInviteLink {
     const NAME: &'static str = "editChatSubscriptionInviteLink";
     type Response = ChatInviteLink;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3983,11 +4178,14 @@ impl crate::Method for RevokeChatInviteLink {
     const NAME: &'static str = "revokeChatInviteLink";
     type Response = ChatInviteLink;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4024,11 +4222,14 @@ impl crate::Method for ApproveChatJoinRequest {
     const NAME: &'static str = "approveChatJoinRequest";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4065,11 +4266,14 @@ impl crate::Method for DeclineChatJoinRequest {
     const NAME: &'static str = "declineChatJoinRequest";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4109,11 +4313,14 @@ impl crate::Method for AnswerChatJoinRequestQuery {
     const NAME: &'static str = "answerChatJoinRequestQuery";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4153,11 +4360,14 @@ impl crate::Method for SendChatJoinRequestWebApp {
     const NAME: &'static str = "sendChatJoinRequestWebApp";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4196,13 +4406,18 @@ impl SetChatPhoto {
 impl crate::Method for SetChatPhoto {
     const NAME: &'static str = "setChatPhoto";
     type Response = bool;
-    const FILE_PARAMS: &'static [&'static str] = &["photo"];
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["photo"]
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4234,11 +4449,14 @@ impl crate::Method for DeleteChatPhoto {
     const NAME: &'static str = "deleteChatPhoto";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4275,11 +4493,14 @@ impl crate::Method for SetChatTitle {
     const NAME: &'static str = "setChatTitle";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4322,11 +4543,14 @@ impl crate::Method for SetChatDescription {
     const NAME: &'static str = "setChatDescription";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4376,18 +4600,23 @@ crate::transport::call::setters! {
 impl crate::Method for PinChatMessage {
     const NAME: &'static str = "pinChatMessage";
     type Response = bool;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: false,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: false,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4435,11 +4664,14 @@ impl crate::Method for UnpinChatMessage {
     const NAME: &'static str = "unpinChatMessage";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4471,11 +4703,14 @@ impl crate::Method for UnpinAllChatMessages {
     const NAME: &'static str = "unpinAllChatMessages";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4507,11 +4742,14 @@ impl crate::Method for LeaveChat {
     const NAME: &'static str = "leaveChat";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4543,11 +4781,14 @@ impl crate::Method for GetChat {
     const NAME: &'static str = "getChat";
     type Response = ChatFullInfo;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4590,11 +4831,14 @@ impl crate::Method for GetChatAdministrators {
     const NAME: &'static str = "getChatAdministrators";
     type Response = Vec<ChatMember>;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4626,11 +4870,14 @@ impl crate::Method for GetChatMemberCount {
     const NAME: &'static str = "getChatMemberCount";
     type Response = i64;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -4667,166 +4914,18 @@ impl crate::Method for GetChatMember {
     const NAME: &'static str = "getChatMember";
     type Response = ChatMember;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
 impl std::fmt::Display for GetChatMember {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
-///
-/// Send it with [`Bot::get_user_personal_chat_messages`](crate::Bot::get_user_personal_chat_messages) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#getuserpersonalchatmessages>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct GetUserPersonalChatMessages {
-    /// Unique identifier for the target user
-    pub user_id: i64,
-    /// The maximum number of messages to return; 1-20
-    pub limit: i64,
-}
-impl GetUserPersonalChatMessages {
-    /// A `getUserPersonalChatMessages` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(user_id: i64, limit: i64) -> Self {
-        Self { user_id, limit }
-    }
-}
-impl crate::Method for GetUserPersonalChatMessages {
-    const NAME: &'static str = "getUserPersonalChatMessages";
-    type Response = Vec<Message>;
-    #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::json::from_str(result)
-    }
-    #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
-        crate::codec::de::trace::<Self::Response>(result)
-    }
-}
-impl std::fmt::Display for GetUserPersonalChatMessages {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to set a new group sticker set for a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
-///
-/// Send it with [`Bot::set_chat_sticker_set`](crate::Bot::set_chat_sticker_set) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#setchatstickerset>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct SetChatStickerSet {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-    /// Name of the sticker set to be set as the group sticker set
-    pub sticker_set_name: String,
-}
-impl SetChatStickerSet {
-    /// A `setChatStickerSet` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(
-        chat_id: impl Into<crate::ChatId>,
-        sticker_set_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            chat_id: chat_id.into(),
-            sticker_set_name: sticker_set_name.into(),
-        }
-    }
-}
-impl crate::Method for SetChatStickerSet {
-    const NAME: &'static str = "setChatStickerSet";
-    type Response = bool;
-    #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::json::from_str(result)
-    }
-    #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
-        crate::codec::de::trace::<Self::Response>(result)
-    }
-}
-impl std::fmt::Display for SetChatStickerSet {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to delete a group sticker set from a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
-///
-/// Send it with [`Bot::delete_chat_sticker_set`](crate::Bot::delete_chat_sticker_set) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#deletechatstickerset>
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteChatStickerSet {
-    /// Unique identifier for the target chat or username of the target supergroup in the format @username
-    pub chat_id: crate::ChatId,
-}
-impl DeleteChatStickerSet {
-    /// A `deleteChatStickerSet` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
-        Self { chat_id: chat_id.into() }
-    }
-}
-impl crate::Method for DeleteChatStickerSet {
-    const NAME: &'static str = "deleteChatStickerSet";
-    type Response = bool;
-    #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::json::from_str(result)
-    }
-    #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
-        crate::codec::de::trace::<Self::Response>(result)
-    }
-}
-impl std::fmt::Display for DeleteChatStickerSet {
-    /// Writes the parameters as the compact JSON sent to Telegram.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::codec::display::write_json(self, f)
-    }
-}
-/// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
-///
-/// Send it with [`Bot::get_forum_topic_icon_stickers`](crate::Bot::get_forum_topic_icon_stickers) or [`Bot::execute`](crate::Bot::execute).
-///
-/// <https://core.telegram.org/bots/api#getforumtopiciconstickers>
-#[derive(Clone, Debug, PartialEq, Default)]
-#[non_exhaustive]
-pub struct GetForumTopicIconStickers {}
-impl GetForumTopicIconStickers {
-    /// A `getForumTopicIconStickers` request from its required parameters; optional ones are set with the methods below.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {}
-    }
-}
-impl crate::Method for GetForumTopicIconStickers {
-    const NAME: &'static str = "getForumTopicIconStickers";
-    type Response = Vec<Sticker>;
-    #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
-        crate::json::from_str(result)
-    }
-    #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
-        crate::codec::de::trace::<Self::Response>(result)
-    }
-}
-impl std::fmt::Display for GetForumTopicIconStickers {
     /// Writes the parameters as the compact JSON sent to Telegram.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::codec::display::write_json(self, f)

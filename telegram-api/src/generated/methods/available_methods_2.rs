@@ -2,6 +2,169 @@
 //! A request type for every Bot API method, named after it (`SendMessage` for `sendMessage`), implementing [`Method`](crate::Method). Chapter "Available methods" of the Bot API documentation.
 use crate::generated::enums::*;
 use crate::generated::types::*;
+/// Use this method to get the last messages from the personal chat (i.e., the chat currently added to their profile) of a given user. On success, an Array of [`Message`](crate::Message) objects is returned.
+///
+/// Send it with [`Bot::get_user_personal_chat_messages`](crate::Bot::get_user_personal_chat_messages) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#getuserpersonalchatmessages>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetUserPersonalChatMessages {
+    /// Unique identifier for the target user
+    pub user_id: i64,
+    /// The maximum number of messages to return; 1-20
+    pub limit: i64,
+}
+impl GetUserPersonalChatMessages {
+    /// A `getUserPersonalChatMessages` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(user_id: i64, limit: i64) -> Self {
+        Self { user_id, limit }
+    }
+}
+impl crate::Method for GetUserPersonalChatMessages {
+    const NAME: &'static str = "getUserPersonalChatMessages";
+    type Response = Vec<Message>;
+    #[inline(never)]
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for GetUserPersonalChatMessages {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to set a new group sticker set for a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
+///
+/// Send it with [`Bot::set_chat_sticker_set`](crate::Bot::set_chat_sticker_set) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#setchatstickerset>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetChatStickerSet {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+    /// Name of the sticker set to be set as the group sticker set
+    pub sticker_set_name: String,
+}
+impl SetChatStickerSet {
+    /// A `setChatStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(
+        chat_id: impl Into<crate::ChatId>,
+        sticker_set_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            chat_id: chat_id.into(),
+            sticker_set_name: sticker_set_name.into(),
+        }
+    }
+}
+impl crate::Method for SetChatStickerSet {
+    const NAME: &'static str = "setChatStickerSet";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for SetChatStickerSet {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to delete a group sticker set from a supergroup. The bot must be an administrator in the chat for this to work and must have the appropriate administrator rights. Use the field can_set_sticker_set optionally returned in [`getChat`](crate::Bot::get_chat) requests to check if the bot can use this method. Returns True on success.
+///
+/// Send it with [`Bot::delete_chat_sticker_set`](crate::Bot::delete_chat_sticker_set) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#deletechatstickerset>
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteChatStickerSet {
+    /// Unique identifier for the target chat or username of the target supergroup in the format @username
+    pub chat_id: crate::ChatId,
+}
+impl DeleteChatStickerSet {
+    /// A `deleteChatStickerSet` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new(chat_id: impl Into<crate::ChatId>) -> Self {
+        Self { chat_id: chat_id.into() }
+    }
+}
+impl crate::Method for DeleteChatStickerSet {
+    const NAME: &'static str = "deleteChatStickerSet";
+    type Response = bool;
+    #[inline(never)]
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for DeleteChatStickerSet {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
+/// Use this method to get custom emoji stickers, which can be used as a forum topic icon by any user. Requires no parameters. Returns an Array of [`Sticker`](crate::Sticker) objects.
+///
+/// Send it with [`Bot::get_forum_topic_icon_stickers`](crate::Bot::get_forum_topic_icon_stickers) or [`Bot::execute`](crate::Bot::execute).
+///
+/// <https://core.telegram.org/bots/api#getforumtopiciconstickers>
+#[derive(Clone, Debug, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetForumTopicIconStickers {}
+impl GetForumTopicIconStickers {
+    /// A `getForumTopicIconStickers` request from its required parameters; optional ones are set with the methods below.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+impl crate::Method for GetForumTopicIconStickers {
+    const NAME: &'static str = "getForumTopicIconStickers";
+    type Response = Vec<Sticker>;
+    #[inline(never)]
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
+        crate::json::from_str(result)
+    }
+    #[inline(never)]
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
+        crate::codec::de::trace::<Self::Response>(result)
+    }
+}
+impl std::fmt::Display for GetForumTopicIconStickers {
+    /// Writes the parameters as the compact JSON sent to Telegram.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::codec::display::write_json(self, f)
+    }
+}
 /// Use this method to create a topic in a forum supergroup chat or a private chat with a user. In the case of a supergroup chat the bot must be an administrator in the chat for this to work and must have the can_manage_topics administrator right. Returns information about the created topic as a [`ForumTopic`](crate::ForumTopic) object.
 ///
 /// Send it with [`Bot::create_forum_topic`](crate::Bot::create_forum_topic) or [`Bot::execute`](crate::Bot::execute).
@@ -43,11 +206,14 @@ impl crate::Method for CreateForumTopic {
     const NAME: &'static str = "createForumTopic";
     type Response = ForumTopic;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -98,11 +264,14 @@ impl crate::Method for EditForumTopic {
     const NAME: &'static str = "editForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -139,11 +308,14 @@ impl crate::Method for CloseForumTopic {
     const NAME: &'static str = "closeForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -180,11 +352,14 @@ impl crate::Method for ReopenForumTopic {
     const NAME: &'static str = "reopenForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -221,11 +396,14 @@ impl crate::Method for DeleteForumTopic {
     const NAME: &'static str = "deleteForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -262,11 +440,14 @@ impl crate::Method for UnpinAllForumTopicMessages {
     const NAME: &'static str = "unpinAllForumTopicMessages";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -303,11 +484,14 @@ impl crate::Method for EditGeneralForumTopic {
     const NAME: &'static str = "editGeneralForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -339,11 +523,14 @@ impl crate::Method for CloseGeneralForumTopic {
     const NAME: &'static str = "closeGeneralForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -375,11 +562,14 @@ impl crate::Method for ReopenGeneralForumTopic {
     const NAME: &'static str = "reopenGeneralForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -411,11 +601,14 @@ impl crate::Method for HideGeneralForumTopic {
     const NAME: &'static str = "hideGeneralForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -447,11 +640,14 @@ impl crate::Method for UnhideGeneralForumTopic {
     const NAME: &'static str = "unhideGeneralForumTopic";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -483,11 +679,14 @@ impl crate::Method for UnpinAllGeneralForumTopicMessages {
     const NAME: &'static str = "unpinAllGeneralForumTopicMessages";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -545,11 +744,14 @@ impl crate::Method for AnswerCallbackQuery {
     const NAME: &'static str = "answerCallbackQuery";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -589,11 +791,14 @@ impl crate::Method for AnswerGuestQuery {
     const NAME: &'static str = "answerGuestQuery";
     type Response = SentGuestMessage;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -630,11 +835,14 @@ impl crate::Method for GetUserChatBoosts {
     const NAME: &'static str = "getUserChatBoosts";
     type Response = UserChatBoosts;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -668,11 +876,14 @@ impl crate::Method for GetBusinessConnection {
     const NAME: &'static str = "getBusinessConnection";
     type Response = BusinessConnection;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -704,11 +915,14 @@ impl crate::Method for GetManagedBotToken {
     const NAME: &'static str = "getManagedBotToken";
     type Response = String;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -740,11 +954,14 @@ impl crate::Method for ReplaceManagedBotToken {
     const NAME: &'static str = "replaceManagedBotToken";
     type Response = String;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -776,11 +993,14 @@ impl crate::Method for GetManagedBotAccessSettings {
     const NAME: &'static str = "getManagedBotAccessSettings";
     type Response = BotAccessSettings;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -826,11 +1046,14 @@ impl crate::Method for SetManagedBotAccessSettings {
     const NAME: &'static str = "setManagedBotAccessSettings";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -878,11 +1101,14 @@ impl crate::Method for SetMyCommands {
     const NAME: &'static str = "setMyCommands";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -927,11 +1153,14 @@ impl crate::Method for DeleteMyCommands {
     const NAME: &'static str = "deleteMyCommands";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -976,11 +1205,14 @@ impl crate::Method for GetMyCommands {
     const NAME: &'static str = "getMyCommands";
     type Response = Vec<BotCommand>;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1025,11 +1257,14 @@ impl crate::Method for SetMyName {
     const NAME: &'static str = "setMyName";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1067,11 +1302,14 @@ impl crate::Method for GetMyName {
     const NAME: &'static str = "getMyName";
     type Response = BotName;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1116,11 +1354,14 @@ impl crate::Method for SetMyDescription {
     const NAME: &'static str = "setMyDescription";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1158,11 +1399,14 @@ impl crate::Method for GetMyDescription {
     const NAME: &'static str = "getMyDescription";
     type Response = BotDescription;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1207,11 +1451,14 @@ impl crate::Method for SetMyShortDescription {
     const NAME: &'static str = "setMyShortDescription";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1249,11 +1496,14 @@ impl crate::Method for GetMyShortDescription {
     const NAME: &'static str = "getMyShortDescription";
     type Response = BotShortDescription;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1285,11 +1535,14 @@ impl crate::Method for SetMyProfilePhoto {
     const NAME: &'static str = "setMyProfilePhoto";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1318,11 +1571,14 @@ impl crate::Method for RemoveMyProfilePhoto {
     const NAME: &'static str = "removeMyProfilePhoto";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1367,11 +1623,14 @@ impl crate::Method for SetChatMenuButton {
     const NAME: &'static str = "setChatMenuButton";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1409,11 +1668,14 @@ impl crate::Method for GetChatMenuButton {
     const NAME: &'static str = "getChatMenuButton";
     type Response = MenuButton;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1458,11 +1720,14 @@ impl crate::Method for SetMyDefaultAdministratorRights {
     const NAME: &'static str = "setMyDefaultAdministratorRights";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1500,11 +1765,14 @@ impl crate::Method for GetMyDefaultAdministratorRights {
     const NAME: &'static str = "getMyDefaultAdministratorRights";
     type Response = ChatAdministratorRights;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1533,11 +1801,14 @@ impl crate::Method for GetAvailableGifts {
     const NAME: &'static str = "getAvailableGifts";
     type Response = Gifts;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1605,11 +1876,14 @@ impl crate::Method for SendGift {
     const NAME: &'static str = "sendGift";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1668,11 +1942,14 @@ impl crate::Method for GiftPremiumSubscription {
     const NAME: &'static str = "giftPremiumSubscription";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1715,11 +1992,14 @@ impl crate::Method for VerifyUser {
     const NAME: &'static str = "verifyUser";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1762,11 +2042,14 @@ impl crate::Method for VerifyChat {
     const NAME: &'static str = "verifyChat";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1798,11 +2081,14 @@ impl crate::Method for RemoveUserVerification {
     const NAME: &'static str = "removeUserVerification";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1834,11 +2120,14 @@ impl crate::Method for RemoveChatVerification {
     const NAME: &'static str = "removeChatVerification";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1882,11 +2171,14 @@ impl crate::Method for ReadBusinessMessage {
     const NAME: &'static str = "readBusinessMessage";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1926,11 +2218,14 @@ impl crate::Method for DeleteBusinessMessages {
     const NAME: &'static str = "deleteBusinessMessages";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1979,11 +2274,14 @@ impl crate::Method for SetBusinessAccountName {
     const NAME: &'static str = "setBusinessAccountName";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2026,11 +2324,14 @@ impl crate::Method for SetBusinessAccountUsername {
     const NAME: &'static str = "setBusinessAccountUsername";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2073,11 +2374,14 @@ impl crate::Method for SetBusinessAccountBio {
     const NAME: &'static str = "setBusinessAccountBio";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2126,11 +2430,14 @@ impl crate::Method for SetBusinessAccountProfilePhoto {
     const NAME: &'static str = "setBusinessAccountProfilePhoto";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2173,11 +2480,14 @@ impl crate::Method for RemoveBusinessAccountProfilePhoto {
     const NAME: &'static str = "removeBusinessAccountProfilePhoto";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2221,11 +2531,14 @@ impl crate::Method for SetBusinessAccountGiftSettings {
     const NAME: &'static str = "setBusinessAccountGiftSettings";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2259,11 +2572,14 @@ impl crate::Method for GetBusinessAccountStarBalance {
     const NAME: &'static str = "getBusinessAccountStarBalance";
     type Response = StarAmount;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2300,11 +2616,14 @@ impl crate::Method for TransferBusinessAccountStars {
     const NAME: &'static str = "transferBusinessAccountStars";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2392,11 +2711,14 @@ impl crate::Method for GetBusinessAccountGifts {
     const NAME: &'static str = "getBusinessAccountGifts";
     type Response = OwnedGifts;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2474,11 +2796,14 @@ impl crate::Method for GetUserGifts {
     const NAME: &'static str = "getUserGifts";
     type Response = OwnedGifts;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2566,11 +2891,14 @@ impl crate::Method for GetChatGifts {
     const NAME: &'static str = "getChatGifts";
     type Response = OwnedGifts;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2610,11 +2938,14 @@ impl crate::Method for ConvertGiftToStars {
     const NAME: &'static str = "convertGiftToStars";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2668,11 +2999,14 @@ impl crate::Method for UpgradeGift {
     const NAME: &'static str = "upgradeGift";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2725,11 +3059,14 @@ impl crate::Method for TransferGift {
     const NAME: &'static str = "transferGift";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2806,18 +3143,23 @@ crate::transport::call::setters! {
 impl crate::Method for PostStory {
     const NAME: &'static str = "postStory";
     type Response = Story;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: false,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: false,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2878,18 +3220,23 @@ crate::transport::call::setters! {
 impl crate::Method for RepostStory {
     const NAME: &'static str = "repostStory";
     type Response = Story;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: false,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: false,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -2956,18 +3303,23 @@ crate::transport::call::setters! {
 impl crate::Method for EditStory {
     const NAME: &'static str = "editStory";
     type Response = Story;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3004,11 +3356,14 @@ impl crate::Method for DeleteStory {
     const NAME: &'static str = "deleteStory";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3048,11 +3403,14 @@ impl crate::Method for AnswerWebAppQuery {
     const NAME: &'static str = "answerWebAppQuery";
     type Response = SentWebAppMessage;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3113,11 +3471,14 @@ impl crate::Method for SavePreparedInlineMessage {
     const NAME: &'static str = "savePreparedInlineMessage";
     type Response = PreparedInlineMessage;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -3151,11 +3512,14 @@ impl crate::Method for SavePreparedKeyboardButton {
     const NAME: &'static str = "savePreparedKeyboardButton";
     type Response = PreparedKeyboardButton;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }

@@ -50,11 +50,14 @@ impl crate::Method for GetUpdates {
         self.timeout.map(|t| std::time::Duration::from_secs(t.max(0) as u64))
     }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::codec::de::decode_each::<Update>(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -123,13 +126,18 @@ crate::transport::call::setters! {
 impl crate::Method for SetWebhook {
     const NAME: &'static str = "setWebhook";
     type Response = bool;
-    const FILE_PARAMS: &'static [&'static str] = &["certificate"];
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["certificate"]
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -167,11 +175,14 @@ impl crate::Method for DeleteWebhook {
     const NAME: &'static str = "deleteWebhook";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -200,11 +211,14 @@ impl crate::Method for GetWebhookInfo {
     const NAME: &'static str = "getWebhookInfo";
     type Response = WebhookInfo;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }

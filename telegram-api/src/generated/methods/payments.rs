@@ -175,18 +175,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendInvoice {
     const NAME: &'static str = "sendInvoice";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -327,11 +332,14 @@ impl crate::Method for CreateInvoiceLink {
     const NAME: &'static str = "createInvoiceLink";
     type Response = String;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -382,11 +390,14 @@ impl crate::Method for AnswerShippingQuery {
     const NAME: &'static str = "answerShippingQuery";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -432,11 +443,14 @@ impl crate::Method for AnswerPreCheckoutQuery {
     const NAME: &'static str = "answerPreCheckoutQuery";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -465,11 +479,14 @@ impl crate::Method for GetMyStarBalance {
     const NAME: &'static str = "getMyStarBalance";
     type Response = StarAmount;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -511,11 +528,14 @@ impl crate::Method for GetStarTransactions {
     const NAME: &'static str = "getStarTransactions";
     type Response = StarTransactions;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -552,11 +572,14 @@ impl crate::Method for RefundStarPayment {
     const NAME: &'static str = "refundStarPayment";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -600,11 +623,14 @@ impl crate::Method for EditUserStarSubscription {
     const NAME: &'static str = "editUserStarSubscription";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }

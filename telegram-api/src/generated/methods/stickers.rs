@@ -95,19 +95,26 @@ crate::transport::call::setters! {
 impl crate::Method for SendSticker {
     const NAME: &'static str = "sendSticker";
     type Response = Message;
-    const FILE_PARAMS: &'static [&'static str] = &["sticker"];
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["sticker"]
+    }
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -139,11 +146,14 @@ impl crate::Method for GetStickerSet {
     const NAME: &'static str = "getStickerSet";
     type Response = StickerSet;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -175,11 +185,14 @@ impl crate::Method for GetCustomEmojiStickers {
     const NAME: &'static str = "getCustomEmojiStickers";
     type Response = Vec<Sticker>;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -222,13 +235,18 @@ impl UploadStickerFile {
 impl crate::Method for UploadStickerFile {
     const NAME: &'static str = "uploadStickerFile";
     type Response = File;
-    const FILE_PARAMS: &'static [&'static str] = &["sticker"];
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["sticker"]
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -290,11 +308,14 @@ impl crate::Method for CreateNewStickerSet {
     const NAME: &'static str = "createNewStickerSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -334,11 +355,14 @@ impl crate::Method for AddStickerToSet {
     const NAME: &'static str = "addStickerToSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -375,11 +399,14 @@ impl crate::Method for SetStickerPositionInSet {
     const NAME: &'static str = "setStickerPositionInSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -411,11 +438,14 @@ impl crate::Method for DeleteStickerFromSet {
     const NAME: &'static str = "deleteStickerFromSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -463,11 +493,14 @@ impl crate::Method for ReplaceStickerInSet {
     const NAME: &'static str = "replaceStickerInSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -504,11 +537,14 @@ impl crate::Method for SetStickerEmojiList {
     const NAME: &'static str = "setStickerEmojiList";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -551,11 +587,14 @@ impl crate::Method for SetStickerKeywords {
     const NAME: &'static str = "setStickerKeywords";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -598,11 +637,14 @@ impl crate::Method for SetStickerMaskPosition {
     const NAME: &'static str = "setStickerMaskPosition";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -639,11 +681,14 @@ impl crate::Method for SetStickerSetTitle {
     const NAME: &'static str = "setStickerSetTitle";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -695,13 +740,18 @@ crate::transport::call::setters! {
 impl crate::Method for SetStickerSetThumbnail {
     const NAME: &'static str = "setStickerSetThumbnail";
     type Response = bool;
-    const FILE_PARAMS: &'static [&'static str] = &["thumbnail"];
+    fn file_params(_: crate::model::Token) -> &'static [&'static str] {
+        &["thumbnail"]
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -744,11 +794,14 @@ impl crate::Method for SetCustomEmojiStickerSetThumbnail {
     const NAME: &'static str = "setCustomEmojiStickerSetThumbnail";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -780,11 +833,14 @@ impl crate::Method for DeleteStickerSet {
     const NAME: &'static str = "deleteStickerSet";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -882,18 +938,23 @@ crate::transport::call::setters! {
 impl crate::Method for SendRichMessage {
     const NAME: &'static str = "sendRichMessage";
     type Response = Message;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: None,
-        disable_notification: true,
-        protect_content: true,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: None,
+            disable_notification: true,
+            protect_content: true,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -952,11 +1013,14 @@ impl crate::Method for SendRichMessageDraft {
     const NAME: &'static str = "sendRichMessageDraft";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }

@@ -27,11 +27,14 @@ impl crate::Method for SetPassportDataErrors {
     const NAME: &'static str = "setPassportDataErrors";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }

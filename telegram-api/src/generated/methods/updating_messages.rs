@@ -76,18 +76,23 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageText {
     const NAME: &'static str = "editMessageText";
     type Response = crate::MessageOrTrue;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: true,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: true,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -166,18 +171,23 @@ crate::transport::call::setters! {
 impl crate::Method for EditMessageCaption {
     const NAME: &'static str = "editMessageCaption";
     type Response = crate::MessageOrTrue;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -240,11 +250,14 @@ impl crate::Method for EditMessageMedia {
     const NAME: &'static str = "editMessageMedia";
     type Response = crate::MessageOrTrue;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -330,11 +343,14 @@ impl crate::Method for EditMessageLiveLocation {
     const NAME: &'static str = "editMessageLiveLocation";
     type Response = crate::MessageOrTrue;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -394,11 +410,14 @@ impl crate::Method for StopMessageLiveLocation {
     const NAME: &'static str = "stopMessageLiveLocation";
     type Response = crate::MessageOrTrue;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -455,11 +474,14 @@ impl crate::Method for EditMessageChecklist {
     const NAME: &'static str = "editMessageChecklist";
     type Response = Message;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -519,11 +541,14 @@ impl crate::Method for EditMessageReplyMarkup {
     const NAME: &'static str = "editMessageReplyMarkup";
     type Response = crate::MessageOrTrue;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -574,11 +599,14 @@ impl crate::Method for StopPoll {
     const NAME: &'static str = "stopPoll";
     type Response = Poll;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -655,18 +683,23 @@ crate::transport::call::setters! {
 impl crate::Method for EditEphemeralMessageText {
     const NAME: &'static str = "editEphemeralMessageText";
     type Response = bool;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: true,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: true,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -723,11 +756,14 @@ impl crate::Method for EditEphemeralMessageMedia {
     const NAME: &'static str = "editEphemeralMessageMedia";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -799,18 +835,23 @@ crate::transport::call::setters! {
 impl crate::Method for EditEphemeralMessageCaption {
     const NAME: &'static str = "editEphemeralMessageCaption";
     type Response = bool;
-    const DEFAULTABLE: crate::model::Defaultable = crate::model::Defaultable {
-        parse_mode: Some("caption_entities"),
-        disable_notification: false,
-        protect_content: false,
-        link_preview_options: false,
-    };
+    fn defaultable(_: crate::model::Token) -> crate::model::Defaultable {
+        crate::model::Defaultable {
+            parse_mode: Some("caption_entities"),
+            disable_notification: false,
+            protect_content: false,
+            link_preview_options: false,
+        }
+    }
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -863,11 +904,14 @@ impl crate::Method for EditEphemeralMessageReplyMarkup {
     const NAME: &'static str = "editEphemeralMessageReplyMarkup";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -913,11 +957,14 @@ impl crate::Method for ApproveSuggestedPost {
     const NAME: &'static str = "approveSuggestedPost";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -963,11 +1010,14 @@ impl crate::Method for DeclineSuggestedPost {
     const NAME: &'static str = "declineSuggestedPost";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1016,11 +1066,14 @@ impl crate::Method for DeleteMessage {
     const NAME: &'static str = "deleteMessage";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1057,11 +1110,14 @@ impl crate::Method for DeleteMessages {
     const NAME: &'static str = "deleteMessages";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1105,11 +1161,14 @@ impl crate::Method for DeleteEphemeralMessage {
     const NAME: &'static str = "deleteEphemeralMessage";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1160,11 +1219,14 @@ impl crate::Method for DeleteMessageReaction {
     const NAME: &'static str = "deleteMessageReaction";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
@@ -1212,11 +1274,14 @@ impl crate::Method for DeleteAllMessageReactions {
     const NAME: &'static str = "deleteAllMessageReactions";
     type Response = bool;
     #[inline(never)]
-    fn decode_result(result: &str) -> Result<Self::Response, serde_json::Error> {
+    fn decode_result(
+        result: &str,
+        _: crate::model::Token,
+    ) -> Result<Self::Response, serde_json::Error> {
         crate::json::from_str(result)
     }
     #[inline(never)]
-    fn trace_result(result: &str) -> Option<(String, String)> {
+    fn trace_result(result: &str, _: crate::model::Token) -> Option<(String, String)> {
         crate::codec::de::trace::<Self::Response>(result)
     }
 }
