@@ -159,14 +159,16 @@ impl Application {
     /// - The polling is a [`Poller`]'s (with [`Poller::confirm_explicitly`]: the offset is what
     ///   the pool says is done), with its guarantees.
     /// - Connection failures, 5xx answers and flood control are retried with backoff (250 ms
-    ///   doubled up to 30 s, as [`Poller::backoff`] says); a 429
+    ///   doubled up to 30 s, or the
+    ///   [`poll_backoff`](crate::ext::ApplicationBuilder::poll_backoff)); a 429
     ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
     ///   [`Poller::MAX_POLL_WAIT`]. Each failure is logged (`warn`) and given to the error
     ///   handler as [`HandlerError::Receive`](crate::ext::HandlerError::Receive).
     /// - A batch is handed to the pool in `update_id` order. A poll that comes back too early
     ///   (as the [`Poller`] defines it: nothing new, sooner than asked) gets a pause before the
     ///   next one ([`Poller::IDLE_BACKOFF`], doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it
-    ///   goes on), so a server that does not long-poll is never flooded with requests.
+    ///   goes on, or the
+    ///   [`poll_idle_backoff`](crate::ext::ApplicationBuilder::poll_idle_backoff)), so a server that does not long-poll is never flooded with requests.
     /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
     ///   stays unconfirmed), the handlers in flight get the
     ///   [`stop_timeout`](crate::ext::ApplicationBuilder::stop_timeout) to finish, the handled
@@ -223,6 +225,12 @@ impl Application {
             });
         if let Some(limit) = inner.config.poll_limit {
             poller = poller.limit(limit);
+        }
+        if let Some((first, max)) = inner.config.poll_backoff {
+            poller = poller.backoff(first, max);
+        }
+        if let Some((first, max)) = inner.config.poll_idle_backoff {
+            poller = poller.idle_backoff(first, max);
         }
 
         let mut result = Ok(());
