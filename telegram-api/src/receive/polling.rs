@@ -329,7 +329,9 @@ impl Poller {
 
     /// Confirms every update handed out so far, without waiting for the next fetch (call it
     /// after handling an update for exactly-once hand-off, or before exiting). Updates fetched
-    /// but not handed out stay unconfirmed.
+    /// but not handed out stay unconfirmed. After
+    /// [`confirm_explicitly`](Poller::confirm_explicitly), handing out confirms nothing: this
+    /// confirms what [`confirm_to`](Poller::confirm_to) was given.
     ///
     /// # Errors
     ///
