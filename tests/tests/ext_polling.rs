@@ -593,3 +593,41 @@ fn logging(
         ));
     configure(builder).build()
 }
+
+#[test]
+fn the_poll_backoff_and_idle_backoff_are_the_builders() {
+    // (what the server answers, the builder's settings): one request in the first second.
+    type Configure = fn(ApplicationBuilder) -> ApplicationBuilder;
+    let cases: [(bool, Configure); 2] = [
+        (true, |b| {
+            b.poll_backoff(Duration::from_secs(2), Duration::from_secs(2))
+        }),
+        (false, |b| {
+            b.poll_idle_backoff(Duration::from_secs(2), Duration::from_secs(2))
+        }),
+    ];
+    for (fail, configure) in cases {
+        let server = Server::start(move |_| {
+            if fail {
+                Reply::json(502, "<html><body>Bad Gateway</body></html>")
+            } else {
+                Reply::ok("[]")
+            }
+        });
+        let builder = Application::builder(Bot::new("1:T").with_api_url(server.url()))
+            .handle_signals(false)
+            .poll_timeout(0);
+        let app = configure(builder).build();
+        let stop = app.stop_handle();
+        let runner = std::thread::spawn(move || app.run_polling());
+        std::thread::sleep(Duration::from_secs(1));
+        assert_eq!(server.count(), 1, "fail: {fail}");
+        let stopped = Instant::now();
+        stop.stop();
+        runner.join().unwrap().unwrap();
+        assert!(
+            stopped.elapsed() < Duration::from_millis(500),
+            "fail: {fail}"
+        );
+    }
+}

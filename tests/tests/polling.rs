@@ -280,3 +280,109 @@ fn retry_is_off_by_default_and_opt_in_per_bot_or_call() {
         "retry_after was honoured"
     );
 }
+
+/// A getUpdates server holding updates 1 to 5, confirming as Telegram does.
+fn five_updates() -> Server {
+    let confirmed = Arc::new(AtomicU64::new(1));
+    Server::start(move |r| {
+        if let Some(offset) = r.json()["offset"].as_i64() {
+            confirmed.fetch_max(offset.max(1) as u64, Ordering::SeqCst);
+        }
+        let first = confirmed.load(Ordering::SeqCst) as i64;
+        let batch: Vec<String> = (first..=5).map(update).collect();
+        Reply::json(
+            200,
+            format!(r#"{{"ok":true,"result":[{}]}}"#, batch.join(",")),
+        )
+    })
+}
+
+#[test]
+fn an_explicitly_confirming_poller_hands_out_batches_once_and_confirms_what_it_is_told() {
+    let server = five_updates();
+    let bot = Bot::new(TOKEN).with_api_url(server.url());
+    let mut poller = bot
+        .updates()
+        .timeout(0)
+        .idle_backoff(Duration::from_secs(5), Duration::from_secs(5))
+        .confirm_explicitly();
+    let ids = |batch: Vec<Update>| batch.iter().map(|u| u.update_id).collect::<Vec<_>>();
+    let first = poller.next_batch().unwrap().unwrap();
+    assert_eq!(ids(first), [1, 2, 3, 4, 5]);
+    assert_eq!(poller.next_offset(), None, "handing out confirms nothing");
+
+    // The updates come back unconfirmed: not handed out again, and no pause (the server did
+    // not come back too early: it holds updates waiting for their confirmation).
+    let started = std::time::Instant::now();
+    assert!(poller.next_batch().unwrap().unwrap().is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    poller.confirm_to(4);
+    poller.confirm_to(2);
+    assert_eq!(poller.next_offset(), Some(4), "confirmed stays confirmed");
+    assert!(poller.next_batch().unwrap().unwrap().is_empty());
+    let offsets: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.json()["offset"].as_i64())
+        .collect();
+    assert_eq!(offsets, [None, None, Some(4)]);
+}
+
+#[test]
+fn a_batch_poller_returns_a_transient_failure_and_waits_it_out_on_the_next_call() {
+    let server = Server::start(|_| Reply::Respond {
+        status: 502,
+        headers: vec![("Content-Type".into(), "text/html".into())],
+        body: BAD_GATEWAY.into(),
+    });
+    let bot = Bot::new(TOKEN).with_api_url(server.url());
+    let retried = Arc::new(AtomicUsize::new(0));
+    let mut poller = {
+        let retried = retried.clone();
+        bot.updates()
+            .timeout(0)
+            .backoff(Duration::from_millis(300), Duration::from_millis(300))
+            .on_retry(move |_, _| {
+                retried.fetch_add(1, Ordering::SeqCst);
+            })
+    };
+    let started = std::time::Instant::now();
+    let e = poller.next_batch().unwrap().unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    assert!(started.elapsed() < Duration::from_millis(300));
+    assert_eq!(poller.retry_wait(), Some(Duration::from_millis(300)));
+    assert_eq!(retried.load(Ordering::SeqCst), 1);
+    assert!(poller.next_batch().unwrap().is_err());
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn a_prompt_poller_abandons_a_long_poll_when_stopped() {
+    let server = Server::start(|_| Reply::Stall(Duration::from_secs(10)));
+    let bot = Bot::new(TOKEN).with_api_url(server.url());
+    let stop = StopHandle::default();
+    let mut poller = bot
+        .updates()
+        .timeout(10)
+        .stop_promptly()
+        .stopped_by(stop.clone());
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        stop.stop();
+    });
+    let started = std::time::Instant::now();
+    assert!(poller.next_batch().is_none());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(poller.next().is_none());
+    stopper.join().unwrap();
+}

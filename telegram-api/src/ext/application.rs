@@ -94,6 +94,10 @@ pub(crate) struct Config {
     pub(crate) stop_timeout: Duration,
     pub(crate) poll_timeout: u32,
     pub(crate) poll_limit: Option<u32>,
+    /// `getUpdates`' [`Poller::backoff`](crate::Poller::backoff), when set.
+    pub(crate) poll_backoff: Option<(Duration, Duration)>,
+    /// `getUpdates`' [`Poller::idle_backoff`](crate::Poller::idle_backoff), when set.
+    pub(crate) poll_idle_backoff: Option<(Duration, Duration)>,
     pub(crate) drop_pending_updates: bool,
     pub(crate) lease_ttl: Duration,
     pub(crate) inbox_scan: Duration,
@@ -419,6 +423,26 @@ impl ApplicationBuilder {
         self
     }
 
+    /// The wait of [`run_polling`](Application::run_polling) after a failed `getUpdates`:
+    /// `first`, doubled after each failure in a row up to `max` (250 ms to 30 s by default; see
+    /// [`Poller::backoff`](crate::Poller::backoff)).
+    #[must_use]
+    pub fn poll_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.config.poll_backoff = Some((first, max));
+        self
+    }
+
+    /// The pause of [`run_polling`](Application::run_polling) after a `getUpdates` that came
+    /// back too early: `first`, doubled after each such poll up to `max`
+    /// ([`Poller::IDLE_BACKOFF`](crate::Poller::IDLE_BACKOFF) to
+    /// [`Poller::IDLE_BACKOFF_MAX`](crate::Poller::IDLE_BACKOFF_MAX) by default; see
+    /// [`Poller::idle_backoff`](crate::Poller::idle_backoff)).
+    #[must_use]
+    pub fn poll_idle_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.config.poll_idle_backoff = Some((first, max));
+        self
+    }
+
     /// Where state lives (conversations, [`Context::set`], ...); default a [`MemoryStore`],
     /// which ends with the process.
     ///
@@ -675,6 +699,8 @@ impl Application {
                 stop_timeout: Duration::from_secs(10),
                 poll_timeout: 30,
                 poll_limit: None,
+                poll_backoff: None,
+                poll_idle_backoff: None,
                 drop_pending_updates: false,
                 lease_ttl: Duration::from_secs(60),
                 inbox_scan: DEFAULT_INBOX_SCAN,

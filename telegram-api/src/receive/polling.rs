@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -47,9 +48,12 @@ const IDLE_FLOOR: Duration = Duration::from_millis(10);
 ///   [`Retry::MIN_FLOOD_WAIT`](crate::Retry::MIN_FLOOD_WAIT). No wait is longer than
 ///   [`Poller::MAX_POLL_WAIT`]. No update is lost, repeated or reordered by a retry. Other errors (an invalid token, a conflicting
 ///   webhook or poller) are returned once, and the iteration ends.
-/// - **Never spinning.** A poll that comes back empty sooner than its `timeout` asked (a server
-///   that does not long-poll) is followed by a pause, [`Poller::IDLE_BACKOFF`] doubled after
-///   each such poll up to [`Poller::IDLE_BACKOFF_MAX`] ([`Poller::idle_backoff`] changes both).
+/// - **Never spinning.** A poll that comes back too early (a server that does not long-poll) is
+///   followed by a pause, [`Poller::IDLE_BACKOFF`] doubled after each such poll up to
+///   [`Poller::IDLE_BACKOFF_MAX`] ([`Poller::idle_backoff`] changes both). A poll came back too
+///   early when it brought nothing new and no update still waiting for its confirmation, and
+///   either came back sooner than nine tenths of its `timeout`, or asked for no wait
+///   (`timeout` 0), or brought only items that are not updates.
 /// - **Undecodable updates.** An update whose payload does not decode is still handed out, as
 ///   [`UpdateKind::Unknown`](crate::UpdateKind::Unknown) with the raw payload and the error
 ///   ([`Update::undecoded`]), and a warning is logged through the [`log`] facade (target
@@ -58,7 +62,11 @@ const IDLE_FLOOR: Duration = Duration::from_millis(10);
 ///   moves past the highest readable `update_id` of its batch once those are handed out),
 ///   logged, and given to [`Poller::on_skipped`].
 /// - **Stopping.** [`StopHandle::stop`] (from another thread, a signal handler, ...) ends the
-///   iteration after the current request returns (at most the long-poll timeout).
+///   iteration after the current request returns (at most the long-poll timeout), or at once
+///   with [`Poller::stop_promptly`].
+/// - **Batches.** [`Poller::next_batch`] hands out a whole batch at a time instead, and
+///   [`Poller::confirm_explicitly`] with [`Poller::confirm_to`] leaves it to the caller to say
+///   which updates are done (for example once they are stored, or handled).
 pub struct Poller {
     bot: Bot,
     offset: Option<i64>,
@@ -76,6 +84,19 @@ pub struct Poller {
     done: bool,
     on_retry: Option<RetryHook>,
     on_skipped: Option<SkipHook>,
+    /// Whether only [`Poller::confirm_to`] moves the offset.
+    explicit: bool,
+    /// Whether requests run on a thread of their own, abandoned when stopping.
+    prompt: bool,
+    fetcher: Option<Fetcher>,
+    /// The wait before the next poll, after a transient failure.
+    retry_wait: Option<Duration>,
+}
+
+/// The thread that sends the requests of a [`Poller::stop_promptly`] poller.
+struct Fetcher {
+    requests: mpsc::Sender<GetUpdates>,
+    results: mpsc::Receiver<Result<UpdateBatch, Error>>,
 }
 
 /// Called with each retried failure and the wait before the retry.
@@ -86,7 +107,7 @@ type SkipHook = Box<dyn FnMut(&Error) + Send>;
 
 /// Stops a [`Poller`] from anywhere; clones stop the same poller.
 #[derive(Clone, Debug, Default)]
-pub struct StopHandle(Arc<AtomicBool>);
+pub struct StopHandle(pub(crate) Arc<AtomicBool>);
 
 impl StopHandle {
     /// Asks the poller to stop after its current request.
@@ -120,6 +141,10 @@ impl Bot {
             done: false,
             on_retry: None,
             on_skipped: None,
+            explicit: false,
+            prompt: false,
+            fetcher: None,
+            retry_wait: None,
         }
     }
 }
@@ -201,19 +226,113 @@ impl Poller {
         self
     }
 
+    /// Stopped by `handle` (and its clones) instead of a handle of its own, for example the
+    /// handle of a program that stops other work with it too.
+    #[must_use]
+    pub fn stopped_by(mut self, handle: StopHandle) -> Self {
+        self.stop = handle;
+        self
+    }
+
+    /// Stops at once when asked, instead of after the request in progress: each `getUpdates`
+    /// runs on a thread of the poller's own (started by the first poll, named
+    /// `telegram-poll`), and a long poll in progress when the poller is stopped is abandoned.
+    /// What an abandoned poll returns is not handed out, and stays unconfirmed.
+    #[must_use]
+    pub fn stop_promptly(mut self) -> Self {
+        self.prompt = true;
+        self
+    }
+
+    /// Confirms only what the caller confirms: handing out an update no longer moves the offset
+    /// of the next `getUpdates`, [`Poller::confirm_to`] does (and [`Poller::offset`] at the
+    /// start). For a caller that finishes its updates later, or out of order: an update handed
+    /// out and not yet confirmed is returned by Telegram again in the next polls (at most
+    /// [`Poller::limit`] updates from the offset), but is not handed out again; a poll that
+    /// brings back such updates and nothing new did not come back too early, and is not
+    /// followed by a pause.
+    #[must_use]
+    pub fn confirm_explicitly(mut self) -> Self {
+        self.explicit = true;
+        self
+    }
+
+    /// Makes the next `getUpdates` confirm every update below `offset` (one more than the
+    /// `update_id` of the last update done), without a request of its own. An offset below the
+    /// current one is ignored: what was confirmed stays confirmed. Mostly for
+    /// [`Poller::confirm_explicitly`]; otherwise handing out an update confirms it already.
+    pub fn confirm_to(&mut self, offset: i64) {
+        if self.offset.is_none_or(|o| offset > o) {
+            self.offset = Some(offset);
+        }
+    }
+
+    /// Changes the long-poll timeout of the following `getUpdates`, in seconds (as
+    /// [`Poller::timeout`] does when building the poller): 0, for example, while the caller
+    /// only wants to know at once whether something came.
+    pub fn set_timeout(&mut self, seconds: u32) {
+        self.timeout = seconds;
+    }
+
     /// A handle that stops this poller.
     pub fn stop_handle(&self) -> StopHandle {
         self.stop.clone()
     }
 
-    /// The offset the next `getUpdates` sends: one more than the last update handed out.
+    /// The offset the next `getUpdates` sends: one more than the last update handed out (with
+    /// [`Poller::confirm_explicitly`], the last offset given to [`Poller::confirm_to`]).
     pub fn next_offset(&self) -> Option<i64> {
         self.offset
     }
 
+    /// Polls once and hands out every update of the batch not handed out before, in
+    /// `update_id` order (or first, the updates the iterator fetched and has not handed out
+    /// yet). The batch may be empty: a long poll that ended with nothing, or that brought back
+    /// only updates handed out before.
+    ///
+    /// The poll is the iterator's, with the same guarantees (see [`Poller`]): the offset, the
+    /// pause after a poll that came back too early, the items that are not updates. Unlike the
+    /// iterator, it does not end on an error, and retries nothing itself: an error is returned at
+    /// once, and calling again polls again. A transient failure ([`Error::is_transient`]) is
+    /// also given to [`Poller::on_retry`], and the next call waits it out before polling (the
+    /// [`Poller::backoff`], or the flood wait: [`Poller::retry_wait`]).
+    ///
+    /// `None` once the poller is stopped.
+    pub fn next_batch(&mut self) -> Option<Result<Vec<Update>, Error>> {
+        let updates = if self.buffer.is_empty() {
+            match self.poll()? {
+                Ok(updates) => updates,
+                Err(e) => return Some(Err(e)),
+            }
+        } else {
+            self.buffer.drain(..).collect()
+        };
+        if let Some(update) = updates.last() {
+            self.hand_out(update.update_id);
+        }
+        Some(Ok(updates))
+    }
+
+    /// After a transient failure: how long the next poll waits before its request (the
+    /// [`Poller::backoff`], or the wait that flood control asked for, at most
+    /// [`Poller::MAX_POLL_WAIT`]); `None` when the last poll did not fail.
+    pub fn retry_wait(&self) -> Option<Duration> {
+        self.retry_wait
+    }
+
+    /// Records that the update `id` (and every one before it) was handed out.
+    fn hand_out(&mut self, id: i64) {
+        self.last = Some(id);
+        if !self.explicit {
+            self.offset = Some(id.saturating_add(1));
+        }
+    }
+
     /// Confirms every update handed out so far, without waiting for the next fetch (call it
     /// after handling an update for exactly-once hand-off, or before exiting). Updates fetched
-    /// but not handed out stay unconfirmed.
+    /// but not handed out stay unconfirmed. After
+    /// [`confirm_explicitly`](Poller::confirm_explicitly), handing out confirms nothing: this
+    /// confirms what [`confirm_to`](Poller::confirm_to) was given.
     ///
     /// # Errors
     ///
@@ -233,7 +352,56 @@ impl Poller {
         Ok(())
     }
 
-    fn fetch(&self) -> Result<UpdateBatch, Error> {
+    /// One `getUpdates`; `None` when stopped while a prompt poller waited for it.
+    fn fetch(&mut self) -> Option<Result<UpdateBatch, Error>> {
+        let request = self.request();
+        if !self.prompt {
+            return Some(self.bot.get_update_batch(request));
+        }
+        if self.fetcher.is_none() {
+            let (requests, requests_rx) = mpsc::channel::<GetUpdates>();
+            let (results_tx, results) = mpsc::channel();
+            let bot = self.bot.clone();
+            let spawned = std::thread::Builder::new()
+                .name("telegram-poll".into())
+                .spawn(move || {
+                    for request in requests_rx {
+                        if results_tx.send(bot.get_update_batch(request)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                // No thread to spare: poll on this one.
+                return Some(self.bot.get_update_batch(request));
+            }
+            self.fetcher = Some(Fetcher { requests, results });
+        }
+        let fetcher = self.fetcher.as_ref()?;
+        if let Err(mpsc::SendError(request)) = fetcher.requests.send(request) {
+            self.fetcher = None;
+            return Some(self.bot.get_update_batch(request));
+        }
+        loop {
+            match fetcher.results.recv_timeout(Duration::from_millis(50)) {
+                Ok(result) => return Some(result),
+                Err(mpsc::RecvTimeoutError::Timeout) if !self.stop.is_stopped() => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Abandoned: the thread ends once the request returns.
+                    self.fetcher = None;
+                    return None;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // The thread is gone (it panicked): poll on this one.
+                    self.fetcher = None;
+                    return Some(self.bot.get_update_batch(self.request()));
+                }
+            }
+        }
+    }
+
+    /// The next `getUpdates`.
+    fn request(&self) -> GetUpdates {
         let mut request = GetUpdates::new().timeout(i64::from(self.timeout));
         if let Some(offset) = self.offset {
             request = request.offset(offset);
@@ -244,7 +412,64 @@ impl Poller {
         if let Some(kinds) = &self.allowed_updates {
             request = request.allowed_updates(kinds.clone());
         }
-        self.bot.get_update_batch(request)
+        request
+    }
+
+    /// One `getUpdates` and what follows it: the updates not handed out yet, in `update_id`
+    /// order, after the pause that a poll that came back too early calls for; or the failure
+    /// (waited out before the next request when it is transient). `None` when stopped.
+    fn poll(&mut self) -> Option<Result<Vec<Update>, Error>> {
+        if self.stop.is_stopped() {
+            return None;
+        }
+        if let Some(wait) = self.retry_wait.take() {
+            self.pause(wait);
+            if self.stop.is_stopped() {
+                return None;
+            }
+        }
+        let started = Instant::now();
+        let sent = self.offset;
+        match self.fetch()? {
+            Ok(batch) => {
+                self.failures = 0;
+                let all_skipped = batch.updates.is_empty() && !batch.skipped.is_empty();
+                // Updates handed out and not confirmed yet, back as they should be.
+                let waiting = batch
+                    .updates
+                    .iter()
+                    .any(|u| sent.is_none_or(|o| u.update_id >= o));
+                let fresh = self.accept(batch);
+                let early = started.elapsed().as_secs_f64() < f64::from(self.timeout) * 0.9;
+                if !fresh.is_empty() || waiting {
+                    self.idle = 0;
+                } else if early || self.timeout == 0 || all_skipped {
+                    // Nothing new, sooner than asked: the server does not long-poll (or
+                    // sends only items that are not updates). Never ask again at once.
+                    self.idle = self.idle.saturating_add(1);
+                    let (first, max) = self.idle_backoff;
+                    let wait = backoff(first.max(IDLE_FLOOR), max.max(IDLE_FLOOR), self.idle);
+                    self.pause(wait);
+                } else {
+                    self.idle = 0;
+                }
+                Some(Ok(fresh))
+            }
+            Err(e) if e.is_transient() => {
+                self.failures = self.failures.saturating_add(1);
+                let wait = match e.retry_after() {
+                    Some(wait) => wait.max(Retry::MIN_FLOOD_WAIT),
+                    None => backoff(self.backoff.0, self.backoff.1, self.failures),
+                }
+                .min(Poller::MAX_POLL_WAIT);
+                if let Some(f) = &mut self.on_retry {
+                    f(&e, wait);
+                }
+                self.retry_wait = Some(wait);
+                Some(Err(e))
+            }
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// The updates of a batch not handed out yet, in `update_id` order; reports what was
@@ -413,48 +638,17 @@ impl Iterator for Poller {
                 return None;
             }
             if let Some(update) = self.buffer.pop_front() {
-                self.last = Some(update.update_id);
-                self.offset = Some(update.update_id.saturating_add(1));
+                self.hand_out(update.update_id);
                 return Some(Ok(update));
             }
-            if self.stop.is_stopped() {
-                self.done = true;
-                return None;
-            }
-            let started = Instant::now();
-            match self.fetch() {
-                Ok(batch) => {
-                    self.failures = 0;
-                    let all_skipped = batch.updates.is_empty() && !batch.skipped.is_empty();
-                    let fresh = self.accept(batch);
-                    let early = started.elapsed().as_secs_f64() < f64::from(self.timeout) * 0.9;
-                    if !fresh.is_empty() {
-                        self.idle = 0;
-                        self.buffer.extend(fresh);
-                    } else if early || self.timeout == 0 || all_skipped {
-                        // Nothing new, sooner than asked: the server does not long-poll (or
-                        // sends only items that are not updates). Never ask again at once.
-                        self.idle = self.idle.saturating_add(1);
-                        let (first, max) = self.idle_backoff;
-                        let wait = backoff(first.max(IDLE_FLOOR), max.max(IDLE_FLOOR), self.idle);
-                        self.pause(wait);
-                    } else {
-                        self.idle = 0;
-                    }
+            match self.poll() {
+                None => {
+                    self.done = true;
+                    return None;
                 }
-                Err(e) if e.is_transient() => {
-                    self.failures = self.failures.saturating_add(1);
-                    let wait = match e.retry_after() {
-                        Some(wait) => wait.max(Retry::MIN_FLOOD_WAIT),
-                        None => backoff(self.backoff.0, self.backoff.1, self.failures),
-                    }
-                    .min(Poller::MAX_POLL_WAIT);
-                    if let Some(f) = &mut self.on_retry {
-                        f(&e, wait);
-                    }
-                    self.pause(wait);
-                }
-                Err(e) => {
+                Some(Ok(fresh)) => self.buffer.extend(fresh),
+                Some(Err(e)) if e.is_transient() => {}
+                Some(Err(e)) => {
                     self.done = true;
                     return Some(Err(e));
                 }

@@ -5,12 +5,12 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::ext::application::{Application, Inner};
-use crate::{Error, Poller, Retry, UpdateBatch};
+#[cfg(doc)]
+use crate::{Poller, Retry};
 
 /// Why a runner returned with an error.
 #[derive(Debug)]
@@ -96,6 +96,10 @@ impl Stop {
                 if let Ok(id) = signal_hook::flag::register(signal, signalled.clone()) {
                     ids.push(id);
                 }
+                // The stop handle itself, for the loops that look only at it (the poller's).
+                if let Ok(id) = signal_hook::flag::register(signal, inner.stop.0.clone()) {
+                    ids.push(id);
+                }
             }
         }
         Stop {
@@ -110,18 +114,6 @@ impl Stop {
             self.inner.stop.stop();
         }
         self.inner.stop.is_stopped()
-    }
-
-    /// Sleeps `wait` (at most [`Poller::MAX_POLL_WAIT`]), waking early when stopped.
-    pub(crate) fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait.min(Poller::MAX_POLL_WAIT);
-        while !self.is_stopped() {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            thread::sleep(left.min(TICK));
-        }
     }
 }
 
@@ -148,11 +140,6 @@ impl Drop for Stop {
     }
 }
 
-struct Fetch {
-    offset: Option<i64>,
-    timeout: u32,
-}
-
 impl Application {
     /// Receives updates by long polling and handles them until stopped (the
     /// [`stop_handle`](Application::stop_handle), Ctrl-C or SIGTERM), or until Telegram
@@ -169,14 +156,19 @@ impl Application {
     ///   exactly the updates that were not done; the price: while an update is in flight,
     ///   `getUpdates` keeps asking from it (Telegram returns at most 100 updates from the
     ///   offset), so a handler that takes very long holds back updates more than 100 behind it.
-    /// - Connection failures, 5xx answers and flood control are retried with backoff; a 429
+    /// - The polling is a [`Poller`]'s (with [`Poller::confirm_explicitly`]: the offset is what
+    ///   the pool says is done), with its guarantees.
+    /// - Connection failures, 5xx answers and flood control are retried with backoff (250 ms
+    ///   doubled up to 30 s, or the
+    ///   [`poll_backoff`](crate::ext::ApplicationBuilder::poll_backoff)); a 429
     ///   waits its `retry_after`, at least [`Retry::MIN_FLOOD_WAIT`] and at most
     ///   [`Poller::MAX_POLL_WAIT`]. Each failure is logged (`warn`) and given to the error
     ///   handler as [`HandlerError::Receive`](crate::ext::HandlerError::Receive).
-    /// - A batch is handed to the pool in `update_id` order. A server that answers a long poll
-    ///   at once with nothing gets a pause before the next one ([`Poller::IDLE_BACKOFF`],
-    ///   doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it goes on), so it is never flooded
-    ///   with requests.
+    /// - A batch is handed to the pool in `update_id` order. A poll that comes back too early
+    ///   (as the [`Poller`] defines it: nothing new, sooner than asked) gets a pause before the
+    ///   next one ([`Poller::IDLE_BACKOFF`], doubled up to [`Poller::IDLE_BACKOFF_MAX`] while it
+    ///   goes on, or the
+    ///   [`poll_idle_backoff`](crate::ext::ApplicationBuilder::poll_idle_backoff)), so a server that does not long-poll is never flooded with requests.
     /// - Stopping: no more fetching (a long poll in progress is abandoned, and what it returns
     ///   stays unconfirmed), the handlers in flight get the
     ///   [`stop_timeout`](crate::ext::ApplicationBuilder::stop_timeout) to finish, the handled
@@ -216,43 +208,33 @@ impl Application {
                 .map_err(RunError::Api)?;
         }
         let pool = self.start_pool()?;
-        let allowed = self.allowed_updates();
 
-        // The fetching thread: a long poll can be abandoned when stopping.
-        let (request_tx, request_rx) = mpsc::channel::<Fetch>();
-        let (result_tx, result_rx) = mpsc::channel::<Result<UpdateBatch, Error>>();
-        {
-            let bot = inner.bot.clone();
-            let limit = inner.config.poll_limit;
-            let allowed = allowed.clone();
-            thread::Builder::new()
-                .name("telegram-poll".into())
-                .stack_size(inner.config.stack_size)
-                .spawn(move || {
-                    for fetch in request_rx {
-                        let mut call = bot
-                            .get_updates()
-                            .timeout(i64::from(fetch.timeout))
-                            .allowed_updates(allowed.clone());
-                        if let Some(offset) = fetch.offset {
-                            call = call.offset(offset);
-                        }
-                        if let Some(limit) = limit {
-                            call = call.limit(i64::from(limit));
-                        }
-                        let fetched = bot.get_update_batch(call.into_request());
-                        if result_tx.send(fetched).is_err() {
-                            break;
-                        }
-                    }
-                })?;
+        // The poller confirms what the pool says is done; it polls on a thread of its own, so
+        // that a long poll can be abandoned when stopping.
+        let mut poller = inner
+            .bot
+            .updates()
+            .timeout(inner.config.poll_timeout)
+            .allowed_updates(self.allowed_updates())
+            .confirm_explicitly()
+            .stop_promptly()
+            .stopped_by(inner.stop.clone())
+            .on_skipped({
+                let inner = inner.clone();
+                move |e| inner.report_skipped(e)
+            });
+        if let Some(limit) = inner.config.poll_limit {
+            poller = poller.limit(limit);
+        }
+        if let Some((first, max)) = inner.config.poll_backoff {
+            poller = poller.backoff(first, max);
+        }
+        if let Some((first, max)) = inner.config.poll_idle_backoff {
+            poller = poller.idle_backoff(first, max);
         }
 
         let mut result = Ok(());
-        let mut failures = 0u32;
         let mut webhook_deleted = false;
-        // The pause before the next poll after polls that came back empty sooner than asked.
-        let mut idle = Poller::IDLE_BACKOFF;
         // The offset the last request sent (what Telegram has been told is confirmed).
         let mut sent: Option<i64> = None;
         // The highest update id handed to the pool.
@@ -270,44 +252,18 @@ impl Application {
                 busy = pool.pending() > 0;
             }
             let offset = pool.confirmed_offset();
-            let timeout = if busy { 0 } else { inner.config.poll_timeout };
-            if request_tx.send(Fetch { offset, timeout }).is_err() {
-                break;
+            if let Some(offset) = offset {
+                poller.confirm_to(offset);
             }
-            sent = offset.or(sent);
-            let asked = Instant::now();
-            let fetched = loop {
-                match result_rx.recv_timeout(TICK) {
-                    Ok(r) => break r,
-                    Err(mpsc::RecvTimeoutError::Timeout) if stop.is_stopped() => break 'run,
-                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break 'run,
-                }
+            poller.set_timeout(if busy { 0 } else { inner.config.poll_timeout });
+            sent = poller.next_offset().or(sent);
+            let Some(fetched) = poller.next_batch() else {
+                break;
             };
             match fetched {
-                Ok(fetched) => {
-                    failures = 0;
-                    // Items that are not updates are reported; the offset moves past them with
-                    // the updates of their batch.
-                    for skipped in &fetched.skipped {
-                        inner.report_skipped(skipped);
-                    }
-                    let mut batch = fetched.updates;
-                    // A server that does not hold the poll open is not asked again at once.
-                    let quick = asked.elapsed() < Duration::from_secs(u64::from(timeout)) / 2;
-                    if batch.is_empty() && timeout > 0 && quick {
-                        stop.pause(idle);
-                        idle = (idle * 2).min(Poller::IDLE_BACKOFF_MAX);
-                    } else if !batch.is_empty() {
-                        idle = Poller::IDLE_BACKOFF;
-                    }
-                    // Handed to the pool in update_id order, whatever order the server sent.
-                    batch.sort_by_key(|u| u.update_id);
-                    // Updates still in flight come back until confirmed; skip them.
-                    let mut fresh: VecDeque<_> = batch
-                        .into_iter()
-                        .filter(|u| last.is_none_or(|l| u.update_id > l))
-                        .collect();
+                Ok(batch) => {
+                    // In update_id order, without the updates handed to the pool before.
+                    let mut fresh = VecDeque::from(batch);
                     let new = fresh.len();
                     if let Some(update) = fresh.back() {
                         last = Some(update.update_id);
@@ -340,15 +296,10 @@ impl Application {
                         }
                     }
                 }
+                // The poller waits it out before its next request.
                 Err(e) if e.is_transient() => {
-                    failures += 1;
-                    let wait = match e.retry_after() {
-                        Some(asked) => asked.max(Retry::MIN_FLOOD_WAIT),
-                        None => backoff(failures),
-                    }
-                    .min(Poller::MAX_POLL_WAIT);
+                    let wait = poller.retry_wait().unwrap_or_default();
                     inner.report_receiving(e, wait);
-                    stop.pause(wait);
                 }
                 // A webhook left from an earlier deployment: polling takes over.
                 Err(e) if !webhook_deleted && webhook_is_set(&e) => {
@@ -368,7 +319,7 @@ impl Application {
                 }
             }
         }
-        drop(request_tx);
+        drop(poller);
         let offset = pool.shutdown(inner.config.stop_timeout);
         // Confirm what was handled since the last request.
         if let Some(offset) = offset
@@ -398,12 +349,4 @@ fn webhook_is_set(error: &Error) -> bool {
         && error
             .api()
             .is_some_and(|a| a.description.contains("webhook"))
-}
-
-/// The wait after `failures` transient failures in a row: 250 ms doubled each time, at most
-/// 30 s.
-fn backoff(failures: u32) -> Duration {
-    let base = Duration::from_millis(250);
-    base.saturating_mul(1 << failures.saturating_sub(1).min(7))
-        .min(Duration::from_secs(30))
 }
