@@ -522,48 +522,24 @@ impl Pool {
             scanner: None,
             store: inner.store().clone(),
         };
+        let stack = settings.stack_size;
         if pool.shared.inbox {
             let (shared, inner) = (pool.shared.clone(), inner.clone());
-            let spawned = thread::Builder::new()
-                .name("telegram-inbox".into())
-                .stack_size(settings.stack_size)
-                .spawn(move || intake(&shared, &*inner));
-            match spawned {
-                Ok(t) => pool.intake = Some(t),
-                Err(e) => {
-                    pool.close();
-                    return Err(e);
-                }
-            }
+            pool.intake =
+                Some(pool.start_thread("telegram-inbox", stack, move || intake(&shared, &*inner))?);
         }
         if pool.shared.shared_inbox {
             let (shared, inner) = (pool.shared.clone(), inner.clone());
             let interval = settings.inbox_scan;
-            let spawned = thread::Builder::new()
-                .name("telegram-inbox-scan".into())
-                .stack_size(settings.stack_size)
-                .spawn(move || scan(&shared, &*inner, interval));
-            match spawned {
-                Ok(t) => pool.scanner = Some(t),
-                Err(e) => {
-                    pool.close();
-                    return Err(e);
-                }
-            }
+            pool.scanner = Some(pool.start_thread("telegram-inbox-scan", stack, move || {
+                scan(&shared, &*inner, interval)
+            })?);
         }
         if inner.jobs().has_handlers() {
             let shared = pool.shared.clone();
-            let spawned = thread::Builder::new()
-                .name("telegram-jobs".into())
-                .stack_size(settings.stack_size)
-                .spawn(move || schedule(&shared, &*inner));
-            match spawned {
-                Ok(t) => pool.scheduler = Some(t),
-                Err(e) => {
-                    pool.close();
-                    return Err(e);
-                }
-            }
+            pool.scheduler = Some(
+                pool.start_thread("telegram-jobs", stack, move || schedule(&shared, &*inner))?,
+            );
         }
         Ok(pool)
     }
@@ -805,6 +781,24 @@ impl Pool {
             }
         }
         offset
+    }
+
+    /// Starts a thread of the pool; when it cannot start, closes the pool (the threads started
+    /// so far finish) and returns the error.
+    fn start_thread(
+        &self,
+        name: &str,
+        stack_size: usize,
+        run: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<JoinHandle<()>> {
+        let spawned = thread::Builder::new()
+            .name(name.into())
+            .stack_size(stack_size)
+            .spawn(run);
+        if spawned.is_err() {
+            self.close();
+        }
+        spawned
     }
 
     fn close(&self) {
